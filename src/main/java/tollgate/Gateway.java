@@ -1,0 +1,80 @@
+package tollgate;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tollgate.account.ApiKeys;
+import tollgate.api.Api;
+import tollgate.config.GatewayConfig;
+import tollgate.config.ProviderConfig;
+import tollgate.http.Server;
+import tollgate.log.Log;
+import tollgate.provider.IdleWatchdog;
+import tollgate.provider.Provider;
+import tollgate.provider.Providers;
+import tollgate.provider.Upstream;
+import tollgate.route.ModelRouter;
+
+/**
+ * One running gateway: wires config → keys, providers, router, endpoints, listener. Tests start
+ * it in-process on port 0; {@link Main} starts it for real.
+ */
+public final class Gateway {
+    private final GatewayConfig config;
+    private final Server server;
+    private final Upstream upstream;
+    private final IdleWatchdog watchdog;
+
+    private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog) {
+        this.config = config;
+        this.server = server;
+        this.upstream = upstream;
+        this.watchdog = watchdog;
+    }
+
+    /** Builds everything, binds the port and starts serving. Fails here, not per request, on bad setup. */
+    public static Gateway start(GatewayConfig config) throws IOException {
+        ApiKeys keys = ApiKeys.load(config.keys(), config.dataDir());
+        Upstream upstream = new Upstream(config.server().connectTimeout());
+        IdleWatchdog watchdog = new IdleWatchdog();
+        Map<String, Provider> running = new LinkedHashMap<>();
+        for (ProviderConfig pc : config.providers().values()) {
+            if (pc.enabled()) running.put(pc.id(), Providers.create(pc, upstream, watchdog));
+        }
+        ModelRouter router = new ModelRouter(config.models(), config.providers(), running);
+        Server server;
+        try {
+            server = Server.bind(config.server());
+        } catch (IOException e) {
+            watchdog.close();
+            upstream.close();
+            throw e;
+        }
+        Api.register(server.router(), config, keys, router, running);
+        server.start();
+        Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
+                "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size());
+        return new Gateway(config, server, upstream, watchdog);
+    }
+
+    public int port() { return server.port(); }
+
+    /** Graceful stop within the configured drain time. */
+    public void stop() { stop(config.server().drain()); }
+
+    public void stop(Duration drain) {
+        long t0 = System.nanoTime();
+        Log.info("draining", "active_streams", server.activeStreams(), "drain_ms", drain.toMillis());
+        server.stop(drain);
+        watchdog.close();
+        upstream.close();
+        Log.info("stopped", "took_ms", (System.nanoTime() - t0) / 1_000_000);
+        Log.flush(1000);
+    }
+
+    private static String hostForUrl(String host) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    }
+}

@@ -1,0 +1,30 @@
+package tollgate.api;
+
+import java.util.Map;
+import tollgate.account.ApiKeys;
+import tollgate.config.GatewayConfig;
+import tollgate.http.Router;
+import tollgate.json.Json;
+import tollgate.provider.Provider;
+import tollgate.route.ModelRouter;
+
+/**
+ * The gateway's wire surface: which endpoint answers which path. Everything under the seed
+ * APIs' layouts ({@code /v1}, {@code /api}, {@code /api/gateway}); health checks at the root.
+ */
+public final class Api {
+    private Api() { throw new AssertionError(); }
+
+    public static void register(Router routes, GatewayConfig config, ApiKeys keys, ModelRouter router,
+                                Map<String, Provider> running) {
+        routes.api("POST", "/chat/completions",
+                Authenticated.require(keys, new ChatCompletionsEndpoint(router, config.server().extensionField())));
+        routes.api("GET", "/models", CatalogEndpoints.models(config, running));
+        routes.api("GET", "/providers", CatalogEndpoints.providers(config, running));
+        byte[] ok = Json.toBytes(Map.of("status", "ok"));
+        routes.exact("GET", "/healthz", call -> call.respond(200, "application/json", ok, ok.length));
+        // Draining is answered by the router (503) before any endpoint runs, so reaching
+        // this endpoint means ready.
+        routes.exact("GET", "/readyz", call -> call.respond(200, "application/json", ok, ok.length));
+    }
+}

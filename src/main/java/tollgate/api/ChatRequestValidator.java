@@ -1,0 +1,278 @@
+package tollgate.api;
+
+import static tollgate.api.Validation.NAME_RULE;
+import static tollgate.api.Validation.bool;
+import static tollgate.api.Validation.cast;
+import static tollgate.api.Validation.integer;
+import static tollgate.api.Validation.invalidType;
+import static tollgate.api.Validation.invalidValue;
+import static tollgate.api.Validation.isDigits;
+import static tollgate.api.Validation.isName;
+import static tollgate.api.Validation.longerThan;
+import static tollgate.api.Validation.notFunction;
+import static tollgate.api.Validation.number;
+import static tollgate.api.Validation.object;
+import static tollgate.api.Validation.optionalBool;
+import static tollgate.api.Validation.optionalObject;
+import static tollgate.api.Validation.optionalString;
+import static tollgate.api.Validation.requiredObject;
+import static tollgate.api.Validation.requiredString;
+import static tollgate.api.Validation.show;
+import static tollgate.api.Validation.string;
+import static tollgate.api.Validation.typeName;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import tollgate.error.GatewayException;
+import tollgate.json.JsonNumber;
+
+/**
+ * Validates a parsed POST /chat/completions body against the OpenAI Chat Completions contract
+ * (ranges from the API docs of seeds 001-003) and stops at the first problem with a 400 naming
+ * the offending field by its path ({@code messages[2].content[0].image_url.url}, {@code stop[1]},
+ * {@code logit_bias.50256}).
+ *
+ * <p>Runs on every request, so: one pass over the body's entries, no regular expressions, no
+ * exceptions but the one thrown, and error paths and messages are built only when failing.
+ * Optional fields set to JSON null count as absent; unknown top-level fields pass through
+ * unvalidated. Messages, and the checks and error wording shared by both, are in {@link Validation}.
+ */
+public final class ChatRequestValidator {
+    private ChatRequestValidator() { throw new AssertionError(); }
+
+    static final int MAX_STOP = 4;
+    static final int MAX_METADATA_KEYS = 16;
+    static final int MAX_METADATA_KEY_CHARS = 64;
+    static final int MAX_METADATA_VALUE_CHARS = 512;
+    static final int MAX_REQUEST_ID_CHARS = 128;
+
+    /**
+     * @param parsedBody the body as produced by {@code tollgate.json.Json.parse}
+     * @return the validated view; its {@code body} is {@code parsedBody} itself
+     * @throws GatewayException {@code CALLER_INVALID_REQUEST} (400) at the first problem found
+     */
+    public static ChatRequest validate(Object parsedBody) {
+        if (!(parsedBody instanceof Map<?, ?> raw)) {
+            throw GatewayException.invalid(null,
+                    "The request body must be a JSON object, got " + typeName(parsedBody) + ".");
+        }
+        Map<String, Object> body = cast(raw);
+
+        String model = requiredString(body, "model", "model");
+        if (model.isEmpty()) throw invalidValue("model", "a non-empty string", model);
+        Validation.messages(body);
+
+        boolean stream = false, logprobs = false, topLogprobs = false;
+        Map<String, Object> streamOptions = null;
+        Object toolChoice = null;
+        Set<String> toolNames = null;
+        String requestId = null, mode = null, taskHint = null;
+
+        for (Map.Entry<String, Object> e : body.entrySet()) {
+            Object v = e.getValue();
+            if (v == null) continue; // explicit null = absent; model and messages are checked above
+            String key = e.getKey();
+            switch (key) {
+                case "max_tokens", "max_completion_tokens" -> integer(key, v, 1, Long.MAX_VALUE);
+                case "stream" -> stream = bool(key, v);
+                case "stream_options" -> streamOptions = streamOptions(v);
+                case "temperature" -> number(key, v, 0, 2);
+                case "top_p" -> number(key, v, 0, 1);
+                case "frequency_penalty", "presence_penalty" -> number(key, v, -2, 2);
+                case "logit_bias" -> logitBias(v);
+                case "n" -> integer(key, v, 1, 128);
+                case "seed" -> integer(key, v, Long.MIN_VALUE, Long.MAX_VALUE);
+                case "stop" -> stop(v);
+                case "tools" -> toolNames = tools(v);
+                case "tool_choice" -> toolChoice = v; // needs the declared tools: checked below
+                case "parallel_tool_calls" -> bool(key, v);
+                case "response_format" -> responseFormat(v);
+                case "user" -> string(key, v);
+                case "logprobs" -> logprobs = bool(key, v);
+                case "top_logprobs" -> {
+                    integer(key, v, 0, 20);
+                    topLogprobs = true;
+                }
+                case "metadata" -> {
+                    Map<String, Object> m = metadata(v);
+                    requestId = (String) m.get("request_id");
+                    mode = (String) m.get("mode");
+                }
+                case "taskHint" -> taskHint = taskHint(v);
+                default -> { } // model, messages (done above) and pass-through fields
+            }
+        }
+
+        if (streamOptions != null && !stream) {
+            throw GatewayException.invalid("stream_options",
+                    "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+        }
+        if (topLogprobs && !logprobs) {
+            throw GatewayException.invalid("top_logprobs",
+                    "Invalid value for 'top_logprobs': 'top_logprobs' is only allowed when 'logprobs' is true.");
+        }
+        if (toolChoice != null) toolChoice(toolChoice, toolNames);
+
+        boolean includeUsage = stream && streamOptions != null
+                && Boolean.TRUE.equals(streamOptions.get("include_usage"));
+        return new ChatRequest(model, body, stream, includeUsage, requestId, mode, taskHint);
+    }
+
+    // ---------------------------------------------------------------- top-level fields
+
+    private static Map<String, Object> streamOptions(Object v) {
+        Map<String, Object> m = object("stream_options", v);
+        optionalBool(m, "include_usage", "stream_options.include_usage");
+        optionalBool(m, "include_obfuscation", "stream_options.include_obfuscation");
+        return m;
+    }
+
+    private static void logitBias(Object v) {
+        Map<String, Object> m = object("logit_bias", v);
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            String token = e.getKey();
+            if (!isDigits(token)) {
+                throw GatewayException.invalid("logit_bias." + token, "Invalid key for 'logit_bias." + token
+                        + "': expected a token id made of decimal digits, got " + show(token) + ".");
+            }
+            Object bias = e.getValue(); // the path is built only for a bad value
+            if (!(bias instanceof JsonNumber n) || !(n.doubleValue() >= -100 && n.doubleValue() <= 100)) {
+                number("logit_bias." + token, bias, -100, 100);
+            }
+        }
+    }
+
+    private static void stop(Object v) {
+        if (v instanceof String) return;
+        if (!(v instanceof List<?> list)) throw invalidType("stop", "a string or an array of strings", v);
+        int n = list.size();
+        if (n < 1 || n > MAX_STOP) {
+            throw GatewayException.invalid("stop", "Invalid value for 'stop': expected an array of 1 to "
+                    + MAX_STOP + " strings, got " + n + " items.");
+        }
+        int i = 0;
+        for (Object s : list) {
+            if (!(s instanceof String)) throw invalidType("stop[" + i + "]", "a string", s);
+            i++;
+        }
+    }
+
+    /** @return the declared function names */
+    private static Set<String> tools(Object v) {
+        if (!(v instanceof List<?> list)) throw invalidType("tools", "an array of tools", v);
+        if (list.isEmpty()) {
+            throw GatewayException.invalid("tools",
+                    "Invalid value for 'tools': expected an array of at least 1 tool, got an empty array.");
+        }
+        Set<String> names = new HashSet<>();
+        int i = 0;
+        for (Object t : list) {
+            if (!(t instanceof Map<?, ?>)) throw invalidType(tool(i, ""), "an object", t);
+            Map<String, Object> tool = cast(t);
+            if (!"function".equals(tool.get("type"))) throw notFunction(tool, tool(i, ".type"));
+            // paths are built only on failure: the required*/string/... calls below then throw
+            Object f = tool.get("function");
+            Map<String, Object> fn = f instanceof Map<?, ?> ? cast(f) : requiredObject(tool, "function", tool(i, ".function"));
+            Object n = fn.get("name");
+            if (!(n instanceof String s && isName(s))) {
+                String path = tool(i, ".function.name");
+                throw invalidValue(path, NAME_RULE, requiredString(fn, "name", path));
+            }
+            String name = (String) n;
+            if (!names.add(name)) {
+                throw GatewayException.invalid(tool(i, ".function.name"), "Invalid value for '"
+                        + tool(i, ".function.name") + "': duplicate function name " + show(name)
+                        + "; function names must be unique within 'tools'.");
+            }
+            Object d = fn.get("description"), p = fn.get("parameters"), st = fn.get("strict");
+            if (d != null && !(d instanceof String)) string(tool(i, ".function.description"), d);
+            if (p != null && !(p instanceof Map<?, ?>)) optionalObject(fn, "parameters", tool(i, ".function.parameters"));
+            if (st != null && !(st instanceof Boolean)) bool(tool(i, ".function.strict"), st);
+            i++;
+        }
+        return names;
+    }
+
+    private static String tool(int i, String suffix) { return "tools[" + i + "]" + suffix; }
+
+    private static void toolChoice(Object v, Set<String> toolNames) {
+        if (v instanceof String s) {
+            if (!s.equals("none") && !s.equals("auto") && !s.equals("required")) {
+                throw invalidValue("tool_choice",
+                        "one of 'none', 'auto', 'required' or an object naming a function", s);
+            }
+            if (toolNames == null && !s.equals("none")) throw toolChoiceWithoutTools();
+            return;
+        }
+        if (!(v instanceof Map<?, ?>)) throw invalidType("tool_choice", "a string or an object", v);
+        Map<String, Object> m = cast(v);
+        if (!"function".equals(m.get("type"))) throw notFunction(m, "tool_choice.type");
+        Map<String, Object> fn = requiredObject(m, "function", "tool_choice.function");
+        String name = requiredString(fn, "name", "tool_choice.function.name");
+        if (toolNames == null) throw toolChoiceWithoutTools();
+        if (!toolNames.contains(name)) {
+            throw invalidValue("tool_choice.function.name", "the name of a function declared in 'tools'", name);
+        }
+    }
+
+    private static GatewayException toolChoiceWithoutTools() {
+        return GatewayException.invalid("tool_choice",
+                "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.");
+    }
+
+    private static void responseFormat(Object v) {
+        Map<String, Object> m = object("response_format", v);
+        String type = requiredString(m, "type", "response_format.type");
+        switch (type) {
+            case "text", "json_object" -> { }
+            case "json_schema" -> {
+                Map<String, Object> js = requiredObject(m, "json_schema", "response_format.json_schema");
+                String name = requiredString(js, "name", "response_format.json_schema.name");
+                if (!isName(name)) throw invalidValue("response_format.json_schema.name", NAME_RULE, name);
+                optionalObject(js, "schema", "response_format.json_schema.schema");
+                optionalBool(js, "strict", "response_format.json_schema.strict");
+                optionalString(js, "description", "response_format.json_schema.description");
+            }
+            default -> throw invalidValue("response_format.type", "one of 'text', 'json_object', 'json_schema'", type);
+        }
+    }
+
+    private static Map<String, Object> metadata(Object v) {
+        Map<String, Object> m = object("metadata", v);
+        if (m.size() > MAX_METADATA_KEYS) {
+            throw GatewayException.invalid("metadata", "Invalid value for 'metadata': expected at most "
+                    + MAX_METADATA_KEYS + " keys, got " + m.size() + ".");
+        }
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            String key = e.getKey();
+            if (longerThan(key, MAX_METADATA_KEY_CHARS)) {
+                throw GatewayException.invalid("metadata", "Invalid key in 'metadata': expected at most "
+                        + MAX_METADATA_KEY_CHARS + " characters, got " + show(key) + ".");
+            }
+            Object value = e.getValue();
+            if (!(value instanceof String s)) throw invalidType("metadata." + key, "a string", value);
+            int max = key.equals("request_id") ? MAX_REQUEST_ID_CHARS : MAX_METADATA_VALUE_CHARS;
+            if (s.isEmpty() && key.equals("request_id")) {
+                throw invalidValue("metadata.request_id", "a non-empty string of at most " + max + " characters", s);
+            }
+            if (longerThan(s, max)) {
+                throw GatewayException.invalid("metadata." + key, "Invalid value for 'metadata." + key
+                        + "': expected a string of at most " + max + " characters, got "
+                        + s.codePointCount(0, s.length()) + " characters.");
+            }
+        }
+        return m;
+    }
+
+    private static String taskHint(Object v) {
+        if (!(v instanceof String s)) throw invalidType("taskHint", "a string", v);
+        return switch (s) {
+            case "writing", "code-generation", "reasoning", "vision" -> s;
+            default -> throw invalidValue("taskHint",
+                    "one of 'writing', 'code-generation', 'reasoning', 'vision'", s);
+        };
+    }
+}

@@ -1,0 +1,44 @@
+package tollgate.api;
+
+import java.util.List;
+import java.util.Map;
+import tollgate.http.SseWriter;
+import tollgate.provider.ChunkSink;
+
+/**
+ * Passes a provider's chunks to the client: the model id the client asked for, the extension
+ * object on the first chunk (its ids are known before any token), and usage only when the
+ * client asked for it ({@code stream_options.include_usage}; the gateway always asks the
+ * upstream, so that usage is recorded either way). Without it, OpenAI sends no usage at all:
+ * the usage-only chunk ({@code "choices":[]}) is dropped and {@code usage} removed elsewhere.
+ */
+final class StreamRelay implements ChunkSink {
+    private final SseWriter sse;
+    private final String clientModel;
+    private final boolean includeUsage;
+    private final String extensionField;
+    private final Map<String, Object> extension;
+    private boolean first = true;
+
+    StreamRelay(SseWriter sse, String clientModel, boolean includeUsage, String extensionField, Map<String, Object> extension) {
+        this.sse = sse;
+        this.clientModel = clientModel;
+        this.includeUsage = includeUsage;
+        this.extensionField = extensionField;
+        this.extension = extension;
+    }
+
+    @Override
+    public void chunk(Map<String, Object> chunk) {
+        if (!includeUsage) {
+            Object usage = chunk.remove("usage");
+            if (usage != null && chunk.get("choices") instanceof List<?> choices && choices.isEmpty()) return;
+        }
+        if (chunk.containsKey("model")) chunk.put("model", clientModel);
+        if (first) {
+            chunk.put(extensionField, extension);
+            first = false;
+        }
+        sse.send(chunk);
+    }
+}

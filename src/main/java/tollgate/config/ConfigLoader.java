@@ -1,0 +1,239 @@
+package tollgate.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import tollgate.config.Substitution.Text;
+import tollgate.json.Json;
+import tollgate.json.JsonException;
+
+/**
+ * Reads {@code conf/tollgate.json} (JSON with comments) into a checked {@link GatewayConfig}, or
+ * fails with a {@link ConfigException} naming the path and the offending value.
+ *
+ * <p>String values may reference environment variables, see {@link Substitution}. Integers may
+ * also be written as strings of digits, so {@code "port": "${PORT:-8080}"} works. Unknown keys
+ * are errors. A provider whose {@code api_key} or {@code base_url} references an unset variable
+ * is kept but disabled; a {@code keys[]} entry whose {@code key} does is skipped. Each prints one
+ * JSON line to stdout (never the secret itself).
+ *
+ * <p>Precedence for host, port and data directory: {@link Overrides} &gt; the environment
+ * ({@code TOLLGATE_HOST}, {@code TOLLGATE_PORT}, {@code TOLLGATE_DATA_DIR}; empty counts as unset)
+ * &gt; the file &gt; the defaults in {@link ServerConfig}.
+ *
+ * <p>{@code data_dir}: a leading {@code ~/} is the {@code user.home} directory; a relative path is
+ * resolved against the process's working directory (not against the config file's directory), so
+ * that {@code --data-dir ./x} and {@code TOLLGATE_DATA_DIR=./x} mean what a shell user expects.
+ */
+public final class ConfigLoader {
+    private ConfigLoader() { throw new AssertionError(); }
+
+    /** Command-line overrides; a null component leaves that setting alone. */
+    public record Overrides(String host, Integer port, Path dataDir) {
+        public static final Overrides NONE = new Overrides(null, null, null);
+    }
+
+    public static final String DEFAULT_DATA_DIR = "~/.local/share/tollgate";
+    /** Client keys shorter than this are rejected as guessable. */
+    public static final int MIN_KEY_CHARS = 16;
+    /** Upper bound for every {@code *_ms} setting: one day. */
+    static final long MAX_MILLIS = 86_400_000;
+
+    private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models");
+    private static final List<String> SERVER_KEYS = List.of("host", "port", "max_body_bytes", "drain_ms",
+            "heartbeat_ms", "connect_timeout_ms", "extension_field", "access_log");
+    private static final List<String> KEY_KEYS = List.of("name", "key", "sha256");
+    private static final Pattern EXTENSION_FIELD = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]{0,63}");
+    private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
+
+    /**
+     * Loads the file. The file name as given is the prefix of error messages.
+     *
+     * @param file      the config file; null means no file (all defaults)
+     * @param env       environment variables, normally {@code System.getenv()}
+     * @param overrides command-line overrides, or {@link Overrides#NONE}
+     */
+    public static GatewayConfig load(Path file, Map<String, String> env, Overrides overrides) {
+        Path workingDir = Path.of("").toAbsolutePath();
+        if (file == null) return parse("{}".getBytes(StandardCharsets.UTF_8), "defaults",
+                workingDir, env, overrides, System.out::println);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": no such file", e);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e, e);
+        }
+        return parse(bytes, file.toString(), workingDir, env, overrides, System.out::println);
+    }
+
+    /**
+     * Parses config bytes; error messages start with {@code config:}.
+     *
+     * @param baseDir what a relative {@code data_dir} resolves against ({@link #load} passes the
+     *                working directory)
+     */
+    public static GatewayConfig parse(byte[] json, Path baseDir, Map<String, String> env, Overrides overrides) {
+        return parse(json, "config", baseDir, env, overrides, System.out::println);
+    }
+
+    /** As {@link #parse(byte[], Path, Map, Overrides)}, with the message prefix and log sink chosen (tests). */
+    static GatewayConfig parse(byte[] json, String source, Path baseDir, Map<String, String> env,
+                               Overrides overrides, Consumer<String> log) {
+        Object root;
+        try {
+            root = Json.parseWithComments(json);
+        } catch (JsonException e) {
+            throw new ConfigException(source + ": invalid JSON: " + e.getMessage(), e);
+        }
+        Overrides o = overrides == null ? Overrides.NONE : overrides;
+        ConfigReader r = new ConfigReader(source, env);
+        Map<String, Object> top = r.object("", root, ROOT_KEYS);
+        ServerConfig server = server(r, r.object(top, "", "server", SERVER_KEYS), env, o);
+        Path dataDir = dataDir(r, top, baseDir, env, o);
+        List<KeyConfig> keys = keys(r, top, log);
+        Map<String, ProviderConfig> providers = ProvidersSection.providers(r, top, log);
+        List<ModelConfig> models = ProvidersSection.models(r, top, providers);
+        return new GatewayConfig(server, dataDir, keys, providers, models);
+    }
+
+    private static ServerConfig server(ConfigReader r, Map<String, Object> s, Map<String, String> env, Overrides o) {
+        String p = "server";
+        String host = r.string(s, p, "host", ServerConfig.DEFAULT_HOST);
+        checkHost(r, "server.host", host);
+        long port = r.integer(s, p, "port", ServerConfig.DEFAULT_PORT, 0, 65535);
+        long maxBody = r.integer(s, p, "max_body_bytes", ServerConfig.DEFAULT_MAX_BODY_BYTES,
+                ServerConfig.MIN_MAX_BODY_BYTES, ServerConfig.MAX_MAX_BODY_BYTES);
+        Duration drain = r.millis(s, p, "drain_ms", ServerConfig.DEFAULT_DRAIN.toMillis(), 0, MAX_MILLIS);
+        Duration heartbeat = r.millis(s, p, "heartbeat_ms", ServerConfig.DEFAULT_HEARTBEAT.toMillis(), 1, MAX_MILLIS);
+        Duration connect = r.millis(s, p, "connect_timeout_ms",
+                ServerConfig.DEFAULT_CONNECT_TIMEOUT.toMillis(), 1, MAX_MILLIS);
+        String extension = r.string(s, p, "extension_field", ServerConfig.DEFAULT_EXTENSION_FIELD);
+        if (!EXTENSION_FIELD.matcher(extension).matches()) {
+            throw r.expected("server.extension_field",
+                    "an identifier matching [a-zA-Z_][a-zA-Z0-9_]{0,63}", Text.literal(extension));
+        }
+        boolean accessLog = r.bool(s, p, "access_log", true);
+
+        ConfigReader fromEnv = new ConfigReader("environment", Map.of());
+        String envHost = nonEmpty(env.get("TOLLGATE_HOST"));
+        if (envHost != null) host = envHost;
+        String envPort = nonEmpty(env.get("TOLLGATE_PORT"));
+        if (envPort != null) port = fromEnv.integer("TOLLGATE_PORT", Text.literal(envPort), 0, 65535);
+
+        ConfigReader fromOverride = new ConfigReader("override", Map.of());
+        if (o.host() != null) {
+            host = o.host();
+            checkHost(fromOverride, "host", host);
+        } else if (envHost != null) {
+            checkHost(fromEnv, "TOLLGATE_HOST", host);
+        }
+        if (o.port() != null) port = fromOverride.integer("port", o.port(), 0, 65535);
+        return new ServerConfig(host, (int) port, maxBody, drain, heartbeat, connect, extension, accessLog);
+    }
+
+    private static void checkHost(ConfigReader r, String path, String host) {
+        if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+            throw r.expected(path, "a host name or address", Text.literal(host));
+        }
+    }
+
+    private static Path dataDir(ConfigReader r, Map<String, Object> top, Path baseDir,
+                                Map<String, String> env, Overrides o) {
+        if (o.dataDir() != null) return resolveDir(new ConfigReader("override", Map.of()), "data_dir",
+                o.dataDir().toString(), baseDir);
+        String envDir = nonEmpty(env.get("TOLLGATE_DATA_DIR"));
+        if (envDir != null) return resolveDir(new ConfigReader("environment", Map.of()), "TOLLGATE_DATA_DIR",
+                envDir, baseDir);
+        return resolveDir(r, "data_dir", r.string(top, "", "data_dir", DEFAULT_DATA_DIR), baseDir);
+    }
+
+    /** {@code ~} and {@code ~/x} are under {@code user.home}; other relative paths under {@code baseDir}. */
+    static Path resolveDir(ConfigReader r, String path, String dir, Path baseDir) {
+        if (dir.isEmpty()) throw r.expected(path, "a directory", Text.literal(dir));
+        try {
+            Path p;
+            if (dir.equals("~") || dir.startsWith("~/")) {
+                p = Path.of(System.getProperty("user.home")).resolve(dir.substring(Math.min(2, dir.length())));
+            } else {
+                p = Path.of(dir);
+                if (!p.isAbsolute()) p = (baseDir == null ? Path.of("") : baseDir).resolve(p);
+            }
+            return p.toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw r.expected(path, "a directory", Text.literal(dir));
+        }
+    }
+
+    private static List<KeyConfig> keys(ConfigReader r, Map<String, Object> top, Consumer<String> log) {
+        List<Object> entries = r.array(top, "", "keys");
+        if (entries == null) return List.of();
+        List<KeyConfig> keys = new ArrayList<>();
+        Map<String, String> pathByName = new HashMap<>();
+        Map<String, String> pathByHash = new HashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String p = ConfigReader.index("keys", i);
+            Map<String, Object> k = r.object(p, entries.get(i), KEY_KEYS);
+            String name = r.requiredString(k, p, "name");
+            if (!KEY_NAME.matcher(name).matches()) {
+                throw r.expected(p + ".name", "a name matching [A-Za-z0-9][A-Za-z0-9_.@-]{0,63}", Text.literal(name));
+            }
+            String clash = pathByName.putIfAbsent(name, p);
+            if (clash != null) throw r.fail(p + ".name", "duplicate key name " + ConfigReader.quote(name)
+                    + " (also " + clash + ")");
+            Text key = r.text(k, p, "key");
+            String sha = r.string(k, p, "sha256", null);
+            if ((key == null) == (sha == null)) throw r.fail(p, "needs exactly one of \"key\" or \"sha256\"");
+            byte[] hash;
+            if (key != null) {
+                // Never put the key itself in a message or a log line.
+                if (key.hasUnset() || (key.value().isEmpty() && key.references())) {
+                    String reason = key.hasUnset() ? key.unsetReason() : "key is empty";
+                    log.accept(logLine("key_skipped", "name", name, reason));
+                    continue;
+                }
+                if (key.value().length() < MIN_KEY_CHARS) {
+                    throw r.fail(p + ".key", "too short for an API key (" + key.value().length()
+                            + " characters, at least " + MIN_KEY_CHARS + " required)");
+                }
+                hash = KeyConfig.hash(key.value());
+            } else {
+                if (!SHA256_HEX.matcher(sha).matches()) {
+                    throw r.expected(p + ".sha256", "64 hex digits (a SHA-256)", Text.literal(sha));
+                }
+                hash = HexFormat.of().parseHex(sha.toLowerCase(Locale.ROOT));
+            }
+            String same = pathByHash.putIfAbsent(HexFormat.of().formatHex(hash), p);
+            if (same != null) throw r.fail(p, "same key as " + same);
+            keys.add(new KeyConfig(name, hash));
+        }
+        return List.copyOf(keys);
+    }
+
+    /** One {@code {"level":"info","event":...}} line; values here are names and reasons, never secrets. */
+    static String logLine(String event, String field, String value, String reason) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("level", "info");
+        line.put("event", event);
+        line.put(field, value);
+        line.put("reason", reason);
+        return Json.toString(line);
+    }
+
+    private static String nonEmpty(String s) { return s == null || s.isEmpty() ? null : s; }
+}

@@ -1,0 +1,22 @@
+package tollgate.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole checked configuration. Built by {@link ConfigLoader}; every value in it has already
+ * been validated, so the rest of the gateway never re-checks it.
+ *
+ * @param server    the {@code server} section
+ * @param dataDir   directory for state the gateway keeps (the generated key's hash)
+ * @param keys      client keys from the config (may be empty: one is then generated)
+ * @param providers by id, in config order
+ * @param models    in config order
+ */
+public record GatewayConfig(
+        ServerConfig server,
+        Path dataDir,
+        List<KeyConfig> keys,
+        Map<String, ProviderConfig> providers,
+        List<ModelConfig> models) {}

@@ -1,0 +1,37 @@
+package tollgate.config;
+
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One model the gateway serves, from {@code models[]} in the config.
+ *
+ * @param id              the id clients send and see, e.g. {@code gpt-4o-mini}
+ * @param provider        the provider id that serves it
+ * @param upstreamModel   the id sent upstream
+ * @param name            a display name for {@code GET /models}
+ * @param contextLength   the context window in tokens; 0 when unknown
+ * @param promptPrice     price per prompt token in USD as decimal text (e.g. {@code "0.000003"}), or null
+ * @param completionPrice price per completion token in USD as decimal text, or null
+ * @param capabilities    e.g. {@code tools}, {@code vision}, {@code json}
+ * @param created         epoch seconds shown as {@code created} in {@code GET /models}
+ */
+public record ModelConfig(
+        String id,
+        String provider,
+        String upstreamModel,
+        String name,
+        long contextLength,
+        String promptPrice,
+        String completionPrice,
+        Set<String> capabilities,
+        long created) {
+
+    /** Capabilities a model may declare, in the order error messages list them. */
+    public static final List<String> CAPABILITIES = List.of("tools", "vision", "json", "stream");
+    /** Capabilities of a model whose config lists none. */
+    public static final Set<String> DEFAULT_CAPABILITIES =
+            Collections.unmodifiableSet(new LinkedHashSet<>(List.of("tools", "json", "stream")));
+}

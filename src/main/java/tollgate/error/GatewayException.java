@@ -1,0 +1,43 @@
+package tollgate.error;
+
+/**
+ * The one exception type that crosses layers. It carries what the client will be told; it is
+ * classified once, where the failure is first understood, and rendered once, by
+ * {@link ErrorBody}. Stack traces are not filled in: these are expected outcomes, not bugs, and
+ * they are thrown on the hot path (validation).
+ */
+public final class GatewayException extends RuntimeException {
+    private final ErrorKind kind;
+    private final String param;
+    private final int upstreamStatus;
+
+    public GatewayException(ErrorKind kind, String message) {
+        this(kind, message, null, 0, null);
+    }
+
+    public GatewayException(ErrorKind kind, String message, String param) {
+        this(kind, message, param, 0, null);
+    }
+
+    public GatewayException(ErrorKind kind, String message, String param, int upstreamStatus, Throwable cause) {
+        super(message, cause, false, false);
+        this.kind = kind;
+        this.param = param;
+        this.upstreamStatus = upstreamStatus;
+    }
+
+    /** A 400 naming the offending request field, e.g. {@code messages[0].role}. */
+    public static GatewayException invalid(String param, String message) {
+        return new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, message, param);
+    }
+
+    public ErrorKind kind() { return kind; }
+
+    /** The request field at fault, or null. */
+    public String param() { return param; }
+
+    /** The upstream's HTTP status when an upstream answered, else 0. */
+    public int upstreamStatus() { return upstreamStatus; }
+
+    public int httpStatus() { return kind.httpStatus(); }
+}

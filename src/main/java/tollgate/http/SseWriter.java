@@ -1,0 +1,171 @@
+package tollgate.http;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.locks.ReentrantLock;
+import tollgate.error.ClientGoneException;
+import tollgate.error.ErrorBody;
+import tollgate.error.GatewayException;
+import tollgate.json.Json;
+import tollgate.json.JsonBuffer;
+import tollgate.provider.Cancellation;
+
+/**
+ * Writes one Server-Sent Events response (WHATWG HTML §9.2; OpenAI's framing: one
+ * {@code data: <json>\n\n} per event, {@code data: [DONE]} at the end).
+ *
+ * <pre>
+ *   PENDING ──first event or heartbeat──▶ OPEN ──done()/error()──▶ CLOSED
+ *      │                                   │
+ *      └──────── write fails ──────────────┴──▶ GONE (client went away: cancel upstream)
+ * </pre>
+ *
+ * Each event is one write and one flush, so it leaves as one HTTP chunk at once. The request's
+ * thread writes events while the {@link Heartbeats} thread may write {@code : ping} comments,
+ * hence the lock; it is a {@link ReentrantLock} because it is held across blocking socket
+ * writes, which would pin a virtual thread's carrier under {@code synchronized} on JDK 21.
+ */
+public final class SseWriter {
+    enum State { PENDING, OPEN, CLOSED, GONE }
+
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** Opens the response (status line and headers) and returns its body stream. */
+    interface Opener {
+        OutputStream open() throws IOException;
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final JsonBuffer buf = new JsonBuffer(1024);
+    private final Opener opener;
+    private final Cancellation cancellation;
+    private final Heartbeats heartbeats;
+    private OutputStream out;
+    private State state = State.PENDING;
+    private volatile long lastWriteNanos = System.nanoTime();
+    private long events;
+
+    SseWriter(Opener opener, Cancellation cancellation, Heartbeats heartbeats) {
+        this.opener = opener;
+        this.cancellation = cancellation;
+        this.heartbeats = heartbeats;
+        heartbeats.register(this);
+    }
+
+    /** Sends one JSON value as a {@code data:} event. Throws {@link ClientGoneException}. */
+    public void send(Object json) {
+        lock.lock();
+        try {
+            buf.reset();
+            buf.append(DATA);
+            Json.write(json, buf);
+            buf.append(END);
+            write(buf.array(), buf.length());
+            events++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends the stream with {@code data: [DONE]} and closes it. */
+    public void done() {
+        lock.lock();
+        try {
+            write(DONE, DONE.length);
+            close();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Ends the stream with an error event in OpenAI's shape ({@code data: {"error":{…}}}, which
+     * the OpenAI SDKs raise as an APIError) and no {@code [DONE]}, so that no client can take
+     * a broken stream for a complete one.
+     */
+    public void error(GatewayException e) {
+        lock.lock();
+        try {
+            if (state == State.GONE || state == State.CLOSED) return;
+            buf.reset();
+            buf.append(DATA);
+            ErrorBody.render(e, buf);
+            buf.append(END);
+            write(buf.array(), buf.length());
+            close();
+        } catch (ClientGoneException ignored) {
+            // Nobody left to tell.
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the 200 and headers have gone out. */
+    public boolean started() {
+        lock.lock();
+        try {
+            return state != State.PENDING;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Number of data events sent. */
+    public long events() { return events; }
+
+    /** Called by {@link Heartbeats}: a {@code : ping} comment if nothing was written lately. */
+    void pingIfIdle(long idleNanos) {
+        if (System.nanoTime() - lastWriteNanos < idleNanos) return;
+        if (!lock.tryLock()) return; // a write is in progress: the stream is not idle
+        try {
+            if (state == State.PENDING || state == State.OPEN) write(PING, PING.length);
+        } catch (ClientGoneException gone) {
+            // Already handled in write(): the upstream call was cancelled.
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes without a terminator if still open; used when the request ends abnormally. */
+    void abandon() {
+        lock.lock();
+        try {
+            if (state == State.OPEN) close();
+            else if (state == State.PENDING) heartbeats.unregister(this);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void write(byte[] bytes, int length) {
+        if (state == State.GONE || state == State.CLOSED) throw new ClientGoneException(null);
+        try {
+            if (state == State.PENDING) {
+                out = opener.open();
+                state = State.OPEN;
+            }
+            out.write(bytes, 0, length);
+            out.flush();
+            lastWriteNanos = System.nanoTime();
+        } catch (IOException e) {
+            state = State.GONE;
+            heartbeats.unregister(this);
+            cancellation.cancel();
+            throw new ClientGoneException(e);
+        }
+    }
+
+    private void close() {
+        heartbeats.unregister(this);
+        state = State.CLOSED;
+        try {
+            if (out != null) out.close(); // writes the last, empty chunk (RFC 9112 §7.1)
+        } catch (IOException ignored) {
+            // The client left after the last event; nothing is lost.
+        }
+    }
+}

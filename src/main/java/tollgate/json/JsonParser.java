@@ -1,0 +1,452 @@
+package tollgate.json;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Strict RFC 8259 recursive-descent parser over UTF-8 bytes.
+ *
+ * <p>Strings that are pure ASCII without escapes (nearly all keys and most values) are made with one
+ * {@code new String(bytes, ISO_8859_1)}, which is a plain copy; everything else is decoded, and
+ * validated, into a scratch {@code char[]} reused across the whole parse. Errors are thrown as
+ * {@link JsonException} (which has no stack trace, so it is cheap) and never used for control flow.
+ * Positions in errors are relative to the start of the parsed slice.
+ */
+final class JsonParser {
+    private final byte[] buf;
+    private final int start;
+    private final int end;
+    private final boolean comments;
+    private int pos;
+    private int depth;
+    /** Scratch for decoding strings, reused for the whole parse. */
+    private char[] chars;
+    /** How many chars the last {@link #escape} call wrote (1, or 2 for a surrogate pair). */
+    private int escapedChars;
+
+    private JsonParser(byte[] buf, int off, int len, boolean comments) {
+        this.buf = buf;
+        this.start = off;
+        this.end = off + len;
+        this.comments = comments;
+        this.pos = off;
+    }
+
+    static Object parse(byte[] buf, int off, int len, boolean comments) {
+        return parse(buf, off, len, comments, Json.MAX_INPUT_BYTES);
+    }
+
+    /** As {@link Json#parse(byte[], int, int)} with an explicit size limit (tests use a small one). */
+    static Object parse(byte[] buf, int off, int len, boolean comments, int maxBytes) {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        JsonParser p = new JsonParser(buf, off, len, comments);
+        if (len > maxBytes) {
+            throw p.error("Input of " + len + " bytes exceeds the limit of " + maxBytes + " bytes", off);
+        }
+        return p.document();
+    }
+
+    private Object document() {
+        if (end - pos >= 3 && buf[pos] == (byte) 0xEF && buf[pos + 1] == (byte) 0xBB && buf[pos + 2] == (byte) 0xBF) {
+            throw error("Byte order mark not allowed", pos);
+        }
+        skipWhitespace();
+        Object value = value();
+        skipWhitespace();
+        if (pos < end) throw unexpected(pos);
+        return value;
+    }
+
+    private void skipWhitespace() {
+        final byte[] b = buf;
+        final int e = end;
+        int p = pos;
+        while (p < e) {
+            byte c = b[p];
+            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                p++;
+            } else if (c == '/' && comments) {
+                p = skipComment(p);
+            } else {
+                break;
+            }
+        }
+        pos = p;
+    }
+
+    /** Skips the comment starting at {@code p} (a '/') and returns the position after it. */
+    private int skipComment(int p) {
+        final byte[] b = buf;
+        final int e = end;
+        int q = p + 1;
+        if (q >= e) throw unexpected(p);
+        if (b[q] == '/') {
+            q++;
+            while (q < e && b[q] != '\n' && b[q] != '\r') q = skipCommentByte(q);
+            return q;
+        }
+        if (b[q] == '*') {
+            q++;
+            while (q < e) {
+                if (b[q] == '*' && q + 1 < e && b[q + 1] == '/') return q + 2;
+                q = skipCommentByte(q);
+            }
+            throw error("Unterminated comment", p);
+        }
+        throw unexpected(p);
+    }
+
+    /** Comments may hold any text, but it must be valid UTF-8 like the rest of the file. */
+    private int skipCommentByte(int q) {
+        if (buf[q] >= 0) return q + 1;
+        int cp = decodeUtf8(buf, q, end);
+        if (cp < 0) throw error("Invalid UTF-8", q);
+        return q + utf8Length(cp);
+    }
+
+    private Object value() {
+        if (pos >= end) throw endOfInput();
+        byte c = buf[pos];
+        switch (c) {
+            case '{': return object();
+            case '[': return array();
+            case '"': return string();
+            case 't': literal("true"); return Boolean.TRUE;
+            case 'f': literal("false"); return Boolean.FALSE;
+            case 'n': literal("null"); return null;
+            default:
+                if (c == '-' || (c >= '0' && c <= '9')) return number();
+                throw unexpected(pos);
+        }
+    }
+
+    private void literal(String word) {
+        int n = word.length();
+        for (int i = 0; i < n; i++) {
+            int p = pos + i;
+            if (p >= end) throw endOfInput();
+            if (buf[p] != word.charAt(i)) throw unexpected(p);
+        }
+        pos += n;
+    }
+
+    private void enter() {
+        if (++depth > Json.MAX_DEPTH) throw error("Nesting deeper than " + Json.MAX_DEPTH, pos);
+    }
+
+    private Map<String, Object> object() {
+        enter();
+        pos++;
+        LinkedHashMap<String, Object> map = new LinkedHashMap<>();
+        skipWhitespace();
+        if (pos < end && buf[pos] == '}') {
+            pos++;
+            depth--;
+            return map;
+        }
+        while (true) {
+            skipWhitespace();
+            if (pos >= end) throw endOfInput();
+            if (buf[pos] != '"') throw unexpected(pos);
+            String key = string();
+            skipWhitespace();
+            if (pos >= end) throw endOfInput();
+            if (buf[pos] != ':') throw unexpected(pos);
+            pos++;
+            skipWhitespace();
+            map.put(key, value());
+            skipWhitespace();
+            if (pos >= end) throw endOfInput();
+            byte c = buf[pos++];
+            if (c == '}') break;
+            if (c != ',') throw unexpected(pos - 1);
+        }
+        depth--;
+        return map;
+    }
+
+    private List<Object> array() {
+        enter();
+        pos++;
+        ArrayList<Object> list = new ArrayList<>();
+        skipWhitespace();
+        if (pos < end && buf[pos] == ']') {
+            pos++;
+            depth--;
+            return list;
+        }
+        while (true) {
+            skipWhitespace();
+            list.add(value());
+            skipWhitespace();
+            if (pos >= end) throw endOfInput();
+            byte c = buf[pos++];
+            if (c == ']') break;
+            if (c != ',') throw unexpected(pos - 1);
+        }
+        depth--;
+        return list;
+    }
+
+    /** RFC 8259 §6: {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}, kept as text. */
+    private JsonNumber number() {
+        final byte[] b = buf;
+        final int e = end;
+        final int s = pos;
+        int p = s;
+        if (b[p] == '-') p++;
+        if (p >= e) throw endOfInput();
+        if (b[p] == '0') {
+            p++;
+            if (p < e && isDigit(b[p])) throw error("Leading zeros are not allowed", p - 1);
+        } else if (isDigit(b[p])) {
+            p = digits(p + 1);
+        } else {
+            throw unexpected(p);
+        }
+        if (p < e && b[p] == '.') {
+            p = digits(requireDigit(p + 1));
+        }
+        if (p < e && (b[p] == 'e' || b[p] == 'E')) {
+            p++;
+            if (p < e && (b[p] == '+' || b[p] == '-')) p++;
+            p = digits(requireDigit(p));
+        }
+        pos = p;
+        return new JsonNumber(new String(b, s, p - s, StandardCharsets.ISO_8859_1));
+    }
+
+    private static boolean isDigit(byte c) { return c >= '0' && c <= '9'; }
+
+    private int requireDigit(int p) {
+        if (p >= end) throw endOfInput();
+        if (!isDigit(buf[p])) throw unexpected(p);
+        return p;
+    }
+
+    private int digits(int p) {
+        while (p < end && isDigit(buf[p])) p++;
+        return p;
+    }
+
+    private String string() {
+        final byte[] b = buf;
+        final int e = end;
+        final int s = pos + 1;
+        int p = s;
+        while (p < e) {
+            byte c = b[p];
+            if (c == '"') {
+                pos = p + 1;
+                return new String(b, s, p - s, StandardCharsets.ISO_8859_1);
+            }
+            if (c == '\\' || c < 0x20) break; // bytes are signed: this also catches every non-ASCII byte
+            p++;
+        }
+        if (p < e && b[p] < 0) return utf8String(s, p);
+        return slowString(s, p);
+    }
+
+    /**
+     * A string with non-ASCII text: while there are no escapes, validate the UTF-8 in place and let
+     * the JDK decode it in one go (it cannot hit a malformed sequence, so it never substitutes).
+     * {@code [s, p)} is the ASCII prefix already scanned.
+     */
+    private String utf8String(int s, int p) {
+        final byte[] b = buf;
+        final int e = end;
+        final int prefix = p;
+        while (p < e) {
+            byte c = b[p];
+            if (c == '"') {
+                pos = p + 1;
+                return new String(b, s, p - s, StandardCharsets.UTF_8);
+            }
+            if (c < 0) {
+                int cp = decodeUtf8(b, p, e);
+                if (cp < 0) throw error("Invalid UTF-8 in string", p);
+                p += utf8Length(cp);
+            } else if (c == '\\' || c < 0x20) {
+                return slowString(s, prefix);
+            } else {
+                p++;
+            }
+        }
+        throw error("Unterminated string", s - 1);
+    }
+
+    /** Decodes a string with escapes, into the scratch buffer; {@code [s, p)} is the ASCII prefix already scanned. */
+    private String slowString(int s, int p) {
+        final byte[] b = buf;
+        final int e = end;
+        char[] out = chars;
+        if (out == null || out.length < p - s + 16) {
+            // A string has no more chars than bytes, so up to a point the rest of the input is a good size.
+            out = chars = new char[Math.max(p - s + 16, Math.min(e - s, 4096))];
+        }
+        int n = 0;
+        for (int i = s; i < p; i++) out[n++] = (char) b[i];
+        while (true) {
+            // A run of plain ASCII, one char per byte, as far as the room left in out allows.
+            int stop = p + Math.min(e - p, out.length - n);
+            while (p < stop) {
+                byte c = b[p];
+                if (c < 0x20 || c == '"' || c == '\\') break;
+                out[n++] = (char) c;
+                p++;
+            }
+            if (p >= e) throw error("Unterminated string", s - 1);
+            if (n + 2 > out.length) {
+                out = chars = Arrays.copyOf(out, out.length * 2);
+                continue;
+            }
+            int c = b[p];
+            if (c == '"') {
+                pos = p + 1;
+                return new String(out, 0, n);
+            } else if (c == '\\') {
+                p = escape(p, out, n);
+                n += escapedChars;
+            } else if (c >= 0) {
+                throw error(String.format("Unescaped control character U+%04X in string", c), p);
+            } else {
+                int cp = decodeUtf8(b, p, e);
+                if (cp < 0) throw error("Invalid UTF-8 in string", p);
+                if (cp < 0x10000) {
+                    out[n++] = (char) cp;
+                } else {
+                    out[n++] = Character.highSurrogate(cp);
+                    out[n++] = Character.lowSurrogate(cp);
+                }
+                p += utf8Length(cp);
+            }
+        }
+    }
+
+    /** Decodes the escape at {@code p} (a backslash) into {@code out[n..]}; returns the position after it. */
+    private int escape(int p, char[] out, int n) {
+        if (p + 1 >= end) throw error("Unterminated string", p);
+        byte x = buf[p + 1];
+        escapedChars = 1;
+        switch (x) {
+            case '"': out[n] = '"'; return p + 2;
+            case '\\': out[n] = '\\'; return p + 2;
+            case '/': out[n] = '/'; return p + 2;
+            case 'b': out[n] = '\b'; return p + 2;
+            case 'f': out[n] = '\f'; return p + 2;
+            case 'n': out[n] = '\n'; return p + 2;
+            case 'r': out[n] = '\r'; return p + 2;
+            case 't': out[n] = '\t'; return p + 2;
+            case 'u': break;
+            default: throw error("Invalid escape sequence", p);
+        }
+        char c = (char) hex4(p + 2);
+        if (Character.isHighSurrogate(c)) {
+            int q = p + 6;
+            if (q + 1 < end && buf[q] == '\\' && buf[q + 1] == 'u') {
+                char low = (char) hex4(q + 2);
+                if (Character.isLowSurrogate(low)) {
+                    out[n] = c;
+                    out[n + 1] = low;
+                    escapedChars = 2;
+                    return q + 6;
+                }
+            }
+            throw error(String.format("Unpaired surrogate \\u%04X in string", (int) c), p);
+        }
+        if (Character.isLowSurrogate(c)) {
+            throw error(String.format("Unpaired surrogate \\u%04X in string", (int) c), p);
+        }
+        out[n] = c;
+        return p + 6;
+    }
+
+    private int hex4(int p) {
+        int v = 0;
+        for (int i = p; i < p + 4; i++) {
+            if (i >= end) throw endOfInput();
+            int c = buf[i];
+            int d;
+            if (c >= '0' && c <= '9') d = c - '0';
+            else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+            else throw error("Invalid hex digit in \\u escape", i);
+            v = (v << 4) | d;
+        }
+        return v;
+    }
+
+    /**
+     * Decodes one well-formed UTF-8 sequence at {@code p} (Unicode Table 3-7), or returns -1 for
+     * anything else: stray continuation bytes, overlongs, encoded surrogates, code points above
+     * U+10FFFF, and sequences cut short by {@code e}.
+     */
+    static int decodeUtf8(byte[] b, int p, int e) {
+        int b0 = b[p] & 0xFF;
+        if (b0 < 0x80) return b0;
+        if (b0 < 0xC2) return -1;
+        if (b0 < 0xE0) {
+            if (p + 1 >= e) return -1;
+            int b1 = b[p + 1] & 0xFF;
+            if ((b1 & 0xC0) != 0x80) return -1;
+            return ((b0 & 0x1F) << 6) | (b1 & 0x3F);
+        }
+        if (b0 < 0xF0) {
+            if (p + 2 >= e) return -1;
+            int b1 = b[p + 1] & 0xFF;
+            int b2 = b[p + 2] & 0xFF;
+            int lo = b0 == 0xE0 ? 0xA0 : 0x80;
+            int hi = b0 == 0xED ? 0x9F : 0xBF;
+            if (b1 < lo || b1 > hi || (b2 & 0xC0) != 0x80) return -1;
+            return ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+        }
+        if (b0 < 0xF5) {
+            if (p + 3 >= e) return -1;
+            int b1 = b[p + 1] & 0xFF;
+            int b2 = b[p + 2] & 0xFF;
+            int b3 = b[p + 3] & 0xFF;
+            int lo = b0 == 0xF0 ? 0x90 : 0x80;
+            int hi = b0 == 0xF4 ? 0x8F : 0xBF;
+            if (b1 < lo || b1 > hi || (b2 & 0xC0) != 0x80 || (b3 & 0xC0) != 0x80) return -1;
+            return ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F);
+        }
+        return -1;
+    }
+
+    /** Encoded length of a code point returned by {@link #decodeUtf8} (which rejects overlongs). */
+    static int utf8Length(int cp) {
+        return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    }
+
+    private JsonException endOfInput() { return error("Unexpected end of input", end); }
+
+    private JsonException unexpected(int p) {
+        int c = buf[p];
+        if (c >= 0x21 && c < 0x7F) return error("Unexpected character '" + (char) c + "'", p);
+        if (c >= 0) return error(String.format("Unexpected character U+%04X", c), p);
+        int cp = decodeUtf8(buf, p, end);
+        if (cp < 0) return error(String.format("Invalid UTF-8 byte 0x%02X", c & 0xFF), p);
+        return error(String.format("Unexpected character U+%04X", cp), p);
+    }
+
+    /** An error at byte {@code p}; line and column (in code points) are only worked out now. */
+    private JsonException error(String message, int p) {
+        int line = 1;
+        int column = 1;
+        for (int i = start; i < p && i < end; i++) {
+            byte c = buf[i];
+            if (c == '\n' || (c == '\r' && (i + 1 >= end || buf[i + 1] != '\n'))) {
+                line++;
+                column = 1;
+            } else if ((c & 0xC0) != 0x80) {
+                column++;
+            }
+        }
+        return new JsonException(message, p - start, line, column);
+    }
+}

@@ -1,0 +1,105 @@
+package tollgate.log;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import tollgate.json.Json;
+import tollgate.json.JsonBuffer;
+
+/**
+ * The gateway's only log: JSON lines on standard output, one per event, written by one
+ * background virtual thread so that a request never waits on the terminal or a pipe (the
+ * access line is on the hot path). Lines are queued up to {@link #MAX_QUEUED_LINES}; past that
+ * they are dropped and counted rather than blocking a request, and the count is logged once
+ * the queue drains.
+ *
+ * <p>Never pass secrets (API keys) to this class.
+ */
+public final class Log {
+    /** Lines waiting to be written before new ones are dropped. */
+    public static final int MAX_QUEUED_LINES = 65_536;
+    /** Bytes gathered before one write to stdout. */
+    private static final int WRITE_BATCH_BYTES = 64 * 1024;
+
+    private static final LinkedBlockingQueue<byte[]> QUEUE = new LinkedBlockingQueue<>(MAX_QUEUED_LINES);
+    private static final AtomicLong DROPPED = new AtomicLong();
+    private static final OutputStream OUT = new FileOutputStream(FileDescriptor.out);
+    private static final Thread WRITER = Thread.ofVirtual().name("tollgate-log").start(Log::drainForever);
+
+    private Log() { throw new AssertionError(); }
+
+    /** An informational event, e.g. {@code info("listening", "url", url)}. */
+    public static void info(String event, Object... fields) { event("info", event, fields); }
+
+    public static void warn(String event, Object... fields) { event("warn", event, fields); }
+
+    public static void error(String event, Object... fields) { event("error", event, fields); }
+
+    private static void event(String level, String event, Object... fields) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("ts", Instant.now().toString());
+        line.put("level", level);
+        line.put("event", event);
+        for (int i = 0; i + 1 < fields.length; i += 2) line.put(String.valueOf(fields[i]), fields[i + 1]);
+        write(line);
+    }
+
+    /** Queues one line (a JSON object) for writing. Never blocks. */
+    public static void write(Map<String, Object> line) {
+        JsonBuffer buf = new JsonBuffer(256);
+        Json.write(line, buf);
+        buf.append((byte) '\n');
+        if (!QUEUE.offer(buf.toByteArray())) DROPPED.incrementAndGet();
+    }
+
+    /** Waits until queued lines are written, up to the given time; for shutdown and tests. */
+    public static void flush(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!QUEUE.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void drainForever() {
+        byte[] batch = new byte[WRITE_BATCH_BYTES];
+        while (true) {
+            try {
+                byte[] line = QUEUE.take();
+                int n = 0;
+                do {
+                    if (n + line.length > batch.length) {
+                        if (n > 0) OUT.write(batch, 0, n);
+                        n = 0;
+                        if (line.length > batch.length) {
+                            OUT.write(line);
+                            continue;
+                        }
+                    }
+                    System.arraycopy(line, 0, batch, n, line.length);
+                    n += line.length;
+                } while ((line = QUEUE.poll()) != null);
+                if (n > 0) OUT.write(batch, 0, n);
+                OUT.flush();
+                long dropped = DROPPED.getAndSet(0);
+                if (dropped > 0) warn("log_lines_dropped", "count", dropped);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                // stdout is gone (closed pipe): nothing sensible to do but keep draining.
+                QUEUE.clear();
+            }
+        }
+    }
+}

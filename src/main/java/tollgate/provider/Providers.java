@@ -1,0 +1,27 @@
+package tollgate.provider;
+
+import tollgate.config.ProviderConfig;
+import tollgate.provider.deepgram.DeepgramProvider;
+import tollgate.provider.echo.EchoProvider;
+import tollgate.provider.openai.OpenAiProvider;
+
+/** Creates the {@link Provider} for a configured upstream, by its kind. */
+public final class Providers {
+    private Providers() { throw new AssertionError(); }
+
+    /**
+     * @param upstream the gateway's shared HTTP client (unused by offline kinds)
+     * @param watchdog the gateway's idle watchdog (unused by offline kinds)
+     * @throws IllegalArgumentException for a kind no provider implements, or a config the
+     *                                  provider cannot use (the config loader checks kinds first)
+     */
+    public static Provider create(ProviderConfig cfg, Upstream upstream, IdleWatchdog watchdog) {
+        return switch (cfg.kind()) {
+            case OpenAiProvider.KIND -> new OpenAiProvider(cfg, upstream, watchdog);
+            case EchoProvider.KIND -> new EchoProvider(cfg);
+            case DeepgramProvider.KIND -> new DeepgramProvider(cfg);
+            default -> throw new IllegalArgumentException(
+                    "provider '" + cfg.id() + "': unknown kind '" + cfg.kind() + "'");
+        };
+    }
+}

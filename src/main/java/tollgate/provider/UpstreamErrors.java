@@ -1,0 +1,233 @@
+package tollgate.provider;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLException;
+import tollgate.error.ErrorKind;
+import tollgate.error.GatewayException;
+import tollgate.json.Json;
+import tollgate.json.JsonException;
+import tollgate.json.JsonNumber;
+
+/**
+ * Turns upstream failures into the gateway's {@link ErrorKind}s, in one place for every
+ * provider. Messages start with the provider id, so the client knows which upstream failed.
+ *
+ * <p>What is passed on from the upstream, and what is not:
+ * <ul>
+ *   <li>The upstream's {@code error.message} is passed on where it helps the client (its
+ *       request was rejected, or the provider broke), capped at {@link #MAX_MESSAGE_CHARS}.</li>
+ *   <li>Not for 401/403: such a message is about the gateway's own key and may echo part of it.</li>
+ *   <li>Not for 402, nor a 429 {@code insufficient_quota}: they are about the gateway's billing
+ *       with the provider, which the client must not see (seed 002: upstream 402 → 503).</li>
+ *   <li>Not for other 429s: rate-limit messages name the gateway's organisation and limits.</li>
+ *   <li>A body that is not JSON is never copied whole; at most a short plain-text excerpt.</li>
+ * </ul>
+ */
+public final class UpstreamErrors {
+    private UpstreamErrors() { throw new AssertionError(); }
+
+    /** Most bytes of an upstream error body that are read, in bytes. */
+    public static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
+    /** Longest upstream message passed on, in chars. */
+    static final int MAX_MESSAGE_CHARS = 1000;
+    /** Longest excerpt of a non-JSON error body passed on, in chars. */
+    static final int MAX_EXCERPT_CHARS = 200;
+    /** How deep the cause chain of an exception is searched. */
+    private static final int MAX_CAUSE_DEPTH = 10;
+
+    /** Reads the first {@link #MAX_ERROR_BODY_BYTES} of an error body. */
+    public static byte[] readErrorBody(InputStream in) throws IOException {
+        return Bodies.readUpTo(in, MAX_ERROR_BODY_BYTES);
+    }
+
+    /** The kind for an upstream HTTP status when the body says nothing more specific. */
+    public static ErrorKind kindForStatus(int status) {
+        return switch (status) {
+            case 400, 422 -> ErrorKind.CALLER_INVALID_REQUEST;
+            case 401, 403 -> ErrorKind.PROVIDER_AUTH_FAILED;
+            case 402, 503, 529 -> ErrorKind.PROVIDER_UNAVAILABLE;
+            case 408, 504 -> ErrorKind.PROVIDER_TIMEOUT;
+            case 413 -> ErrorKind.CALLER_BODY_TOO_LARGE;
+            case 429 -> ErrorKind.PROVIDER_RATE_LIMITED;
+            default -> ErrorKind.PROVIDER_ERROR; // 404 (model), 500, 502, anything else
+        };
+    }
+
+    /**
+     * Classifies a non-2xx upstream response.
+     *
+     * @param body the start of the error body ({@link #readErrorBody}), or null if unread
+     */
+    public static GatewayException fromStatus(String providerId, String upstreamModel, int status, byte[] body) {
+        Detail d = Detail.of(body);
+        String p = "Provider '" + providerId + "'";
+        String http = " (HTTP " + status + ")";
+        ErrorKind kind = kindForStatus(status);
+        String message;
+        String param = null;
+        switch (status) {
+            case 400, 404, 422 -> {
+                if (status == 404 && d.param == null) {
+                    message = p + ": model '" + upstreamModel + "' not found" + http;
+                } else {
+                    kind = "context_length_exceeded".equals(d.code)
+                            ? ErrorKind.CALLER_CONTEXT_TOO_LONG : ErrorKind.CALLER_INVALID_REQUEST;
+                    message = p + " rejected the request" + http + d.suffix();
+                    param = d.param;
+                }
+            }
+            case 401, 403 -> message = p + " rejected the gateway's credentials" + http;
+            case 402 -> message = p + " is unavailable";
+            case 408, 504 -> message = p + " timed out" + http + d.suffix();
+            case 413 -> message = p + " rejected the request as too large" + http;
+            case 429 -> {
+                if (d.isQuota()) {
+                    kind = ErrorKind.PROVIDER_UNAVAILABLE;
+                    message = p + " is unavailable";
+                } else {
+                    message = p + " is rate-limiting the gateway" + http;
+                }
+            }
+            case 503, 529 -> message = p + " is unavailable or overloaded" + http + d.suffix();
+            default -> message = p + " failed" + http + d.suffix();
+        }
+        return new GatewayException(kind, message, param, status, null);
+    }
+
+    /**
+     * Classifies an error an upstream reported inside a successful response: a stream event
+     * {@code {"error":{...}}}, or a 200 body carrying {@code error} instead of a completion.
+     *
+     * @param error the value of the {@code error} member (object or string)
+     */
+    public static GatewayException fromErrorObject(String providerId, Object error) {
+        Detail d = Detail.ofError(error);
+        String kindText = ((d.type == null ? "" : d.type) + " " + (d.code == null ? "" : d.code))
+                .toLowerCase(Locale.ROOT);
+        ErrorKind kind;
+        if (kindText.contains("overloaded") || kindText.contains("unavailable")
+                || kindText.contains("503") || kindText.contains("529")) {
+            kind = ErrorKind.PROVIDER_UNAVAILABLE;
+        } else if (kindText.contains("rate_limit") || kindText.contains("429")) {
+            kind = ErrorKind.PROVIDER_RATE_LIMITED;
+        } else {
+            kind = ErrorKind.PROVIDER_ERROR;
+        }
+        String message = d.isQuota()
+                ? "Provider '" + providerId + "' is unavailable"
+                : "Provider '" + providerId + "' reported an error" + d.suffix();
+        if (d.isQuota()) kind = ErrorKind.PROVIDER_UNAVAILABLE;
+        return new GatewayException(kind, message, null, 0, null);
+    }
+
+    /** Classifies an exchange that failed without a usable response (or whose body failed). */
+    public static GatewayException fromException(String providerId, Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String p = "Provider '" + providerId + "'";
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < MAX_CAUSE_DEPTH; c = c.getCause(), depth++) {
+            if (c instanceof HttpConnectTimeoutException || c instanceof ConnectException
+                    || c instanceof UnresolvedAddressException || c instanceof UnknownHostException
+                    || c instanceof NoRouteToHostException) {
+                // The request never reached the provider: safe to try another.
+                return new GatewayException(ErrorKind.PROVIDER_UNAVAILABLE, p + " is unreachable", null, 0, failure);
+            }
+            if (c instanceof HttpTimeoutException) {
+                return new GatewayException(ErrorKind.PROVIDER_TIMEOUT,
+                        p + " did not answer in time", null, 0, failure);
+            }
+            if (c instanceof SSLException) {
+                return new GatewayException(ErrorKind.PROVIDER_ERROR,
+                        p + ": TLS with the provider failed", null, 0, failure);
+            }
+            if (c instanceof SseReader.SseLimitException || c instanceof Bodies.TooLargeException) {
+                return new GatewayException(ErrorKind.PROVIDER_ERROR,
+                        p + " sent a response over the gateway's size limit: " + c.getMessage(), null, 0, failure);
+            }
+        }
+        String why = t.getMessage() == null ? t.getClass().getSimpleName() : excerpt(t.getMessage());
+        return new GatewayException(ErrorKind.PROVIDER_ERROR, p + " request failed: " + why, null, 0, failure);
+    }
+
+    /** A plain-text excerpt: control characters blanked, capped at {@link #MAX_EXCERPT_CHARS}. */
+    static String excerpt(String s) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_EXCERPT_CHARS + 1));
+        String capped = cap(s, MAX_EXCERPT_CHARS);
+        for (int i = 0; i < capped.length(); i++) {
+            char c = capped.charAt(i);
+            b.append(Character.isISOControl(c) ? ' ' : c);
+        }
+        return b.toString().strip();
+    }
+
+    /** {@code s} cut to at most {@code max} chars (plus an ellipsis), never inside a surrogate pair. */
+    static String cap(String s, int max) {
+        if (s.length() <= max) return s;
+        int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return s.substring(0, end) + "…";
+    }
+
+    /** What an error body says: OpenAI's {@code error} object, or the common variants. */
+    private record Detail(String message, String type, String code, String param) {
+
+        static final Detail NONE = new Detail(null, null, null, null);
+
+        static Detail of(byte[] body) {
+            if (body == null || body.length == 0) return NONE;
+            Object parsed;
+            try {
+                parsed = Json.parse(body);
+            } catch (JsonException | IllegalArgumentException e) {
+                // Not JSON (an HTML page from a proxy, or cut off at the cap): an excerpt of
+                // plain text, nothing of markup.
+                String text = new String(body, 0, Math.min(body.length, MAX_EXCERPT_CHARS * 4), StandardCharsets.UTF_8);
+                boolean plain = !text.isBlank() && text.strip().charAt(0) != '<';
+                return new Detail(plain ? excerpt(text) : null, null, null, null);
+            }
+            if (!(parsed instanceof Map<?, ?> m)) return NONE;
+            if (m.containsKey("error")) return ofError(m.get("error"));
+            // FastAPI-style servers (vLLM) use {"detail": ...}; others {"message": ...}.
+            String message = string(m.get("message"));
+            if (message == null) message = string(m.get("detail"));
+            return new Detail(message, string(m.get("type")), string(m.get("code")), null);
+        }
+
+        static Detail ofError(Object error) {
+            if (error instanceof String s) return new Detail(s, null, null, null); // Ollama
+            if (!(error instanceof Map<?, ?> e)) return NONE;
+            return new Detail(string(e.get("message")), string(e.get("type")),
+                    string(e.get("code")), string(e.get("param")));
+        }
+
+        boolean isQuota() {
+            return "insufficient_quota".equals(type) || "insufficient_quota".equals(code);
+        }
+
+        /** {@code ": <message>"}, or empty when the upstream said nothing usable. */
+        String suffix() {
+            if (message == null || message.isBlank()) return "";
+            return ": " + cap(message, MAX_MESSAGE_CHARS);
+        }
+
+        private static String string(Object v) {
+            if (v instanceof String s) return s;
+            if (v instanceof JsonNumber n) return n.text();
+            return null;
+        }
+    }
+}

@@ -1,0 +1,309 @@
+package tollgate.provider.openai;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import tollgate.config.ProviderConfig;
+import tollgate.error.ClientGoneException;
+import tollgate.error.ErrorKind;
+import tollgate.error.GatewayException;
+import tollgate.json.Json;
+import tollgate.json.JsonBuffer;
+import tollgate.json.JsonException;
+import tollgate.provider.Bodies;
+import tollgate.provider.ChatCall;
+import tollgate.provider.ChatProvider;
+import tollgate.provider.ChatResult;
+import tollgate.provider.ChunkSink;
+import tollgate.provider.IdleWatchdog;
+import tollgate.provider.SseEvent;
+import tollgate.provider.SseReader;
+import tollgate.provider.Upstream;
+import tollgate.provider.UpstreamErrors;
+import tollgate.provider.Usage;
+
+/**
+ * Kind {@code openai}: any upstream that speaks OpenAI's Chat Completions API (OpenAI, Ollama,
+ * vLLM, llama.cpp, Groq, Together, DeepSeek, OpenRouter, the OpenAI-compatible endpoints of
+ * Anthropic and Mistral). Sends {@code POST {base_url}/chat/completions}.
+ *
+ * <p>Sent upstream: the body of {@link UpstreamBody}; {@code Content-Type}, {@code Accept},
+ * {@code Authorization: Bearer} with the configured key (only if there is one), the configured
+ * extra headers, and {@code x-request-id}. Nothing of the client's own request headers.
+ *
+ * <p>Time limits: {@code ProviderConfig.timeout} until the response headers
+ * ({@code HttpRequest.timeout}), then {@code idleTimeout} between body bytes ({@link IdleWatchdog}).
+ * Cancellation aborts the wait for headers ({@code cancel(true)} on the pending exchange) or
+ * closes the body stream, and the blocked call throws {@link ClientGoneException}.
+ */
+public final class OpenAiProvider implements ChatProvider {
+
+    public static final String KIND = "openai";
+    /** Largest non-streaming response body accepted, in bytes. */
+    public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+    private static final String EVENT_STREAM = "text/event-stream";
+
+    private final ProviderConfig config;
+    private final Upstream upstream;
+    private final IdleWatchdog watchdog;
+    private final URI endpoint;
+    private final String[] fixedHeaders;
+
+    /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
+    public OpenAiProvider(ProviderConfig config, Upstream upstream, IdleWatchdog watchdog) {
+        this.config = config;
+        this.upstream = upstream;
+        this.watchdog = watchdog;
+        if (config.baseUrl() == null) {
+            throw new IllegalArgumentException("provider '" + config.id() + "' has no base_url");
+        }
+        String base = config.baseUrl().toString();
+        int end = base.length();
+        while (end > 0 && base.charAt(end - 1) == '/') end--;
+        this.endpoint = URI.create(base.substring(0, end) + "/chat/completions");
+        List<String> h = new ArrayList<>();
+        if (config.apiKey() != null && !config.apiKey().isBlank()) {
+            h.add("Authorization");
+            h.add("Bearer " + config.apiKey());
+        }
+        if (config.headers() != null) {
+            config.headers().forEach((name, value) -> {
+                h.add(name);
+                h.add(value);
+            });
+        }
+        this.fixedHeaders = h.toArray(String[]::new);
+        String scheme = endpoint.getScheme();
+        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+            throw new IllegalArgumentException("provider '" + config.id() + "': base_url must be http(s)");
+        }
+        // Fail at startup, not per request, on a header HttpClient refuses ("Host", a value
+        // with a line break). The message names the header only: HttpClient's own message
+        // quotes the value, which for Authorization is the key.
+        for (int i = 0; i < fixedHeaders.length; i += 2) {
+            try {
+                HttpRequest.newBuilder(endpoint).header(fixedHeaders[i], fixedHeaders[i + 1]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("provider '" + config.id() + "': header '" + fixedHeaders[i]
+                        + "' is not allowed or its value is invalid");
+            }
+        }
+    }
+
+    @Override public String id() { return config.id(); }
+
+    @Override public String kind() { return KIND; }
+
+    @Override public Set<String> capabilities() { return Set.of("chat"); }
+
+    @Override
+    public ChatResult chat(ChatCall call) {
+        HttpResponse<InputStream> response = send(call);
+        InputStream body = response.body();
+        try (IdleWatchdog.Watch watch = watchdog.watch(config.idleTimeout(), () -> closeQuietly(body))) {
+            call.cancellation().onCancel(() -> closeQuietly(body));
+            try {
+                if (!ok(response.statusCode())) throw statusError(call, response, watch);
+                byte[] bytes;
+                try {
+                    bytes = Bodies.readAll(watch.wrap(body), MAX_RESPONSE_BYTES,
+                            response.headers().firstValueAsLong("content-length").orElse(-1));
+                } catch (IOException e) {
+                    throw readFailure(call, watch, e);
+                }
+                Map<String, Object> completion = parseObject(bytes);
+                if (completion != null && completion.get("error") != null && !(completion.get("choices") instanceof List)) {
+                    throw UpstreamErrors.fromErrorObject(id(), completion.get("error"));
+                }
+                if (completion == null || !(completion.get("choices") instanceof List)) {
+                    throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
+                            + "' returned a response that is not a chat completion", null, response.statusCode(), null);
+                }
+                return new ChatResult(completion, Usage.fromJson(completion.get("usage")));
+            } finally {
+                closeQuietly(body);
+            }
+        }
+    }
+
+    @Override
+    public Usage stream(ChatCall call, ChunkSink sink) {
+        HttpResponse<InputStream> response = send(call);
+        InputStream body = response.body();
+        try (IdleWatchdog.Watch watch = watchdog.watch(config.idleTimeout(), () -> closeQuietly(body))) {
+            call.cancellation().onCancel(() -> closeQuietly(body));
+            try {
+                if (!ok(response.statusCode())) throw statusError(call, response, watch);
+                String type = response.headers().firstValue("content-type").orElse("");
+                if (!type.toLowerCase(Locale.ROOT).startsWith(EVENT_STREAM)) throw notAStream(call, response, watch);
+                return pump(call, new SseReader(watch.wrap(body)), sink, watch);
+            } finally {
+                // Also after [DONE], without waiting for the body's end: when its terminator
+                // has already arrived (usual, it follows [DONE] at once) the connection goes
+                // back to the pool; otherwise HTTP/1.1 drops it and HTTP/2 resets the stream.
+                closeQuietly(body);
+            }
+        }
+    }
+
+    /** Reads events until [DONE], passing chunks to the sink; see {@link ChatProvider#stream}. */
+    private Usage pump(ChatCall call, SseReader events, ChunkSink sink, IdleWatchdog.Watch watch) {
+        Usage usage = Usage.NONE;
+        long delivered = 0;
+        while (true) {
+            SseEvent event;
+            try {
+                event = events.next();
+            } catch (IOException e) {
+                throw broken(call, watch, delivered, e);
+            }
+            if (event == null) throw broken(call, watch, delivered, null);
+            if (event.isDone()) return usage;
+            Map<String, Object> chunk;
+            try {
+                chunk = Json.asObject(Json.parse(event.data()));
+            } catch (JsonException e) {
+                chunk = null;
+            }
+            if (chunk == null) {
+                throw new GatewayException(delivered > 0 ? ErrorKind.PROVIDER_STREAM_BROKEN : ErrorKind.PROVIDER_ERROR,
+                        "Provider '" + id() + "' sent a stream event that is not a JSON object", null, 200, null);
+            }
+            if (chunk.get("error") != null || "error".equals(event.event())) {
+                throw UpstreamErrors.fromErrorObject(id(), chunk.getOrDefault("error", chunk));
+            }
+            if (chunk.get("usage") instanceof Map<?, ?> u) usage = Usage.fromJson(u);
+            sink.chunk(chunk); // ClientGoneException propagates; the finally closes upstream
+            delivered++;
+        }
+    }
+
+    /** The exception for a stream that ended or failed before [DONE]. */
+    private RuntimeException broken(ChatCall call, IdleWatchdog.Watch watch, long delivered, IOException e) {
+        if (call.cancellation().isCancelled()) return new ClientGoneException(e);
+        if (watch.fired()) return idle(watch, e);
+        if (e == null) {
+            return new GatewayException(ErrorKind.PROVIDER_STREAM_BROKEN,
+                    "Provider '" + id() + "' stream ended before [DONE]", null, 200, null);
+        }
+        if (delivered == 0) return UpstreamErrors.fromException(id(), e);
+        return new GatewayException(ErrorKind.PROVIDER_STREAM_BROKEN,
+                "Provider '" + id() + "' stream broke off: " + e.getMessage(), null, 200, e);
+    }
+
+    private RuntimeException readFailure(ChatCall call, IdleWatchdog.Watch watch, IOException e) {
+        if (call.cancellation().isCancelled()) return new ClientGoneException(e);
+        if (watch.fired()) return idle(watch, e);
+        return UpstreamErrors.fromException(id(), e);
+    }
+
+    private GatewayException idle(IdleWatchdog.Watch watch, IOException e) {
+        return new GatewayException(ErrorKind.PROVIDER_TIMEOUT, "Provider '" + id() + "' sent nothing for "
+                + watch.idle().toMillis() + " ms", null, 0, e);
+    }
+
+    private RuntimeException statusError(ChatCall call, HttpResponse<InputStream> response, IdleWatchdog.Watch watch) {
+        byte[] errorBody;
+        try {
+            errorBody = UpstreamErrors.readErrorBody(watch.wrap(response.body()));
+        } catch (IOException e) {
+            if (call.cancellation().isCancelled()) return new ClientGoneException(e);
+            errorBody = null; // the status alone still classifies it
+        }
+        return UpstreamErrors.fromStatus(id(), call.upstreamModel(), response.statusCode(), errorBody);
+    }
+
+    /** A 2xx answer to a stream request that is not an event stream. */
+    private RuntimeException notAStream(ChatCall call, HttpResponse<InputStream> response, IdleWatchdog.Watch watch) {
+        byte[] bytes;
+        try {
+            bytes = UpstreamErrors.readErrorBody(watch.wrap(response.body()));
+        } catch (IOException e) {
+            return readFailure(call, watch, e);
+        }
+        Map<String, Object> parsed = parseObject(bytes);
+        if (parsed != null && parsed.get("error") != null) return UpstreamErrors.fromErrorObject(id(), parsed.get("error"));
+        return new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
+                + "' answered a stream request with something other than text/event-stream", null,
+                response.statusCode(), null);
+    }
+
+    /**
+     * Sends the request and waits for the response headers, abortable by the call's
+     * cancellation. Returns any status; throws classified errors for failed exchanges.
+     */
+    private HttpResponse<InputStream> send(ChatCall call) {
+        if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
+        JsonBuffer json = UpstreamBody.write(call);
+        HttpRequest request = builder(call.stream(), call.requestId())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
+                .build();
+        CompletableFuture<HttpResponse<InputStream>> pending =
+                upstream.client().sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        // cancel(true) aborts the exchange (HttpClient#sendAsync: "attempts to cancel the HTTP
+        // exchange"); with HTTP/1.1 that closes the connection.
+        call.cancellation().onCancel(() -> pending.cancel(true));
+        try {
+            return pending.get();
+        } catch (CancellationException e) {
+            throw new ClientGoneException(e);
+        } catch (ExecutionException e) {
+            if (call.cancellation().isCancelled()) throw new ClientGoneException(e.getCause());
+            throw UpstreamErrors.fromException(id(), e.getCause());
+        } catch (InterruptedException e) {
+            pending.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ClientGoneException(e);
+        }
+    }
+
+    private HttpRequest.Builder builder(boolean stream, String requestId) {
+        HttpRequest.Builder b = upstream.request(endpoint, config.timeout())
+                .header("Content-Type", "application/json")
+                .header("Accept", stream ? EVENT_STREAM : "application/json");
+        for (int i = 0; i < fixedHeaders.length; i += 2) b.setHeader(fixedHeaders[i], fixedHeaders[i + 1]);
+        if (isHeaderSafe(requestId)) b.setHeader("x-request-id", requestId);
+        return b;
+    }
+
+    /** Visible ASCII only, and short: a request id is echoed from the client, so check it. */
+    private static boolean isHeaderSafe(String v) {
+        if (v == null || v.isEmpty() || v.length() > 200) return false;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x21 || c > 0x7E) return false;
+        }
+        return true;
+    }
+
+    private static Map<String, Object> parseObject(byte[] bytes) {
+        try {
+            return Json.asObject(Json.parse(bytes));
+        } catch (JsonException e) {
+            return null;
+        }
+    }
+
+    private static boolean ok(int status) {
+        return status >= 200 && status < 300;
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // closing only releases the connection
+        }
+    }
+}

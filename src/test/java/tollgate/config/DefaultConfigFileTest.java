@@ -1,0 +1,80 @@
+package tollgate.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tollgate.config.ConfigLoader.Overrides;
+
+/** The {@code conf/tollgate.json} shipped with the repository loads, whatever the environment. */
+class DefaultConfigFileTest {
+    private static final Path FILE = Path.of("conf/tollgate.json");
+
+    private static GatewayConfig load(Map<String, String> env, List<String> log) throws Exception {
+        return ConfigLoader.parse(Files.readAllBytes(FILE), FILE.toString(), Path.of("/work"), env,
+                Overrides.NONE, log::add);
+    }
+
+    @Test
+    void withEmptyEnvironment_onlyEchoIsEnabled() throws Exception {
+        List<String> log = new ArrayList<>();
+        GatewayConfig c = load(Map.of(), log);
+        assertEquals(List.of("openai", "anthropic", "mistral", "deepgram", "ollama", "echo"),
+                List.copyOf(c.providers().keySet()));
+        Map<String, String> expected = Map.of("openai", "OPENAI_API_KEY", "anthropic", "ANTHROPIC_API_KEY",
+                "mistral", "MISTRAL_API_KEY", "deepgram", "DEEPGRAM_API_KEY", "ollama", "OLLAMA_URL");
+        expected.forEach((id, variable) -> {
+            ProviderConfig p = c.providers().get(id);
+            assertFalse(p.enabled(), id);
+            assertEquals(variable + " is not set", p.disabledReason(), id);
+        });
+        assertTrue(c.providers().get("echo").enabled());
+        assertEquals(List.of(), c.keys());
+        assertEquals(6, log.size(), log::toString); // env key skipped + five providers disabled
+        assertTrue(log.get(0).contains("\"event\":\"key_skipped\""), log.get(0));
+        assertEquals(ServerConfig.defaults(), c.server());
+        assertEquals(Path.of(System.getProperty("user.home"), ".local/share/tollgate"), c.dataDir());
+    }
+
+    @Test
+    void withOpenAiKey_openaiIsEnabled() throws Exception {
+        GatewayConfig c = load(Map.of("OPENAI_API_KEY", "sk-test", "TOLLGATE_API_KEY", "0123456789abcdef0123"),
+                new ArrayList<>());
+        ProviderConfig openai = c.providers().get("openai");
+        assertTrue(openai.enabled());
+        assertEquals("sk-test", openai.apiKey());
+        assertEquals(URI.create("https://api.openai.com/v1"), openai.baseUrl());
+        assertFalse(c.providers().get("anthropic").enabled());
+        assertEquals(List.of("env"), c.keys().stream().map(KeyConfig::name).toList());
+    }
+
+    @Test
+    void models_coverEveryChatProviderWithPrices() throws Exception {
+        GatewayConfig c = load(Map.of(), new ArrayList<>());
+        List<String> ids = c.models().stream().map(ModelConfig::id).toList();
+        assertTrue(ids.containsAll(List.of("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5",
+                "mistral-large-latest", "mistral-small-latest", "llama3.2", "echo")), ids::toString);
+        for (ModelConfig m : c.models()) {
+            assertTrue(m.contextLength() > 0, m.id());
+            assertTrue(m.promptPrice() != null && m.completionPrice() != null, m.id());
+        }
+        ModelConfig echo = c.models().stream().filter(m -> m.id().equals("echo")).findFirst().orElseThrow();
+        assertEquals("echo", echo.provider());
+        assertEquals("echo", echo.upstreamModel());
+        assertEquals("0", echo.promptPrice());
+    }
+
+    @Test
+    void loadsThroughPublicEntryPoint() {
+        GatewayConfig c = ConfigLoader.load(FILE, Map.of("OLLAMA_URL", "http://127.0.0.1:11434/v1/"), Overrides.NONE);
+        assertTrue(c.providers().get("ollama").enabled());
+        assertEquals(URI.create("http://127.0.0.1:11434/v1"), c.providers().get("ollama").baseUrl());
+    }
+}

@@ -1,0 +1,57 @@
+package tollgate.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import tollgate.config.ProviderConfig;
+import tollgate.error.ErrorKind;
+import tollgate.error.GatewayException;
+import tollgate.provider.deepgram.DeepgramProvider;
+import tollgate.provider.echo.EchoProvider;
+import tollgate.provider.openai.OpenAiProvider;
+
+class ProvidersTest {
+
+    private static ProviderConfig cfg(String kind) {
+        return new ProviderConfig("p-" + kind, kind, URI.create("http://127.0.0.1:9/v1"), null, Map.of(),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), true, null);
+    }
+
+    @Test
+    void create_byKind() {
+        try (Upstream up = new Upstream(Duration.ofSeconds(1)); IdleWatchdog dog = new IdleWatchdog()) {
+            assertInstanceOf(OpenAiProvider.class, Providers.create(cfg("openai"), up, dog));
+            Provider echo = Providers.create(cfg("echo"), up, dog);
+            assertInstanceOf(EchoProvider.class, echo);
+            assertTrue(echo.offline());
+            assertEquals("p-echo", echo.id());
+            Provider deepgram = Providers.create(cfg("deepgram"), up, dog);
+            assertInstanceOf(DeepgramProvider.class, deepgram);
+            assertEquals(Set.of(), deepgram.capabilities());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Providers.create(cfg("nope"), up, dog));
+            assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
+        }
+    }
+
+    @Test
+    void upstream_versionByScheme() {
+        assertEquals(java.net.http.HttpClient.Version.HTTP_1_1, Upstream.versionFor(URI.create("http://x/")));
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, Upstream.versionFor(URI.create("https://x/")));
+    }
+
+    @Test
+    void upstreamErrors_excerptsAreShortAndPlain() {
+        String big = "line\n".repeat(1000);
+        GatewayException e = UpstreamErrors.fromStatus("p", "m", 400, big.getBytes());
+        assertEquals(ErrorKind.CALLER_INVALID_REQUEST, e.kind());
+        assertTrue(e.getMessage().length() < 300, e.getMessage());
+        assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+    }
+}

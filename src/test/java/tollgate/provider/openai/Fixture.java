@@ -1,0 +1,59 @@
+package tollgate.provider.openai;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import tollgate.config.ModelConfig;
+import tollgate.config.ProviderConfig;
+import tollgate.json.Json;
+import tollgate.provider.Cancellation;
+import tollgate.provider.ChatCall;
+import tollgate.provider.ChunkSink;
+import tollgate.provider.IdleWatchdog;
+import tollgate.provider.Upstream;
+
+/** Shared pieces of the OpenAI provider tests: one client and watchdog for the whole run. */
+final class Fixture {
+    private Fixture() { }
+
+    static final Upstream UPSTREAM = new Upstream(Duration.ofSeconds(5));
+    static final IdleWatchdog WATCHDOG = new IdleWatchdog();
+    static final ExecutorService THREADS = Executors.newVirtualThreadPerTaskExecutor();
+    static final ModelConfig MODEL = new ModelConfig("client-model", "acme", "up-model", "Up", 0, null, null, Set.of(), 0);
+
+    static ProviderConfig config(URI base, String key, Map<String, String> headers, Duration timeout, Duration idle) {
+        return new ProviderConfig("acme", "openai", base, key, headers, timeout, idle, true, null);
+    }
+
+    static OpenAiProvider provider(URI base) {
+        return new OpenAiProvider(config(base, "sk-test", Map.of(), Duration.ofSeconds(10), Duration.ofSeconds(10)),
+                UPSTREAM, WATCHDOG);
+    }
+
+    static ChatCall call(String body, boolean stream) {
+        return call(body, stream, new Cancellation());
+    }
+
+    static ChatCall call(String body, boolean stream, Cancellation c) {
+        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, "up-model", stream, "req-123", c);
+    }
+
+    static final String SIMPLE = "{\"model\":\"client-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    static final String SIMPLE_STREAM =
+            "{\"model\":\"client-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}";
+
+    /** A sink that records each chunk as compact JSON. */
+    static final class Recording implements ChunkSink {
+        final List<String> chunks = new ArrayList<>();
+
+        @Override
+        public void chunk(Map<String, Object> chunk) {
+            chunks.add(Json.toString(chunk));
+        }
+    }
+}
