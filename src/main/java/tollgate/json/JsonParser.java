@@ -12,7 +12,8 @@ import java.util.Objects;
  * Strict RFC 8259 recursive-descent parser over UTF-8 bytes.
  *
  * <p>Strings that are pure ASCII without escapes (nearly all keys and most values) are made with one
- * {@code new String(bytes, ISO_8859_1)}, which is a plain copy; everything else is decoded, and
+ * {@code new String(bytes, ISO_8859_1)}, which is a plain copy; non-ASCII strings without escapes
+ * are validated in place and then decoded by the JDK; strings with escapes are decoded, and
  * validated, into a scratch {@code char[]} reused across the whole parse. Errors are thrown as
  * {@link JsonException} (which has no stack trace, so it is cheap) and never used for control flow.
  * Positions in errors are relative to the start of the parsed slice.
@@ -104,9 +105,9 @@ final class JsonParser {
     /** Comments may hold any text, but it must be valid UTF-8 like the rest of the file. */
     private int skipCommentByte(int q) {
         if (buf[q] >= 0) return q + 1;
-        int cp = decodeUtf8(buf, q, end);
+        int cp = Utf8.decode(buf, q, end);
         if (cp < 0) throw error("Invalid UTF-8", q);
-        return q + utf8Length(cp);
+        return q + Utf8.length(cp);
     }
 
     private Object value() {
@@ -268,9 +269,9 @@ final class JsonParser {
                 return new String(b, s, p - s, StandardCharsets.UTF_8);
             }
             if (c < 0) {
-                int cp = decodeUtf8(b, p, e);
+                int cp = Utf8.decode(b, p, e);
                 if (cp < 0) throw error("Invalid UTF-8 in string", p);
-                p += utf8Length(cp);
+                p += Utf8.length(cp);
             } else if (c == '\\' || c < 0x20) {
                 return slowString(s, prefix);
             } else {
@@ -315,7 +316,7 @@ final class JsonParser {
             } else if (c >= 0) {
                 throw error(String.format("Unescaped control character U+%04X in string", c), p);
             } else {
-                int cp = decodeUtf8(b, p, e);
+                int cp = Utf8.decode(b, p, e);
                 if (cp < 0) throw error("Invalid UTF-8 in string", p);
                 if (cp < 0x10000) {
                     out[n++] = (char) cp;
@@ -323,7 +324,7 @@ final class JsonParser {
                     out[n++] = Character.highSurrogate(cp);
                     out[n++] = Character.lowSurrogate(cp);
                 }
-                p += utf8Length(cp);
+                p += Utf8.length(cp);
             }
         }
     }
@@ -381,55 +382,13 @@ final class JsonParser {
         return v;
     }
 
-    /**
-     * Decodes one well-formed UTF-8 sequence at {@code p} (Unicode Table 3-7), or returns -1 for
-     * anything else: stray continuation bytes, overlongs, encoded surrogates, code points above
-     * U+10FFFF, and sequences cut short by {@code e}.
-     */
-    static int decodeUtf8(byte[] b, int p, int e) {
-        int b0 = b[p] & 0xFF;
-        if (b0 < 0x80) return b0;
-        if (b0 < 0xC2) return -1;
-        if (b0 < 0xE0) {
-            if (p + 1 >= e) return -1;
-            int b1 = b[p + 1] & 0xFF;
-            if ((b1 & 0xC0) != 0x80) return -1;
-            return ((b0 & 0x1F) << 6) | (b1 & 0x3F);
-        }
-        if (b0 < 0xF0) {
-            if (p + 2 >= e) return -1;
-            int b1 = b[p + 1] & 0xFF;
-            int b2 = b[p + 2] & 0xFF;
-            int lo = b0 == 0xE0 ? 0xA0 : 0x80;
-            int hi = b0 == 0xED ? 0x9F : 0xBF;
-            if (b1 < lo || b1 > hi || (b2 & 0xC0) != 0x80) return -1;
-            return ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
-        }
-        if (b0 < 0xF5) {
-            if (p + 3 >= e) return -1;
-            int b1 = b[p + 1] & 0xFF;
-            int b2 = b[p + 2] & 0xFF;
-            int b3 = b[p + 3] & 0xFF;
-            int lo = b0 == 0xF0 ? 0x90 : 0x80;
-            int hi = b0 == 0xF4 ? 0x8F : 0xBF;
-            if (b1 < lo || b1 > hi || (b2 & 0xC0) != 0x80 || (b3 & 0xC0) != 0x80) return -1;
-            return ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F);
-        }
-        return -1;
-    }
-
-    /** Encoded length of a code point returned by {@link #decodeUtf8} (which rejects overlongs). */
-    static int utf8Length(int cp) {
-        return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    }
-
     private JsonException endOfInput() { return error("Unexpected end of input", end); }
 
     private JsonException unexpected(int p) {
         int c = buf[p];
         if (c >= 0x21 && c < 0x7F) return error("Unexpected character '" + (char) c + "'", p);
         if (c >= 0) return error(String.format("Unexpected character U+%04X", c), p);
-        int cp = decodeUtf8(buf, p, end);
+        int cp = Utf8.decode(buf, p, end);
         if (cp < 0) return error(String.format("Invalid UTF-8 byte 0x%02X", c & 0xFF), p);
         return error(String.format("Unexpected character U+%04X", cp), p);
     }
