@@ -18,6 +18,7 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import tollgate.config.Substitution.Text;
 import tollgate.json.Json;
+import tollgate.log.Log;
 import tollgate.json.JsonException;
 
 /**
@@ -70,7 +71,7 @@ public final class ConfigLoader {
     public static GatewayConfig load(Path file, Map<String, String> env, Overrides overrides) {
         Path workingDir = Path.of("").toAbsolutePath();
         if (file == null) return parse("{}".getBytes(StandardCharsets.UTF_8), "defaults",
-                workingDir, env, overrides, System.out::println);
+                workingDir, env, overrides, Log::writeRendered);
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -79,7 +80,7 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e, e);
         }
-        return parse(bytes, file.toString(), workingDir, env, overrides, System.out::println);
+        return parse(bytes, file.toString(), workingDir, env, overrides, Log::writeRendered);
     }
 
     /**
@@ -89,7 +90,7 @@ public final class ConfigLoader {
      *                working directory)
      */
     public static GatewayConfig parse(byte[] json, Path baseDir, Map<String, String> env, Overrides overrides) {
-        return parse(json, "config", baseDir, env, overrides, System.out::println);
+        return parse(json, "config", baseDir, env, overrides, Log::writeRendered);
     }
 
     /** As {@link #parse(byte[], Path, Map, Overrides)}, with the message prefix and log sink chosen (tests). */

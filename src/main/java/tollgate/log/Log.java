@@ -4,10 +4,12 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import tollgate.json.Json;
@@ -16,20 +18,26 @@ import tollgate.json.JsonBuffer;
 /**
  * The gateway's only log: JSON lines on standard output, one per event, written by one
  * background virtual thread so that a request never waits on the terminal or a pipe (the
- * access line is on the hot path). Lines are queued up to {@link #MAX_QUEUED_LINES}; past that
- * they are dropped and counted rather than blocking a request, and the count is logged once
- * the queue drains.
+ * access line is on the hot path). The writer wakes every {@link #WRITE_INTERVAL} and writes
+ * what has gathered in one system call, rather than being woken for each line, which would
+ * cost every request a thread hand-off. Lines are queued up to {@link #MAX_QUEUED_LINES}; past
+ * that they are dropped and counted rather than blocking a request, and the count is logged.
  *
  * <p>Never pass secrets (API keys) to this class.
  */
 public final class Log {
     /** Lines waiting to be written before new ones are dropped. */
     public static final int MAX_QUEUED_LINES = 65_536;
+    /** How often queued lines are written; also the longest a line waits. */
+    public static final Duration WRITE_INTERVAL = Duration.ofMillis(20);
     /** Bytes gathered before one write to stdout. */
     private static final int WRITE_BATCH_BYTES = 64 * 1024;
 
-    private static final LinkedBlockingQueue<byte[]> QUEUE = new LinkedBlockingQueue<>(MAX_QUEUED_LINES);
+    private static final ConcurrentLinkedQueue<byte[]> QUEUE = new ConcurrentLinkedQueue<>();
+    private static final AtomicInteger QUEUED = new AtomicInteger();
     private static final AtomicLong DROPPED = new AtomicLong();
+    private static final AtomicLong OFFERED = new AtomicLong();
+    private static volatile long written;
     private static final OutputStream OUT = new FileOutputStream(FileDescriptor.out);
     private static final Thread WRITER = Thread.ofVirtual().name("tollgate-log").start(Log::drainForever);
 
@@ -51,18 +59,40 @@ public final class Log {
         write(line);
     }
 
+    /**
+     * Queues a line already rendered as one JSON object ({@code {"level":…,"event":…}}),
+     * giving it a leading {@code ts} like every other line. For start-up code that renders its
+     * own lines (the config loader).
+     */
+    public static void writeRendered(String jsonObject) {
+        if (jsonObject.length() < 2 || jsonObject.charAt(0) != '{') throw new IllegalArgumentException("not a JSON object");
+        String ts = "{\"ts\":\"" + Instant.now() + "\"" + (jsonObject.length() > 2 ? "," : "");
+        enqueue((ts + jsonObject.substring(1) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** Queues one line (a JSON object) for writing. Never blocks. */
     public static void write(Map<String, Object> line) {
         JsonBuffer buf = new JsonBuffer(256);
         Json.write(line, buf);
         buf.append((byte) '\n');
-        if (!QUEUE.offer(buf.toByteArray())) DROPPED.incrementAndGet();
+        enqueue(buf.toByteArray());
+    }
+
+    private static void enqueue(byte[] line) {
+        if (QUEUED.incrementAndGet() > MAX_QUEUED_LINES) {
+            QUEUED.decrementAndGet();
+            DROPPED.incrementAndGet();
+            return;
+        }
+        QUEUE.offer(line);
+        OFFERED.incrementAndGet();
     }
 
     /** Waits until queued lines are written, up to the given time; for shutdown and tests. */
     public static void flush(long timeoutMillis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!QUEUE.isEmpty() && System.nanoTime() < deadline) {
+        long target = OFFERED.get();
+        while (written < target && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {
@@ -76,9 +106,14 @@ public final class Log {
         byte[] batch = new byte[WRITE_BATCH_BYTES];
         while (true) {
             try {
-                byte[] line = QUEUE.take();
+                Thread.sleep(WRITE_INTERVAL);
+                byte[] line = QUEUE.poll();
+                if (line == null) continue;
                 int n = 0;
+                long lines = 0;
                 do {
+                    QUEUED.decrementAndGet();
+                    lines++;
                     if (n + line.length > batch.length) {
                         if (n > 0) OUT.write(batch, 0, n);
                         n = 0;
@@ -92,13 +127,15 @@ public final class Log {
                 } while ((line = QUEUE.poll()) != null);
                 if (n > 0) OUT.write(batch, 0, n);
                 OUT.flush();
+                written += lines;
                 long dropped = DROPPED.getAndSet(0);
                 if (dropped > 0) warn("log_lines_dropped", "count", dropped);
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
                 // stdout is gone (closed pipe): nothing sensible to do but keep draining.
-                QUEUE.clear();
+                while (QUEUE.poll() != null) QUEUED.decrementAndGet();
+                written = OFFERED.get();
             }
         }
     }
