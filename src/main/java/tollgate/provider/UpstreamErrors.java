@@ -147,6 +147,10 @@ public final class UpstreamErrors {
                 // The request never reached the provider: safe to try another.
                 return new GatewayException(ErrorKind.PROVIDER_UNAVAILABLE, p + " is unreachable", null, 0, failure);
             }
+            if (c instanceof CappedBody.IdleTimeoutException) {
+                return new GatewayException(ErrorKind.PROVIDER_TIMEOUT, p + " stopped sending its response: " + c.getMessage(),
+                        null, 0, failure);
+            }
             if (c instanceof HttpTimeoutException) {
                 return new GatewayException(ErrorKind.PROVIDER_TIMEOUT,
                         p + " did not answer in time", null, 0, failure);

@@ -20,7 +20,7 @@ import tollgate.error.GatewayException;
 import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
 import tollgate.json.JsonException;
-import tollgate.provider.Bodies;
+import tollgate.provider.CappedBody;
 import tollgate.provider.ChatCall;
 import tollgate.provider.ChatProvider;
 import tollgate.provider.ChatResult;
@@ -109,37 +109,24 @@ public final class OpenAiProvider implements ChatProvider {
 
     @Override
     public ChatResult chat(ChatCall call) {
-        HttpResponse<InputStream> response = send(call);
-        InputStream body = response.body();
-        try (IdleWatchdog.Watch watch = watchdog.watch(config.idleTimeout(), () -> closeQuietly(body))) {
-            call.cancellation().onCancel(() -> closeQuietly(body));
-            try {
-                if (!ok(response.statusCode())) throw statusError(call, response, watch);
-                byte[] bytes;
-                try {
-                    bytes = Bodies.readAll(watch.wrap(body), MAX_RESPONSE_BYTES,
-                            response.headers().firstValueAsLong("content-length").orElse(-1));
-                } catch (IOException e) {
-                    throw readFailure(call, watch, e);
-                }
-                Map<String, Object> completion = parseObject(bytes);
-                if (completion != null && completion.get("error") != null && !(completion.get("choices") instanceof List)) {
-                    throw UpstreamErrors.fromErrorObject(id(), completion.get("error"));
-                }
-                if (completion == null || !(completion.get("choices") instanceof List)) {
-                    throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
-                            + "' returned a response that is not a chat completion", null, response.statusCode(), null);
-                }
-                return new ChatResult(completion, Usage.fromJson(completion.get("usage")));
-            } finally {
-                closeQuietly(body);
-            }
+        HttpResponse<byte[]> response = send(call, new CappedBody(MAX_RESPONSE_BYTES, watchdog, config.idleTimeout()));
+        if (!ok(response.statusCode())) {
+            throw UpstreamErrors.fromStatus(id(), call.upstreamModel(), response.statusCode(), response.body());
         }
+        Map<String, Object> completion = parseObject(response.body());
+        if (completion != null && completion.get("error") != null && !(completion.get("choices") instanceof List)) {
+            throw UpstreamErrors.fromErrorObject(id(), completion.get("error"));
+        }
+        if (completion == null || !(completion.get("choices") instanceof List)) {
+            throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
+                    + "' returned a response that is not a chat completion", null, response.statusCode(), null);
+        }
+        return new ChatResult(completion, Usage.fromJson(completion.get("usage")));
     }
 
     @Override
     public Usage stream(ChatCall call, ChunkSink sink) {
-        HttpResponse<InputStream> response = send(call);
+        HttpResponse<InputStream> response = send(call, HttpResponse.BodyHandlers.ofInputStream());
         InputStream body = response.body();
         try (IdleWatchdog.Watch watch = watchdog.watch(config.idleTimeout(), () -> closeQuietly(body))) {
             call.cancellation().onCancel(() -> closeQuietly(body));
@@ -243,14 +230,13 @@ public final class OpenAiProvider implements ChatProvider {
      * Sends the request and waits for the response headers, abortable by the call's
      * cancellation. Returns any status; throws classified errors for failed exchanges.
      */
-    private HttpResponse<InputStream> send(ChatCall call) {
+    private <T> HttpResponse<T> send(ChatCall call, HttpResponse.BodyHandler<T> bodyHandler) {
         if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
         JsonBuffer json = UpstreamBody.write(call);
         HttpRequest request = builder(call.stream(), call.requestId())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
                 .build();
-        CompletableFuture<HttpResponse<InputStream>> pending =
-                upstream.client().sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        CompletableFuture<HttpResponse<T>> pending = upstream.client().sendAsync(request, bodyHandler);
         // cancel(true) aborts the exchange (HttpClient#sendAsync: "attempts to cancel the HTTP
         // exchange"); with HTTP/1.1 that closes the connection.
         call.cancellation().onCancel(() -> pending.cancel(true));
