@@ -39,24 +39,26 @@ public final class Gateway {
         ApiKeys keys = ApiKeys.load(config.keys(), config.dataDir());
         Upstream upstream = new Upstream(config.server().connectTimeout());
         IdleWatchdog watchdog = new IdleWatchdog();
-        Map<String, Provider> running = new LinkedHashMap<>();
-        for (ProviderConfig pc : config.providers().values()) {
-            if (pc.enabled()) running.put(pc.id(), Providers.create(pc, upstream, watchdog));
-        }
-        ModelRouter router = new ModelRouter(config.models(), config.providers(), running);
-        Server server;
+        Server server = null;
         try {
+            Map<String, Provider> running = new LinkedHashMap<>();
+            for (ProviderConfig pc : config.providers().values()) {
+                if (pc.enabled()) running.put(pc.id(), Providers.create(pc, upstream, watchdog));
+            }
+            ModelRouter router = new ModelRouter(config.models(), config.providers(), running);
             server = Server.bind(config.server());
-        } catch (IOException e) {
+            Api.register(server.router(), config, keys, router, running);
+            server.start();
+            Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
+                    "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size());
+            return new Gateway(config, server, upstream, watchdog);
+        } catch (IOException | RuntimeException e) {
+            // Leave nothing bound or running behind a failed start.
+            if (server != null) server.stop(Duration.ZERO);
             watchdog.close();
             upstream.close();
             throw e;
         }
-        Api.register(server.router(), config, keys, router, running);
-        server.start();
-        Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
-                "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size());
-        return new Gateway(config, server, upstream, watchdog);
     }
 
     public int port() { return server.port(); }

@@ -26,7 +26,7 @@ public final class HttpCall {
     private final Map<String, Object> logFields = new LinkedHashMap<>();
     private final Heartbeats heartbeats;
     private long bodyBytes;
-    private int status;
+    private volatile int status; // set by a heartbeat thread when it opens the stream
     private SseWriter sse;
 
     HttpCall(HttpExchange exchange, String requestId, long maxBodyBytes, Heartbeats heartbeats) {
@@ -44,6 +44,9 @@ public final class HttpCall {
 
     /** The first value of a request header, or null. */
     public String header(String name) { return exchange.getRequestHeaders().getFirst(name); }
+
+    /** Sets a response header; before the response starts. */
+    public void setResponseHeader(String name, String value) { exchange.getResponseHeaders().set(name, value); }
 
     /** Adds a field to this request's access-log line (model, provider, usage...). */
     public void log(String key, Object value) { logFields.put(key, value); }

@@ -102,11 +102,15 @@ public final class Router implements HttpHandler {
 
     private static void fail(HttpCall call, GatewayException e) {
         call.log("error", e.kind().name().toLowerCase());
-        if (call.sse() != null && call.sse().started()) {
+        if (call.sse() != null && !call.sse().closeIfPending()) {
             call.sse().error(e);
             return;
         }
         if (call.responseStarted()) return;
+        if (e.httpStatus() == 401) {
+            // RFC 9110 §11.6.1: a 401 must say which authentication scheme to use.
+            call.setResponseHeader("WWW-Authenticate", "Bearer");
+        }
         byte[] body = ErrorBody.render(e);
         try {
             call.respond(e.httpStatus(), "application/json", body, body.length);

@@ -114,6 +114,24 @@ public final class SseWriter {
         }
     }
 
+    /**
+     * If nothing has been sent yet, closes this writer for good (no heartbeat will open the
+     * stream any more) and returns true, so the caller may answer with a plain HTTP error
+     * instead. Returns false once the stream has started. Checking and closing under one lock
+     * is what keeps a heartbeat from committing a 200 between the two.
+     */
+    public boolean closeIfPending() {
+        lock.lock();
+        try {
+            if (state != State.PENDING) return false;
+            state = State.CLOSED;
+            heartbeats.unregister(this);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Number of data events sent. */
     public long events() { return events; }
 

@@ -133,6 +133,29 @@ class ChatStreamTest {
     }
 
     @Test
+    void upstreamSseWithCrlfCommentsIdsAndNoSpace_isRelayedInCanonicalFraming() throws Exception {
+        upstream.respondWith(FakeUpstream.sse(": keep-alive\r\n\r\n", "id: 1\r\ndata:" + C1 + "\r\n\r\n",
+                "event: message\ndata: " + C2 + "\n\n", "retry: 10\rdata: " + C4 + "\r\r", "data: [DONE]\r\n\r\n"));
+
+        String body = GatewayHarness.readAll(gw.postStream("/v1/chat/completions", GatewayHarness.chat("gpt-4o-mini", true),
+                "x-request-id", "crlf").body());
+
+        assertEquals(data(withExtension(relayed(C1, false), executionId(body), "crlf")) + data(relayed(C2, false))
+                + data(relayed(C4, false)) + DONE, body);
+    }
+
+    @Test
+    void usageOnAChoiceChunk_isStrippedWhenNotAskedButTheChunkIsKept() throws Exception {
+        String last = C4.replace(",\"usage\":null", ",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3,\"total_tokens\":12}");
+        upstream.respondWith(FakeUpstream.sse(data(C1), data(last), DONE));
+
+        String body = GatewayHarness.readAll(gw.postStream("/v1/chat/completions", GatewayHarness.chat("gpt-4o-mini", true),
+                "x-request-id", "u").body());
+
+        assertEquals(data(withExtension(relayed(C1, false), executionId(body), "u")) + data(relayed(C4, false)) + DONE, body);
+    }
+
+    @Test
     void stream_chunksWithoutModel_areNotGivenOne() throws Exception {
         String noModel = "{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},"
                 + "\"finish_reason\":null}]}";

@@ -122,7 +122,10 @@ class RequestErrorsTest {
 
     @Test
     void noAuthorizationHeader_is401() throws Exception {
-        assertError(gw.postAs("/v1/chat/completions", chat("echo", false)), 401, MISSING_KEY);
+        var r = gw.postAs("/v1/chat/completions", chat("echo", false));
+        assertError(r, 401, MISSING_KEY);
+        // RFC 9110 §11.6.1: a 401 names the scheme to use.
+        assertEquals("Bearer", r.headers().firstValue("www-authenticate").orElse(null));
     }
 
     @Test
