@@ -30,15 +30,23 @@ final class StreamRelay implements ChunkSink {
 
     @Override
     public void chunk(Map<String, Object> chunk) {
+        chunk(chunk, false);
+    }
+
+    @Override
+    public void chunk(Map<String, Object> chunk, boolean moreReady) {
         if (!includeUsage) {
             Object usage = chunk.remove("usage");
-            if (usage != null && chunk.get("choices") instanceof List<?> choices && choices.isEmpty()) return;
+            if (usage != null && chunk.get("choices") instanceof List<?> choices && choices.isEmpty()) {
+                if (!moreReady) sse.flush(); // what earlier chunks left must not wait
+                return;
+            }
         }
         if (chunk.containsKey("model")) chunk.put("model", clientModel);
         if (first) {
             chunk.put(extensionField, extension);
             first = false;
         }
-        sse.send(chunk);
+        sse.send(chunk, !moreReady);
     }
 }

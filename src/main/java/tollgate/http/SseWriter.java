@@ -56,16 +56,34 @@ public final class SseWriter {
         heartbeats.register(this);
     }
 
-    /** Sends one JSON value as a {@code data:} event. Throws {@link ClientGoneException}. */
+    /** Sends one JSON value as a {@code data:} event, at once. Throws {@link ClientGoneException}. */
     public void send(Object json) {
+        send(json, true);
+    }
+
+    /**
+     * Writes one JSON value as a {@code data:} event; with {@code flush} false it may wait in
+     * the response buffer for the next event (see {@code ChunkSink#chunk(Map, boolean)}).
+     */
+    public void send(Object json, boolean flush) {
         lock.lock();
         try {
             buf.reset();
             buf.append(DATA);
             Json.write(json, buf);
             buf.append(END);
-            write(buf.array(), buf.length());
+            write(buf.array(), buf.length(), flush);
             events++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends what earlier {@code send(json, false)} calls left in the buffer. */
+    public void flush() {
+        lock.lock();
+        try {
+            if (state == State.OPEN) write(DONE, 0, true);
         } finally {
             lock.unlock();
         }
@@ -75,7 +93,7 @@ public final class SseWriter {
     public void done() {
         lock.lock();
         try {
-            write(DONE, DONE.length);
+            write(DONE, DONE.length, true);
             close();
         } finally {
             lock.unlock();
@@ -95,7 +113,7 @@ public final class SseWriter {
             buf.append(DATA);
             ErrorBody.render(e, buf);
             buf.append(END);
-            write(buf.array(), buf.length());
+            write(buf.array(), buf.length(), true);
             close();
         } catch (ClientGoneException ignored) {
             // Nobody left to tell.
@@ -140,7 +158,7 @@ public final class SseWriter {
         if (System.nanoTime() - lastWriteNanos < idleNanos) return;
         if (!lock.tryLock()) return; // a write is in progress: the stream is not idle
         try {
-            if (state == State.PENDING || state == State.OPEN) write(PING, PING.length);
+            if (state == State.PENDING || state == State.OPEN) write(PING, PING.length, true);
         } catch (ClientGoneException gone) {
             // Already handled in write(): the upstream call was cancelled.
         } finally {
@@ -159,15 +177,16 @@ public final class SseWriter {
         }
     }
 
-    private void write(byte[] bytes, int length) {
+    private void write(byte[] bytes, int length, boolean flush) {
         if (state == State.GONE || state == State.CLOSED) throw new ClientGoneException(null);
         try {
             if (state == State.PENDING) {
                 out = opener.open();
                 state = State.OPEN;
             }
-            out.write(bytes, 0, length);
-            out.flush();
+            if (length > 0) out.write(bytes, 0, length);
+            if (flush) out.flush(); // ChunkedOutputStream: one chunk per flush
+
             lastWriteNanos = System.nanoTime();
         } catch (IOException e) {
             state = State.GONE;

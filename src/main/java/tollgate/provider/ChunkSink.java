@@ -11,4 +11,15 @@ public interface ChunkSink {
      * client has gone away.
      */
     void chunk(Map<String, Object> chunk);
+
+    /**
+     * As {@link #chunk(Map)}, with a hint: {@code moreReady} is true when the provider already
+     * holds the next chunk (it arrived in the same network read), so the sink may defer
+     * sending this one and write both at once. The provider's next call, its return, or its
+     * throw ends the deferral; a provider never waits on the network after passing
+     * {@code true}. Streams that trickle token by token pass {@code false} every time.
+     */
+    default void chunk(Map<String, Object> chunk, boolean moreReady) {
+        chunk(chunk);
+    }
 }

@@ -119,6 +119,21 @@ public final class SseReader implements Closeable {
         }
     }
 
+    /**
+     * Whether the bytes already read hold the end of another event (a blank line), so that
+     * {@link #next()} will not wait on the network for it. Lets a caller batch the writes of
+     * events that arrived together. A false "no" is harmless (it only flushes sooner); the
+     * scan stops at the first blank line, so it costs about one event's bytes.
+     */
+    public boolean hasBufferedEvent() {
+        for (int i = pos; i + 1 < lim; i++) {
+            byte b = buf[i];
+            if (b == '\n' && (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < lim && buf[i + 2] == '\n'))) return true;
+            if (b == '\r' && buf[i + 1] == '\r') return true;
+        }
+        return false;
+    }
+
     /** Closes the underlying stream. */
     @Override
     public void close() throws IOException {

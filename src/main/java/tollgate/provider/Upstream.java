@@ -18,6 +18,8 @@ import java.util.Objects;
  *       <b>nothing attached to its futures may block</b> (no {@code thenApply} that does I/O or
  *       takes a lock held elsewhere); providers only ever block in {@code future.get()} and
  *       {@code InputStream.read()} on their own (virtual) request thread.</li>
+ *   <li>{@code sslContext}: the default trust, loaded at the first TLS handshake rather than at
+ *       start-up ({@link LazyTrust}).</li>
  *   <li>{@code followRedirects(NEVER)}: an API endpoint that redirects is misconfigured; a
  *       redirect would also re-send the provider's key to wherever it points.</li>
  *   <li>No proxy: the upstream URLs in the config are used as written.</li>
@@ -33,6 +35,17 @@ public final class Upstream implements AutoCloseable {
     /** How long {@link #close} lets in-flight exchanges finish before aborting them. */
     public static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
+    static {
+        // A pooled connection that the upstream closed while idle (Node and uvicorn close after
+        // 5 s; vLLM runs on uvicorn) fails the next request sent on it before any response byte
+        // (ConnectionExpiredException). The JDK client retries that only for GET and HEAD
+        // unless this is set; for it a POST was not processed, so retrying is safe.
+        // Read once, when java.net.http's MultiExchange class loads: set before any request.
+        if (System.getProperty("jdk.httpclient.enableAllMethodRetry") == null) {
+            System.setProperty("jdk.httpclient.enableAllMethodRetry", "true");
+        }
+    }
+
     private final HttpClient client;
 
     /** @param connectTimeout longest wait for a TCP (and TLS) connection to an upstream */
@@ -43,6 +56,7 @@ public final class Upstream implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .proxy(HttpClient.Builder.NO_PROXY)
                 .connectTimeout(connectTimeout)
+                .sslContext(LazyTrust.context())
                 .version(HttpClient.Version.HTTP_2)
                 .build();
     }

@@ -175,4 +175,24 @@ class SseReaderTest {
         assertNull(r.next());
         assertNull(r.next());
     }
+
+    @Test
+    void hasBufferedEvent_tellsWhetherTheNextEventIsAlreadyRead() throws IOException {
+        SseReader r = new SseReader(new ByteArrayInputStream(
+                "data: a\n\ndata: b\n\ndata: c".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("a", r.next().text());
+        assertTrue(r.hasBufferedEvent(), "b is complete in the buffer");
+        assertEquals("b", r.next().text());
+        assertFalse(r.hasBufferedEvent(), "c has no terminating blank line yet");
+    }
+
+    @Test
+    void hasBufferedEvent_acceptsCrLfAndCrLineEnds() throws IOException {
+        SseReader crlf = new SseReader(new ByteArrayInputStream("data: a\r\n\r\ndata: b\r\n\r\n".getBytes(StandardCharsets.UTF_8)));
+        crlf.next();
+        assertTrue(crlf.hasBufferedEvent());
+        SseReader cr = new SseReader(new ByteArrayInputStream("data: a\r\rdata: b\r\r".getBytes(StandardCharsets.UTF_8)));
+        cr.next();
+        assertTrue(cr.hasBufferedEvent());
+    }
 }

@@ -171,7 +171,8 @@ public final class OpenAiProvider implements ChatProvider {
                 throw UpstreamErrors.fromErrorObject(id(), chunk.getOrDefault("error", chunk));
             }
             if (chunk.get("usage") instanceof Map<?, ?> u) usage = Usage.fromJson(u);
-            sink.chunk(chunk); // ClientGoneException propagates; the finally closes upstream
+            // ClientGoneException propagates; the caller's finally closes the upstream.
+            sink.chunk(chunk, events.hasBufferedEvent());
             delivered++;
         }
     }
