@@ -154,6 +154,17 @@ public final class SseReader implements Closeable {
             }
             lim += n;
         }
+        // Then take what is already there without blocking: an HTTP client hands over one
+        // transfer chunk per read, and upstreams send one event per chunk, so this is what
+        // lets events that arrived together be seen (and written on) together.
+        while (!eof && lim < buf.length && in.available() > 0) {
+            int n = in.read(buf, lim, buf.length - lim);
+            if (n < 0) {
+                eof = true;
+                break;
+            }
+            lim += n;
+        }
         if (!started) {
             started = true;
             if (lim >= BOM.length && Arrays.equals(buf, 0, BOM.length, BOM, 0, BOM.length)) pos = BOM.length;
