@@ -195,4 +195,26 @@ class SseReaderTest {
         cr.next();
         assertTrue(cr.hasBufferedEvent());
     }
+
+    /** Like java.net.http's body stream: one transfer chunk per read, the rest reported by available(). */
+    @Test
+    void eventsDeliveredInSeparateReads_areSeenTogetherWhenAlreadyAvailable() throws IOException {
+        byte[][] pieces = {"data: a\n\n".getBytes(StandardCharsets.UTF_8), "data: b\n\n".getBytes(StandardCharsets.UTF_8)};
+        InputStream oneChunkPerRead = new InputStream() {
+            int piece;
+            @Override public int read() { throw new UnsupportedOperationException(); }
+            @Override public int read(byte[] b, int off, int len) {
+                if (piece == pieces.length) return -1;
+                byte[] p = pieces[piece++];
+                System.arraycopy(p, 0, b, off, p.length);
+                return p.length;
+            }
+            @Override public int available() { return piece < pieces.length ? 1 : 0; }
+        };
+        SseReader r = new SseReader(oneChunkPerRead);
+        assertEquals("a", r.next().text());
+        assertTrue(r.hasBufferedEvent(), "b was available without blocking, so it was read with a");
+        assertEquals("b", r.next().text());
+        assertNull(r.next());
+    }
 }
