@@ -5,16 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static tollgate.gateway.GatewayHarness.UPSTREAM_KEY;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code GET /models}, {@code GET /providers} (no auth, seed 002) and the health checks. */
-class CatalogTest {
+class CatalogTest extends GatewayTestBase {
     static final String MODELS = "{\"object\":\"list\",\"data\":["
             + "{\"id\":\"gpt-4o-mini\",\"object\":\"model\",\"created\":1721172741,\"owned_by\":\"openai\",\"name\":\"GPT-4o mini\","
             + "\"context_length\":128000,\"pricing\":{\"prompt\":\"0.00000015\",\"completion\":\"0.0000006\"},"
@@ -32,22 +28,6 @@ class CatalogTest {
             + "{\"id\":\"vault\",\"object\":\"provider\",\"kind\":\"openai\",\"enabled\":false,"
             + "\"disabled_reason\":\"TG_TEST_VAULT_KEY is not set\",\"offline\":false,\"capabilities\":[],"
             + "\"models\":[\"vault-model\"]}]}";
-
-    @TempDir Path dataDir;
-    FakeUpstream upstream;
-    GatewayHarness gw;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        gw = GatewayHarness.start(upstream, dataDir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-        upstream.close();
-    }
 
     static void assertJson(HttpResponse<String> r, String body) {
         assertEquals(200, r.statusCode(), r.body());

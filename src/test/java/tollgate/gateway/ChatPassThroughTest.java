@@ -10,16 +10,12 @@ import static tollgate.gateway.GatewayHarness.UUID_V4;
 import static tollgate.gateway.GatewayHarness.obj;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Non-streaming chat completions through an {@code openai} provider, checked on both sides. */
-class ChatPassThroughTest {
+class ChatPassThroughTest extends GatewayTestBase {
     static final String UPSTREAM_COMPLETION = "{\"id\":\"chatcmpl-abc\",\"object\":\"chat.completion\",\"created\":1700000000,"
             + "\"model\":\"gpt-4o-mini-2024-07-18\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,"
             + "\"message\":{\"role\":\"assistant\",\"content\":\"Hello there, \\\"friend\\\" — ünïcödé 🚀\\n\",\"refusal\":null},"
@@ -31,20 +27,9 @@ class ChatPassThroughTest {
             + "\"foo\":{\"bar\":[1.0,2e5]},\"metadata\":{\"request_id\":\"meta-1\",\"mode\":\"fast\"},"
             + "\"taskHint\":\"writing\",\"seed\":42,\"user\":\"u-1\"}";
 
-    @TempDir Path dataDir;
-    FakeUpstream upstream;
-    GatewayHarness gw;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new FakeUpstream().respondWith(FakeUpstream.json(200, UPSTREAM_COMPLETION));
-        gw = GatewayHarness.start(upstream, dataDir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-        upstream.close();
+    @Override
+    FakeUpstream newUpstream() throws Exception {
+        return new FakeUpstream().respondWith(FakeUpstream.json(200, UPSTREAM_COMPLETION));
     }
 
     @Test

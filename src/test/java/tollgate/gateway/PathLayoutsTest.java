@@ -7,31 +7,12 @@ import static tollgate.gateway.GatewayHarness.obj;
 import static tollgate.gateway.GatewayHarness.sseData;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every API is served under the seed APIs' three layouts: {@code /v1}, {@code /api}, {@code /api/gateway}. */
-class PathLayoutsTest {
-    @TempDir Path dataDir;
-    FakeUpstream upstream;
-    GatewayHarness gw;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        gw = GatewayHarness.start(upstream, dataDir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-        upstream.close();
-    }
+class PathLayoutsTest extends GatewayTestBase {
 
     @ParameterizedTest
     @ValueSource(strings = {"/v1", "/api", "/api/gateway"})

@@ -9,33 +9,18 @@ import static tollgate.gateway.GatewayHarness.errorJson;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Errors the gateway answers itself, before any upstream: exact status, headers and body. */
-class RequestErrorsTest {
+class RequestErrorsTest extends GatewayTestBase {
     static final int MAX_BODY = 16 * 1024;
 
-    @TempDir Path dataDir;
-    FakeUpstream upstream;
-    GatewayHarness gw;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        gw = GatewayHarness.builder(upstream.url(), dataDir).server("max_body_bytes", MAX_BODY).start();
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-        upstream.close();
+    @Override
+    GatewayHarness startGateway(FakeUpstream upstream) throws Exception {
+        return GatewayHarness.builder(upstream.url(), dataDir).server("max_body_bytes", MAX_BODY).start();
     }
 
     static void assertError(HttpResponse<String> r, int status, String expectedBody) {

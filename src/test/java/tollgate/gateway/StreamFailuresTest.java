@@ -16,35 +16,16 @@ import static tollgate.gateway.GatewayHarness.obj;
 
 import java.io.InputStream;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An upstream stream that fails: after the first chunk the client gets the chunks so far, then
  * one error event in OpenAI's shape, and no {@code [DONE]} (so that no client takes a broken
  * stream for a complete one); before the first chunk it gets a real HTTP error.
  */
-class StreamFailuresTest {
-    @TempDir Path dataDir;
-    FakeUpstream upstream;
-    GatewayHarness gw;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        gw = GatewayHarness.start(upstream, dataDir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-        upstream.close();
-    }
+class StreamFailuresTest extends GatewayTestBase {
 
     /** The client's whole body; reading it fails if the gateway broke the HTTP framing itself. */
     String streamBody() throws Exception {

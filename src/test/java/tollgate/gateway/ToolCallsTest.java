@@ -11,19 +11,15 @@ import static tollgate.gateway.GatewayHarness.obj;
 import static tollgate.gateway.GatewayHarness.sseData;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tollgate.json.Json;
 
 /** Tool calls, whole and as streamed deltas, through the fake upstream and the echo provider. */
-class ToolCallsTest {
+class ToolCallsTest extends GatewayTestBase {
     static final String TOOLS = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Weather\","
             + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},\"days\":{\"type\":\"integer\"},"
             + "\"unit\":{\"type\":\"string\",\"enum\":[\"c\",\"f\"]}},\"required\":[\"city\",\"days\",\"unit\"]}}},"
@@ -70,22 +66,6 @@ class ToolCallsTest {
             fragment(0, WEATHER_ARGS.substring(30)),
             fragment(1, TIME_ARGS.substring(6)),
             toolChunk("{}", "\"tool_calls\""));
-
-    @TempDir Path dataDir;
-    FakeUpstream upstream;
-    GatewayHarness gw;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        gw = GatewayHarness.start(upstream, dataDir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-        upstream.close();
-    }
 
     @Test
     void nonStream_toolCallsPassThroughExactly() throws Exception {

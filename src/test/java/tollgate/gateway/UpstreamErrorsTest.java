@@ -11,14 +11,10 @@ import static tollgate.gateway.GatewayHarness.errorJson;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,22 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * not the upstream's, and what the upstream said about the gateway's own key or billing stays
  * inside the gateway.
  */
-class UpstreamErrorsTest {
-    @TempDir Path dataDir;
-    FakeUpstream upstream;
-    GatewayHarness gw;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        gw = GatewayHarness.start(upstream, dataDir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-        upstream.close();
-    }
+class UpstreamErrorsTest extends GatewayTestBase {
 
     static String openAiError(String message, String type, String param, String code) {
         return "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type + "\",\"param\":"
