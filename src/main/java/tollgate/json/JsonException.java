@@ -24,4 +24,24 @@ public final class JsonException extends RuntimeException {
     public int line() { return line; }
     public int column() { return column; }
     public long offset() { return offset; }
+
+    /**
+     * An error at byte {@code p} of {@code buf[start, end)}. Line and column (columns count code
+     * points, CRLF is one line end) are worked out only here, on failure, so that parsing never
+     * tracks them.
+     */
+    static JsonException at(String message, byte[] buf, int start, int end, int p) {
+        int line = 1;
+        int column = 1;
+        for (int i = start; i < p && i < end; i++) {
+            byte c = buf[i];
+            if (c == '\n' || (c == '\r' && (i + 1 >= end || buf[i + 1] != '\n'))) {
+                line++;
+                column = 1;
+            } else if ((c & 0xC0) != 0x80) {
+                column++;
+            }
+        }
+        return new JsonException(message, p - start, line, column);
+    }
 }

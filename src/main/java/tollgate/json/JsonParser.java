@@ -393,19 +393,5 @@ final class JsonParser {
         return error(String.format("Unexpected character U+%04X", cp), p);
     }
 
-    /** An error at byte {@code p}; line and column (in code points) are only worked out now. */
-    private JsonException error(String message, int p) {
-        int line = 1;
-        int column = 1;
-        for (int i = start; i < p && i < end; i++) {
-            byte c = buf[i];
-            if (c == '\n' || (c == '\r' && (i + 1 >= end || buf[i + 1] != '\n'))) {
-                line++;
-                column = 1;
-            } else if ((c & 0xC0) != 0x80) {
-                column++;
-            }
-        }
-        return new JsonException(message, p - start, line, column);
-    }
+    private JsonException error(String message, int p) { return JsonException.at(message, buf, start, end, p); }
 }
