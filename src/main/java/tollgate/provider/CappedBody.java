@@ -34,15 +34,19 @@ public final class CappedBody implements HttpResponse.BodyHandler<byte[]> {
     private final int maxBytes;
     private final IdleWatchdog watchdog;
     private final Duration idle;
+    private final Runnable onHeaders;
 
-    public CappedBody(int maxBytes, IdleWatchdog watchdog, Duration idle) {
+    /** @param onHeaders runs when the response headers have arrived (ends the wait for them) */
+    public CappedBody(int maxBytes, IdleWatchdog watchdog, Duration idle, Runnable onHeaders) {
         this.maxBytes = maxBytes;
         this.watchdog = watchdog;
         this.idle = idle;
+        this.onHeaders = onHeaders;
     }
 
     @Override
     public HttpResponse.BodySubscriber<byte[]> apply(HttpResponse.ResponseInfo info) {
+        onHeaders.run();
         boolean ok = info.statusCode() >= 200 && info.statusCode() < 300;
         return new Subscriber(ok ? maxBytes : UpstreamErrors.MAX_ERROR_BODY_BYTES, !ok);
     }

@@ -67,14 +67,13 @@ public final class Upstream implements AutoCloseable {
     }
 
     /**
-     * A request builder for {@code uri} with the HTTP version chosen by scheme and
-     * {@code headersTimeout} as the time allowed until the response headers arrive
-     * ({@link HttpRequest.Builder#timeout}; the body is watched by {@link IdleWatchdog}).
+     * A request builder for {@code uri} with the HTTP version chosen by scheme. It sets no
+     * {@code timeout}: {@code HttpRequest.timeout} makes the client wake its selector thread on
+     * every request (JDK 25 {@code HttpClientImpl.registerTimer}), one thread hand-off per call
+     * that the gateway's {@link IdleWatchdog} avoids; providers watch the wait for headers there.
      */
-    public HttpRequest.Builder request(URI uri, Duration headersTimeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).version(versionFor(uri));
-        if (headersTimeout != null && headersTimeout.isPositive()) b.timeout(headersTimeout);
-        return b;
+    public HttpRequest.Builder request(URI uri) {
+        return HttpRequest.newBuilder(uri).version(versionFor(uri));
     }
 
     /** HTTP/1.1 for cleartext {@code http://}, HTTP/2 (with fallback) otherwise. */

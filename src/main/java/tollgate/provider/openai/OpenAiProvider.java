@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +43,7 @@ import tollgate.provider.Usage;
  * extra headers, and {@code x-request-id}. Nothing of the client's own request headers.
  *
  * <p>Time limits: {@code ProviderConfig.timeout} until the response headers
- * ({@code HttpRequest.timeout}), then {@code idleTimeout} between body bytes ({@link IdleWatchdog}).
+ * (a {@link IdleWatchdog} watch, closed when they arrive), then {@code idleTimeout} between body bytes ({@link IdleWatchdog}).
  * Cancellation aborts the wait for headers ({@code cancel(true)} on the pending exchange) or
  * closes the body stream, and the blocked call throws {@link ClientGoneException}.
  */
@@ -109,7 +110,9 @@ public final class OpenAiProvider implements ChatProvider {
 
     @Override
     public ChatResult chat(ChatCall call) {
-        HttpResponse<byte[]> response = send(call, new CappedBody(MAX_RESPONSE_BYTES, watchdog, config.idleTimeout()));
+        HeadersWait wait = new HeadersWait();
+        HttpResponse<byte[]> response = send(call, wait,
+                new CappedBody(MAX_RESPONSE_BYTES, watchdog, config.idleTimeout(), wait::close));
         if (!ok(response.statusCode())) {
             throw UpstreamErrors.fromStatus(id(), call.upstreamModel(), response.statusCode(), response.body());
         }
@@ -126,7 +129,7 @@ public final class OpenAiProvider implements ChatProvider {
 
     @Override
     public Usage stream(ChatCall call, ChunkSink sink) {
-        HttpResponse<InputStream> response = send(call, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = send(call, new HeadersWait(), HttpResponse.BodyHandlers.ofInputStream());
         InputStream body = response.body();
         try (IdleWatchdog.Watch watch = watchdog.watch(config.idleTimeout(), () -> closeQuietly(body))) {
             call.cancellation().onCancel(() -> closeQuietly(body));
@@ -228,35 +231,68 @@ public final class OpenAiProvider implements ChatProvider {
     }
 
     /**
-     * Sends the request and waits for the response headers, abortable by the call's
-     * cancellation. Returns any status; throws classified errors for failed exchanges.
+     * Limits the wait for the response headers to {@code ProviderConfig.timeout}, on the shared
+     * {@link IdleWatchdog} (see {@link Upstream#request} for why not {@code HttpRequest.timeout}).
+     * Closed when the headers arrive, or when the call ends.
      */
-    private <T> HttpResponse<T> send(ChatCall call, HttpResponse.BodyHandler<T> bodyHandler) {
-        if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
-        JsonBuffer json = UpstreamBody.write(call);
-        HttpRequest request = builder(call.stream(), call.requestId())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
-                .build();
-        CompletableFuture<HttpResponse<T>> pending = upstream.client().sendAsync(request, bodyHandler);
-        // cancel(true) aborts the exchange (HttpClient#sendAsync: "attempts to cancel the HTTP
-        // exchange"); with HTTP/1.1 that closes the connection.
-        call.cancellation().onCancel(() -> pending.cancel(true));
-        try {
-            return pending.get();
-        } catch (CancellationException e) {
-            throw new ClientGoneException(e);
-        } catch (ExecutionException e) {
-            if (call.cancellation().isCancelled()) throw new ClientGoneException(e.getCause());
-            throw UpstreamErrors.fromException(id(), e.getCause());
-        } catch (InterruptedException e) {
-            pending.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new ClientGoneException(e);
+    private final class HeadersWait implements AutoCloseable {
+        private volatile CompletableFuture<?> pending;
+        private final IdleWatchdog.Watch watch = watchdog.watch(config.timeout(), () -> {
+            CompletableFuture<?> p = pending;
+            if (p != null) p.cancel(true);
+        });
+
+        void start(CompletableFuture<?> future) {
+            pending = future;
+            if (watch.fired()) future.cancel(true); // fired before the future was known
+        }
+
+        boolean timedOut() { return watch.fired(); }
+
+        @Override
+        public void close() { watch.close(); }
+    }
+
+    /**
+     * Sends the request and waits for the response (for {@code ofInputStream}, its headers),
+     * abortable by the call's cancellation and limited by {@code wait}. Returns any status;
+     * throws classified errors for failed exchanges.
+     */
+    private <T> HttpResponse<T> send(ChatCall call, HeadersWait wait, HttpResponse.BodyHandler<T> bodyHandler) {
+        try (wait) {
+            if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
+            JsonBuffer json = UpstreamBody.write(call);
+            HttpRequest request = builder(call.stream(), call.requestId())
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
+                    .build();
+            CompletableFuture<HttpResponse<T>> pending = upstream.client().sendAsync(request, bodyHandler);
+            wait.start(pending);
+            // cancel(true) aborts the exchange (HttpClient#sendAsync: "attempts to cancel the HTTP
+            // exchange"); with HTTP/1.1 that closes the connection.
+            call.cancellation().onCancel(() -> pending.cancel(true));
+            try {
+                return pending.get();
+            } catch (CancellationException | ExecutionException e) {
+                // cancel(true) surfaces either way: as the future's own cancellation, or as the
+                // exchange failing with "Request cancelled".
+                if (wait.timedOut()) {
+                    throw UpstreamErrors.fromException(id(), new HttpTimeoutException("no response headers within "
+                            + config.timeout().toMillis() + " ms"));
+                }
+                if (e instanceof CancellationException || call.cancellation().isCancelled()) {
+                    throw new ClientGoneException(e.getCause());
+                }
+                throw UpstreamErrors.fromException(id(), e.getCause());
+            } catch (InterruptedException e) {
+                pending.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new ClientGoneException(e);
+            }
         }
     }
 
     private HttpRequest.Builder builder(boolean stream, String requestId) {
-        HttpRequest.Builder b = upstream.request(endpoint, config.timeout())
+        HttpRequest.Builder b = upstream.request(endpoint)
                 .header("Content-Type", "application/json")
                 .header("Accept", stream ? EVENT_STREAM : "application/json");
         for (int i = 0; i < fixedHeaders.length; i += 2) b.setHeader(fixedHeaders[i], fixedHeaders[i + 1]);
