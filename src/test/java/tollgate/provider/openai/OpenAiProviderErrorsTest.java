@@ -148,6 +148,25 @@ class OpenAiProviderErrorsTest {
     }
 
     @Test
+    void headersTimeout_doesNotLimitASlowNonStreamBody() {
+        // The headers wait ends when the headers arrive (CappedBody's onHeaders); from then on
+        // only the idle timeout applies, as for streams.
+        byte[] body = "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[]}".getBytes();
+        up.handler = ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            OutputStream out = ex.getResponseBody();
+            for (byte b : body) {
+                out.write(b);
+                out.flush();
+                if (b == ',') Thread.sleep(250); // 3 commas: ~750 ms, well over the 300 ms headers timeout
+            }
+            out.close();
+        };
+        var result = providerWith(up.baseUrl(), Duration.ofMillis(300), Duration.ofSeconds(10)).chat(call(SIMPLE, false));
+        assertEquals("x", result.completion().get("id"));
+    }
+
+    @Test
     void silenceMidStream_isTimeout() {
         up.handler = ex -> {
             OutputStream out = startSse(ex);
