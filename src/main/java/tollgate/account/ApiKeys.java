@@ -77,7 +77,9 @@ public final class ApiKeys {
         Files.writeString(tmp, HexFormat.of().formatHex(digest) + "\n", StandardCharsets.US_ASCII);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         // The one time the key is shown: the operator copies it now or sets TOLLGATE_API_KEY.
-        System.out.println("""
+        // On stderr, so that stdout stays JSON lines (and a log shipper never stores the key).
+        Log.warn("api_key_generated", "file", file.toString());
+        System.err.println("""
 
                 No API key is configured, so Tollgate generated one. It is shown only this once;
                 only its SHA-256 is kept, in %s:

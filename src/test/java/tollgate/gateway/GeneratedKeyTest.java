@@ -48,18 +48,18 @@ class GeneratedKeyTest {
         if (gw != null) gw.close();
     }
 
-    record Started(GatewayHarness gateway, String stdout) {}
+    record Started(GatewayHarness gateway, String stderr) {}
 
-    /** Starts the gateway while capturing what it prints on System.out. */
+    /** Starts the gateway while capturing what it prints on System.err (the key notice). */
     Started startCapturing() throws IOException {
-        PrintStream original = System.out;
+        PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, UTF_8));
+        System.setErr(new PrintStream(captured, true, UTF_8));
         try {
             GatewayHarness g = GatewayHarness.builder("http://127.0.0.1:9", dataDir).config(NO_KEYS).start();
             return new Started(g, captured.toString(UTF_8));
         } finally {
-            System.setOut(original);
+            System.setErr(original);
         }
     }
 
@@ -80,8 +80,8 @@ class GeneratedKeyTest {
         Started s = startCapturing();
         gw = s.gateway();
 
-        Matcher m = PRINTED_KEY.matcher(s.stdout());
-        assertTrue(m.find(), "no key printed: " + s.stdout());
+        Matcher m = PRINTED_KEY.matcher(s.stderr());
+        assertTrue(m.find(), "no key printed: " + s.stderr());
         String key = m.group();
         String stored = Files.readString(keyFile, UTF_8);
         assertTrue(stored.matches("[0-9a-f]{64}\n"), stored);
@@ -100,7 +100,7 @@ class GeneratedKeyTest {
     @Test
     void restartWithTheSameDataDir_reusesTheKeyWithoutPrintingOrRewritingIt() throws Exception {
         Started first = startCapturing();
-        Matcher m = PRINTED_KEY.matcher(first.stdout());
+        Matcher m = PRINTED_KEY.matcher(first.stderr());
         assertTrue(m.find());
         String key = m.group();
         first.gateway().close();
@@ -110,7 +110,7 @@ class GeneratedKeyTest {
         Started second = startCapturing();
         gw = second.gateway();
 
-        assertFalse(PRINTED_KEY.matcher(second.stdout()).find(), second.stdout());
+        assertFalse(PRINTED_KEY.matcher(second.stderr()).find(), second.stderr());
         assertArrayEquals(before, Files.readAllBytes(keyFile));
         assertEquals(modified, Files.getLastModifiedTime(keyFile));
         assertEquals(200, chatAs("Bearer " + key));
@@ -137,12 +137,12 @@ class GeneratedKeyTest {
     @Test
     void keyEntryWithUnsetVariable_isSkippedSoAKeyIsGenerated() throws Exception {
         String config = NO_KEYS.replace("\"server\"", "\"keys\": [{\"name\": \"env\", \"key\": \"${TG_TEST_UNSET_API_KEY}\"}], \"server\"");
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, UTF_8));
+        PrintStream original = System.err;
+        System.setErr(new PrintStream(new ByteArrayOutputStream(), true, UTF_8));
         try {
             gw = GatewayHarness.builder("http://127.0.0.1:9", dataDir).config(config).start();
         } finally {
-            System.setOut(original);
+            System.setErr(original);
         }
 
         assertTrue(Files.exists(keyFile));
