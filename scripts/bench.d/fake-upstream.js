@@ -62,8 +62,15 @@ const server = http.createServer((req, res) => {
     }
   });
 });
-server.keepAliveTimeout = 60000;
-server.headersTimeout = 65000;
+// Keep idle connections open for 120 s. Node's default (5 s) closes an idle keep-alive
+// connection while the gateway's HttpClient still holds it in its pool: the next request on it
+// races the close and fails (the occasional 502s on streams an earlier bench run saw). The
+// gateway now retries a request whose pooled connection turns out closed
+// (jdk.httpclient.enableAllMethodRetry), but the bench must not depend on that race.
+// headersTimeout must exceed keepAliveTimeout, or Node may drop a connection that is just
+// starting its next request.
+server.keepAliveTimeout = 120000;
+server.headersTimeout = 121000;
 server.listen(Number(process.argv[2] || 0), '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ event: 'listening', port: server.address().port }) + '\n');
 });
