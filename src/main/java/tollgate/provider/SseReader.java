@@ -59,6 +59,7 @@ public final class SseReader implements Closeable {
     private boolean eof;
     private boolean started;     // the byte order mark check has been done
     private boolean skipLf;      // the last line ended with CR: a following LF belongs to it
+    private IOException deferred; // a read failure behind bytes not yet consumed
 
     private byte[] line = new byte[256];   // a line that spans reads
     private int lineLen;
@@ -142,6 +143,11 @@ public final class SseReader implements Closeable {
 
     /** Reads the next block; false at end of stream. Skips a leading byte order mark. */
     private boolean fill() throws IOException {
+        if (deferred != null) {
+            IOException e = deferred;
+            deferred = null;
+            throw e;
+        }
         if (eof) return false;
         pos = 0;
         lim = 0;
@@ -157,13 +163,18 @@ public final class SseReader implements Closeable {
         // Then take what is already there without blocking: an HTTP client hands over one
         // transfer chunk per read, and upstreams send one event per chunk, so this is what
         // lets events that arrived together be seen (and written on) together.
-        while (!eof && lim < buf.length && in.available() > 0) {
-            int n = in.read(buf, lim, buf.length - lim);
-            if (n < 0) {
-                eof = true;
-                break;
+        // A failure there is kept for the next fill(): the events already read come first.
+        try {
+            while (!eof && lim < buf.length && in.available() > 0) {
+                int n = in.read(buf, lim, buf.length - lim);
+                if (n < 0) {
+                    eof = true;
+                    break;
+                }
+                lim += n;
             }
-            lim += n;
+        } catch (IOException e) {
+            deferred = e;
         }
         if (!started) {
             started = true;

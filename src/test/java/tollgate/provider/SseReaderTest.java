@@ -217,4 +217,25 @@ class SseReaderTest {
         assertEquals("b", r.next().text());
         assertNull(r.next());
     }
+
+    /** A connection cut right behind a complete event: the event first, then the failure. */
+    @Test
+    void failureWhileTakingAvailableBytes_comesAfterTheEventsAlreadyRead() throws IOException {
+        byte[] first = "data: a\n\n".getBytes(StandardCharsets.UTF_8);
+        InputStream cutAfterOneEvent = new InputStream() {
+            boolean sent;
+            @Override public int read() { throw new UnsupportedOperationException(); }
+            @Override public int read(byte[] b, int off, int len) throws IOException {
+                if (sent) throw new IOException("connection reset");
+                sent = true;
+                System.arraycopy(first, 0, b, off, first.length);
+                return first.length;
+            }
+            @Override public int available() { return 1; }
+        };
+        SseReader r = new SseReader(cutAfterOneEvent);
+        assertEquals("a", r.next().text());
+        IOException e = assertThrows(IOException.class, r::next);
+        assertEquals("connection reset", e.getMessage());
+    }
 }
