@@ -121,16 +121,27 @@ public final class SseReader implements Closeable {
     }
 
     /**
-     * Whether the bytes already read hold the end of another event (a blank line), so that
-     * {@link #next()} will not wait on the network for it. Lets a caller batch the writes of
-     * events that arrived together. A false "no" is harmless (it only flushes sooner); the
-     * scan stops at the first blank line, so it costs about one event's bytes.
+     * Whether the bytes already read hold another whole event that {@link #next()} will return
+     * without waiting on the network: a {@code data} line followed by a blank line. Lets a caller
+     * batch the writes of events that arrived together. It errs only towards "no" (which just
+     * flushes sooner): comment-only blocks such as {@code : keep-alive} do not count. The scan
+     * stops at the first such event, so it costs about one event's bytes.
      */
     public boolean hasBufferedEvent() {
-        for (int i = pos; i + 1 < lim; i++) {
+        boolean data = false;
+        int lineStart = pos;
+        for (int i = pos; i < lim; i++) {
             byte b = buf[i];
-            if (b == '\n' && (buf[i + 1] == '\n' || (buf[i + 1] == '\r' && i + 2 < lim && buf[i + 2] == '\n'))) return true;
-            if (b == '\r' && buf[i + 1] == '\r') return true;
+            if (b != '\n' && b != '\r') continue;
+            int len = i - lineStart;
+            if (len == 0) {
+                if (data) return true;
+            } else if (len >= 4 && buf[lineStart] == 'd' && buf[lineStart + 1] == 'a' && buf[lineStart + 2] == 't'
+                    && buf[lineStart + 3] == 'a' && (len == 4 || buf[lineStart + 4] == ':')) {
+                data = true;
+            }
+            if (b == '\r' && i + 1 < lim && buf[i + 1] == '\n') i++;
+            lineStart = i + 1;
         }
         return false;
     }

@@ -125,11 +125,17 @@ public final class UpstreamErrors {
         } else {
             kind = ErrorKind.PROVIDER_ERROR;
         }
-        String message = d.isQuota()
-                ? "Provider '" + providerId + "' is unavailable"
-                : "Provider '" + providerId + "' reported an error" + d.suffix();
-        if (d.isQuota()) kind = ErrorKind.PROVIDER_UNAVAILABLE;
-        return new GatewayException(kind, message, null, 0, null);
+        // As for an upstream 401/402/403 (fromStatus): about the gateway's own key or bill, so
+        // the client gets no upstream wording (OpenAI's can quote part of the key).
+        if (kindText.contains("auth") || kindText.contains("api_key") || kindText.contains("permission")
+                || kindText.contains("401") || kindText.contains("403")) {
+            return new GatewayException(ErrorKind.PROVIDER_AUTH_FAILED,
+                    "Provider '" + providerId + "' rejected the gateway's credentials", null, 0, null);
+        }
+        if (d.isQuota() || kindText.contains("billing") || kindText.contains("402")) {
+            return new GatewayException(ErrorKind.PROVIDER_UNAVAILABLE, "Provider '" + providerId + "' is unavailable", null, 0, null);
+        }
+        return new GatewayException(kind, "Provider '" + providerId + "' reported an error" + d.suffix(), null, 0, null);
     }
 
     /** Classifies an exchange that failed without a usable response (or whose body failed). */

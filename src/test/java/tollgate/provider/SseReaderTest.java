@@ -238,4 +238,13 @@ class SseReaderTest {
         IOException e = assertThrows(IOException.class, r::next);
         assertEquals("connection reset", e.getMessage());
     }
+
+    @Test
+    void hasBufferedEvent_doesNotCountACommentOnlyBlock() throws IOException {
+        SseReader r = new SseReader(new ByteArrayInputStream(
+                "data: a\n\n: keep-alive\n\n".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("a", r.next().text());
+        assertFalse(r.hasBufferedEvent(), "a comment block dispatches no event; next() would wait");
+        assertNull(r.next());
+    }
 }

@@ -231,6 +231,16 @@ class OpenAiProviderErrorsTest {
     }
 
     @Test
+    void authErrorInsideA200Stream_doesNotPassOnTheUpstreamMessage() {
+        up.handler = ex -> event(startSse(ex), "{\"error\":{\"message\":\"Incorrect API key provided: sk-abc***wxyz\","
+                + "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> provider(up.baseUrl()).stream(call(SIMPLE_STREAM, true), c -> { }));
+        assertEquals(ErrorKind.PROVIDER_AUTH_FAILED, e.kind());
+        assertEquals("Provider 'acme' rejected the gateway's credentials", e.getMessage());
+    }
+
+    @Test
     void errorEventMidStream_carriesTheUpstreamMessage() {
         up.handler = ex -> {
             OutputStream out = startSse(ex);
