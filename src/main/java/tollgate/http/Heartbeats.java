@@ -38,10 +38,23 @@ final class Heartbeats implements AutoCloseable {
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 Thread.sleep(Duration.ofNanos(tickNanos));
-                for (SseWriter w : streams) w.pingIfIdle(intervalNanos);
+                for (SseWriter w : streams) {
+                    // Each ping on its own short-lived virtual thread: a client that stopped
+                    // reading blocks its ping's write, never this loop and the other streams.
+                    if (w.idleFor(intervalNanos)) Thread.startVirtualThread(() -> ping(w));
+                }
             }
         } catch (InterruptedException stop) {
             // close() was called.
+        }
+    }
+
+    private void ping(SseWriter w) {
+        try {
+            w.pingIfIdle(intervalNanos);
+        } catch (RuntimeException e) {
+            streams.remove(w);
+            tollgate.log.Log.error("heartbeat_failed", "exception", e.toString());
         }
     }
 

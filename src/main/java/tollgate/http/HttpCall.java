@@ -75,6 +75,7 @@ public final class HttpCall {
             } catch (NumberFormatException e) {
                 throw GatewayException.invalid(null, "Invalid Content-Length header.");
             }
+            if (length < 0) throw GatewayException.invalid(null, "Invalid Content-Length header.");
             if (length > maxBodyBytes) throw tooLarge();
             byte[] body = in.readNBytes((int) length);
             bodyBytes = body.length;

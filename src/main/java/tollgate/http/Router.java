@@ -24,7 +24,7 @@ import tollgate.log.Log;
  * routing table is built once at start-up, so a request costs one hash lookup.
  */
 public final class Router implements HttpHandler {
-    /** Path layouts of the four seed APIs: {@code /v1/...}, {@code /api/...}, {@code /api/gateway/...}. */
+    /** The path layouts of the seed APIs (four APIs, three layouts): {@code /v1/...}, {@code /api/...}, {@code /api/gateway/...}. */
     public static final List<String> PREFIXES = List.of("/v1", "/api", "/api/gateway");
 
     private final Map<String, Map<String, Endpoint>> routes = new HashMap<>();
@@ -54,8 +54,6 @@ public final class Router implements HttpHandler {
     /** From now on, requests still arriving on open connections get a 503 and are closed. */
     void startDraining() { draining.set(true); }
 
-    boolean draining() { return draining.get(); }
-
     @Override
     public void handle(HttpExchange exchange) {
         long start = System.nanoTime();
@@ -63,9 +61,13 @@ public final class Router implements HttpHandler {
         exchange.getResponseHeaders().set("X-request-id", requestId);
         HttpCall call = new HttpCall(exchange, requestId, maxBodyBytes, heartbeats);
         try (exchange) {
-            dispatch(call, exchange);
+            try {
+                dispatch(call, exchange);
+            } finally {
+                // Before the exchange closes: a heartbeat must not write to a closing exchange.
+                if (call.sse() != null) call.sse().abandon();
+            }
         } finally {
-            if (call.sse() != null) call.sse().abandon();
             if (accessLog) accessLine(call, exchange, start);
         }
     }

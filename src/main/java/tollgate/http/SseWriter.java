@@ -21,7 +21,8 @@ import tollgate.provider.Cancellation;
  *      └──────── write fails ──────────────┴──▶ GONE (client went away: cancel upstream)
  * </pre>
  *
- * Each event is one write and one flush, so it leaves as one HTTP chunk at once. The request's
+ * An event is one write; with a flush (the default) it leaves at once, as one HTTP chunk up to
+ * the JDK's 4 KiB chunk buffer (larger events span several chunks). The request's
  * thread writes events while the {@link Heartbeats} thread may write {@code : ping} comments,
  * hence the lock; it is a {@link ReentrantLock} because it is held across blocking socket
  * writes, which would pin a virtual thread's carrier under {@code synchronized} on JDK 21.
@@ -83,7 +84,7 @@ public final class SseWriter {
     public void flush() {
         lock.lock();
         try {
-            if (state == State.OPEN) write(DONE, 0, true);
+            if (state == State.OPEN) write(DONE, 0, true); // length 0: flush only
         } finally {
             lock.unlock();
         }
@@ -122,16 +123,6 @@ public final class SseWriter {
         }
     }
 
-    /** Whether the 200 and headers have gone out. */
-    public boolean started() {
-        lock.lock();
-        try {
-            return state != State.PENDING;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * If nothing has been sent yet, closes this writer for good (no heartbeat will open the
      * stream any more) and returns true, so the caller may answer with a plain HTTP error
@@ -153,9 +144,12 @@ public final class SseWriter {
     /** Number of data events sent. */
     public long events() { return events; }
 
+    /** Whether nothing was written for {@code idleNanos}; lock-free, for the heartbeat ticker. */
+    boolean idleFor(long idleNanos) { return System.nanoTime() - lastWriteNanos >= idleNanos; }
+
     /** Called by {@link Heartbeats}: a {@code : ping} comment if nothing was written lately. */
     void pingIfIdle(long idleNanos) {
-        if (System.nanoTime() - lastWriteNanos < idleNanos) return;
+        if (!idleFor(idleNanos)) return;
         if (!lock.tryLock()) return; // a write is in progress: the stream is not idle
         try {
             if (state == State.PENDING || state == State.OPEN) write(PING, PING.length, true);

@@ -3,8 +3,8 @@ package tollgate.provider;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Aborts one call's upstream wait from another thread: the SSE heartbeat that finds the client
- * gone, or shutdown. A provider {@link #onCancel registers} what unblocks it (closing the
+ * Aborts one call's upstream wait from another thread: a failed write to the client (a
+ * heartbeat or a chunk) that shows the client has gone. A provider {@link #onCancel registers} what unblocks it (closing the
  * upstream body stream, cancelling the pending response future) before it blocks; the action
  * runs at most once, at {@link #cancel()} or at once if cancel already happened.
  */

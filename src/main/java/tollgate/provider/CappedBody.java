@@ -57,7 +57,7 @@ public final class CappedBody implements HttpResponse.BodyHandler<byte[]> {
         private final int cap;
         private final boolean truncate;
         private volatile Flow.Subscription subscription;
-        private IdleWatchdog.Watch watch;
+        private volatile IdleWatchdog.Watch watch; // read by the watchdog thread in fail()
         private int size;
 
         Subscriber(int cap, boolean truncate) {

@@ -105,7 +105,7 @@ public final class Upstream implements AutoCloseable {
 
     /**
      * Stops the client: new requests fail at once, in-flight ones get {@link #CLOSE_GRACE} to
-     * finish (the gateway cancels its calls before closing this), then are aborted.
+     * finish (the HTTP server has already drained or closed its exchanges), then are aborted.
      */
     @Override
     public void close() {
