@@ -77,8 +77,10 @@ public final class HttpCall {
             }
             if (length < 0) throw GatewayException.invalid(null, "Invalid Content-Length header.");
             if (length > maxBodyBytes) throw tooLarge();
-            byte[] body = in.readNBytes((int) length);
-            bodyBytes = body.length;
+            byte[] body = new byte[(int) length];
+            int n = in.readNBytes(body, 0, body.length); // one allocation, the exact size
+            if (n < body.length) throw new java.io.EOFException("request body ended after " + n + " of " + length + " bytes");
+            bodyBytes = n;
             return body;
         }
         JsonBuffer buf = new JsonBuffer(READ_CHUNK_BYTES);
