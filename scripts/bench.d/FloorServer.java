@@ -6,6 +6,7 @@
 //   java FloorServer.java proxy  PORT UPSTREAM_URL  -> the same server, forwarding the body with one
 //                                                      shared java.net.http.HttpClient
 //                                                      (executor Runnable::run) and copying the answer
+//                                                      (a "stream":true request as a byte stream)
 //
 // Prints {"event":"listening","port":N} once it accepts connections. Tollgate's cost over the
 // "proxy" mode is what the gateway itself adds; "proxy" over direct is the JDK stacks' floor.
@@ -48,6 +49,21 @@ public class FloorServer {
                     HttpRequest req = HttpRequest.newBuilder(upstream)
                             .header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                    if (new String(body, StandardCharsets.UTF_8).contains("\"stream\":true")) {
+                        // Streams: bytes copied as they come, flushed when nothing more is ready
+                        // (the same batching the gateway does), so no per-chunk parsing at all.
+                        HttpResponse<java.io.InputStream> resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+                        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+                        ex.sendResponseHeaders(resp.statusCode(), 0);
+                        try (java.io.InputStream in = resp.body(); java.io.OutputStream out = ex.getResponseBody()) {
+                            byte[] buf = new byte[8192];
+                            for (int n; (n = in.read(buf)) > 0; ) {
+                                out.write(buf, 0, n);
+                                if (in.available() == 0) out.flush();
+                            }
+                        }
+                        return;
+                    }
                     HttpResponse<byte[]> resp = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
                     ex.getResponseHeaders().set("Content-Type", "application/json");
                     ex.sendResponseHeaders(resp.statusCode(), resp.body().length);
