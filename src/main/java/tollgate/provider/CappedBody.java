@@ -14,8 +14,7 @@ import java.util.concurrent.Flow;
  * A body handler for whole (non-streaming) upstream responses: gathers the body on the
  * {@code HttpClient}'s own thread and completes the response future once, with all of it. The
  * request's thread therefore wakes once per call, not once for the headers and again for each
- * piece of body as with {@code ofInputStream} (measured: about a quarter of the gateway's CPU
- * per request on a small completion).
+ * piece of body as with {@code ofInputStream}.
  *
  * <p>Caps: a 2xx body over {@code maxBytes} fails the exchange with
  * {@link Bodies.TooLargeException}; an error body is cut at

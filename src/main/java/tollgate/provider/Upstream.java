@@ -15,8 +15,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>{@code executor(Runnable::run)}: the client's completion callbacks run on its own
  *       selector thread instead of hopping to a pool (the default is a cached thread pool);
- *       measured ~100 µs less per request. The price is a rule for every user of this client:
- *       <b>nothing attached to its futures may block</b> (no {@code thenApply} that does I/O or
+ *       about 100 µs less added latency per request in a plain JDK proxy
+ *       (shared/reference/performance-baselines.md: +255 vs +360 µs). The price is a
+ *       rule for every user of this client: <b>nothing attached to its futures may block</b>
+ *       (no {@code thenApply} that does I/O or
  *       takes a lock held elsewhere); providers only ever block in {@code future.get()} and
  *       {@code InputStream.read()} on their own (virtual) request thread.</li>
  *   <li>{@code sslContext}: the default trust, loaded at the first TLS handshake rather than at

@@ -22,8 +22,8 @@ class UpstreamTest {
     }
 
     @Test
-    void closingAnUnusedUpstream_buildsNothing() {
-        new Upstream(Duration.ofSeconds(1)).close(); // must not build a client only to close it
+    void closingAnUpstreamThatNeverBuiltItsClient_doesNotThrow() {
+        new Upstream(Duration.ofSeconds(1)).close(); // no client yet: close() must cope with none
     }
 
     @Test

@@ -156,9 +156,9 @@ public final class OpenAiProvider implements ChatProvider {
             try {
                 event = events.next();
             } catch (IOException e) {
-                throw broken(call, watch, delivered, e);
+                throw failure(call, watch, delivered, e);
             }
-            if (event == null) throw broken(call, watch, delivered, null);
+            if (event == null) throw failure(call, watch, delivered, null);
             if (event.isDone()) return usage;
             Map<String, Object> chunk;
             try {
@@ -180,8 +180,12 @@ public final class OpenAiProvider implements ChatProvider {
         }
     }
 
-    /** The exception for a stream that ended or failed before [DONE]. */
-    private RuntimeException broken(ChatCall call, IdleWatchdog.Watch watch, long delivered, IOException e) {
+    /**
+     * The exception for a body that failed ({@code e}) or a stream that ended before [DONE]
+     * ({@code e == null}), after {@code delivered} chunks: the client leaving and the idle
+     * timeout come first; a failure before any chunk is classified like any failed exchange.
+     */
+    private RuntimeException failure(ChatCall call, IdleWatchdog.Watch watch, long delivered, IOException e) {
         if (call.cancellation().isCancelled()) return new ClientGoneException(e);
         if (watch.fired()) return idle(watch, e);
         if (e == null) {
@@ -191,12 +195,6 @@ public final class OpenAiProvider implements ChatProvider {
         if (delivered == 0) return UpstreamErrors.fromException(id(), e);
         return new GatewayException(ErrorKind.PROVIDER_STREAM_BROKEN,
                 "Provider '" + id() + "' stream broke off: " + e.getMessage(), null, 200, e);
-    }
-
-    private RuntimeException readFailure(ChatCall call, IdleWatchdog.Watch watch, IOException e) {
-        if (call.cancellation().isCancelled()) return new ClientGoneException(e);
-        if (watch.fired()) return idle(watch, e);
-        return UpstreamErrors.fromException(id(), e);
     }
 
     private GatewayException idle(IdleWatchdog.Watch watch, IOException e) {
@@ -221,7 +219,7 @@ public final class OpenAiProvider implements ChatProvider {
         try {
             bytes = UpstreamErrors.readErrorBody(watch.wrap(response.body()));
         } catch (IOException e) {
-            return readFailure(call, watch, e);
+            return failure(call, watch, 0, e);
         }
         Map<String, Object> parsed = parseObject(bytes);
         if (parsed != null && parsed.get("error") != null) return UpstreamErrors.fromErrorObject(id(), parsed.get("error"));
