@@ -3,6 +3,9 @@ package tollgate.api;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tollgate.conversation.Capabilities;
+import tollgate.conversation.PromptEstimate;
+import tollgate.conversation.ToolCallRepair;
 import tollgate.error.GatewayException;
 import tollgate.http.Endpoint;
 import tollgate.http.HttpCall;
@@ -45,24 +48,37 @@ final class ChatCompletionsEndpoint implements Endpoint {
         call.log("provider", route.provider().id());
         call.log("stream", request.stream());
 
+        // Before dispatch (seed 002): what the model cannot take, what cannot fit, and the
+        // conversation repaired for this provider.
+        Capabilities.check(route.model(), request.body());
+        long promptTokens = PromptEstimate.tokens(request.body());
+        PromptEstimate.check(route.model(), promptTokens);
+        ToolCallRepair.Repaired repaired = ToolCallRepair.repair(request.body(), route.provider().toolIdRule());
+        ClientToolIds toolIds = new ClientToolIds(repaired.upstreamToClientIds());
+
         Map<String, Object> extension = new LinkedHashMap<>();
         extension.put("execution_id", RequestIds.newUuid());
         extension.put("request_id", request.metadataRequestId() != null ? request.metadataRequestId() : call.requestId());
+        if (repaired.repairs().any()) {
+            extension.put("repairs", repaired.repairs().toJson());
+            call.log("repairs", repaired.repairs().toJson());
+        }
 
         Cancellation cancellation = new Cancellation();
-        ChatCall chat = new ChatCall(request.body(), route.model(), route.model().upstreamModel(),
-                request.stream(), call.requestId(), cancellation);
+        ChatCall chat = new ChatCall(repaired.body(), route.model(), route.model().upstreamModel(),
+                request.stream(), call.requestId(), cancellation, promptTokens);
         if (!request.stream()) {
             ChatResult result = route.provider().chat(chat);
             logUsage(call, result.usage());
             Map<String, Object> completion = result.completion();
+            toolIds.restoreCompletion(completion);
             completion.put("model", request.model());
             completion.put(extensionField, extension);
             call.respondJson(200, completion);
             return;
         }
         SseWriter sse = call.openSse(cancellation);
-        StreamRelay relay = new StreamRelay(sse, request.model(), request.includeUsage(), extensionField, extension);
+        StreamRelay relay = new StreamRelay(sse, request.model(), request.includeUsage(), extensionField, extension, toolIds);
         Usage usage = route.provider().stream(chat, relay);
         logUsage(call, usage);
         call.log("chunks", sse.events());

@@ -11,6 +11,7 @@ import tollgate.provider.ChunkSink;
  * client asked for it ({@code stream_options.include_usage}; the gateway always asks the
  * upstream, so that usage is recorded either way). Without it, OpenAI sends no usage at all:
  * the usage-only chunk ({@code "choices":[]}) is dropped and {@code usage} removed elsewhere.
+ * Tool call ids the gateway rewrote for the provider are given back as the client's own.
  */
 final class StreamRelay implements ChunkSink {
     private final SseWriter sse;
@@ -18,9 +19,12 @@ final class StreamRelay implements ChunkSink {
     private final boolean includeUsage;
     private final String extensionField;
     private final Map<String, Object> extension;
+    private final ClientToolIds toolIds;
     private boolean first = true;
 
-    StreamRelay(SseWriter sse, String clientModel, boolean includeUsage, String extensionField, Map<String, Object> extension) {
+    StreamRelay(SseWriter sse, String clientModel, boolean includeUsage, String extensionField, Map<String, Object> extension,
+                ClientToolIds toolIds) {
+        this.toolIds = toolIds;
         this.sse = sse;
         this.clientModel = clientModel;
         this.includeUsage = includeUsage;
@@ -43,6 +47,7 @@ final class StreamRelay implements ChunkSink {
             }
         }
         if (chunk.containsKey("model")) chunk.put("model", clientModel);
+        toolIds.restoreChunk(chunk);
         if (first) {
             chunk.put(extensionField, extension);
             first = false;

@@ -17,6 +17,8 @@ import java.util.Set;
  * @param completionPrice price per completion token in USD as decimal text, or null
  * @param capabilities    e.g. {@code tools}, {@code vision}, {@code json}
  * @param created         epoch seconds shown as {@code created} in {@code GET /models}
+ * @param maxOutputTokens the {@code max_tokens} sent when the client gives none and the upstream
+ *                        requires one (Anthropic); 0 when not configured
  */
 public record ModelConfig(
         String id,
@@ -27,7 +29,8 @@ public record ModelConfig(
         String promptPrice,
         String completionPrice,
         Set<String> capabilities,
-        long created) {
+        long created,
+        long maxOutputTokens) {
 
     /** Capabilities a model may declare, in the order error messages list them. */
     public static final List<String> CAPABILITIES = List.of("tools", "vision", "json", "stream");

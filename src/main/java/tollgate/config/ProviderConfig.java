@@ -30,7 +30,7 @@ public record ProviderConfig(
         String disabledReason) {
 
     /** Provider kinds the gateway implements, in the order error messages list them. */
-    public static final List<String> KINDS = List.of("openai", "echo", "deepgram");
+    public static final List<String> KINDS = List.of("openai", "anthropic", "mistral", "echo", "deepgram");
     /** Default for {@code timeout_ms} and {@code idle_timeout_ms}. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 

@@ -24,7 +24,7 @@ final class ProvidersSection {
     private static final List<String> PROVIDER_KEYS =
             List.of("kind", "base_url", "api_key", "headers", "timeout_ms", "idle_timeout_ms");
     private static final List<String> MODEL_KEYS = List.of("id", "provider", "upstream", "name",
-            "context_length", "pricing", "capabilities", "created");
+            "context_length", "max_output_tokens", "pricing", "capabilities", "created");
     private static final List<String> PRICING_KEYS = List.of("prompt", "completion");
     private static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
     /** RFC 9110 §5.6.2 token. */
@@ -170,7 +170,9 @@ final class ProvidersSection {
             String completion = price(r, pricing, p + ".pricing", "completion");
             Set<String> capabilities = capabilities(r, p, r.array(m, p, "capabilities"));
             long created = r.integer(m, p, "created", 0, 0, Long.MAX_VALUE);
-            models.add(new ModelConfig(id, provider, upstream, name, context, prompt, completion, capabilities, created));
+            long maxOutput = r.integer(m, p, "max_output_tokens", 0, 0, MAX_CONTEXT_LENGTH);
+            models.add(new ModelConfig(id, provider, upstream, name, context, prompt, completion, capabilities,
+                    created, maxOutput));
         }
         return List.copyOf(models);
     }

@@ -31,6 +31,17 @@ public final class GatewayException extends RuntimeException {
         return new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, message, param);
     }
 
+    /**
+     * The request does not fit the model's context window, in exactly seed 002's words:
+     * "This request exceeds the model's context window of N tokens. Your request contains
+     * approximately M tokens." Without a known window (0) the "of N tokens" part is left out.
+     */
+    public static GatewayException contextTooLong(long contextLength, long tokens) {
+        String window = contextLength > 0 ? " of " + contextLength + " tokens" : "";
+        return new GatewayException(ErrorKind.CALLER_CONTEXT_TOO_LONG, "This request exceeds the model's context window"
+                + window + ". Your request contains approximately " + tokens + " tokens.", "messages");
+    }
+
     public ErrorKind kind() { return kind; }
 
     /** The request field at fault, or null. */

@@ -7,13 +7,17 @@ import tollgate.config.ModelConfig;
 /**
  * One chat request on its way to a provider.
  *
- * @param body          the client's validated request body (read-only for providers)
+ * @param body          the client's validated request body after tool-call repair (read-only
+ *                      for providers): tool call ids already satisfy the provider's
+ *                      {@link ToolIdRule}
  * @param model         the resolved model entry (client id, upstream id, limits, pricing)
  * @param upstreamModel the model id to send upstream
  * @param stream        whether the client asked for a stream
  * @param requestId     the request id (client's {@code x-request-id}, or generated); may be sent
  *                      upstream as {@code x-request-id} for correlation
  * @param cancellation  where the provider registers what aborts its upstream wait
+ * @param promptTokens  the gateway's estimate of the prompt's tokens (messages, tools, images);
+ *                      used where an upstream's context-window error gives no count
  */
 public record ChatCall(
         Map<String, Object> body,
@@ -21,7 +25,8 @@ public record ChatCall(
         String upstreamModel,
         boolean stream,
         String requestId,
-        Cancellation cancellation) {
+        Cancellation cancellation,
+        long promptTokens) {
 
     /** Request fields that belong to the gateway and are never sent upstream. */
     public static final Set<String> GATEWAY_FIELDS = Set.of("metadata", "taskHint");

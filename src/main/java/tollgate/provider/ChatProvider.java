@@ -26,6 +26,12 @@ import tollgate.error.GatewayException;
 public interface ChatProvider extends Provider {
 
     /**
+     * Which tool call ids the upstream accepts. The gateway rewrites the others in
+     * {@link ChatCall#body()} before calling, and maps them back in what the client receives.
+     */
+    default ToolIdRule toolIdRule() { return ToolIdRule.ANY; }
+
+    /**
      * A non-streaming completion. Returns the OpenAI {@code chat.completion} object as the
      * upstream produced it (the gateway rewrites {@code model} and adds its extension object),
      * with the usage the upstream reported.

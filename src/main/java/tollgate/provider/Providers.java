@@ -1,9 +1,11 @@
 package tollgate.provider;
 
 import tollgate.config.ProviderConfig;
+import tollgate.provider.anthropic.AnthropicDialect;
 import tollgate.provider.deepgram.DeepgramProvider;
 import tollgate.provider.echo.EchoProvider;
-import tollgate.provider.openai.OpenAiProvider;
+import tollgate.provider.mistral.MistralDialect;
+import tollgate.provider.openai.OpenAiDialect;
 
 /** Creates the {@link Provider} for a configured upstream, by its kind. */
 public final class Providers {
@@ -17,7 +19,9 @@ public final class Providers {
      */
     public static Provider create(ProviderConfig cfg, Upstream upstream, IdleWatchdog watchdog) {
         return switch (cfg.kind()) {
-            case OpenAiProvider.KIND -> new OpenAiProvider(cfg, upstream, watchdog);
+            case OpenAiDialect.KIND -> new HttpChatProvider(cfg, new OpenAiDialect(), upstream, watchdog);
+            case AnthropicDialect.KIND -> new HttpChatProvider(cfg, new AnthropicDialect(), upstream, watchdog);
+            case MistralDialect.KIND -> new HttpChatProvider(cfg, new MistralDialect(), upstream, watchdog);
             case EchoProvider.KIND -> new EchoProvider(cfg);
             case DeepgramProvider.KIND -> new DeepgramProvider(cfg);
             default -> throw new IllegalArgumentException(

@@ -70,8 +70,9 @@ public final class UpstreamErrors {
      *
      * @param body the start of the error body ({@link #readErrorBody}), or null if unread
      */
-    public static GatewayException fromStatus(String providerId, String upstreamModel, int status, byte[] body) {
+    public static GatewayException fromStatus(String providerId, ChatCall call, int status, byte[] body) {
         Detail d = Detail.of(body);
+        String upstreamModel = call.upstreamModel();
         String p = "Provider '" + providerId + "'";
         String http = " (HTTP " + status + ")";
         ErrorKind kind = kindForStatus(status);
@@ -81,9 +82,10 @@ public final class UpstreamErrors {
             case 400, 404, 422 -> {
                 if (status == 404 && d.param == null) {
                     message = p + ": model '" + upstreamModel + "' not found" + http;
+                } else if (d.isContextWindow()) {
+                    return ContextErrors.tooLong(call, d.message, status);
                 } else {
-                    kind = "context_length_exceeded".equals(d.code)
-                            ? ErrorKind.CALLER_CONTEXT_TOO_LONG : ErrorKind.CALLER_INVALID_REQUEST;
+                    kind = ErrorKind.CALLER_INVALID_REQUEST;
                     message = p + " rejected the request" + http + d.suffix();
                     param = d.param;
                 }
@@ -222,6 +224,20 @@ public final class UpstreamErrors {
             if (!(error instanceof Map<?, ?> e)) return NONE;
             return new Detail(string(e.get("message")), string(e.get("type")),
                     string(e.get("code")), string(e.get("param")));
+        }
+
+        /**
+         * An upstream's "does not fit the context window" error: OpenAI's code
+         * {@code context_length_exceeded} ("This model's maximum context length is N tokens"),
+         * Anthropic's "prompt is too long: M tokens > N maximum", Mistral's "... too large for
+         * model with N maximum context length", vLLM's OpenAI wording.
+         */
+        boolean isContextWindow() {
+            if ("context_length_exceeded".equals(code)) return true;
+            if (message == null) return false;
+            String m = message.toLowerCase(Locale.ROOT);
+            return m.contains("prompt is too long") || m.contains("maximum context length")
+                    || m.contains("context window") || m.contains("context length");
         }
 
         boolean isQuota() {

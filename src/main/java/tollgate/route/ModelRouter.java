@@ -46,7 +46,7 @@ public final class ModelRouter {
             if (providerConfigs.containsKey(providerId)) {
                 String upstream = model.substring(slash + 1);
                 ModelConfig adHoc = new ModelConfig(model, providerId, upstream, upstream, 0, null, null,
-                        Set.of("tools", "vision", "json", "stream"), 0);
+                        Set.of("tools", "vision", "json", "stream"), 0, 0);
                 return route(providerId, adHoc, model);
             }
         }

@@ -97,8 +97,8 @@ class ConfigErrorsTest {
 
     @Test
     void unknownProviderKind_namesKinds() {
-        assertMentions(error("{\"providers\": {\"a\": {\"kind\": \"anthropic\"}}}"),
-                "providers.a.kind: expected one of openai, echo, deepgram", "\"anthropic\"");
+        assertMentions(error("{\"providers\": {\"a\": {\"kind\": \"bedrock\"}}}"),
+                "providers.a.kind: expected one of openai, anthropic, mistral, echo, deepgram", "\"bedrock\"");
         assertMentions(error("{\"providers\": {\"a\": {}}}"), "providers.a.kind: required");
     }
 

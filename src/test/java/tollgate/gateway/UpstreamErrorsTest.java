@@ -37,10 +37,12 @@ class UpstreamErrorsTest extends GatewayTestBase {
                                 "messages[0].content", "string_above_max_length"),
                         400, "invalid_request_error", "messages[0].content",
                         "Provider 'openai' rejected the request (HTTP 400): Invalid 'messages[0].content': string too long."),
-                Arguments.of(400, openAiError("This model's maximum context length is 128000 tokens.", "invalid_request_error",
+                // Retold in seed 002's words, with the count the upstream named.
+                Arguments.of(400, openAiError("This model's maximum context length is 128000 tokens. However, your messages "
+                                + "resulted in 130012 tokens. Please reduce the length of the messages.", "invalid_request_error",
                                 "messages", "context_length_exceeded"),
                         400, "invalid_request_error", "messages",
-                        "Provider 'openai' rejected the request (HTTP 400): This model's maximum context length is 128000 tokens."),
+                        "This request exceeds the model's context window of 128000 tokens. Your request contains approximately 130012 tokens."),
                 Arguments.of(401, openAiError("Incorrect API key provided: sk-upstr****0000.", "invalid_request_error", null,
                                 "invalid_api_key"),
                         502, "upstream_error", null, "Provider 'openai' rejected the gateway's credentials (HTTP 401)"),

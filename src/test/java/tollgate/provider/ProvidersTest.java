@@ -15,7 +15,6 @@ import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.provider.deepgram.DeepgramProvider;
 import tollgate.provider.echo.EchoProvider;
-import tollgate.provider.openai.OpenAiProvider;
 
 class ProvidersTest {
 
@@ -27,7 +26,7 @@ class ProvidersTest {
     @Test
     void create_byKind() {
         try (Upstream up = new Upstream(Duration.ofSeconds(1)); IdleWatchdog dog = new IdleWatchdog()) {
-            assertInstanceOf(OpenAiProvider.class, Providers.create(cfg("openai"), up, dog));
+            assertInstanceOf(HttpChatProvider.class, Providers.create(cfg("openai"), up, dog));
             Provider echo = Providers.create(cfg("echo"), up, dog);
             assertInstanceOf(EchoProvider.class, echo);
             assertTrue(echo.offline());
@@ -49,7 +48,9 @@ class ProvidersTest {
     @Test
     void upstreamErrors_excerptsAreShortAndPlain() {
         String big = "line\n".repeat(1000);
-        GatewayException e = UpstreamErrors.fromStatus("p", "m", 400, big.getBytes());
+        GatewayException e = UpstreamErrors.fromStatus("p", new ChatCall(java.util.Map.of(),
+                new tollgate.config.ModelConfig("m", "p", "m", "m", 0, null, null, java.util.Set.of(), 0, 0),
+                "m", false, "r", new Cancellation(), 0), 400, big.getBytes());
         assertEquals(ErrorKind.CALLER_INVALID_REQUEST, e.kind());
         assertTrue(e.getMessage().length() < 300, e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), e.getMessage());

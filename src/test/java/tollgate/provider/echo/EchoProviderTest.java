@@ -26,10 +26,10 @@ class EchoProviderTest {
 
     private static final long T = 1_700_000_000L;
     private final EchoProvider echo = new EchoProvider("echo", InstantSource.fixed(Instant.ofEpochSecond(T)));
-    private static final ModelConfig MODEL = new ModelConfig("echo", "echo", "echo", "Echo", 0, null, null, Set.of(), 0);
+    private static final ModelConfig MODEL = new ModelConfig("echo", "echo", "echo", "Echo", 0, null, null, Set.of(), 0, 0);
 
     private static ChatCall call(String body, String model, Cancellation c) {
-        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, model, false, "r", c);
+        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, model, false, "r", c, 0);
     }
 
     private static ChatCall call(String body) {

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import tollgate.config.ModelConfig;
 import tollgate.config.ProviderConfig;
 import tollgate.json.Json;
+import tollgate.provider.HttpChatProvider;
 import tollgate.provider.Cancellation;
 import tollgate.provider.ChatCall;
 import tollgate.provider.ChunkSink;
@@ -24,14 +25,18 @@ final class Fixture {
     static final Upstream UPSTREAM = new Upstream(Duration.ofSeconds(5));
     static final IdleWatchdog WATCHDOG = new IdleWatchdog();
     static final ExecutorService THREADS = Executors.newVirtualThreadPerTaskExecutor();
-    static final ModelConfig MODEL = new ModelConfig("client-model", "acme", "up-model", "Up", 0, null, null, Set.of(), 0);
+    static final ModelConfig MODEL = new ModelConfig("client-model", "acme", "up-model", "Up", 0, null, null, Set.of(), 0, 0);
 
     static ProviderConfig config(URI base, String key, Map<String, String> headers, Duration timeout, Duration idle) {
         return new ProviderConfig("acme", "openai", base, key, headers, timeout, idle, true, null);
     }
 
-    static OpenAiProvider provider(URI base) {
-        return new OpenAiProvider(config(base, "sk-test", Map.of(), Duration.ofSeconds(10), Duration.ofSeconds(10)),
+    static HttpChatProvider openAi(ProviderConfig config, Upstream upstream, IdleWatchdog watchdog) {
+        return new HttpChatProvider(config, new OpenAiDialect(), upstream, watchdog);
+    }
+
+    static HttpChatProvider provider(URI base) {
+        return Fixture.openAi(config(base, "sk-test", Map.of(), Duration.ofSeconds(10), Duration.ofSeconds(10)),
                 UPSTREAM, WATCHDOG);
     }
 
@@ -40,7 +45,7 @@ final class Fixture {
     }
 
     static ChatCall call(String body, boolean stream, Cancellation c) {
-        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, "up-model", stream, "req-123", c);
+        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, "up-model", stream, "req-123", c, 0);
     }
 
     static final String SIMPLE = "{\"model\":\"client-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";

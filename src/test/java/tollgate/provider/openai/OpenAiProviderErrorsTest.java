@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import tollgate.error.ClientGoneException;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
+import tollgate.provider.HttpChatProvider;
 import tollgate.provider.Cancellation;
 import tollgate.provider.FakeUpstream;
 import tollgate.provider.RawUpstream;
@@ -55,14 +56,13 @@ class OpenAiProviderErrorsTest {
         up.close();
     }
 
-    private static OpenAiProvider providerWith(URI base, Duration timeout, Duration idle) {
-        return new OpenAiProvider(Fixture.config(base, "sk-test", Map.of(), timeout, idle), Fixture.UPSTREAM, Fixture.WATCHDOG);
+    private static HttpChatProvider providerWith(URI base, Duration timeout, Duration idle) {
+        return Fixture.openAi(Fixture.config(base, "sk-test", Map.of(), timeout, idle), Fixture.UPSTREAM, Fixture.WATCHDOG);
     }
 
     @ParameterizedTest(name = "{0} {1} -> {2}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
         "400 | {\"error\":{\"message\":\"Invalid 'temperature': must be <= 2\",\"type\":\"invalid_request_error\",\"param\":\"temperature\",\"code\":null}} | CALLER_INVALID_REQUEST | 400 | Invalid 'temperature': must be <= 2 | ",
-        "400 | {\"error\":{\"message\":\"too long\",\"code\":\"context_length_exceeded\"}} | CALLER_CONTEXT_TOO_LONG | 400 | too long | ",
         "400 | something went wrong | CALLER_INVALID_REQUEST | 400 | something went wrong | ",
         "401 | {\"error\":{\"message\":\"Incorrect API key provided: sk-test***\"}} | PROVIDER_AUTH_FAILED | 502 | rejected the gateway's credentials | sk-",
         "403 | {\"error\":{\"message\":\"key sk-test is not allowed\"}} | PROVIDER_AUTH_FAILED | 502 | rejected the gateway's credentials | sk-",
@@ -349,13 +349,13 @@ class OpenAiProviderErrorsTest {
 
     @Test
     void constructor_rejectsAHeaderHttpClientRefuses() {
-        assertThrows(IllegalArgumentException.class, () -> new OpenAiProvider(Fixture.config(up.baseUrl(), null,
+        assertThrows(IllegalArgumentException.class, () -> Fixture.openAi(Fixture.config(up.baseUrl(), null,
                 Map.of("Host", "evil"), Duration.ofSeconds(1), Duration.ofSeconds(1)), Fixture.UPSTREAM, Fixture.WATCHDOG));
     }
 
     @Test
     void constructor_neverQuotesAnInvalidKey() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new OpenAiProvider(
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Fixture.openAi(
                 Fixture.config(up.baseUrl(), "sk-abc\ndef", Map.of(), Duration.ofSeconds(1), Duration.ofSeconds(1)),
                 Fixture.UPSTREAM, Fixture.WATCHDOG));
         assertFalse(e.getMessage().contains("sk-abc"), e.getMessage());

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.json.Json;
+import tollgate.provider.HttpChatProvider;
 import tollgate.provider.ChatResult;
 import tollgate.provider.FakeUpstream;
 import tollgate.provider.Usage;
@@ -83,7 +84,7 @@ class OpenAiProviderTest {
     @Test
     void chat_headersCarryConfiguredKeyAndExtrasAndRequestIdOnly() throws Exception {
         up.handler = ex -> json(ex, 200, COMPLETION);
-        OpenAiProvider p = new OpenAiProvider(Fixture.config(up.baseUrl(), "sk-secret", Map.of("HTTP-Referer", "https://x.test",
+        HttpChatProvider p = Fixture.openAi(Fixture.config(up.baseUrl(), "sk-secret", Map.of("HTTP-Referer", "https://x.test",
                 "X-Title", "Tollgate"), Duration.ofSeconds(5), Duration.ofSeconds(5)), Fixture.UPSTREAM, Fixture.WATCHDOG);
         p.chat(call(SIMPLE, false));
         Map<String, String> h = up.take().headers();
@@ -105,7 +106,7 @@ class OpenAiProviderTest {
     @Test
     void chat_sendsNoAuthorizationWithoutKey() throws Exception {
         up.handler = ex -> json(ex, 200, COMPLETION);
-        new OpenAiProvider(Fixture.config(up.baseUrl(), null, Map.of(), Duration.ofSeconds(5), Duration.ofSeconds(5)),
+        Fixture.openAi(Fixture.config(up.baseUrl(), null, Map.of(), Duration.ofSeconds(5), Duration.ofSeconds(5)),
                 Fixture.UPSTREAM, Fixture.WATCHDOG).chat(call(SIMPLE, false));
         assertFalse(up.take().headers().containsKey("authorization"));
     }

@@ -1,4 +1,4 @@
-package tollgate.provider.openai;
+package tollgate.provider;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,49 +21,41 @@ import tollgate.error.GatewayException;
 import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
 import tollgate.json.JsonException;
-import tollgate.provider.CappedBody;
-import tollgate.provider.ChatCall;
-import tollgate.provider.ChatProvider;
-import tollgate.provider.ChatResult;
-import tollgate.provider.ChunkSink;
-import tollgate.provider.IdleWatchdog;
-import tollgate.provider.SseEvent;
-import tollgate.provider.SseReader;
-import tollgate.provider.Upstream;
-import tollgate.provider.UpstreamErrors;
-import tollgate.provider.Usage;
 
 /**
- * Kind {@code openai}: any upstream that speaks OpenAI's Chat Completions API (OpenAI, Ollama,
- * vLLM, llama.cpp, Groq, Together, DeepSeek, OpenRouter, the OpenAI-compatible endpoints of
- * Anthropic and Mistral). Sends {@code POST {base_url}/chat/completions}.
+ * A chat provider reached over HTTP: {@code POST {base_url}{dialect.path()}}, in the wire
+ * format of its {@link Dialect} (OpenAI-compatible, Anthropic Messages, Mistral). This class
+ * owns everything that is the same for every such upstream — one shared {@code HttpClient},
+ * time limits, cancellation, status classification, SSE framing — and the dialect owns the
+ * translation.
  *
- * <p>Sent upstream: the body of {@link UpstreamBody}; {@code Content-Type}, {@code Accept},
- * {@code Authorization: Bearer} with the configured key (only if there is one), the configured
- * extra headers, and {@code x-request-id}. Nothing of the client's own request headers.
+ * <p>Sent upstream: the dialect's body; {@code Content-Type}, {@code Accept}, the dialect's
+ * fixed headers (its authentication), the configured extra headers, and {@code x-request-id}.
+ * Nothing of the client's own request headers.
  *
  * <p>Time limits: {@code ProviderConfig.timeout} until the response headers
  * (a {@link IdleWatchdog} watch, closed when they arrive), then {@code idleTimeout} between body bytes ({@link IdleWatchdog}).
  * Cancellation aborts the wait for headers ({@code cancel(true)} on the pending exchange) or
  * closes the body stream, and the blocked call throws {@link ClientGoneException}.
  */
-public final class OpenAiProvider implements ChatProvider {
+public final class HttpChatProvider implements ChatProvider {
 
-    public static final String KIND = "openai";
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
     private static final String EVENT_STREAM = "text/event-stream";
 
     private final ProviderConfig config;
+    private final Dialect dialect;
     private final Upstream upstream;
     private final IdleWatchdog watchdog;
     private final URI endpoint;
     private final String[] fixedHeaders;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
-    public OpenAiProvider(ProviderConfig config, Upstream upstream, IdleWatchdog watchdog) {
+    public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog) {
         this.config = config;
+        this.dialect = dialect;
         this.upstream = upstream;
         this.watchdog = watchdog;
         if (config.baseUrl() == null) {
@@ -72,12 +64,8 @@ public final class OpenAiProvider implements ChatProvider {
         String base = config.baseUrl().toString();
         int end = base.length();
         while (end > 0 && base.charAt(end - 1) == '/') end--;
-        this.endpoint = URI.create(base.substring(0, end) + "/chat/completions");
-        List<String> h = new ArrayList<>();
-        if (config.apiKey() != null && !config.apiKey().isBlank()) {
-            h.add("Authorization");
-            h.add("Bearer " + config.apiKey());
-        }
+        this.endpoint = URI.create(base.substring(0, end) + dialect.path());
+        List<String> h = new ArrayList<>(dialect.fixedHeaders(config));
         if (config.headers() != null) {
             config.headers().forEach((name, value) -> {
                 h.add(name);
@@ -104,9 +92,11 @@ public final class OpenAiProvider implements ChatProvider {
 
     @Override public String id() { return config.id(); }
 
-    @Override public String kind() { return KIND; }
+    @Override public String kind() { return dialect.kind(); }
 
     @Override public Set<String> capabilities() { return Set.of("chat"); }
+
+    @Override public ToolIdRule toolIdRule() { return dialect.toolIdRule(); }
 
     @Override
     public ChatResult chat(ChatCall call) {
@@ -114,17 +104,14 @@ public final class OpenAiProvider implements ChatProvider {
         HttpResponse<byte[]> response = send(call, wait,
                 new CappedBody(MAX_RESPONSE_BYTES, watchdog, config.idleTimeout(), wait::close));
         if (!ok(response.statusCode())) {
-            throw UpstreamErrors.fromStatus(id(), call.upstreamModel(), response.statusCode(), response.body());
+            throw UpstreamErrors.fromStatus(id(), call, response.statusCode(), response.body());
         }
-        Map<String, Object> completion = parseObject(response.body());
-        if (completion != null && completion.get("error") != null && !(completion.get("choices") instanceof List)) {
-            throw UpstreamErrors.fromErrorObject(id(), completion.get("error"));
-        }
-        if (completion == null || !(completion.get("choices") instanceof List)) {
+        Map<String, Object> answer = parseObject(response.body());
+        if (answer == null) {
             throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
                     + "' returned a response that is not a chat completion", null, response.statusCode(), null);
         }
-        return new ChatResult(completion, Usage.fromJson(completion.get("usage")));
+        return dialect.completion(answer, call, id());
     }
 
     @Override
@@ -147,9 +134,14 @@ public final class OpenAiProvider implements ChatProvider {
         }
     }
 
-    /** Reads events until [DONE], passing chunks to the sink; see {@link ChatProvider#stream}. */
+    /**
+     * Reads events until the dialect's decoder sees the end, passing chunks to the sink; see
+     * {@link ChatProvider#stream}. A chunk goes out with {@code moreReady} when another chunk
+     * of the same event, or an already-buffered event, follows it.
+     */
     private Usage pump(ChatCall call, SseReader events, ChunkSink sink, IdleWatchdog.Watch watch) {
-        Usage usage = Usage.NONE;
+        StreamDecoder decoder = dialect.decoder(call, id());
+        List<Map<String, Object>> chunks = new ArrayList<>(2);
         long delivered = 0;
         while (true) {
             SseEvent event;
@@ -159,24 +151,23 @@ public final class OpenAiProvider implements ChatProvider {
                 throw failure(call, watch, delivered, e);
             }
             if (event == null) throw failure(call, watch, delivered, null);
-            if (event.isDone()) return usage;
-            Map<String, Object> chunk;
+            boolean end;
             try {
-                chunk = Json.asObject(Json.parse(event.data()));
-            } catch (JsonException e) {
-                chunk = null;
+                end = decoder.decode(event, chunks);
+            } catch (GatewayException e) {
+                if (delivered > 0 && e.kind() == ErrorKind.PROVIDER_ERROR && e.upstreamStatus() == 200) {
+                    throw new GatewayException(ErrorKind.PROVIDER_STREAM_BROKEN, e.getMessage(), null, 200, e);
+                }
+                throw e;
             }
-            if (chunk == null) {
-                throw new GatewayException(delivered > 0 ? ErrorKind.PROVIDER_STREAM_BROKEN : ErrorKind.PROVIDER_ERROR,
-                        "Provider '" + id() + "' sent a stream event that is not a JSON object", null, 200, null);
+            int n = chunks.size();
+            for (int i = 0; i < n; i++) {
+                // ClientGoneException propagates; the caller's finally closes the upstream.
+                sink.chunk(chunks.get(i), i < n - 1 || (!end && events.hasBufferedEvent()));
+                delivered++;
             }
-            if (chunk.get("error") != null || "error".equals(event.event())) {
-                throw UpstreamErrors.fromErrorObject(id(), chunk.getOrDefault("error", chunk));
-            }
-            if (chunk.get("usage") instanceof Map<?, ?> u) usage = Usage.fromJson(u);
-            // ClientGoneException propagates; the caller's finally closes the upstream.
-            sink.chunk(chunk, events.hasBufferedEvent());
-            delivered++;
+            chunks.clear();
+            if (end) return decoder.usage();
         }
     }
 
@@ -210,7 +201,7 @@ public final class OpenAiProvider implements ChatProvider {
             if (call.cancellation().isCancelled()) return new ClientGoneException(e);
             errorBody = null; // the status alone still classifies it
         }
-        return UpstreamErrors.fromStatus(id(), call.upstreamModel(), response.statusCode(), errorBody);
+        return UpstreamErrors.fromStatus(id(), call, response.statusCode(), errorBody);
     }
 
     /** A 2xx answer to a stream request that is not an event stream. */
@@ -259,7 +250,7 @@ public final class OpenAiProvider implements ChatProvider {
     private <T> HttpResponse<T> send(ChatCall call, HeadersWait wait, HttpResponse.BodyHandler<T> bodyHandler) {
         try (wait) {
             if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
-            JsonBuffer json = UpstreamBody.write(call);
+            JsonBuffer json = dialect.body(call);
             HttpRequest request = builder(call.stream(), call.requestId())
                     .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
                     .build();
