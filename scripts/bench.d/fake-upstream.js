@@ -1,7 +1,17 @@
-// Fake OpenAI-compatible upstream for scripts/bench: POST /v1/chat/completions answers a fixed
-// small chat.completion (with usage), or, when the request body has "stream": true, a 20-chunk
-// SSE stream, then a usage chunk and "data: [DONE]". Everything is prepared once; a request
-// costs only its parsing and the writes.
+// Fake upstream for scripts/bench, one fixed answer per provider kind, non-stream or, when the
+// request body has "stream": true, streamed as SSE:
+//   POST /v1/chat/completions            OpenAI: a small chat.completion (with usage), or 20
+//                                        choice chunks (19 content deltas "tok0 ".."tok18 " and
+//                                        a finish chunk), a usage chunk and "data: [DONE]"
+//   POST /anthropic/v1/messages          Anthropic Messages: a message object, or the named
+//                                        events message_start, content_block_start, the same 19
+//                                        text deltas, content_block_stop, message_delta (stop
+//                                        reason and usage), message_stop
+//   POST /mistral/v1/chat/completions    Mistral: OpenAI's non-stream answer, or the same 19
+//                                        content chunks, then one chunk with finish_reason AND
+//                                        usage, then "data: [DONE]"
+// Everything is prepared once; a request costs only its parsing and the writes (one write per
+// SSE event). Headers and query strings are not checked.
 //
 //   node scripts/bench.d/fake-upstream.js [port]     (port 0 or none: any free one; listens on 127.0.0.1 only)
 //
@@ -10,6 +20,7 @@
 const http = require('http');
 
 const created = 1700000000;
+const answer = 'Hello! This is a fixed answer from the fake upstream.';
 const completion = Buffer.from(JSON.stringify({
   id: 'chatcmpl-bench',
   object: 'chat.completion',
@@ -17,7 +28,7 @@ const completion = Buffer.from(JSON.stringify({
   model: 'mock-model',
   choices: [{
     index: 0,
-    message: { role: 'assistant', content: 'Hello! This is a fixed answer from the fake upstream.' },
+    message: { role: 'assistant', content: answer },
     logprobs: null,
     finish_reason: 'stop',
   }],
@@ -32,18 +43,60 @@ function chunk(delta, finish, usage) {
   if (usage !== undefined) o.usage = usage;
   return 'data: ' + JSON.stringify(o) + '\n\n';
 }
-const events = [];
-events.push(chunk({ role: 'assistant', content: 'tok0 ' }, null));
-for (let i = 1; i < 19; i++) events.push(chunk({ content: 'tok' + i + ' ' }, null));
-events.push(chunk({}, 'stop'));                 // 20 choice chunks in all
-events.push(chunk(null, null, { prompt_tokens: 12, completion_tokens: 19, total_tokens: 31 }));
-events.push('data: [DONE]\n\n');
-const stream = events.map((e) => Buffer.from(e));
+const streamUsage = { prompt_tokens: 12, completion_tokens: 19, total_tokens: 31 };
+const contentChunks = [chunk({ role: 'assistant', content: 'tok0 ' }, null)];
+for (let i = 1; i < 19; i++) contentChunks.push(chunk({ content: 'tok' + i + ' ' }, null));
+const toBuffers = (events) => events.map((e) => Buffer.from(e));
+
+// OpenAI: 20 choice chunks in all, then the usage chunk (stream_options.include_usage).
+const openai = {
+  plain: completion,
+  stream: toBuffers([...contentChunks, chunk({}, 'stop'), chunk(null, null, streamUsage), 'data: [DONE]\n\n']),
+};
+
+// Mistral: the same 19 content chunks; usage comes on the finish chunk.
+const mistral = {
+  plain: completion,
+  stream: toBuffers([...contentChunks, chunk({}, 'stop', streamUsage), 'data: [DONE]\n\n']),
+};
+
+// Anthropic Messages (named SSE events; usage counts in message_delta are cumulative).
+const message = (content, stopReason, outputTokens) => ({
+  id: 'msg_bench', type: 'message', role: 'assistant', model: 'mock-model', content,
+  stop_reason: stopReason, stop_sequence: null,
+  usage: { input_tokens: 12, output_tokens: outputTokens },
+});
+const event = (o) => 'event: ' + o.type + '\ndata: ' + JSON.stringify(o) + '\n\n';
+const anthropicEvents = [
+  event({ type: 'message_start', message: message([], null, 1) }),
+  event({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+];
+for (let i = 0; i < 19; i++) {
+  anthropicEvents.push(event({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'tok' + i + ' ' } }));
+}
+anthropicEvents.push(
+  event({ type: 'content_block_stop', index: 0 }),
+  event({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 19 } }),
+  event({ type: 'message_stop' }),
+);
+const anthropic = {
+  plain: Buffer.from(JSON.stringify(message([{ type: 'text', text: answer }], 'end_turn', 11))),
+  stream: toBuffers(anthropicEvents),
+};
 
 const streamFlag = /"stream"\s*:\s*true/;
 
+function route(req) {
+  if (req.method !== 'POST') return null;
+  if (req.url.startsWith('/v1/chat/completions')) return openai;
+  if (req.url.startsWith('/anthropic/v1/messages')) return anthropic;
+  if (req.url.startsWith('/mistral/v1/chat/completions')) return mistral;
+  return null;
+}
+
 const server = http.createServer((req, res) => {
-  if (req.method !== 'POST' || !req.url.startsWith('/v1/chat/completions')) {
+  const kind = route(req);
+  if (kind === null) {
     res.writeHead(404, { 'Content-Type': 'application/json' });
     res.end('{"error":{"message":"not found","type":"invalid_request_error"}}');
     return;
@@ -54,11 +107,11 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     if (streamFlag.test(body)) {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-      for (const b of stream) res.write(b);
+      for (const b of kind.stream) res.write(b);
       res.end();
     } else {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': completion.length });
-      res.end(completion);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': kind.plain.length });
+      res.end(kind.plain);
     }
   });
 });

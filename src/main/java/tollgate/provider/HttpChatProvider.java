@@ -172,7 +172,7 @@ public final class HttpChatProvider implements ChatProvider {
     }
 
     /**
-     * The exception for a body that failed ({@code e}) or a stream that ended before [DONE]
+     * The exception for a body that failed ({@code e}) or a stream that ended before its end-of-stream event ([DONE], message_stop)
      * ({@code e == null}), after {@code delivered} chunks: the client leaving and the idle
      * timeout come first; a failure before any chunk is classified like any failed exchange.
      */
@@ -181,7 +181,7 @@ public final class HttpChatProvider implements ChatProvider {
         if (watch.fired()) return idle(watch, e);
         if (e == null) {
             return new GatewayException(ErrorKind.PROVIDER_STREAM_BROKEN,
-                    "Provider '" + id() + "' stream ended before [DONE]", null, 200, null);
+                    "Provider '" + id() + "' stream ended without its end-of-stream event", null, 200, null);
         }
         if (delivered == 0) return UpstreamErrors.fromException(id(), e);
         return new GatewayException(ErrorKind.PROVIDER_STREAM_BROKEN,

@@ -67,7 +67,7 @@ class StreamFailuresTest extends GatewayTestBase {
 
         String body = streamBody();
 
-        assertEquals(twoChunks(body) + data(errorJson("Provider 'openai' stream ended before [DONE]", "upstream_error", null, 502)),
+        assertEquals(twoChunks(body) + data(errorJson("Provider 'openai' stream ended without its end-of-stream event", "upstream_error", null, 502)),
                 body);
     }
 
@@ -122,7 +122,7 @@ class StreamFailuresTest extends GatewayTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", chat("gpt-4o-mini", true));
 
         assertEquals(502, r.statusCode());
-        assertEquals(errorJson("Provider 'openai' stream ended before [DONE]", "upstream_error", null, 502), r.body());
+        assertEquals(errorJson("Provider 'openai' stream ended without its end-of-stream event", "upstream_error", null, 502), r.body());
     }
 
     @Test

@@ -199,7 +199,7 @@ class OpenAiProviderErrorsTest {
         GatewayException e = assertThrows(GatewayException.class,
                 () -> provider(up.baseUrl()).stream(call(SIMPLE_STREAM, true), c -> { }));
         assertEquals(ErrorKind.PROVIDER_STREAM_BROKEN, e.kind());
-        assertEquals("Provider 'acme' stream ended before [DONE]", e.getMessage());
+        assertEquals("Provider 'acme' stream ended without its end-of-stream event", e.getMessage());
     }
 
     @Test
