@@ -138,3 +138,6 @@ report_header() {
         "$(wrk -v 2>&1 | sed -n 's/^wrk \([^ ]*\).*/\1/p' | head -n 1)" "$(node --version)" "$seconds"
 }
 row() { printf '%-50s %-36s %-10s %s\n' "$@"; }
+
+# Numbers on stdin, one per line -> their median (the mean of the middle two for an even count), or n/a.
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -26,7 +26,14 @@ class ProvidersTest {
     @Test
     void create_byKind() {
         try (Upstream up = new Upstream(Duration.ofSeconds(1)); IdleWatchdog dog = new IdleWatchdog()) {
-            assertInstanceOf(HttpChatProvider.class, Providers.create(cfg("openai"), up, dog));
+            for (String kind : new String[] {"openai", "anthropic", "mistral"}) {
+                Provider p = Providers.create(cfg(kind), up, dog);
+                assertInstanceOf(HttpChatProvider.class, p);
+                assertEquals(kind, p.kind());
+            }
+            assertEquals(ToolIdRule.ANY, ((ChatProvider) Providers.create(cfg("openai"), up, dog)).toolIdRule());
+            assertEquals(ToolIdRule.ANTHROPIC, ((ChatProvider) Providers.create(cfg("anthropic"), up, dog)).toolIdRule());
+            assertEquals(ToolIdRule.MISTRAL, ((ChatProvider) Providers.create(cfg("mistral"), up, dog)).toolIdRule());
             Provider echo = Providers.create(cfg("echo"), up, dog);
             assertInstanceOf(EchoProvider.class, echo);
             assertTrue(echo.offline());
