@@ -9,11 +9,14 @@ import tollgate.account.ApiKeys;
 import tollgate.api.Api;
 import tollgate.config.GatewayConfig;
 import tollgate.config.ProviderConfig;
+import tollgate.config.ServerLimits;
 import tollgate.http.Server;
 import tollgate.log.Log;
+import tollgate.memory.MemoryBudget;
 import tollgate.provider.IdleWatchdog;
 import tollgate.provider.Provider;
 import tollgate.provider.Providers;
+import tollgate.provider.Secrets;
 import tollgate.provider.Upstream;
 import tollgate.route.ModelRouter;
 
@@ -22,6 +25,9 @@ import tollgate.route.ModelRouter;
  * it in-process on port 0; {@link Main} starts it for real.
  */
 public final class Gateway {
+    /** Most of the maximum heap the memory budget may take; the rest is for connections and garbage. */
+    static final double MAX_BUDGET_SHARE = 0.8;
+
     private final GatewayConfig config;
     private final Server server;
     private final Upstream upstream;
@@ -37,20 +43,25 @@ public final class Gateway {
     /** Builds everything, binds the port and starts serving. Fails here, not per request, on bad setup. */
     public static Gateway start(GatewayConfig config) throws IOException {
         ApiKeys keys = ApiKeys.load(config.keys(), config.dataDir());
+        MemoryBudget budget = budget(config.server().limits());
         Upstream upstream = new Upstream(config.server().connectTimeout());
         IdleWatchdog watchdog = new IdleWatchdog();
         Server server = null;
         try {
+            Secrets secrets = Secrets.of(config.providers().values());
             Map<String, Provider> running = new LinkedHashMap<>();
             for (ProviderConfig pc : config.providers().values()) {
-                if (pc.enabled()) running.put(pc.id(), Providers.create(pc, upstream, watchdog));
+                if (pc.enabled()) running.put(pc.id(), Providers.create(pc, upstream, watchdog, secrets));
             }
             ModelRouter router = new ModelRouter(config.models(), config.providers(), running);
-            server = Server.bind(config.server());
+            server = Server.bind(config.server(), budget);
             Api.register(server.router(), config, keys, router, running);
             server.start();
+            ServerLimits limits = config.server().limits();
             Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
-                    "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size());
+                    "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size(),
+                    "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
+                    "max_connections", limits.maxConnections());
             return new Gateway(config, server, upstream, watchdog);
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
@@ -59,6 +70,21 @@ public final class Gateway {
             upstream.close();
             throw e;
         }
+    }
+
+    /**
+     * The memory budget, checked against the heap at start-up: a budget the heap cannot hold
+     * would turn the 503s it exists for back into OutOfMemoryErrors.
+     */
+    static MemoryBudget budget(ServerLimits limits) {
+        long budget = limits.memoryBudget();
+        long heap = Runtime.getRuntime().maxMemory();
+        if (budget > heap * MAX_BUDGET_SHARE) {
+            throw new IllegalArgumentException("server.memory_budget_bytes: " + budget + " is more than "
+                    + (int) (MAX_BUDGET_SHARE * 100) + " % of the JVM's maximum heap (" + heap
+                    + " bytes); lower it, or raise -Xmx in conf/jvm.options");
+        }
+        return new MemoryBudget(budget);
     }
 
     public int port() { return server.port(); }

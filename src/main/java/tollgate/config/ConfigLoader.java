@@ -55,8 +55,18 @@ public final class ConfigLoader {
 
     private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "max_body_bytes", "drain_ms",
-            "heartbeat_ms", "connect_timeout_ms", "extension_field", "access_log");
+            "heartbeat_ms", "connect_timeout_ms", "extension_field", "access_log", "max_connections",
+            "request_timeout_ms", "idle_timeout_ms", "write_timeout_ms", "memory_budget_bytes",
+            "max_header_bytes", "max_headers", "max_url_bytes");
+    /** Most client connections that may be configured (each takes a file descriptor and buffers). */
+    static final long MAX_CONNECTIONS = 1_000_000;
+    /** The JDK server counts its request and idle timeouts in whole seconds. */
+    static final long MIN_JDK_TIMEOUT_MS = 1000;
     private static final List<String> KEY_KEYS = List.of("name", "key", "sha256");
+    /** The variable the default key entry reads. */
+    public static final String ENV_KEY = "TOLLGATE_API_KEY";
+    /** {@code keys} when the config has none: the README's and conf/tollgate.json's default. */
+    private static final List<Object> DEFAULT_KEYS = List.of(Map.of("name", "env", "key", "${" + ENV_KEY + "}"));
     private static final Pattern EXTENSION_FIELD = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]{0,63}");
     private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
@@ -107,7 +117,7 @@ public final class ConfigLoader {
         Map<String, Object> top = r.object("", root, ROOT_KEYS);
         ServerConfig server = server(r, r.object(top, "", "server", SERVER_KEYS), env, o);
         Path dataDir = dataDir(r, top, baseDir, env, o);
-        List<KeyConfig> keys = keys(r, top, log);
+        List<KeyConfig> keys = keys(r, top, env, log);
         Map<String, ProviderConfig> providers = ProvidersSection.providers(r, top, log);
         List<ModelConfig> models = ProvidersSection.models(r, top, providers);
         return new GatewayConfig(server, dataDir, keys, providers, models);
@@ -130,6 +140,7 @@ public final class ConfigLoader {
                     "an identifier matching [a-zA-Z_][a-zA-Z0-9_]{0,63}", Text.literal(extension));
         }
         boolean accessLog = r.bool(s, p, "access_log", true);
+        ServerLimits limits = limits(r, s, p);
 
         ConfigReader fromEnv = new ConfigReader("environment", Map.of());
         String envHost = nonEmpty(env.get("TOLLGATE_HOST"));
@@ -145,7 +156,21 @@ public final class ConfigLoader {
             checkHost(fromEnv, "TOLLGATE_HOST", host);
         }
         if (o.port() != null) port = fromOverride.integer("port", o.port(), 0, 65535);
-        return new ServerConfig(host, (int) port, maxBody, drain, heartbeat, connect, extension, accessLog);
+        return new ServerConfig(host, (int) port, maxBody, drain, heartbeat, connect, extension, accessLog, limits);
+    }
+
+    private static ServerLimits limits(ConfigReader r, Map<String, Object> s, String p) {
+        ServerLimits d = ServerLimits.defaults();
+        long connections = r.integer(s, p, "max_connections", d.maxConnections(), 1, MAX_CONNECTIONS);
+        Duration request = r.millis(s, p, "request_timeout_ms", d.requestTimeout().toMillis(), MIN_JDK_TIMEOUT_MS, MAX_MILLIS);
+        Duration idle = r.millis(s, p, "idle_timeout_ms", d.idleTimeout().toMillis(), MIN_JDK_TIMEOUT_MS, MAX_MILLIS);
+        Duration write = r.millis(s, p, "write_timeout_ms", d.writeTimeout().toMillis(), 1, MAX_MILLIS);
+        long budget = r.integer(s, p, "memory_budget_bytes", ServerLimits.AUTO_MEMORY_BUDGET, 0, Long.MAX_VALUE / 4);
+        long headerBytes = r.integer(s, p, "max_header_bytes", d.maxHeaderBytes(), 1024, 1024 * 1024);
+        long headers = r.integer(s, p, "max_headers", d.maxHeaders(), 8, 10_000);
+        long urlBytes = r.integer(s, p, "max_url_bytes", d.maxUrlBytes(), 256, 1024 * 1024);
+        return new ServerLimits((int) connections, request, idle, write, budget, (int) headerBytes,
+                (int) headers, (int) urlBytes);
     }
 
     private static void checkHost(ConfigReader r, String path, String host) {
@@ -181,14 +206,23 @@ public final class ConfigLoader {
         }
     }
 
-    private static List<KeyConfig> keys(ConfigReader r, Map<String, Object> top, Consumer<String> log) {
+    /**
+     * {@code keys}; when the config has no {@code keys} at all, the documented default
+     * {@link #DEFAULT_KEYS} (the key in {@code TOLLGATE_API_KEY}, if set). A set
+     * {@code TOLLGATE_API_KEY} that no entry uses is logged, so an exported key that is refused
+     * can be explained.
+     */
+    private static List<KeyConfig> keys(ConfigReader r, Map<String, Object> top, Map<String, String> env,
+                                        Consumer<String> log) {
         List<Object> entries = r.array(top, "", "keys");
-        if (entries == null) return List.of();
+        boolean byDefault = entries == null;
+        if (byDefault) entries = DEFAULT_KEYS;
         List<KeyConfig> keys = new ArrayList<>();
         Map<String, String> pathByName = new HashMap<>();
         Map<String, String> pathByHash = new HashMap<>();
+        boolean envKeyUsed = false;
         for (int i = 0; i < entries.size(); i++) {
-            String p = ConfigReader.index("keys", i);
+            String p = byDefault ? "keys (default: " + ENV_KEY + ")" : ConfigReader.index("keys", i);
             Map<String, Object> k = r.object(p, entries.get(i), KEY_KEYS);
             String name = r.requiredString(k, p, "name");
             if (!KEY_NAME.matcher(name).matches()) {
@@ -202,6 +236,7 @@ public final class ConfigLoader {
             if ((key == null) == (sha == null)) throw r.fail(p, "needs exactly one of \"key\" or \"sha256\"");
             byte[] hash;
             if (key != null) {
+                envKeyUsed |= key.raw().contains("${" + ENV_KEY);
                 // Never put the key itself in a message or a log line.
                 if (key.hasUnset() || (key.value().isEmpty() && key.references())) {
                     String reason = key.hasUnset() ? key.unsetReason() : "key is empty";
@@ -223,13 +258,21 @@ public final class ConfigLoader {
             if (same != null) throw r.fail(p, "same key as " + same);
             keys.add(new KeyConfig(name, hash));
         }
+        if (!envKeyUsed && nonEmpty(env.get(ENV_KEY)) != null) {
+            log.accept(logLine("warn", "env_key_unused", "variable", ENV_KEY,
+                    "the config lists keys and none of them is ${" + ENV_KEY + "}, so clients sending it are refused"));
+        }
         return List.copyOf(keys);
     }
 
     /** One {@code {"level":"info","event":...}} line; values here are names and reasons, never secrets. */
     static String logLine(String event, String field, String value, String reason) {
+        return logLine("info", event, field, value, reason);
+    }
+
+    static String logLine(String level, String event, String field, String value, String reason) {
         Map<String, Object> line = new LinkedHashMap<>();
-        line.put("level", "info");
+        line.put("level", level);
         line.put("event", event);
         line.put(field, value);
         line.put("reason", reason);

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param headers        extra headers sent on every upstream request
  * @param timeout        time allowed until the upstream's response headers arrive
  * @param idleTimeout    longest silence allowed between bytes of an upstream body or stream
+ * @param deadline       longest a whole non-streaming call may take, headers and body
  * @param enabled        false when a required key or URL is unset
  * @param disabledReason why it is disabled (names the variable), or null
  */
@@ -26,6 +27,7 @@ public record ProviderConfig(
         Map<String, String> headers,
         Duration timeout,
         Duration idleTimeout,
+        Duration deadline,
         boolean enabled,
         String disabledReason) {
 
@@ -33,6 +35,8 @@ public record ProviderConfig(
     public static final List<String> KINDS = List.of("openai", "anthropic", "mistral", "echo", "deepgram");
     /** Default for {@code timeout_ms} and {@code idle_timeout_ms}. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    /** Default for {@code deadline_ms}: ten minutes, the OpenAI SDKs' own default timeout. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(10);
 
     @Override
     public String toString() {

@@ -22,7 +22,7 @@ final class ProvidersSection {
     private ProvidersSection() { throw new AssertionError(); }
 
     private static final List<String> PROVIDER_KEYS =
-            List.of("kind", "base_url", "api_key", "headers", "timeout_ms", "idle_timeout_ms");
+            List.of("kind", "base_url", "api_key", "headers", "timeout_ms", "idle_timeout_ms", "deadline_ms");
     private static final List<String> MODEL_KEYS = List.of("id", "provider", "upstream", "name",
             "context_length", "max_output_tokens", "pricing", "capabilities", "created");
     private static final List<String> PRICING_KEYS = List.of("prompt", "completion");
@@ -88,9 +88,10 @@ final class ProvidersSection {
         long def = ProviderConfig.DEFAULT_TIMEOUT.toMillis();
         Duration timeout = r.millis(m, p, "timeout_ms", def, 1, max);
         Duration idle = r.millis(m, p, "idle_timeout_ms", def, 1, max);
+        Duration deadline = r.millis(m, p, "deadline_ms", ProviderConfig.DEFAULT_DEADLINE.toMillis(), 1, max);
         if (!unset.isEmpty()) reason = Text.unsetReason(unset);
         boolean enabled = reason == null;
-        return new ProviderConfig(id, kind, baseUrl, enabled ? apiKey : null, headers, timeout, idle, enabled, reason);
+        return new ProviderConfig(id, kind, baseUrl, enabled ? apiKey : null, headers, timeout, idle, deadline, enabled, reason);
     }
 
     /** An absolute http(s) URL without query or fragment; trailing slashes removed. */

@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param connectTimeout  upstream TCP/TLS connect timeout (one shared client, so one value)
  * @param extensionField  name of the response extension object, e.g. {@code tollgate}, {@code kitemesh}
  * @param accessLog       whether to write one JSON access line per request to stdout
+ * @param limits          connection, time and memory limits
  */
 public record ServerConfig(
         String host,
@@ -22,7 +23,8 @@ public record ServerConfig(
         Duration heartbeat,
         Duration connectTimeout,
         String extensionField,
-        boolean accessLog) {
+        boolean accessLog,
+        ServerLimits limits) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -38,6 +40,6 @@ public record ServerConfig(
     /** The {@code server} section when the config has none. */
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_DRAIN,
-                DEFAULT_HEARTBEAT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXTENSION_FIELD, true);
+                DEFAULT_HEARTBEAT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXTENSION_FIELD, true, ServerLimits.defaults());
     }
 }

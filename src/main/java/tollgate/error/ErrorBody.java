@@ -14,12 +14,17 @@ import tollgate.json.JsonBuffer;
 public final class ErrorBody {
     private ErrorBody() { throw new AssertionError(); }
 
+    /** Longest message rendered, in chars: messages quote client input, which must not come back whole. */
+    public static final int MAX_MESSAGE_CHARS = 2048;
+    /** Longest {@code param} rendered, in chars. */
+    public static final int MAX_PARAM_CHARS = 256;
+
     /** The error object as a map, for callers that embed it (e.g. an SSE event). */
     public static Map<String, Object> toMap(GatewayException e) {
         Map<String, Object> error = new LinkedHashMap<>();
-        error.put("message", e.getMessage());
+        error.put("message", clip(e.getMessage(), MAX_MESSAGE_CHARS));
         error.put("type", e.kind().type());
-        error.put("param", e.param());
+        error.put("param", clip(e.param(), MAX_PARAM_CHARS));
         error.put("code", e.httpStatus());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
@@ -27,6 +32,13 @@ public final class ErrorBody {
     }
 
     public static byte[] render(GatewayException e) { return Json.toBytes(toMap(e)); }
+
+    /** {@code s} cut to {@code max} chars (with an ellipsis), never inside a surrogate pair. */
+    static String clip(String s, int max) {
+        if (s == null || s.length() <= max) return s;
+        int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return s.substring(0, end) + "…";
+    }
 
     public static void render(GatewayException e, JsonBuffer out) { Json.write(toMap(e), out); }
 }

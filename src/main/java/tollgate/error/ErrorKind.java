@@ -18,6 +18,10 @@ public enum ErrorKind {
     CALLER_NOT_FOUND(404, "not_found_error", false),
     CALLER_METHOD_NOT_ALLOWED(405, "invalid_request_error", false),
     CALLER_BODY_TOO_LARGE(413, "invalid_request_error", false),
+    /** The request target is longer than {@code server.max_url_bytes}. */
+    CALLER_URI_TOO_LONG(414, "invalid_request_error", false),
+    /** More header fields or bytes than {@code server.max_headers} / {@code max_header_bytes}. */
+    CALLER_HEADERS_TOO_LARGE(431, "invalid_request_error", false),
 
     // --- the gateway's policy refused it ----------------------------------------------------
     POLICY_INSUFFICIENT_CREDITS(402, "insufficient_quota", false),
@@ -41,6 +45,8 @@ public enum ErrorKind {
 
     // --- the gateway itself -------------------------------------------------------------------
     GATEWAY_INTERNAL(500, "server_error", false),
+    /** The in-flight memory budget is in use: the same request fits a moment later. */
+    GATEWAY_BUSY(503, "service_unavailable", true),
     GATEWAY_SHUTTING_DOWN(503, "service_unavailable", true);
 
     private final int httpStatus;
@@ -59,6 +65,9 @@ public enum ErrorKind {
     /** The OpenAI {@code error.type} string. */
     public String type() { return type; }
 
-    /** Whether trying again (maybe elsewhere) can succeed; recorded for the router. */
+    /**
+     * Whether trying again (maybe elsewhere) can succeed; recorded for the router, and sent to
+     * clients as {@code x-should-retry: false} when not (the OpenAI SDKs' retry hint).
+     */
     public boolean retryable() { return retryable; }
 }

@@ -7,9 +7,14 @@ package tollgate.error;
  * they are thrown on the hot path (validation).
  */
 public final class GatewayException extends RuntimeException {
+    private static final String[] NO_HEADERS = {};
+
     private final ErrorKind kind;
     private final String param;
     private final int upstreamStatus;
+    private String[] headers = NO_HEADERS;
+    private String detail;
+    private boolean noRetry;
 
     public GatewayException(ErrorKind kind, String message) {
         this(kind, message, null, 0, null);
@@ -51,4 +56,46 @@ public final class GatewayException extends RuntimeException {
     public int upstreamStatus() { return upstreamStatus; }
 
     public int httpStatus() { return kind.httpStatus(); }
+
+    /**
+     * Response headers the client gets with this error, as name, value pairs: an upstream's
+     * {@code retry-after} and {@code x-ratelimit-*}, the gateway's own {@code retry-after}.
+     */
+    public GatewayException withHeaders(String... nameValuePairs) {
+        if (nameValuePairs.length % 2 != 0) throw new IllegalArgumentException("name, value pairs expected");
+        this.headers = nameValuePairs.clone();
+        return this;
+    }
+
+    public String[] headers() { return headers.clone(); }
+
+    /**
+     * What the operator's log gets beyond the client's message: the cause as the gateway saw it
+     * (the upstream host and port that refused, the upstream's own error text). Never sent to
+     * the client; never holds a secret (callers scrub).
+     */
+    public GatewayException withDetail(String detail) {
+        this.detail = detail;
+        return this;
+    }
+
+    public String detail() { return detail; }
+
+    /** The same error with another message (for one with secrets taken out). */
+    public GatewayException withMessage(String message) {
+        GatewayException e = new GatewayException(kind, message, param, upstreamStatus, getCause());
+        e.headers = headers;
+        e.detail = detail;
+        e.noRetry = noRetry;
+        return e;
+    }
+
+    /** Marks an error that retrying cannot fix, whatever its kind (an upstream 404 model). */
+    public GatewayException noRetry() {
+        this.noRetry = true;
+        return this;
+    }
+
+    /** Whether the client should retry: {@code x-should-retry: false} is sent when not. */
+    public boolean shouldRetry() { return !noRetry && kind.retryable(); }
 }

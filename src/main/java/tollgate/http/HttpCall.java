@@ -1,39 +1,52 @@
 package tollgate.http;
 
 import com.sun.net.httpserver.HttpExchange;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tollgate.error.ClientGoneException;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
+import tollgate.memory.Reservation;
+import tollgate.provider.Cancellation;
 
 /**
- * One HTTP exchange as endpoints see it: the request (path, headers, a size-capped body) and
- * the two ways to answer (a JSON body, or an SSE stream). Also collects the fields of this
- * request's access-log line. Used by one thread at a time (the request's), except the
- * {@link SseWriter} it opens, which guards itself.
+ * One HTTP exchange as endpoints see it: the request (path, headers, a size-capped body), the
+ * two ways to answer (a JSON body, or an SSE stream), the exchange's share of the memory budget
+ * ({@link #memory()}) and its {@link #cancellation()}. Also collects the fields of this request's
+ * access-log line. Used by one thread at a time (the request's), except the {@link SseWriter} it
+ * opens, which guards itself, and {@link #abort}, which the shutdown calls.
  */
 public final class HttpCall {
-    private static final int READ_CHUNK_BYTES = 16 * 1024;
+    /** Bodies up to this size are read into one exact-size array at once; larger ones as they arrive. */
+    static final int EXACT_READ_BYTES = 64 * 1024;
+    /** Largest piece of a response body written at once: the write timeout measures progress per piece. */
+    static final int WRITE_SLICE_BYTES = 64 * 1024;
 
     private final HttpExchange exchange;
     private final String requestId;
     private final long maxBodyBytes;
+    private final Reservation memory;
+    private final WriteGuard writes;
+    private final Cancellation cancellation = new Cancellation();
     private final Map<String, Object> logFields = new LinkedHashMap<>();
-    private final Heartbeats heartbeats;
     private long bodyBytes;
     private volatile int status; // set by a heartbeat thread when it opens the stream
-    private SseWriter sse;
+    private volatile SseWriter sse;
+    private volatile GatewayException aborted;
 
-    HttpCall(HttpExchange exchange, String requestId, long maxBodyBytes, Heartbeats heartbeats) {
+    HttpCall(HttpExchange exchange, String requestId, long maxBodyBytes, Reservation memory) {
         this.exchange = exchange;
         this.requestId = requestId;
         this.maxBodyBytes = maxBodyBytes;
-        this.heartbeats = heartbeats;
+        this.memory = memory;
+        this.writes = new WriteGuard(System::nanoTime);
     }
 
     public String requestId() { return requestId; }
@@ -51,6 +64,12 @@ public final class HttpCall {
     /** Adds a field to this request's access-log line (model, provider, usage...). */
     public void log(String key, Object value) { logFields.put(key, value); }
 
+    /** This exchange's share of the gateway's memory budget; given back when the exchange ends. */
+    public Reservation memory() { return memory; }
+
+    /** Cancelled when the client is gone (a write failed or was cut) or the gateway aborts the call. */
+    public Cancellation cancellation() { return cancellation; }
+
     Map<String, Object> logFields() { return logFields; }
 
     long bodyBytes() { return bodyBytes; }
@@ -61,15 +80,33 @@ public final class HttpCall {
 
     SseWriter sse() { return sse; }
 
+    WriteGuard writes() { return writes; }
+
+    /** The reason the gateway ended this call ({@link #abort}), or null. */
+    GatewayException aborted() { return aborted; }
+
     /**
-     * Reads the whole request body, refusing more than the configured maximum with a 413 before
-     * reading it when Content-Length says so, or as soon as a chunked body passes it.
+     * Ends the call from another thread (the drain deadline): its upstream call is cancelled,
+     * and the request's thread answers {@code reason} (an error event once the stream started).
+     */
+    void abort(GatewayException reason) {
+        aborted = reason;
+        cancellation.cancel();
+    }
+
+    /**
+     * Reads the whole request body, refusing more than the configured maximum with a 413 (before
+     * reading it when Content-Length says so, or as soon as a chunked body passes it). The bytes
+     * are reserved in the memory budget as they arrive, never ahead of them: a client announcing a
+     * large body and sending nothing holds nothing. The caller releases them when done.
+     *
+     * @throws tollgate.memory.BudgetExceededException when the budget cannot hold them
      */
     public byte[] body() throws IOException {
         String lengthHeader = header("Content-Length");
         InputStream in = exchange.getRequestBody();
+        long length = -1;
         if (lengthHeader != null) {
-            long length;
             try {
                 length = Long.parseLong(lengthHeader.trim());
             } catch (NumberFormatException e) {
@@ -77,21 +114,39 @@ public final class HttpCall {
             }
             if (length < 0) throw GatewayException.invalid(null, "Invalid Content-Length header.");
             if (length > maxBodyBytes) throw tooLarge();
+        }
+        if (length >= 0 && length <= EXACT_READ_BYTES) {
+            memory.reserve(length);
             byte[] body = new byte[(int) length];
             int n = in.readNBytes(body, 0, body.length); // one allocation, the exact size
-            if (n < body.length) throw new java.io.EOFException("request body ended after " + n + " of " + length + " bytes");
+            if (n < body.length) throw new EOFException("request body ended after " + n + " of " + length + " bytes");
             bodyBytes = n;
             return body;
         }
-        JsonBuffer buf = new JsonBuffer(READ_CHUNK_BYTES);
-        byte[] chunk = new byte[READ_CHUNK_BYTES];
-        int n;
-        while ((n = in.read(chunk)) > 0) {
-            if (buf.length() + (long) n > maxBodyBytes) throw tooLarge();
-            buf.append(chunk, 0, n);
+        // Larger or unknown: grow as bytes arrive, reserving each growth before it is allocated.
+        byte[] buf = new byte[0];
+        int len = 0;
+        long limit = length >= 0 ? length : maxBodyBytes;
+        while (true) {
+            if (len == buf.length) {
+                if (len >= limit) {
+                    if (length >= 0 || in.read() < 0) break; // all announced bytes, or the end
+                    throw tooLarge();
+                }
+                int grown = (int) Math.min(limit, Math.max(EXACT_READ_BYTES, 2L * buf.length));
+                memory.reserve(grown - buf.length);
+                buf = Arrays.copyOf(buf, grown);
+            }
+            int n = in.read(buf, len, buf.length - len);
+            if (n < 0) break;
+            len += n;
         }
-        bodyBytes = buf.length();
-        return buf.toByteArray();
+        if (length >= 0 && len < length) throw new EOFException("request body ended after " + len + " of " + length + " bytes");
+        bodyBytes = len;
+        if (len == buf.length) return buf;
+        byte[] exact = Arrays.copyOf(buf, len);
+        memory.release(buf.length - len);
+        return exact;
     }
 
     private GatewayException tooLarge() {
@@ -99,9 +154,9 @@ public final class HttpCall {
                 "Request body is larger than the gateway's limit of " + maxBodyBytes + " bytes.");
     }
 
-    /** Answers with a JSON value. */
+    /** Answers with a JSON value, rendered into a buffer charged to this call's memory. */
     public void respondJson(int code, Object value) throws IOException {
-        JsonBuffer buf = new JsonBuffer(512);
+        JsonBuffer buf = new JsonBuffer(512, memory);
         Json.write(value, buf);
         respond(code, "application/json", buf.array(), buf.length());
     }
@@ -111,11 +166,34 @@ public final class HttpCall {
         if (responseStarted()) throw new IllegalStateException("response already started");
         exchange.getResponseHeaders().set("Content-Type", contentType);
         status = code;
-        exchange.sendResponseHeaders(code, length == 0 ? -1 : length);
+        guarded(() -> exchange.sendResponseHeaders(code, length == 0 ? -1 : length));
         if (length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body, 0, length);
+            OutputStream out = exchange.getResponseBody();
+            for (int off = 0; off < length; off += WRITE_SLICE_BYTES) {
+                int from = off;
+                guarded(() -> out.write(body, from, Math.min(WRITE_SLICE_BYTES, length - from)));
             }
+            guarded(out::close);
+        }
+    }
+
+    /** A blocking write to the client. */
+    interface Write {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a write under the write-progress timeout ({@link WriteGuard}). A write that was cut,
+     * or that finds the exchange already cut, fails as a client that went away.
+     */
+    void guarded(Write write) throws IOException {
+        if (!writes.begin()) throw new ClientGoneException(null);
+        boolean ok = false;
+        try {
+            write.run();
+            ok = true;
+        } finally {
+            if (!writes.end() && ok) throw new ClientGoneException(null);
         }
     }
 
@@ -123,9 +201,9 @@ public final class HttpCall {
      * Opens (lazily) an SSE response: the 200 and its headers go out with the first event or
      * heartbeat, so that an upstream failing before its first chunk still gets a real HTTP error.
      */
-    public SseWriter openSse(tollgate.provider.Cancellation cancellation) {
+    public SseWriter openSse() {
         if (sse != null) throw new IllegalStateException("stream already open");
-        sse = new SseWriter(this::startStream, cancellation, heartbeats);
+        sse = new SseWriter(this::startStream, this);
         return sse;
     }
 

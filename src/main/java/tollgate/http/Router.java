@@ -1,24 +1,27 @@
 package tollgate.http;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
-import java.time.Instant;
+import java.net.URI;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import tollgate.config.ServerLimits;
 import tollgate.error.ClientGoneException;
-import tollgate.error.ErrorBody;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
-import tollgate.log.Log;
+import tollgate.memory.BudgetExceededException;
+import tollgate.memory.MemoryBudget;
 
 /**
  * The root handler: finds the endpoint for method and path, and is the one place where a
- * request's failures become responses and where its access line is written.
+ * request's failures become responses ({@link Failures}) and where its access line is written
+ * ({@link AccessLine}). Every exchange is registered in {@link InFlight} while it runs and holds a
+ * {@link tollgate.memory.Reservation} of the memory budget, given back when it ends.
  *
  * <p>Every route is served under each of the seed APIs' path layouts ({@link #PREFIXES}): the
  * routing table is built once at start-up, so a request costs one hash lookup.
@@ -26,16 +29,22 @@ import tollgate.log.Log;
 public final class Router implements HttpHandler {
     /** The path layouts of the seed APIs (four APIs, three layouts): {@code /v1/...}, {@code /api/...}, {@code /api/gateway/...}. */
     public static final List<String> PREFIXES = List.of("/v1", "/api", "/api/gateway");
+    /** Bytes the JDK counts per header field besides its name and value (RFC 9113 §6.5.2's overhead). */
+    static final int HEADER_FIELD_OVERHEAD_BYTES = 32;
 
     private final Map<String, Map<String, Endpoint>> routes = new HashMap<>();
     private final long maxBodyBytes;
-    private final Heartbeats heartbeats;
+    private final ServerLimits limits;
+    private final MemoryBudget budget;
+    private final InFlight inFlight;
     private final boolean accessLog;
     private final AtomicBoolean draining = new AtomicBoolean();
 
-    Router(long maxBodyBytes, Heartbeats heartbeats, boolean accessLog) {
+    Router(long maxBodyBytes, ServerLimits limits, MemoryBudget budget, InFlight inFlight, boolean accessLog) {
         this.maxBodyBytes = maxBodyBytes;
-        this.heartbeats = heartbeats;
+        this.limits = limits;
+        this.budget = budget;
+        this.inFlight = inFlight;
         this.accessLog = accessLog;
     }
 
@@ -59,7 +68,8 @@ public final class Router implements HttpHandler {
         long start = System.nanoTime();
         String requestId = RequestIds.fromClient(exchange.getRequestHeaders().getFirst("X-request-id"));
         exchange.getResponseHeaders().set("X-request-id", requestId);
-        HttpCall call = new HttpCall(exchange, requestId, maxBodyBytes, heartbeats);
+        HttpCall call = new HttpCall(exchange, requestId, maxBodyBytes, budget.open());
+        inFlight.add(call);
         try (exchange) {
             try {
                 dispatch(call, exchange);
@@ -68,15 +78,22 @@ public final class Router implements HttpHandler {
                 if (call.sse() != null) call.sse().abandon();
             }
         } finally {
-            if (accessLog) accessLine(call, exchange, start);
+            call.memory().close();
+            inFlight.remove(call);
+            if (accessLog) AccessLine.write(call, exchange, start);
         }
     }
 
     private void dispatch(HttpCall call, HttpExchange exchange) {
         try {
+            GatewayException tooLarge = overLimits(exchange);
+            if (tooLarge != null) {
+                exchange.getResponseHeaders().set("Connection", "close");
+                throw tooLarge;
+            }
             if (draining.get()) {
                 exchange.getResponseHeaders().set("Connection", "close");
-                throw new GatewayException(ErrorKind.GATEWAY_SHUTTING_DOWN, "The gateway is shutting down; retry on another instance.");
+                throw Failures.shuttingDown();
             }
             Map<String, Endpoint> byMethod = routes.get(call.path());
             if (byMethod == null) {
@@ -90,50 +107,50 @@ public final class Router implements HttpHandler {
             }
             endpoint.handle(call);
         } catch (GatewayException e) {
-            fail(call, e);
-        } catch (ClientGoneException e) {
-            call.log("client_gone", true);
-        } catch (IOException e) {
-            // Reading the request or writing the response failed: the client went away.
-            call.log("client_gone", true);
+            Failures.answer(call, e);
+        } catch (BudgetExceededException e) {
+            Failures.answer(call, e.toGatewayException());
+        } catch (ClientGoneException | IOException e) {
+            // Reading the request or writing the response failed, or the call was cut or aborted.
+            if (call.aborted() != null) {
+                Failures.answer(call, call.aborted());
+            } else {
+                call.log("client_gone", true);
+                if (call.writes().cut()) call.log("write_timeout", true);
+            }
         } catch (RuntimeException e) {
-            Log.error("internal_error", "request_id", call.requestId(), "exception", e.toString());
-            fail(call, new GatewayException(ErrorKind.GATEWAY_INTERNAL, "Internal gateway error (request " + call.requestId() + ")."));
+            Failures.internal(call, e);
         }
     }
 
-    private static void fail(HttpCall call, GatewayException e) {
-        call.log("error", e.kind().name().toLowerCase());
-        if (call.sse() != null && !call.sse().closeIfPending()) {
-            call.sse().error(e);
-            return;
+    /**
+     * A 414 for a request target over {@code max_url_bytes}, a 431 for a header section over
+     * {@code max_headers} fields or {@code max_header_bytes} (RFC 6585 §5); else null. The JDK
+     * server resets connections whose requests are over twice these limits before any handler
+     * runs (it has no hook to answer them), so between the two a client gets a clear answer.
+     */
+    private GatewayException overLimits(HttpExchange exchange) {
+        URI uri = exchange.getRequestURI();
+        int urlBytes = uri.toString().length(); // the request target as received (URI keeps its input)
+        if (urlBytes > limits.maxUrlBytes()) {
+            return new GatewayException(ErrorKind.CALLER_URI_TOO_LONG, "The request URL is " + urlBytes
+                    + " bytes long; the gateway accepts at most " + limits.maxUrlBytes() + ".");
         }
-        if (call.responseStarted()) return;
-        if (e.httpStatus() == 401) {
-            // RFC 9110 §11.6.1: a 401 must say which authentication scheme to use.
-            call.setResponseHeader("WWW-Authenticate", "Bearer");
+        Headers headers = exchange.getRequestHeaders();
+        int fields = 0;
+        long bytes = 0;
+        for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+            int name = e.getKey().length();
+            for (String v : e.getValue()) {
+                fields++;
+                bytes += name + v.length() + HEADER_FIELD_OVERHEAD_BYTES;
+            }
         }
-        byte[] body = ErrorBody.render(e);
-        try {
-            call.respond(e.httpStatus(), "application/json", body, body.length);
-        } catch (IOException gone) {
-            call.log("client_gone", true);
+        if (fields > limits.maxHeaders() || bytes > limits.maxHeaderBytes()) {
+            return new GatewayException(ErrorKind.CALLER_HEADERS_TOO_LARGE, "The request has " + fields
+                    + " header fields of " + bytes + " bytes; the gateway accepts at most " + limits.maxHeaders()
+                    + " fields and " + limits.maxHeaderBytes() + " bytes.");
         }
-    }
-
-    private static void accessLine(HttpCall call, HttpExchange exchange, long start) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("ts", Instant.now().toString());
-        line.put("level", "info");
-        line.put("event", "access");
-        line.put("request_id", call.requestId());
-        line.put("method", call.method());
-        line.put("path", call.path());
-        line.put("status", call.status());
-        line.put("duration_us", (System.nanoTime() - start) / 1000);
-        line.put("bytes_in", call.bodyBytes());
-        line.put("remote", exchange.getRemoteAddress().getAddress().getHostAddress());
-        line.putAll(call.logFields());
-        Log.write(line);
+        return null;
     }
 }

@@ -4,34 +4,48 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import tollgate.config.ServerConfig;
+import tollgate.config.ServerLimits;
+import tollgate.log.Log;
+import tollgate.memory.MemoryBudget;
 
 /**
  * The HTTP listener: {@code com.sun.net.httpserver} with one virtual thread per exchange.
  *
  * <p>The JDK server reads its limits from system properties once, when its first instance is
- * created (protocols.md §1.4, {@code sun.net.httpserver.ServerConfig}); they are set here from
- * the named constants below unless the operator set them on the command line.
+ * created (protocols.md §1.4, {@code sun.net.httpserver.ServerConfig}, read here in the JDK 25
+ * sources): they are set here from {@code server.*} ({@link ServerLimits}) before the first
+ * server is created, and are the same for every server of the process.
  */
 public final class Server {
-    /** Most request header fields accepted ({@code sun.net.httpserver.maxReqHeaders}). */
-    public static final int MAX_REQUEST_HEADERS = 100;
-    /** Largest request header section in bytes ({@code sun.net.httpserver.maxReqHeaderSize}). */
-    public static final int MAX_REQUEST_HEADER_BYTES = 64 * 1024;
     /** Pending connections the kernel may queue for us. */
     public static final int BACKLOG = 1024;
+    /**
+     * How often the JDK server closes idle connections ({@code sun.net.httpserver.clockTick},
+     * default 10 s): every second, so that the idle and request timeouts hold to the second.
+     */
+    static final int IDLE_CHECK_MILLIS = 1000;
+    /** After the drain deadline, how long cut exchanges get to send their error and end. */
+    static final Duration CUT_GRACE = Duration.ofSeconds(2);
+    /** How often the drain checks whether exchanges are left. */
+    static final Duration DRAIN_POLL = Duration.ofMillis(10);
+
+    /** The JDK properties first applied in this process (they cannot change afterwards). */
+    private static Map<String, String> applied;
 
     private final HttpServer http;
     private final ExecutorService executor;
-    private final Heartbeats heartbeats;
+    private final InFlight inFlight;
     private final Router router;
 
-    private Server(HttpServer http, ExecutorService executor, Heartbeats heartbeats, Router router) {
+    private Server(HttpServer http, ExecutorService executor, InFlight inFlight, Router router) {
         this.http = http;
         this.executor = executor;
-        this.heartbeats = heartbeats;
+        this.inFlight = inFlight;
         this.router = router;
     }
 
@@ -39,17 +53,44 @@ public final class Server {
     public Router router() { return router; }
 
     /** Binds the port (so a busy port fails here, at start-up) but does not serve yet. */
-    public static Server bind(ServerConfig config) throws IOException {
-        setDefault("sun.net.httpserver.nodelay", "true"); // token streams must not wait on Nagle
-        setDefault("sun.net.httpserver.maxReqHeaders", Integer.toString(MAX_REQUEST_HEADERS));
-        setDefault("sun.net.httpserver.maxReqHeaderSize", Integer.toString(MAX_REQUEST_HEADER_BYTES));
+    public static Server bind(ServerConfig config, MemoryBudget budget) throws IOException {
+        applyJdkLimits(config.limits());
         HttpServer http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), BACKLOG);
         ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tollgate-http-", 0).factory());
         http.setExecutor(executor);
-        Heartbeats heartbeats = new Heartbeats(config.heartbeat());
-        Router router = new Router(config.maxBodyBytes(), heartbeats, config.accessLog());
+        InFlight inFlight = new InFlight(config.heartbeat(), config.limits().writeTimeout());
+        Router router = new Router(config.maxBodyBytes(), config.limits(), budget, inFlight, config.accessLog());
         http.createContext("/", router);
-        return new Server(http, executor, heartbeats, router);
+        return new Server(http, executor, inFlight, router);
+    }
+
+    /** The JDK server's system properties for {@code limits}, in the JDK's units. */
+    public static Map<String, String> jdkProperties(ServerLimits limits) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("sun.net.httpserver.nodelay", "true"); // token streams must not wait on Nagle
+        p.put("jdk.httpserver.maxConnections", Integer.toString(limits.maxConnections()));
+        // Both timeouts are read as whole seconds (ServerImpl.getTimeMillis: secs * 1000).
+        p.put("sun.net.httpserver.maxReqTime", Long.toString(seconds(limits.requestTimeout())));
+        p.put("sun.net.httpserver.idleInterval", Long.toString(seconds(limits.idleTimeout())));
+        p.put("sun.net.httpserver.clockTick", Integer.toString(IDLE_CHECK_MILLIS));
+        p.put("sun.net.httpserver.maxReqHeaders", Long.toString((long) limits.maxHeaders() * ServerLimits.JDK_LIMIT_FACTOR));
+        p.put("sun.net.httpserver.maxReqHeaderSize", Long.toString((long) limits.maxHeaderBytes() * ServerLimits.JDK_LIMIT_FACTOR));
+        return p;
+    }
+
+    private static synchronized void applyJdkLimits(ServerLimits limits) {
+        Map<String, String> wanted = jdkProperties(limits);
+        if (applied == null) {
+            wanted.forEach(System::setProperty);
+            applied = wanted;
+        } else if (!applied.equals(wanted)) {
+            Log.warn("server_limits_unchanged", "reason", "the JDK HTTP server reads its limits once per process",
+                    "in_effect", applied.toString());
+        }
+    }
+
+    private static long seconds(Duration d) {
+        return Math.max(1, (d.toMillis() + 999) / 1000);
     }
 
     public void start() { http.start(); }
@@ -60,22 +101,48 @@ public final class Server {
     public String host() { return http.getAddress().getHostString(); }
 
     /** Streams currently open. */
-    public int activeStreams() { return heartbeats.active(); }
+    public int activeStreams() { return inFlight.streams(); }
 
     /**
      * Graceful stop: new connections are refused at once, requests still arriving on open
      * connections get a 503, and exchanges in flight (streams included) may finish within
-     * {@code drain}. {@code HttpServer.stop} counts in whole seconds, so the drain is rounded up.
+     * {@code drain}. What is still running at the deadline is ended by the gateway, so that its
+     * client learns why: an error event on a stream that has started, a 503 otherwise.
      */
     public void stop(Duration drain) {
         router.startDraining();
-        long seconds = (drain.toMillis() + 999) / 1000;
-        http.stop((int) Math.min(seconds, Integer.MAX_VALUE));
-        heartbeats.close();
+        // HttpServer.stop closes the listener at once and returns as soon as no exchange is left
+        // (JDK-8304065), or at its own deadline (whole seconds), after which it closes every
+        // connection; ours comes first, so that nothing is cut without a word.
+        long jdkSeconds = (drain.plus(CUT_GRACE).toMillis() + 999) / 1000 + 1;
+        Thread stopper = Thread.ofPlatform().name("tollgate-http-stop").start(() -> http.stop((int) Math.min(jdkSeconds, Integer.MAX_VALUE)));
+        long deadline = System.nanoTime() + drain.toNanos();
+        if (!awaitIdle(deadline)) {
+            Log.warn("drain_deadline", "cut", inFlight.size());
+            inFlight.cutAll(Failures.shuttingDown());
+            awaitIdle(System.nanoTime() + CUT_GRACE.toNanos());
+        }
+        try {
+            stopper.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        inFlight.close();
         executor.shutdownNow();
     }
 
-    private static void setDefault(String property, String value) {
-        if (System.getProperty(property) == null) System.setProperty(property, value);
+    /** Waits until no exchange is in flight or the deadline passes; true if none is left. */
+    private boolean awaitIdle(long deadlineNanos) {
+        while (inFlight.size() > 0) {
+            if (System.nanoTime() - deadlineNanos >= 0) return false;
+            try {
+                Thread.sleep(DRAIN_POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return inFlight.size() == 0;
+            }
+        }
+        return true;
     }
+
 }

@@ -9,7 +9,6 @@ import tollgate.error.ErrorBody;
 import tollgate.error.GatewayException;
 import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
-import tollgate.provider.Cancellation;
 
 /**
  * Writes one Server-Sent Events response (WHATWG HTML §9.2; OpenAI's framing: one
@@ -18,17 +17,30 @@ import tollgate.provider.Cancellation;
  * <pre>
  *   PENDING ──first event or heartbeat──▶ OPEN ──done()/error()──▶ CLOSED
  *      │                                   │
- *      └──────── write fails ──────────────┴──▶ GONE (client went away: cancel upstream)
+ *      └──────── write fails or is cut ────┴──▶ GONE (client went away: cancel upstream)
  * </pre>
  *
- * An event is one write; with a flush (the default) it leaves at once, as one HTTP chunk up to
- * the JDK's 4 KiB chunk buffer (larger events span several chunks). The request's
- * thread writes events while the {@link Heartbeats} thread may write {@code : ping} comments,
+ * An event is written straight into the response stream (the JDK's chunked stream, which
+ * buffers up to 4 KiB); with a flush (the default) it leaves at once as one HTTP chunk, without
+ * one the next event joins it, so events that arrived together leave together. An event is
+ * either a JSON value ({@link #send(Object, boolean)}) or bytes that write themselves
+ * ({@link #send(Event, boolean)}: an upstream chunk passed through with a few bytes spliced). The
+ * request's thread writes events while a heartbeat thread may write {@code : ping} comments,
  * hence the lock; it is a {@link ReentrantLock} because it is held across blocking socket
- * writes, which would pin a virtual thread's carrier under {@code synchronized} on JDK 21.
+ * writes, which would pin a virtual thread's carrier under {@code synchronized} on JDK 21. Every
+ * write runs under the exchange's write-progress timeout ({@link HttpCall#guarded}).
  */
 public final class SseWriter {
     enum State { PENDING, OPEN, CLOSED, GONE }
+
+    /** An event's data, written by itself (no copy into a buffer of ours). */
+    @FunctionalInterface
+    public interface Event {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Events larger than this are rendered into a buffer of their own rather than the kept one. */
+    static final int KEPT_BUFFER_BYTES = 16 * 1024;
 
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -41,20 +53,17 @@ public final class SseWriter {
     }
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final JsonBuffer buf = new JsonBuffer(1024);
     private final Opener opener;
-    private final Cancellation cancellation;
-    private final Heartbeats heartbeats;
+    private final HttpCall call;
+    private JsonBuffer buf; // for JSON events, made on first use
     private OutputStream out;
     private State state = State.PENDING;
     private volatile long lastWriteNanos = System.nanoTime();
     private long events;
 
-    SseWriter(Opener opener, Cancellation cancellation, Heartbeats heartbeats) {
+    SseWriter(Opener opener, HttpCall call) {
         this.opener = opener;
-        this.cancellation = cancellation;
-        this.heartbeats = heartbeats;
-        heartbeats.register(this);
+        this.call = call;
     }
 
     /** Sends one JSON value as a {@code data:} event, at once. Throws {@link ClientGoneException}. */
@@ -69,22 +78,46 @@ public final class SseWriter {
     public void send(Object json, boolean flush) {
         lock.lock();
         try {
-            buf.reset();
-            buf.append(DATA);
-            Json.write(json, buf);
-            buf.append(END);
-            write(buf.array(), buf.length(), flush);
+            JsonBuffer b = buf;
+            if (b == null) b = buf = new JsonBuffer(1024, call.memory());
+            b.reset();
+            Json.write(json, b);
+            write(b.array(), b.length(), flush);
+            if (b.capacity() > KEPT_BUFFER_BYTES) {
+                call.memory().release(b.capacity());
+                buf = null; // a large event's buffer is not kept for the rest of the stream
+            }
             events++;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Sends what earlier {@code send(json, false)} calls left in the buffer. */
+    /** Writes one event whose data writes itself; {@code flush} as for {@link #send(Object, boolean)}. */
+    public void send(Event event, boolean flush) {
+        lock.lock();
+        try {
+            open();
+            call.guarded(() -> {
+                out.write(DATA);
+                event.writeTo(out);
+                out.write(END);
+                if (flush) out.flush();
+            });
+            lastWriteNanos = System.nanoTime();
+            events++;
+        } catch (IOException | ClientGoneException e) {
+            throw gone(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends what earlier unflushed events left in the buffer. */
     public void flush() {
         lock.lock();
         try {
-            if (state == State.OPEN) write(DONE, 0, true); // length 0: flush only
+            if (state == State.OPEN) writeRaw(DONE, 0, true); // length 0: flush only
         } finally {
             lock.unlock();
         }
@@ -94,7 +127,7 @@ public final class SseWriter {
     public void done() {
         lock.lock();
         try {
-            write(DONE, DONE.length, true);
+            writeRaw(DONE, DONE.length, true);
             close();
         } finally {
             lock.unlock();
@@ -110,11 +143,9 @@ public final class SseWriter {
         lock.lock();
         try {
             if (state == State.GONE || state == State.CLOSED) return;
-            buf.reset();
-            buf.append(DATA);
-            ErrorBody.render(e, buf);
-            buf.append(END);
-            write(buf.array(), buf.length(), true);
+            JsonBuffer b = new JsonBuffer(256);
+            ErrorBody.render(e, b);
+            write(b.array(), b.length(), true);
             close();
         } catch (ClientGoneException ignored) {
             // Nobody left to tell.
@@ -134,7 +165,6 @@ public final class SseWriter {
         try {
             if (state != State.PENDING) return false;
             state = State.CLOSED;
-            heartbeats.unregister(this);
             return true;
         } finally {
             lock.unlock();
@@ -145,14 +175,16 @@ public final class SseWriter {
     public long events() { return events; }
 
     /** Whether nothing was written for {@code idleNanos}; lock-free, for the heartbeat ticker. */
-    boolean idleFor(long idleNanos) { return System.nanoTime() - lastWriteNanos >= idleNanos; }
+    boolean idleFor(long idleNanos) {
+        return System.nanoTime() - lastWriteNanos >= idleNanos && (state == State.PENDING || state == State.OPEN);
+    }
 
-    /** Called by {@link Heartbeats}: a {@code : ping} comment if nothing was written lately. */
+    /** Called by {@link InFlight}: a {@code : ping} comment if nothing was written lately. */
     void pingIfIdle(long idleNanos) {
         if (!idleFor(idleNanos)) return;
         if (!lock.tryLock()) return; // a write is in progress: the stream is not idle
         try {
-            if (state == State.PENDING || state == State.OPEN) write(PING, PING.length, true);
+            if (state == State.PENDING || state == State.OPEN) writeRaw(PING, PING.length, true);
         } catch (ClientGoneException gone) {
             // Already handled in write(): the upstream call was cancelled.
         } finally {
@@ -165,37 +197,65 @@ public final class SseWriter {
         lock.lock();
         try {
             if (state == State.OPEN) close();
-            else if (state == State.PENDING) heartbeats.unregister(this);
+            else if (state == State.PENDING) state = State.CLOSED;
         } finally {
             lock.unlock();
         }
     }
 
-    private void write(byte[] bytes, int length, boolean flush) {
-        if (state == State.GONE || state == State.CLOSED) throw new ClientGoneException(null);
+    /** A {@code data:} event around {@code length} bytes of JSON. */
+    private void write(byte[] json, int length, boolean flush) {
+        open();
         try {
-            if (state == State.PENDING) {
-                out = opener.open();
-                state = State.OPEN;
-            }
-            if (length > 0) out.write(bytes, 0, length);
-            if (flush) out.flush(); // ChunkedOutputStream: one chunk per flush
-
+            call.guarded(() -> {
+                out.write(DATA);
+                out.write(json, 0, length);
+                out.write(END);
+                if (flush) out.flush(); // ChunkedOutputStream: one chunk per flush
+            });
             lastWriteNanos = System.nanoTime();
-        } catch (IOException e) {
-            state = State.GONE;
-            heartbeats.unregister(this);
-            cancellation.cancel();
-            throw new ClientGoneException(e);
+        } catch (IOException | ClientGoneException e) {
+            throw gone(e);
         }
     }
 
+    /** Bytes as they are (a comment, the terminator); length 0 only flushes. */
+    private void writeRaw(byte[] bytes, int length, boolean flush) {
+        open();
+        try {
+            call.guarded(() -> {
+                if (length > 0) out.write(bytes, 0, length);
+                if (flush) out.flush();
+            });
+            lastWriteNanos = System.nanoTime();
+        } catch (IOException | ClientGoneException e) {
+            throw gone(e);
+        }
+    }
+
+    /** Commits the 200 and its headers with the first write. */
+    private void open() {
+        if (state == State.GONE || state == State.CLOSED) throw new ClientGoneException(null);
+        if (state != State.PENDING) return;
+        try {
+            call.guarded(() -> out = opener.open());
+            state = State.OPEN;
+        } catch (IOException | ClientGoneException e) {
+            throw gone(e);
+        }
+    }
+
+    private ClientGoneException gone(Exception e) {
+        state = State.GONE;
+        call.cancellation().cancel();
+        return e instanceof ClientGoneException g ? g : new ClientGoneException(e);
+    }
+
     private void close() {
-        heartbeats.unregister(this);
         state = State.CLOSED;
         try {
-            if (out != null) out.close(); // writes the last, empty chunk (RFC 9112 §7.1)
-        } catch (IOException ignored) {
+            if (out != null) call.guarded(out::close); // writes the last, empty chunk (RFC 9112 §7.1)
+        } catch (IOException | ClientGoneException ignored) {
             // The client left after the last event; nothing is lost.
         }
     }

@@ -20,10 +20,12 @@ public final class Json {
 
     /** Strict RFC 8259 parse of UTF-8 bytes. Objects are LinkedHashMap<String,Object>, arrays ArrayList<Object>, numbers JsonNumber, null is Java null. */
     public static Object parse(byte[] utf8) { return parse(utf8, 0, utf8.length); }
-    public static Object parse(byte[] buf, int off, int len) { return JsonParser.parse(buf, off, len, false); }
+    public static Object parse(byte[] buf, int off, int len) { return JsonParser.parse(buf, off, len, false, JsonMeter.NONE); }
+    /** As parse, charging {@code meter} for the tree as it is built (a refusal aborts the parse). */
+    public static Object parse(byte[] buf, int off, int len, JsonMeter meter) { return JsonParser.parse(buf, off, len, false, meter); }
     public static Object parse(String text) { return parse(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)); }
     /** As parse, but also skips // line and slash-star block comments (for the config file). */
-    public static Object parseWithComments(byte[] utf8) { return JsonParser.parse(utf8, 0, utf8.length, true); }
+    public static Object parseWithComments(byte[] utf8) { return JsonParser.parse(utf8, 0, utf8.length, true, JsonMeter.NONE); }
 
     public static byte[] toBytes(Object value) { JsonBuffer b = new JsonBuffer(256); write(value, b); return b.toByteArray(); }
     public static String toString(Object value) { return new String(toBytes(value), java.nio.charset.StandardCharsets.UTF_8); }

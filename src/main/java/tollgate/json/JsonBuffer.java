@@ -18,14 +18,24 @@ public final class JsonBuffer {
 
     byte[] buf;
     int len;
+    /** Charged for every byte of capacity before it is allocated. */
+    private final JsonMeter meter;
     /** Scratch for {@link JsonWriter}, kept with the buffer so that reusing one reuses both. */
     private char[] chars;
 
     public JsonBuffer() { this(256); }
 
     public JsonBuffer(int initialCapacity) {
+        this(initialCapacity, JsonMeter.NONE);
+    }
+
+    /** A buffer whose capacity, first and grown, is charged to {@code meter} before it is allocated. */
+    public JsonBuffer(int initialCapacity, JsonMeter meter) {
         if (initialCapacity < 0) throw new IllegalArgumentException("negative capacity: " + initialCapacity);
-        buf = new byte[Math.max(16, initialCapacity)];
+        this.meter = meter;
+        int capacity = Math.max(16, initialCapacity);
+        meter.charge(capacity);
+        buf = new byte[capacity];
     }
 
     public JsonBuffer append(byte b) {
@@ -114,6 +124,9 @@ public final class JsonBuffer {
 
     public int length() { return len; }
 
+    /** Bytes allocated (what the meter was charged). */
+    public int capacity() { return buf.length; }
+
     /** The backing array; only the first {@link #length()} bytes are content. */
     public byte[] array() { return buf; }
 
@@ -146,6 +159,8 @@ public final class JsonBuffer {
             throw new OutOfMemoryError("JsonBuffer cannot hold " + needed + " bytes");
         }
         long doubled = Math.min((long) buf.length * 2, MAX_CAPACITY);
-        buf = Arrays.copyOf(buf, (int) Math.max(doubled, needed));
+        int capacity = (int) Math.max(doubled, needed);
+        meter.charge(capacity - buf.length);
+        buf = Arrays.copyOf(buf, capacity);
     }
 }

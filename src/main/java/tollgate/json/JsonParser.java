@@ -18,38 +18,59 @@ import java.util.Objects;
  * {@link JsonException} (which has no stack trace, so it is cheap) and never used for control flow.
  * Positions in errors are relative to the start of the parsed slice.
  */
-final class JsonParser {
-    private final byte[] buf;
-    private final int start;
-    private final int end;
-    private final boolean comments;
-    private int pos;
+final class JsonParser extends JsonCursor {
+    // Retained heap per node, estimated for a 64-bit JVM with compressed pointers and 8-byte
+    // alignment, for the JsonMeter (the budget is reserved before the node is allocated):
+    /** A String: its object (24) and its array's header (16); plus a byte per Latin-1 char. */
+    static final int STRING_BYTES = 40;
+    /** A LinkedHashMap (56) with its first table of 16 slots (80). */
+    static final int MAP_BYTES = 136;
+    /** A map entry (40), plus its share of the table as it grows. */
+    static final int ENTRY_BYTES = 48;
+    /** An ArrayList (24) with its first array of 10 slots (56). */
+    static final int LIST_BYTES = 80;
+    /** A list slot, with the array's 1.5x growth. */
+    static final int ELEMENT_BYTES = 6;
+    /** A JsonNumber (16) and its String. */
+    static final int NUMBER_BYTES = 16 + STRING_BYTES;
+
+    private final JsonMeter meter;
+    /** Bytes of tree built since the meter was last charged. */
+    private long unbilled;
     private int depth;
     /** Scratch for decoding strings, reused for the whole parse. */
     private char[] chars;
     /** How many chars the last {@link #escape} call wrote (1, or 2 for a surrogate pair). */
     private int escapedChars;
 
-    private JsonParser(byte[] buf, int off, int len, boolean comments) {
-        this.buf = buf;
-        this.start = off;
-        this.end = off + len;
-        this.comments = comments;
-        this.pos = off;
+    private JsonParser(byte[] buf, int off, int len, boolean comments, JsonMeter meter) {
+        super(buf, off, len, comments);
+        this.meter = meter;
     }
 
-    static Object parse(byte[] buf, int off, int len, boolean comments) {
-        return parse(buf, off, len, comments, Json.MAX_INPUT_BYTES);
+    static Object parse(byte[] buf, int off, int len, boolean comments, JsonMeter meter) {
+        return parse(buf, off, len, comments, Json.MAX_INPUT_BYTES, meter);
     }
 
     /** As {@link Json#parse(byte[], int, int)} with an explicit size limit (tests use a small one). */
-    static Object parse(byte[] buf, int off, int len, boolean comments, int maxBytes) {
+    static Object parse(byte[] buf, int off, int len, boolean comments, int maxBytes, JsonMeter meter) {
         Objects.checkFromIndexSize(off, len, buf.length);
-        JsonParser p = new JsonParser(buf, off, len, comments);
+        JsonParser p = new JsonParser(buf, off, len, comments, meter);
         if (len > maxBytes) {
             throw p.error("Input of " + len + " bytes exceeds the limit of " + maxBytes + " bytes", off);
         }
-        return p.document();
+        Object value = p.document();
+        if (p.unbilled > 0) meter.charge(p.unbilled);
+        return value;
+    }
+
+    /** Counts {@code bytes} of tree about to be built; charges the meter every {@link JsonMeter#STEP_BYTES}. */
+    private void cost(long bytes) {
+        if ((unbilled += bytes) >= JsonMeter.STEP_BYTES) {
+            long b = unbilled;
+            unbilled = 0;
+            meter.charge(b);
+        }
     }
 
     private Object document() {
@@ -61,53 +82,6 @@ final class JsonParser {
         skipWhitespace();
         if (pos < end) throw unexpected(pos);
         return value;
-    }
-
-    private void skipWhitespace() {
-        final byte[] b = buf;
-        final int e = end;
-        int p = pos;
-        while (p < e) {
-            byte c = b[p];
-            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-                p++;
-            } else if (c == '/' && comments) {
-                p = skipComment(p);
-            } else {
-                break;
-            }
-        }
-        pos = p;
-    }
-
-    /** Skips the comment starting at {@code p} (a '/') and returns the position after it. */
-    private int skipComment(int p) {
-        final byte[] b = buf;
-        final int e = end;
-        int q = p + 1;
-        if (q >= e) throw unexpected(p);
-        if (b[q] == '/') {
-            q++;
-            while (q < e && b[q] != '\n' && b[q] != '\r') q = skipCommentByte(q);
-            return q;
-        }
-        if (b[q] == '*') {
-            q++;
-            while (q < e) {
-                if (b[q] == '*' && q + 1 < e && b[q + 1] == '/') return q + 2;
-                q = skipCommentByte(q);
-            }
-            throw error("Unterminated comment", p);
-        }
-        throw unexpected(p);
-    }
-
-    /** Comments may hold any text, but it must be valid UTF-8 like the rest of the file. */
-    private int skipCommentByte(int q) {
-        if (buf[q] >= 0) return q + 1;
-        int cp = Utf8.decode(buf, q, end);
-        if (cp < 0) throw error("Invalid UTF-8", q);
-        return q + Utf8.length(cp);
     }
 
     private Object value() {
@@ -126,16 +100,6 @@ final class JsonParser {
         }
     }
 
-    private void literal(String word) {
-        int n = word.length();
-        for (int i = 0; i < n; i++) {
-            int p = pos + i;
-            if (p >= end) throw endOfInput();
-            if (buf[p] != word.charAt(i)) throw unexpected(p);
-        }
-        pos += n;
-    }
-
     private void enter() {
         if (++depth > Json.MAX_DEPTH) throw error("Nesting deeper than " + Json.MAX_DEPTH, pos);
     }
@@ -143,6 +107,7 @@ final class JsonParser {
     private Map<String, Object> object() {
         enter();
         pos++;
+        cost(MAP_BYTES);
         LinkedHashMap<String, Object> map = new LinkedHashMap<>();
         skipWhitespace();
         if (pos < end && buf[pos] == '}') {
@@ -160,6 +125,7 @@ final class JsonParser {
             if (buf[pos] != ':') throw unexpected(pos);
             pos++;
             skipWhitespace();
+            cost(ENTRY_BYTES);
             map.put(key, value());
             skipWhitespace();
             if (pos >= end) throw endOfInput();
@@ -174,6 +140,7 @@ final class JsonParser {
     private List<Object> array() {
         enter();
         pos++;
+        cost(LIST_BYTES);
         ArrayList<Object> list = new ArrayList<>();
         skipWhitespace();
         if (pos < end && buf[pos] == ']') {
@@ -183,6 +150,7 @@ final class JsonParser {
         }
         while (true) {
             skipWhitespace();
+            cost(ELEMENT_BYTES);
             list.add(value());
             skipWhitespace();
             if (pos >= end) throw endOfInput();
@@ -194,45 +162,13 @@ final class JsonParser {
         return list;
     }
 
-    /** RFC 8259 §6: {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}, kept as text. */
+    /** RFC 8259 §6, kept as text. */
     private JsonNumber number() {
-        final byte[] b = buf;
-        final int e = end;
-        final int s = pos;
-        int p = s;
-        if (b[p] == '-') p++;
-        if (p >= e) throw endOfInput();
-        if (b[p] == '0') {
-            p++;
-            if (p < e && isDigit(b[p])) throw error("Leading zeros are not allowed", p - 1);
-        } else if (isDigit(b[p])) {
-            p = digits(p + 1);
-        } else {
-            throw unexpected(p);
-        }
-        if (p < e && b[p] == '.') {
-            p = digits(requireDigit(p + 1));
-        }
-        if (p < e && (b[p] == 'e' || b[p] == 'E')) {
-            p++;
-            if (p < e && (b[p] == '+' || b[p] == '-')) p++;
-            p = digits(requireDigit(p));
-        }
+        int s = pos;
+        int p = numberEnd(s);
         pos = p;
-        return new JsonNumber(new String(b, s, p - s, StandardCharsets.ISO_8859_1));
-    }
-
-    private static boolean isDigit(byte c) { return c >= '0' && c <= '9'; }
-
-    private int requireDigit(int p) {
-        if (p >= end) throw endOfInput();
-        if (!isDigit(buf[p])) throw unexpected(p);
-        return p;
-    }
-
-    private int digits(int p) {
-        while (p < end && isDigit(buf[p])) p++;
-        return p;
+        cost(NUMBER_BYTES + p - s);
+        return new JsonNumber(new String(buf, s, p - s, StandardCharsets.ISO_8859_1));
     }
 
     private String string() {
@@ -244,6 +180,7 @@ final class JsonParser {
             byte c = b[p];
             if (c == '"') {
                 pos = p + 1;
+                cost(STRING_BYTES + p - s);
                 return new String(b, s, p - s, StandardCharsets.ISO_8859_1);
             }
             if (c == '\\' || c < 0x20) break; // bytes are signed: this also catches every non-ASCII byte
@@ -266,6 +203,7 @@ final class JsonParser {
             byte c = b[p];
             if (c == '"') {
                 pos = p + 1;
+                cost(STRING_BYTES + p - s); // UTF-8 bytes >= Latin-1 bytes; ~ UTF-16 bytes for most text
                 return new String(b, s, p - s, StandardCharsets.UTF_8);
             }
             if (c < 0) {
@@ -288,7 +226,9 @@ final class JsonParser {
         char[] out = chars;
         if (out == null || out.length < p - s + 16) {
             // A string has no more chars than bytes, so up to a point the rest of the input is a good size.
-            out = chars = new char[Math.max(p - s + 16, Math.min(e - s, 4096))];
+            int size = Math.max(p - s + 16, Math.min(e - s, 4096));
+            cost(2L * size);
+            out = chars = new char[size];
         }
         int n = 0;
         for (int i = s; i < p; i++) out[n++] = (char) b[i];
@@ -303,12 +243,14 @@ final class JsonParser {
             }
             if (p >= e) throw error("Unterminated string", s - 1);
             if (n + 2 > out.length) {
+                cost(4L * out.length);
                 out = chars = Arrays.copyOf(out, out.length * 2);
                 continue;
             }
             int c = b[p];
             if (c == '"') {
                 pos = p + 1;
+                cost(STRING_BYTES + 2L * n);
                 return new String(out, 0, n);
             } else if (c == '\\') {
                 p = escape(p, out, n);
@@ -366,32 +308,4 @@ final class JsonParser {
         out[n] = c;
         return p + 6;
     }
-
-    private int hex4(int p) {
-        int v = 0;
-        for (int i = p; i < p + 4; i++) {
-            if (i >= end) throw endOfInput();
-            int c = buf[i];
-            int d;
-            if (c >= '0' && c <= '9') d = c - '0';
-            else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-            else throw error("Invalid hex digit in \\u escape", i);
-            v = (v << 4) | d;
-        }
-        return v;
-    }
-
-    private JsonException endOfInput() { return error("Unexpected end of input", end); }
-
-    private JsonException unexpected(int p) {
-        int c = buf[p];
-        if (c >= 0x21 && c < 0x7F) return error("Unexpected character '" + (char) c + "'", p);
-        if (c >= 0) return error(String.format("Unexpected character U+%04X", c), p);
-        int cp = Utf8.decode(buf, p, end);
-        if (cp < 0) return error(String.format("Invalid UTF-8 byte 0x%02X", c & 0xFF), p);
-        return error(String.format("Unexpected character U+%04X", cp), p);
-    }
-
-    private JsonException error(String message, int p) { return JsonException.at(message, buf, start, end, p); }
 }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import tollgate.memory.BudgetExceededException;
+import tollgate.memory.Reservation;
 
 /**
  * A body handler for whole (non-streaming) upstream responses: gathers the body on the
@@ -20,6 +22,11 @@ import java.util.concurrent.Flow;
  * {@link Bodies.TooLargeException}; an error body is cut at
  * {@link UpstreamErrors#MAX_ERROR_BODY_BYTES} (its start is enough to classify it). A body that
  * stalls for the idle timeout fails with {@link IdleTimeoutException}.
+ *
+ * <p>Memory: each piece is reserved in the call's {@link Reservation} as it arrives, before it is
+ * kept; a piece that does not fit fails the exchange with the budget's
+ * {@link tollgate.memory.BudgetExceededException} (a 503 for the client). The caller releases
+ * the body's length once it has parsed or dropped it.
  */
 public final class CappedBody implements HttpResponse.BodyHandler<byte[]> {
 
@@ -34,13 +41,18 @@ public final class CappedBody implements HttpResponse.BodyHandler<byte[]> {
     private final IdleWatchdog watchdog;
     private final Duration idle;
     private final Runnable onHeaders;
+    private final Reservation memory;
 
-    /** @param onHeaders runs when the response headers have arrived (ends the wait for them) */
-    public CappedBody(int maxBytes, IdleWatchdog watchdog, Duration idle, Runnable onHeaders) {
+    /**
+     * @param onHeaders runs when the response headers have arrived (ends the wait for them)
+     * @param memory    where the body's bytes are reserved as they arrive
+     */
+    public CappedBody(int maxBytes, IdleWatchdog watchdog, Duration idle, Runnable onHeaders, Reservation memory) {
         this.maxBytes = maxBytes;
         this.watchdog = watchdog;
         this.idle = idle;
         this.onHeaders = onHeaders;
+        this.memory = memory;
     }
 
     @Override
@@ -81,15 +93,22 @@ public final class CappedBody implements HttpResponse.BodyHandler<byte[]> {
                         fail(new Bodies.TooLargeException(cap));
                         return;
                     }
-                    b.limit(b.position() + (cap - size));
-                    parts.add(b);
-                    size = cap;
-                    subscription.cancel();
-                    finish();
+                    n = cap - size;
+                    b.limit(b.position() + n);
+                }
+                try {
+                    memory.reserve(n);
+                } catch (BudgetExceededException e) {
+                    fail(e);
                     return;
                 }
                 parts.add(b);
                 size += n;
+                if (size == cap && truncate) {
+                    subscription.cancel();
+                    finish();
+                    return;
+                }
             }
         }
 
@@ -118,7 +137,7 @@ public final class CappedBody implements HttpResponse.BodyHandler<byte[]> {
             result.complete(body);
         }
 
-        private void fail(IOException e) {
+        private void fail(Exception e) {
             watch.close();
             // Complete first: cancelling makes the client fail the exchange with its own,
             // vaguer exception, and whichever completes the future first is what is reported.

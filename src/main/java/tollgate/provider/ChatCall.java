@@ -3,6 +3,8 @@ package tollgate.provider;
 import java.util.Map;
 import java.util.Set;
 import tollgate.config.ModelConfig;
+import tollgate.memory.MemoryBudget;
+import tollgate.memory.Reservation;
 
 /**
  * One chat request on its way to a provider.
@@ -18,6 +20,9 @@ import tollgate.config.ModelConfig;
  * @param cancellation  where the provider registers what aborts its upstream wait
  * @param promptTokens  the gateway's estimate of the prompt's tokens (messages, tools, images);
  *                      used where an upstream's context-window error gives no count
+ * @param memory        the request's share of the memory budget: what the provider holds
+ *                      (the upstream body it writes, the answer as it arrives, large events) is
+ *                      reserved here before it is allocated
  */
 public record ChatCall(
         Map<String, Object> body,
@@ -26,8 +31,15 @@ public record ChatCall(
         boolean stream,
         String requestId,
         Cancellation cancellation,
-        long promptTokens) {
+        long promptTokens,
+        Reservation memory) {
 
     /** Request fields that belong to the gateway and are never sent upstream. */
     public static final Set<String> GATEWAY_FIELDS = Set.of("metadata", "taskHint");
+
+    /** A call outside any budget (tests, tools). */
+    public ChatCall(Map<String, Object> body, ModelConfig model, String upstreamModel, boolean stream, String requestId,
+                    Cancellation cancellation, long promptTokens) {
+        this(body, model, upstreamModel, stream, requestId, cancellation, promptTokens, MemoryBudget.unlimited().open());
+    }
 }

@@ -32,6 +32,13 @@ public interface ChatProvider extends Provider {
     default ToolIdRule toolIdRule() { return ToolIdRule.ANY; }
 
     /**
+     * The context window, in tokens, of a model of this provider whose config gives none (an
+     * ad-hoc {@code <provider>/<model>} route included); 0 when unknown. The offline echo
+     * provider has one, so that no echo route takes prompts without limit.
+     */
+    default long defaultContextLength() { return 0; }
+
+    /**
      * A non-streaming completion. Returns the OpenAI {@code chat.completion} object as the
      * upstream produced it (the gateway rewrites {@code model} and adds its extension object),
      * with the usage the upstream reported.

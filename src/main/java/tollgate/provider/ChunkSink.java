@@ -22,4 +22,14 @@ public interface ChunkSink {
     default void chunk(Map<String, Object> chunk, boolean moreReady) {
         chunk(chunk);
     }
+
+    /**
+     * A chunk the provider passes through as the upstream's bytes ({@link RawChunk}, valid only
+     * during the call); {@code moreReady} as for {@link #chunk(Map, boolean)}. By default it is
+     * parsed and given to {@link #chunk(Map, boolean)}; a sink that can splice bytes overrides
+     * this and writes it on without parsing it.
+     */
+    default void raw(RawChunk chunk, boolean moreReady) {
+        chunk(chunk.parse(), moreReady);
+    }
 }

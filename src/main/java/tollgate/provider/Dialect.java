@@ -44,7 +44,8 @@ public interface Dialect {
     default ToolIdRule toolIdRule() { return ToolIdRule.ANY; }
 
     /**
-     * The upstream request body for {@code call} (stream or not per {@link ChatCall#stream()}).
+     * The upstream request body for {@code call} (stream or not per {@link ChatCall#stream()}),
+     * in a buffer charged to {@link ChatCall#memory()} (the provider releases it once sent).
      *
      * @throws tollgate.error.GatewayException {@code CALLER_INVALID_REQUEST} for a parameter the
      *                                         upstream cannot honour

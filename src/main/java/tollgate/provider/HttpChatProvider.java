@@ -26,38 +26,48 @@ import tollgate.json.JsonException;
  * A chat provider reached over HTTP: {@code POST {base_url}{dialect.path()}}, in the wire
  * format of its {@link Dialect} (OpenAI-compatible, Anthropic Messages, Mistral). This class
  * owns everything that is the same for every such upstream — one shared {@code HttpClient},
- * time limits, cancellation, status classification, SSE framing — and the dialect owns the
- * translation.
+ * time limits, cancellation, memory, status classification, secrets — and the dialect owns the
+ * translation; {@link StreamPump} relays streams.
  *
  * <p>Sent upstream: the dialect's body; {@code Content-Type}, {@code Accept}, the dialect's
  * fixed headers (its authentication), the configured extra headers, and {@code x-request-id}.
  * Nothing of the client's own request headers.
  *
- * <p>Time limits: {@code ProviderConfig.timeout} until the response headers
- * (a {@link IdleWatchdog} watch, closed when they arrive), then {@code idleTimeout} between body bytes ({@link IdleWatchdog}).
- * Cancellation aborts the wait for headers ({@code cancel(true)} on the pending exchange) or
- * closes the body stream, and the blocked call throws {@link ClientGoneException}.
+ * <p>Time limits: {@code ProviderConfig.timeout} until the response headers, then
+ * {@code idleTimeout} between body bytes, and for a non-streaming call {@code deadline} for the
+ * whole of it (an upstream that sends a byte a second never ends otherwise); all are watches on
+ * the shared {@link IdleWatchdog}. Cancellation aborts the wait for headers ({@code cancel(true)}
+ * on the pending exchange) or closes the body stream, and the blocked call throws
+ * {@link ClientGoneException}.
+ *
+ * <p>Memory: the upstream request body is charged to the call's reservation while it is sent;
+ * a non-streaming answer as its bytes arrive and again as it is parsed; stream buffers as they
+ * grow. Secrets: every answer, event and error is scrubbed of the configured secrets
+ * ({@link Secrets}) before anything reads it.
  */
 public final class HttpChatProvider implements ChatProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
-    private static final String EVENT_STREAM = "text/event-stream";
+    static final String EVENT_STREAM = "text/event-stream";
 
     private final ProviderConfig config;
     private final Dialect dialect;
     private final Upstream upstream;
     private final IdleWatchdog watchdog;
+    private final Secrets secrets;
     private final URI endpoint;
+    private final String where;
     private final String[] fixedHeaders;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
-    public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog) {
+    public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
         this.config = config;
         this.dialect = dialect;
         this.upstream = upstream;
         this.watchdog = watchdog;
+        this.secrets = secrets;
         if (config.baseUrl() == null) {
             throw new IllegalArgumentException("provider '" + config.id() + "' has no base_url");
         }
@@ -65,6 +75,7 @@ public final class HttpChatProvider implements ChatProvider {
         int end = base.length();
         while (end > 0 && base.charAt(end - 1) == '/') end--;
         this.endpoint = URI.create(base.substring(0, end) + dialect.path());
+        this.where = "POST " + endpoint;
         List<String> h = new ArrayList<>(dialect.fixedHeaders(config));
         if (config.headers() != null) {
             config.headers().forEach((name, value) -> {
@@ -100,108 +111,83 @@ public final class HttpChatProvider implements ChatProvider {
 
     @Override
     public ChatResult chat(ChatCall call) {
-        HeadersWait wait = new HeadersWait();
-        HttpResponse<byte[]> response = send(call, wait,
-                new CappedBody(MAX_RESPONSE_BYTES, watchdog, config.idleTimeout(), wait::close));
-        if (!ok(response.statusCode())) {
-            throw UpstreamErrors.fromStatus(id(), call, response.statusCode(), response.body());
+        try {
+            HeadersWait wait = new HeadersWait();
+            try (IdleWatchdog.Watch deadline = watchdog.watch(config.deadline(), wait::cancelPending)) {
+                HttpResponse<byte[]> response = send(call, wait, deadline,
+                        new CappedBody(MAX_RESPONSE_BYTES, watchdog, config.idleTimeout(), wait::close, call.memory()));
+                byte[] body = response.body();
+                try {
+                    byte[] clean = secrets.scrub(body, 0, body.length);
+                    if (!ok(response.statusCode())) {
+                        throw UpstreamErrors.fromStatus(id(), where, call, response.statusCode(), response.headers(), clean);
+                    }
+                    Map<String, Object> answer = parseObject(clean, call);
+                    if (answer == null) {
+                        throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
+                                + "' returned a response that is not a chat completion", null, response.statusCode(), null)
+                                .withDetail(where + " answered " + clean.length + " bytes that are not a JSON object");
+                    }
+                    return dialect.completion(answer, call, id());
+                } finally {
+                    call.memory().release(body.length); // gathered by CappedBody; parsed or dropped now
+                }
+            }
+        } catch (GatewayException e) {
+            throw scrubbed(e);
         }
-        Map<String, Object> answer = parseObject(response.body());
-        if (answer == null) {
-            throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
-                    + "' returned a response that is not a chat completion", null, response.statusCode(), null);
-        }
-        return dialect.completion(answer, call, id());
     }
 
     @Override
     public Usage stream(ChatCall call, ChunkSink sink) {
-        HttpResponse<InputStream> response = send(call, new HeadersWait(), HttpResponse.BodyHandlers.ofInputStream());
-        InputStream body = response.body();
-        try (IdleWatchdog.Watch watch = watchdog.watch(config.idleTimeout(), () -> closeQuietly(body))) {
-            call.cancellation().onCancel(() -> closeQuietly(body));
-            try {
-                if (!ok(response.statusCode())) throw statusError(call, response, watch);
-                String type = response.headers().firstValue("content-type").orElse("");
-                if (!type.toLowerCase(Locale.ROOT).startsWith(EVENT_STREAM)) throw notAStream(call, response, watch);
-                return pump(call, new SseReader(watch.wrap(body)), sink, watch);
-            } finally {
-                // Also after [DONE], without waiting for the body's end: when its terminator
-                // has already arrived (usual, it follows [DONE] at once) the connection goes
-                // back to the pool; otherwise HTTP/1.1 drops it and HTTP/2 resets the stream.
-                closeQuietly(body);
-            }
-        }
-    }
-
-    /**
-     * Reads events until the dialect's decoder sees the end, passing chunks to the sink; see
-     * {@link ChatProvider#stream}. A chunk goes out with {@code moreReady} when another chunk
-     * of the same event, or an already-buffered event, follows it.
-     */
-    private Usage pump(ChatCall call, SseReader events, ChunkSink sink, IdleWatchdog.Watch watch) {
-        StreamDecoder decoder = dialect.decoder(call, id());
-        List<Map<String, Object>> chunks = new ArrayList<>(2);
-        long delivered = 0;
-        while (true) {
-            SseEvent event;
-            try {
-                event = events.next();
-            } catch (IOException e) {
-                throw failure(call, watch, delivered, e);
-            }
-            if (event == null) throw failure(call, watch, delivered, null);
-            boolean end;
-            try {
-                end = decoder.decode(event, chunks);
-            } catch (GatewayException e) {
-                if (delivered > 0 && e.kind() == ErrorKind.PROVIDER_ERROR && e.upstreamStatus() == 200) {
-                    throw new GatewayException(ErrorKind.PROVIDER_STREAM_BROKEN, e.getMessage(), null, 200, e);
+        try {
+            HttpResponse<InputStream> response = send(call, new HeadersWait(), null, HttpResponse.BodyHandlers.ofInputStream());
+            InputStream body = response.body();
+            try (IdleWatchdog.Watch watch = watchdog.watch(config.idleTimeout(), () -> closeQuietly(body))) {
+                call.cancellation().onCancel(() -> closeQuietly(body));
+                try {
+                    if (!ok(response.statusCode())) throw statusError(call, response, watch);
+                    String type = response.headers().firstValue("content-type").orElse("");
+                    if (!type.toLowerCase(Locale.ROOT).startsWith(EVENT_STREAM)) throw notAStream(call, response, watch);
+                    return new StreamPump(this, call, watch).pump(
+                            new SseReader(watch.wrap(body), SseReader.MAX_LINE_BYTES, SseReader.MAX_EVENT_BYTES, call.memory()),
+                            dialect.decoder(call, id()), sink);
+                } finally {
+                    // Also after [DONE], without waiting for the body's end: when its terminator
+                    // has already arrived (usual, it follows [DONE] at once) the connection goes
+                    // back to the pool; otherwise HTTP/1.1 drops it and HTTP/2 resets the stream.
+                    closeQuietly(body);
                 }
-                throw e;
             }
-            int n = chunks.size();
-            for (int i = 0; i < n; i++) {
-                // ClientGoneException propagates; the caller's finally closes the upstream.
-                sink.chunk(chunks.get(i), i < n - 1 || (!end && events.hasBufferedEvent()));
-                delivered++;
-            }
-            chunks.clear();
-            if (end) return decoder.usage();
+        } catch (GatewayException e) {
+            throw scrubbed(e);
         }
     }
 
-    /**
-     * The exception for a body that failed ({@code e}) or a stream that ended before its end-of-stream event ([DONE], message_stop)
-     * ({@code e == null}), after {@code delivered} chunks: the client leaving and the idle
-     * timeout come first; a failure before any chunk is classified like any failed exchange.
-     */
-    private RuntimeException failure(ChatCall call, IdleWatchdog.Watch watch, long delivered, IOException e) {
-        if (call.cancellation().isCancelled()) return new ClientGoneException(e);
-        if (watch.fired()) return idle(watch, e);
-        if (e == null) {
-            return new GatewayException(ErrorKind.PROVIDER_STREAM_BROKEN,
-                    "Provider '" + id() + "' stream ended without its end-of-stream event", null, 200, null);
-        }
-        if (delivered == 0) return UpstreamErrors.fromException(id(), e);
-        return new GatewayException(ErrorKind.PROVIDER_STREAM_BROKEN,
-                "Provider '" + id() + "' stream broke off: " + e.getMessage(), null, 200, e);
-    }
+    /** The configured secrets, for {@link StreamPump}. */
+    Secrets secrets() { return secrets; }
 
-    private GatewayException idle(IdleWatchdog.Watch watch, IOException e) {
-        return new GatewayException(ErrorKind.PROVIDER_TIMEOUT, "Provider '" + id() + "' sent nothing for "
-                + watch.idle().toMillis() + " ms", null, 0, e);
+    /** The upstream's method and URL, for log details. */
+    String where() { return where; }
+
+    /** The error with secrets taken out of its message (and hosts, for the client) and its log detail. */
+    GatewayException scrubbed(GatewayException e) {
+        String message = secrets.forClient(e.getMessage());
+        String detail = secrets.forLog(e.detail());
+        if (message.equals(e.getMessage()) && (detail == null || detail.equals(e.detail()))) return e;
+        return e.withMessage(message).withDetail(detail);
     }
 
     private RuntimeException statusError(ChatCall call, HttpResponse<InputStream> response, IdleWatchdog.Watch watch) {
         byte[] errorBody;
         try {
             errorBody = UpstreamErrors.readErrorBody(watch.wrap(response.body()));
+            errorBody = secrets.scrub(errorBody, 0, errorBody.length);
         } catch (IOException e) {
             if (call.cancellation().isCancelled()) return new ClientGoneException(e);
             errorBody = null; // the status alone still classifies it
         }
-        return UpstreamErrors.fromStatus(id(), call, response.statusCode(), errorBody);
+        return UpstreamErrors.fromStatus(id(), where, call, response.statusCode(), response.headers(), errorBody);
     }
 
     /** A 2xx answer to a stream request that is not an event stream. */
@@ -209,14 +195,16 @@ public final class HttpChatProvider implements ChatProvider {
         byte[] bytes;
         try {
             bytes = UpstreamErrors.readErrorBody(watch.wrap(response.body()));
+            bytes = secrets.scrub(bytes, 0, bytes.length);
         } catch (IOException e) {
-            return failure(call, watch, 0, e);
+            return new StreamPump(this, call, watch).failure(0, e);
         }
-        Map<String, Object> parsed = parseObject(bytes);
+        Map<String, Object> parsed = parseObject(bytes, call);
         if (parsed != null && parsed.get("error") != null) return UpstreamErrors.fromErrorObject(id(), parsed.get("error"));
         return new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
                 + "' answered a stream request with something other than text/event-stream", null,
-                response.statusCode(), null);
+                response.statusCode(), null).withDetail(where + " answered content-type "
+                + response.headers().firstValue("content-type").orElse("(none)"));
     }
 
     /**
@@ -226,14 +214,17 @@ public final class HttpChatProvider implements ChatProvider {
      */
     private final class HeadersWait implements AutoCloseable {
         private volatile CompletableFuture<?> pending;
-        private final IdleWatchdog.Watch watch = watchdog.watch(config.timeout(), () -> {
-            CompletableFuture<?> p = pending;
-            if (p != null) p.cancel(true);
-        });
+        private final IdleWatchdog.Watch watch = watchdog.watch(config.timeout(), this::cancelPending);
 
         void start(CompletableFuture<?> future) {
             pending = future;
             if (watch.fired()) future.cancel(true); // fired before the future was known
+        }
+
+        /** cancel(true) aborts the exchange (HttpClient#sendAsync); with HTTP/1.1 that closes the connection. */
+        void cancelPending() {
+            CompletableFuture<?> p = pending;
+            if (p != null) p.cancel(true);
         }
 
         boolean timedOut() { return watch.fired(); }
@@ -244,38 +235,42 @@ public final class HttpChatProvider implements ChatProvider {
 
     /**
      * Sends the request and waits for the response (for {@code ofInputStream}, its headers),
-     * abortable by the call's cancellation and limited by {@code wait}. Returns any status;
-     * throws classified errors for failed exchanges.
+     * abortable by the call's cancellation and limited by {@code wait} (and {@code deadline},
+     * when not null). Returns any status; throws classified errors for failed exchanges.
      */
-    private <T> HttpResponse<T> send(ChatCall call, HeadersWait wait, HttpResponse.BodyHandler<T> bodyHandler) {
+    private <T> HttpResponse<T> send(ChatCall call, HeadersWait wait, IdleWatchdog.Watch deadline,
+                                     HttpResponse.BodyHandler<T> bodyHandler) {
         try (wait) {
             if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
             JsonBuffer json = dialect.body(call);
-            HttpRequest request = builder(call.stream(), call.requestId())
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
-                    .build();
-            CompletableFuture<HttpResponse<T>> pending = upstream.client().sendAsync(request, bodyHandler);
-            wait.start(pending);
-            // cancel(true) aborts the exchange (HttpClient#sendAsync: "attempts to cancel the HTTP
-            // exchange"); with HTTP/1.1 that closes the connection.
-            call.cancellation().onCancel(() -> pending.cancel(true));
             try {
+                HttpRequest request = builder(call.stream(), call.requestId())
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
+                        .build();
+                CompletableFuture<HttpResponse<T>> pending = upstream.client().sendAsync(request, bodyHandler);
+                wait.start(pending);
+                call.cancellation().onCancel(() -> pending.cancel(true));
                 return pending.get();
             } catch (CancellationException | ExecutionException e) {
                 // cancel(true) surfaces either way: as the future's own cancellation, or as the
                 // exchange failing with "Request cancelled".
                 if (wait.timedOut()) {
-                    throw UpstreamErrors.fromException(id(), new HttpTimeoutException("no response headers within "
+                    throw UpstreamErrors.fromException(id(), where, new HttpTimeoutException("no response headers within "
                             + config.timeout().toMillis() + " ms"));
+                }
+                if (deadline != null && deadline.fired()) {
+                    throw UpstreamErrors.fromException(id(), where, new HttpTimeoutException("no complete answer within "
+                            + config.deadline().toMillis() + " ms (deadline_ms)"));
                 }
                 if (e instanceof CancellationException || call.cancellation().isCancelled()) {
                     throw new ClientGoneException(e.getCause());
                 }
-                throw UpstreamErrors.fromException(id(), e.getCause());
+                throw UpstreamErrors.fromException(id(), where, e.getCause());
             } catch (InterruptedException e) {
-                pending.cancel(true);
                 Thread.currentThread().interrupt();
                 throw new ClientGoneException(e);
+            } finally {
+                call.memory().release(json.capacity()); // sent (or abandoned) by now
             }
         }
     }
@@ -299,9 +294,10 @@ public final class HttpChatProvider implements ChatProvider {
         return true;
     }
 
-    private static Map<String, Object> parseObject(byte[] bytes) {
+    /** The bytes as a JSON object (the parse charged to the call's memory), or null. */
+    static Map<String, Object> parseObject(byte[] bytes, ChatCall call) {
         try {
-            return Json.asObject(Json.parse(bytes));
+            return Json.asObject(Json.parse(bytes, 0, bytes.length, call.memory()));
         } catch (JsonException e) {
             return null;
         }
@@ -311,7 +307,7 @@ public final class HttpChatProvider implements ChatProvider {
         return status >= 200 && status < 300;
     }
 
-    private static void closeQuietly(InputStream in) {
+    static void closeQuietly(InputStream in) {
         try {
             in.close();
         } catch (IOException ignored) {

@@ -14,14 +14,15 @@ public final class Providers {
     /**
      * @param upstream the gateway's shared HTTP client (unused by offline kinds)
      * @param watchdog the gateway's idle watchdog (unused by offline kinds)
+     * @param secrets  what must never be relayed (every configured provider's secrets)
      * @throws IllegalArgumentException for a kind no provider implements, or a config the
      *                                  provider cannot use (the config loader checks kinds first)
      */
-    public static Provider create(ProviderConfig cfg, Upstream upstream, IdleWatchdog watchdog) {
+    public static Provider create(ProviderConfig cfg, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
         return switch (cfg.kind()) {
-            case OpenAiDialect.KIND -> new HttpChatProvider(cfg, new OpenAiDialect(), upstream, watchdog);
-            case AnthropicDialect.KIND -> new HttpChatProvider(cfg, new AnthropicDialect(), upstream, watchdog);
-            case MistralDialect.KIND -> new HttpChatProvider(cfg, new MistralDialect(), upstream, watchdog);
+            case OpenAiDialect.KIND -> new HttpChatProvider(cfg, new OpenAiDialect(), upstream, watchdog, secrets);
+            case AnthropicDialect.KIND -> new HttpChatProvider(cfg, new AnthropicDialect(), upstream, watchdog, secrets);
+            case MistralDialect.KIND -> new HttpChatProvider(cfg, new MistralDialect(), upstream, watchdog, secrets);
             case EchoProvider.KIND -> new EchoProvider(cfg);
             case DeepgramProvider.KIND -> new DeepgramProvider(cfg);
             default -> throw new IllegalArgumentException(

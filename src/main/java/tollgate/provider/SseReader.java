@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import tollgate.json.JsonMeter;
 
 /**
  * Reads Server-Sent Events from a byte stream, following the parsing rules of WHATWG HTML
@@ -52,6 +53,7 @@ public final class SseReader implements Closeable {
     private final InputStream in;
     private final int maxLineBytes;
     private final int maxEventBytes;
+    private final JsonMeter meter;
 
     private final byte[] buf = new byte[READ_BYTES];
     private int pos;
@@ -68,16 +70,22 @@ public final class SseReader implements Closeable {
     private int dataLen;
     private int dataLines;
     private String eventType;
+    private boolean dispatched; // the event in data/eventType was returned; clear before the next
 
     public SseReader(InputStream in) {
-        this(in, MAX_LINE_BYTES, MAX_EVENT_BYTES);
+        this(in, MAX_LINE_BYTES, MAX_EVENT_BYTES, JsonMeter.NONE);
     }
 
-    /** With other caps (tests, or callers that know their events are small). */
-    public SseReader(InputStream in, int maxLineBytes, int maxEventBytes) {
+    /**
+     * With other caps (tests, or callers that know their events are small), and a meter charged
+     * before the line and event buffers grow past their first size (a budget the upstream's
+     * event sizes count against).
+     */
+    public SseReader(InputStream in, int maxLineBytes, int maxEventBytes, JsonMeter meter) {
         this.in = Objects.requireNonNull(in, "in");
         this.maxLineBytes = maxLineBytes;
         this.maxEventBytes = maxEventBytes;
+        this.meter = meter;
     }
 
     /**
@@ -87,8 +95,26 @@ public final class SseReader implements Closeable {
      * @throws IOException       if reading the stream fails
      */
     public SseEvent next() throws IOException {
+        if (!advance()) return null;
+        return new SseEvent(eventType == null ? SseEvent.DEFAULT_TYPE : eventType, Arrays.copyOf(data, dataLen));
+    }
+
+    /**
+     * Reads the next event without copying it: its data is then {@code data()[0, dataLength())}
+     * and its type {@link #eventType()}, valid until the next call. False at end of stream.
+     *
+     * @throws SseLimitException if a line or event is over its cap
+     * @throws IOException       if reading the stream fails
+     */
+    public boolean advance() throws IOException {
+        if (dispatched) {
+            dataLen = 0;
+            dataLines = 0;
+            eventType = null;
+            dispatched = false;
+        }
         while (true) {
-            if (pos == lim && !fill()) return null;
+            if (pos == lim && !fill()) return false;
             if (skipLf) {
                 skipLf = false;
                 if (buf[pos] == '\n') {
@@ -107,7 +133,7 @@ public final class SseReader implements Closeable {
             }
             skipLf = buf[i] == '\r';
             pos = i + 1;
-            SseEvent event;
+            boolean event;
             if (lineLen == 0) {
                 if (i - start > maxLineBytes) throw tooLong();
                 event = processLine(buf, start, i - start);
@@ -116,9 +142,17 @@ public final class SseReader implements Closeable {
                 event = processLine(line, 0, lineLen);
                 lineLen = 0;
             }
-            if (event != null) return event;
+            if (event) return true;
         }
     }
+
+    /** The data of the event {@link #advance()} read (its first {@link #dataLength()} bytes). */
+    public byte[] data() { return data; }
+
+    public int dataLength() { return dataLen; }
+
+    /** The type of the event {@link #advance()} read: its {@code event:} field, or {@code "message"}. */
+    public String eventType() { return eventType == null ? SseEvent.DEFAULT_TYPE : eventType; }
 
     /**
      * Whether the bytes already read hold another whole event that {@link #next()} will return
@@ -199,16 +233,18 @@ public final class SseReader implements Closeable {
         if (len == 0) return;
         if ((long) lineLen + len > maxLineBytes) throw tooLong();
         if (lineLen + len > line.length) {
-            line = Arrays.copyOf(line, Math.min(maxLineBytes, Math.max(line.length * 2, lineLen + len)));
+            int grown = Math.min(maxLineBytes, Math.max(line.length * 2, lineLen + len));
+            meter.charge(grown - line.length);
+            line = Arrays.copyOf(line, grown);
         }
         System.arraycopy(buf, off, line, lineLen, len);
         lineLen += len;
     }
 
-    /** Handles one complete line (without its end); returns an event when it dispatches one. */
-    private SseEvent processLine(byte[] b, int off, int len) throws SseLimitException {
+    /** Handles one complete line (without its end); returns true when it dispatches an event. */
+    private boolean processLine(byte[] b, int off, int len) throws SseLimitException {
         if (len == 0) return dispatch();
-        if (b[off] == ':') return null; // comment
+        if (b[off] == ':') return false; // comment
         int end = off + len;
         int colon = off;
         while (colon < end && b[colon] != ':') colon++;
@@ -221,7 +257,7 @@ public final class SseReader implements Closeable {
         } else if (nameIs(b, off, nameLen, EVENT)) {
             eventType = new String(b, valueOff, valueLen, StandardCharsets.UTF_8);
         }
-        return null;
+        return false;
     }
 
     private void appendData(byte[] b, int off, int len) throws SseLimitException {
@@ -230,7 +266,9 @@ public final class SseReader implements Closeable {
             throw new SseLimitException("SSE event longer than " + maxEventBytes + " bytes");
         }
         if (dataLen + sep + len > data.length) {
-            data = Arrays.copyOf(data, Math.min(maxEventBytes, Math.max(data.length * 2, dataLen + sep + len)));
+            int grown = Math.min(maxEventBytes, Math.max(data.length * 2, dataLen + sep + len));
+            meter.charge(grown - data.length);
+            data = Arrays.copyOf(data, grown);
         }
         if (sep == 1) data[dataLen++] = '\n';
         System.arraycopy(b, off, data, dataLen, len);
@@ -238,16 +276,15 @@ public final class SseReader implements Closeable {
         dataLines++;
     }
 
-    private SseEvent dispatch() {
-        SseEvent event = null;
+    /** A blank line: the event gathered so far is complete, unless it had no data (then it is dropped). */
+    private boolean dispatch() {
         if (dataLines > 0) {
-            event = new SseEvent(eventType == null ? SseEvent.DEFAULT_TYPE : eventType,
-                    Arrays.copyOf(data, dataLen));
+            dispatched = true;
+            return true;
         }
         dataLen = 0;
-        dataLines = 0;
         eventType = null;
-        return event;
+        return false;
     }
 
     private static boolean nameIs(byte[] b, int off, int len, byte[] name) {

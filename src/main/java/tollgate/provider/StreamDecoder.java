@@ -26,4 +26,15 @@ public interface StreamDecoder {
 
     /** The usage reported so far, or {@link Usage#NONE}. */
     Usage usage();
+
+    /**
+     * For a decoder whose upstream already speaks OpenAI's chunk format: the event's data as a
+     * chunk to pass through unchanged (scanned, not parsed), or null when the event needs
+     * {@link #decode} (the end marker, an error, usage, anything unusual). The default passes
+     * nothing through. The returned object is the decoder's own, valid until the next call.
+     *
+     * @param data  the event's data; {@code data[0, length)} is valid until the next event
+     * @param type  the event's type ({@code message} when it named none)
+     */
+    default RawChunk passThrough(byte[] data, int length, String type) { return null; }
 }

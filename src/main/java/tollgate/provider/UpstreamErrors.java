@@ -8,7 +8,10 @@ import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -19,6 +22,7 @@ import tollgate.error.GatewayException;
 import tollgate.json.Json;
 import tollgate.json.JsonException;
 import tollgate.json.JsonNumber;
+import tollgate.memory.BudgetExceededException;
 
 /**
  * Turns upstream failures into the gateway's {@link ErrorKind}s, in one place for every
@@ -46,6 +50,10 @@ public final class UpstreamErrors {
     static final int MAX_EXCERPT_CHARS = 200;
     /** How deep the cause chain of an exception is searched. */
     private static final int MAX_CAUSE_DEPTH = 10;
+    /** Most upstream rate-limit headers relayed with an error. */
+    static final int MAX_RELAYED_HEADERS = 16;
+    /** Longest upstream header value relayed, in chars. */
+    static final int MAX_RELAYED_HEADER_CHARS = 256;
 
     /** Reads the first {@link #MAX_ERROR_BODY_BYTES} of an error body. */
     public static byte[] readErrorBody(InputStream in) throws IOException {
@@ -68,9 +76,51 @@ public final class UpstreamErrors {
     /**
      * Classifies a non-2xx upstream response.
      *
-     * @param body the start of the error body ({@link #readErrorBody}), or null if unread
+     * @param where   the upstream's method and URL, for the log
+     * @param headers the response headers ({@code retry-after} and {@code x-ratelimit-*} are
+     *                passed on to the client), or null
+     * @param body    the start of the error body ({@link #readErrorBody}), or null if unread
      */
-    public static GatewayException fromStatus(String providerId, ChatCall call, int status, byte[] body) {
+    public static GatewayException fromStatus(String providerId, String where, ChatCall call, int status,
+                                              HttpHeaders headers, byte[] body) {
+        GatewayException e = classifyStatus(providerId, call, status, body);
+        Detail d = Detail.of(body);
+        String said = d.message != null ? cap(d.message, MAX_MESSAGE_CHARS) : body == null ? "no body" : excerpt(
+                new String(body, 0, Math.min(body.length, MAX_EXCERPT_CHARS * 4), StandardCharsets.UTF_8));
+        e.withDetail("HTTP " + status + " from " + where + ": " + said);
+        if (status == 404 || d.isQuota() || status == 402) e.noRetry();
+        return headers == null ? e : e.withHeaders(relayed(headers));
+    }
+
+    /**
+     * The upstream's advice to clients that we pass on: {@code retry-after} (RFC 9110 §10.2.3),
+     * OpenAI's {@code retry-after-ms} and {@code x-ratelimit-*}, Anthropic's
+     * {@code anthropic-ratelimit-*}; capped in number and length, visible ASCII only.
+     */
+    static String[] relayed(HttpHeaders headers) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, List<String>> h : headers.map().entrySet()) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!(name.equals("retry-after") || name.equals("retry-after-ms") || name.startsWith("x-ratelimit-")
+                    || name.startsWith("anthropic-ratelimit-"))) continue;
+            if (h.getValue().isEmpty() || out.size() >= 2 * MAX_RELAYED_HEADERS) continue;
+            String v = h.getValue().get(0);
+            if (v.length() > MAX_RELAYED_HEADER_CHARS || !visibleAscii(v)) continue;
+            out.add(name);
+            out.add(v);
+        }
+        return out.toArray(String[]::new);
+    }
+
+    private static boolean visibleAscii(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x20 || c > 0x7e) return false;
+        }
+        return true;
+    }
+
+    private static GatewayException classifyStatus(String providerId, ChatCall call, int status, byte[] body) {
         Detail d = Detail.of(body);
         String upstreamModel = call.upstreamModel();
         String p = "Provider '" + providerId + "'";
@@ -137,11 +187,35 @@ public final class UpstreamErrors {
         if (d.isQuota() || kindText.contains("billing") || kindText.contains("402")) {
             return new GatewayException(ErrorKind.PROVIDER_UNAVAILABLE, "Provider '" + providerId + "' is unavailable", null, 0, null);
         }
-        return new GatewayException(kind, "Provider '" + providerId + "' reported an error" + d.suffix(), null, 0, null);
+        return new GatewayException(kind, "Provider '" + providerId + "' reported an error" + d.suffix(), null, 0, null)
+                .withDetail("error object from the upstream: " + cap(String.valueOf(error), MAX_MESSAGE_CHARS));
     }
 
-    /** Classifies an exchange that failed without a usable response (or whose body failed). */
-    public static GatewayException fromException(String providerId, Throwable failure) {
+    /**
+     * Classifies an exchange that failed without a usable response (or whose body failed).
+     *
+     * @param where the upstream's method and URL, for the log (which host refused, timed out...)
+     */
+    public static GatewayException fromException(String providerId, String where, Throwable failure) {
+        GatewayException e = classifyException(providerId, failure);
+        if (e.detail() == null) e.withDetail(where + ": " + chain(failure));
+        return e;
+    }
+
+    /** The exception and its causes, as {@code Type: message} joined by " <- ", for the log. */
+    static String chain(Throwable failure) {
+        StringBuilder b = new StringBuilder();
+        int depth = 0;
+        for (Throwable c = failure; c != null && depth < MAX_CAUSE_DEPTH; c = c.getCause(), depth++) {
+            if (c instanceof ExecutionException || c instanceof CompletionException) continue;
+            if (!b.isEmpty()) b.append(" <- ");
+            b.append(c.getClass().getName());
+            if (c.getMessage() != null) b.append(": ").append(cap(c.getMessage(), MAX_EXCERPT_CHARS));
+        }
+        return b.toString();
+    }
+
+    private static GatewayException classifyException(String providerId, Throwable failure) {
         Throwable t = failure;
         while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
             t = t.getCause();
@@ -149,6 +223,7 @@ public final class UpstreamErrors {
         String p = "Provider '" + providerId + "'";
         int depth = 0;
         for (Throwable c = t; c != null && depth < MAX_CAUSE_DEPTH; c = c.getCause(), depth++) {
+            if (c instanceof BudgetExceededException b) return b.toGatewayException();
             if (c instanceof HttpConnectTimeoutException || c instanceof ConnectException
                     || c instanceof UnresolvedAddressException || c instanceof UnknownHostException
                     || c instanceof NoRouteToHostException) {

@@ -50,8 +50,15 @@ public final class ModelRouter {
                 return route(providerId, adHoc, model);
             }
         }
-        throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST,
-                "The model '" + model + "' does not exist on this gateway. GET /v1/models lists the models it serves.", "model");
+        throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "The model '" + clip(model)
+                + "' does not exist on this gateway. GET /v1/models lists the models it serves.", "model");
+    }
+
+    /** Longest model name quoted back in an error, in chars: a client's 30 MB name is not echoed. */
+    static final int MAX_QUOTED_MODEL_CHARS = 256;
+
+    private static String clip(String model) {
+        return model.length() <= MAX_QUOTED_MODEL_CHARS ? model : model.substring(0, MAX_QUOTED_MODEL_CHARS) + "…";
     }
 
     private Route route(String providerId, ModelConfig model, String asked) {
@@ -60,11 +67,16 @@ public final class ModelRouter {
             ProviderConfig cfg = providerConfigs.get(providerId);
             String why = cfg != null && cfg.disabledReason() != null ? cfg.disabledReason() : "it is disabled";
             throw new GatewayException(ErrorKind.PROVIDER_NOT_CONFIGURED,
-                    "The model '" + asked + "' is served by provider '" + providerId + "', which is not enabled: " + why + ".", "model");
+                    "The model '" + clip(asked) + "' is served by provider '" + providerId + "', which is not enabled: " + why + ".", "model");
         }
         if (!(provider instanceof ChatProvider chat)) {
             throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST,
                     "Provider '" + providerId + "' (" + provider.kind() + ") does not serve chat completions.", "model");
+        }
+        if (model.contextLength() == 0 && chat.defaultContextLength() > 0) {
+            model = new ModelConfig(model.id(), model.provider(), model.upstreamModel(), model.name(),
+                    chat.defaultContextLength(), model.promptPrice(), model.completionPrice(), model.capabilities(),
+                    model.created(), model.maxOutputTokens());
         }
         return new Route(model, chat);
     }

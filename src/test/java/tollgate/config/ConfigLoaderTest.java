@@ -73,7 +73,7 @@ class ConfigLoaderTest {
                   "heartbeat_ms": 250, "connect_timeout_ms": 1500, "extension_field": "kitemesh",
                   "access_log": false}}""");
         assertEquals(new ServerConfig("0.0.0.0", 0, 1024, Duration.ZERO, Duration.ofMillis(250),
-                Duration.ofMillis(1500), "kitemesh", false), c.server());
+                Duration.ofMillis(1500), "kitemesh", false, tollgate.config.ServerLimits.defaults()), c.server());
     }
 
     @Test
@@ -159,7 +159,7 @@ class ConfigLoaderTest {
     @Test
     void providerWithUnsetApiKey_isDisabledWithReasonAndOneLogLine() {
         Loaded l = load("""
-                {"providers": {"openai": {"kind": "openai", "base_url": "https://api.openai.com/v1",
+                {"keys": [], "providers": {"openai": {"kind": "openai", "base_url": "https://api.openai.com/v1",
                   "api_key": "${OPENAI_API_KEY}"}}}""", Map.of("OPENAI_API_KEY", ""), Overrides.NONE);
         ProviderConfig p = l.config().providers().get("openai");
         assertFalse(p.enabled());

@@ -31,6 +31,8 @@ class ErrorBodyTest {
             "CALLER_NOT_FOUND,            404, not_found_error",
             "CALLER_METHOD_NOT_ALLOWED,   405, invalid_request_error",
             "CALLER_BODY_TOO_LARGE,       413, invalid_request_error",
+            "CALLER_URI_TOO_LONG,         414, invalid_request_error",
+            "CALLER_HEADERS_TOO_LARGE,    431, invalid_request_error",
             "POLICY_INSUFFICIENT_CREDITS, 402, insufficient_quota",
             "POLICY_FORBIDDEN,            403, permission_error",
             "POLICY_RATE_LIMITED,         429, rate_limit_error",
@@ -42,6 +44,7 @@ class ErrorBodyTest {
             "PROVIDER_TIMEOUT,            504, timeout_error",
             "PROVIDER_NOT_CONFIGURED,     503, service_unavailable",
             "GATEWAY_INTERNAL,            500, server_error",
+            "GATEWAY_BUSY,                503, service_unavailable",
             "GATEWAY_SHUTTING_DOWN,       503, service_unavailable",
     })
     void everyKind_rendersItsStatusAndTypeInExactBytes(ErrorKind kind, int status, String type) {
@@ -56,7 +59,7 @@ class ErrorBodyTest {
     @Test
     void theTableAbove_coversEveryKind() {
         // A kind added without a row in the table above would render untested.
-        assertEquals(18, ErrorKind.values().length);
+        assertEquals(21, ErrorKind.values().length);
     }
 
     @ParameterizedTest
@@ -74,7 +77,7 @@ class ErrorBodyTest {
     void seed002Table_everyClientVisibleStatusHasAKind() {
         Set<Integer> statuses = new java.util.TreeSet<>();
         for (ErrorKind k : ErrorKind.values()) statuses.add(k.httpStatus());
-        assertEquals(Set.of(400, 401, 402, 403, 404, 405, 413, 429, 500, 502, 503, 504), statuses);
+        assertEquals(Set.of(400, 401, 402, 403, 404, 405, 413, 414, 429, 431, 500, 502, 503, 504), statuses);
     }
 
     @Test
@@ -83,7 +86,7 @@ class ErrorBodyTest {
         for (ErrorKind k : ErrorKind.values()) if (k.retryable()) retryable.add(k);
         assertEquals(EnumSet.of(ErrorKind.POLICY_RATE_LIMITED, ErrorKind.PROVIDER_ERROR,
                 ErrorKind.PROVIDER_STREAM_BROKEN, ErrorKind.PROVIDER_UNAVAILABLE, ErrorKind.PROVIDER_RATE_LIMITED,
-                ErrorKind.PROVIDER_TIMEOUT, ErrorKind.GATEWAY_SHUTTING_DOWN), retryable);
+                ErrorKind.PROVIDER_TIMEOUT, ErrorKind.GATEWAY_BUSY, ErrorKind.GATEWAY_SHUTTING_DOWN), retryable);
     }
 
     @Test

@@ -34,9 +34,7 @@ final class FakeUpstream implements AutoCloseable {
     static {
         // The JDK server reads these once, for every HttpServer in the JVM: set them as the
         // gateway would, so that whichever server starts first, the gateway gets its settings.
-        setDefault("sun.net.httpserver.nodelay", "true");
-        setDefault("sun.net.httpserver.maxReqHeaders", Integer.toString(Server.MAX_REQUEST_HEADERS));
-        setDefault("sun.net.httpserver.maxReqHeaderSize", Integer.toString(Server.MAX_REQUEST_HEADER_BYTES));
+        Server.jdkProperties(tollgate.config.ServerLimits.defaults()).forEach(FakeUpstream::setDefault);
     }
 
     /** One request as the upstream received it. Header names are lower-cased. */

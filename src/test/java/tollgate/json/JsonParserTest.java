@@ -160,9 +160,9 @@ class JsonParserTest {
     @Test
     void parse_rejectsInputOverTheSizeCap() {
         byte[] ten = utf8("[1,2,3,45]");
-        assertEquals(4, ((List<?>) JsonParser.parse(ten, 0, 10, false, 10)).size());
+        assertEquals(4, ((List<?>) JsonParser.parse(ten, 0, 10, false, 10, JsonMeter.NONE)).size());
         byte[] eleven = utf8("[1,2,3,456]");
-        JsonException e = assertThrows(JsonException.class, () -> JsonParser.parse(eleven, 0, 11, false, 10));
+        JsonException e = assertThrows(JsonException.class, () -> JsonParser.parse(eleven, 0, 11, false, 10, JsonMeter.NONE));
         assertTrue(e.getMessage().startsWith("Input of 11 bytes exceeds the limit of 10 bytes"), e.getMessage());
         assertTrue(Json.MAX_INPUT_BYTES >= 1 << 20);
     }

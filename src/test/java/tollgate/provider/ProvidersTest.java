@@ -20,28 +20,28 @@ class ProvidersTest {
 
     private static ProviderConfig cfg(String kind) {
         return new ProviderConfig("p-" + kind, kind, URI.create("http://127.0.0.1:9/v1"), null, Map.of(),
-                Duration.ofSeconds(1), Duration.ofSeconds(1), true, null);
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), true, null);
     }
 
     @Test
     void create_byKind() {
         try (Upstream up = new Upstream(Duration.ofSeconds(1)); IdleWatchdog dog = new IdleWatchdog()) {
             for (String kind : new String[] {"openai", "anthropic", "mistral"}) {
-                Provider p = Providers.create(cfg(kind), up, dog);
+                Provider p = Providers.create(cfg(kind), up, dog, Secrets.NONE);
                 assertInstanceOf(HttpChatProvider.class, p);
                 assertEquals(kind, p.kind());
             }
-            assertEquals(ToolIdRule.ANY, ((ChatProvider) Providers.create(cfg("openai"), up, dog)).toolIdRule());
-            assertEquals(ToolIdRule.ANTHROPIC, ((ChatProvider) Providers.create(cfg("anthropic"), up, dog)).toolIdRule());
-            assertEquals(ToolIdRule.MISTRAL, ((ChatProvider) Providers.create(cfg("mistral"), up, dog)).toolIdRule());
-            Provider echo = Providers.create(cfg("echo"), up, dog);
+            assertEquals(ToolIdRule.ANY, ((ChatProvider) Providers.create(cfg("openai"), up, dog, Secrets.NONE)).toolIdRule());
+            assertEquals(ToolIdRule.ANTHROPIC, ((ChatProvider) Providers.create(cfg("anthropic"), up, dog, Secrets.NONE)).toolIdRule());
+            assertEquals(ToolIdRule.MISTRAL, ((ChatProvider) Providers.create(cfg("mistral"), up, dog, Secrets.NONE)).toolIdRule());
+            Provider echo = Providers.create(cfg("echo"), up, dog, Secrets.NONE);
             assertInstanceOf(EchoProvider.class, echo);
             assertTrue(echo.offline());
             assertEquals("p-echo", echo.id());
-            Provider deepgram = Providers.create(cfg("deepgram"), up, dog);
+            Provider deepgram = Providers.create(cfg("deepgram"), up, dog, Secrets.NONE);
             assertInstanceOf(DeepgramProvider.class, deepgram);
             assertEquals(Set.of(), deepgram.capabilities());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Providers.create(cfg("nope"), up, dog));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Providers.create(cfg("nope"), up, dog, Secrets.NONE));
             assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
         }
     }
@@ -55,9 +55,9 @@ class ProvidersTest {
     @Test
     void upstreamErrors_excerptsAreShortAndPlain() {
         String big = "line\n".repeat(1000);
-        GatewayException e = UpstreamErrors.fromStatus("p", new ChatCall(java.util.Map.of(),
+        GatewayException e = UpstreamErrors.fromStatus("p", "POST http://x/v1", new ChatCall(java.util.Map.of(),
                 new tollgate.config.ModelConfig("m", "p", "m", "m", 0, null, null, java.util.Set.of(), 0, 0),
-                "m", false, "r", new Cancellation(), 0), 400, big.getBytes());
+                "m", false, "r", new Cancellation(), 0), 400, null, big.getBytes());
         assertEquals(ErrorKind.CALLER_INVALID_REQUEST, e.kind());
         assertTrue(e.getMessage().length() < 300, e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), e.getMessage());

@@ -134,23 +134,23 @@ class SseReaderTest {
     @Test
     void next_failsOnLineOverCap() {
         byte[] b = ("data: " + "x".repeat(100) + "\n\n").getBytes(StandardCharsets.UTF_8);
-        SseReader r = new SseReader(new ByteArrayInputStream(b), 50, 1000);
+        SseReader r = new SseReader(new ByteArrayInputStream(b), 50, 1000, tollgate.json.JsonMeter.NONE);
         assertThrows(SseReader.SseLimitException.class, r::next);
-        SseReader split = new SseReader(oneByteAtATime("data: " + "x".repeat(100) + "\n\n"), 50, 1000);
+        SseReader split = new SseReader(oneByteAtATime("data: " + "x".repeat(100) + "\n\n"), 50, 1000, tollgate.json.JsonMeter.NONE);
         assertThrows(SseReader.SseLimitException.class, split::next);
     }
 
     @Test
     void next_failsOnEventOverCap() {
         String s = "data: 0123456789\n".repeat(10) + "\n";
-        SseReader r = new SseReader(new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)), 1000, 50);
+        SseReader r = new SseReader(new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)), 1000, 50, tollgate.json.JsonMeter.NONE);
         assertThrows(SseReader.SseLimitException.class, r::next);
     }
 
     @Test
     void next_eventAtExactlyTheCapIsAccepted() throws IOException {
         String s = "data: " + "x".repeat(50) + "\n\n";
-        SseReader r = new SseReader(new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)), 56, 50);
+        SseReader r = new SseReader(new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)), 56, 50, tollgate.json.JsonMeter.NONE);
         assertEquals(50, r.next().data().length);
         assertNull(r.next());
     }

@@ -129,7 +129,7 @@ final class AnthropicRequest {
         AnthropicMessages.Converted conv = AnthropicMessages.convert((List<?>) body.get("messages"), provider);
         AnthropicTools.Translated tt = AnthropicTools.translate(body, tools, toolChoice, parallel, provider);
 
-        JsonBuffer out = new JsonBuffer(INITIAL_BYTES);
+        JsonBuffer out = new JsonBuffer(INITIAL_BYTES, call.memory());
         out.append((byte) '{');
         member(out, true, "model", call.upstreamModel());
         member(out, false, "max_tokens", maxTokens(maxCompletionTokens, maxTokens, call));

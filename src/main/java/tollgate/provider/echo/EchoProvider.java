@@ -11,6 +11,7 @@ import java.util.zip.CRC32;
 import tollgate.config.ProviderConfig;
 import tollgate.error.ClientGoneException;
 import tollgate.json.Json;
+import tollgate.json.JsonBuffer;
 import tollgate.json.JsonNumber;
 import tollgate.provider.ChatCall;
 import tollgate.provider.ChatProvider;
@@ -50,6 +51,14 @@ import tollgate.provider.Usage;
  * {@code "arguments":""}) followed by the arguments in at least two fragments. With n > 1 each
  * step is sent once per choice index.
  *
+ * <p>Bounded like a real model, so that one request cannot make it produce without limit: the
+ * reply (its text, or the string values of tool-call arguments together) is cut at the output
+ * limit with {@code finish_reason: "length"} — {@code max_completion_tokens} or
+ * {@code max_tokens} if the client gives one, at most the model's {@code max_output_tokens}, at
+ * most {@link #MAX_OUTPUT_TOKENS} — at {@link EchoReply#CHARS_PER_TOKEN} characters a token; and
+ * every echo route has a context window ({@link #CONTEXT_TOKENS} unless its model configures one),
+ * so an oversized prompt is refused before it gets here.
+ *
  * <p>Behaviour by upstream model name (after TensorZero's dummy provider):
  * <ul>
  *   <li>{@code echo-slow}: as above, with {@link #SLOW_CHUNK_DELAY} between stream chunks;</li>
@@ -66,6 +75,10 @@ public final class EchoProvider implements ChatProvider {
     public static final String SLOW_MODEL = "echo-slow";
     /** Most choices produced, whatever {@code n} asks. */
     static final int MAX_CHOICES = 128;
+    /** The output limit when neither the client nor the model sets a lower one, in tokens. */
+    public static final int MAX_OUTPUT_TOKENS = 4096;
+    /** The context window of an echo route whose model configures none, in tokens. */
+    public static final long CONTEXT_TOKENS = 131_072;
     /** Longest tool-call arguments fragment in a stream, in chars. */
     static final int ARGUMENT_FRAGMENT_CHARS = 16;
 
@@ -90,10 +103,29 @@ public final class EchoProvider implements ChatProvider {
 
     @Override public Set<String> capabilities() { return Set.of("chat"); }
 
+    @Override public long defaultContextLength() { return CONTEXT_TOKENS; }
+
+    /** The reply's limit in characters: see the class comment. */
+    static int maxChars(ChatCall call) {
+        long tokens = MAX_OUTPUT_TOKENS;
+        if (call.model().maxOutputTokens() > 0) tokens = Math.min(tokens, call.model().maxOutputTokens());
+        for (String key : new String[] {"max_completion_tokens", "max_tokens"}) {
+            if (call.body().get(key) instanceof JsonNumber n && n.isInteger()) {
+                try {
+                    tokens = Math.min(tokens, Math.max(1, n.longValue()));
+                } catch (NumberFormatException tooBig) {
+                    // larger than any limit: the others apply
+                }
+                break;
+            }
+        }
+        return (int) (tokens * EchoReply.CHARS_PER_TOKEN);
+    }
+
     @Override
     public ChatResult chat(ChatCall call) {
         if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
-        EchoReply reply = EchoReply.of(call.body());
+        EchoReply reply = EchoReply.of(call.body(), maxChars(call));
         Map<String, Object> completion = header(call, "chat.completion");
         List<Object> choices = new ArrayList<>();
         for (int i = 0; i < choices(call); i++) {
@@ -119,7 +151,7 @@ public final class EchoProvider implements ChatProvider {
 
     @Override
     public Usage stream(ChatCall call, ChunkSink sink) {
-        EchoReply reply = EchoReply.of(call.body());
+        EchoReply reply = EchoReply.of(call.body(), maxChars(call));
         Map<String, Object> header = header(call, "chat.completion.chunk");
         Emitter out = new Emitter(call, sink, header, SLOW_MODEL.equals(call.upstreamModel()));
         int n = choices(call);
@@ -228,7 +260,10 @@ public final class EchoProvider implements ChatProvider {
 
     private Map<String, Object> header(ChatCall call, String object) {
         CRC32 crc = new CRC32();
-        crc.update(Json.toBytes(call.body()));
+        JsonBuffer body = new JsonBuffer(4096, call.memory()); // as large as the request: reserved first
+        Json.write(call.body(), body);
+        crc.update(body.array(), 0, body.length());
+        call.memory().release(body.capacity());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", "chatcmpl-echo-" + String.format("%08x", crc.getValue()));
         m.put("object", object);

@@ -16,8 +16,9 @@ import tollgate.json.JsonNumber;
  * @param toolCalls        the tool calls (empty for a text reply)
  * @param promptTokens     the estimated prompt size
  * @param completionTokens the estimated reply size
+ * @param truncated        whether the reply was cut at the output limit (finish_reason {@code length})
  */
-record EchoReply(String text, List<ToolCall> toolCalls, long promptTokens, long completionTokens) {
+record EchoReply(String text, List<ToolCall> toolCalls, long promptTokens, long completionTokens, boolean truncated) {
 
     /** Characters per token in the prompt estimate (the usual rule of thumb for English). */
     static final int CHARS_PER_TOKEN = 4;
@@ -30,10 +31,15 @@ record EchoReply(String text, List<ToolCall> toolCalls, long promptTokens, long 
     }
 
     String finishReason() {
+        if (truncated) return "length";
         return isToolCall() ? "tool_calls" : "stop";
     }
 
-    static EchoReply of(Map<String, Object> body) {
+    /**
+     * @param maxChars the most characters of reply text, or of string values in tool-call
+     *                 arguments together: like a model's output limit, what is over it is cut
+     */
+    static EchoReply of(Map<String, Object> body, int maxChars) {
         List<Map<String, Object>> messages = objects(body.get("messages"));
         long chars = 0;
         for (Map<String, Object> m : messages) chars += text(m.get("content")).length();
@@ -41,8 +47,7 @@ record EchoReply(String text, List<ToolCall> toolCalls, long promptTokens, long 
 
         Map<String, Object> last = messages.isEmpty() ? Map.of() : messages.get(messages.size() - 1);
         if ("tool".equals(last.get("role"))) {
-            String reply = "Echo: tool result: " + text(last.get("content"));
-            return new EchoReply(reply, List.of(), prompt, words(reply));
+            return textReply("Echo: tool result: " + text(last.get("content")), prompt, maxChars);
         }
         String userText = "";
         for (int i = messages.size() - 1; i >= 0; i--) {
@@ -52,15 +57,33 @@ record EchoReply(String text, List<ToolCall> toolCalls, long promptTokens, long 
             }
         }
         if ("user".equals(last.get("role"))) {
-            List<ToolCall> calls = toolCalls(body, userText);
+            int[] budget = {maxChars};
+            List<ToolCall> calls = toolCalls(body, userText, budget);
             if (!calls.isEmpty()) {
                 long completion = 0;
                 for (ToolCall c : calls) completion += 1 + c.arguments().length() / CHARS_PER_TOKEN;
-                return new EchoReply(null, calls, prompt, completion);
+                return new EchoReply(null, calls, prompt, completion, budget[0] < 0);
             }
         }
-        String reply = "Echo: " + userText;
-        return new EchoReply(reply, List.of(), prompt, words(reply));
+        return textReply("Echo: " + userText, prompt, maxChars);
+    }
+
+    private static EchoReply textReply(String reply, long prompt, int maxChars) {
+        boolean cut = reply.length() > maxChars;
+        if (cut) reply = reply.substring(0, Character.isHighSurrogate(reply.charAt(maxChars - 1)) ? maxChars - 1 : maxChars);
+        return new EchoReply(reply, List.of(), prompt, words(reply), cut);
+    }
+
+    /** {@code text} cut to what is left of {@code budget[0]} chars; a cut leaves the budget negative. */
+    private static String spend(String text, int[] budget) {
+        int left = Math.max(0, budget[0]);
+        if (text.length() <= left) {
+            budget[0] -= text.length();
+            return text;
+        }
+        budget[0] = -1;
+        int end = left > 0 && Character.isHighSurrogate(text.charAt(left - 1)) ? left - 1 : left;
+        return text.substring(0, end);
     }
 
     /**
@@ -68,7 +91,7 @@ record EchoReply(String text, List<ToolCall> toolCalls, long promptTokens, long 
      * whose name occurs in the text (only the first if {@code parallel_tool_calls} is false);
      * else, for {@code "required"}, the first declared tool; else none.
      */
-    private static List<ToolCall> toolCalls(Map<String, Object> body, String userText) {
+    private static List<ToolCall> toolCalls(Map<String, Object> body, String userText, int[] budget) {
         List<Map<String, Object>> functions = new ArrayList<>();
         for (Map<String, Object> tool : objects(body.get("tools"))) {
             Map<String, Object> f = Json.asObject(tool.get("function"));
@@ -96,25 +119,25 @@ record EchoReply(String text, List<ToolCall> toolCalls, long promptTokens, long 
         List<ToolCall> calls = new ArrayList<>(chosen.size());
         for (Map<String, Object> fn : chosen) {
             calls.add(new ToolCall("call_echo_" + calls.size(), (String) fn.get("name"),
-                    Json.toString(arguments(Json.asObject(fn.get("parameters")), userText))));
+                    Json.toString(arguments(Json.asObject(fn.get("parameters")), userText, budget))));
         }
         return calls;
     }
 
     /** A value of the declared type for each {@code required} property of the schema. */
-    private static Map<String, Object> arguments(Map<String, Object> schema, String userText) {
+    private static Map<String, Object> arguments(Map<String, Object> schema, String userText, int[] budget) {
         Map<String, Object> args = new LinkedHashMap<>();
         if (schema == null || !(schema.get("required") instanceof List<?> required)) return args;
         Map<String, Object> properties = Json.asObject(schema.get("properties"));
         for (Object r : required) {
             if (!(r instanceof String name)) continue;
             Map<String, Object> prop = properties == null ? null : Json.asObject(properties.get(name));
-            args.put(name, sample(prop, userText));
+            args.put(name, sample(prop, userText, budget));
         }
         return args;
     }
 
-    private static Object sample(Map<String, Object> prop, String userText) {
+    private static Object sample(Map<String, Object> prop, String userText, int[] budget) {
         if (prop == null) return null;
         if (prop.get("enum") instanceof List<?> values && !values.isEmpty()) return values.get(0);
         String type = null;
@@ -130,7 +153,7 @@ record EchoReply(String text, List<ToolCall> toolCalls, long promptTokens, long 
         }
         if (type == null) return null;
         return switch (type) {
-            case "string" -> userText;
+            case "string" -> spend(userText, budget);
             case "number", "integer" -> JsonNumber.of(0);
             case "boolean" -> Boolean.FALSE;
             case "array" -> new ArrayList<>();

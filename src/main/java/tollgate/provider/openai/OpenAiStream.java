@@ -8,6 +8,8 @@ import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.json.Json;
 import tollgate.json.JsonException;
+import tollgate.json.MemberScan;
+import tollgate.provider.RawChunk;
 import tollgate.provider.SseEvent;
 import tollgate.provider.StreamDecoder;
 import tollgate.provider.UpstreamErrors;
@@ -18,6 +20,9 @@ import tollgate.provider.Usage;
  * parsed; {@code [DONE]} ends it; {@code {"error":…}} or {@code event: error} is the upstream's
  * error.
  *
+ * <p>Chunks are passed through as the upstream's bytes ({@link #passThrough}); only the end
+ * marker, errors and the chunk with usage are parsed.
+ *
  * <p>One normalisation: a chunk that carries both choices and {@code usage} (Mistral, some vLLM
  * versions put usage on the last choice chunk) is split in two, the choices first and then
  * OpenAI's separate usage chunk ({@code "choices":[]}), so that every provider's stream ends the
@@ -25,10 +30,26 @@ import tollgate.provider.Usage;
  */
 final class OpenAiStream implements StreamDecoder {
     private final String providerId;
+    private final RawChunk raw = new RawChunk();
     private Usage usage = Usage.NONE;
 
     OpenAiStream(String providerId) {
         this.providerId = providerId;
+    }
+
+    /**
+     * Passes a plain chunk through as bytes: anything but the end marker, an error, or a chunk
+     * with usage (read here, and split as above), which {@link #decode} handles.
+     */
+    @Override
+    public RawChunk passThrough(byte[] data, int length, String type) {
+        if ("error".equals(type) || !raw.scan(data, 0, length)) return null; // [DONE] is not an object
+        MemberScan s = raw.scan();
+        if (s.irregular() || (s.has(RawChunk.ERROR) && !s.isNull(RawChunk.ERROR))
+                || (s.has(RawChunk.USAGE) && !s.isNull(RawChunk.USAGE))) {
+            return null;
+        }
+        return raw;
     }
 
     @Override

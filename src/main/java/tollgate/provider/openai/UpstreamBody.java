@@ -51,7 +51,7 @@ public final class UpstreamBody {
      */
     public static JsonBuffer write(ChatCall call, Rules rules) {
         Map<String, Object> body = call.body();
-        JsonBuffer out = new JsonBuffer(INITIAL_BYTES);
+        JsonBuffer out = new JsonBuffer(INITIAL_BYTES, call.memory());
         out.append((byte) '{');
         boolean first = true;
         boolean sawModel = false;

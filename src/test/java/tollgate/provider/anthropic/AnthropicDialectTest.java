@@ -17,7 +17,7 @@ class AnthropicDialectTest {
 
     private static ProviderConfig config(String key) {
         return new ProviderConfig("anthropic", "anthropic", URI.create("https://api.anthropic.com/v1"), key, Map.of(),
-                Duration.ofSeconds(60), Duration.ofSeconds(60), true, null);
+                Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(60), true, null);
     }
 
     @Test

@@ -97,7 +97,7 @@ class MistralDialectTest {
 
     @Test
     void headers_areBearer() {
-        ProviderConfig cfg = new ProviderConfig("mistral", "mistral", null, "mk-1", Map.of(), null, null, true, null);
+        ProviderConfig cfg = new ProviderConfig("mistral", "mistral", null, "mk-1", Map.of(), null, null, null, true, null);
         assertEquals(List.of("Authorization", "Bearer mk-1"), dialect.fixedHeaders(cfg));
         assertEquals("/chat/completions", dialect.path());
     }

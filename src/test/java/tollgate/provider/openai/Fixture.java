@@ -28,11 +28,11 @@ final class Fixture {
     static final ModelConfig MODEL = new ModelConfig("client-model", "acme", "up-model", "Up", 0, null, null, Set.of(), 0, 0);
 
     static ProviderConfig config(URI base, String key, Map<String, String> headers, Duration timeout, Duration idle) {
-        return new ProviderConfig("acme", "openai", base, key, headers, timeout, idle, true, null);
+        return new ProviderConfig("acme", "openai", base, key, headers, timeout, idle, tollgate.config.ProviderConfig.DEFAULT_DEADLINE, true, null);
     }
 
     static HttpChatProvider openAi(ProviderConfig config, Upstream upstream, IdleWatchdog watchdog) {
-        return new HttpChatProvider(config, new OpenAiDialect(), upstream, watchdog);
+        return new HttpChatProvider(config, new OpenAiDialect(), upstream, watchdog, tollgate.provider.Secrets.of(java.util.List.of(config)));
     }
 
     static HttpChatProvider provider(URI base) {
