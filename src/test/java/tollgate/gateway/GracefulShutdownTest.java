@@ -93,7 +93,7 @@ class GracefulShutdownTest {
     }
 
     @Test
-    void streamOutlastingTheDrain_isEndedWithoutDoneAndStopReturnsSoonAfterTheDrain() throws Exception {
+    void streamOutlastingTheDrain_endsWithAShutdownErrorEventNotDone_andStopReturnsSoonAfterTheDrain() throws Exception {
         List<String> slow = new ArrayList<>();
         slow.add(data(ChatStreamTest.C1));
         for (int i = 1; i < 200; i++) slow.add(data(ChatStreamTest.C2));
@@ -105,18 +105,33 @@ class GracefulShutdownTest {
 
         long t0 = System.nanoTime();
         Thread stopper = Thread.ofVirtual().start(() -> gw.stop(Duration.ofSeconds(1)));
-        String rest;
-        try {
-            rest = assertTimeoutPreemptively(Duration.ofSeconds(8), () -> GatewayHarness.readAll(body));
-        } catch (Exception e) {
-            if (!(e instanceof IOException)) throw e;
-            rest = ""; // the connection was closed at the drain deadline: also not a complete stream
-        }
+        String rest = assertTimeoutPreemptively(Duration.ofSeconds(8), () -> GatewayHarness.readAll(body));
         assertFalse(rest.contains("[DONE]"), "a stream cut by shutdown must not look complete");
+        List<String> events = sseData("data: " + rest);
+        assertEquals(errorJson("The gateway is shutting down; retry on another instance.", "service_unavailable", null, 503),
+                events.get(events.size() - 1), "the client is told why its stream ended");
         assertTimeoutPreemptively(Duration.ofSeconds(8), () -> stopper.join());
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(tookMs < 4000, "stop(1 s) took " + tookMs + " ms");
         assertTrue(upstream.awaitWriteFailure(Duration.ofSeconds(3)), "the upstream call outlived the gateway");
+    }
+
+    @Test
+    void nonStreamCallOutlastingTheDrain_isAnswered503WithRetryAfter() throws Exception {
+        upstream.respondWith(FakeUpstream.delayed(Duration.ofSeconds(6), FakeUpstream.json(200, ChatPassThroughTest.UPSTREAM_COMPLETION)));
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> pending = gw.http.sendAsync(
+                gw.request("/v1/chat/completions").header("Authorization", GatewayHarness.AUTH)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(chat("gpt-4o-mini", false))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        upstream.takeRequest(); // in flight upstream
+
+        Thread stopper = Thread.ofVirtual().start(() -> gw.stop(Duration.ofSeconds(1)));
+        HttpResponse<String> r = pending.get(8, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertEquals(503, r.statusCode(), r.body());
+        assertEquals("1", r.headers().firstValue("retry-after").orElseThrow());
+        assertEquals(errorJson("The gateway is shutting down; retry on another instance.", "service_unavailable", null, 503), r.body());
+        assertTimeoutPreemptively(Duration.ofSeconds(8), () -> stopper.join());
     }
 
     @Test

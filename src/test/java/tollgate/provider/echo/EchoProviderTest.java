@@ -265,6 +265,46 @@ class EchoProviderTest {
         }
     }
 
+    @Test
+    void reply_isCutAtTheOutputLimit_withFinishReasonLength() {
+        String body = "{\"model\":\"echo\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"abcdefghijklmnop\"}]}";
+        ChatResult r = echo.chat(call(body));
+        Map<?, ?> choice = (Map<?, ?>) ((List<?>) r.completion().get("choices")).get(0);
+        assertEquals("Echo: abcdef", message(r, 0).get("content"), "3 tokens of 4 characters");
+        assertEquals("length", choice.get("finish_reason"));
+
+        String unbounded = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "q".repeat(100_000) + "\"}]}";
+        String text = (String) message(echo.chat(call(unbounded)), 0).get("content");
+        assertEquals(EchoProvider.MAX_OUTPUT_TOKENS * 4, text.length(), "at most the provider's own output limit");
+    }
+
+    @Test
+    void toolArguments_shareTheOutputLimit() {
+        StringBuilder props = new StringBuilder();
+        StringBuilder required = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            props.append(i == 0 ? "" : ",").append("\"p").append(i).append("\":{\"type\":\"string\"}");
+            required.append(i == 0 ? "" : ",").append("\"p").append(i).append('"');
+        }
+        String body = "{\"model\":\"echo\",\"max_completion_tokens\":10,\"tool_choice\":\"required\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"0123456789abcdefghij\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\","
+                + "\"parameters\":{\"type\":\"object\",\"properties\":{" + props + "},\"required\":[" + required + "]}}}]}";
+        ChatResult r = echo.chat(call(body));
+        Map<?, ?> choice = (Map<?, ?>) ((List<?>) r.completion().get("choices")).get(0);
+        assertEquals("length", choice.get("finish_reason"));
+        Map<?, ?> fn = (Map<?, ?>) ((Map<?, ?>) ((List<?>) message(r, 0).get("tool_calls")).get(0)).get("function");
+        Map<String, Object> args = Json.asObject(Json.parse((String) fn.get("arguments")));
+        assertEquals("0123456789abcdefghij", args.get("p0"));
+        assertEquals("0123456789abcdefghij", args.get("p1"));
+        assertEquals("", args.get("p2"), "40 characters in all: the rest are empty");
+        assertEquals(50, args.size());
+    }
+
+    @Test
+    void provider_hasAContextWindowForRoutesWithoutOne() {
+        assertEquals(EchoProvider.CONTEXT_TOKENS, echo.defaultContextLength());
+    }
+
     private static Map<?, ?> message(ChatResult r, int index) {
         return (Map<?, ?>) ((Map<?, ?>) ((List<?>) r.completion().get("choices")).get(index)).get("message");
     }
