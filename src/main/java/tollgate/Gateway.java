@@ -74,7 +74,8 @@ public final class Gateway {
 
     /**
      * The memory budget, checked against the heap at start-up: a budget the heap cannot hold
-     * would turn the 503s it exists for back into OutOfMemoryErrors.
+     * beside the connections' worst case would turn the 503s it exists for back into
+     * OutOfMemoryErrors under a flood.
      */
     static MemoryBudget budget(ServerLimits limits) {
         long budget = limits.memoryBudget();
@@ -83,6 +84,13 @@ public final class Gateway {
             throw new IllegalArgumentException("server.memory_budget_bytes: " + budget + " is more than "
                     + (int) (MAX_BUDGET_SHARE * 100) + " % of the JVM's maximum heap (" + heap
                     + " bytes); lower it, or raise -Xmx in conf/jvm.options");
+        }
+        long worst = budget + limits.connectionsWorstCase();
+        if (worst > heap * MAX_BUDGET_SHARE) {
+            Log.warn("heap_tight", "reason", "server.max_connections connections at their worst plus the memory budget "
+                    + "need more than " + (int) (MAX_BUDGET_SHARE * 100) + " % of the heap: a flood of half-sent requests "
+                    + "could exhaust it; lower server.max_connections or raise -Xmx",
+                    "needed_bytes", worst, "max_heap_bytes", heap);
         }
         return new MemoryBudget(budget);
     }

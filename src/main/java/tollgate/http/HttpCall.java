@@ -13,6 +13,7 @@ import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
+import tollgate.memory.BudgetExceededException;
 import tollgate.memory.Reservation;
 import tollgate.provider.Cancellation;
 
@@ -28,6 +29,8 @@ public final class HttpCall {
     static final int EXACT_READ_BYTES = 64 * 1024;
     /** Largest piece of a response body written at once: the write timeout measures progress per piece. */
     static final int WRITE_SLICE_BYTES = 64 * 1024;
+    /** Scratch for reading a refused body into nothing. */
+    static final int DRAIN_BYTES = 8 * 1024;
 
     private final HttpExchange exchange;
     private final String requestId;
@@ -115,6 +118,19 @@ public final class HttpCall {
             if (length < 0) throw GatewayException.invalid(null, "Invalid Content-Length header.");
             if (length > maxBodyBytes) throw tooLarge();
         }
+        try {
+            return read(in, length);
+        } catch (BudgetExceededException e) {
+            // Answer only once the body is in: a client still sending when the 503 comes would
+            // see its connection reset instead. The rest is read into nothing (no memory held).
+            long left = (length >= 0 ? length : maxBodyBytes) - bodyBytes;
+            byte[] scratch = new byte[DRAIN_BYTES];
+            for (int n = 0; left > 0 && n >= 0; left -= n) n = in.read(scratch, 0, (int) Math.min(scratch.length, left));
+            throw e;
+        }
+    }
+
+    private byte[] read(InputStream in, long length) throws IOException {
         if (length >= 0 && length <= EXACT_READ_BYTES) {
             memory.reserve(length);
             byte[] body = new byte[(int) length];
@@ -140,6 +156,7 @@ public final class HttpCall {
             int n = in.read(buf, len, buf.length - len);
             if (n < 0) break;
             len += n;
+            bodyBytes = len;
         }
         if (length >= 0 && len < length) throw new EOFException("request body ended after " + len + " of " + length + " bytes");
         bodyBytes = len;

@@ -73,8 +73,8 @@ public final class Server {
         p.put("sun.net.httpserver.maxReqTime", Long.toString(seconds(limits.requestTimeout())));
         p.put("sun.net.httpserver.idleInterval", Long.toString(seconds(limits.idleTimeout())));
         p.put("sun.net.httpserver.clockTick", Integer.toString(IDLE_CHECK_MILLIS));
-        p.put("sun.net.httpserver.maxReqHeaders", Long.toString((long) limits.maxHeaders() * ServerLimits.JDK_LIMIT_FACTOR));
-        p.put("sun.net.httpserver.maxReqHeaderSize", Long.toString((long) limits.maxHeaderBytes() * ServerLimits.JDK_LIMIT_FACTOR));
+        p.put("sun.net.httpserver.maxReqHeaders", Long.toString((long) limits.maxHeaders() * ServerLimits.JDK_HEADERS_FACTOR));
+        p.put("sun.net.httpserver.maxReqHeaderSize", Integer.toString(limits.jdkMaxHeaderBytes()));
         return p;
     }
 

@@ -70,7 +70,13 @@ class KeysAndLimitsConfigTest {
     }
 
     @Test
-    void autoBudget_isHalfTheMaximumHeap() {
-        assertEquals((long) (Runtime.getRuntime().maxMemory() * 0.5), ServerLimits.defaults().memoryBudget());
+    void autoBudget_isWhatTheHeapHasLeftAfterTheConnections_atLeastAQuarter() {
+        ServerLimits d = ServerLimits.defaults();
+        // 3/4 of 2 GiB less 6,144 connections x 88 KiB
+        assertEquals(1_610_612_736L - 553_648_128L, d.memoryBudget(2L << 30));
+        assertEquals(268_435_456L, d.memoryBudget(1L << 30), "3/4 of 1 GiB less the connections is under a quarter");
+        assertEquals(67_108_864L, d.memoryBudget(256L << 20), "a quarter of a small heap");
+        assertEquals(1234, new ServerLimits(10, d.requestTimeout(), d.idleTimeout(), d.writeTimeout(), 1234,
+                d.maxHeaderBytes(), d.maxHeaders(), d.maxUrlBytes()).memoryBudget(1L << 30), "as configured");
     }
 }
