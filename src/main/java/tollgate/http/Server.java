@@ -69,6 +69,11 @@ public final class Server {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("sun.net.httpserver.nodelay", "true"); // token streams must not wait on Nagle
         p.put("jdk.httpserver.maxConnections", Integer.toString(limits.maxConnections()));
+        // Keep-alive connections waiting for their next request: over this many (JDK default 200,
+        // ServerImpl.markIdle) the JDK server closes the connection that just finished a request,
+        // and a client with a larger pool sees its next request fail (wrk c=256: ~2,000 read
+        // errors in 30 s). Idle connections are already counted by maxConnections.
+        p.put("sun.net.httpserver.maxIdleConnections", Integer.toString(limits.maxConnections()));
         // Both timeouts are read as whole seconds (ServerImpl.getTimeMillis: secs * 1000).
         p.put("sun.net.httpserver.maxReqTime", Long.toString(seconds(limits.requestTimeout())));
         p.put("sun.net.httpserver.idleInterval", Long.toString(seconds(limits.idleTimeout())));

@@ -77,4 +77,28 @@ class ConcurrencyTest {
         }
         assertEquals(CLIENTS, upstream.requests().size());
     }
+
+    /**
+     * A client's keep-alive pool larger than the JDK server's default idle limit (200, closed past
+     * it in ServerImpl.markIdle): every connection, idle at once, serves its next request.
+     */
+    @Test
+    void moreKeepAliveConnectionsThanTheJdkDefault_allServeTheirNextRequest() throws Exception {
+        int pool = 240;
+        List<RawHttp> connections = new ArrayList<>();
+        try {
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < pool; i++) {
+                    if (round == 0) connections.add(new RawHttp(gw.port()));
+                    RawHttp c = connections.get(i);
+                    c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+                    RawHttp.Head head = c.readHead();
+                    assertEquals(200, head.status(), "round " + round + ", connection " + i);
+                    c.readBody(head);
+                }
+            }
+        } finally {
+            for (RawHttp c : connections) c.close();
+        }
+    }
 }
