@@ -174,7 +174,7 @@ public final class HttpChatProvider implements ChatProvider {
     GatewayException scrubbed(GatewayException e) {
         String message = secrets.forClient(e.getMessage());
         String detail = secrets.forLog(e.detail());
-        if (message.equals(e.getMessage()) && (detail == null || detail.equals(e.detail()))) return e;
+        if (java.util.Objects.equals(message, e.getMessage()) && java.util.Objects.equals(detail, e.detail())) return e;
         return e.withMessage(message).withDetail(detail);
     }
 

@@ -2,6 +2,7 @@ package tollgate.provider;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import tollgate.error.ClientGoneException;
@@ -64,7 +65,7 @@ final class StreamPump {
             long reserved = length > SMALL_EVENT_BYTES ? (long) length * PARSE_FACTOR : 0;
             call.memory().reserve(reserved);
             try {
-                boolean end = decode(decoder, new SseEvent(events.eventType(), java.util.Arrays.copyOf(data, length)), chunks, delivered);
+                boolean end = decode(decoder, new SseEvent(events.eventType(), Arrays.copyOf(data, length)), chunks, delivered);
                 int n = chunks.size();
                 for (int i = 0; i < n; i++) {
                     sink.chunk(chunks.get(i), i < n - 1 || (!end && events.hasBufferedEvent()));
