@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034,SC2154  # globals shared with scripts/bench by design
-# Functions shared by scripts/bench and scripts/bench.d/providers.sh (sourced, never run).
+# Functions shared by scripts/bench and scripts/bench.d/{providers,streams,soak}.sh (sourced, never run).
 # They use the globals of scripts/bench: TOLLGATE_ROOT, out_dir, clk_tck, run_loads, seconds.
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -33,6 +33,14 @@ wait_port() {
     return 1
 }
 
+# forget_pid PID: drop a process that has ended from $pids, so that the clean-up on exit never
+# signals another process that got its number since.
+forget_pid() {
+    local p keep=()
+    for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    pids=("${keep[@]}")
+}
+
 stop() { # pid [seconds]: SIGTERM, then SIGKILL
     local pid=$1 i
     kill -TERM "$pid" 2>/dev/null || return 0
@@ -55,10 +63,27 @@ cpu_ticks() { # pid -> utime+stime in clock ticks
 
 # run NAME URL BODY CONNS SECONDS [key] -> sets requests p50 p99 rps non2xx errs
 run_wrk() {
-    local name=$1 url=$2 body=$3 conns=$4 secs=$5 k=${6:-} line
+    wrk_exec "$@"
+    wait "$wrk_pid" || true
+    forget_pid "$wrk_pid"
+    wrk_parse "$1"
+}
+
+# wrk_exec NAME URL BODY CONNS SECONDS [key] -> sets wrk_pid: wrk started in the background, its
+# output in $out_dir/NAME.txt; `wait "$wrk_pid"`, then wrk_parse NAME reads the figures. In the
+# background so that the soak can sample memory meanwhile, and so that on a signal the bench's
+# trap runs at once and its clean-up stops wrk (the pid is timeout's, which passes SIGTERM on).
+wrk_exec() {
+    local name=$1 url=$2 body=$3 conns=$4 secs=$5 k=${6:-}
     BENCH_BODY_FILE=$body BENCH_KEY=$k timeout $((secs + 30)) \
         wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s --latency \
-        -s "$TOLLGATE_ROOT/scripts/bench.d/post.lua" "$url" >"$out_dir/$name.txt" 2>&1 || true
+        -s "$TOLLGATE_ROOT/scripts/bench.d/post.lua" "$url" >"$out_dir/$name.txt" 2>&1 &
+    wrk_pid=$!
+    pids+=("$wrk_pid")
+}
+
+wrk_parse() { # NAME -> sets requests p50 p99 rps non2xx errs
+    local name=$1 line
     line=$(grep '^BENCH ' "$out_dir/$name.txt" || true)
     [ -n "$line" ] || die "wrk $name failed: $(tail -n 5 "$out_dir/$name.txt")"
     requests=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$line")
@@ -141,3 +166,87 @@ row() { printf '%-50s %-36s %-10s %s\n' "$@"; }
 
 # Numbers on stdin, one per line -> their median (the mean of the middle two for an even count), or n/a.
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# ------------------------------------------------------------------ processes of the streams and soak parts
+# gateway_start NAME CONFIG [EXTRA_JAVA_OPTS] -> sets gw_pid, gw_port: the gateway under test
+# ($launcher) with CONFIG on a free port, stdout/stderr in $work/NAME.{out,err}. Extra JVM options
+# are added to any TOLLGATE_JAVA_OPTS the bench was given.
+gateway_start() {
+    local name=$1 cfg=$2 opts=${TOLLGATE_JAVA_OPTS:-}
+    [ -n "${3:-}" ] && opts="$opts $3"
+    (cd "$work" && TOLLGATE_JAVA_OPTS=$opts exec "$launcher" --config "$cfg" --port 0) \
+        </dev/null >"$work/$name.out" 2>"$work/$name.err" &
+    gw_pid=$!
+    pids+=("$gw_pid")
+    gw_port=$(wait_port "$work/$name.out" "$gw_pid" '"event":"listening"') ||
+        die "the gateway did not start: $(tail -n 20 "$work/$name.out" "$work/$name.err")"
+}
+
+# floor_prepare IMAGE_DIR OPTIONS_FILE -> sets floor_java, floor_opts: FloorServer.java compiled
+# once into $work/floor (no javac inside the measured JVM), to be run by the image's JVM, which
+# holds exactly the modules it needs, with the gateway's JVM options (same GC, heap and
+# TCP_NODELAY); without the start-up archive, which only changes start-up.
+floor_prepare() {
+    local image=$1 options=$2 line
+    floor_java=$JAVA_HOME/bin/java
+    [ -x "$image/bin/java" ] && floor_java=$image/bin/java
+    floor_opts=()
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=${line#"${line%%[![:space:]]*}"}
+        line=${line%"${line##*[![:space:]]}"}
+        case $line in '' | '#'*) continue ;; esac
+        floor_opts+=("$line")
+    done <"$options"
+    [ -f "$work/floor/FloorServer.class" ] && return 0
+    javac -d "$work/floor" "$TOLLGATE_ROOT/scripts/bench.d/FloorServer.java" >"$work/javac.log" 2>&1 ||
+        die "FloorServer.java did not compile: $(cat "$work/javac.log")"
+}
+
+# floor_start NAME MODE(server|proxy) [UPSTREAM_URL [EXTRA_JAVA_OPTION...]] -> sets fl_pid,
+# fl_port (after floor_prepare)
+floor_start() {
+    local name=$1 args=("$2" 0)
+    [ -n "${3:-}" ] && args+=("$3")
+    shift $(($# < 3 ? $# : 3))
+    "$floor_java" "${floor_opts[@]}" "$@" -cp "$work/floor" FloorServer "${args[@]}" \
+        </dev/null >"$work/$name.out" 2>&1 &
+    fl_pid=$!
+    pids+=("$fl_pid")
+    fl_port=$(wait_port "$work/$name.out" "$fl_pid" '"listening"') ||
+        die "the $2 floor did not start: $(tail -n 20 "$work/$name.out")"
+}
+
+# ------------------------------------------------------------------ memory
+status_kb() { # pid field(VmRSS|VmHWM) -> kB, read without spawning a process
+    local k v _
+    [ -r "/proc/$1/status" ] || { echo 0; return 0; }
+    while read -r k v _; do
+        if [ "$k" = "$2:" ]; then echo "$v"; return 0; fi
+    done <"/proc/$1/status"
+    echo 0
+}
+# Resets VmHWM to the current RSS (proc(5), /proc/PID/clear_refs "5"), so that the peak is the
+# next run's; returns non-zero where the kernel does not allow it.
+hwm_reset() { echo 5 2>/dev/null >"/proc/$1/clear_refs"; }
+# rss_sampler PID FILE SECONDS -> sets sampler_pid: appends "<s since start> <VmRSS kB>" to FILE
+# every SECONDS until PID exits or the sampler is stopped (stop "$sampler_pid").
+rss_sampler() {
+    local pid=$1 file=$2 every=$3
+    (
+        start=${EPOCHREALTIME/[.,]/}
+        while kill -0 "$pid" 2>/dev/null; do
+            now=${EPOCHREALTIME/[.,]/}
+            printf '%s %s\n' "$(((now - start) / 1000000))" "$(status_kb "$pid" VmRSS)"
+            sleep "$every"
+        done
+    ) >>"$file" 2>/dev/null &
+    sampler_pid=$!
+    pids+=("$sampler_pid")
+}
+kb_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+# Times a listen queue overflowed (SYNs dropped, connects retried after 1, 3, 7 s), machine-wide
+# since boot: TcpExt ListenOverflows of /proc/net/netstat.
+listen_overflows() {
+    awk '/^TcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "ListenOverflows") c = i; h = 1 } else print $c + 0 }' \
+        /proc/net/netstat 2>/dev/null || echo 0
+}
