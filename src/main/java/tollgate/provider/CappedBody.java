@@ -24,7 +24,8 @@ import tollgate.memory.Reservation;
  * stalls for the idle timeout fails with {@link IdleTimeoutException}.
  *
  * <p>Memory: each piece is reserved in the call's {@link Reservation} as it arrives, before it is
- * kept; a piece that does not fit fails the exchange with the budget's
+ * kept, and the whole body once more while the pieces are copied into one array; what does not
+ * fit fails the exchange with the budget's
  * {@link tollgate.memory.BudgetExceededException} (a 503 for the client). The caller releases
  * the body's length once it has parsed or dropped it.
  */
@@ -126,6 +127,15 @@ public final class CappedBody implements HttpResponse.BodyHandler<byte[]> {
 
         private void finish() {
             watch.close();
+            // The pieces and the array they are copied into are both held until the copy ends:
+            // reserve the array too, and give the pieces' share back once they are garbage.
+            try {
+                memory.reserve(size);
+            } catch (BudgetExceededException e) {
+                parts.clear();
+                result.completeExceptionally(e);
+                return;
+            }
             byte[] body = new byte[size];
             int at = 0;
             for (ByteBuffer b : parts) {
@@ -134,6 +144,7 @@ public final class CappedBody implements HttpResponse.BodyHandler<byte[]> {
                 at += n;
             }
             parts.clear();
+            memory.release(size);
             result.complete(body);
         }
 
