@@ -1,8 +1,5 @@
 package tollgate.conversation;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -16,31 +13,19 @@ import tollgate.provider.ToolIdRule;
 
 /**
  * Id normalization (seed 002, "ID normalization"): rewrites every tool call id and
- * {@code tool_call_id} an upstream's {@link ToolIdRule} refuses.
- *
- * <ul>
- *   <li>{@link ToolIdRule#ANTHROPIC} ({@code ^[a-zA-Z0-9_-]+$}, protocols.md §7): each code point
- *       outside {@code [a-zA-Z0-9_-]} becomes {@code '_'}, so {@code functions.get_x:0} becomes
- *       {@code functions_get_x_0}: readable, and usually what the model saw before.
- *   <li>{@link ToolIdRule#MISTRAL} (exactly 9 of {@code [a-zA-Z0-9]}, protocols.md §6): 9 base62
- *       characters of the SHA-256 of the id's UTF-8 bytes.
- * </ul>
+ * {@code tool_call_id} an upstream's {@link ToolIdRule} refuses, into what the rule derives
+ * (each dialect owns its rule: {@code provider.anthropic.AnthropicToolIds},
+ * {@code provider.mistral.MistralToolIds}).
  *
  * <p>The new id depends only on the client's id, so it is the same in every message and in every
  * later request of the conversation, with no state kept. If it is already used in the
  * conversation (a client id the rule accepts, or the new id of another client id met earlier in
- * the conversation), it is derived again with a counter: {@code id + "#" + n} is hashed (MISTRAL),
- * or {@code "_"} and {@value #SUFFIX_CHARS} base62 characters of that hash are appended
- * (ANTHROPIC). So a mapping can only change between requests if the client later sends, as its
- * own, an id equal to one the gateway generated.
+ * the conversation), the rule's next derivation is taken. So a mapping can only change between
+ * requests if the client later sends, as its own, an id equal to one the gateway generated.
  */
 final class ToolIds {
     private ToolIds() { throw new AssertionError(); }
 
-    private static final char[] BASE62 =
-            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
-    /** Base62 characters appended to an ANTHROPIC id that collides. */
-    static final int SUFFIX_CHARS = 6;
     /** Derivations tried for one id before giving up; a collision is already astronomically rare. */
     static final int MAX_DERIVATIONS = 1000;
 
@@ -88,51 +73,10 @@ final class ToolIds {
     /** The first derivation of {@code id} not in {@code taken}, which it then joins. */
     static String unique(String id, ToolIdRule rule, Set<String> taken) {
         for (int n = 0; n < MAX_DERIVATIONS; n++) {
-            String candidate = derive(id, rule, n);
+            String candidate = rule.derive(id, n);
             if (taken.add(candidate)) return candidate;
         }
         throw new IllegalStateException("no free tool call id for " + id); // 1000 SHA-256 collisions
-    }
-
-    /** Derivation {@code n} (0 = the plain one) of a new id for {@code id} under {@code rule}. */
-    static String derive(String id, ToolIdRule rule, int n) {
-        return switch (rule) {
-            case ANY -> id;
-            case MISTRAL -> base62(sha256(n == 0 ? id : id + "#" + n), ToolIdRule.MISTRAL_ID_CHARS);
-            case ANTHROPIC -> n == 0 ? sanitize(id) : sanitize(id) + "_" + base62(sha256(id + "#" + n), SUFFIX_CHARS);
-        };
-    }
-
-    /** {@code id} with each code point outside {@code [a-zA-Z0-9_-]} replaced by {@code '_'}. */
-    static String sanitize(String id) {
-        StringBuilder b = new StringBuilder(id.length());
-        for (int i = 0; i < id.length(); ) {
-            int c = id.codePointAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-            b.append(ok ? (char) c : '_');
-            i += Character.charCount(c);
-        }
-        return b.toString();
-    }
-
-    /** {@code chars} (at most 10) base62 digits of the first 8 bytes of {@code hash}, unsigned. */
-    private static String base62(byte[] hash, int chars) {
-        long x = 0;
-        for (int i = 0; i < Long.BYTES; i++) x = (x << 8) | (hash[i] & 0xff);
-        char[] out = new char[chars];
-        for (int i = 0; i < chars; i++) {
-            out[i] = BASE62[(int) Long.remainderUnsigned(x, BASE62.length)];
-            x = Long.divideUnsigned(x, BASE62.length);
-        }
-        return new String(out);
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 
     /** {@code m} itself, or a copy with its ids rewritten (calls copied only when they change). */

@@ -1,43 +1,30 @@
 package tollgate.provider;
 
 /**
- * Which tool call ids an upstream accepts. Ids the target does not accept are rewritten before
- * dispatch and mapped back on the way down (seed 002, "ID normalization").
+ * Which tool call ids an upstream accepts, and what a refused one becomes. Ids the target does not
+ * accept are rewritten before dispatch and mapped back on the way down (seed 002, "ID
+ * normalization"; {@code conversation.ToolCallRepair}). Each {@link Dialect} owns its rule.
+ *
+ * <p>Contract: {@link #derive} is a pure function of its arguments (the same id maps the same way
+ * in every turn, every request and after a restart, with no state kept); every id it returns for
+ * a non-empty id is one {@link #accepts} accepts; derivations {@code n = 0, 1, 2, ...} of one id
+ * differ from each other (a caller that meets a collision in the conversation asks for the next
+ * one). Implementations are immutable and thread-safe.
  */
-public enum ToolIdRule {
-    /** Any non-empty string (OpenAI and OpenAI-compatible upstreams). */
-    ANY,
-    /**
-     * {@code ^[a-zA-Z0-9_-]+$}: Anthropic answers 400 "String should match pattern
-     * '^[a-zA-Z0-9_-]+$'" otherwise (protocols.md §7).
-     */
-    ANTHROPIC,
-    /**
-     * Exactly 9 of {@code [a-zA-Z0-9]}: Mistral answers "Tool call id was X but must be a-z,
-     * A-Z, 0-9, with a length of 9." otherwise (protocols.md §6).
-     */
-    MISTRAL;
+public interface ToolIdRule {
 
-    /** Length of a Mistral tool call id, in characters. */
-    public static final int MISTRAL_ID_CHARS = 9;
+    /** Whether the upstream accepts {@code id} as it is; never true for null or empty. */
+    boolean accepts(String id);
 
-    /** Whether the upstream accepts {@code id} as it is. */
-    public boolean accepts(String id) {
-        if (id == null || id.isEmpty()) return false;
-        return switch (this) {
-            case ANY -> true;
-            case ANTHROPIC -> allMatch(id, true);
-            case MISTRAL -> id.length() == MISTRAL_ID_CHARS && allMatch(id, false);
-        };
-    }
+    /** Derivation {@code n} (0 = the plain one) of a new id for {@code id}, which this rule refuses. */
+    String derive(String id, int n);
 
-    private static boolean allMatch(String id, boolean dashAndUnderscore) {
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || (dashAndUnderscore && (c == '_' || c == '-'));
-            if (!ok) return false;
-        }
-        return true;
-    }
+    /** Any non-empty string (OpenAI and OpenAI-compatible upstreams): nothing is rewritten. */
+    ToolIdRule ANY = new ToolIdRule() {
+        @Override public boolean accepts(String id) { return id != null && !id.isEmpty(); }
+
+        @Override public String derive(String id, int n) { return n == 0 ? id : id + "#" + n; }
+
+        @Override public String toString() { return "any"; }
+    };
 }

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import tollgate.conversation.ToolCallRepair.Repaired;
 import tollgate.json.Json;
 import tollgate.provider.ToolIdRule;
+import tollgate.provider.anthropic.AnthropicToolIds;
+import tollgate.provider.mistral.MistralToolIds;
 
 /**
  * Id normalization (seed 002; protocols.md §6, §7). Expected MISTRAL ids were computed
@@ -37,7 +39,7 @@ class ToolIdNormalizationTest {
     @Test
     void anthropic_replacesRefusedCharactersWithUnderscores() {
         Repaired r = repair(messages(list(user("q"), calls("functions.get_x:0", "call_ok-1"),
-                result("functions.get_x:0"), result("call_ok-1"))), ToolIdRule.ANTHROPIC);
+                result("functions.get_x:0"), result("call_ok-1"))), AnthropicToolIds.RULE);
         assertMessages(list(user("q"), calls("functions_get_x_0", "call_ok-1"),
                 "{\"role\":\"tool\",\"tool_call_id\":\"functions_get_x_0\",\"content\":\"r-functions.get_x:0\"}",
                 result("call_ok-1")), r);
@@ -48,15 +50,15 @@ class ToolIdNormalizationTest {
 
     @Test
     void anthropic_replacesEachCodePointOnce() {
-        assertEquals("call_1_", ToolIds.sanitize("call\uD83D\uDE001é"));
-        assertEquals("a_b-c_d", ToolIds.sanitize("a b-c/d"));
+        assertEquals("call_1_", AnthropicToolIds.RULE.derive("call\uD83D\uDE001é", 0));
+        assertEquals("a_b-c_d", AnthropicToolIds.RULE.derive("a b-c/d", 0));
     }
 
     @Test
     void anthropic_derivesAgainWhenTheSanitizedIdIsTaken() {
         // "a_b" is the client's own (accepted) id, so neither "a.b" nor "a:b" may become it
         Repaired r = repair(messages(list(user("q"), calls("a.b", "a:b", "a_b"),
-                result("a_b"), result("a:b"), result("a.b"))), ToolIdRule.ANTHROPIC);
+                result("a_b"), result("a:b"), result("a.b"))), AnthropicToolIds.RULE);
         assertEquals(List.of("a_b_WOaMSH", "a_b_2XyrBI", "a_b"), callIds(r, 1));
         assertEquals(List.of("a_b", "a_b_2XyrBI", "a_b_WOaMSH"), List.of(
                 toolCallId(r, 2), toolCallId(r, 3), toolCallId(r, 4)));
@@ -71,7 +73,7 @@ class ToolIdNormalizationTest {
     @Test
     void anthropic_firstRefusedIdGetsThePlainFormWhenFree() {
         Repaired r = repair(messages(list(user("q"), calls("a.b", "a:b"), result("a.b"), result("a:b"))),
-                ToolIdRule.ANTHROPIC);
+                AnthropicToolIds.RULE);
         assertEquals(List.of("a_b", "a_b_2XyrBI"), callIds(r, 1));
         assertEquals(Map.of("a_b", "a.b", "a_b_2XyrBI", "a:b"), r.upstreamToClientIds());
     }
@@ -80,7 +82,7 @@ class ToolIdNormalizationTest {
     void mistral_hashesToNineBase62Characters() {
         Map<String, Object> body = messages(list(user("q"), calls("call_abc123", "call_abc124"),
                 result("call_abc124"), result("call_abc123"), "{\"role\":\"assistant\",\"content\":\"ok\"}"));
-        Repaired r = repair(body, ToolIdRule.MISTRAL);
+        Repaired r = repair(body, MistralToolIds.RULE);
         assertEquals(List.of("OANJQSxzk", "BwtkOuwXr"), callIds(r, 1));
         assertEquals("BwtkOuwXr", toolCallId(r, 2));
         assertEquals("OANJQSxzk", toolCallId(r, 3));
@@ -93,25 +95,25 @@ class ToolIdNormalizationTest {
     @Test
     void mistral_isDeterministicAcrossRequestsOfTheConversation() {
         Repaired first = repair(messages(list(user("q"), calls("call_abc123"), result("call_abc123"))),
-                ToolIdRule.MISTRAL);
+                MistralToolIds.RULE);
         Repaired again = repair(messages(list(user("q"), calls("call_abc123"), result("call_abc123"),
                 "{\"role\":\"assistant\",\"content\":\"ok\"}", user("more"), calls("functions.get_x:0"))),
-                ToolIdRule.MISTRAL);
+                MistralToolIds.RULE);
         assertEquals(callIds(first, 1), callIds(again, 1));
         assertEquals(List.of("4A8p5TToX"), callIds(again, 5));
         assertEquals(Json.toString(messagesOf(first.body())),
                 Json.toString(ToolCallRepair.repair(messages(list(user("q"), calls("call_abc123"),
-                        result("call_abc123"))), ToolIdRule.MISTRAL).body().get("messages")));
+                        result("call_abc123"))), MistralToolIds.RULE).body().get("messages")));
     }
 
     @Test
     void mistral_derivesAgainWhenTheHashIsTaken() {
         // "JoYA9V8UF" is what "x1" hashes to; here it is the client's own id, so "x1" gets hash("x1#1")
         Repaired r = repair(messages(list(user("q"), calls("x1", "JoYA9V8UF"), result("x1"), result("JoYA9V8UF"))),
-                ToolIdRule.MISTRAL);
+                MistralToolIds.RULE);
         assertEquals(List.of("TbXMXDYf5", "JoYA9V8UF"), callIds(r, 1));
         assertEquals(Map.of("TbXMXDYf5", "x1"), r.upstreamToClientIds());
-        assertEquals("JoYA9V8UF", ToolIds.derive("x1", ToolIdRule.MISTRAL, 0));
+        assertEquals("JoYA9V8UF", MistralToolIds.RULE.derive("x1", 0));
     }
 
     @Test
@@ -119,17 +121,17 @@ class ToolIdNormalizationTest {
         Set<String> seen = new HashSet<>();
         Set<String> taken = new HashSet<>();
         for (int i = 0; i < 5000; i++) {
-            String plain = ToolIds.derive("call_" + i, ToolIdRule.MISTRAL, 0);
-            assertTrue(ToolIdRule.MISTRAL.accepts(plain), plain);
+            String plain = MistralToolIds.RULE.derive("call_" + i, 0);
+            assertTrue(MistralToolIds.RULE.accepts(plain), plain);
             assertTrue(seen.add(plain), "collision at " + i);
-            assertTrue(ToolIdRule.MISTRAL.accepts(ToolIds.unique("call_" + i, ToolIdRule.MISTRAL, taken)));
+            assertTrue(MistralToolIds.RULE.accepts(ToolIds.unique("call_" + i, MistralToolIds.RULE, taken)));
         }
         assertEquals(5000, taken.size());
     }
 
     @Test
     void normalization_appliesToPlaceholdersAndAfterDeduplication() {
-        Repaired r = repair(messages(list(user("q"), calls("a.b", "a.b"))), ToolIdRule.ANTHROPIC);
+        Repaired r = repair(messages(list(user("q"), calls("a.b", "a.b"))), AnthropicToolIds.RULE);
         assertMessages(list(user("q"), calls("a_b"), placeholder("a_b")), r);
         assertEquals(new Repairs(1, 0, 1, 1), r.repairs());
         assertEquals(Map.of("a_b", "a.b"), r.upstreamToClientIds());
@@ -138,7 +140,7 @@ class ToolIdNormalizationTest {
     @Test
     void normalization_ignoresIdsOfRemovedOrphans() {
         Repaired r = repair(messages(list(user("q"), calls("abcdefgh1"), result("abcdefgh1"), result("not.ok"))),
-                ToolIdRule.MISTRAL);
+                MistralToolIds.RULE);
         assertMessages(list(user("q"), calls("abcdefgh1"), result("abcdefgh1")), r);
         assertEquals(new Repairs(0, 1, 0, 0), r.repairs());
         assertTrue(r.upstreamToClientIds().isEmpty());
@@ -147,7 +149,7 @@ class ToolIdNormalizationTest {
     @Test
     void normalization_copiesOnlyTheCallsThatChange() {
         Map<String, Object> body = messages(list(user("q"), calls("ok_1", "not.ok"), result("ok_1"), result("not.ok")));
-        Repaired r = repair(body, ToolIdRule.ANTHROPIC);
+        Repaired r = repair(body, AnthropicToolIds.RULE);
         List<Object> in = messagesOf(body), out = messagesOf(r.body());
         assertNotSame(in.get(1), out.get(1));
         assertSame(((List<?>) ((Map<?, ?>) in.get(1)).get("tool_calls")).get(0),
@@ -160,7 +162,7 @@ class ToolIdNormalizationTest {
 
     @Test
     void normalization_reverseMapIsUnmodifiable() {
-        Repaired r = repair(messages(list(user("q"), calls("a.b"), result("a.b"))), ToolIdRule.ANTHROPIC);
+        Repaired r = repair(messages(list(user("q"), calls("a.b"), result("a.b"))), AnthropicToolIds.RULE);
         assertThrows(UnsupportedOperationException.class, () -> r.upstreamToClientIds().put("x", "y"));
     }
 

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import tollgate.provider.anthropic.AnthropicToolIds;
+import tollgate.provider.mistral.MistralToolIds;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import tollgate.config.ProviderConfig;
@@ -32,8 +34,8 @@ class ProvidersTest {
                 assertEquals(kind, p.kind());
             }
             assertEquals(ToolIdRule.ANY, ((ChatProvider) Providers.create(cfg("openai"), up, dog, Secrets.NONE)).toolIdRule());
-            assertEquals(ToolIdRule.ANTHROPIC, ((ChatProvider) Providers.create(cfg("anthropic"), up, dog, Secrets.NONE)).toolIdRule());
-            assertEquals(ToolIdRule.MISTRAL, ((ChatProvider) Providers.create(cfg("mistral"), up, dog, Secrets.NONE)).toolIdRule());
+            assertEquals(AnthropicToolIds.RULE, ((ChatProvider) Providers.create(cfg("anthropic"), up, dog, Secrets.NONE)).toolIdRule());
+            assertEquals(MistralToolIds.RULE, ((ChatProvider) Providers.create(cfg("mistral"), up, dog, Secrets.NONE)).toolIdRule());
             Provider echo = Providers.create(cfg("echo"), up, dog, Secrets.NONE);
             assertInstanceOf(EchoProvider.class, echo);
             assertTrue(echo.offline());

@@ -50,7 +50,7 @@ public final class AnthropicDialect implements Dialect {
 
     /** Anthropic accepts tool ids matching {@code ^[a-zA-Z0-9_-]+$} only (protocols.md §7). */
     @Override
-    public ToolIdRule toolIdRule() { return ToolIdRule.ANTHROPIC; }
+    public ToolIdRule toolIdRule() { return AnthropicToolIds.RULE; }
 
     @Override
     public JsonBuffer body(ChatCall call) { return AnthropicRequest.write(call); }

@@ -54,7 +54,7 @@ public final class MistralDialect implements Dialect {
 
     @Override public List<String> fixedHeaders(ProviderConfig config) { return openAi.fixedHeaders(config); }
 
-    @Override public ToolIdRule toolIdRule() { return ToolIdRule.MISTRAL; }
+    @Override public ToolIdRule toolIdRule() { return MistralToolIds.RULE; }
 
     @Override public JsonBuffer body(ChatCall call) { return openAi.body(call); }
 

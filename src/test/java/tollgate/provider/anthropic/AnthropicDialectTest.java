@@ -41,6 +41,6 @@ class AnthropicDialectTest {
 
     @Test
     void toolIdsMustMatchAnthropicsPattern() {
-        assertEquals(ToolIdRule.ANTHROPIC, DIALECT.toolIdRule());
+        assertEquals(AnthropicToolIds.RULE, DIALECT.toolIdRule());
     }
 }

@@ -88,10 +88,10 @@ class MistralDialectTest {
 
     @Test
     void toolIds_areMistrals() {
-        assertEquals(ToolIdRule.MISTRAL, dialect.toolIdRule());
-        assertTrue(ToolIdRule.MISTRAL.accepts("D681PevKs"));
+        assertEquals(MistralToolIds.RULE, dialect.toolIdRule());
+        assertTrue(MistralToolIds.RULE.accepts("D681PevKs"));
         for (String bad : List.of("call_abc123", "D681PevK", "D681PevKs0", "D681-evKs", "")) {
-            assertTrue(!ToolIdRule.MISTRAL.accepts(bad), bad);
+            assertTrue(!MistralToolIds.RULE.accepts(bad), bad);
         }
     }
 
