@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tollgate.call.Cancellation;
 import tollgate.error.ClientGoneException;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
@@ -15,7 +16,6 @@ import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
 import tollgate.memory.BudgetExceededException;
 import tollgate.memory.Reservation;
-import tollgate.provider.Cancellation;
 
 /**
  * One HTTP exchange as endpoints see it: the request (path, headers, a size-capped body), the

@@ -2,6 +2,7 @@ package tollgate.provider;
 
 import java.util.Map;
 import java.util.Set;
+import tollgate.call.Cancellation;
 import tollgate.config.ModelConfig;
 import tollgate.memory.MemoryBudget;
 import tollgate.memory.Reservation;

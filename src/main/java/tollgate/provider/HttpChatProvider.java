@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import tollgate.call.Cancellation;
 import tollgate.config.ProviderConfig;
 import tollgate.error.ClientGoneException;
 import tollgate.error.ErrorKind;

@@ -12,12 +12,10 @@ import static tollgate.conversation.TestBodies.messagesOf;
 
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
 import tollgate.conversation.ToolCallRepair.Repaired;
 import tollgate.json.Json;
 import tollgate.provider.ToolIdRule;

@@ -20,9 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
-
 import tollgate.conversation.ToolCallRepair.Repaired;
 import tollgate.json.Json;
 import tollgate.provider.ToolIdRule;

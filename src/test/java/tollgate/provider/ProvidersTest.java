@@ -8,15 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import tollgate.provider.anthropic.AnthropicToolIds;
-import tollgate.provider.mistral.MistralToolIds;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import tollgate.call.Cancellation;
 import tollgate.config.ProviderConfig;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
+import tollgate.provider.anthropic.AnthropicToolIds;
 import tollgate.provider.deepgram.DeepgramProvider;
 import tollgate.provider.echo.EchoProvider;
+import tollgate.provider.mistral.MistralToolIds;
 
 class ProvidersTest {
 

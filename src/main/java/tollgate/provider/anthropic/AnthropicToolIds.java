@@ -1,7 +1,7 @@
 package tollgate.provider.anthropic;
 
-import tollgate.provider.ToolIdRule;
 import tollgate.provider.ToolIdHash;
+import tollgate.provider.ToolIdRule;
 
 /**
  * Anthropic's tool id rule, {@code ^[a-zA-Z0-9_-]+$}: it answers 400 "String should match pattern

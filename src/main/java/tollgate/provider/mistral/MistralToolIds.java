@@ -1,7 +1,7 @@
 package tollgate.provider.mistral;
 
-import tollgate.provider.ToolIdRule;
 import tollgate.provider.ToolIdHash;
+import tollgate.provider.ToolIdRule;
 
 /**
  * Mistral's tool id rule: exactly {@value #ID_CHARS} of {@code [a-zA-Z0-9]}; it answers "Tool call

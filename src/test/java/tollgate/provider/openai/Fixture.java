@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import tollgate.call.Cancellation;
 import tollgate.config.ModelConfig;
 import tollgate.config.ProviderConfig;
 import tollgate.json.Json;
-import tollgate.provider.HttpChatProvider;
-import tollgate.provider.Cancellation;
 import tollgate.provider.ChatCall;
 import tollgate.provider.ChunkSink;
+import tollgate.provider.HttpChatProvider;
 import tollgate.provider.IdleWatchdog;
 import tollgate.provider.Upstream;
 

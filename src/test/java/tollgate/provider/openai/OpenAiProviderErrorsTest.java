@@ -31,12 +31,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import tollgate.call.Cancellation;
 import tollgate.error.ClientGoneException;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
-import tollgate.provider.HttpChatProvider;
-import tollgate.provider.Cancellation;
 import tollgate.provider.FakeUpstream;
+import tollgate.provider.HttpChatProvider;
 import tollgate.provider.RawUpstream;
 
 /** How every way an upstream can fail reaches the gateway. */

@@ -1,4 +1,4 @@
-package tollgate.provider;
+package tollgate.call;
 
 import java.util.concurrent.locks.ReentrantLock;
 
