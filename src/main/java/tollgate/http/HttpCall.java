@@ -150,8 +150,7 @@ public final class HttpCall {
                     throw tooLarge();
                 }
                 int grown = (int) Math.min(limit, Math.max(EXACT_READ_BYTES, 2L * buf.length));
-                memory.reserve(grown - buf.length);
-                buf = Arrays.copyOf(buf, grown);
+                buf = grow(buf, grown);
             }
             int n = in.read(buf, len, buf.length - len);
             if (n < 0) break;
@@ -160,10 +159,18 @@ public final class HttpCall {
         }
         if (length >= 0 && len < length) throw new EOFException("request body ended after " + len + " of " + length + " bytes");
         bodyBytes = len;
-        if (len == buf.length) return buf;
-        byte[] exact = Arrays.copyOf(buf, len);
-        memory.release(buf.length - len);
-        return exact;
+        return len == buf.length ? buf : grow(buf, len);
+    }
+
+    /**
+     * {@code buf} copied into a new array of {@code size}: both are held while it is copied, so
+     * the new one is reserved first and the old one given back after.
+     */
+    private byte[] grow(byte[] buf, int size) {
+        memory.reserve(size);
+        byte[] copy = Arrays.copyOf(buf, size);
+        memory.release(buf.length);
+        return copy;
     }
 
     private GatewayException tooLarge() {

@@ -118,8 +118,15 @@ public final class HttpChatProvider implements ChatProvider {
                 HttpResponse<byte[]> response = send(call, wait, deadline,
                         new CappedBody(MAX_RESPONSE_BYTES, watchdog, config.idleTimeout(), wait::close, call.memory()));
                 byte[] body = response.body();
+                long held = body.length; // gathered by CappedBody
                 try {
-                    byte[] clean = secrets.scrub(body, 0, body.length);
+                    byte[] clean = body;
+                    if (secrets.contains(body, 0, body.length)) { // rare: the scrubbed copy is held too
+                        long copy = Secrets.maxScrubbedLength(body.length);
+                        call.memory().reserve(copy);
+                        held += copy;
+                        clean = secrets.scrub(body, 0, body.length);
+                    }
                     if (!ok(response.statusCode())) {
                         throw UpstreamErrors.fromStatus(id(), where, call, response.statusCode(), response.headers(), clean);
                     }
@@ -131,7 +138,7 @@ public final class HttpChatProvider implements ChatProvider {
                     }
                     return dialect.completion(answer, call, id());
                 } finally {
-                    call.memory().release(body.length); // gathered by CappedBody; parsed or dropped now
+                    call.memory().release(held); // parsed or dropped now
                 }
             }
         } catch (GatewayException e) {

@@ -1,6 +1,5 @@
 package tollgate.provider;
 
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -147,22 +146,46 @@ public final class Secrets {
 
     /**
      * {@code b[off, off + len)} with every form of every secret replaced by {@link #REDACTED}:
-     * the same array when there is none (nearly always), else a new one holding just the result.
+     * the same array when there is none (nearly always), else a new one of exactly the result's
+     * length, at most {@link #maxScrubbedLength} of {@code len}.
      */
     public byte[] scrub(byte[] b, int off, int len) {
         int end = off + len;
-        int at = find(b, off, end);
-        if (at < 0) return b;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(len);
-        int i = off;
-        while (at >= 0) {
-            out.write(b, i, at - i);
-            out.writeBytes(REDACTED_BYTES);
+        int first = find(b, off, end);
+        if (first < 0) return b;
+        // Two passes over the matches: the result's length, then its bytes (one allocation).
+        int size = 0;
+        for (int i = off, at = first; ; ) {
+            size += at - i + REDACTED_BYTES.length;
             i = at + formBytes[matchAt(b, at, end)].length;
             at = find(b, i, end);
+            if (at < 0) {
+                size += end - i;
+                break;
+            }
         }
-        out.write(b, i, end - i);
-        return out.toByteArray();
+        byte[] out = new byte[size];
+        int o = 0;
+        for (int i = off, at = first; ; ) {
+            System.arraycopy(b, i, out, o, at - i);
+            o += at - i;
+            System.arraycopy(REDACTED_BYTES, 0, out, o, REDACTED_BYTES.length);
+            o += REDACTED_BYTES.length;
+            i = at + formBytes[matchAt(b, at, end)].length;
+            at = find(b, i, end);
+            if (at < 0) {
+                System.arraycopy(b, i, out, o, end - i);
+                return out;
+            }
+        }
+    }
+
+    /**
+     * The longest {@link #scrub} can make {@code len} bytes: every form is at least
+     * {@link #MIN_SECRET_CHARS} bytes and becomes the {@value #REDACTED} marker.
+     */
+    public static long maxScrubbedLength(int len) {
+        return (long) len * Math.max(REDACTED_BYTES.length, MIN_SECRET_CHARS) / MIN_SECRET_CHARS + 1;
     }
 
     /** Whether {@code b[off, off + len)} holds a form of a secret. */

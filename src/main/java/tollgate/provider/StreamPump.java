@@ -18,8 +18,9 @@ import tollgate.error.GatewayException;
  * it, so that events that arrived together are written together.
  *
  * <p>Memory: the reader's buffers are charged as they grow; an event larger than
- * {@link #SMALL_EVENT_BYTES} that is decoded reserves {@link #PARSE_FACTOR} times its size while
- * its objects exist (small ones are transient and covered by the heap's headroom).
+ * {@link #SMALL_EVENT_BYTES} reserves {@link #PARSE_FACTOR} times its size while it is decoded or
+ * handed to the sink (which may parse a passed-through chunk); small ones are transient and
+ * covered by the heap's headroom.
  */
 final class StreamPump {
     /** Events up to this size are decoded without a reservation of their own. */
@@ -55,16 +56,17 @@ final class StreamPump {
                 data = clean;
                 length = clean.length;
             }
-            RawChunk raw = decoder.passThrough(data, length, events.eventType());
-            if (raw != null) {
-                // ClientGoneException propagates; the caller's finally closes the upstream.
-                sink.raw(raw, events.hasBufferedEvent());
-                delivered++;
-                continue;
-            }
+            // Reserved for either path: a sink given the raw bytes may parse them too (RawChunk.parse).
             long reserved = length > SMALL_EVENT_BYTES ? (long) length * PARSE_FACTOR : 0;
             call.memory().reserve(reserved);
             try {
+                RawChunk raw = decoder.passThrough(data, length, events.eventType());
+                if (raw != null) {
+                    // ClientGoneException propagates; the caller's finally closes the upstream.
+                    sink.raw(raw, events.hasBufferedEvent());
+                    delivered++;
+                    continue;
+                }
                 boolean end = decode(decoder, new SseEvent(events.eventType(), Arrays.copyOf(data, length)), chunks, delivered);
                 int n = chunks.size();
                 for (int i = 0; i < n; i++) {

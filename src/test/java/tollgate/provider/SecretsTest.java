@@ -61,4 +61,14 @@ class SecretsTest {
         assertTrue(S.contains(dirty, 2, dirty.length - 2));
         assertEquals("{\"content\":\"[redacted] and [redacted]\"}", new String(S.scrub(dirty, 2, dirty.length - 2), UTF_8));
     }
+
+    @Test
+    void scrubbingShortSecrets_canGrowTheBytes_withinTheBoundTheCallerReserves() {
+        Secrets eight = Secrets.of(List.of(new ProviderConfig("c", "openai", URI.create("http://h/v1"), "k8chars!",
+                Map.of(), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), true, null)));
+        byte[] dirty = "k8chars!k8chars!k8chars!".getBytes(UTF_8);
+        byte[] out = eight.scrub(dirty, 0, dirty.length);
+        assertEquals("[redacted][redacted][redacted]", new String(out, UTF_8));
+        assertTrue(out.length <= Secrets.maxScrubbedLength(dirty.length), out.length + " > the bound");
+    }
 }
