@@ -126,8 +126,9 @@ public final class Router implements HttpHandler {
     /**
      * A 414 for a request target over {@code max_url_bytes}, a 431 for a header section over
      * {@code max_headers} fields or {@code max_header_bytes} (RFC 6585 §5); else null. The JDK
-     * server resets connections whose requests are over twice these limits before any handler
-     * runs (it has no hook to answer them), so between the two a client gets a clear answer.
+     * server resets, before any handler runs (it has no hook to answer), connections whose
+     * requests pass its own limits, set a margin above these ({@link Server#jdkProperties}: twice
+     * the fields, a quarter more bytes), so between the two a client gets a clear answer.
      */
     private GatewayException overLimits(HttpExchange exchange) {
         URI uri = exchange.getRequestURI();
