@@ -18,7 +18,14 @@ import tollgate.provider.Provider;
 import tollgate.provider.Providers;
 import tollgate.provider.Secrets;
 import tollgate.provider.Upstream;
-import tollgate.route.ModelRouter;
+import tollgate.route.Dispatcher;
+import tollgate.route.Router;
+import tollgate.call.Clock;
+import tollgate.catalog.Catalog;
+import tollgate.catalog.Model;
+import tollgate.catalog.Task;
+import tollgate.config.RouterConfig;
+import java.util.random.RandomGenerator;
 
 /**
  * One running gateway: wires config → keys, providers, router, endpoints, listener. Tests start
@@ -53,9 +60,17 @@ public final class Gateway {
             for (ProviderConfig pc : config.providers().values()) {
                 if (pc.enabled()) running.put(pc.id(), Providers.create(pc, upstream, watchdog, secrets));
             }
-            ModelRouter router = new ModelRouter(config.models(), config.providers(), running);
+            Catalog catalog = Catalog.of(config.models());
+            Map<String, String> disabled = new LinkedHashMap<>();
+            for (ProviderConfig pc : config.providers().values()) {
+                if (!pc.enabled()) disabled.put(pc.id(), pc.disabledReason() != null ? pc.disabledReason() : "it is disabled");
+            }
+            Router router = new Router(catalog, running, disabled, config.groups(), config.router(), Clock.SYSTEM,
+                    RandomGenerator.getDefault());
+            Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM,
+                    RandomGenerator.getDefault());
             server = Server.bind(config.server(), budget);
-            Api.register(server.router(), config, keys, router, running);
+            Api.register(server.router(), config, keys, dispatcher, catalog, running);
             server.start();
             ServerLimits limits = config.server().limits();
             Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
@@ -93,6 +108,20 @@ public final class Gateway {
                     "needed_bytes", worst, "max_heap_bytes", heap);
         }
         return new MemoryBudget(budget);
+    }
+
+    /**
+     * The model savings are measured against: {@code router.baseline_model}, else the priced model
+     * with the best general quality (what premium would pick), else none.
+     */
+    static Model baseline(Catalog catalog, RouterConfig router) {
+        if (router.baselineModel() != null) return catalog.get(router.baselineModel());
+        Model best = null;
+        for (Model m : catalog.models()) {
+            if (!m.pricing().known()) continue;
+            if (best == null || m.quality().of(Task.GENERAL) > best.quality().of(Task.GENERAL)) best = m;
+        }
+        return best;
     }
 
     public int port() { return server.port(); }

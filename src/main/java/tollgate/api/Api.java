@@ -6,7 +6,8 @@ import tollgate.config.GatewayConfig;
 import tollgate.http.Router;
 import tollgate.json.Json;
 import tollgate.provider.Provider;
-import tollgate.route.ModelRouter;
+import tollgate.catalog.Catalog;
+import tollgate.route.Dispatcher;
 
 /**
  * The gateway's wire surface: which endpoint answers which path. Everything under the seed
@@ -15,12 +16,13 @@ import tollgate.route.ModelRouter;
 public final class Api {
     private Api() { throw new AssertionError(); }
 
-    public static void register(Router routes, GatewayConfig config, ApiKeys keys, ModelRouter router,
+    public static void register(Router routes, GatewayConfig config, ApiKeys keys, Dispatcher dispatcher, Catalog catalog,
                                 Map<String, Provider> running) {
         routes.api("POST", "/chat/completions",
-                Authenticated.require(keys, new ChatCompletionsEndpoint(router, config.server().extensionField())));
-        routes.api("GET", "/models", CatalogEndpoints.models(config, running));
-        routes.api("GET", "/providers", CatalogEndpoints.providers(config, running));
+                Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField())));
+        routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
+        routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
+        routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
         byte[] ok = Json.toBytes(Map.of("status", "ok"));
         routes.exact("GET", "/healthz", call -> call.respond(200, "application/json", ok, ok.length));
         // Draining is answered by the router (503) before any endpoint runs, so reaching

@@ -9,7 +9,9 @@ final class Authenticated {
 
     static Endpoint require(ApiKeys keys, Endpoint inner) {
         return call -> {
-            call.log("key", keys.authenticate(call.header("Authorization")));
+            String name = keys.authenticate(call.header("Authorization"));
+            call.authenticatedAs(name);
+            call.log("key", name);
             inner.handle(call);
         };
     }

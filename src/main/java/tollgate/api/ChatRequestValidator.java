@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 
 import tollgate.error.GatewayException;
+import tollgate.route.ChatRequest;
 import tollgate.json.JsonNumber;
 
 /**
@@ -69,7 +70,8 @@ public final class ChatRequestValidator {
         Map<String, Object> streamOptions = null;
         Object toolChoice = null;
         Set<String> toolNames = null;
-        String requestId = null, mode = null, taskHint = null;
+        String requestId = null, mode = null, taskHint = null, policy = null;
+        List<String> fallbacks = List.of();
 
         for (Map.Entry<String, Object> e : body.entrySet()) {
             Object v = e.getValue();
@@ -102,6 +104,8 @@ public final class ChatRequestValidator {
                     mode = (String) m.get("mode");
                 }
                 case "taskHint" -> taskHint = taskHint(v);
+                case "policy" -> policy = policy(v);
+                case "models" -> fallbacks = fallbacks(v);
                 default -> { } // model, messages (done above) and pass-through fields
             }
         }
@@ -118,7 +122,7 @@ public final class ChatRequestValidator {
 
         boolean includeUsage = stream && streamOptions != null
                 && Boolean.TRUE.equals(streamOptions.get("include_usage"));
-        return new ChatRequest(model, body, stream, includeUsage, requestId, mode, taskHint);
+        return new ChatRequest(model, body, stream, includeUsage, requestId, mode, taskHint, policy, fallbacks);
     }
 
     // ---------------------------------------------------------------- top-level fields
@@ -270,9 +274,43 @@ public final class ChatRequestValidator {
     private static String taskHint(Object v) {
         if (!(v instanceof String s)) throw invalidType("taskHint", "a string", v);
         return switch (s) {
-            case "writing", "code-generation", "reasoning", "vision" -> s;
+            case "writing", "code-generation", "reasoning", "vision", "general" -> s;
             default -> throw invalidValue("taskHint",
-                    "one of 'writing', 'code-generation', 'reasoning', 'vision'", s);
+                    "one of 'writing', 'code-generation', 'reasoning', 'vision', 'general'", s);
         };
+    }
+
+    /** Seed 000's driving styles. */
+    static String policy(Object v) {
+        if (!(v instanceof String s)) throw invalidType("policy", "a string", v);
+        return switch (s) {
+            case "frugal", "balanced", "premium" -> s;
+            default -> throw invalidValue("policy", "one of 'frugal', 'balanced', 'premium'", s);
+        };
+    }
+
+    /** Most entries in {@code models}: each one may cost a full upstream timeout. */
+    static final int MAX_FALLBACK_MODELS = 16;
+    /** Longest model name in {@code models}, in chars. */
+    static final int MAX_MODEL_CHARS = 256;
+
+    /** {@code models}: an ordered fallback list (OpenRouter), non-empty strings, no duplicates. */
+    private static List<String> fallbacks(Object v) {
+        if (!(v instanceof List<?> list)) throw invalidType("models", "an array of model ids", v);
+        if (list.isEmpty() || list.size() > MAX_FALLBACK_MODELS) {
+            throw GatewayException.invalid("models", "Invalid 'models': expected 1 to " + MAX_FALLBACK_MODELS
+                    + " model ids, got " + list.size() + ".");
+        }
+        List<String> out = new java.util.ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            String p = "models[" + i + "]";
+            if (!(list.get(i) instanceof String s)) throw invalidType(p, "a string", list.get(i));
+            if (s.isEmpty() || s.length() > MAX_MODEL_CHARS) {
+                throw GatewayException.invalid(p, "Invalid '" + p + "': expected a model id of 1 to " + MAX_MODEL_CHARS + " characters.");
+            }
+            if (out.contains(s)) throw GatewayException.invalid(p, "Invalid '" + p + "': '" + s + "' is listed twice.");
+            out.add(s);
+        }
+        return List.copyOf(out);
     }
 }

@@ -8,8 +8,9 @@ import tollgate.http.SseWriter;
 import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
 import tollgate.json.MemberScan;
-import tollgate.provider.ChunkSink;
+import tollgate.conversation.ClientToolIds;
 import tollgate.provider.RawChunk;
+import tollgate.route.ChatSink;
 
 /**
  * Passes a provider's chunks to the client: the model id the client asked for, the extension
@@ -17,31 +18,38 @@ import tollgate.provider.RawChunk;
  * client asked for it ({@code stream_options.include_usage}; the gateway always asks the
  * upstream, so that usage is recorded either way). Without it, OpenAI sends no usage at all:
  * the usage-only chunk ({@code "choices":[]}) is dropped and {@code usage} removed elsewhere.
- * Tool call ids the gateway rewrote for the provider are given back as the client's own.
+ * Tool call ids the gateway rewrote for the provider are given back as the client's own. What
+ * the answering attempt brings (its repairs, the route, the {@code x-tollgate-route} header)
+ * arrives in {@link #begin}, before its first chunk.
  *
  * <p>Chunks a provider passes through as bytes ({@link RawChunk}) are written as those bytes
  * with the same changes spliced in ({@link Splice}): the model value replaced, a
  * {@code "usage":null} member cut, the extension inserted before the closing brace. Nothing is
  * parsed or re-encoded, and nothing is allocated per chunk.
  */
-final class StreamRelay implements ChunkSink {
+final class StreamRelay implements ChatSink {
     private final SseWriter sse;
     private final String clientModel;
     private final boolean includeUsage;
     private final String extensionField;
     private final Map<String, Object> extension;
-    private final ClientToolIds toolIds;
-    private final Splice splice;
+    private ClientToolIds toolIds = ClientToolIds.NONE;
+    private Splice splice;
     private boolean first = true;
 
-    StreamRelay(SseWriter sse, String clientModel, boolean includeUsage, String extensionField, Map<String, Object> extension,
-                ClientToolIds toolIds) {
-        this.toolIds = toolIds;
+    StreamRelay(SseWriter sse, String clientModel, boolean includeUsage, String extensionField, Map<String, Object> extension) {
         this.sse = sse;
         this.clientModel = clientModel;
         this.includeUsage = includeUsage;
         this.extensionField = extensionField;
         this.extension = extension;
+    }
+
+    @Override
+    public void begin(Begin begin) {
+        sse.header(Extension.ROUTE_HEADER, begin.chosen().id()); // lost if a heartbeat already opened the stream
+        toolIds = begin.toolIds();
+        Extension.begin(extension, begin);
         JsonBuffer member = new JsonBuffer(256);
         Json.write(extensionField, member);
         member.append((byte) ':');

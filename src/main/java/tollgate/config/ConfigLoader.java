@@ -53,7 +53,7 @@ public final class ConfigLoader {
     /** Upper bound for every {@code *_ms} setting: one day. */
     static final long MAX_MILLIS = 86_400_000;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models");
+    private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models", "router", "groups");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "max_body_bytes", "drain_ms",
             "heartbeat_ms", "connect_timeout_ms", "extension_field", "access_log", "max_connections",
             "request_timeout_ms", "idle_timeout_ms", "write_timeout_ms", "memory_budget_bytes",
@@ -120,7 +120,9 @@ public final class ConfigLoader {
         List<KeyConfig> keys = keys(r, top, env, log);
         Map<String, ProviderConfig> providers = ProvidersSection.providers(r, top, log);
         List<ModelConfig> models = ProvidersSection.models(r, top, providers);
-        return new GatewayConfig(server, dataDir, keys, providers, models);
+        RouterConfig router = RouterSection.router(r, top, models);
+        List<GroupConfig> groups = RouterSection.groups(r, top, providers, models);
+        return new GatewayConfig(server, dataDir, keys, providers, models, router, groups);
     }
 
     private static ServerConfig server(ConfigReader r, Map<String, Object> s, Map<String, String> env, Overrides o) {

@@ -13,10 +13,14 @@ import java.util.Map;
  * @param keys      client keys from the config (may be empty: one is then generated)
  * @param providers by id, in config order
  * @param models    in config order
+ * @param router    the {@code router} section
+ * @param groups    model groups, in config order
  */
 public record GatewayConfig(
         ServerConfig server,
         Path dataDir,
         List<KeyConfig> keys,
         Map<String, ProviderConfig> providers,
-        List<ModelConfig> models) {}
+        List<ModelConfig> models,
+        RouterConfig router,
+        List<GroupConfig> groups) {}

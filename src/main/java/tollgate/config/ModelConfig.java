@@ -3,6 +3,7 @@ package tollgate.config;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -19,6 +20,8 @@ import java.util.Set;
  * @param created         epoch seconds shown as {@code created} in {@code GET /models}
  * @param maxOutputTokens the {@code max_tokens} sent when the client gives none and the upstream
  *                        requires one (Anthropic); 0 when not configured
+ * @param quality         score 0-100 per task name in {@link #TASKS}, only those configured
+ *                        (the catalog fills in the rest)
  */
 public record ModelConfig(
         String id,
@@ -30,11 +33,14 @@ public record ModelConfig(
         String completionPrice,
         Set<String> capabilities,
         long created,
-        long maxOutputTokens) {
+        long maxOutputTokens,
+        Map<String, Integer> quality) {
 
     /** Capabilities a model may declare, in the order error messages list them. */
     public static final List<String> CAPABILITIES = List.of("tools", "vision", "json", "stream");
     /** Capabilities of a model whose config lists none. */
     public static final Set<String> DEFAULT_CAPABILITIES =
             Collections.unmodifiableSet(new LinkedHashSet<>(List.of("tools", "json", "stream")));
+    /** Task names a quality score may be given for (seed 000's taskHint values, and general). */
+    public static final List<String> TASKS = List.of("general", "writing", "code-generation", "reasoning", "vision");
 }

@@ -24,7 +24,9 @@ final class ProvidersSection {
     private static final List<String> PROVIDER_KEYS =
             List.of("kind", "base_url", "api_key", "headers", "timeout_ms", "idle_timeout_ms", "deadline_ms");
     private static final List<String> MODEL_KEYS = List.of("id", "provider", "upstream", "name",
-            "context_length", "max_output_tokens", "pricing", "capabilities", "created");
+            "context_length", "max_output_tokens", "pricing", "capabilities", "created", "quality");
+    /** Highest quality score a model may be given for a task. */
+    static final int MAX_QUALITY = 100;
     private static final List<String> PRICING_KEYS = List.of("prompt", "completion");
     private static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
     /** RFC 9110 §5.6.2 token. */
@@ -172,8 +174,9 @@ final class ProvidersSection {
             Set<String> capabilities = capabilities(r, p, r.array(m, p, "capabilities"));
             long created = r.integer(m, p, "created", 0, 0, Long.MAX_VALUE);
             long maxOutput = r.integer(m, p, "max_output_tokens", 0, 0, MAX_CONTEXT_LENGTH);
+            Map<String, Integer> quality = quality(r, p, r.object(m, p, "quality", ModelConfig.TASKS));
             models.add(new ModelConfig(id, provider, upstream, name, context, prompt, completion, capabilities,
-                    created, maxOutput));
+                    created, maxOutput, quality));
         }
         return List.copyOf(models);
     }
@@ -200,6 +203,16 @@ final class ProvidersSection {
             throw r.expected(p, "a non-negative decimal price per token like \"0.000003\"", value);
         }
         return text;
+    }
+
+    /** Quality per task, 0-100; only the tasks given. */
+    private static Map<String, Integer> quality(ConfigReader r, String path, Map<String, Object> q) {
+        if (q == null) return Map.of();
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String task : q.keySet()) {
+            out.put(task, (int) r.integer(q, path + ".quality", task, 0, 0, MAX_QUALITY));
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     private static Set<String> capabilities(ConfigReader r, String path, List<Object> list) {

@@ -4,12 +4,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import tollgate.config.ModelConfig;
+import tollgate.catalog.Model;
 import tollgate.error.GatewayException;
 
 /**
  * Refuses, with a 400 naming the field, a request that uses what the model's configured
- * {@code capabilities} lack ({@link ModelConfig#CAPABILITIES}): images without {@code vision},
+ * {@code capabilities} lack ({@link Model#CAPABILITIES}): images without {@code vision},
  * {@code tools} without {@code tools}, a JSON {@code response_format} without {@code json}.
  * Better than the upstream's error, which names the upstream model and varies by provider, or
  * than the upstream silently ignoring the field.
@@ -24,15 +24,15 @@ public final class Capabilities {
      * Refuses the request if it needs a capability the model lacks.
      *
      * @param model the model the request is routed to; a null {@code capabilities()} means
-     *              {@link ModelConfig#DEFAULT_CAPABILITIES}
+     *              {@link Model#DEFAULT_CAPABILITIES}
      * @param body  a request that passed {@code ChatRequestValidator}; read only
      * @throws GatewayException {@code CALLER_INVALID_REQUEST} (400) at the first unsupported use,
      *                          checked in this order: images (param: the part's path, e.g.
      *                          {@code messages[2].content[1]}), {@code tools},
      *                          {@code response_format}
      */
-    public static void check(ModelConfig model, Map<String, Object> body) {
-        Set<String> caps = model.capabilities() == null ? ModelConfig.DEFAULT_CAPABILITIES : model.capabilities();
+    public static void check(Model model, Map<String, Object> body) {
+        Set<String> caps = model.capabilities() == null ? Model.DEFAULT_CAPABILITIES : model.capabilities();
         if (!caps.contains("vision")) {
             String image = firstImage(body);
             if (image != null) {
@@ -59,7 +59,7 @@ public final class Capabilities {
      * @param body a validated request
      * @return the path of its first {@code image_url} content part, e.g. {@code messages[2].content[1]}, or null
      */
-    static String firstImage(Map<String, Object> body) {
+    public static String firstImage(Map<String, Object> body) {
         if (!(body.get("messages") instanceof List<?> messages)) return null;
         for (int i = 0, n = messages.size(); i < n; i++) {
             if (messages.get(i) instanceof Map<?, ?> m && m.get("content") instanceof List<?> parts) {
@@ -73,11 +73,11 @@ public final class Capabilities {
         return null;
     }
 
-    /** E.g. " (its capabilities are: tools, json, stream)", in {@link ModelConfig#CAPABILITIES} order. */
+    /** E.g. " (its capabilities are: tools, json, stream)", in {@link Model#CAPABILITIES} order. */
     private static String having(Set<String> caps) {
         StringBuilder b = new StringBuilder(" (its capabilities are: ");
         int start = b.length();
-        for (String c : ModelConfig.CAPABILITIES) {
+        for (String c : Model.CAPABILITIES) {
             if (caps.contains(c)) b.append(b.length() == start ? "" : ", ").append(c);
         }
         if (b.length() == start) b.append("none");

@@ -3,7 +3,7 @@ package tollgate.conversation;
 import java.util.List;
 import java.util.Map;
 
-import tollgate.config.ModelConfig;
+import tollgate.catalog.Model;
 import tollgate.error.GatewayException;
 import tollgate.json.JsonNumber;
 
@@ -102,7 +102,7 @@ public final class PromptEstimate {
      * @throws GatewayException {@link GatewayException#contextTooLong} when the model's context length is known
      *                          (non-zero) and {@code tokens} is above it
      */
-    public static void check(ModelConfig model, long tokens) {
+    public static void check(Model model, long tokens) {
         if (model.contextLength() > 0 && tokens > model.contextLength()) {
             throw GatewayException.contextTooLong(model.contextLength(), tokens);
         }

@@ -90,12 +90,15 @@ public final class GatewayException extends RuntimeException {
         return e;
     }
 
-    /** Marks an error that retrying cannot fix, whatever its kind (an upstream 404 model). */
+    /** Marks an error that retrying cannot fix, whatever its kind (an upstream 404 model, a quota). */
     public GatewayException noRetry() {
         this.noRetry = true;
         return this;
     }
 
+    /** How the router treats this failure: the kind's class, or {@link FailureClass#REJECTED} after {@link #noRetry()}. */
+    public FailureClass failure() { return noRetry ? FailureClass.REJECTED : kind.failure(); }
+
     /** Whether the client should retry: {@code x-should-retry: false} is sent when not. */
-    public boolean shouldRetry() { return !noRetry && kind.retryable(); }
+    public boolean shouldRetry() { return failure().clientMayRetry(); }
 }

@@ -34,6 +34,7 @@ public final class HttpCall {
 
     private final HttpExchange exchange;
     private final String requestId;
+    private String keyName;
     private final long maxBodyBytes;
     private final Reservation memory;
     private final WriteGuard writes;
@@ -66,6 +67,12 @@ public final class HttpCall {
 
     /** Adds a field to this request's access-log line (model, provider, usage...). */
     public void log(String key, Object value) { logFields.put(key, value); }
+
+    /** The name of the client key that authenticated this call, or null before authentication. */
+    public String keyName() { return keyName; }
+
+    /** Set once the key is checked. */
+    public void authenticatedAs(String keyName) { this.keyName = keyName; }
 
     /** This exchange's share of the gateway's memory budget; given back when the exchange ends. */
     public Reservation memory() { return memory; }

@@ -135,6 +135,20 @@ public final class SseWriter {
     }
 
     /**
+     * Ends the stream after its last event, without {@code [DONE]}: for surfaces whose last event
+     * says it is the last (legacy {@code /chat}'s {@code {"done": true}}).
+     */
+    public void end() {
+        lock.lock();
+        try {
+            writeRaw(DONE, 0, true); // length 0: flush only
+            close();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Ends the stream with an error event in OpenAI's shape ({@code data: {"error":{…}}}, which
      * the OpenAI SDKs raise as an APIError) and no {@code [DONE]}, so that no client can take
      * a broken stream for a complete one.
@@ -165,6 +179,22 @@ public final class SseWriter {
         try {
             if (state != State.PENDING) return false;
             state = State.CLOSED;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sets a response header if the stream has not started (nothing sent, no heartbeat yet);
+     * returns whether it will go out. Under the writer's lock, so a heartbeat cannot commit the
+     * headers halfway.
+     */
+    public boolean header(String name, String value) {
+        lock.lock();
+        try {
+            if (state != State.PENDING) return false;
+            call.setResponseHeader(name, value);
             return true;
         } finally {
             lock.unlock();

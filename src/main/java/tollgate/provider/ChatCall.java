@@ -3,7 +3,7 @@ package tollgate.provider;
 import java.util.Map;
 import java.util.Set;
 import tollgate.call.Cancellation;
-import tollgate.config.ModelConfig;
+import tollgate.catalog.Model;
 import tollgate.memory.MemoryBudget;
 import tollgate.memory.Reservation;
 
@@ -13,8 +13,8 @@ import tollgate.memory.Reservation;
  * @param body          the client's validated request body after tool-call repair (read-only
  *                      for providers): tool call ids already satisfy the provider's
  *                      {@link ToolIdRule}
- * @param model         the resolved model entry (client id, upstream id, limits, pricing)
- * @param upstreamModel the model id to send upstream
+ * @param model         the model this attempt goes to (upstream name, window, limits); one
+ *                      request may make several attempts, each with its own call
  * @param stream        whether the client asked for a stream
  * @param requestId     the request id (client's {@code x-request-id}, or generated); may be sent
  *                      upstream as {@code x-request-id} for correlation
@@ -27,8 +27,7 @@ import tollgate.memory.Reservation;
  */
 public record ChatCall(
         Map<String, Object> body,
-        ModelConfig model,
-        String upstreamModel,
+        Model model,
         boolean stream,
         String requestId,
         Cancellation cancellation,
@@ -36,11 +35,14 @@ public record ChatCall(
         Reservation memory) {
 
     /** Request fields that belong to the gateway and are never sent upstream. */
-    public static final Set<String> GATEWAY_FIELDS = Set.of("metadata", "taskHint");
+    public static final Set<String> GATEWAY_FIELDS = Set.of("metadata", "taskHint", "policy", "models");
 
     /** A call outside any budget (tests, tools). */
-    public ChatCall(Map<String, Object> body, ModelConfig model, String upstreamModel, boolean stream, String requestId,
+    public ChatCall(Map<String, Object> body, Model model, boolean stream, String requestId,
                     Cancellation cancellation, long promptTokens) {
-        this(body, model, upstreamModel, stream, requestId, cancellation, promptTokens, MemoryBudget.unlimited().open());
+        this(body, model, stream, requestId, cancellation, promptTokens, MemoryBudget.unlimited().open());
     }
+
+    /** The model name to send upstream. */
+    public String upstreamModel() { return model.upstream(); }
 }

@@ -6,8 +6,9 @@ import java.util.Map;
 @FunctionalInterface
 public interface ChunkSink {
     /**
-     * Takes one OpenAI {@code chat.completion.chunk} object. The sink may modify and keeps no
-     * reference after returning. Throws {@link tollgate.error.ClientGoneException} when the
+     * Takes one OpenAI {@code chat.completion.chunk} object, a new map on every call: the sink
+     * may modify it and may keep it (the router holds the first chunks of an attempt until it
+     * knows the attempt will answer). Throws {@link tollgate.error.ClientGoneException} when the
      * client has gone away.
      */
     void chunk(Map<String, Object> chunk);

@@ -1,5 +1,7 @@
 package tollgate.api;
 
+import tollgate.route.ChatRequest;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -596,7 +598,7 @@ class ChatRequestValidatorTest {
                 "metadata", obj("request_id", "req_demo_001", "mode", "careful"),
                 "taskHint", "vision");
         ChatRequest r = ChatRequestValidator.validate(b);
-        assertEquals(new ChatRequest("neo-mode/balanced", b, true, true, "req_demo_001", "careful", "vision"), r);
+        assertEquals(new ChatRequest("neo-mode/balanced", b, true, true, "req_demo_001", "careful", "vision", null, List.of()), r);
         assertSame(b, r.body());
 
         b.put("temperature", num("2"));

@@ -213,7 +213,7 @@ class ConfigLoaderTest {
                 {"providers": {"echo": {"kind": "echo"}}, "models": [{"id": "m1", "provider": "echo"}]}""")
                 .models().get(0);
         assertEquals(new ModelConfig("m1", "echo", "m1", "m1", 0, null, null,
-                ModelConfig.DEFAULT_CAPABILITIES, 0, 0), m);
+                ModelConfig.DEFAULT_CAPABILITIES, 0, 0, java.util.Map.of()), m);
         assertEquals(List.of("tools", "json", "stream"), List.copyOf(m.capabilities()));
     }
 

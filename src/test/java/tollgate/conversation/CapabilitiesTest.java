@@ -12,7 +12,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import tollgate.config.ModelConfig;
+import tollgate.catalog.Model;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 
@@ -31,7 +31,7 @@ class CapabilitiesTest {
         return body("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]" + extra + "}");
     }
 
-    static GatewayException refused(ModelConfig model, Map<String, Object> body) {
+    static GatewayException refused(Model model, Map<String, Object> body) {
         GatewayException e = assertThrows(GatewayException.class, () -> Capabilities.check(model, body));
         assertEquals(ErrorKind.CALLER_INVALID_REQUEST, e.kind());
         assertEquals(400, e.httpStatus());
@@ -40,7 +40,7 @@ class CapabilitiesTest {
 
     @Test
     void check_refusesImagesWithoutVision() {
-        GatewayException e = refused(model("text-only", 0, ModelConfig.DEFAULT_CAPABILITIES),
+        GatewayException e = refused(model("text-only", 0, Model.DEFAULT_CAPABILITIES),
                 body("{\"model\":\"m\",\"messages\":" + IMAGE_MESSAGES + "}"));
         assertEquals("messages[2].content[1]", e.param());
         assertEquals("The model 'text-only' does not accept images (its capabilities are: tools, json, stream). "
@@ -84,10 +84,10 @@ class CapabilitiesTest {
 
     @Test
     void check_acceptsWhatTheModelSupports() {
-        ModelConfig all = model("all", 0, ALL);
+        Model all = model("all", 0, ALL);
         assertDoesNotThrow(() -> Capabilities.check(all, body("{\"model\":\"m\",\"messages\":" + IMAGE_MESSAGES
                 + ",\"tools\":" + TOOLS + ",\"response_format\":{\"type\":\"json_object\"}}")));
-        ModelConfig bare = model("bare", 0, Set.of());
+        Model bare = model("bare", 0, Set.of());
         assertDoesNotThrow(() -> Capabilities.check(bare, request("")));
         assertDoesNotThrow(() -> Capabilities.check(bare, request(",\"response_format\":{\"type\":\"text\"}")));
         assertDoesNotThrow(() -> Capabilities.check(bare, request(",\"tools\":null,\"response_format\":null")));
@@ -97,7 +97,7 @@ class CapabilitiesTest {
 
     @Test
     void check_treatsMissingCapabilitiesAsTheDefaults() {
-        ModelConfig unset = model("unset", 0, null);
+        Model unset = model("unset", 0, null);
         assertDoesNotThrow(() -> Capabilities.check(unset, request(",\"tools\":" + TOOLS)));
         assertEquals("messages[2].content[1]",
                 refused(unset, body("{\"model\":\"m\",\"messages\":" + IMAGE_MESSAGES + "}")).param());

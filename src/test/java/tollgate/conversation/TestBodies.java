@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import tollgate.config.ModelConfig;
+import tollgate.catalog.Model;
+import tollgate.catalog.TestModels;
 import tollgate.json.Json;
 
 /** Request bodies from JSON text (the parser's value model) and models, for this package's tests. */
@@ -30,7 +31,7 @@ final class TestBodies {
         return (List<Object>) body.get("messages");
     }
 
-    static ModelConfig model(String id, long contextLength, Set<String> capabilities) {
-        return new ModelConfig(id, "p", "upstream-" + id, id, contextLength, null, null, capabilities, 0L, 0L);
+    static Model model(String id, long contextLength, Set<String> capabilities) {
+        return TestModels.model(id, "p", "upstream-" + id, contextLength, capabilities, 0);
     }
 }

@@ -83,10 +83,20 @@ class ErrorBodyTest {
     @Test
     void retryableKinds_areTheTransientOnes() {
         EnumSet<ErrorKind> retryable = EnumSet.noneOf(ErrorKind.class);
-        for (ErrorKind k : ErrorKind.values()) if (k.retryable()) retryable.add(k);
+        for (ErrorKind k : ErrorKind.values()) if (k.failure().clientMayRetry()) retryable.add(k);
         assertEquals(EnumSet.of(ErrorKind.POLICY_RATE_LIMITED, ErrorKind.PROVIDER_ERROR,
                 ErrorKind.PROVIDER_STREAM_BROKEN, ErrorKind.PROVIDER_UNAVAILABLE, ErrorKind.PROVIDER_RATE_LIMITED,
                 ErrorKind.PROVIDER_TIMEOUT, ErrorKind.GATEWAY_BUSY, ErrorKind.GATEWAY_SHUTTING_DOWN), retryable);
+    }
+
+    @Test
+    void noRetry_makesAnyKindRejected_andTellsTheClientNotToRetry() {
+        GatewayException e = new GatewayException(ErrorKind.PROVIDER_ERROR, "model not found");
+        assertEquals(tollgate.error.FailureClass.UNAVAILABLE, e.failure());
+        assertTrue(e.shouldRetry());
+        e.noRetry();
+        assertEquals(tollgate.error.FailureClass.REJECTED, e.failure());
+        assertFalse(e.shouldRetry());
     }
 
     @Test

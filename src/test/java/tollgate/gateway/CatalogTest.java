@@ -17,14 +17,30 @@ class CatalogTest extends GatewayTestBase {
             + "\"capabilities\":[\"json\",\"stream\",\"tools\",\"vision\"]},"
             + "{\"id\":\"echo\",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"echo\",\"name\":\"Echo\","
             + "\"context_length\":131072,\"pricing\":{\"prompt\":\"0\",\"completion\":\"0\"},"
-            + "\"capabilities\":[\"json\",\"stream\",\"tools\"],\"offline\":true}]}";
+            + "\"capabilities\":[\"json\",\"stream\",\"tools\"],\"offline\":true},"
+            // neo-mode and its policies choose among the online models (echo only when nothing else is enabled)
+            + neoMode("neo-mode", "balanced") + "," + neoMode("neo-mode/frugal", "frugal") + ","
+            + neoMode("neo-mode/balanced", "balanced") + "," + neoMode("neo-mode/premium", "premium") + "]}";
+
+    static String neoMode(String id, String policy) {
+        return "{\"id\":\"" + id + "\",\"object\":\"model\",\"created\":0,\"owned_by\":\"tollgate\","
+                + "\"name\":\"Neo mode (policy " + policy + ")\",\"context_length\":128000,"
+                + "\"capabilities\":[\"json\",\"stream\",\"tools\",\"vision\"],\"members\":[\"gpt-4o-mini\"]}";
+    }
+
+    static String health(String deployment, String model) {
+        return "{\"deployment\":\"" + deployment + "\",\"model\":\"" + model + "\",\"breaker\":\"closed\","
+                + "\"window_requests\":0,\"window_failures\":0,\"in_flight\":0}";
+    }
 
     static final String PROVIDERS = "{\"object\":\"list\",\"data\":["
             + "{\"id\":\"openai\",\"object\":\"provider\",\"kind\":\"openai\",\"enabled\":true,\"offline\":false,"
-            + "\"capabilities\":[\"chat\"],\"models\":[\"gpt-4o-mini\"]},"
+            + "\"capabilities\":[\"chat\"],\"models\":[\"gpt-4o-mini\"],"
+            + "\"deployments\":[" + health("openai/gpt-4o-mini-2024-07-18", "gpt-4o-mini") + "]},"
             + "{\"id\":\"echo\",\"object\":\"provider\",\"kind\":\"echo\",\"enabled\":true,\"offline\":true,"
             + "\"capabilities\":[\"chat\"],\"models\":[\"echo\"],\"description\":\"Offline echo provider: answers "
-            + "deterministically without any network. Not a language model.\"},"
+            + "deterministically without any network. Not a language model.\","
+            + "\"deployments\":[" + health("echo/echo", "echo") + "]},"
             + "{\"id\":\"vault\",\"object\":\"provider\",\"kind\":\"openai\",\"enabled\":false,"
             + "\"disabled_reason\":\"TG_TEST_VAULT_KEY is not set\",\"offline\":false,\"capabilities\":[],"
             + "\"models\":[\"vault-model\"]}]}";

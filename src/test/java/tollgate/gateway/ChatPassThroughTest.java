@@ -44,8 +44,11 @@ class ChatPassThroughTest extends GatewayTestBase {
         assertTrue(UUID_V4.matcher(executionId).matches(), executionId);
         String expected = UPSTREAM_COMPLETION
                 .replace("\"model\":\"gpt-4o-mini-2024-07-18\"", "\"model\":\"gpt-4o-mini\"")
-                .replaceFirst("}$", ",\"tollgate\":{\"execution_id\":\"" + executionId + "\",\"request_id\":\"meta-1\"}}");
+                .replaceFirst("}$", ",\"tollgate\":{\"execution_id\":\"" + executionId + "\",\"request_id\":\"meta-1\","
+                        // 9 × 0.00000015 + 12 × 0.0000006 USD; the baseline is this model itself
+                        + "\"cost\":0.00000855,\"savings\":0}}");
         assertEquals(expected, r.body());
+        assertEquals("openai/gpt-4o-mini-2024-07-18", r.headers().firstValue("x-tollgate-route").orElseThrow());
     }
 
     @Test
@@ -139,7 +142,7 @@ class ChatPassThroughTest extends GatewayTestBase {
 
         assertNull(body.get("tollgate"));
         Map<String, Object> ext = obj(body.get("kitemesh"));
-        assertEquals(List.of("execution_id", "request_id"), List.copyOf(ext.keySet()));
+        assertEquals(List.of("execution_id", "request_id", "cost", "savings"), List.copyOf(ext.keySet()));
         assertEquals("req_demo_001", ext.get("request_id"));
     }
 

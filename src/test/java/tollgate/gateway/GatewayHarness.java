@@ -28,7 +28,9 @@ import tollgate.provider.SseReader;
  * Starts a real {@link Gateway} on 127.0.0.1:0 from a JSON config and talks to it over HTTP.
  * The standard config ({@link #STANDARD_CONFIG}) has an {@code openai} provider pointing at a
  * {@link FakeUpstream} ({@code ${FAKE_URL}}), the offline {@code echo} provider, and a provider
- * {@code vault} that is disabled because its key variable is unset.
+ * {@code vault} that is disabled because its key variable is unset. It routes each request to
+ * one attempt (no retries, breakers that never open), so that the tests of one upstream call see
+ * exactly one; the routing tests configure retries and breakers themselves.
  */
 final class GatewayHarness implements AutoCloseable {
     static final String CLIENT_KEY = "sk-test-0123456789abcdef";
@@ -44,6 +46,7 @@ final class GatewayHarness implements AutoCloseable {
     static final String STANDARD_CONFIG = """
             {
               "server": {"access_log": false},
+              "router": {"retries": 0, "breaker": {"min_requests": 1000000}},
               "keys": [{"name": "t", "key": "sk-test-0123456789abcdef"}],
               "providers": {
                 "openai": {"kind": "openai", "base_url": "${FAKE_URL}/v1", "api_key": "sk-upstream-5ecret-0000",

@@ -74,9 +74,11 @@ class HeartbeatsTest {
         HttpResponse<InputStream> r = gw.postStream("/v1/chat/completions", chat("gpt-4o-mini", true), "x-request-id", "hb-2");
         String body = GatewayHarness.readAll(r.body());
 
+        // The role-only first chunk waits for the first content (C2), so that the attempt could
+        // still fail over; pings fill the silence before it.
         String first = data(withExtension(relayed(C1, false), executionId(body.replace(PING, "")), "hb-2"));
         assertEquals(first + data(relayed(C2, false)) + DONE, body.replace(PING, ""));
-        assertTrue(body.startsWith(PING, body.indexOf(first) + first.length()), body);
+        assertTrue(body.startsWith(PING), body);
     }
 
     @Test

@@ -3,6 +3,7 @@ package tollgate.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static tollgate.gateway.ChatStreamTest.C1;
+import static tollgate.gateway.ChatStreamTest.C2;
 import static tollgate.gateway.ChatStreamTest.chunk;
 import static tollgate.gateway.FakeUpstream.DONE;
 import static tollgate.gateway.FakeUpstream.data;
@@ -53,7 +54,9 @@ class SecretsScrubbingTest extends GatewayTestBase {
 
     @Test
     void errorEventInAStream_keyIsReplaced() throws Exception {
-        upstream.respondWith(FakeUpstream.sse(data(C1),
+        // After content (C2), so that the error reaches the client as an event rather than as
+        // the HTTP error of an attempt that failed before any content.
+        upstream.respondWith(FakeUpstream.sse(data(C1), data(C2),
                 data("{\"error\":{\"message\":\"key " + UPSTREAM_KEY + " was revoked\",\"type\":\"server_error\"}}")));
 
         HttpResponse<String> r = gw.post("/v1/chat/completions", chat("gpt-4o-mini", true));

@@ -138,7 +138,7 @@ class StreamFailuresTest extends GatewayTestBase {
 
     @Test
     void gatewayKeepsServingAfterABrokenStream() throws Exception {
-        upstream.respondWith(FakeUpstream.sse(data(C1)).delayEnd(Duration.ofMillis(100)).end(FakeUpstream.End.ABORT));
+        upstream.respondWith(FakeUpstream.sse(data(C1), data(C2)).delayEnd(Duration.ofMillis(100)).end(FakeUpstream.End.ABORT));
         streamBody();
         upstream.respondWith(FakeUpstream.json(200, ChatPassThroughTest.UPSTREAM_COMPLETION));
 

@@ -77,7 +77,8 @@ class ToolCallsTest extends GatewayTestBase {
         String executionId = (String) obj(obj(r.body()).get("tollgate")).get("execution_id");
         String requestId = r.headers().firstValue("x-request-id").orElseThrow();
         assertEquals(COMPLETION.replace("\"gpt-4o-mini-2024-07-18\"", "\"gpt-4o-mini\"")
-                .replaceFirst("}$", ",\"tollgate\":{\"execution_id\":\"" + executionId + "\",\"request_id\":\"" + requestId + "\"}}"),
+                .replaceFirst("}$", ",\"tollgate\":{\"execution_id\":\"" + executionId + "\",\"request_id\":\"" + requestId + "\","
+                        + "\"cost\":0.0000195,\"savings\":0}}"), // 50 × 0.00000015 + 20 × 0.0000006 USD
                 r.body());
         assertEquals(request("gpt-4o-mini-2024-07-18", "weather?", false), upstream.takeRequest().bodyText());
     }

@@ -59,8 +59,8 @@ class ProvidersTest {
     void upstreamErrors_excerptsAreShortAndPlain() {
         String big = "line\n".repeat(1000);
         GatewayException e = UpstreamErrors.fromStatus("p", "POST http://x/v1", new ChatCall(java.util.Map.of(),
-                new tollgate.config.ModelConfig("m", "p", "m", "m", 0, null, null, java.util.Set.of(), 0, 0),
-                "m", false, "r", new Cancellation(), 0), 400, null, big.getBytes());
+                tollgate.catalog.TestModels.model("m", "p", "m", 0, java.util.Set.of(), 0),
+                false, "r", new Cancellation(), 0), 400, null, big.getBytes());
         assertEquals(ErrorKind.CALLER_INVALID_REQUEST, e.kind());
         assertTrue(e.getMessage().length() < 300, e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), e.getMessage());

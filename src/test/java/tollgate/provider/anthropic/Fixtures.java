@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import tollgate.call.Cancellation;
-import tollgate.config.ModelConfig;
+import tollgate.catalog.Model;
+import tollgate.catalog.TestModels;
 import tollgate.json.Json;
 import tollgate.provider.ChatCall;
 import tollgate.provider.SseEvent;
@@ -27,13 +28,13 @@ final class Fixtures {
     static final String PROVIDER = "anthropic";
     static final String UPSTREAM_MODEL = "claude-sonnet-4-5";
 
-    static ModelConfig model(long maxOutputTokens) {
-        return new ModelConfig("claude", PROVIDER, UPSTREAM_MODEL, "Claude", 200_000, null, null, Set.of(), 0,
+    static Model model(long maxOutputTokens) {
+        return TestModels.model("claude", PROVIDER, UPSTREAM_MODEL, 200_000, Set.of(),
                 maxOutputTokens);
     }
 
     static ChatCall call(Map<String, Object> body, boolean stream, long maxOutputTokens) {
-        return new ChatCall(body, model(maxOutputTokens), UPSTREAM_MODEL, stream, "req-1", new Cancellation(), 0);
+        return new ChatCall(body, model(maxOutputTokens), stream, "req-1", new Cancellation(), 0);
     }
 
     static ChatCall call(Map<String, Object> body) {

@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import tollgate.call.Cancellation;
-import tollgate.config.ModelConfig;
+import tollgate.catalog.TestModels;
 import tollgate.error.ClientGoneException;
 import tollgate.json.Json;
 import tollgate.provider.ChatCall;
@@ -26,10 +26,9 @@ class EchoProviderTest {
 
     private static final long T = 1_700_000_000L;
     private final EchoProvider echo = new EchoProvider("echo", InstantSource.fixed(Instant.ofEpochSecond(T)));
-    private static final ModelConfig MODEL = new ModelConfig("echo", "echo", "echo", "Echo", 0, null, null, Set.of(), 0, 0);
 
     private static ChatCall call(String body, String model, Cancellation c) {
-        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, model, false, "r", c, 0);
+        return new ChatCall(Json.asObject(Json.parse(body)), TestModels.model("echo", "echo", model, 0, Set.of(), 0), false, "r", c, 0);
     }
 
     private static ChatCall call(String body) {

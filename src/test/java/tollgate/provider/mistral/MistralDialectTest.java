@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tollgate.call.Cancellation;
-import tollgate.config.ModelConfig;
+import tollgate.catalog.Model;
+import tollgate.catalog.TestModels;
 import tollgate.config.ProviderConfig;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
@@ -31,8 +32,8 @@ import tollgate.provider.Usage;
 
 /** Mistral's request rules and answers, on recorded bodies (src/test/resources/mistral). */
 class MistralDialectTest {
-    static final ModelConfig MODEL = new ModelConfig("mistral-large", "mistral", "mistral-large-2411", "Mistral Large",
-            128000, null, null, Set.of("tools", "json", "stream"), 0, 0);
+    static final Model MODEL = TestModels.model("mistral-large", "mistral", "mistral-large-2411",
+            128000, Set.of("tools", "json", "stream"), 0);
     final MistralDialect dialect = new MistralDialect();
 
     static String resource(String name) throws IOException {
@@ -43,7 +44,7 @@ class MistralDialectTest {
     }
 
     static ChatCall call(String body, boolean stream) {
-        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, MODEL.upstreamModel(), stream, "r", new Cancellation(), 0);
+        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, stream, "r", new Cancellation(), 0);
     }
 
     @Test

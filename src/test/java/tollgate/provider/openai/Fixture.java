@@ -9,7 +9,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import tollgate.call.Cancellation;
-import tollgate.config.ModelConfig;
+import tollgate.catalog.Model;
+import tollgate.catalog.TestModels;
 import tollgate.config.ProviderConfig;
 import tollgate.json.Json;
 import tollgate.provider.ChatCall;
@@ -25,7 +26,7 @@ final class Fixture {
     static final Upstream UPSTREAM = new Upstream(Duration.ofSeconds(5));
     static final IdleWatchdog WATCHDOG = new IdleWatchdog();
     static final ExecutorService THREADS = Executors.newVirtualThreadPerTaskExecutor();
-    static final ModelConfig MODEL = new ModelConfig("client-model", "acme", "up-model", "Up", 0, null, null, Set.of(), 0, 0);
+    static final Model MODEL = TestModels.model("client-model", "acme", "up-model", 0, Set.of(), 0);
 
     static ProviderConfig config(URI base, String key, Map<String, String> headers, Duration timeout, Duration idle) {
         return new ProviderConfig("acme", "openai", base, key, headers, timeout, idle, tollgate.config.ProviderConfig.DEFAULT_DEADLINE, true, null);
@@ -45,7 +46,7 @@ final class Fixture {
     }
 
     static ChatCall call(String body, boolean stream, Cancellation c) {
-        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, "up-model", stream, "req-123", c, 0);
+        return new ChatCall(Json.asObject(Json.parse(body)), MODEL, stream, "req-123", c, 0);
     }
 
     static final String SIMPLE = "{\"model\":\"client-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";

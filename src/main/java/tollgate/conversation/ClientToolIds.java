@@ -1,4 +1,4 @@
-package tollgate.api;
+package tollgate.conversation;
 
 import java.util.List;
 import java.util.Map;
@@ -9,20 +9,23 @@ import java.util.Map;
  * "ID normalization"). Only ids the gateway generated are touched: new ids the provider made
  * up for new calls pass as they are.
  */
-final class ClientToolIds {
+public final class ClientToolIds {
+    /** Nothing rewritten. */
+    public static final ClientToolIds NONE = new ClientToolIds(Map.of());
+
     private final Map<String, String> upstreamToClient;
 
     /** @param upstreamToClient generated id → the client's id; empty when nothing was rewritten */
-    ClientToolIds(Map<String, String> upstreamToClient) {
+    public ClientToolIds(Map<String, String> upstreamToClient) {
         this.upstreamToClient = upstreamToClient;
     }
 
-    boolean none() {
+    public boolean none() {
         return upstreamToClient.isEmpty();
     }
 
     /** Restores {@code choices[].message.tool_calls[].id} of a {@code chat.completion}. */
-    void restoreCompletion(Map<String, Object> completion) {
+    public void restoreCompletion(Map<String, Object> completion) {
         if (none()) return;
         for (Object choice : list(completion.get("choices"))) {
             if (choice instanceof Map<?, ?> c && c.get("message") instanceof Map<?, ?> message) {
@@ -32,7 +35,7 @@ final class ClientToolIds {
     }
 
     /** Restores {@code choices[].delta.tool_calls[].id} of a {@code chat.completion.chunk}. */
-    void restoreChunk(Map<String, Object> chunk) {
+    public void restoreChunk(Map<String, Object> chunk) {
         if (none()) return;
         for (Object choice : list(chunk.get("choices"))) {
             if (choice instanceof Map<?, ?> c && c.get("delta") instanceof Map<?, ?> delta) {

@@ -1,9 +1,11 @@
-package tollgate.api;
+package tollgate.route;
 
+import java.util.List;
 import java.util.Map;
 
 /**
- * A POST /chat/completions body that {@link ChatRequestValidator} has accepted, with the few
+ * A chat request that a wire surface has validated ({@code api.ChatRequestValidator} for
+ * {@code POST /chat/completions}, and the legacy {@code /chat} through it), with the few
  * fields the gateway itself acts on pulled out. Everything else stays in {@code body}, which is
  * the very map that was validated (not a copy), so that it can be forwarded upstream unchanged.
  *
@@ -13,7 +15,10 @@ import java.util.Map;
  * @param includeUsage      {@code stream == true && stream_options.include_usage == true}
  * @param metadataRequestId {@code metadata.request_id}, or null when absent
  * @param mode              {@code metadata.mode}, or null when absent
- * @param taskHint          {@code taskHint} (one of writing, code-generation, reasoning, vision), or null
+ * @param taskHint          {@code taskHint} (writing, code-generation, reasoning, vision, general), or null
+ * @param policy            {@code policy} (frugal, balanced, premium), or null
+ * @param fallbacks         {@code models}: models to try in order after {@code model}
+ *                          (OpenRouter's convention), or an empty list
  */
 public record ChatRequest(
         String model,
@@ -22,5 +27,7 @@ public record ChatRequest(
         boolean includeUsage,
         String metadataRequestId,
         String mode,
-        String taskHint) {
+        String taskHint,
+        String policy,
+        List<String> fallbacks) {
 }

@@ -1,0 +1,15 @@
+package tollgate.route;
+
+import tollgate.call.Cancellation;
+import tollgate.memory.Reservation;
+
+/**
+ * Who is calling and what the call carries, whatever surface it came in on (HTTP today; the
+ * voice relay and tasks later).
+ *
+ * @param keyName      the name of the client key that authenticated the call, or null
+ * @param requestId    the request id (the client's {@code x-request-id}, or generated)
+ * @param cancellation fired when the caller goes away or the gateway shuts down
+ * @param memory       the call's share of the memory budget
+ */
+public record Caller(String keyName, String requestId, Cancellation cancellation, Reservation memory) {}

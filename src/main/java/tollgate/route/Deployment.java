@@ -1,0 +1,90 @@
+package tollgate.route;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import tollgate.call.Clock;
+import tollgate.catalog.Model;
+import tollgate.provider.ChatProvider;
+
+/**
+ * One place a request can go: a provider and an upstream model, with the health the router
+ * keeps for it (circuit breaker, time-to-first-token estimate, calls in flight, rate-limit
+ * cool-down). The same upstream model reached as a catalog id, a group member or a fallback is
+ * one deployment, so that its health is shared.
+ */
+public final class Deployment {
+    private final String id;
+    private final Model model;
+    private final ChatProvider provider;
+    private final boolean offline;
+    private final CircuitBreaker breaker;
+    private final PeakEwma ttft;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** {@link Clock#nanos()} until which the upstream asked us to wait (its retry-after); 0 = not cooling. */
+    private final AtomicLong coolUntil = new AtomicLong();
+    private final Clock clock;
+
+    Deployment(Model model, ChatProvider provider, CircuitBreaker breaker, Clock clock) {
+        this.id = model.provider() + "/" + model.upstream();
+        this.model = model;
+        this.provider = provider;
+        this.offline = provider.offline();
+        this.breaker = breaker;
+        this.ttft = PeakEwma.withDefaults(clock);
+        this.clock = clock;
+    }
+
+    /** {@code <provider>/<upstream model>}, as route explanations and {@code x-tollgate-route} name it. */
+    public String id() { return id; }
+
+    public Model model() { return model; }
+
+    public ChatProvider provider() { return provider; }
+
+    /** Whether its provider needs no network (the echo provider): a policy's last resort only. */
+    public boolean offline() { return offline; }
+
+    public CircuitBreaker breaker() { return breaker; }
+
+    /** Peak-EWMA of time to first token (stream) or to the whole answer (non-stream). */
+    public PeakEwma latency() { return ttft; }
+
+    public int inFlight() { return inFlight.get(); }
+
+    void enter() { inFlight.incrementAndGet(); }
+
+    void leave() { inFlight.decrementAndGet(); }
+
+    /** The upstream said to wait {@code nanos} (a 429's retry-after). */
+    void coolFor(long nanos) {
+        long until = clock.nanos() + nanos;
+        coolUntil.accumulateAndGet(until, Math::max);
+    }
+
+    /** Remaining cool-down after a rate limit, 0 when none. */
+    public long coolingNanos() {
+        long left = coolUntil.get() - clock.nanos();
+        return Math.max(0, left);
+    }
+
+    /** For {@code GET /providers}: breaker state and counters, latency, calls in flight. */
+    public Map<String, Object> health() {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("deployment", id);
+        h.put("model", model.id());
+        h.put("breaker", breaker.state().name().toLowerCase(java.util.Locale.ROOT));
+        long retry = breaker.retryAfterNanos();
+        if (retry > 0) h.put("breaker_retry_after_ms", (retry + 999_999) / 1_000_000);
+        h.put("window_requests", breaker.requests());
+        h.put("window_failures", breaker.failures());
+        long cooling = coolingNanos();
+        if (cooling > 0) h.put("rate_limited_for_ms", (cooling + 999_999) / 1_000_000);
+        h.put("in_flight", inFlight.get());
+        if (ttft.observed()) h.put("latency_ms", ttft.estimateNanos() / 1_000_000.0);
+        return h;
+    }
+
+    @Override public String toString() { return id; }
+}

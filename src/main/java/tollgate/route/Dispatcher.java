@@ -1,0 +1,295 @@
+package tollgate.route;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+import tollgate.call.Clock;
+import tollgate.catalog.Model;
+import tollgate.config.RouterConfig;
+import tollgate.conversation.Capabilities;
+import tollgate.conversation.ClientToolIds;
+import tollgate.conversation.PromptEstimate;
+import tollgate.conversation.ToolCallRepair;
+import tollgate.error.ClientGoneException;
+import tollgate.error.ErrorKind;
+import tollgate.error.FailureClass;
+import tollgate.error.GatewayException;
+import tollgate.provider.ChatCall;
+import tollgate.provider.ChatResult;
+import tollgate.provider.Usage;
+
+/**
+ * The one request pipeline, for every surface (HTTP chat completions, legacy {@code /chat}, and
+ * later voice and tasks): plan the candidates ({@link Router}), then per attempt check what the
+ * model can take, estimate the context, repair the conversation for that provider, call it, and
+ * on failure retry or fail over as the failure's {@link FailureClass} says.
+ *
+ * <ul>
+ *   <li>Transient failures (unavailable, timeout, broken stream) are retried on the same
+ *       deployment {@code router.retries} times with exponential backoff and full jitter, then
+ *       the next candidate is tried. A 429 waits the upstream's {@code retry-after} when it is at
+ *       most {@code router.max_retry_after_ms}, else fails over at once and the deployment cools
+ *       down for that long.</li>
+ *   <li>A context-length error fails over to a candidate with a larger window only; caller
+ *       faults never retry.</li>
+ *   <li>A stream fails over only while nothing reached the client ({@link FirstContent}); after
+ *       its first content a break ends it with an error event, and no other upstream is called.</li>
+ *   <li>Every attempt is reported to its deployment's circuit breaker and latency estimate.</li>
+ *   <li>Premium with a JSON-schema {@code response_format}: a non-streamed answer that does not
+ *       validate is retried once on the next candidate.</li>
+ * </ul>
+ * When every candidate is exhausted, {@link Exhausted} says why for each.
+ */
+public final class Dispatcher {
+    private final Router router;
+    private final RouterConfig config;
+    private final Clock clock;
+    private final Backoff backoff;
+    private final Model baseline;
+
+    /**
+     * @param baseline the model savings are measured against, or null for no savings
+     */
+    public Dispatcher(Router router, Model baseline, Clock clock, RandomGenerator random) {
+        this.router = router;
+        this.config = router.config();
+        this.clock = clock;
+        this.backoff = new Backoff(config.backoff().toNanos(), config.maxBackoff().toNanos(), random);
+        this.baseline = baseline;
+    }
+
+    public Router router() { return router; }
+
+    /**
+     * Serves one request.
+     *
+     * @param sink where a stream goes ({@code request.stream()}), or null for a non-streamed answer
+     * @throws GatewayException   the failure, when no candidate answered
+     * @throws ClientGoneException when the caller left
+     */
+    public Dispatched dispatch(Caller caller, ChatRequest request, ChatSink sink) {
+        long promptTokens = PromptEstimate.tokens(request.body());
+        Plan plan = router.plan(request, promptTokens);
+        Attempts a = new Attempts(plan, request, caller, promptTokens, sink);
+        List<Deployment> candidates = plan.candidates();
+        for (int i = 0; i < candidates.size(); i++) {
+            Dispatched done = a.candidate(candidates.get(i), i + 1 < candidates.size());
+            if (done != null) return done;
+        }
+        throw Exhausted.error(plan, a.tried, a.last);
+    }
+
+    /** The state of one request's attempts. */
+    private final class Attempts {
+        final Plan plan;
+        final ChatRequest request;
+        final Caller caller;
+        final long promptTokens;
+        final ChatSink sink;
+        final List<Tried> tried;
+        GatewayException last;
+        long minWindow; // after a context error: only larger windows are worth trying
+        boolean schemaRetried;
+
+        Attempts(Plan plan, ChatRequest request, Caller caller, long promptTokens, ChatSink sink) {
+            this.plan = plan;
+            this.request = request;
+            this.caller = caller;
+            this.promptTokens = promptTokens;
+            this.sink = sink;
+            this.tried = new ArrayList<>(plan.skipped());
+        }
+
+        /** Tries {@code d} (with retries); the answer, or null to go on to the next candidate. */
+        Dispatched candidate(Deployment d, boolean more) {
+            Model model = d.model();
+            if (minWindow > 0 && model.contextLength() > 0 && model.contextLength() <= minWindow) {
+                tried.add(new Tried(d.id(), FailureClass.CONTEXT_TOO_LONG.outcome(), 0, -1, "its window is not larger"));
+                return null;
+            }
+            ToolCallRepair.Repaired repaired;
+            try {
+                // Per attempt (seed 002): what this model cannot take, what cannot fit, the
+                // conversation repaired for this provider's tool id rule.
+                Capabilities.check(model, request.body());
+                PromptEstimate.check(model, promptTokens);
+                repaired = ToolCallRepair.repair(request.body(), d.provider().toolIdRule());
+            } catch (GatewayException e) {
+                if (plan.candidates().size() == 1 && plan.skipped().isEmpty()) throw e;
+                boolean context = e.failure() == FailureClass.CONTEXT_TOO_LONG;
+                tried.add(new Tried(d.id(), context ? e.failure().outcome() : Tried.UNSUPPORTED, 0, -1, e.getMessage()));
+                if (context) minWindow = Math.max(minWindow, model.contextLength());
+                last = e;
+                return null;
+            }
+            ClientToolIds toolIds = new ClientToolIds(repaired.upstreamToClientIds());
+            for (int attempt = 0; ; attempt++) {
+                if (caller.cancellation().isCancelled()) throw new ClientGoneException(null);
+                long cooling = d.coolingNanos();
+                if (cooling > 0) {
+                    tried.add(new Tried(d.id(), Tried.COOLING, 0, cooling, "rate limited by the upstream"));
+                    return null;
+                }
+                if (!d.breaker().allow()) {
+                    tried.add(new Tried(d.id(), Tried.CIRCUIT_OPEN, 0, d.breaker().retryAfterNanos(), "circuit open after repeated failures"));
+                    return null;
+                }
+                long t0 = clock.nanos();
+                FirstContent gate = sink == null ? null : new FirstContent(sink, () -> begin(d, t0, toolIds, repaired), clock);
+                ChatCall call = new ChatCall(repaired.body(), model, request.stream(), caller.requestId(),
+                        caller.cancellation(), promptTokens, caller.memory());
+                d.enter();
+                try {
+                    if (gate == null) {
+                        ChatResult result = d.provider().chat(call);
+                        long took = clock.nanos() - t0;
+                        d.breaker().recordSuccess();
+                        d.latency().observe(took);
+                        String invalid = schemaViolation(result.completion());
+                        if (invalid != null && more && !schemaRetried) {
+                            schemaRetried = true;
+                            tried.add(new Tried(d.id(), Tried.SCHEMA_INVALID, millis(took), -1, invalid));
+                            return null;
+                        }
+                        tried.add(new Tried(d.id(), Tried.OK, millis(took), -1, null));
+                        toolIds.restoreCompletion(result.completion());
+                        return done(d, result.completion(), result.usage(), route(d), repaired);
+                    }
+                    Usage usage = d.provider().stream(call, gate);
+                    gate.finish();
+                    d.breaker().recordSuccess();
+                    d.latency().observe(gate.committedAtNanos() - t0);
+                    return done(d, null, usage, routeOnCommit, repaired);
+                } catch (GatewayException e) {
+                    long took = clock.nanos() - t0;
+                    if (gate != null && gate.committed()) {
+                        settle(d, e.failure());
+                        throw e; // content reached the client: the stream ends with this error
+                    }
+                    if (!retry(d, e, attempt, took)) return null;
+                } catch (RuntimeException | Error e) {
+                    d.breaker().release();
+                    throw e;
+                } finally {
+                    d.leave();
+                }
+            }
+        }
+
+        /** Records a failed attempt; true to retry the same deployment (after waiting), false to move on. */
+        private boolean retry(Deployment d, GatewayException e, int attempt, long took) {
+            FailureClass failure = e.failure();
+            long retryAfter = failure == FailureClass.RATE_LIMITED ? retryAfter(e) : -1;
+            tried.add(new Tried(d.id(), failure.outcome(), millis(took), retryAfter, e.getMessage()));
+            last = e;
+            settle(d, failure);
+            switch (failure) {
+                case CALLER_FAULT, BUSY, INTERNAL -> throw e;
+                case CONTEXT_TOO_LONG -> {
+                    minWindow = Math.max(minWindow, d.model().contextLength() > 0 ? d.model().contextLength() : promptTokens);
+                    return false;
+                }
+                case CREDENTIALS, REJECTED -> {
+                    return false;
+                }
+                case RATE_LIMITED -> {
+                    boolean waitable = retryAfter <= config.maxRetryAfter().toNanos();
+                    if (attempt >= config.retries() || !waitable) {
+                        if (retryAfter > 0) d.coolFor(retryAfter);
+                        return false;
+                    }
+                    pause(retryAfter >= 0 ? retryAfter : backoff.delayNanos(attempt + 1));
+                    return true;
+                }
+                default -> { // UNAVAILABLE, TIMEOUT, BROKEN_STREAM
+                    if (attempt >= config.retries()) return false;
+                    pause(backoff.delayNanos(attempt + 1));
+                    return true;
+                }
+            }
+        }
+
+        private void pause(long nanos) {
+            try {
+                clock.sleep(nanos);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new GatewayException(ErrorKind.GATEWAY_SHUTTING_DOWN, "The gateway is shutting down; retry on another instance.");
+            }
+            if (caller.cancellation().isCancelled()) throw new ClientGoneException(null);
+        }
+
+        private Map<String, Object> routeOnCommit;
+
+        /** Called by the stream gate at the first content: the route so far, with this attempt as chosen. */
+        private ChatSink.Begin begin(Deployment d, long t0, ClientToolIds toolIds, ToolCallRepair.Repaired repaired) {
+            tried.add(new Tried(d.id(), Tried.OK, millis(clock.nanos() - t0), -1, null));
+            routeOnCommit = route(d);
+            return new ChatSink.Begin(d, routeOnCommit, toolIds, repaired.repairs());
+        }
+
+        /** The route explanation, or null when there is nothing to explain (the client's model, first try). */
+        private Map<String, Object> route(Deployment chosen) {
+            if (!plan.routed() && tried.size() == 1) return null;
+            Map<String, Object> r = new LinkedHashMap<>();
+            if (plan.policy() != null) {
+                r.put("policy", plan.policy());
+                r.put("task", plan.task().wire());
+                r.put("task_source", plan.taskSource());
+            }
+            r.put("chosen", chosen.id());
+            r.put("model", chosen.model().id());
+            List<Object> list = new ArrayList<>(tried.size());
+            for (Tried t : tried) list.add(t.toJson());
+            r.put("tried", list);
+            r.put("reason", plan.reason());
+            return r;
+        }
+
+        private Dispatched done(Deployment d, Map<String, Object> completion, Usage usage, Map<String, Object> route,
+                                ToolCallRepair.Repaired repaired) {
+            BigDecimal cost = null, savings = null;
+            if (usage.known()) {
+                cost = d.model().pricing().cost(usage.promptTokens(), usage.completionTokens());
+                BigDecimal base = baseline == null ? null : baseline.pricing().cost(usage.promptTokens(), usage.completionTokens());
+                if (cost != null && base != null) savings = base.subtract(cost).stripTrailingZeros();
+            }
+            return new Dispatched(d, completion, usage, route, repaired.repairs(), plan, cost, savings);
+        }
+
+        /** Premium only, non-streamed, with a JSON schema: the first violation of the answer, or null. */
+        private String schemaViolation(Map<String, Object> completion) {
+            if (!"premium".equals(plan.policy())) return null;
+            Object schema = StructuredOutput.schema(request.body());
+            if (schema == null) return null;
+            String content = StructuredOutput.content(completion);
+            if (content == null) return null;
+            List<String> v = tollgate.schema.SchemaValidator.validateText(schema, content);
+            return v.isEmpty() ? null : "the answer does not match the response_format schema: " + v.get(0);
+        }
+    }
+
+    /** What the breaker learns from a failure: only the deployment's own faults count against it. */
+    private static void settle(Deployment d, FailureClass failure) {
+        switch (failure) {
+            case UNAVAILABLE, TIMEOUT, BROKEN_STREAM, CREDENTIALS -> d.breaker().recordFailure();
+            default -> d.breaker().release();
+        }
+    }
+
+    /** The upstream's retry-after in nanoseconds, -1 when it gave none. */
+    private long retryAfter(GatewayException e) {
+        String ra = null, raMs = null;
+        String[] h = e.headers();
+        for (int i = 0; i + 1 < h.length; i += 2) {
+            if (h[i].equalsIgnoreCase("retry-after")) ra = h[i + 1];
+            else if (h[i].equalsIgnoreCase("retry-after-ms")) raMs = h[i + 1];
+        }
+        return Backoff.retryAfterNanos(ra, raMs, clock.millis());
+    }
+
+    private static long millis(long nanos) { return nanos / 1_000_000; }
+}

@@ -1,0 +1,92 @@
+package tollgate.route;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import tollgate.provider.ChunkSink;
+import tollgate.provider.RawChunk;
+
+/**
+ * Holds an attempt's chunks until the first one with content, so that an attempt which fails
+ * before any content reached the client can fail over invisibly. Content is text, a tool call,
+ * a refusal or a finish reason; the role-only first delta and keep-alives are not. Once it has
+ * committed, chunks (and raw bytes) pass straight through with no inspection at all.
+ */
+final class FirstContent implements ChunkSink {
+    /** Chunks held before content at most; a stream of that many empty deltas commits anyway. */
+    static final int MAX_HELD_CHUNKS = 32;
+
+    private final ChatSink out;
+    private final Supplier<ChatSink.Begin> begin;
+    private List<Map<String, Object>> held;
+    private boolean committed;
+    private long committedAtNanos;
+    private final tollgate.call.Clock clock;
+
+    FirstContent(ChatSink out, Supplier<ChatSink.Begin> begin, tollgate.call.Clock clock) {
+        this.out = out;
+        this.begin = begin;
+        this.clock = clock;
+    }
+
+    boolean committed() { return committed; }
+
+    /** {@link tollgate.call.Clock#nanos()} when the first content went out. */
+    long committedAtNanos() { return committedAtNanos; }
+
+    @Override
+    public void chunk(Map<String, Object> chunk) {
+        chunk(chunk, false);
+    }
+
+    @Override
+    public void chunk(Map<String, Object> chunk, boolean moreReady) {
+        if (committed) {
+            out.chunk(chunk, moreReady);
+            return;
+        }
+        if (!hasContent(chunk) && (held == null || held.size() < MAX_HELD_CHUNKS)) {
+            if (held == null) held = new ArrayList<>(4);
+            held.add(chunk);
+            return;
+        }
+        commit();
+        out.chunk(chunk, moreReady);
+    }
+
+    @Override
+    public void raw(RawChunk chunk, boolean moreReady) {
+        if (committed) out.raw(chunk, moreReady);
+        else chunk(chunk.parse(), moreReady); // only until the first content: the bytes are not kept
+    }
+
+    /** The upstream ended cleanly: whatever it sent goes out, content or not. */
+    void finish() {
+        if (!committed) commit();
+    }
+
+    private void commit() {
+        committed = true;
+        committedAtNanos = clock.nanos();
+        out.begin(begin.get());
+        if (held == null) return;
+        for (int i = 0; i < held.size(); i++) out.chunk(held.get(i), true);
+        held = null;
+    }
+
+    /** Text, tool calls, a refusal, or a finish reason in any choice. */
+    static boolean hasContent(Map<String, Object> chunk) {
+        if (!(chunk.get("choices") instanceof List<?> choices)) return false;
+        for (Object c : choices) {
+            if (!(c instanceof Map<?, ?> choice)) continue;
+            if (choice.get("finish_reason") != null) return true;
+            if (choice.get("delta") instanceof Map<?, ?> delta) {
+                if (delta.get("content") instanceof String s && !s.isEmpty()) return true;
+                if (delta.get("tool_calls") != null || delta.get("function_call") != null) return true;
+                if (delta.get("refusal") instanceof String r && !r.isEmpty()) return true;
+            }
+        }
+        return false;
+    }
+}

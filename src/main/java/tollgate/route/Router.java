@@ -1,0 +1,329 @@
+package tollgate.route;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.random.RandomGenerator;
+import tollgate.call.Clock;
+import tollgate.catalog.Catalog;
+import tollgate.catalog.Model;
+import tollgate.catalog.Task;
+import tollgate.config.GroupConfig;
+import tollgate.config.RouterConfig;
+import tollgate.error.ErrorKind;
+import tollgate.error.GatewayException;
+import tollgate.provider.ChatProvider;
+import tollgate.provider.Provider;
+
+/**
+ * Turns the model a client asked for into a {@link Plan}: the deployments to try, in order.
+ * What a client may send as {@code model}:
+ * <ol>
+ *   <li>a catalog id ({@code gpt-4o-mini}, {@code echo});</li>
+ *   <li>{@code <provider>/<upstream model>} ({@code openai/gpt-4.1}; seed 002), any model of an
+ *       enabled provider without listing it; window and pricing unknown;</li>
+ *   <li>{@code group:<uuid>} or {@code group:<name>} (seed 003): a configured group, ordered by its
+ *       strategy ({@link GroupOrder});</li>
+ *   <li>{@code neo-mode} (= balanced), {@code neo-mode/frugal|balanced|premium}, or {@code neo-mode}
+ *       with a {@code policy} field (seed 000): the catalog ranked for the request's task
+ *       ({@link PolicyRanking}).</li>
+ * </ol>
+ * A {@code models: [...]} list (OpenRouter's convention) appends its entries, in order, as
+ * fallbacks. Built once at start-up; a direct model is one hash probe, neo-mode one pass over the
+ * catalog.
+ */
+public final class Router {
+    /** The model name that asks for policy routing. */
+    public static final String NEO_MODE = "neo-mode";
+    /** The default policy (seed 000: "Balanced Mode (Default)"). */
+    public static final String DEFAULT_POLICY = "balanced";
+    /** Longest model name quoted back in an error, in chars: a client's 30 MB name is not echoed. */
+    static final int MAX_QUOTED_MODEL_CHARS = 256;
+    /** Ad-hoc {@code <provider>/<model>} deployments remembered (with their health); more are made fresh. */
+    static final int MAX_AD_HOC = 1024;
+    /** Deployments passed over (breaker open, cooling) listed in an explanation. */
+    static final int MAX_SKIPPED_LISTED = 8;
+    private static final String GROUP_PREFIX = "group:";
+
+    private final Map<String, Deployment> byModelId = new HashMap<>();
+    private final Map<String, Deployment> byDeploymentId = new LinkedHashMap<>();
+    private final Map<String, Deployment> adHoc = new ConcurrentHashMap<>();
+    private final Map<String, Group> groups = new HashMap<>();
+    private final List<Group> groupOrder = new ArrayList<>();
+    private final List<Deployment> policyPool = new ArrayList<>();
+    /** Every catalog model's provider, enabled or not, so that a disabled one can be named. */
+    private final Map<String, String> catalogProviders = new HashMap<>();
+    private final Map<String, Provider> running;
+    private final Map<String, String> disabledReasons;
+    private final RouterConfig config;
+    private final Clock clock;
+    private final RandomGenerator random;
+
+    /** A configured group, its members resolved. */
+    record Group(String id, String name, String strategy, List<GroupOrder.Member> members, List<Tried> disabled) {}
+
+    /**
+     * @param catalog         configured models
+     * @param running         the running providers, by id
+     * @param disabledReasons why each configured but disabled provider is off, by id
+     * @param groups          configured groups
+     */
+    public Router(Catalog catalog, Map<String, Provider> running, Map<String, String> disabledReasons,
+                  List<GroupConfig> groups, RouterConfig config, Clock clock, RandomGenerator random) {
+        this.running = running;
+        this.disabledReasons = disabledReasons;
+        this.config = config;
+        this.clock = clock;
+        this.random = random;
+        for (Model m : catalog.models()) {
+            catalogProviders.put(m.id(), m.provider());
+            if (running.get(m.provider()) instanceof ChatProvider p) {
+                Deployment d = byDeploymentId.computeIfAbsent(m.provider() + "/" + m.upstream(), k -> deployment(m, p));
+                byModelId.put(m.id(), d);
+            }
+        }
+        boolean anyOnline = byModelId.values().stream().anyMatch(d -> !d.offline());
+        for (Model m : catalog.models()) {
+            Deployment d = byModelId.get(m.id());
+            if (d != null && (anyOnline != d.offline()) && !policyPool.contains(d)) policyPool.add(d);
+        }
+        for (GroupConfig g : groups) {
+            List<GroupOrder.Member> members = new ArrayList<>();
+            List<Tried> disabled = new ArrayList<>();
+            for (GroupConfig.Member m : g.deployments()) {
+                Deployment d = m.model() != null ? byModelId.get(m.model()) : member(m.provider(), m.upstream());
+                String id = m.model() != null ? catalog.get(m.model()).provider() + "/" + catalog.get(m.model()).upstream()
+                        : m.provider() + "/" + m.upstream();
+                if (d == null) disabled.add(new Tried(id, Tried.DISABLED, 0, -1, "its provider is not enabled"));
+                else members.add(new GroupOrder.Member(d, m.weight()));
+            }
+            Group group = new Group(g.id(), g.name(), g.strategy(), List.copyOf(members), List.copyOf(disabled));
+            this.groups.put(g.id(), group);
+            groupOrder.add(group);
+            if (g.name() != null) this.groups.put(g.name(), group);
+        }
+    }
+
+    private Deployment deployment(Model m, ChatProvider p) {
+        if (m.contextLength() == 0 && p.defaultContextLength() > 0) m = m.withContextLength(p.defaultContextLength());
+        RouterConfig.Breaker b = config.breaker();
+        return new Deployment(m, p, new CircuitBreaker(clock, b.window().toNanos(), b.minRequests(), b.failureRatio(),
+                b.cooldown().toNanos()), clock);
+    }
+
+    /** A group member given as provider + upstream: the catalog's deployment if one matches. */
+    private Deployment member(String provider, String upstream) {
+        Deployment d = byDeploymentId.get(provider + "/" + upstream);
+        if (d != null) return d;
+        if (!(running.get(provider) instanceof ChatProvider p)) return null;
+        d = deployment(Model.adHoc(provider, upstream, 0), p);
+        byDeploymentId.put(d.id(), d);
+        return d;
+    }
+
+    /** Every deployment with health, for {@code GET /providers}: the catalog's, the groups', the ad-hoc ones used. */
+    public List<Deployment> deployments() {
+        List<Deployment> all = new ArrayList<>(byDeploymentId.values());
+        all.addAll(adHoc.values());
+        return all;
+    }
+
+    /** A configured group as {@code GET /models} shows it: its enabled members' models. */
+    public record GroupInfo(String id, String name, String strategy, List<Model> members) {}
+
+    /** Configured groups, in config order. */
+    public List<GroupInfo> groups() {
+        List<GroupInfo> out = new ArrayList<>();
+        for (Group g : groupOrder) {
+            List<Model> ms = new ArrayList<>();
+            for (GroupOrder.Member m : g.members()) ms.add(m.deployment().model());
+            out.add(new GroupInfo(g.id(), g.name(), g.strategy(), List.copyOf(ms)));
+        }
+        return out;
+    }
+
+    /** The models neo-mode chooses from. */
+    public List<Model> policyModels() {
+        List<Model> out = new ArrayList<>();
+        for (Deployment d : policyPool) out.add(d.model());
+        return out;
+    }
+
+    /** The deployment serving catalog model {@code id}, or null when it is not enabled. */
+    public Deployment deploymentOf(String modelId) { return byModelId.get(modelId); }
+
+    public static boolean isNeoMode(String model) {
+        return model.startsWith(NEO_MODE) && (model.length() == NEO_MODE.length() || model.charAt(NEO_MODE.length()) == '/');
+    }
+
+    /**
+     * Plans a request.
+     *
+     * @param request      the validated request
+     * @param promptTokens the prompt estimate
+     * @throws GatewayException 400 for an unknown model, group or policy, or when no model can
+     *                          take the request; 503 for a disabled provider asked for directly
+     */
+    public Plan plan(ChatRequest request, long promptTokens) {
+        String model = request.model();
+        Needs needs = null;
+        Plan plan;
+        if (isNeoMode(model)) {
+            needs = Needs.of(request.body(), request.stream(), promptTokens);
+            plan = policy(request, needs);
+        } else {
+            if (request.policy() != null) {
+                throw GatewayException.invalid("policy", "'policy' chooses a neo-mode policy; send it with model 'neo-mode', "
+                        + "or send model 'neo-mode/" + request.policy() + "'.");
+            }
+            plan = resolve(model, "model", request, promptTokens, request.fallbacks().isEmpty());
+        }
+        if (request.fallbacks().isEmpty()) return plan;
+        List<Deployment> candidates = new ArrayList<>(plan.candidates());
+        List<Tried> skipped = new ArrayList<>(plan.skipped());
+        for (int i = 0; i < request.fallbacks().size(); i++) {
+            String f = request.fallbacks().get(i);
+            if (isNeoMode(f)) throw GatewayException.invalid("models[" + i + "]", "'models' lists models to fall back to; neo-mode cannot be one of them.");
+            Plan p = resolve(f, "models[" + i + "]", request, promptTokens, false);
+            for (Deployment d : p.candidates()) if (!candidates.contains(d)) candidates.add(d);
+            skipped.addAll(p.skipped());
+        }
+        String reason = plan.reason() + "; then the 'models' fallbacks in order";
+        return new Plan(plan.policy(), plan.task(), plan.taskSource(), List.copyOf(candidates), List.copyOf(skipped), reason, true);
+    }
+
+    private Plan resolve(String model, String param, ChatRequest request, long promptTokens, boolean alone) {
+        if (model.startsWith(GROUP_PREFIX)) return group(model, param, request, promptTokens);
+        Deployment d = byModelId.get(model);
+        if (d != null) return direct(d, "the requested model");
+        int slash = model.indexOf('/');
+        if (slash > 0 && slash < model.length() - 1) {
+            String providerId = model.substring(0, slash);
+            if (running.get(providerId) instanceof ChatProvider p) return direct(adHoc(providerId, model.substring(slash + 1), p), "the requested model");
+            if (running.containsKey(providerId)) {
+                throw GatewayException.invalid(param, "Provider '" + providerId + "' (" + running.get(providerId).kind()
+                        + ") does not serve chat completions.");
+            }
+            if (disabledReasons.containsKey(providerId)) return disabled(model, providerId, param, alone);
+        }
+        String configuredProvider = catalogProviderOf(model);
+        if (configuredProvider != null) return disabled(model, configuredProvider, param, alone);
+        throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "The model '" + clip(model)
+                + "' does not exist on this gateway. GET /v1/models lists the models it serves.", param);
+    }
+
+    private String catalogProviderOf(String model) { return catalogProviders.get(model); }
+
+    private Plan disabled(String model, String providerId, String param, boolean alone) {
+        String why = disabledReasons.getOrDefault(providerId, "it is disabled");
+        if (alone) {
+            throw new GatewayException(ErrorKind.PROVIDER_NOT_CONFIGURED, "The model '" + clip(model) + "' is served by provider '"
+                    + providerId + "', which is not enabled: " + why + ".", param);
+        }
+        return new Plan(null, null, null, List.of(), List.of(new Tried(clip(model), Tried.DISABLED, 0, -1, why)), "", true);
+    }
+
+    private Deployment adHoc(String providerId, String upstream, ChatProvider p) {
+        // Not the catalog's deployment of the same upstream model even when there is one: an
+        // ad-hoc route asks for the model as the upstream knows it, without the catalog's window.
+        String id = providerId + "/" + upstream;
+        Deployment d = adHoc.get(id);
+        if (d != null) return d;
+        d = deployment(Model.adHoc(providerId, upstream, 0), p);
+        if (adHoc.size() >= MAX_AD_HOC) return d; // health is not kept for an unbounded set of names
+        Deployment raced = adHoc.putIfAbsent(id, d);
+        return raced != null ? raced : d;
+    }
+
+    private static Plan direct(Deployment d, String reason) {
+        return new Plan(null, null, null, List.of(d), List.of(), reason, false);
+    }
+
+    private Plan group(String model, String param, ChatRequest request, long promptTokens) {
+        String handle = model.substring(GROUP_PREFIX.length());
+        Group g = groups.get(handle);
+        if (g == null) g = groups.get(handle.toLowerCase(java.util.Locale.ROOT));
+        if (g == null) {
+            throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "The group '" + clip(handle)
+                    + "' does not exist on this gateway. GET /v1/models lists the groups it serves.", param);
+        }
+        Needs needs = Needs.of(request.body(), request.stream(), promptTokens);
+        List<GroupOrder.Member> healthy = new ArrayList<>(g.members().size());
+        List<Tried> skipped = new ArrayList<>(g.disabled());
+        for (GroupOrder.Member m : g.members()) {
+            Tried unhealthy = unhealthy(m.deployment());
+            if (unhealthy == null) healthy.add(m);
+            else skipped.add(unhealthy);
+        }
+        List<Deployment> order = GroupOrder.order(g.strategy(), healthy, needs, config.defaultOutputTokens(), random);
+        String reason = "group " + (g.name() != null ? g.name() : g.id()) + ", strategy " + g.strategy();
+        return new Plan(null, null, null, order, List.copyOf(skipped), reason, true);
+    }
+
+    /** Why {@code d} is passed over right now, or null when it may be tried. */
+    private static Tried unhealthy(Deployment d) {
+        long cooling = d.coolingNanos();
+        if (cooling > 0) return new Tried(d.id(), Tried.COOLING, 0, cooling, "rate limited by the upstream");
+        if (d.breaker().state() != CircuitBreaker.State.CLOSED) {
+            long wait = d.breaker().retryAfterNanos();
+            if (wait > 0 || d.breaker().state() == CircuitBreaker.State.HALF_OPEN) {
+                return new Tried(d.id(), Tried.CIRCUIT_OPEN, 0, wait, "circuit open after repeated failures");
+            }
+        }
+        return null;
+    }
+
+    private Plan policy(ChatRequest request, Needs needs) {
+        String model = request.model();
+        String policy = model.length() > NEO_MODE.length() ? model.substring(NEO_MODE.length() + 1) : null;
+        if (policy != null && !RouterConfig.POLICIES.contains(policy)) {
+            throw GatewayException.invalid("model", "Unknown neo-mode policy '" + clip(policy)
+                    + "': use neo-mode/frugal, neo-mode/balanced or neo-mode/premium.");
+        }
+        if (policy != null && request.policy() != null && !policy.equals(request.policy())) {
+            throw GatewayException.invalid("policy", "'policy' is '" + request.policy() + "' but the model asks for neo-mode/"
+                    + policy + "; send one of them.");
+        }
+        if (policy == null) policy = request.policy() != null ? request.policy() : DEFAULT_POLICY;
+        Task task;
+        String source;
+        String taskReason;
+        if (request.taskHint() != null) {
+            task = Task.fromWire(request.taskHint());
+            source = "hint";
+            taskReason = "taskHint";
+        } else {
+            TaskInference.Inferred inferred = TaskInference.infer(request.body());
+            task = inferred.task();
+            source = "inferred";
+            taskReason = inferred.reason();
+        }
+        PolicyRanking ranking = new PolicyRanking(policy, task, config.minQuality().get(policy), needs, config.defaultOutputTokens());
+        List<Tried> skipped = new ArrayList<>();
+        int capable = 0;
+        for (Deployment d : policyPool) {
+            if (!needs.metBy(d.model())) continue;
+            capable++;
+            Tried unhealthy = unhealthy(d);
+            if (unhealthy == null) ranking.offer(d);
+            else if (skipped.size() < MAX_SKIPPED_LISTED) skipped.add(unhealthy);
+        }
+        if (capable == 0) {
+            throw GatewayException.invalid(needs.vision() != null ? needs.vision() : "model", "No model that neo-mode can choose "
+                    + "on this gateway can serve this request: it needs " + needs.describe() + ".");
+        }
+        String reason = task.wire() + " (" + source + ": " + taskReason + "); " + ranking.reason();
+        return new Plan(policy, task, source, ranking.ranked(), List.copyOf(skipped), reason, true);
+    }
+
+    static String clip(String model) {
+        return model.length() <= MAX_QUOTED_MODEL_CHARS ? model : model.substring(0, MAX_QUOTED_MODEL_CHARS) + "…";
+    }
+
+    RouterConfig config() { return config; }
+
+    Clock clock() { return clock; }
+}
