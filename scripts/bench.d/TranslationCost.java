@@ -6,9 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import tollgate.call.Cancellation;
-import tollgate.config.ModelConfig;
+import tollgate.catalog.Model;
+import tollgate.catalog.Pricing;
+import tollgate.catalog.Quality;
 import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
+import tollgate.memory.MemoryBudget;
+import tollgate.memory.Reservation;
 import tollgate.provider.ChatCall;
 import tollgate.provider.Dialect;
 import tollgate.provider.SseEvent;
@@ -38,8 +42,8 @@ public final class TranslationCost {
     static final String TEXT = "Hello! This is a fixed answer from the fake upstream.";
 
     public static void main(String[] args) throws IOException {
-        ModelConfig model = new ModelConfig("bench-model", "up", "mock-model", "Bench", 0, null, null,
-                Set.of("tools", "json", "stream"), 0, 0);
+        Model model = new Model("bench-model", "Bench", "up", "mock-model", 0, 0, Pricing.UNKNOWN,
+                Set.of("tools", "json", "stream"), Quality.uniform(50), 0);
         String[] kinds = {"openai", "anthropic", "mistral"};
         Dialect[] dialects = {new OpenAiDialect(), new AnthropicDialect(), new MistralDialect()};
         // Every kind and mode warmed first, then measured in interleaved batches, so that the
@@ -66,14 +70,18 @@ public final class TranslationCost {
     }
 
     static long sink;
+    static final MemoryBudget MEMORY = MemoryBudget.unlimited();
 
-    static void run(Dialect d, ModelConfig model, byte[] answer, boolean stream, int ops) throws IOException {
+    static void run(Dialect d, Model model, byte[] answer, boolean stream, int ops) throws IOException {
         List<Map<String, Object>> chunks = new ArrayList<>();
         JsonBuffer out = new JsonBuffer(4096);
+        Reservation memory = MEMORY.open();
         for (int i = 0; i < ops; i++) {
             Map<String, Object> body = Json.asObject(Json.parse(REQUEST.getBytes(StandardCharsets.UTF_8)));
-            ChatCall call = new ChatCall(body, model, "mock-model", stream, "r", new Cancellation(), 10);
-            sink += d.body(call).length();
+            ChatCall call = new ChatCall(body, model, stream, "r", new Cancellation(), 10, memory);
+            JsonBuffer upstreamBody = d.body(call);
+            sink += upstreamBody.length();
+            memory.release(upstreamBody.capacity()); // as HttpChatProvider does once the body is sent
             out.reset();
             if (!stream) {
                 Map<String, Object> completion = d.completion(Json.asObject(Json.parse(answer)), call, "up").completion();

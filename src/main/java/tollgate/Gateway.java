@@ -25,6 +25,7 @@ import tollgate.catalog.Catalog;
 import tollgate.catalog.Model;
 import tollgate.catalog.Task;
 import tollgate.config.RouterConfig;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
 /**
@@ -34,6 +35,13 @@ import java.util.random.RandomGenerator;
 public final class Gateway {
     /** Most of the maximum heap the memory budget may take; the rest is for connections and garbage. */
     static final double MAX_BUDGET_SHARE = 0.8;
+
+    /**
+     * Randomness for weighted groups and backoff jitter, shared by every request thread: each
+     * draw comes from the calling thread's own {@link ThreadLocalRandom} (the JDK's default
+     * generators are not thread-safe, and a lock would serialise the requests).
+     */
+    static final RandomGenerator RANDOM = () -> ThreadLocalRandom.current().nextLong();
 
     private final GatewayConfig config;
     private final Server server;
@@ -65,10 +73,8 @@ public final class Gateway {
             for (ProviderConfig pc : config.providers().values()) {
                 if (!pc.enabled()) disabled.put(pc.id(), pc.disabledReason() != null ? pc.disabledReason() : "it is disabled");
             }
-            Router router = new Router(catalog, running, disabled, config.groups(), config.router(), Clock.SYSTEM,
-                    RandomGenerator.getDefault());
-            Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM,
-                    RandomGenerator.getDefault());
+            Router router = new Router(catalog, running, disabled, config.groups(), config.router(), Clock.SYSTEM, RANDOM);
+            Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM);
             server = Server.bind(config.server(), budget);
             Api.register(server.router(), config, keys, dispatcher, catalog, running);
             server.start();

@@ -44,7 +44,7 @@ final class ChatCompletionsEndpoint implements Endpoint {
             return;
         }
         SseWriter sse = call.openSse();
-        StreamRelay relay = new StreamRelay(sse, request.model(), request.includeUsage(), extensionField, extension);
+        StreamRelay relay = new StreamRelay(sse, request.model(), request.includeUsage(), extensionField, extension, dispatcher);
         Dispatched done = dispatcher.dispatch(Extension.caller(call), request, relay);
         Extension.log(call, done);
         call.log("chunks", sse.events());

@@ -59,7 +59,7 @@ final class Extension {
             call.log("policy", done.plan().policy());
             call.log("task", done.plan().task().wire());
         }
-        if (done.route() != null) call.log("attempts", ((java.util.List<?>) done.route().get("tried")).size());
+        if (done.route() != null) call.log("tried", ((java.util.List<?>) done.route().get("tried")).size());
         if (done.repairs().any()) call.log("repairs", done.repairs().toJson());
         Usage usage = done.usage();
         if (!usage.known()) {

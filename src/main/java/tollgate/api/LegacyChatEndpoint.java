@@ -80,7 +80,7 @@ final class LegacyChatEndpoint implements Endpoint {
         Map<String, Object> in = Validation.cast(raw);
         for (String key : in.keySet()) {
             if (!FIELDS.contains(key)) {
-                throw GatewayException.invalid(key, "Unknown field '" + Validation.show(key) + "' for POST /chat; its fields are: "
+                throw GatewayException.invalid(key, "Unknown field " + Validation.show(key) + " for POST /chat; its fields are: "
                         + String.join(", ", FIELDS) + ".");
             }
         }
@@ -100,7 +100,7 @@ final class LegacyChatEndpoint implements Endpoint {
                 if (!(history.get(i) instanceof Map<?, ?> h)) throw invalidType(p, "an object {role, content}", history.get(i));
                 for (Object k : h.keySet()) {
                     if (!k.equals("role") && !k.equals("content")) {
-                        throw GatewayException.invalid(p + "." + k, "Unknown field '" + Validation.show(k) + "' in " + p + "; expected role and content.");
+                        throw GatewayException.invalid(p + "." + k, "Unknown field " + Validation.show(k) + " in " + p + "; expected role and content.");
                     }
                 }
                 if (!(h.get("role") instanceof String role)) throw invalidType(p + ".role", "a string", h.get("role"));

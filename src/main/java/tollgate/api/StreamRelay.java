@@ -10,7 +10,10 @@ import tollgate.json.JsonBuffer;
 import tollgate.json.MemberScan;
 import tollgate.conversation.ClientToolIds;
 import tollgate.provider.RawChunk;
+import tollgate.provider.Usage;
 import tollgate.route.ChatSink;
+import tollgate.route.Deployment;
+import tollgate.route.Dispatcher;
 
 /**
  * Passes a provider's chunks to the client: the model id the client asked for, the extension
@@ -20,7 +23,8 @@ import tollgate.route.ChatSink;
  * the usage-only chunk ({@code "choices":[]}) is dropped and {@code usage} removed elsewhere.
  * Tool call ids the gateway rewrote for the provider are given back as the client's own. What
  * the answering attempt brings (its repairs, the route, the {@code x-tollgate-route} header)
- * arrives in {@link #begin}, before its first chunk.
+ * arrives in {@link #begin}, before its first chunk; the usage chunk, when the client asked for
+ * usage, carries the extension object again with {@code cost} and {@code savings}.
  *
  * <p>Chunks a provider passes through as bytes ({@link RawChunk}) are written as those bytes
  * with the same changes spliced in ({@link Splice}): the model value replaced, a
@@ -33,11 +37,15 @@ final class StreamRelay implements ChatSink {
     private final boolean includeUsage;
     private final String extensionField;
     private final Map<String, Object> extension;
+    private final Dispatcher dispatcher;
     private ClientToolIds toolIds = ClientToolIds.NONE;
+    private Deployment chosen;
     private Splice splice;
     private boolean first = true;
 
-    StreamRelay(SseWriter sse, String clientModel, boolean includeUsage, String extensionField, Map<String, Object> extension) {
+    StreamRelay(SseWriter sse, String clientModel, boolean includeUsage, String extensionField, Map<String, Object> extension,
+                Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
         this.sse = sse;
         this.clientModel = clientModel;
         this.includeUsage = includeUsage;
@@ -49,6 +57,7 @@ final class StreamRelay implements ChatSink {
     public void begin(Begin begin) {
         sse.header(Extension.ROUTE_HEADER, begin.chosen().id()); // lost if a heartbeat already opened the stream
         toolIds = begin.toolIds();
+        chosen = begin.chosen();
         Extension.begin(extension, begin);
         JsonBuffer member = new JsonBuffer(256);
         Json.write(extensionField, member);
@@ -73,6 +82,17 @@ final class StreamRelay implements ChatSink {
         }
         if (chunk.containsKey("model")) chunk.put("model", clientModel);
         toolIds.restoreChunk(chunk);
+        if (includeUsage && chosen != null && chunk.get("usage") != null && !chunk.containsKey(extensionField)) {
+            // The cost is known once the usage is: the usage chunk carries it (the first chunk
+            // carries the ids and the route).
+            Dispatcher.Cost cost = dispatcher.cost(chosen, Usage.fromJson(chunk.get("usage")));
+            if (cost.usd() != null || cost.savings() != null) {
+                Map<String, Object> ext = new java.util.LinkedHashMap<>();
+                if (cost.usd() != null) ext.put("cost", Extension.usd(cost.usd()));
+                if (cost.savings() != null) ext.put("savings", Extension.usd(cost.savings()));
+                chunk.put(extensionField, ext);
+            }
+        }
         if (first) {
             chunk.put(extensionField, extension);
             first = false;
@@ -82,7 +102,9 @@ final class StreamRelay implements ChatSink {
 
     @Override
     public void raw(RawChunk chunk, boolean moreReady) {
-        if (!toolIds.none()) { // ids to put back inside choices: that takes the object
+        // Ids to put back inside choices, or the usage chunk the client gets (once per stream,
+        // with the cost added): those take the object.
+        if (!toolIds.none() || (includeUsage && chunk.scan().has(RawChunk.USAGE) && !chunk.scan().isNull(RawChunk.USAGE))) {
             chunk(chunk.parse(), moreReady);
             return;
         }

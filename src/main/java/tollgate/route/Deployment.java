@@ -25,6 +25,13 @@ public final class Deployment {
     /** {@link Clock#nanos()} until which the upstream asked us to wait (its retry-after); 0 = not cooling. */
     private final AtomicLong coolUntil = new AtomicLong();
     private final Clock clock;
+    /** {@link Needs} bits of the model's capabilities, for filtering without set lookups. */
+    final int capabilityBits;
+    /** USD per prompt and completion token as doubles, for ranking without BigDecimal arithmetic. */
+    final double promptUsd;
+    final double completionUsd;
+    /** Whether both prices are known: an unpriced model is never taken for a cheap one. */
+    final boolean priced;
 
     Deployment(Model model, ChatProvider provider, CircuitBreaker breaker, Clock clock) {
         this.id = model.provider() + "/" + model.upstream();
@@ -34,6 +41,10 @@ public final class Deployment {
         this.breaker = breaker;
         this.ttft = PeakEwma.withDefaults(clock);
         this.clock = clock;
+        this.capabilityBits = Needs.bits(model);
+        this.promptUsd = model.pricing().promptPerToken();
+        this.completionUsd = model.pricing().completionPerToken();
+        this.priced = model.pricing().known();
     }
 
     /** {@code <provider>/<upstream model>}, as route explanations and {@code x-tollgate-route} name it. */
@@ -63,10 +74,14 @@ public final class Deployment {
         coolUntil.accumulateAndGet(until, Math::max);
     }
 
-    /** Remaining cool-down after a rate limit, 0 when none. */
+    /** Remaining cool-down after a rate limit, 0 when none. Reads the clock only while one was set. */
     public long coolingNanos() {
-        long left = coolUntil.get() - clock.nanos();
-        return Math.max(0, left);
+        long until = coolUntil.get();
+        if (until == 0) return 0; // the common case: no clock read, which the policy pass does per model
+        long left = until - clock.nanos();
+        if (left > 0) return left;
+        coolUntil.compareAndSet(until, 0);
+        return 0;
     }
 
     /** For {@code GET /providers}: breaker state and counters, latency, calls in flight. */

@@ -134,7 +134,10 @@ public final class Dispatcher {
                     return null;
                 }
                 if (!d.breaker().allow()) {
-                    tried.add(new Tried(d.id(), Tried.CIRCUIT_OPEN, 0, d.breaker().retryAfterNanos(), "circuit open after repeated failures"));
+                    // On a retry, this attempt's own failure opened it: that failure is what to report.
+                    if (attempt == 0) {
+                        tried.add(new Tried(d.id(), Tried.CIRCUIT_OPEN, 0, d.breaker().retryAfterNanos(), "circuit open after repeated failures"));
+                    }
                     return null;
                 }
                 long t0 = clock.nanos();
@@ -166,7 +169,7 @@ public final class Dispatcher {
                 } catch (GatewayException e) {
                     long took = clock.nanos() - t0;
                     if (gate != null && gate.committed()) {
-                        settle(d, e.failure());
+                        settle(d, e.failure(), took);
                         throw e; // content reached the client: the stream ends with this error
                     }
                     if (!retry(d, e, attempt, took)) return null;
@@ -185,7 +188,7 @@ public final class Dispatcher {
             long retryAfter = failure == FailureClass.RATE_LIMITED ? retryAfter(e) : -1;
             tried.add(new Tried(d.id(), failure.outcome(), millis(took), retryAfter, e.getMessage()));
             last = e;
-            settle(d, failure);
+            settle(d, failure, took);
             switch (failure) {
                 case CALLER_FAULT, BUSY, INTERNAL -> throw e;
                 case CONTEXT_TOO_LONG -> {
@@ -251,13 +254,8 @@ public final class Dispatcher {
 
         private Dispatched done(Deployment d, Map<String, Object> completion, Usage usage, Map<String, Object> route,
                                 ToolCallRepair.Repaired repaired) {
-            BigDecimal cost = null, savings = null;
-            if (usage.known()) {
-                cost = d.model().pricing().cost(usage.promptTokens(), usage.completionTokens());
-                BigDecimal base = baseline == null ? null : baseline.pricing().cost(usage.promptTokens(), usage.completionTokens());
-                if (cost != null && base != null) savings = base.subtract(cost).stripTrailingZeros();
-            }
-            return new Dispatched(d, completion, usage, route, repaired.repairs(), plan, cost, savings);
+            Cost c = cost(d, usage);
+            return new Dispatched(d, completion, usage, route, repaired.repairs(), plan, c.usd(), c.savings());
         }
 
         /** Premium only, non-streamed, with a JSON schema: the first violation of the answer, or null. */
@@ -272,10 +270,37 @@ public final class Dispatcher {
         }
     }
 
-    /** What the breaker learns from a failure: only the deployment's own faults count against it. */
-    private static void settle(Deployment d, FailureClass failure) {
+    /**
+     * What a call cost and saved.
+     *
+     * @param usd     at the deployment's prices, or null when a price or the usage is unknown
+     * @param savings the same tokens at the baseline model's prices minus {@code usd}, or null
+     */
+    public record Cost(BigDecimal usd, BigDecimal savings) {}
+
+    /** The cost of {@code usage} on {@code d}, and the savings against the baseline model. */
+    public Cost cost(Deployment d, Usage usage) {
+        if (!usage.known()) return new Cost(null, null);
+        BigDecimal cost = d.model().pricing().cost(usage.promptTokens(), usage.completionTokens());
+        BigDecimal base = baseline == null ? null : baseline.pricing().cost(usage.promptTokens(), usage.completionTokens());
+        BigDecimal savings = cost != null && base != null ? base.subtract(cost).stripTrailingZeros() : null;
+        return new Cost(cost, savings);
+    }
+
+    /**
+     * Latency a failed attempt counts as, at least, in nanoseconds: a deployment that only fails
+     * (quickly, like a refused connection, or at its timeout) must not look fast to
+     * {@code least-latency}; the estimate decays back once it answers again.
+     */
+    static final long FAILURE_LATENCY_PENALTY_NANOS = 1_000_000_000L;
+
+    /** What the breaker and the latency estimate learn from a failure: only the deployment's own faults count against it. */
+    private static void settle(Deployment d, FailureClass failure, long took) {
         switch (failure) {
-            case UNAVAILABLE, TIMEOUT, BROKEN_STREAM, CREDENTIALS -> d.breaker().recordFailure();
+            case UNAVAILABLE, TIMEOUT, BROKEN_STREAM, CREDENTIALS -> {
+                d.breaker().recordFailure();
+                d.latency().observe(Math.max(took, FAILURE_LATENCY_PENALTY_NANOS));
+            }
             default -> d.breaker().release();
         }
     }

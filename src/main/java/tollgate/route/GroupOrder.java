@@ -35,7 +35,7 @@ final class GroupOrder {
             }
             case "least-latency" -> list.sort(Comparator.comparingLong(m -> m.deployment().latency().estimateNanos()));
             case "least-busy" -> list.sort(Comparator.comparingInt(m -> m.deployment().inFlight()));
-            case "cheapest" -> list.sort(Comparator.comparingDouble(m -> needs.cost(m.deployment().model(), defaultOutputTokens)));
+            case "cheapest" -> list.sort(Comparator.comparingDouble(m -> needs.cost(m.deployment(), defaultOutputTokens)));
             default -> { } // priority
         }
         List<Deployment> out = new ArrayList<>(list.size());

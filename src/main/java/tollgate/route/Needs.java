@@ -18,6 +18,32 @@ import tollgate.json.JsonNumber;
  * @param outputTokens  {@code max_completion_tokens} or {@code max_tokens}; 0 when not given
  */
 record Needs(boolean tools, String vision, boolean json, boolean stream, long promptTokens, long outputTokens) {
+    static final int TOOLS = 1, VISION = 2, JSON = 4, STREAM = 8;
+
+    /** A model's capabilities as bits. */
+    static int bits(Model m) {
+        return (m.has("tools") ? TOOLS : 0) | (m.has("vision") ? VISION : 0) | (m.has("json") ? JSON : 0)
+                | (m.has("stream") ? STREAM : 0);
+    }
+
+    /** The capabilities the request needs, as bits. */
+    int required() {
+        return (tools ? TOOLS : 0) | (vision != null ? VISION : 0) | (json ? JSON : 0) | (stream ? STREAM : 0);
+    }
+
+    /** Whether {@code d} can take the request: its capabilities (precomputed bits), and the prompt fits its window. */
+    boolean metBy(Deployment d, int required) {
+        if ((d.capabilityBits & required) != required) return false;
+        long window = d.model().contextLength();
+        return window == 0 || promptTokens <= window;
+    }
+
+    /** Estimated cost on {@code d} in USD, from its cached per-token doubles; unknown prices cost infinitely much. */
+    double cost(Deployment d, long defaultOutputTokens) {
+        if (!d.priced) return Double.POSITIVE_INFINITY;
+        long out = outputTokens > 0 ? outputTokens : defaultOutputTokens;
+        return promptTokens * d.promptUsd + out * d.completionUsd;
+    }
 
     static Needs of(Map<String, Object> body, boolean stream, long promptTokens) {
         boolean tools = body.get("tools") instanceof List<?> t && !t.isEmpty();
@@ -37,15 +63,6 @@ record Needs(boolean tools, String vision, boolean json, boolean stream, long pr
         }
     }
 
-    /** Whether {@code m} can take the request: capabilities, and the prompt fits its window. */
-    boolean metBy(Model m) {
-        if (tools && !m.has("tools")) return false;
-        if (vision != null && !m.has("vision")) return false;
-        if (json && !m.has("json")) return false;
-        if (stream && !m.has("stream")) return false;
-        return m.contextLength() == 0 || promptTokens <= m.contextLength();
-    }
-
     /** What no candidate offered, for the 400: e.g. "tools, vision". */
     String describe() {
         StringBuilder b = new StringBuilder();
@@ -57,9 +74,4 @@ record Needs(boolean tools, String vision, boolean json, boolean stream, long pr
         return b.toString();
     }
 
-    /** Estimated cost of the request on {@code m} in USD, for ranking. */
-    double cost(Model m, long defaultOutputTokens) {
-        long out = outputTokens > 0 ? outputTokens : defaultOutputTokens;
-        return promptTokens * m.pricing().promptPerToken() + out * m.pricing().completionPerToken();
-    }
 }

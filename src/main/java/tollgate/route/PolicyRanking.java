@@ -28,13 +28,27 @@ final class PolicyRanking {
     private final int floor;
     private final Needs needs;
     private final long defaultOutputTokens;
+    /** Key fields per kept candidate, compared in this order; higher is better. */
+    private static final int CLEARS = 0, PRIMARY = 1, QUALITY = 2, CHEAPNESS = 3, SPEED = 4, KEY = 5;
+
     private final Deployment[] best = new Deployment[MAX_CANDIDATES];
-    private final double[][] keys = new double[MAX_CANDIDATES][];
+    /** Keys of the kept candidates, {@link #KEY} doubles each: no allocation per offer. */
+    private final double[] keys = new double[MAX_CANDIDATES * KEY];
+    private final double[] key = new double[KEY];
     private int size;
     private int aboveFloor;
 
+    private static final int FRUGAL = 0, BALANCED = 1, PREMIUM = 2;
+    /** The policy as a number: compared per candidate. */
+    private final int mode;
+
     PolicyRanking(String policy, Task task, int floor, Needs needs, long defaultOutputTokens) {
         this.policy = policy;
+        this.mode = switch (policy) {
+            case "frugal" -> FRUGAL;
+            case "premium" -> PREMIUM;
+            default -> BALANCED;
+        };
         this.task = task;
         this.floor = floor;
         this.needs = needs;
@@ -43,29 +57,34 @@ final class PolicyRanking {
 
     void offer(Deployment d) {
         int q = d.model().quality().of(task);
-        double cost = needs.cost(d.model(), defaultOutputTokens);
+        double cost = needs.cost(d, defaultOutputTokens);
         boolean clears = q >= floor;
         if (clears) aboveFloor++;
-        double primary = switch (policy) {
-            case "frugal" -> -cost;
-            case "premium" -> q;
+        key[CLEARS] = clears ? 1 : 0;
+        key[PRIMARY] = !clears ? q : switch (mode) { // under the floor: a last resort, best quality first
+            case FRUGAL -> -cost;
+            case PREMIUM -> q;
             default -> cost <= 0 ? Double.POSITIVE_INFINITY : q / cost;
         };
-        double[] key = {clears ? 1 : 0, primary, q, -cost, -d.latency().estimateNanos()};
-        if (size == MAX_CANDIDATES && compare(key, keys[size - 1]) <= 0) return;
+        key[QUALITY] = q;
+        key[CHEAPNESS] = -cost;
+        key[SPEED] = -d.latency().estimateNanos();
+        if (size == MAX_CANDIDATES && compare(size - 1) <= 0) return;
         int i = size == MAX_CANDIDATES ? size - 1 : size++;
-        while (i > 0 && compare(key, keys[i - 1]) > 0) {
+        while (i > 0 && compare(i - 1) > 0) {
             best[i] = best[i - 1];
-            keys[i] = keys[i - 1];
+            System.arraycopy(keys, (i - 1) * KEY, keys, i * KEY, KEY);
             i--;
         }
         best[i] = d;
-        keys[i] = key;
+        System.arraycopy(key, 0, keys, i * KEY, KEY);
     }
 
-    private static int compare(double[] a, double[] b) {
-        for (int i = 0; i < a.length; i++) {
-            int c = Double.compare(a[i], b[i]);
+    /** The offered key against kept candidate {@code slot}. */
+    private int compare(int slot) {
+        int base = slot * KEY;
+        for (int i = 0; i < KEY; i++) {
+            int c = Double.compare(key[i], keys[base + i]);
             if (c != 0) return c;
         }
         return 0;

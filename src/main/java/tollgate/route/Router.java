@@ -304,8 +304,10 @@ public final class Router {
         PolicyRanking ranking = new PolicyRanking(policy, task, config.minQuality().get(policy), needs, config.defaultOutputTokens());
         List<Tried> skipped = new ArrayList<>();
         int capable = 0;
-        for (Deployment d : policyPool) {
-            if (!needs.metBy(d.model())) continue;
+        int required = needs.required();
+        for (int i = 0, n = policyPool.size(); i < n; i++) {
+            Deployment d = policyPool.get(i);
+            if (!needs.metBy(d, required)) continue;
             capable++;
             Tried unhealthy = unhealthy(d);
             if (unhealthy == null) ranking.offer(d);

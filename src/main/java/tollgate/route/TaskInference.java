@@ -1,6 +1,8 @@
 package tollgate.route;
 
-import java.util.ArrayList;
+import static tollgate.route.TaskKeywords.asciiLetter;
+import static tollgate.route.TaskKeywords.lower;
+
 import java.util.List;
 import java.util.Map;
 import tollgate.catalog.Task;
@@ -97,35 +99,35 @@ public final class TaskInference {
         }
 
         // b. code.
-        Scan scan = new Scan();
-        scan.content(lastUser, USER);
+        TaskScan scan = new TaskScan();
+        scan.content(lastUser, TaskScan.USER);
         if (scan.userFence) return USER_FENCE;
         scan.budget = MAX_SCANNED_CHARS;
         for (Object m : messages) {
             if (scan.budget == 0 || scan.systemDone()) break;
-            if (m instanceof Map<?, ?> message && isSystem(message.get("role"))) scan.content(message.get("content"), SYSTEM);
+            if (m instanceof Map<?, ?> message && isSystem(message.get("role"))) scan.content(message.get("content"), TaskScan.SYSTEM);
         }
         if (scan.systemFence) return SYSTEM_FENCE;
         if (scan.systemWords >= 2) {
-            return new Inferred(Task.CODE_GENERATION, "code-heavy system message (\"" + scan.systemFirst.label
-                    + "\", \"" + scan.systemSecond.label + "\")");
+            return new Inferred(Task.CODE_GENERATION, "code-heavy system message (\"" + scan.systemFirst.label()
+                    + "\", \"" + scan.systemSecond.label() + "\")");
         }
         Inferred tool = codeTool(body.get("tools"), scan);
         if (tool != null) return tool;
         if (scan.codeTokens >= CODE_TOKENS_NEEDED) return USER_CODE_TOKENS;
         boolean bareWritingVerb = scan.writeVerb != null && scan.prose == null;
-        if (scan.lang != null && (scan.codeWords > 0 || bareWritingVerb)) return scan.lang.result;
-        if (scan.codeWords >= 2 || (scan.codeWords == 1 && bareWritingVerb)) return scan.codeWord.result;
+        if (scan.lang != null && (scan.codeWords > 0 || bareWritingVerb)) return scan.lang.result();
+        if (scan.codeWords >= 2 || (scan.codeWords == 1 && bareWritingVerb)) return scan.codeWord.result();
 
         // c. reasoning.
         Object effort = body.get("reasoning_effort");
         if (effort != null && !"none".equals(effort)) return REASONING_EFFORT;
-        if (scan.reasoning != null) return scan.reasoning.result;
+        if (scan.reasoning != null) return scan.reasoning.result();
         if (scan.equation) return EQUATION;
 
         // d. writing.
-        if (scan.prose != null) return scan.prose.result;
-        if (scan.writeVerb != null) return scan.writeVerb.result;
+        if (scan.prose != null) return scan.prose.result();
+        if (scan.writeVerb != null) return scan.writeVerb.result();
         return NO_SIGNAL;
     }
 
@@ -141,10 +143,8 @@ public final class TaskInference {
 
     private static boolean isSystem(Object role) { return "system".equals(role) || "developer".equals(role); }
 
-    private static boolean isTextPart(Object type) { return "text".equals(type) || "input_text".equals(type); }
-
     /** The first tool (of the first {@link #MAX_TOOLS_SCANNED}) that edits files or runs code, as a result; or null. */
-    private static Inferred codeTool(Object tools, Scan scan) {
+    private static Inferred codeTool(Object tools, TaskScan scan) {
         if (!(tools instanceof List<?> list)) return null;
         scan.budget = MAX_SCANNED_CHARS;
         int seen = 0;
@@ -156,7 +156,7 @@ public final class TaskInference {
             boolean code = name != null && codeToolName(name);
             if (!code && scan.budget > 0 && fn.get("description") instanceof String d) {
                 scan.descBits = 0;
-                scan.part(d, DESCRIPTION);
+                scan.part(d, TaskScan.DESCRIPTION);
                 code = scan.descriptionDone();
             }
             if (code) {
@@ -205,259 +205,7 @@ public final class TaskInference {
     private static boolean isNameSeparator(char c) { return c == '_' || c == '-' || c == '.'; }
 
     // ---------------------------------------------------------------------------------------
-    // The scanner.
-
-    private static final int USER = 0, SYSTEM = 1, DESCRIPTION = 2;
-
-    /** What a keyword means. */
-    private static final int TOKEN = 0, LANG = 1, CODE_WORD = 2, REASON = 3, WRITE_VERB = 4, PROSE = 5,
-            SYSTEM_CODE = 6, DESC = 7;
-
-    /** Flags of {@link #DESC} keywords; a description is code if it has both of a pair, or {@link #D_RUN_ALONE}. */
-    private static final int D_EDIT = 1, D_FILE = 2, D_RUN = 4, D_RUNNABLE = 8, D_RUN_ALONE = 16;
-
-    /**
-     * One keyword.
-     *
-     * @param text   lower case unless {@code exact}
-     * @param word   the keyword must end the word, give or take an inflection (s, es, d, ed, n, r,
-     *               rs, er, ing); otherwise it is a stem and any ending is fine
-     * @param exact  compared case-sensitively (code tokens)
-     * @param bit    for {@link #CODE_WORD}/{@link #SYSTEM_CODE}: the concept, so that two spellings of
-     *               one word count once; for {@link #DESC}: its flag
-     * @param label  how a reason names it
-     * @param result the result it leads to, for kinds that decide alone; else null
-     */
-    private record Kw(String text, int kind, boolean word, boolean exact, long bit, String label, Inferred result) {}
-
-    /** Mutable state of one {@link #infer} call. */
-    private static final class Scan {
-        int budget = MAX_SCANNED_CHARS;
-        // last user message
-        boolean userFence, equation;
-        int codeTokens, codeWords;
-        long codeWordBits;
-        Kw lang, codeWord, reasoning, writeVerb, prose;
-        // system/developer messages
-        boolean systemFence;
-        int systemWords;
-        long systemBits;
-        Kw systemFirst, systemSecond;
-        // one tool description
-        int descBits;
-
-        boolean userDone() { return userFence || codeTokens >= CODE_TOKENS_NEEDED; }
-
-        boolean systemDone() { return systemFence || systemWords >= 2; }
-
-        boolean descriptionDone() {
-            int b = descBits;
-            return (b & (D_EDIT | D_FILE)) == (D_EDIT | D_FILE) || (b & (D_RUN | D_RUNNABLE)) == (D_RUN | D_RUNNABLE)
-                    || (b & D_RUN_ALONE) != 0;
-        }
-
-        boolean done(int mode) {
-            return switch (mode) {
-                case USER -> userDone();
-                case SYSTEM -> systemDone();
-                default -> descriptionDone();
-            };
-        }
-
-        /** Scans a message content (a string, or a list of parts) within the budget. */
-        void content(Object content, int mode) {
-            if (content instanceof String s) {
-                part(s, mode);
-            } else if (content instanceof List<?> parts) {
-                for (Object p : parts) {
-                    if (budget == 0 || done(mode)) return;
-                    if (p instanceof Map<?, ?> part && isTextPart(part.get("type")) && part.get("text") instanceof String s) {
-                        part(s, mode);
-                    }
-                }
-            }
-        }
-
-        void part(String s, int mode) {
-            int limit = Math.min(s.length(), budget);
-            budget -= limit;
-            scan(s, limit, mode);
-        }
-
-        /** One pass over {@code s[0, limit)}. */
-        private void scan(String s, int limit, int mode) {
-            Kw[][] table = mode == USER ? USER_WORDS : mode == SYSTEM ? SYSTEM_WORDS : DESC_WORDS;
-            boolean prevLetter = false;
-            for (int i = 0; i < limit; i++) {
-                char c = s.charAt(i);
-                int lc = c | 0x20;
-                if (lc >= 'a' && lc <= 'z') {
-                    if (!prevLetter) {
-                        int second = i + 1 < limit ? s.charAt(i + 1) | 0x20 : 0;
-                        Kw[] bucket = table[(lc - 'a') * 27 + (second >= 'a' && second <= 'z' ? second - 'a' : 26)];
-                        if (bucket != null) {
-                            for (Kw k : bucket) {
-                                if (matches(s, i, limit, k)) hit(k);
-                            }
-                            if (done(mode)) return;
-                        }
-                    }
-                    prevLetter = true;
-                    continue;
-                }
-                prevLetter = c >= 0x80 && Character.isLetter(c);
-                if (mode == DESCRIPTION) continue;
-                if (c == '`') {
-                    if (i + 3 <= limit && s.startsWith("```", i)) {
-                        if (mode == USER) userFence = true;
-                        else systemFence = true;
-                        return;
-                    }
-                } else if (mode == USER) {
-                    if (c >= '0' && c <= '9') {
-                        if (!equation && (i + 1 == limit || !isDigit(s.charAt(i + 1))) && equationAt(s, i, limit)) {
-                            equation = true;
-                        }
-                    } else {
-                        int n = punctTokenAt(s, i, limit, c);
-                        if (n > 0) {
-                            if (++codeTokens >= CODE_TOKENS_NEEDED) return;
-                            i += n - 1;
-                        }
-                    }
-                }
-            }
-        }
-
-        private void hit(Kw k) {
-            switch (k.kind) {
-                case TOKEN -> codeTokens++;
-                case LANG -> { if (lang == null) lang = k; }
-                case CODE_WORD -> {
-                    if ((codeWordBits & k.bit) == 0) {
-                        codeWordBits |= k.bit;
-                        codeWords++;
-                        if (codeWord == null) codeWord = k;
-                    }
-                }
-                case REASON -> { if (reasoning == null) reasoning = k; }
-                case WRITE_VERB -> { if (writeVerb == null) writeVerb = k; }
-                case PROSE -> { if (prose == null) prose = k; }
-                case SYSTEM_CODE -> {
-                    if ((systemBits & k.bit) == 0) {
-                        systemBits |= k.bit;
-                        if (++systemWords == 1) systemFirst = k;
-                        else if (systemWords == 2) systemSecond = k;
-                    }
-                }
-                case DESC -> descBits |= (int) k.bit;
-                default -> throw new IllegalStateException();
-            }
-        }
-    }
-
-    /** Whether keyword {@code k} is at {@code s[i]}, which starts a word and equals its first letter ignoring case. */
-    private static boolean matches(String s, int i, int limit, Kw k) {
-        String t = k.text;
-        int n = t.length();
-        if (n > limit - i) return false;
-        if (k.exact) {
-            if (!s.startsWith(t, i)) return false;
-        } else {
-            for (int j = 1; j < n; j++) {
-                char a = s.charAt(i + j), b = t.charAt(j);
-                if (a != b && (a < 'A' || a > 'Z' || a + 32 != b)) return false;
-            }
-        }
-        return !k.word || inflectionOk(s, i + n, limit);
-    }
-
-    /** True if the letters at {@code s[j]} (the rest of the word) are none or a short inflection. */
-    private static boolean inflectionOk(String s, int j, int limit) {
-        int end = j;
-        while (end < limit && end - j < 4 && isLetter(s.charAt(end))) end++;
-        int n = end - j;
-        if (n == 0) return true;
-        char a = lower(s.charAt(j));
-        return switch (n) {
-            case 1 -> a == 's' || a == 'd' || a == 'n' || a == 'r';
-            case 2 -> {
-                char b = lower(s.charAt(j + 1));
-                yield (a == 'e' && (b == 's' || b == 'd' || b == 'r')) || (a == 'r' && b == 's');
-            }
-            case 3 -> {
-                char b = lower(s.charAt(j + 1)), c = lower(s.charAt(j + 2));
-                yield (a == 'i' && b == 'n' && c == 'g') || (a == 'e' && b == 'r' && c == 's');
-            }
-            default -> false;
-        };
-    }
-
-    /** The length of the punctuation code token at {@code s[i]} (whose char is {@code c}), or 0. */
-    private static int punctTokenAt(String s, int i, int limit, char c) {
-        String t;
-        switch (c) {
-            case '=' -> {
-                if (i + 2 > limit) return 0;
-                char d = s.charAt(i + 1);
-                return d == '>' || d == '=' ? 2 : 0;
-            }
-            case '(' -> t = "();";
-            case ')' -> t = "){";
-            case '}' -> t = "};";
-            case '<' -> t = "</";
-            case ':' -> t = "::";
-            case '&' -> t = "&&";
-            case '#' -> t = "#include";
-            default -> { return 0; }
-        }
-        return i + t.length() <= limit && s.startsWith(t, i) ? t.length() : 0;
-    }
-
-    /**
-     * True if {@code s[i]}, the last digit of a number, starts an equation-like run: up to two
-     * spaces, an operator, up to two spaces, an optional {@code (} or sign, a digit. {@code -} and
-     * {@code /} (and their Unicode forms) need a space on both sides; a doubled operator
-     * ({@code **}, {@code ==}) is one. A number that is part of a time ({@code 3:00}) on either
-     * side does not count.
-     */
-    private static boolean equationAt(String s, int i, int limit) {
-        int j = i + 1;
-        int before = 0;
-        while (j < limit && s.charAt(j) == ' ' && before < 2) { j++; before++; }
-        if (j >= limit) return false;
-        char op = s.charAt(j);
-        boolean spaced;
-        switch (op) {
-            case '+', '*', '^', '=', '\u00d7', '\u00f7' -> spaced = false;
-            case '-', '/', '\u2212', '\u2215' -> spaced = true;
-            default -> { return false; }
-        }
-        j++;
-        if (j < limit && s.charAt(j) == op) j++;
-        int after = 0;
-        while (j < limit && s.charAt(j) == ' ' && after < 2) { j++; after++; }
-        if (spaced && (before == 0 || after == 0)) return false;
-        if (j < limit && (s.charAt(j) == '(' || s.charAt(j) == '-')) j++;
-        if (j >= limit || !isDigit(s.charAt(j))) return false;
-        // Not a time: "3:00 - 4:00".
-        int k = i;
-        while (k > 0 && i - k < 32 && isDigit(s.charAt(k - 1))) k--;
-        if (k > 0 && s.charAt(k - 1) == ':') return false;
-        while (j < limit && isDigit(s.charAt(j))) j++;
-        return j >= limit || s.charAt(j) != ':';
-    }
-
-    private static boolean isDigit(char c) { return c >= '0' && c <= '9'; }
-
-    private static boolean asciiLetter(char c) { int l = c | 0x20; return l >= 'a' && l <= 'z'; }
-
-    private static boolean isLetter(char c) { return asciiLetter(c) || (c >= 0x80 && Character.isLetter(c)); }
-
-    private static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c; }
-
-    // ---------------------------------------------------------------------------------------
-    // Results and keyword tables.
+    // Results.
 
     private static final Inferred NO_SIGNAL = new Inferred(Task.GENERAL, "no signal");
     private static final Inferred USER_FENCE = new Inferred(Task.CODE_GENERATION, "code fence in the last user message");
@@ -474,118 +222,4 @@ public final class TaskInference {
         "runcode", "bash", "shell", "terminal", "execute", "patch", "codeinterpreter",
     };
 
-    private static final Kw[][] USER_WORDS;
-    private static final Kw[][] SYSTEM_WORDS;
-    private static final Kw[][] DESC_WORDS;
-
-    static {
-        List<Kw> user = new ArrayList<>();
-        // Code tokens: case-sensitive, at the start of a word (punctuation ones are in punctTokenAt).
-        for (String t : new String[] {"def ", "class ", "function ", "import ", "public static", "SELECT ", "return ",
-                "const ", "var ", "elif ", "println", "printf(", "console.log"}) {
-            user.add(new Kw(t, TOKEN, false, true, 0, t, null));
-        }
-        for (String t : new String[] {"python", "javascript", "typescript", "java", "kotlin", "rust", "golang", "c++",
-                "c#", "sql", "bash", "powershell", "regex", "php", "haskell", "html", "css"}) {
-            user.add(new Kw(t, LANG, true, false, 0, t, code(t)));
-        }
-        // Code words: {text, concept}; '*' ends a stem.
-        String[][] codeWords = {
-            {"code", "code"}, {"coding", "code"}, {"function*", "function"}, {"script", "script"},
-            {"method", "method"}, {"snippet", "snippet"}, {"implement*", "implement"}, {"refactor*", "refactor"},
-            {"compile", "compile"}, {"compiling", "compile"}, {"debug*", "debug"}, {"bug", "bug"},
-            {"algorithm*", "algorithm"}, {"unit test*", "unit test"}, {"stack trace*", "stack trace"},
-            {"programming", "programming"}, {"query", "query"},
-        };
-        addConcepts(user, codeWords, CODE_WORD);
-        for (String[] w : new String[][] {
-                {"prove", "prove"}, {"proving", "prove"}, {"proof", "proof"}, {"deriv*", "derive"},
-                {"theorem*", "theorem"}, {"step by step*", "step by step"}, {"step-by-step*", "step-by-step"},
-                {"calculat*", "calculate"}, {"solve", "solve"}, {"solving", "solve"}, {"how many", "how many"},
-                {"probabilit*", "probability"}, {"puzzle*", "puzzle"}, {"riddle*", "riddle"},
-                {"why does", "why does"}, {"explain why", "explain why"}}) {
-            user.add(kw(w[0], REASON, 0, w[1], new Inferred(Task.REASONING, "asks for reasoning (\"" + w[1] + "\")")));
-        }
-        for (String[] w : new String[][] {
-                {"write", "write"}, {"writing", "write"}, {"written", "write"}, {"rewrit*", "rewrite"},
-                {"draft*", "draft"}}) {
-            user.add(kw(w[0], WRITE_VERB, 0, w[1], prose(w[1])));
-        }
-        for (String[] w : new String[][] {
-                {"essay", "essay"}, {"story", "story"}, {"stories", "story"}, {"poem*", "poem"},
-                {"poetry", "poetry"}, {"blog*", "blog"}, {"email", "email"}, {"e-mail", "email"},
-                {"letter", "letter"}, {"cover letter", "cover letter"}, {"article", "article"},
-                {"summar*", "summary"}, {"translat*", "translate"}, {"tone", "tone"}, {"paraphras*", "paraphrase"},
-                {"headline", "headline"}, {"slogan", "slogan"}}) {
-            user.add(kw(w[0], PROSE, 0, w[1], prose(w[1])));
-        }
-        USER_WORDS = buckets(user);
-
-        List<Kw> system = new ArrayList<>();
-        addConcepts(system, new String[][] {
-            {"code*", "code"}, {"coding", "code"}, {"function*", "function"}, {"programm*", "programming"},
-            {"developer*", "developer"}, {"refactor*", "refactor"}, {"compile", "compile"}, {"compiling", "compile"},
-            {"stack trace*", "stack trace"}, {"unit test*", "unit test"}, {"bug", "bug"},
-        }, SYSTEM_CODE);
-        SYSTEM_WORDS = buckets(system);
-
-        List<Kw> desc = new ArrayList<>();
-        for (String w : new String[] {"edit", "editing", "write", "writing", "create", "creating", "modif*", "overwrite",
-                "replace", "replacing", "append", "patch", "delete", "deleting"}) {
-            desc.add(kw(w, DESC, D_EDIT, w, null));
-        }
-        for (String w : new String[] {"file", "director*", "repositor*", "codebase*", "source code*", "source file*"}) {
-            desc.add(kw(w, DESC, D_FILE, w, null));
-        }
-        for (String w : new String[] {"run", "running", "execute", "executing", "exec"}) {
-            desc.add(kw(w, DESC, D_RUN, w, null));
-        }
-        for (String w : new String[] {"code", "command", "script", "python", "program", "test"}) {
-            desc.add(kw(w, DESC, D_RUNNABLE, w, null));
-        }
-        for (String w : new String[] {"shell", "bash", "command line*", "command-line*", "terminal", "code interpreter*",
-                "apply_patch", "str_replace*"}) {
-            desc.add(kw(w, DESC, D_RUN_ALONE, w, null));
-        }
-        DESC_WORDS = buckets(desc);
-    }
-
-    private static Inferred code(String label) { return new Inferred(Task.CODE_GENERATION, "asks for code (\"" + label + "\")"); }
-
-    private static Inferred prose(String label) { return new Inferred(Task.WRITING, "asks for prose (\"" + label + "\")"); }
-
-    /** A case-insensitive keyword; {@code spec} ending in {@code *} is a stem, else a word. */
-    private static Kw kw(String spec, int kind, long bit, String label, Inferred result) {
-        boolean stem = spec.endsWith("*");
-        String text = stem ? spec.substring(0, spec.length() - 1) : spec;
-        if (!text.equals(text.toLowerCase(java.util.Locale.ROOT)) || !asciiLetter(text.charAt(0))) {
-            throw new IllegalArgumentException(spec);
-        }
-        return new Kw(text, kind, !stem, false, bit, label, result);
-    }
-
-    /** Adds {text, concept} pairs, one bit per distinct concept. */
-    private static void addConcepts(List<Kw> into, String[][] pairs, int kind) {
-        List<String> concepts = new ArrayList<>();
-        for (String[] p : pairs) {
-            int c = concepts.indexOf(p[1]);
-            if (c < 0) { c = concepts.size(); concepts.add(p[1]); }
-            into.add(kw(p[0], kind, 1L << c, p[1], kind == CODE_WORD ? code(p[1]) : null));
-        }
-        if (concepts.size() > 64) throw new IllegalStateException("too many concepts");
-    }
-
-    /** Keywords by their first two chars: {@code (first - 'a') * 27 + (second - 'a')}, or {@code + 26} if the second is no ASCII letter. */
-    private static Kw[][] buckets(List<Kw> all) {
-        Kw[][] table = new Kw[26 * 27][];
-        for (Kw k : all) {
-            char second = k.text.length() > 1 ? k.text.charAt(1) : ' ';
-            int b = ((k.text.charAt(0) | 0x20) - 'a') * 27 + (asciiLetter(second) ? (second | 0x20) - 'a' : 26);
-            Kw[] old = table[b];
-            Kw[] grown = old == null ? new Kw[1] : java.util.Arrays.copyOf(old, old.length + 1);
-            grown[grown.length - 1] = k;
-            table[b] = grown;
-        }
-        return table;
-    }
 }

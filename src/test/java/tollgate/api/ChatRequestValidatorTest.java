@@ -544,9 +544,9 @@ class ChatRequestValidatorTest {
     void taskHint() {
         rejects(body("taskHint", "poetry"), "taskHint",
                 "Invalid value for 'taskHint': expected one of 'writing', 'code-generation', 'reasoning', 'vision', "
-                        + "got 'poetry'.");
+                        + "'general', got 'poetry'.");
         rejects(body("taskHint", num("1")), "taskHint");
-        for (String hint : List.of("writing", "code-generation", "reasoning", "vision")) {
+        for (String hint : List.of("writing", "code-generation", "reasoning", "vision", "general")) {
             assertEquals(hint, ChatRequestValidator.validate(body("taskHint", hint)).taskHint());
         }
     }

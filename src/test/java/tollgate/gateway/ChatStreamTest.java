@@ -105,7 +105,12 @@ class ChatStreamTest {
         String id = executionId(body);
         assertEquals(data(withExtension(relayed(C1, true), id, "m-9"))
                 + data(relayed(C2, true)) + data(relayed(C3, true)) + data(relayed(C4, true))
-                + data(relayed(USAGE, true)) + DONE, body);
+                + data(withCost(relayed(USAGE, true), "0.00000315", "0")) + DONE, body); // 9 × 0.00000015 + 3 × 0.0000006 USD
+    }
+
+    /** A usage chunk as the client gets it: the extension object with the cost of that usage. */
+    static String withCost(String chunk, String cost, String savings) {
+        return chunk.substring(0, chunk.length() - 1) + ",\"tollgate\":{\"cost\":" + cost + ",\"savings\":" + savings + "}}";
     }
 
     @Test
