@@ -144,6 +144,7 @@ public final class Dispatcher {
                 FirstContent gate = sink == null ? null : new FirstContent(sink, () -> begin(d, t0, toolIds, repaired), clock);
                 ChatCall call = new ChatCall(repaired.body(), model, request.stream(), caller.requestId(),
                         caller.cancellation(), promptTokens, caller.memory());
+                long wait; // after a failure: how long to wait before retrying here, or -1 to move on
                 d.enter();
                 try {
                     if (gate == null) {
@@ -172,18 +173,23 @@ public final class Dispatcher {
                         settle(d, e.failure(), took);
                         throw e; // content reached the client: the stream ends with this error
                     }
-                    if (!retry(d, e, attempt, took)) return null;
+                    wait = retry(d, e, attempt, took);
                 } catch (RuntimeException | Error e) {
                     d.breaker().release();
                     throw e;
                 } finally {
-                    d.leave();
+                    d.leave(); // before any wait: a backoff is not a call in flight (least-busy)
                 }
+                if (wait < 0) return null;
+                pause(wait);
             }
         }
 
-        /** Records a failed attempt; true to retry the same deployment (after waiting), false to move on. */
-        private boolean retry(Deployment d, GatewayException e, int attempt, long took) {
+        /**
+         * Records a failed attempt and decides: the nanoseconds to wait before retrying the same
+         * deployment, or -1 to move on to the next candidate. Throws what must reach the client.
+         */
+        private long retry(Deployment d, GatewayException e, int attempt, long took) {
             FailureClass failure = e.failure();
             long retryAfter = failure == FailureClass.RATE_LIMITED ? retryAfter(e) : -1;
             tried.add(new Tried(d.id(), failure.outcome(), millis(took), retryAfter, e.getMessage()));
@@ -193,24 +199,21 @@ public final class Dispatcher {
                 case CALLER_FAULT, BUSY, INTERNAL -> throw e;
                 case CONTEXT_TOO_LONG -> {
                     minWindow = Math.max(minWindow, d.model().contextLength() > 0 ? d.model().contextLength() : promptTokens);
-                    return false;
+                    return -1;
                 }
                 case CREDENTIALS, REJECTED -> {
-                    return false;
+                    return -1;
                 }
                 case RATE_LIMITED -> {
                     boolean waitable = retryAfter <= config.maxRetryAfter().toNanos();
                     if (attempt >= config.retries() || !waitable) {
                         if (retryAfter > 0) d.coolFor(retryAfter);
-                        return false;
+                        return -1;
                     }
-                    pause(retryAfter >= 0 ? retryAfter : backoff.delayNanos(attempt + 1));
-                    return true;
+                    return retryAfter >= 0 ? retryAfter : backoff.delayNanos(attempt + 1);
                 }
                 default -> { // UNAVAILABLE, TIMEOUT, BROKEN_STREAM
-                    if (attempt >= config.retries()) return false;
-                    pause(backoff.delayNanos(attempt + 1));
-                    return true;
+                    return attempt >= config.retries() ? -1 : backoff.delayNanos(attempt + 1);
                 }
             }
         }

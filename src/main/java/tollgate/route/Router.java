@@ -48,7 +48,7 @@ public final class Router {
     static final int MAX_SKIPPED_LISTED = 8;
     private static final String GROUP_PREFIX = "group:";
 
-    private final Map<String, Deployment> byModelId = new HashMap<>();
+    private final Map<String, Deployment> byModelId = new LinkedHashMap<>();
     private final Map<String, Deployment> byDeploymentId = new LinkedHashMap<>();
     private final Map<String, Deployment> adHoc = new ConcurrentHashMap<>();
     private final Map<String, Group> groups = new HashMap<>();
@@ -81,8 +81,11 @@ public final class Router {
         for (Model m : catalog.models()) {
             catalogProviders.put(m.id(), m.provider());
             if (running.get(m.provider()) instanceof ChatProvider p) {
-                Deployment d = byDeploymentId.computeIfAbsent(m.provider() + "/" + m.upstream(), k -> deployment(m, p));
+                // One per catalog entry, even when two entries name the same upstream model: each
+                // keeps its own window, capabilities, pricing and quality.
+                Deployment d = deployment(m, p);
                 byModelId.put(m.id(), d);
+                byDeploymentId.putIfAbsent(d.id(), d);
             }
         }
         boolean anyOnline = byModelId.values().stream().anyMatch(d -> !d.offline());
@@ -126,9 +129,10 @@ public final class Router {
 
     /** Every deployment with health, for {@code GET /providers}: the catalog's, the groups', the ad-hoc ones used. */
     public List<Deployment> deployments() {
-        List<Deployment> all = new ArrayList<>(byDeploymentId.values());
+        java.util.Set<Deployment> all = new java.util.LinkedHashSet<>(byModelId.values());
+        all.addAll(byDeploymentId.values());
         all.addAll(adHoc.values());
-        return all;
+        return List.copyOf(all);
     }
 
     /** A configured group as {@code GET /models} shows it: its enabled members' models. */
