@@ -4,11 +4,12 @@ import java.util.Map;
 
 /**
  * Quality scores for the models the shipped config lists, used where a model's config gives
- * none. Order: general, writing, code-generation, reasoning, vision. They are coarse judgements
- * from public leaderboards (LMArena text, WebDev and vision boards, late 2025), scaled so that
- * the shipped policy floors separate the tiers: frugal's floor (60) admits the small models,
+ * none. Order: general, writing, code-generation, reasoning, vision. They are a coarse ranking
+ * by the models' tier within each vendor's line-up (flagship above mid above small), not
+ * measurements: Tollgate measures nothing about answer quality. They are scaled so that the
+ * shipped policy floors separate the tiers: frugal's floor (60) admits the small models,
  * balanced's (75) the mid tier, premium takes the best. A model without vision scores 0 on it.
- * Operators override any of them per model in config.
+ * Operators override any of them per model in config ({@code models[].quality}).
  */
 final class DefaultQuality {
     private DefaultQuality() { throw new AssertionError(); }
