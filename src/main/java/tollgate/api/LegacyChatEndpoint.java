@@ -190,7 +190,8 @@ final class LegacyChatEndpoint implements Endpoint {
         }
 
         private static boolean isFirst(Object index) {
-            return index == null || (index instanceof JsonNumber n && n.text().equals("0")) || Integer.valueOf(0).equals(index);
+            return index == null || (index instanceof JsonNumber n && n.text().equals("0"))
+                    || (index instanceof Number n && n.longValue() == 0);
         }
     }
 }
