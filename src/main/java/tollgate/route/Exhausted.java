@@ -35,6 +35,7 @@ final class Exhausted {
         }
         boolean allRateLimited = true, allOpen = true;
         long minWait = Long.MAX_VALUE;
+        int listed = 0;
         StringBuilder b = new StringBuilder(PREFIX);
         for (int i = 0; i < tried.size(); i++) {
             Tried t = tried.get(i);
@@ -45,11 +46,12 @@ final class Exhausted {
             if ((limited || open) && t.retryAfterNanos() > 0) minWait = Math.min(minWait, t.retryAfterNanos());
             // A deployment retried in a row is described once, by its last attempt.
             boolean retriedNext = i + 1 < tried.size() && tried.get(i + 1).deployment().equals(t.deployment());
-            if (i < MAX_LISTED && !retriedNext) {
+            if (retriedNext) continue;
+            if (listed++ < MAX_LISTED) {
                 b.append(b.length() == PREFIX.length() ? "" : "; ").append(t.deployment()).append(": ").append(describe(t));
             }
         }
-        if (tried.size() > MAX_LISTED) b.append("; and ").append(tried.size() - MAX_LISTED).append(" more");
+        if (listed > MAX_LISTED) b.append("; and ").append(listed - MAX_LISTED).append(" more");
         if (b.charAt(b.length() - 1) != '.') b.append('.'); // an upstream's message may end with its own
         GatewayException e = new GatewayException(allRateLimited ? ErrorKind.PROVIDER_RATE_LIMITED : ErrorKind.PROVIDER_UNAVAILABLE,
                 b.toString(), "model");
