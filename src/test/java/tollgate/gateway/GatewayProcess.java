@@ -103,8 +103,10 @@ final class GatewayProcess implements AutoCloseable {
 
     /** Why the process is not alive, for assertion messages. */
     String describe() {
-        return (process.isAlive() ? "alive" : "exited " + process.exitValue()) + "; stderr: " + String.join("\n", stderr)
-                + "\nlast stdout: " + String.join("\n", stdout.subList(Math.max(0, stdout.size() - 5), stdout.size()));
+        // Snapshots first: the reader threads append while this runs, and a live subList throws.
+        List<String> out = stdout();
+        return (process.isAlive() ? "alive" : "exited " + process.exitValue()) + "; stderr: " + String.join("\n", stderr())
+                + "\nlast stdout: " + String.join("\n", out.subList(Math.max(0, out.size() - 5), out.size()));
     }
 
     @Override

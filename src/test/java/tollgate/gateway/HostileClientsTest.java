@@ -325,12 +325,12 @@ class HostileClientsTest {
 
     /** Alive, and answering /healthz within a few seconds (closed connections may still count against the cap for a moment). */
     private static void assertServing() throws Exception {
-        assertTrue(gw.alive(), gw.describe());
+        assertTrue(gw.alive(), gw::describe);
         IOException last = null;
         for (int attempt = 0; attempt < 30; attempt++) {
             try (RawHttp raw = new RawHttp(gw.port())) {
                 raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-                assertEquals(200, raw.readHead().status(), gw.describe());
+                assertEquals(200, raw.readHead().status(), gw::describe);
                 return;
             } catch (IOException e) {
                 last = e;
