@@ -7,8 +7,9 @@ import tollgate.provider.ChunkSink;
 
 /**
  * Where a streamed answer goes: a wire surface's writer. The {@link Dispatcher} calls
- * {@link #begin} exactly once, when an attempt's first content is ready (so nothing an attempt
- * that then failed over produced ever reaches it), and then the chunks of that attempt only.
+ * {@link #begin} at most once, when an attempt's first content is ready (so nothing an attempt
+ * that then failed over produced ever reaches it; never when every attempt failed before any
+ * content), and then the chunks of that attempt only.
  */
 public interface ChatSink extends ChunkSink {
 
