@@ -48,6 +48,11 @@ public final class RawChunk {
 
     /** The chunk as a parsed object (for sinks that change more than a few bytes). */
     public Map<String, Object> parse() {
-        return Json.asObject(Json.parse(data, offset, length, JsonMeter.NONE));
+        return parse(JsonMeter.NONE);
+    }
+
+    /** As {@link #parse()}, charging {@code meter} for the tree as it is built: for a chunk kept after the call. */
+    public Map<String, Object> parse(JsonMeter meter) {
+        return Json.asObject(Json.parse(data, offset, length, meter));
     }
 }

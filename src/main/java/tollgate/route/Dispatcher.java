@@ -141,7 +141,8 @@ public final class Dispatcher {
                     return null;
                 }
                 long t0 = clock.nanos();
-                FirstContent gate = sink == null ? null : new FirstContent(sink, () -> begin(d, t0, toolIds, repaired), clock);
+                FirstContent gate = sink == null ? null : new FirstContent(sink, () -> begin(d, t0, toolIds, repaired), clock,
+                        caller.memory());
                 ChatCall call = new ChatCall(repaired.body(), model, request.stream(), caller.requestId(),
                         caller.cancellation(), promptTokens, caller.memory());
                 long wait; // after a failure: how long to wait before retrying here, or -1 to move on
@@ -179,6 +180,7 @@ public final class Dispatcher {
                     throw e;
                 } finally {
                     d.leave(); // before any wait: a backoff is not a call in flight (least-busy)
+                    if (gate != null) gate.release(); // what a dropped attempt held
                 }
                 if (wait < 0) return null;
                 pause(wait);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import tollgate.memory.Reservation;
 import tollgate.provider.ChunkSink;
 import tollgate.provider.RawChunk;
 
@@ -12,6 +13,12 @@ import tollgate.provider.RawChunk;
  * before any content reached the client can fail over invisibly. Content is text, a tool call,
  * a refusal or a finish reason; the role-only first delta and keep-alives are not. Once it has
  * committed, chunks (and raw bytes) pass straight through with no inspection at all.
+ *
+ * <p>What it holds outlives the provider's own reservation for the event, so a chunk passed as
+ * bytes is parsed against the request's memory budget and its tree stays charged until the
+ * chunks go out ({@link #commit}) or the attempt is dropped ({@link #release}): an upstream that
+ * sends large chunks without content gets the request a 503 {@code gateway_busy}, not the heap.
+ * (Chunks a dialect decodes into maps carry only the fields it builds, a few hundred bytes.)
  */
 final class FirstContent implements ChunkSink {
     /** Chunks held before content at most; a stream of that many empty deltas commits anyway. */
@@ -23,11 +30,15 @@ final class FirstContent implements ChunkSink {
     private boolean committed;
     private long committedAtNanos;
     private final tollgate.call.Clock clock;
+    private final Reservation memory;
+    /** Bytes of {@link #memory} the held chunks' trees are charged. */
+    private long charged;
 
-    FirstContent(ChatSink out, Supplier<ChatSink.Begin> begin, tollgate.call.Clock clock) {
+    FirstContent(ChatSink out, Supplier<ChatSink.Begin> begin, tollgate.call.Clock clock, Reservation memory) {
         this.out = out;
         this.begin = begin;
         this.clock = clock;
+        this.memory = memory;
     }
 
     boolean committed() { return committed; }
@@ -57,8 +68,21 @@ final class FirstContent implements ChunkSink {
 
     @Override
     public void raw(RawChunk chunk, boolean moreReady) {
-        if (committed) out.raw(chunk, moreReady);
-        else chunk(chunk.parse(), moreReady); // only until the first content: the bytes are not kept
+        if (committed) {
+            out.raw(chunk, moreReady);
+            return;
+        }
+        // Only until the first content: the bytes are not kept past this call, the tree may be.
+        long before = memory.held();
+        Map<String, Object> parsed = chunk.parse(memory);
+        charged += memory.held() - before;
+        chunk(parsed, moreReady);
+    }
+
+    /** Gives back what held chunks were charged; after a commit, or when the attempt is dropped. Idempotent. */
+    void release() {
+        memory.release(charged);
+        charged = 0;
     }
 
     /** The upstream ended cleanly: whatever it sent goes out, content or not. */
@@ -70,9 +94,11 @@ final class FirstContent implements ChunkSink {
         committed = true;
         committedAtNanos = clock.nanos();
         out.begin(begin.get());
-        if (held == null) return;
-        for (int i = 0; i < held.size(); i++) out.chunk(held.get(i), true);
-        held = null;
+        if (held != null) {
+            for (int i = 0; i < held.size(); i++) out.chunk(held.get(i), true);
+            held = null;
+        }
+        release();
     }
 
     /** Text, tool calls, a refusal, or a finish reason in any choice. */
