@@ -32,8 +32,6 @@ public final class Catalog {
     /** Every model, in config order. */
     public List<Model> models() { return List.copyOf(byId.values()); }
 
-    public int size() { return byId.size(); }
-
     static Model model(ModelConfig c) {
         Quality q = DefaultQuality.of(c.id());
         if (q == null) q = Quality.uniform(Quality.UNSCORED);

@@ -44,6 +44,12 @@ import tollgate.provider.Usage;
  * When every candidate is exhausted, {@link Exhausted} says why for each.
  */
 public final class Dispatcher {
+    /**
+     * Most upstream calls one request may cause, retries and failovers together: a request naming
+     * 16 fallback groups of 64 members must not turn into a thousand calls (each up to a timeout).
+     */
+    static final int MAX_UPSTREAM_CALLS = 16;
+
     private final Router router;
     private final RouterConfig config;
     private final Clock clock;
@@ -75,7 +81,7 @@ public final class Dispatcher {
         Plan plan = router.plan(request, promptTokens);
         Attempts a = new Attempts(plan, request, caller, promptTokens, sink);
         List<Deployment> candidates = plan.candidates();
-        for (int i = 0; i < candidates.size(); i++) {
+        for (int i = 0; i < candidates.size() && a.calls < MAX_UPSTREAM_CALLS; i++) {
             Dispatched done = a.candidate(candidates.get(i), i + 1 < candidates.size());
             if (done != null) return done;
         }
@@ -92,6 +98,7 @@ public final class Dispatcher {
         final List<Tried> tried;
         GatewayException last;
         long minWindow; // after a context error: only larger windows are worth trying
+        int calls;      // upstream calls made, retries included
         boolean schemaRetried;
 
         Attempts(Plan plan, ChatRequest request, Caller caller, long promptTokens, ChatSink sink) {
@@ -140,6 +147,8 @@ public final class Dispatcher {
                     }
                     return null;
                 }
+                if (calls >= MAX_UPSTREAM_CALLS) return null;
+                calls++;
                 long t0 = clock.nanos();
                 FirstContent gate = sink == null ? null : new FirstContent(sink, () -> begin(d, t0, toolIds, repaired), clock,
                         caller.memory());

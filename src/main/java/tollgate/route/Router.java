@@ -330,6 +330,4 @@ public final class Router {
     }
 
     RouterConfig config() { return config; }
-
-    Clock clock() { return clock; }
 }

@@ -59,6 +59,20 @@ class DispatcherRetryTest {
     }
 
     @Test
+    void oneRequestCausesAtMostSixteenUpstreamCalls() {
+        World w = abc();
+        // Breakers that never open, so that only the cap stops the calls.
+        w.config = RouteFixtures.withBreaker(RouteFixtures.config(10, 200, 500, 5_000), 30_000, 1_000_000, 0.5, 30_000);
+        pa(w).always(fail(unavailable("down")));
+        pb(w).always(fail(unavailable("down")));
+        pc(w).always(fail(unavailable("down")));
+        GatewayException e = assertThrows(GatewayException.class, () -> dispatch(w, req("a").fallbacks("b", "c").build()));
+        assertEquals(Dispatcher.MAX_UPSTREAM_CALLS, pa(w).callCount() + pb(w).callCount() + pc(w).callCount());
+        assertEquals(List.of(11, 5, 0), List.of(pa(w).callCount(), pb(w).callCount(), pc(w).callCount()));
+        assertEquals(503, e.httpStatus());
+    }
+
+    @Test
     void backoffCeilingDoublesPerRetryUpToTheCap() {
         World w = abc();
         w.config = RouteFixtures.config(3, 200, 500, 5_000);
