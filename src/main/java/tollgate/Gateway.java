@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tollgate.account.ApiKeys;
+import tollgate.account.Ledger;
 import tollgate.api.Api;
 import tollgate.config.GatewayConfig;
 import tollgate.config.ProviderConfig;
@@ -48,7 +49,10 @@ public final class Gateway {
     private final Upstream upstream;
     private final IdleWatchdog watchdog;
 
-    private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog) {
+    private final Ledger ledger;
+
+    private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger) {
+        this.ledger = ledger;
         this.config = config;
         this.server = server;
         this.upstream = upstream;
@@ -62,7 +66,9 @@ public final class Gateway {
         Upstream upstream = new Upstream(config.server().connectTimeout());
         IdleWatchdog watchdog = new IdleWatchdog();
         Server server = null;
+        Ledger ledger = null;
         try {
+            ledger = Ledger.open(config.dataDir());
             Secrets secrets = Secrets.of(config.providers().values());
             Map<String, Provider> running = new LinkedHashMap<>();
             for (ProviderConfig pc : config.providers().values()) {
@@ -74,19 +80,20 @@ public final class Gateway {
                 if (!pc.enabled()) disabled.put(pc.id(), pc.disabledReason() != null ? pc.disabledReason() : "it is disabled");
             }
             Router router = new Router(catalog, running, disabled, config.groups(), config.router(), Clock.SYSTEM, RANDOM);
-            Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM);
+            Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
             server = Server.bind(config.server(), budget);
-            Api.register(server.router(), config, keys, dispatcher, catalog, running);
+            Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger);
             server.start();
             ServerLimits limits = config.server().limits();
             Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
                     "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            return new Gateway(config, server, upstream, watchdog);
+            return new Gateway(config, server, upstream, watchdog, ledger);
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
             if (server != null) server.stop(Duration.ZERO);
+            if (ledger != null) ledger.close();
             watchdog.close();
             upstream.close();
             throw e;
@@ -139,6 +146,7 @@ public final class Gateway {
         long t0 = System.nanoTime();
         Log.info("draining", "active_streams", server.activeStreams(), "drain_ms", drain.toMillis());
         server.stop(drain);
+        ledger.close(); // after the last request: every record it took is durable
         watchdog.close();
         upstream.close();
         Log.info("stopped", "took_ms", (System.nanoTime() - t0) / 1_000_000);

@@ -2,6 +2,7 @@ package tollgate.api;
 
 import java.util.Map;
 import tollgate.account.ApiKeys;
+import tollgate.account.Ledger;
 import tollgate.config.GatewayConfig;
 import tollgate.http.Router;
 import tollgate.json.Json;
@@ -17,10 +18,11 @@ public final class Api {
     private Api() { throw new AssertionError(); }
 
     public static void register(Router routes, GatewayConfig config, ApiKeys keys, Dispatcher dispatcher, Catalog catalog,
-                                Map<String, Provider> running) {
+                                Map<String, Provider> running, Ledger ledger) {
         routes.api("POST", "/chat/completions",
                 Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
+        routes.api("GET", "/usage", Authenticated.require(keys, new UsageEndpoint(ledger)));
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
         byte[] ok = Json.toBytes(Map.of("status", "ok"));

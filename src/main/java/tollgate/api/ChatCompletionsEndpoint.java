@@ -34,7 +34,7 @@ final class ChatCompletionsEndpoint implements Endpoint {
         call.log("stream", request.stream());
         Map<String, Object> extension = Extension.start(call, request);
         if (!request.stream()) {
-            Dispatched done = dispatcher.dispatch(Extension.caller(call), request, null);
+            Dispatched done = dispatcher.dispatch(Extension.caller(call, extension), request, null);
             Extension.log(call, done);
             Map<String, Object> completion = done.completion();
             completion.put("model", request.model());
@@ -45,7 +45,7 @@ final class ChatCompletionsEndpoint implements Endpoint {
         }
         SseWriter sse = call.openSse();
         StreamRelay relay = new StreamRelay(sse, request.model(), request.includeUsage(), extensionField, extension, dispatcher);
-        Dispatched done = dispatcher.dispatch(Extension.caller(call), request, relay);
+        Dispatched done = dispatcher.dispatch(Extension.caller(call, extension), request, relay);
         Extension.log(call, done);
         call.log("chunks", sse.events());
         sse.done();

@@ -23,8 +23,10 @@ final class Extension {
     /** Carries the chosen deployment on every routed answer. */
     static final String ROUTE_HEADER = "x-tollgate-route";
 
-    static Caller caller(HttpCall call) {
-        return new Caller(call.keyName(), call.requestId(), call.cancellation(), call.memory());
+    /** The dispatcher's view of the call, with the execution id the extension object shows. */
+    static Caller caller(HttpCall call, Map<String, Object> extension) {
+        return new Caller(call.keyName(), call.requestId(), (String) extension.get("execution_id"), call.cancellation(),
+                call.memory());
     }
 
     /** The ids, known before any attempt. */

@@ -51,9 +51,10 @@ final class LegacyChatEndpoint implements Endpoint {
         ChatRequest request = ChatRequestValidator.validate(chatBody(ChatCompletionsEndpoint.parse(call)));
         call.log("model", request.model());
         call.log("stream", request.stream());
-        String executionId = (String) Extension.start(call, request).get("execution_id");
+        Map<String, Object> ids = Extension.start(call, request);
+        String executionId = (String) ids.get("execution_id");
         if (!request.stream()) {
-            Dispatched done = dispatcher.dispatch(Extension.caller(call), request, null);
+            Dispatched done = dispatcher.dispatch(Extension.caller(call, ids), request, null);
             Extension.log(call, done);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("reply", reply(done.completion()));
@@ -63,7 +64,7 @@ final class LegacyChatEndpoint implements Endpoint {
             return;
         }
         SseWriter sse = call.openSse();
-        Dispatched done = dispatcher.dispatch(Extension.caller(call), request, new Deltas(sse));
+        Dispatched done = dispatcher.dispatch(Extension.caller(call, ids), request, new Deltas(sse));
         Extension.log(call, done);
         Map<String, Object> last = new LinkedHashMap<>();
         last.put("done", true);

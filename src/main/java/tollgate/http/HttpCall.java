@@ -59,6 +59,9 @@ public final class HttpCall {
 
     public String path() { return exchange.getRequestURI().getRawPath(); }
 
+    /** The raw query string (after {@code ?}), or null. */
+    public String query() { return exchange.getRequestURI().getRawQuery(); }
+
     /** The first value of a request header, or null. */
     public String header(String name) { return exchange.getRequestHeaders().getFirst(name); }
 

@@ -9,7 +9,14 @@ import tollgate.memory.Reservation;
  *
  * @param keyName      the name of the client key that authenticated the call, or null
  * @param requestId    the request id (the client's {@code x-request-id}, or generated)
+ * @param executionId  the gateway's id of this call ({@code execution_id}), a random UUID
  * @param cancellation fired when the caller goes away or the gateway shuts down
  * @param memory       the call's share of the memory budget
  */
-public record Caller(String keyName, String requestId, Cancellation cancellation, Reservation memory) {}
+public record Caller(String keyName, String requestId, String executionId, Cancellation cancellation, Reservation memory) {
+
+    /** A caller with a fresh execution id (tests, benchmarks). */
+    public Caller(String keyName, String requestId, Cancellation cancellation, Reservation memory) {
+        this(keyName, requestId, java.util.UUID.randomUUID().toString(), cancellation, memory);
+    }
+}

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
+import tollgate.account.Recorder;
+import tollgate.account.UsageRecord;
 import tollgate.call.Clock;
 import tollgate.catalog.Model;
 import tollgate.config.RouterConfig;
@@ -55,11 +57,21 @@ public final class Dispatcher {
     private final Clock clock;
     private final Backoff backoff;
     private final Model baseline;
+    private final Recorder recorder;
 
     /**
      * @param baseline the model savings are measured against, or null for no savings
      */
     public Dispatcher(Router router, Model baseline, Clock clock, RandomGenerator random) {
+        this(router, baseline, clock, random, Recorder.NONE);
+    }
+
+    /**
+     * @param baseline the model savings are measured against, or null for no savings
+     * @param recorder where every dispatched request is recorded, durably, before it returns
+     */
+    public Dispatcher(Router router, Model baseline, Clock clock, RandomGenerator random, Recorder recorder) {
+        this.recorder = recorder;
         this.router = router;
         this.config = router.config();
         this.clock = clock;
@@ -77,6 +89,33 @@ public final class Dispatcher {
      * @throws ClientGoneException when the caller left
      */
     public Dispatched dispatch(Caller caller, ChatRequest request, ChatSink sink) {
+        long started = clock.millis();
+        Dispatched done;
+        try {
+            done = attempt(caller, request, sink);
+        } catch (GatewayException e) {
+            record(caller, request, null, e.httpStatus(), started);
+            throw e;
+        } catch (ClientGoneException e) {
+            record(caller, request, null, UsageRecord.CLIENT_CLOSED, started);
+            throw e;
+        }
+        // Durable before the caller answers: for a stream, before its [DONE].
+        record(caller, request, done, 200, started);
+        return done;
+    }
+
+    private void record(Caller caller, ChatRequest request, Dispatched done, int status, long started) {
+        String requestId = request.metadataRequestId() != null ? request.metadataRequestId() : caller.requestId();
+        Usage u = done == null ? Usage.NONE : done.usage();
+        // The model as asked, clipped like every echo of it: a 3 MiB name must not make the record too large.
+        recorder.record(new UsageRecord(caller.executionId(), requestId, caller.keyName(), Router.clip(request.model()),
+                done == null ? null : done.chosen().id(), Math.max(0, u.promptTokens()), Math.max(0, u.completionTokens()),
+                done == null ? null : done.cost(), done == null ? null : done.savings(), status, request.stream(), started,
+                clock.millis()));
+    }
+
+    private Dispatched attempt(Caller caller, ChatRequest request, ChatSink sink) {
         long promptTokens = PromptEstimate.tokens(request.body());
         Plan plan = router.plan(request, promptTokens);
         Attempts a = new Attempts(plan, request, caller, promptTokens, sink);

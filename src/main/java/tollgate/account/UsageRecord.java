@@ -1,0 +1,73 @@
+package tollgate.account;
+
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tollgate.json.Json;
+import tollgate.json.JsonNumber;
+
+/**
+ * One finished request as the usage ledger keeps it (issue 9: execution id, request id, key,
+ * model asked, deployment used, tokens, cost, savings, status, start and end).
+ *
+ * @param executionId      the gateway's id of the call ({@code tollgate.execution_id})
+ * @param requestId        the client's request id ({@code metadata.request_id} or {@code x-request-id})
+ * @param key              the name of the client key, or null
+ * @param model            the model the client asked for
+ * @param deployment       {@code <provider>/<upstream>} that answered, or null when none did
+ * @param promptTokens     as the upstream reported; 0 when unknown
+ * @param completionTokens as the upstream reported; 0 when unknown
+ * @param cost             USD, or null when unknown
+ * @param savings          USD against the baseline model, or null
+ * @param status           the HTTP status the client got (499: the client left)
+ * @param stream           whether it was a stream
+ * @param startedMs        epoch milliseconds when dispatch began
+ * @param endedMs          epoch milliseconds when it ended
+ */
+public record UsageRecord(String executionId, String requestId, String key, String model, String deployment,
+                          long promptTokens, long completionTokens, BigDecimal cost, BigDecimal savings, int status,
+                          boolean stream, long startedMs, long endedMs) {
+
+    /** The status recorded when the client went away before the answer (nginx's convention). */
+    public static final int CLIENT_CLOSED = 499;
+
+    /** As one JSON object, the journal's payload. */
+    public byte[] toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("execution_id", executionId);
+        m.put("request_id", requestId);
+        m.put("key", key);
+        m.put("model", model);
+        m.put("deployment", deployment);
+        m.put("prompt_tokens", promptTokens);
+        m.put("completion_tokens", completionTokens);
+        m.put("cost", cost == null ? null : new JsonNumber(cost.toPlainString()));
+        m.put("savings", savings == null ? null : new JsonNumber(savings.toPlainString()));
+        m.put("status", status);
+        m.put("stream", stream);
+        m.put("started_ms", startedMs);
+        m.put("ended_ms", endedMs);
+        return Json.toBytes(m);
+    }
+
+    /** Reads a payload written by {@link #toJson}; throws IllegalArgumentException when it is not one. */
+    public static UsageRecord fromJson(byte[] payload) {
+        Map<String, Object> m = Json.asObject(Json.parse(payload));
+        if (m == null) throw new IllegalArgumentException("not a usage record");
+        return new UsageRecord(str(m, "execution_id"), str(m, "request_id"), str(m, "key"), str(m, "model"),
+                str(m, "deployment"), num(m, "prompt_tokens"), num(m, "completion_tokens"), dec(m, "cost"), dec(m, "savings"),
+                (int) num(m, "status"), Boolean.TRUE.equals(m.get("stream")), num(m, "started_ms"), num(m, "ended_ms"));
+    }
+
+    private static String str(Map<String, Object> m, String k) {
+        return m.get(k) instanceof String s ? s : null;
+    }
+
+    private static long num(Map<String, Object> m, String k) {
+        return m.get(k) instanceof JsonNumber n ? n.longValue() : 0;
+    }
+
+    private static BigDecimal dec(Map<String, Object> m, String k) {
+        return m.get(k) instanceof JsonNumber n ? new BigDecimal(n.text()) : null;
+    }
+}
