@@ -2,15 +2,20 @@ package tollgate.account;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import tollgate.log.Log;
 
 /**
@@ -23,8 +28,6 @@ import tollgate.log.Log;
  * complete, a crash after it leaves exactly one record.
  */
 public final class Ledger implements Recorder, AutoCloseable {
-    /** The journal's place in the data directory. */
-    public static final String JOURNAL = "ledger/usage.journal";
 
     /** One row of totals. */
     public record Key(String key, LocalDate day, String model) {}
@@ -52,36 +55,122 @@ public final class Ledger implements Recorder, AutoCloseable {
         }
     }
 
-    private final Journal journal;
-    private final Map<Key, Totals> totals = new ConcurrentHashMap<>();
+    /** Records in a segment before the totals are snapshotted and a new segment begins: what a start replays at most. */
+    static final long SNAPSHOT_EVERY_RECORDS = 10_000;
 
-    private Ledger(Journal journal) {
+    private final Path dir;
+    private final Map<Key, Totals> totals = new ConcurrentHashMap<>();
+    /**
+     * Recording takes the read side (many at once); a snapshot takes the write side, so that the
+     * totals it copies hold exactly the records of the segments it closes.
+     */
+    private final ReentrantReadWriteLock segmentLock = new ReentrantReadWriteLock();
+    private final AtomicBoolean snapshotting = new AtomicBoolean();
+    private Journal journal; // guarded by segmentLock
+    private long segment;    // guarded by segmentLock
+    /** Records the current segment held when it was opened (replayed), guarded by segmentLock. */
+    private long segmentBase;
+    private final long replayed;
+
+    private final long snapshotEvery;
+
+    private Ledger(Path dir, Journal journal, long segment, long replayed, long snapshotEvery) {
+        this.snapshotEvery = snapshotEvery;
+        this.dir = dir;
         this.journal = journal;
+        this.segment = segment;
+        this.segmentBase = journal.recoveredRecords();
+        this.replayed = replayed;
     }
 
-    /** Opens (or creates) the ledger of {@code dataDir}, replaying its journal into the totals. */
+    /**
+     * Opens (or creates) the ledger of {@code dataDir}: the snapshot's totals, plus a replay of
+     * the segments after it; the last of them stays open for appending.
+     */
     public static Ledger open(Path dataDir) throws IOException {
-        Map<Key, Totals> replayed = new ConcurrentHashMap<>();
+        return open(dataDir, SNAPSHOT_EVERY_RECORDS);
+    }
+
+    /** As {@link #open(Path)}, snapshotting every {@code snapshotEvery} records (tests). */
+    static Ledger open(Path dataDir, long snapshotEvery) throws IOException {
+        Path dir = dataDir.resolve(LedgerFiles.DIR);
+        Files.createDirectories(dir);
+        LedgerFiles.Snapshot snapshot = LedgerFiles.readSnapshot(dir);
+        Map<Key, Totals> replayedTotals = new ConcurrentHashMap<>(snapshot.totals());
         long[] unreadable = new long[1];
-        Journal journal = Journal.open(dataDir.resolve(JOURNAL), payload -> {
+        Consumer<byte[]> replay = payload -> {
             try {
-                add(replayed, UsageRecord.fromJson(payload));
+                add(replayedTotals, UsageRecord.fromJson(payload));
             } catch (RuntimeException e) {
                 unreadable[0]++; // framing and CRC were right: a record of another version; kept in the file
             }
-        });
-        Ledger ledger = new Ledger(journal);
-        ledger.totals.putAll(replayed);
+        };
+        List<Long> after = new ArrayList<>();
+        for (long n : LedgerFiles.segments(dir)) if (n > snapshot.through()) after.add(n);
+        long replayed = 0, cut = 0;
+        for (int i = 0; i < after.size() - 1; i++) { // closed segments: replay only
+            try (Journal j = Journal.open(LedgerFiles.segment(dir, after.get(i)), replay)) {
+                replayed += j.recoveredRecords();
+                cut += j.cutBytes();
+            }
+        }
+        long current = after.isEmpty() ? snapshot.through() + 1 : after.get(after.size() - 1);
+        Journal journal = Journal.open(LedgerFiles.segment(dir, current), replay);
+        replayed += journal.recoveredRecords();
+        cut += journal.cutBytes();
+        Ledger ledger = new Ledger(dir, journal, current, replayed, snapshotEvery);
+        ledger.totals.putAll(replayedTotals);
         if (unreadable[0] > 0) Log.warn("ledger_unreadable_records", "count", unreadable[0]);
-        Log.info("ledger_open", "file", dataDir.resolve(JOURNAL).toString(), "records", journal.recoveredRecords(),
-                "cut_bytes", journal.cutBytes());
+        Log.info("ledger_open", "dir", dir.toString(), "snapshot_through", snapshot.through(), "segment", current,
+                "records", replayed, "cut_bytes", cut);
         return ledger;
     }
 
     @Override
     public void record(UsageRecord r) {
-        journal.append(r.toJson()); // durable from here on
-        add(totals, r);
+        boolean full;
+        segmentLock.readLock().lock();
+        try {
+            journal.append(r.toJson()); // durable from here on
+            add(totals, r);
+            full = segmentBase + journal.records() >= snapshotEvery;
+        } finally {
+            segmentLock.readLock().unlock();
+        }
+        if (full && snapshotting.compareAndSet(false, true)) {
+            try {
+                snapshot(true);
+            } catch (IOException e) {
+                Log.error("ledger_snapshot_failed", "error", e.toString()); // the journal still has every record
+            } finally {
+                snapshotting.set(false);
+            }
+        }
+    }
+
+    /**
+     * Closes the current segment, snapshots the totals through it, and (when {@code next})
+     * starts the next segment. The request that triggers it pays for one snapshot write.
+     */
+    private void snapshot(boolean next) throws IOException {
+        Journal closing;
+        long through;
+        Map<Key, Totals> copy;
+        segmentLock.writeLock().lock();
+        try {
+            closing = journal;
+            through = segment;
+            copy = new LinkedHashMap<>(totals);
+            if (next) {
+                journal = Journal.open(LedgerFiles.segment(dir, segment + 1), payload -> { });
+                segment++;
+                segmentBase = 0;
+            }
+        } finally {
+            segmentLock.writeLock().unlock();
+        }
+        closing.close();
+        LedgerFiles.writeSnapshot(dir, new LedgerFiles.Snapshot(through, copy));
     }
 
     private static void add(Map<Key, Totals> into, UsageRecord r) {
@@ -112,11 +201,28 @@ public final class Ledger implements Recorder, AutoCloseable {
         return rows;
     }
 
-    /** Records in the journal (recovered and appended since). */
-    public long records() { return journal.recoveredRecords() + journal.records(); }
+    /** Records replayed at open plus those appended since to the current segment. */
+    public long records() {
+        segmentLock.readLock().lock();
+        try {
+            return replayed + journal.records();
+        } finally {
+            segmentLock.readLock().unlock();
+        }
+    }
 
+    /** Every record the ledger's files hold, oldest first (the ledger of {@code dataDir} must be closed). */
+    public static void readAll(Path dataDir, Consumer<byte[]> each) throws IOException {
+        LedgerFiles.readAll(dataDir, each);
+    }
+
+    /** Closes the journal and snapshots the totals, so that the next start replays nothing. Idempotent. */
     @Override
     public void close() {
-        journal.close();
+        try {
+            snapshot(false);
+        } catch (IOException e) {
+            Log.error("ledger_snapshot_failed", "error", e.toString()); // the next start replays the journal instead
+        }
     }
 }

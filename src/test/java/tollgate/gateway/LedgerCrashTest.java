@@ -167,10 +167,7 @@ class LedgerCrashTest {
 
         // ------------------------------------------------------------------ the journal
         List<UsageRecord> records = new ArrayList<>();
-        try (Journal j = Journal.open(dir.resolve("data").resolve(Ledger.JOURNAL), p -> records.add(UsageRecord.fromJson(p)))) {
-            assertEquals(0, j.cutBytes(), "a torn tail after a graceful stop");
-            assertEquals(records.size(), j.recoveredRecords());
-        }
+        Ledger.readAll(dir.resolve("data"), p -> records.add(UsageRecord.fromJson(p))); // every segment, oldest first
         assertEquals(List.of(), List.copyOf(anomalies), "what the clients saw");
 
         Map<String, Seen> byRequestId = new HashMap<>();
