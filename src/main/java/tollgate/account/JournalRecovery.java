@@ -74,10 +74,23 @@ final class JournalRecovery {
         if (!Arrays.equals(head, 4, 8, HEADER, 4, 8)) {
             throw new IOException(file + ": journal header has non-zero reserved bytes: written by a newer Tollgate?");
         }
-        return scan(ch, file, size, replay);
+        return scan(ch, file, size, replay, true);
     }
 
-    private static Result scan(FileChannel ch, Path file, long size, Consumer<byte[]> replay) throws IOException {
+    /**
+     * Replays the records of a journal that another process may hold open for appending (the
+     * {@code tollgate keys} command reading a running gateway's ledger): nothing is written, and
+     * a tail that does not yet read as a whole record (one being appended) ends the replay.
+     */
+    static Result read(FileChannel ch, Path file, Consumer<byte[]> replay) throws IOException {
+        long size = ch.size();
+        if (size < Journal.HEADER_BYTES) return new Result(size, 0, 0);
+        byte[] head = readAt(ch, 0, Journal.HEADER_BYTES);
+        if (!Arrays.equals(head, HEADER)) throw new IOException(file + ": not a Tollgate journal of this version");
+        return scan(ch, file, size, replay, false);
+    }
+
+    private static Result scan(FileChannel ch, Path file, long size, Consumer<byte[]> replay, boolean cutTail) throws IOException {
         // Not closed: closing a stream from Channels.newInputStream would close the channel.
         InputStream in = new BufferedInputStream(Channels.newInputStream(ch.position(Journal.HEADER_BYTES)), READ_BUFFER_BYTES);
         CRC32C crc = new CRC32C();
@@ -85,19 +98,19 @@ final class JournalRecovery {
         long records = 0;
         byte[] recordHeader = new byte[Journal.RECORD_HEADER_BYTES];
         while (offset < size) {
-            if (size - offset < Journal.RECORD_HEADER_BYTES) return cut(ch, offset, size, records);
+            if (size - offset < Journal.RECORD_HEADER_BYTES) return tail(ch, offset, size, records, cutTail);
             readFully(in, recordHeader, file, offset);
             ByteBuffer h = ByteBuffer.wrap(recordHeader);
             int length = h.getInt();
             int expected = h.getInt();
             if (length <= 0 || length > Journal.MAX_RECORD_BYTES) {
-                if (zerosFrom(ch, offset + Journal.RECORD_HEADER_BYTES, size)) return cut(ch, offset, size, records);
+                if (zerosFrom(ch, offset + Journal.RECORD_HEADER_BYTES, size)) return tail(ch, offset, size, records, cutTail);
                 throw refuse(file, offset, "impossible length " + Integer.toUnsignedString(length));
             }
             long end = offset + Journal.RECORD_HEADER_BYTES + length;
             if (end > size) {
                 long next = validRecordWithin(ch, offset + Journal.RECORD_HEADER_BYTES, size);
-                if (next < 0) return cut(ch, offset, size, records);
+                if (next < 0) return tail(ch, offset, size, records, cutTail);
                 throw refuse(file, offset, "length " + length + " runs past the end of the file, but a valid record starts at offset " + next);
             }
             byte[] payload = new byte[length];
@@ -105,7 +118,7 @@ final class JournalRecovery {
             crc.reset();
             crc.update(payload);
             if ((int) crc.getValue() != expected) {
-                if (zerosFrom(ch, end, size)) return cut(ch, offset, size, records);
+                if (zerosFrom(ch, end, size)) return tail(ch, offset, size, records, cutTail);
                 throw refuse(file, offset, "CRC mismatch");
             }
             replay.accept(payload);
@@ -113,6 +126,11 @@ final class JournalRecovery {
             offset = end;
         }
         return new Result(offset, records, 0);
+    }
+
+    /** Where the valid records end: the rest is cut when {@code cutTail}, else left alone (a read-only replay). */
+    private static Result tail(FileChannel ch, long offset, long size, long records, boolean cutTail) throws IOException {
+        return cutTail ? cut(ch, offset, size, records) : new Result(offset, records, 0);
     }
 
     /** Truncates the torn tail [offset, size) away, durably (the size is metadata: a full fsync). */
