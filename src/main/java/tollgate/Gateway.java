@@ -6,7 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tollgate.account.ApiKeys;
+import tollgate.account.Accounts;
+import tollgate.account.KeyStore;
 import tollgate.account.Ledger;
+import tollgate.config.KeyConfig;
 import tollgate.api.Api;
 import tollgate.config.GatewayConfig;
 import tollgate.config.ProviderConfig;
@@ -51,8 +54,11 @@ public final class Gateway {
 
     private final Ledger ledger;
 
-    private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger) {
+    private final Accounts accounts;
+
+    private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts) {
         this.ledger = ledger;
+        this.accounts = accounts;
         this.config = config;
         this.server = server;
         this.upstream = upstream;
@@ -61,14 +67,18 @@ public final class Gateway {
 
     /** Builds everything, binds the port and starts serving. Fails here, not per request, on bad setup. */
     public static Gateway start(GatewayConfig config) throws IOException {
-        ApiKeys keys = ApiKeys.load(config.keys(), config.dataDir());
+        KeyStore store = new KeyStore(config.dataDir());
+        List<KeyConfig> configured = ApiKeys.load(config.keys(), config.dataDir(), !store.read().isEmpty());
         MemoryBudget budget = budget(config.server().limits());
         Upstream upstream = new Upstream(config.server().connectTimeout());
         IdleWatchdog watchdog = new IdleWatchdog();
         Server server = null;
         Ledger ledger = null;
+        Accounts keys = null;
         try {
             ledger = Ledger.open(config.dataDir());
+            keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
+            keys.watch();
             Secrets secrets = Secrets.of(config.providers().values());
             Map<String, Provider> running = new LinkedHashMap<>();
             for (ProviderConfig pc : config.providers().values()) {
@@ -89,10 +99,11 @@ public final class Gateway {
                     "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            return new Gateway(config, server, upstream, watchdog, ledger);
+            return new Gateway(config, server, upstream, watchdog, ledger, keys);
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
             if (server != null) server.stop(Duration.ZERO);
+            if (keys != null) keys.close();
             if (ledger != null) ledger.close();
             watchdog.close();
             upstream.close();
@@ -146,6 +157,7 @@ public final class Gateway {
         long t0 = System.nanoTime();
         Log.info("draining", "active_streams", server.activeStreams(), "drain_ms", drain.toMillis());
         server.stop(drain);
+        accounts.close();
         ledger.close(); // after the last request: every record it took is durable
         watchdog.close();
         upstream.close();

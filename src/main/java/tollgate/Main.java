@@ -26,6 +26,7 @@ public final class Main {
     static final String VERSION = "0.1.0";
     private static final String USAGE = """
             Usage: tollgate [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR]
+                   tollgate keys create|list|show|revoke|topup|set ...   (managed client keys: tollgate keys --help)
               --config FILE    config file (default: $TOLLGATE_CONFIG, ./conf/tollgate.json,
                                or conf/tollgate.json of the installation)
               --host HOST      address to listen on (overrides server.host, $TOLLGATE_HOST)
@@ -45,6 +46,9 @@ public final class Main {
     }
 
     static Exit run(String[] args, Map<String, String> env) {
+        if (args.length > 0 && args[0].equals("keys")) {
+            return KeysCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), env, System.out, System.err);
+        }
         Path config = null;
         String host = null;
         Integer port = null;
@@ -87,7 +91,8 @@ public final class Main {
         return Exit.OK; // the HTTP dispatcher thread keeps the process alive
     }
 
-    private static Path defaultConfig(Map<String, String> env) {
+    /** The config file when none is given: also where {@code tollgate keys} looks for the data directory. */
+    static Path defaultConfig(Map<String, String> env) {
         String fromEnv = env.get("TOLLGATE_CONFIG");
         if (fromEnv != null && !fromEnv.isEmpty()) return Path.of(fromEnv);
         Path local = Path.of("conf", "tollgate.json");

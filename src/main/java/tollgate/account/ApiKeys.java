@@ -12,22 +12,18 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import tollgate.config.KeyConfig;
-import tollgate.error.ErrorKind;
-import tollgate.error.GatewayException;
 import tollgate.log.Log;
 
 /**
- * The client keys the gateway accepts ({@code Authorization: Bearer <key>}).
- *
- * <p>Only SHA-256 digests are held. A presented key is hashed and compared with every known
- * digest using {@link MessageDigest#isEqual} (constant time for equal lengths), without
- * stopping at the first match, so the timing of a response says nothing about which bytes of
- * which key were right. Keys are never logged; the access line carries the key's name.
+ * The config's client keys, and key digests ({@link Accounts} looks keys up by them). Keys are
+ * never logged; the access line carries the key's name.
  *
  * <p>Secure default: with no key configured, one is generated on first start, printed once,
  * and only its digest is kept in {@code <data_dir>/generated-key.sha256}.
  */
 public final class ApiKeys {
+    private ApiKeys() { throw new AssertionError(); }
+
     /** File in the data directory that holds the generated key's digest (hex). */
     public static final String GENERATED_KEY_FILE = "generated-key.sha256";
     /** Random bytes in a generated key (256 bits). */
@@ -37,19 +33,13 @@ public final class ApiKeys {
 
     private static final MessageDigest SHA256_PROTOTYPE = sha256();
 
-    private final List<KeyConfig> keys;
-
-    ApiKeys(List<KeyConfig> keys) {
-        if (keys.isEmpty()) throw new IllegalArgumentException("at least one key is required");
-        this.keys = List.copyOf(keys);
-    }
-
     /**
-     * The configured keys, or (none configured) the generated key from the data directory,
-     * generating and printing it on first start.
+     * The configured keys; or, when none is configured and the data directory has no managed
+     * keys either, the generated key from the data directory, generating and printing it on
+     * first start.
      */
-    public static ApiKeys load(List<KeyConfig> configured, Path dataDir) throws IOException {
-        if (!configured.isEmpty()) return new ApiKeys(configured);
+    public static List<KeyConfig> load(List<KeyConfig> configured, Path dataDir, boolean managedKeys) throws IOException {
+        if (!configured.isEmpty() || managedKeys) return configured;
         Path file = dataDir.resolve(GENERATED_KEY_FILE);
         if (Files.exists(file)) {
             String hex = Files.readString(file, StandardCharsets.US_ASCII).trim();
@@ -61,7 +51,7 @@ public final class ApiKeys {
             }
             if (digest.length != 32) throw new IOException(file + ": expected a 64-hex-digit SHA-256, got \"" + hex + "\"");
             Log.info("using_generated_key", "file", file.toString());
-            return new ApiKeys(List.of(new KeyConfig("generated", digest)));
+            return List.of(new KeyConfig("generated", digest));
         }
         byte[] random = new byte[GENERATED_KEY_BYTES];
         new SecureRandom().nextBytes(random);
@@ -89,28 +79,8 @@ public final class ApiKeys {
                 Clients send it as "Authorization: Bearer <key>". To use your own key instead,
                 set TOLLGATE_API_KEY (or list keys in the config).
                 """.formatted(file, key));
-        return new ApiKeys(List.of(new KeyConfig("generated", digest)));
+        return List.of(new KeyConfig("generated", digest));
     }
-
-    /** The name of the key in a {@code Bearer} Authorization header; otherwise a 401. */
-    public String authenticate(String authorization) {
-        if (authorization == null) {
-            throw unauthenticated("Missing API key: send it as \"Authorization: Bearer <key>\".");
-        }
-        if (authorization.length() < 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                || authorization.length() > MAX_KEY_CHARS) {
-            throw unauthenticated("Malformed Authorization header: expected \"Bearer <key>\".");
-        }
-        byte[] presented = digest(authorization.substring(7).trim());
-        String match = null;
-        for (KeyConfig k : keys) {
-            if (MessageDigest.isEqual(presented, k.sha256()) && match == null) match = k.name();
-        }
-        if (match == null) throw unauthenticated("Invalid API key.");
-        return match;
-    }
-
-    public int size() { return keys.size(); }
 
     /** SHA-256 of a key's UTF-8 bytes. */
     public static byte[] digest(String key) {
@@ -120,10 +90,6 @@ public final class ApiKeys {
         } catch (CloneNotSupportedException e) {
             return sha256().digest(key.getBytes(StandardCharsets.UTF_8));
         }
-    }
-
-    private static GatewayException unauthenticated(String message) {
-        return new GatewayException(ErrorKind.CALLER_UNAUTHENTICATED, message);
     }
 
     private static MessageDigest sha256() {

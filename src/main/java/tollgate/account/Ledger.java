@@ -24,8 +24,9 @@ import tollgate.log.Log;
  * in memory, rebuilt from the journal at start-up.
  *
  * <p>A request is recorded once: {@link #record} is called once per dispatched request, and the
- * record is durable when it returns; a crash before that loses a request the client never saw
- * complete, a crash after it leaves exactly one record.
+ * record is written when it returns (fsynced too for a non-streamed answer, {@link #needsSync});
+ * a crash before that loses a request the client never saw complete, a crash after it leaves
+ * exactly one record.
  */
 public final class Ledger implements Recorder, AutoCloseable {
 
@@ -39,19 +40,19 @@ public final class Ledger implements Recorder, AutoCloseable {
      * @param savings USD against the baseline model
      */
     public record Totals(long requests, long errors, long promptTokens, long completionTokens, BigDecimal cost,
-                         BigDecimal savings) {
-        static final Totals ZERO = new Totals(0, 0, 0, 0, BigDecimal.ZERO, BigDecimal.ZERO);
+                         BigDecimal savings, long credits) {
+        static final Totals ZERO = new Totals(0, 0, 0, 0, BigDecimal.ZERO, BigDecimal.ZERO, 0);
 
         Totals plus(UsageRecord r) {
             return new Totals(requests + 1, errors + (r.status() >= 400 ? 1 : 0), promptTokens + r.promptTokens(),
                     completionTokens + r.completionTokens(), r.cost() == null ? cost : cost.add(r.cost()),
-                    r.savings() == null ? savings : savings.add(r.savings()));
+                    r.savings() == null ? savings : savings.add(r.savings()), credits + r.credits());
         }
 
         /** The sum of two rows. */
         public Totals plus(Totals t) {
             return new Totals(requests + t.requests, errors + t.errors, promptTokens + t.promptTokens,
-                    completionTokens + t.completionTokens, cost.add(t.cost), savings.add(t.savings));
+                    completionTokens + t.completionTokens, cost.add(t.cost), savings.add(t.savings), credits + t.credits);
         }
     }
 
@@ -71,6 +72,8 @@ public final class Ledger implements Recorder, AutoCloseable {
     /** Records the current segment held when it was opened (replayed), guarded by segmentLock. */
     private long segmentBase;
     private final long replayed;
+    /** Records appended since open to segments closed since, guarded by segmentLock. */
+    private long appendedToClosed;
 
     private final long snapshotEvery;
 
@@ -131,7 +134,7 @@ public final class Ledger implements Recorder, AutoCloseable {
         boolean full;
         segmentLock.readLock().lock();
         try {
-            journal.append(r.toJson()); // durable from here on
+            journal.append(r.toJson(), needsSync(r));
             add(totals, r);
             full = segmentBase + journal.records() >= snapshotEvery;
         } finally {
@@ -146,6 +149,16 @@ public final class Ledger implements Recorder, AutoCloseable {
                 snapshotting.set(false);
             }
         }
+    }
+
+    /**
+     * Whether {@code r}'s request waits for an fsync: a non-streamed answer, or anything charged,
+     * is sent only once its record survives a power cut. A stream's bytes are already out, and a
+     * refusal (a 429 in a flood) charged nothing: their records are written (they survive the
+     * process) and made durable by the next fsync, without each waiting for one.
+     */
+    static boolean needsSync(UsageRecord r) {
+        return !r.stream() && (r.status() < 400 || r.credits() > 0);
     }
 
     /**
@@ -165,6 +178,7 @@ public final class Ledger implements Recorder, AutoCloseable {
                 journal = Journal.open(LedgerFiles.segment(dir, segment + 1), payload -> { });
                 segment++;
                 segmentBase = 0;
+                appendedToClosed += closing.records();
             }
         } finally {
             segmentLock.writeLock().unlock();
@@ -181,7 +195,7 @@ public final class Ledger implements Recorder, AutoCloseable {
     /**
      * Totals by day and model, oldest day first.
      *
-     * @param key   a key's name, or null for every key
+     * @param key   a key's id (a config key's id is its name), or null for every key
      * @param from  first day included, or null
      * @param to    last day included, or null
      * @param model only this model (as asked), or null
@@ -201,11 +215,25 @@ public final class Ledger implements Recorder, AutoCloseable {
         return rows;
     }
 
-    /** Records replayed at open plus those appended since to the current segment. */
+    /** Credits charged per key id, over the whole ledger (balances start from this). */
+    public Map<String, Long> spentByKey() {
+        Map<String, Long> spent = new java.util.HashMap<>();
+        for (Map.Entry<Key, Totals> e : totals.entrySet()) {
+            if (e.getKey().key() != null && e.getValue().credits() != 0) spent.merge(e.getKey().key(), e.getValue().credits(), Long::sum);
+        }
+        return spent;
+    }
+
+    /** As {@link #spentByKey()}, read from the files of a ledger that may be open in another process. */
+    public static Map<String, Long> spentByKey(Path dataDir) throws IOException {
+        return LedgerFiles.spentByKey(dataDir);
+    }
+
+    /** Records replayed at open plus those appended since. */
     public long records() {
         segmentLock.readLock().lock();
         try {
-            return replayed + journal.records();
+            return replayed + appendedToClosed + journal.records();
         } finally {
             segmentLock.readLock().unlock();
         }

@@ -83,7 +83,8 @@ final class LedgerFiles {
             totals.put(new Ledger.Key(r.get("key") instanceof String k ? k : null, LocalDate.parse((String) r.get("day")),
                             (String) r.get("model")),
                     new Ledger.Totals(num(r, "requests"), num(r, "errors"), num(r, "prompt_tokens"), num(r, "completion_tokens"),
-                            new BigDecimal(((JsonNumber) r.get("cost")).text()), new BigDecimal(((JsonNumber) r.get("savings")).text())));
+                            new BigDecimal(((JsonNumber) r.get("cost")).text()), new BigDecimal(((JsonNumber) r.get("savings")).text()),
+                            r.get("credits") instanceof JsonNumber c ? c.longValue() : 0));
         }
         return new Snapshot(through.longValue(), totals);
     }
@@ -107,6 +108,7 @@ final class LedgerFiles {
             r.put("completion_tokens", t.completionTokens());
             r.put("cost", new JsonNumber(t.cost().toPlainString()));
             r.put("savings", new JsonNumber(t.savings().toPlainString()));
+            r.put("credits", t.credits());
             rows.add(r);
         }
         Map<String, Object> body = new LinkedHashMap<>();
@@ -122,6 +124,34 @@ final class LedgerFiles {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true); // the rename itself (POSIX: fsync the directory)
         }
+    }
+
+    /**
+     * Credits charged per key id, read without writing or locking anything, so that it works on
+     * the data directory of a running gateway: the snapshot, plus the records of the segments
+     * after it (a record being appended at that moment is not counted yet).
+     */
+    static Map<String, Long> spentByKey(Path dataDir) throws IOException {
+        Path dir = dataDir.resolve(DIR);
+        Snapshot snapshot = readSnapshot(dir);
+        Map<String, Long> spent = new java.util.HashMap<>();
+        snapshot.totals().forEach((k, t) -> {
+            if (k.key() != null && t.credits() != 0) spent.merge(k.key(), t.credits(), Long::sum);
+        });
+        for (long n : segments(dir)) {
+            if (n <= snapshot.through()) continue;
+            try (FileChannel ch = FileChannel.open(segment(dir, n), StandardOpenOption.READ)) {
+                JournalRecovery.read(ch, segment(dir, n), payload -> {
+                    try {
+                        UsageRecord r = UsageRecord.fromJson(payload);
+                        if (r.key() != null && r.credits() != 0) spent.merge(r.key(), r.credits(), Long::sum);
+                    } catch (RuntimeException otherVersion) {
+                        // counted as the ledger counts it: not at all
+                    }
+                });
+            }
+        }
+        return spent;
     }
 
     /** Every record of every segment, in order (audits, tests); the ledger must not be open. */

@@ -2,8 +2,9 @@ package tollgate.account;
 
 /**
  * Where finished requests are recorded. Contract: {@link #record} returns only once the record
- * is durable (it survives the process being killed right after), or throws; it is called on the
- * request's thread, once per dispatched request.
+ * survives the process being killed right after, or throws; for a record of a non-streamed
+ * request it is also durable (fsynced: it survives a power cut), since the client is answered
+ * only after it. It is called on the request's thread, once per dispatched request.
  */
 @FunctionalInterface
 public interface Recorder {

@@ -12,20 +12,21 @@ import tollgate.json.JsonNumber;
  *
  * @param executionId      the gateway's id of the call ({@code tollgate.execution_id})
  * @param requestId        the client's request id ({@code metadata.request_id} or {@code x-request-id})
- * @param key              the name of the client key, or null
+ * @param key              the id of the client key (a config key's id is its name), or null
  * @param model            the model the client asked for
  * @param deployment       {@code <provider>/<upstream>} that answered, or null when none did
  * @param promptTokens     as the upstream reported; 0 when unknown
  * @param completionTokens as the upstream reported; 0 when unknown
  * @param cost             USD, or null when unknown
  * @param savings          USD against the baseline model, or null
+ * @param credits          credits charged (0 when nothing was, or the key is not metered)
  * @param status           the HTTP status the client got (499: the client left)
  * @param stream           whether it was a stream
  * @param startedMs        epoch milliseconds when dispatch began
  * @param endedMs          epoch milliseconds when it ended
  */
 public record UsageRecord(String executionId, String requestId, String key, String model, String deployment,
-                          long promptTokens, long completionTokens, BigDecimal cost, BigDecimal savings, int status,
+                          long promptTokens, long completionTokens, BigDecimal cost, BigDecimal savings, long credits, int status,
                           boolean stream, long startedMs, long endedMs) {
 
     /** The status recorded when the client went away before the answer (nginx's convention). */
@@ -43,6 +44,7 @@ public record UsageRecord(String executionId, String requestId, String key, Stri
         m.put("completion_tokens", completionTokens);
         m.put("cost", cost == null ? null : new JsonNumber(cost.toPlainString()));
         m.put("savings", savings == null ? null : new JsonNumber(savings.toPlainString()));
+        m.put("credits", credits);
         m.put("status", status);
         m.put("stream", stream);
         m.put("started_ms", startedMs);
@@ -56,7 +58,7 @@ public record UsageRecord(String executionId, String requestId, String key, Stri
         if (m == null) throw new IllegalArgumentException("not a usage record");
         return new UsageRecord(str(m, "execution_id"), str(m, "request_id"), str(m, "key"), str(m, "model"),
                 str(m, "deployment"), num(m, "prompt_tokens"), num(m, "completion_tokens"), dec(m, "cost"), dec(m, "savings"),
-                (int) num(m, "status"), Boolean.TRUE.equals(m.get("stream")), num(m, "started_ms"), num(m, "ended_ms"));
+                num(m, "credits"), (int) num(m, "status"), Boolean.TRUE.equals(m.get("stream")), num(m, "started_ms"), num(m, "ended_ms"));
     }
 
     private static String str(Map<String, Object> m, String k) {

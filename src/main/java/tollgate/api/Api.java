@@ -1,7 +1,7 @@
 package tollgate.api;
 
 import java.util.Map;
-import tollgate.account.ApiKeys;
+import tollgate.account.Accounts;
 import tollgate.account.Ledger;
 import tollgate.config.GatewayConfig;
 import tollgate.http.Router;
@@ -12,12 +12,13 @@ import tollgate.route.Dispatcher;
 
 /**
  * The gateway's wire surface: which endpoint answers which path. Everything under the seed
- * APIs' layouts ({@code /v1}, {@code /api}, {@code /api/gateway}); health checks at the root.
+ * APIs' layouts ({@code /v1}, {@code /api}, {@code /api/gateway}); health checks and the admin
+ * API ({@link AdminEndpoints}) at the root.
  */
 public final class Api {
     private Api() { throw new AssertionError(); }
 
-    public static void register(Router routes, GatewayConfig config, ApiKeys keys, Dispatcher dispatcher, Catalog catalog,
+    public static void register(Router routes, GatewayConfig config, Accounts keys, Dispatcher dispatcher, Catalog catalog,
                                 Map<String, Provider> running, Ledger ledger) {
         routes.api("POST", "/chat/completions",
                 Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField())));
@@ -25,6 +26,7 @@ public final class Api {
         routes.api("GET", "/usage", Authenticated.require(keys, new UsageEndpoint(ledger)));
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
+        AdminEndpoints.register(routes, config.accounts(), keys, ledger); // at the root only: /admin/...
         byte[] ok = Json.toBytes(Map.of("status", "ok"));
         routes.exact("GET", "/healthz", call -> call.respond(200, "application/json", ok, ok.length));
         // Draining is answered by the router (503) before any endpoint runs, so reaching

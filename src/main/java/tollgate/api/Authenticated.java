@@ -1,18 +1,45 @@
 package tollgate.api;
 
-import tollgate.account.ApiKeys;
+import java.io.IOException;
+import java.util.List;
+import tollgate.account.Account;
+import tollgate.account.Accounts;
+import tollgate.account.Charge;
 import tollgate.http.Endpoint;
+import tollgate.http.HttpCall;
 
-/** Wraps an endpoint so that it runs only for a valid {@code Authorization: Bearer} key. */
+/**
+ * Wraps an endpoint so that it runs only for a valid {@code Authorization: Bearer} key, with the
+ * request's {@link Charge} on that key's account: closed when the endpoint returns or throws, so
+ * that whatever the request held (credits, a stream slot) is given back whatever happened. A key
+ * with per-minute limits gets OpenAI's {@code x-ratelimit-*} headers on every response, as they
+ * stand before the request and, once it is admitted or refused, after it.
+ */
 final class Authenticated {
     private Authenticated() { throw new AssertionError(); }
 
-    static Endpoint require(ApiKeys keys, Endpoint inner) {
+    /** An endpoint for an authenticated key. */
+    interface Inner {
+        void handle(HttpCall call, Charge charge) throws IOException;
+    }
+
+    static Endpoint require(Accounts accounts, Inner inner) {
         return call -> {
-            String name = keys.authenticate(call.header("Authorization"));
-            call.authenticatedAs(name);
-            call.log("key", name);
-            inner.handle(call);
+            Account account = accounts.authenticate(call.header("Authorization"));
+            call.authenticatedAs(account.name());
+            call.log("key", account.name());
+            if (account.managed()) call.log("key_id", account.id());
+            try (Charge charge = accounts.charge(account)) {
+                if (account.limited()) {
+                    headers(call, charge.rateHeaders());
+                    charge.onLimits(pairs -> headers(call, pairs));
+                }
+                inner.handle(call, charge);
+            }
         };
+    }
+
+    private static void headers(HttpCall call, List<String> pairs) {
+        for (int i = 0; i + 1 < pairs.size(); i += 2) call.setResponseHeader(pairs.get(i), pairs.get(i + 1));
     }
 }

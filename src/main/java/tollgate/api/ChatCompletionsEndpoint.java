@@ -18,7 +18,7 @@ import tollgate.route.Dispatcher;
  * with the model id the client asked for and the gateway's extension object ({@code tollgate}
  * by default; seed 003 calls it {@code kitemesh}).
  */
-final class ChatCompletionsEndpoint implements Endpoint {
+final class ChatCompletionsEndpoint implements Authenticated.Inner {
     private final Dispatcher dispatcher;
     private final String extensionField;
 
@@ -28,13 +28,13 @@ final class ChatCompletionsEndpoint implements Endpoint {
     }
 
     @Override
-    public void handle(HttpCall call) throws IOException {
+    public void handle(HttpCall call, tollgate.account.Charge charge) throws IOException {
         ChatRequest request = ChatRequestValidator.validate(parse(call));
         call.log("model", request.model());
         call.log("stream", request.stream());
         Map<String, Object> extension = Extension.start(call, request);
         if (!request.stream()) {
-            Dispatched done = dispatcher.dispatch(Extension.caller(call, extension), request, null);
+            Dispatched done = dispatcher.dispatch(Extension.caller(call, extension, charge), request, null);
             Extension.log(call, done);
             Map<String, Object> completion = done.completion();
             completion.put("model", request.model());
@@ -44,8 +44,9 @@ final class ChatCompletionsEndpoint implements Endpoint {
             return;
         }
         SseWriter sse = call.openSse();
-        StreamRelay relay = new StreamRelay(sse, request.model(), request.includeUsage(), extensionField, extension, dispatcher);
-        Dispatched done = dispatcher.dispatch(Extension.caller(call, extension), request, relay);
+        StreamRelay relay = new StreamRelay(sse, request.model(), request.includeUsage(), extensionField, extension, dispatcher,
+                charge);
+        Dispatched done = dispatcher.dispatch(Extension.caller(call, extension, charge), request, relay);
         Extension.log(call, done);
         call.log("chunks", sse.events());
         sse.done();

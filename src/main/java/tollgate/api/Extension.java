@@ -24,9 +24,9 @@ final class Extension {
     static final String ROUTE_HEADER = "x-tollgate-route";
 
     /** The dispatcher's view of the call, with the execution id the extension object shows. */
-    static Caller caller(HttpCall call, Map<String, Object> extension) {
+    static Caller caller(HttpCall call, Map<String, Object> extension, tollgate.account.Charge charge) {
         return new Caller(call.keyName(), call.requestId(), (String) extension.get("execution_id"), call.cancellation(),
-                call.memory());
+                call.memory(), charge);
     }
 
     /** The ids, known before any attempt. */
@@ -50,6 +50,8 @@ final class Extension {
         if (done.route() != null) ext.put("route", done.route());
         if (done.cost() != null) ext.put("cost", usd(done.cost()));
         if (done.savings() != null) ext.put("savings", usd(done.savings()));
+        ext.put("credits_charged", done.credits());
+        if (done.balance() != null) ext.put("balance", done.balance());
         return ext;
     }
 
@@ -73,6 +75,7 @@ final class Extension {
         }
         if (done.cost() != null) call.log("cost", usd(done.cost()));
         if (done.savings() != null) call.log("savings", usd(done.savings()));
+        if (done.credits() != 0) call.log("credits", done.credits());
     }
 
     /** USD as an exact JSON number ({@code 0.00012}, never {@code 1.2E-4}). */

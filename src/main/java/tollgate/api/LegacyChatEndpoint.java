@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tollgate.error.GatewayException;
-import tollgate.http.Endpoint;
 import tollgate.http.HttpCall;
 import tollgate.http.SseWriter;
 import tollgate.json.JsonNumber;
@@ -34,7 +33,7 @@ import tollgate.route.Router;
  * ({@code system}, then {@code history}, then {@code message} as the user's turn) and validated
  * by the same validator; unknown fields are refused, so that a misspelt field is not ignored.
  */
-final class LegacyChatEndpoint implements Endpoint {
+final class LegacyChatEndpoint implements Authenticated.Inner {
     /** Fields the flat request may carry. */
     static final List<String> FIELDS = List.of("message", "policy", "taskHint", "model", "system", "history", "stream",
             "temperature", "max_tokens", "metadata");
@@ -47,14 +46,14 @@ final class LegacyChatEndpoint implements Endpoint {
     }
 
     @Override
-    public void handle(HttpCall call) throws IOException {
+    public void handle(HttpCall call, tollgate.account.Charge charge) throws IOException {
         ChatRequest request = ChatRequestValidator.validate(chatBody(ChatCompletionsEndpoint.parse(call)));
         call.log("model", request.model());
         call.log("stream", request.stream());
         Map<String, Object> ids = Extension.start(call, request);
         String executionId = (String) ids.get("execution_id");
         if (!request.stream()) {
-            Dispatched done = dispatcher.dispatch(Extension.caller(call, ids), request, null);
+            Dispatched done = dispatcher.dispatch(Extension.caller(call, ids, charge), request, null);
             Extension.log(call, done);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("reply", reply(done.completion()));
@@ -64,7 +63,7 @@ final class LegacyChatEndpoint implements Endpoint {
             return;
         }
         SseWriter sse = call.openSse();
-        Dispatched done = dispatcher.dispatch(Extension.caller(call, ids), request, new Deltas(sse));
+        Dispatched done = dispatcher.dispatch(Extension.caller(call, ids, charge), request, new Deltas(sse));
         Extension.log(call, done);
         Map<String, Object> last = new LinkedHashMap<>();
         last.put("done", true);

@@ -38,14 +38,16 @@ final class StreamRelay implements ChatSink {
     private final String extensionField;
     private final Map<String, Object> extension;
     private final Dispatcher dispatcher;
+    private final tollgate.account.Charge charge;
     private ClientToolIds toolIds = ClientToolIds.NONE;
     private Deployment chosen;
     private Splice splice;
     private boolean first = true;
 
     StreamRelay(SseWriter sse, String clientModel, boolean includeUsage, String extensionField, Map<String, Object> extension,
-                Dispatcher dispatcher) {
+                Dispatcher dispatcher, tollgate.account.Charge charge) {
         this.dispatcher = dispatcher;
+        this.charge = charge;
         this.sse = sse;
         this.clientModel = clientModel;
         this.includeUsage = includeUsage;
@@ -86,12 +88,15 @@ final class StreamRelay implements ChatSink {
             // The cost is known once the usage is: the usage chunk carries it (the first chunk
             // carries the ids and the route).
             Dispatcher.Cost cost = dispatcher.cost(chosen, Usage.fromJson(chunk.get("usage")));
-            if (cost.usd() != null || cost.savings() != null) {
-                Map<String, Object> ext = new java.util.LinkedHashMap<>();
-                if (cost.usd() != null) ext.put("cost", Extension.usd(cost.usd()));
-                if (cost.savings() != null) ext.put("savings", Extension.usd(cost.savings()));
-                chunk.put(extensionField, ext);
-            }
+            Map<String, Object> ext = new java.util.LinkedHashMap<>();
+            if (cost.usd() != null) ext.put("cost", Extension.usd(cost.usd()));
+            if (cost.savings() != null) ext.put("savings", Extension.usd(cost.savings()));
+            // What the stream is charged when it ends, and the balance after that charge.
+            long credits = charge.credits(cost.usd());
+            ext.put("credits_charged", credits);
+            Long balance = charge.balance();
+            if (balance != null) ext.put("balance", balance - credits);
+            chunk.put(extensionField, ext);
         }
         if (first) {
             chunk.put(extensionField, extension);

@@ -53,7 +53,9 @@ public final class ConfigLoader {
     /** Upper bound for every {@code *_ms} setting: one day. */
     static final long MAX_MILLIS = 86_400_000;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models", "router", "groups");
+    private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models", "router", "groups",
+            "accounts");
+    private static final List<String> ACCOUNTS_KEYS = List.of("credits_per_usd", "admin_token", "admin_token_sha256");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "max_body_bytes", "drain_ms",
             "heartbeat_ms", "connect_timeout_ms", "extension_field", "access_log", "max_connections",
             "request_timeout_ms", "idle_timeout_ms", "write_timeout_ms", "memory_budget_bytes",
@@ -122,7 +124,44 @@ public final class ConfigLoader {
         List<ModelConfig> models = ProvidersSection.models(r, top, providers);
         RouterConfig router = RouterSection.router(r, top, models);
         List<GroupConfig> groups = RouterSection.groups(r, top, providers, models);
-        return new GatewayConfig(server, dataDir, keys, providers, models, router, groups);
+        AccountsConfig accounts = accounts(r, top, keys, log);
+        return new GatewayConfig(server, dataDir, keys, providers, models, router, groups, accounts);
+    }
+
+    /**
+     * {@code accounts}: {@code credits_per_usd}, and the admin token as {@code admin_token} (a
+     * variable that is not set leaves the admin API off, logged) or its {@code admin_token_sha256}.
+     */
+    private static AccountsConfig accounts(ConfigReader r, Map<String, Object> top, List<KeyConfig> keys, Consumer<String> log) {
+        String p = "accounts";
+        Map<String, Object> a = r.object(top, "", p, ACCOUNTS_KEYS);
+        if (a == null) return AccountsConfig.DEFAULTS;
+        long perUsd = r.integer(a, p, "credits_per_usd", AccountsConfig.DEFAULT_CREDITS_PER_USD, 1,
+                AccountsConfig.MAX_CREDITS_PER_USD);
+        Text token = r.text(a, p, "admin_token");
+        String sha = r.string(a, p, "admin_token_sha256", null);
+        if (token != null && sha != null) throw r.fail(p, "needs at most one of \"admin_token\" or \"admin_token_sha256\"");
+        byte[] hash = null;
+        if (token != null) {
+            if (token.hasUnset() || token.value().isEmpty()) {
+                log.accept(logLine("admin_api_off", "field", "accounts.admin_token", token.hasUnset() ? token.unsetReason() : "admin_token is empty"));
+            } else if (token.value().length() < MIN_KEY_CHARS) {
+                throw r.fail(p + ".admin_token", "too short (" + token.value().length() + " characters, at least " + MIN_KEY_CHARS
+                        + " required)");
+            } else {
+                hash = KeyConfig.hash(token.value());
+            }
+        } else if (sha != null) {
+            if (!SHA256_HEX.matcher(sha).matches()) throw r.expected(p + ".admin_token_sha256", "64 hex digits (a SHA-256)", Text.literal(sha));
+            hash = HexFormat.of().parseHex(sha.toLowerCase(Locale.ROOT));
+        }
+        if (hash != null) {
+            for (KeyConfig k : keys) {
+                if (java.util.Arrays.equals(k.sha256(), hash)) throw r.fail(p + ".admin_token", "is also the client key \"" + k.name()
+                        + "\"; the admin token must be a secret of its own");
+            }
+        }
+        return new AccountsConfig(perUsd, hash);
     }
 
     private static ServerConfig server(ConfigReader r, Map<String, Object> s, Map<String, String> env, Overrides o) {

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param models    in config order
  * @param router    the {@code router} section
  * @param groups    model groups, in config order
+ * @param accounts  the {@code accounts} section (credits, admin token)
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -23,4 +24,12 @@ public record GatewayConfig(
         Map<String, ProviderConfig> providers,
         List<ModelConfig> models,
         RouterConfig router,
-        List<GroupConfig> groups) {}
+        List<GroupConfig> groups,
+        AccountsConfig accounts) {
+
+    /** A config without an {@code accounts} section (tests). */
+    public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,
+                         List<ModelConfig> models, RouterConfig router, List<GroupConfig> groups) {
+        this(server, dataDir, keys, providers, models, router, groups, AccountsConfig.DEFAULTS);
+    }
+}

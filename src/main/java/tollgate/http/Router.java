@@ -5,7 +5,11 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,7 +28,9 @@ import tollgate.memory.MemoryBudget;
  * {@link tollgate.memory.Reservation} of the memory budget, given back when it ends.
  *
  * <p>Every route is served under each of the seed APIs' path layouts ({@link #PREFIXES}): the
- * routing table is built once at start-up, so a request costs one hash lookup.
+ * routing table is built once at start-up, so a request costs one hash lookup. A few routes name
+ * a resource in their path ({@code /admin/keys/{id}}): {@link #template} routes, tried only when
+ * no exact route has the path.
  */
 public final class Router implements HttpHandler {
     /** The path layouts of the seed APIs (four APIs, three layouts): {@code /v1/...}, {@code /api/...}, {@code /api/gateway/...}. */
@@ -32,7 +38,39 @@ public final class Router implements HttpHandler {
     /** Bytes the JDK counts per header field besides its name and value (RFC 9113 §6.5.2's overhead). */
     static final int HEADER_FIELD_OVERHEAD_BYTES = 32;
 
+    /** An endpoint of a {@link #template} route, given the path segments its placeholders matched. */
+    @FunctionalInterface
+    public interface Templated {
+        void handle(HttpCall call, List<String> params) throws IOException;
+    }
+
+    /** A template's segments ({@code null} where a placeholder stands) and its endpoints by method. */
+    private record Template(String[] segments, Map<String, Templated> byMethod) {
+        /** The decoded segments the placeholders match in {@code rawPath}, or null when it does not match. */
+        List<String> match(String rawPath) {
+            String[] parts = rawPath.split("/", -1);
+            if (parts.length != segments.length) return null;
+            List<String> params = new ArrayList<>(1);
+            for (int i = 0; i < parts.length; i++) {
+                if (segments[i] != null) {
+                    if (!segments[i].equals(parts[i])) return null;
+                } else {
+                    if (parts[i].isEmpty()) return null;
+                    try {
+                        // A path segment, not a form field: '+' is itself, not a space.
+                        params.add(URLDecoder.decode(parts[i].replace("+", "%2B"), StandardCharsets.UTF_8));
+                    } catch (IllegalArgumentException badEscape) {
+                        return null;
+                    }
+                }
+            }
+            return params;
+        }
+    }
+
     private final Map<String, Map<String, Endpoint>> routes = new HashMap<>();
+    /** By template text, in registration order: the first that matches serves. */
+    private final Map<String, Template> templates = new LinkedHashMap<>();
     private final long maxBodyBytes;
     private final ServerLimits limits;
     private final MemoryBudget budget;
@@ -57,6 +95,26 @@ public final class Router implements HttpHandler {
     /** Serves exactly this path (e.g. {@code /healthz}). */
     public Router exact(String method, String path, Endpoint endpoint) {
         routes.computeIfAbsent(path, p -> new TreeMap<>()).put(method, endpoint);
+        return this;
+    }
+
+    /**
+     * Serves the paths of {@code template}, whose segments in braces ({@code /admin/keys/{id}})
+     * each match one non-empty segment, passed to the endpoint percent-decoded. Templates are
+     * tried in registration order, and only for a path no exact route has, so they cost the
+     * other requests nothing. A template without braces is an exact route.
+     */
+    public Router template(String method, String template, Templated endpoint) {
+        String[] segments = template.split("/", -1);
+        boolean placeholders = false;
+        for (int i = 0; i < segments.length; i++) {
+            if (segments[i].startsWith("{") && segments[i].endsWith("}")) {
+                segments[i] = null;
+                placeholders = true;
+            }
+        }
+        if (!placeholders) return exact(method, template, call -> endpoint.handle(call, List.of()));
+        templates.computeIfAbsent(template, t -> new Template(segments, new TreeMap<>())).byMethod().put(method, endpoint);
         return this;
     }
 
@@ -96,16 +154,18 @@ public final class Router implements HttpHandler {
                 throw Failures.shuttingDown();
             }
             Map<String, Endpoint> byMethod = routes.get(call.path());
-            if (byMethod == null) {
-                throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "Unknown path " + call.method() + " " + call.path() + ".");
+            if (byMethod != null) {
+                method(byMethod, call, exchange).handle(call);
+                return;
             }
-            Endpoint endpoint = byMethod.get(call.method());
-            if (endpoint == null) {
-                exchange.getResponseHeaders().set("Allow", String.join(", ", byMethod.keySet()));
-                throw new GatewayException(ErrorKind.CALLER_METHOD_NOT_ALLOWED,
-                        "Method " + call.method() + " is not allowed on " + call.path() + "; use " + String.join(" or ", byMethod.keySet()) + ".");
+            for (Template t : templates.values()) {
+                List<String> params = t.match(call.path());
+                if (params != null) {
+                    method(t.byMethod(), call, exchange).handle(call, params);
+                    return;
+                }
             }
-            endpoint.handle(call);
+            throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "Unknown path " + call.method() + " " + call.path() + ".");
         } catch (GatewayException e) {
             Failures.answer(call, e);
         } catch (BudgetExceededException e) {
@@ -121,6 +181,17 @@ public final class Router implements HttpHandler {
         } catch (RuntimeException e) {
             Failures.internal(call, e);
         }
+    }
+
+    /** The endpoint of the call's method; otherwise a 405 naming those there are. */
+    private static <E> E method(Map<String, E> byMethod, HttpCall call, HttpExchange exchange) {
+        E endpoint = byMethod.get(call.method());
+        if (endpoint == null) {
+            exchange.getResponseHeaders().set("Allow", String.join(", ", byMethod.keySet()));
+            throw new GatewayException(ErrorKind.CALLER_METHOD_NOT_ALLOWED,
+                    "Method " + call.method() + " is not allowed on " + call.path() + "; use " + String.join(" or ", byMethod.keySet()) + ".");
+        }
+        return endpoint;
     }
 
     /**

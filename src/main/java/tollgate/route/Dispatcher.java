@@ -57,7 +57,7 @@ public final class Dispatcher {
     private final Clock clock;
     private final Backoff backoff;
     private final Model baseline;
-    private final Recorder recorder;
+    private final Settlement settlement;
 
     /**
      * @param baseline the model savings are measured against, or null for no savings
@@ -71,7 +71,7 @@ public final class Dispatcher {
      * @param recorder where every dispatched request is recorded, durably, before it returns
      */
     public Dispatcher(Router router, Model baseline, Clock clock, RandomGenerator random, Recorder recorder) {
-        this.recorder = recorder;
+        this.settlement = new Settlement(recorder, clock, this);
         this.router = router;
         this.config = router.config();
         this.clock = clock;
@@ -90,41 +90,26 @@ public final class Dispatcher {
      */
     public Dispatched dispatch(Caller caller, ChatRequest request, ChatSink sink) {
         long started = clock.millis();
+        long promptTokens = PromptEstimate.tokens(request.body());
+        long maxTokens = Estimates.requestedMaxTokens(request.body());
+        Attempts a = null;
         Dispatched done;
         try {
-            done = attempt(caller, request, sink);
+            caller.charge().admit(Estimates.asked(request), request.stream(), promptTokens + maxTokens);
+            Plan plan = router.plan(request, promptTokens);
+            a = new Attempts(plan, request, caller, promptTokens, maxTokens, sink);
+            done = a.run();
         } catch (GatewayException e) {
-            record(caller, request, null, e.httpStatus(), started);
+            settlement.failed(caller, request, e.httpStatus(), a == null ? null : a.streamed(), promptTokens,
+                    a == null ? 0 : a.delivered(), started);
             throw e;
         } catch (ClientGoneException e) {
-            record(caller, request, null, UsageRecord.CLIENT_CLOSED, started);
+            settlement.failed(caller, request, UsageRecord.CLIENT_CLOSED, a == null ? null : a.streamed(), promptTokens,
+                    a == null ? 0 : a.delivered(), started);
             throw e;
         }
-        // Durable before the caller answers: for a stream, before its [DONE].
-        record(caller, request, done, 200, started);
-        return done;
-    }
-
-    private void record(Caller caller, ChatRequest request, Dispatched done, int status, long started) {
-        String requestId = request.metadataRequestId() != null ? request.metadataRequestId() : caller.requestId();
-        Usage u = done == null ? Usage.NONE : done.usage();
-        // The model as asked, clipped like every echo of it: a 3 MiB name must not make the record too large.
-        recorder.record(new UsageRecord(caller.executionId(), requestId, caller.keyName(), Router.clip(request.model()),
-                done == null ? null : done.chosen().id(), Math.max(0, u.promptTokens()), Math.max(0, u.completionTokens()),
-                done == null ? null : done.cost(), done == null ? null : done.savings(), status, request.stream(), started,
-                clock.millis()));
-    }
-
-    private Dispatched attempt(Caller caller, ChatRequest request, ChatSink sink) {
-        long promptTokens = PromptEstimate.tokens(request.body());
-        Plan plan = router.plan(request, promptTokens);
-        Attempts a = new Attempts(plan, request, caller, promptTokens, sink);
-        List<Deployment> candidates = plan.candidates();
-        for (int i = 0; i < candidates.size() && a.calls < MAX_UPSTREAM_CALLS; i++) {
-            Dispatched done = a.candidate(candidates.get(i), i + 1 < candidates.size());
-            if (done != null) return done;
-        }
-        throw Exhausted.error(plan, a.tried, a.last);
+        // Recorded before the caller answers: for a stream, before its [DONE].
+        return settlement.answered(caller, request, done, promptTokens, a.delivered(), started);
     }
 
     /** The state of one request's attempts. */
@@ -133,27 +118,66 @@ public final class Dispatcher {
         final ChatRequest request;
         final Caller caller;
         final long promptTokens;
+        final long maxTokens;
         final ChatSink sink;
         final List<Tried> tried;
+        /** The gate of the attempt whose stream reached the client, once one did. */
+        FirstContent streaming;
         GatewayException last;
         long minWindow; // after a context error: only larger windows are worth trying
         int calls;      // upstream calls made, retries included
         boolean schemaRetried;
 
-        Attempts(Plan plan, ChatRequest request, Caller caller, long promptTokens, ChatSink sink) {
+        Attempts(Plan plan, ChatRequest request, Caller caller, long promptTokens, long maxTokens, ChatSink sink) {
             this.plan = plan;
             this.request = request;
             this.caller = caller;
             this.promptTokens = promptTokens;
+            this.maxTokens = maxTokens;
             this.sink = sink;
             this.tried = new ArrayList<>(plan.skipped());
         }
+
+        Dispatched run() {
+            List<Deployment> candidates = plan.candidates();
+            for (int i = 0; i < candidates.size() && calls < MAX_UPSTREAM_CALLS; i++) {
+                Dispatched done = candidate(candidates.get(i), i + 1 < candidates.size());
+                if (done != null) return done;
+            }
+            // No upstream was called because the key may not use, or cannot afford, any candidate: say so.
+            if (calls == 0 && last != null && (last.kind() == ErrorKind.POLICY_FORBIDDEN
+                    || last.kind() == ErrorKind.POLICY_INSUFFICIENT_CREDITS)) {
+                throw last;
+            }
+            throw Exhausted.error(plan, tried, last);
+        }
+
+        /** The deployment whose stream reached the client, or null. */
+        Deployment streamed() { return streaming == null ? null : streamingDeployment; }
+
+        /** Tokens estimated in what the stream delivered (0 for none). */
+        long delivered() { return streaming == null ? 0 : streaming.deliveredTokens(); }
+
+        private Deployment streamingDeployment;
 
         /** Tries {@code d} (with retries); the answer, or null to go on to the next candidate. */
         Dispatched candidate(Deployment d, boolean more) {
             Model model = d.model();
             if (minWindow > 0 && model.contextLength() > 0 && model.contextLength() <= minWindow) {
                 tried.add(new Tried(d.id(), FailureClass.CONTEXT_TOO_LONG.outcome(), 0, -1, "its window is not larger"));
+                return null;
+            }
+            if (!caller.charge().allows(model.id())) {
+                tried.add(new Tried(d.id(), Tried.FORBIDDEN, 0, -1, "not allowed for this key"));
+                last = new GatewayException(ErrorKind.POLICY_FORBIDDEN, "No model this request may be routed to is allowed "
+                        + "for this key; the last was '" + model.id() + "'.", "model");
+                return null;
+            }
+            try {
+                caller.charge().cover(Estimates.worstCost(model, promptTokens, maxTokens));
+            } catch (GatewayException e) {
+                tried.add(new Tried(d.id(), Tried.UNAFFORDABLE, 0, -1, e.getMessage()));
+                last = e;
                 return null;
             }
             ToolCallRepair.Repaired repaired;
@@ -211,8 +235,19 @@ public final class Dispatcher {
                         toolIds.restoreCompletion(result.completion());
                         return done(d, result.completion(), result.usage(), route(d), repaired);
                     }
-                    Usage usage = d.provider().stream(call, gate);
+                    Usage usage;
+                    try {
+                        usage = d.provider().stream(call, gate);
+                    } catch (ClientGoneException gone) {
+                        if (gate.committed()) {
+                            streaming = gate;
+                            streamingDeployment = d;
+                        }
+                        throw gone;
+                    }
                     gate.finish();
+                    streaming = gate;
+                    streamingDeployment = d;
                     d.breaker().recordSuccess();
                     d.latency().observe(gate.committedAtNanos() - t0);
                     return done(d, null, usage, routeOnCommit, repaired);
@@ -220,6 +255,8 @@ public final class Dispatcher {
                     long took = clock.nanos() - t0;
                     if (gate != null && gate.committed()) {
                         settle(d, e.failure(), took);
+                        streaming = gate;
+                        streamingDeployment = d;
                         throw e; // content reached the client: the stream ends with this error
                     }
                     wait = retry(d, e, attempt, took);
@@ -308,7 +345,7 @@ public final class Dispatcher {
         private Dispatched done(Deployment d, Map<String, Object> completion, Usage usage, Map<String, Object> route,
                                 ToolCallRepair.Repaired repaired) {
             Cost c = cost(d, usage);
-            return new Dispatched(d, completion, usage, route, repaired.repairs(), plan, c.usd(), c.savings());
+            return new Dispatched(d, completion, usage, route, repaired.repairs(), plan, c.usd(), c.savings(), 0, null);
         }
 
         /** Premium only, non-streamed, with a JSON schema: the first violation of the answer, or null. */

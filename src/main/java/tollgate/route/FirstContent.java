@@ -12,7 +12,8 @@ import tollgate.provider.RawChunk;
  * Holds an attempt's chunks until the first one with content, so that an attempt which fails
  * before any content reached the client can fail over invisibly. Content is text, a tool call,
  * a refusal or a finish reason; the role-only first delta and keep-alives are not. Once it has
- * committed, chunks (and raw bytes) pass straight through with no inspection at all.
+ * committed, chunks (and raw bytes) pass straight through; all it does with them is count the
+ * tokens they deliver ({@link Delivered}), what the stream is charged if it ends without usage.
  *
  * <p>What it holds outlives the provider's own reservation for the event, so a chunk passed as
  * bytes is parsed against the request's memory budget and its tree stays charged until the
@@ -33,6 +34,8 @@ final class FirstContent implements ChunkSink {
     private final Reservation memory;
     /** Bytes of {@link #memory} the held chunks' trees are charged. */
     private long charged;
+    /** Tokens estimated in what went out ({@link Delivered}). */
+    private long delivered;
 
     FirstContent(ChatSink out, Supplier<ChatSink.Begin> begin, tollgate.call.Clock clock, Reservation memory) {
         this.out = out;
@@ -42,6 +45,9 @@ final class FirstContent implements ChunkSink {
     }
 
     boolean committed() { return committed; }
+
+    /** Tokens estimated in the chunks that went out so far. */
+    long deliveredTokens() { return delivered; }
 
     /** {@link tollgate.call.Clock#nanos()} when the first content went out. */
     long committedAtNanos() { return committedAtNanos; }
@@ -54,6 +60,7 @@ final class FirstContent implements ChunkSink {
     @Override
     public void chunk(Map<String, Object> chunk, boolean moreReady) {
         if (committed) {
+            delivered += Delivered.tokens(chunk);
             out.chunk(chunk, moreReady);
             return;
         }
@@ -63,12 +70,14 @@ final class FirstContent implements ChunkSink {
             return;
         }
         commit();
+        delivered += Delivered.tokens(chunk);
         out.chunk(chunk, moreReady);
     }
 
     @Override
     public void raw(RawChunk chunk, boolean moreReady) {
         if (committed) {
+            delivered += Delivered.tokens(chunk);
             out.raw(chunk, moreReady);
             return;
         }
@@ -95,7 +104,10 @@ final class FirstContent implements ChunkSink {
         committedAtNanos = clock.nanos();
         out.begin(begin.get());
         if (held != null) {
-            for (int i = 0; i < held.size(); i++) out.chunk(held.get(i), true);
+            for (int i = 0; i < held.size(); i++) {
+                delivered += Delivered.tokens(held.get(i));
+                out.chunk(held.get(i), true);
+            }
             held = null;
         }
         release();

@@ -22,6 +22,10 @@ public record Tried(String deployment, String outcome, long ms, long retryAfterN
     static final String UNSUPPORTED = "unsupported";
     static final String DISABLED = "disabled";
     static final String SCHEMA_INVALID = "schema_invalid";
+    /** The key may not use the deployment's model. */
+    static final String FORBIDDEN = "forbidden";
+    /** The key's balance could not cover the attempt's worst case. */
+    static final String UNAFFORDABLE = "insufficient_credits";
 
     /** As shown in {@code route.tried[]}. */
     public Map<String, Object> toJson() {

@@ -19,7 +19,7 @@ class LedgerTest {
 
     static UsageRecord rec(int i) {
         return new UsageRecord("e" + i, "r" + i, i % 2 == 0 ? "a" : "b", "m", "p/m", 3, 5, new BigDecimal("0.001"),
-                new BigDecimal("0.002"), 200, false, 1_767_225_600_000L, 1_767_225_600_001L);
+                new BigDecimal("0.002"), i % 3, 200, false, 1_767_225_600_000L, 1_767_225_600_001L);
     }
 
     /** Records {@code n} records from 32 threads (group commit keeps this quick). */
@@ -105,5 +105,16 @@ class LedgerTest {
                 else Files.copy(p, target);
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void onlyAnsweredOrChargedNonStreams_waitForAnFsync() {
+        java.util.function.BiFunction<Integer, Boolean, UsageRecord> r = (status, stream) -> new UsageRecord("e", "r", "k", "m", null,
+                0, 0, null, null, 0, status, stream, 0, 0);
+        org.junit.jupiter.api.Assertions.assertTrue(Ledger.needsSync(r.apply(200, false)));
+        org.junit.jupiter.api.Assertions.assertFalse(Ledger.needsSync(r.apply(200, true)), "a stream's bytes are already out");
+        org.junit.jupiter.api.Assertions.assertFalse(Ledger.needsSync(r.apply(429, false)), "a refusal charged nothing");
+        org.junit.jupiter.api.Assertions.assertTrue(Ledger.needsSync(new UsageRecord("e", "r", "k", "m", "p/m", 5, 5, null, null, 3, 502,
+                false, 0, 0)), "a failure that was charged");
     }
 }

@@ -37,8 +37,12 @@ class DefaultConfigFileTest {
         });
         assertTrue(c.providers().get("echo").enabled());
         assertEquals(List.of(), c.keys());
-        assertEquals(6, log.size(), log::toString); // env key skipped + five providers disabled
+        assertEquals(7, log.size(), log::toString); // env key skipped + five providers disabled + admin API off
         assertTrue(log.get(0).contains("\"event\":\"key_skipped\""), log.get(0));
+        assertEquals("{\"level\":\"info\",\"event\":\"admin_api_off\",\"field\":\"accounts.admin_token\","
+                + "\"reason\":\"TOLLGATE_ADMIN_TOKEN is not set\"}", log.get(6));
+        assertEquals(1000, c.accounts().creditsPerUsd());
+        assertEquals(null, c.accounts().adminTokenSha256());
         assertEquals(ServerConfig.defaults(), c.server());
         assertEquals(Path.of(System.getProperty("user.home"), ".local/share/tollgate"), c.dataDir());
     }

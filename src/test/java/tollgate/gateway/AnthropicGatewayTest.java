@@ -179,7 +179,9 @@ class AnthropicGatewayTest extends ProviderKindsTestBase {
                 + data(chunk(MSG_ID, created, "{}", "\"tool_calls\""))
                 + data("{\"id\":\"" + MSG_ID + "\",\"object\":\"chat.completion.chunk\",\"created\":" + created
                         + ",\"model\":\"claude-sonnet\",\"choices\":[],\"usage\":{\"prompt_tokens\":1672,\"completion_tokens\":97,"
-                        + "\"total_tokens\":1769,\"prompt_tokens_details\":{\"cached_tokens\":1200,\"cache_creation_tokens\":0}}}")
+                        + "\"total_tokens\":1769,\"prompt_tokens_details\":{\"cached_tokens\":1200,\"cache_creation_tokens\":0}},"
+                        // claude-sonnet has no pricing: the cost is unknown, so no cost or savings, and 0 credits
+                        + "\"tollgate\":{\"credits_charged\":0}}")
                 + DONE;
         assertEquals(expected, body);
 
@@ -341,7 +343,9 @@ class AnthropicGatewayTest extends ProviderKindsTestBase {
                 + lit("{\"city\":\"Paris\",\"unit\":\"c\"}") + "}}],\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}],"
                 + "\"usage\":{\"prompt_tokens\":2572,\"completion_tokens\":89,\"total_tokens\":2661,"
                 + "\"prompt_tokens_details\":{\"cached_tokens\":2000,\"cache_creation_tokens\":100}},"
-                + "\"tollgate\":{\"execution_id\":\"" + ext.get("execution_id") + "\",\"request_id\":\"anth-5\"}}", r.body());
+                // claude-sonnet has no pricing: the cost is unknown, so no cost or savings, and 0 credits
+                + "\"tollgate\":{\"execution_id\":\"" + ext.get("execution_id") + "\",\"request_id\":\"anth-5\","
+                + "\"credits_charged\":0}}", r.body());
 
         FakeUpstream.Received req = upstream.takeRequest();
         assertEquals("application/json", req.header("accept"));

@@ -9,6 +9,8 @@ import static tollgate.gateway.GatewayHarness.UPSTREAM_KEY;
 import static tollgate.gateway.GatewayHarness.UUID_V4;
 import static tollgate.gateway.GatewayHarness.obj;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,15 @@ class ChatPassThroughTest extends GatewayTestBase {
             + "\"foo\":{\"bar\":[1.0,2e5]},\"metadata\":{\"request_id\":\"meta-1\",\"mode\":\"fast\"},"
             + "\"taskHint\":\"writing\",\"seed\":42,\"user\":\"u-1\"}";
 
+    /**
+     * Credits a request costing {@code costUsd} is charged (issue 9): {@code ceil(cost × 1000)},
+     * 1000 being the default {@code accounts.credits_per_usd}; the test key has no credit
+     * balance, so no {@code balance} follows.
+     */
+    static long credits(String costUsd) {
+        return new BigDecimal(costUsd).multiply(BigDecimal.valueOf(1000)).setScale(0, RoundingMode.CEILING).longValueExact();
+    }
+
     @Override
     FakeUpstream newUpstream() throws Exception {
         return new FakeUpstream().respondWith(FakeUpstream.json(200, UPSTREAM_COMPLETION));
@@ -42,11 +53,11 @@ class ChatPassThroughTest extends GatewayTestBase {
         Map<String, Object> ext = obj(obj(r.body()).get("tollgate"));
         String executionId = (String) ext.get("execution_id");
         assertTrue(UUID_V4.matcher(executionId).matches(), executionId);
+        String cost = "0.00000855"; // 9 × 0.00000015 + 12 × 0.0000006 USD; the baseline is this model itself
         String expected = UPSTREAM_COMPLETION
                 .replace("\"model\":\"gpt-4o-mini-2024-07-18\"", "\"model\":\"gpt-4o-mini\"")
                 .replaceFirst("}$", ",\"tollgate\":{\"execution_id\":\"" + executionId + "\",\"request_id\":\"meta-1\","
-                        // 9 × 0.00000015 + 12 × 0.0000006 USD; the baseline is this model itself
-                        + "\"cost\":0.00000855,\"savings\":0}}");
+                        + "\"cost\":" + cost + ",\"savings\":0,\"credits_charged\":" + credits(cost) + "}}");
         assertEquals(expected, r.body());
         assertEquals("openai/gpt-4o-mini-2024-07-18", r.headers().firstValue("x-tollgate-route").orElseThrow());
     }
@@ -142,7 +153,7 @@ class ChatPassThroughTest extends GatewayTestBase {
 
         assertNull(body.get("tollgate"));
         Map<String, Object> ext = obj(body.get("kitemesh"));
-        assertEquals(List.of("execution_id", "request_id", "cost", "savings"), List.copyOf(ext.keySet()));
+        assertEquals(List.of("execution_id", "request_id", "cost", "savings", "credits_charged"), List.copyOf(ext.keySet()));
         assertEquals("req_demo_001", ext.get("request_id"));
     }
 

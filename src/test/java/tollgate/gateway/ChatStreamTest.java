@@ -10,6 +10,8 @@ import static tollgate.gateway.GatewayHarness.obj;
 import static tollgate.gateway.GatewayHarness.sseData;
 
 import java.io.InputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -108,9 +110,15 @@ class ChatStreamTest {
                 + data(withCost(relayed(USAGE, true), "0.00000315", "0")) + DONE, body); // 9 × 0.00000015 + 3 × 0.0000006 USD
     }
 
-    /** A usage chunk as the client gets it: the extension object with the cost of that usage. */
+    /**
+     * A usage chunk as the client gets it: the extension object with the cost of that usage and
+     * the credits it is charged (issue 9): {@code ceil(cost × 1000)}, 1000 being the default
+     * {@code accounts.credits_per_usd}; the test key has no credit balance, so no {@code balance}.
+     */
     static String withCost(String chunk, String cost, String savings) {
-        return chunk.substring(0, chunk.length() - 1) + ",\"tollgate\":{\"cost\":" + cost + ",\"savings\":" + savings + "}}";
+        long credits = new BigDecimal(cost).multiply(BigDecimal.valueOf(1000)).setScale(0, RoundingMode.CEILING).longValueExact();
+        return chunk.substring(0, chunk.length() - 1) + ",\"tollgate\":{\"cost\":" + cost + ",\"savings\":" + savings
+                + ",\"credits_charged\":" + credits + "}}";
     }
 
     @Test

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import tollgate.account.Journal;
+import tollgate.account.KeyAdmin;
+import tollgate.account.KeyStore;
 import tollgate.account.Ledger;
 import tollgate.account.UsageRecord;
 import tollgate.json.JsonNumber;
@@ -49,25 +51,28 @@ import tollgate.json.JsonNumber;
  *       was told;</li>
  *   <li>no execution id and no request id appears twice in the journal, and every record is of a
  *       request that was sent; requests that failed or were cut have at most one record;</li>
+ *   <li>the balance of the clients' key, rebuilt from the ledger at every restart, is its starting
+ *       credits minus the credits of all its records (a credit per token here, so a completed
+ *       request is charged exactly its tokens, a cut stream what it delivered);</li>
  *   <li>every restart is clean: it starts, logs {@code ledger_open} with exactly the records of
  *       the rounds before it, and cuts at most a torn tail (at most one batch, reported by a
  *       {@code journal_tail_cut} line of the same size).</li>
  * </ul>
  *
  * <p>Why it can fail: if the Dispatcher recorded after answering (or the ledger appended on
- * another thread instead of waiting for the fsync), each request would have a window, from the
- * last byte of its answer or its {@code [DONE]} to the journal's {@code write}, in which the
- * client holds a completed request that is nowhere in the file: the hand-off to the journal's
- * writer thread, plus the fsync of the batch before it when one is in progress. With twelve
- * clients getting hundreds to thousands of fast answers a second, some request is in that
- * window when the SIGKILL lands in most rounds, and it shows up as "completed for the client
- * but not in the ledger". (Checked on a copy of the project whose {@code Ledger.record} appends
- * on a virtual thread: it failed that way in 7 runs out of 7.) A SIGKILL keeps what was written
- * but not yet fsynced (the page cache survives the process), so this proves the order "durable,
- * then answer" at the level of {@code write}, not the fsync itself; that needs a power cut. A
+ * another thread instead of writing before it returns), each request would have a window, from
+ * the last byte of its answer or its {@code [DONE]} to the journal's {@code write}, in which the
+ * client holds a completed request that is nowhere in the file. With sixteen clients getting
+ * hundreds to thousands of fast answers a second, some request is in that window when the
+ * SIGKILL lands in most rounds, and it shows up as "completed for the client but not in the
+ * ledger". (Checked on a copy of the project whose {@code Ledger.record} appended on a virtual
+ * thread: it failed that way in 7 runs out of 7.) A SIGKILL keeps what was written but not yet
+ * fsynced (the page cache survives the process), so this proves the order "written, then
+ * answer"; the fsync a non-streamed answer also waits for needs a power cut to prove. A
  * Dispatcher that recorded twice (say on the way out and again on a late error) fails the
  * duplicate checks; a recovery that lost records or refused a torn tail fails the
- * {@code ledger_open} checks or the restart.
+ * {@code ledger_open} checks or the restart; a balance not rebuilt from the ledger at a restart,
+ * or moved without a record, fails the balance check.
  */
 @Timeout(120)
 class LedgerCrashTest {
@@ -90,9 +95,12 @@ class LedgerCrashTest {
             {"server": {"access_log": false},
              "keys": [{"name": "t", "key": "%s"}],
              "providers": {"echo": {"kind": "echo"}},
-             "models": [{"id": "echo", "provider": "echo"},
-                        {"id": "echo-slow", "provider": "echo", "upstream": "echo-slow"}]}
+             "models": [{"id": "echo", "provider": "echo", "pricing": {"prompt": "0.001", "completion": "0.001"}},
+                        {"id": "echo-slow", "provider": "echo", "upstream": "echo-slow",
+                         "pricing": {"prompt": "0.001", "completion": "0.001"}}]}
             """.formatted(CLIENT_KEY);
+    /** The managed key the clients use: a balance that the load cannot exhaust; a credit per token. */
+    static final long STARTING_CREDITS = 100_000_000L;
     static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     @TempDir Path dir;
@@ -126,6 +134,10 @@ class LedgerCrashTest {
 
     /** Client-side observations that are bugs whatever the kill did (e.g. a 200 body that is not JSON). */
     final ConcurrentLinkedQueue<String> anomalies = new ConcurrentLinkedQueue<>();
+    /** The managed key's Authorization header. */
+    volatile String auth;
+    /** The balance in the last non-streamed answer received. */
+    volatile long lastBalance = -1;
 
     @Test
     void everyCompletedRequest_hasExactlyOneRecord_whateverMomentTheGatewayIsKilled() throws Exception {
@@ -136,8 +148,12 @@ class LedgerCrashTest {
         List<Opened> opened = new ArrayList<>();
         List<Integer> killAfter = new ArrayList<>();
 
+        KeyAdmin.Created key = new KeyAdmin(new KeyStore(dir.resolve("data")), tollgate.call.Clock.SYSTEM)
+                .create(Map.of("name", "crash", "credits", STARTING_CREDITS));
+        auth = "Bearer " + key.secret();
         GatewayProcess gw = GatewayProcess.start(dir, CONFIG, JVM, Map.of());
         HttpClient last = null;
+        long balanceSeen;
         try {
             opened.add(checkStart(gw, 0));
             for (int round = 1; round <= ROUNDS; round++) {
@@ -156,6 +172,10 @@ class LedgerCrashTest {
                 assertTrue(s.completed(), "after the last restart: " + s + "\n" + gw.describe());
                 seen.add(s);
             }
+            Seen s = send(last, gw.port(), requestId(ROUNDS + 1, 0, FINAL_REQUESTS), ROUNDS + 1, Kind.PLAIN);
+            assertTrue(s.completed(), s.toString());
+            seen.add(s);
+            balanceSeen = lastBalance; // after every record, this request's included
         } finally {
             // SIGTERM: the graceful drain. Before the client closes its connections, as
             // GatewayHarness does: the JDK server can wait out its whole stop time otherwise.
@@ -188,7 +208,7 @@ class LedgerCrashTest {
             lastRound = s.round();
             assertEquals(s.kind().model, r.model(), r.toString());
             assertEquals(s.kind().stream, r.stream(), r.toString());
-            assertEquals("t", r.key(), r.toString());
+            assertEquals(key.key().id(), r.key(), r.toString());
             if (s.executionId() != null) assertEquals(s.executionId(), r.executionId(), "the execution id the client was given: " + r);
             maxPayload = Math.max(maxPayload, r.toJson().length);
         }
@@ -206,6 +226,7 @@ class LedgerCrashTest {
                 assertEquals(s.kind().model, r.deployment().substring("echo/".length()), r.toString());
                 assertEquals(s.promptTokens(), r.promptTokens(), "prompt tokens of " + r);
                 assertEquals(s.completionTokens(), r.completionTokens(), "completion tokens of " + r);
+                assertEquals(s.promptTokens() + s.completionTokens(), r.credits(), "a credit per token: " + r);
             } else {
                 if (r != null) recordedNotCompleted++;
                 if (s.kind().stream && s.executionId() != null) cutMidStream++;
@@ -219,11 +240,18 @@ class LedgerCrashTest {
             long expected = records.stream().filter(r -> byRequestId.get(r.requestId()).round() <= before).count();
             assertEquals(expected, opened.get(k).records(), "ledger_open records at start " + k + " (after round " + k + ")");
             long torn = opened.get(k).cutBytes();
-            // A torn tail is part of one batch write: each client has at most one record in it.
+            // A torn tail is the last write(2): each client has at most one record in flight.
             long oneBatch = (long) CLIENTS * (Journal.RECORD_HEADER_BYTES + maxPayload + 32);
             assertTrue(torn >= 0 && torn < oneBatch, "start " + k + " cut " + torn + " bytes, more than a batch of " + oneBatch);
         }
-        assertEquals(opened.get(ROUNDS).records() + FINAL_REQUESTS, records.size(), "records after the last start");
+        assertEquals(opened.get(ROUNDS).records() + FINAL_REQUESTS + 1, records.size(), "records after the last start");
+
+        // Balances: every restart rebuilt the key's from the ledger, so the balance the last answer
+        // showed is the starting credits minus the credits of every record, cut streams included.
+        long charged = records.stream().mapToLong(UsageRecord::credits).sum();
+        assertTrue(charged > 0, "nothing was charged");
+        assertEquals(STARTING_CREDITS - charged, balanceSeen, "the balance after " + records.size() + " records");
+        assertEquals(charged, Ledger.spentByKey(dir.resolve("data")).get(key.key().id()), "spent, from the snapshot of the clean stop");
 
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("ledger-crash: rounds=" + ROUNDS + " kill_after_ms=" + killAfter + " requests=" + seen.size()
@@ -306,7 +334,7 @@ class LedgerCrashTest {
                 + (kind.stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "") + "}";
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(10))
-                .header("Authorization", "Bearer " + CLIENT_KEY)
+                .header("Authorization", auth)
                 .header("Content-Type", "application/json")
                 .header("x-request-id", rid)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -331,6 +359,7 @@ class LedgerCrashTest {
             Map<String, Object> ext = obj(answer.get("tollgate"));
             Map<String, Object> usage = obj(answer.get("usage"));
             String executionId = (String) ext.get("execution_id");
+            if (ext.get("balance") instanceof JsonNumber b) lastBalance = b.longValue();
             if (!rid.equals(ext.get("request_id")) || executionId == null) anomalies.add(rid + ": extension " + ext);
             return new Seen(rid, round, kind, true, executionId, num(usage, "prompt_tokens"), num(usage, "completion_tokens"), null);
         } catch (RuntimeException | AssertionError e) {

@@ -91,13 +91,16 @@ class MistralGatewayTest extends ProviderKindsTestBase {
         assertEquals("{\"execution_id\":\"" + obj(obj(chunks.get(0)).get("tollgate")).get("execution_id")
                 + "\",\"request_id\":\"mis-1\"}", Json.toString(obj(chunks.get(0)).get("tollgate")));
         String finish = mistralChunk(CMPL_ID, "mistral-large", "{\"content\":\"\"}", "\"tool_calls\"", "null");
+        String usageChunk = finish.replace("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"tool_calls\"}]",
+                "\"choices\":[]").replace("\"usage\":null", "\"usage\":" + USAGE);
+        // mistral-large has no pricing: the cost is unknown, so no cost or savings, and 0 credits
+        usageChunk = usageChunk.substring(0, usageChunk.length() - 1) + ",\"tollgate\":{\"credits_charged\":0}}";
         assertEquals(data(withExtension(mistralChunk(CMPL_ID, "mistral-large", "{\"role\":\"assistant\",\"content\":\"\"}", "null",
                         null), chunks))
                 + data(mistralChunk(CMPL_ID, "mistral-large", toolCallsDelta("aB3dE5gH7", "D681PevKs", ",\"type\":\"function\""),
                         "null", null))
                 + data(finish)
-                + data(finish.replace("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"tool_calls\"}]",
-                        "\"choices\":[]").replace("\"usage\":null", "\"usage\":" + USAGE))
+                + data(usageChunk)
                 + DONE, body);
 
         Map<Long, ToolCallsTest.Call> calls = ToolCallsTest.reassemble(chunks);

@@ -11,6 +11,8 @@ import static tollgate.gateway.GatewayHarness.obj;
 import static tollgate.gateway.GatewayHarness.sseData;
 
 import java.io.InputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -192,7 +194,7 @@ class NeoModeGatewayTest extends GatewayTestBase {
         String expected = completion(upstreamModel).replace("\"model\":\"" + upstreamModel + "\"", "\"model\":\"" + model + "\"")
                 .replaceFirst("}$", ",\"tollgate\":{\"execution_id\":\"" + executionId + "\",\"request_id\":\"neo-req-1\","
                         + "\"route\":" + route(policy, task, source, "fake/" + upstreamModel, chosen, ms, reason)
-                        + ",\"cost\":" + cost + ",\"savings\":" + savings + "}}");
+                        + ",\"cost\":" + cost + ",\"savings\":" + savings + ",\"credits_charged\":" + credits(cost) + "}}");
         assertEquals(expected, r.body());
         assertEquals("fake/" + upstreamModel, r.headers().firstValue("x-tollgate-route").orElseThrow());
     }
@@ -264,6 +266,15 @@ class NeoModeGatewayTest extends GatewayTestBase {
     @TempDir Path shippedDataDir;
 
     /** The shipped config with an empty environment but for the client key. */
+    /**
+     * Credits a request costing {@code costUsd} is charged (issue 9): {@code ceil(cost × 1000)},
+     * 1000 being the default {@code accounts.credits_per_usd} (neither config sets it); 0 for a
+     * free answer. The keys have no credit balance, so no {@code balance} follows.
+     */
+    static long credits(String costUsd) {
+        return new BigDecimal(costUsd).multiply(BigDecimal.valueOf(1000)).setScale(0, RoundingMode.CEILING).longValueExact();
+    }
+
     GatewayConfig shippedConfig() {
         return ConfigLoader.load(SHIPPED, Map.of("TOLLGATE_API_KEY", GatewayHarness.CLIENT_KEY),
                 new ConfigLoader.Overrides("127.0.0.1", 0, shippedDataDir));
@@ -342,14 +353,15 @@ class NeoModeGatewayTest extends GatewayTestBase {
             String executionId = (String) ext.get("execution_id");
             assertTrue(UUID_V4.matcher(executionId).matches(), executionId);
             long ms = ms(obj(ext.get("route")));
-            // echo: prompt ceil(2 / 4) = 1, completion 2 words; free; savings 1 × 0.0000025 + 2 × 0.00001 on gpt-4o
+            // echo: prompt ceil(2 / 4) = 1, completion 2 words; free; savings 1 × 0.0000025 + 2 × 0.00001 on gpt-4o;
+            // a free answer is charged no credits
             assertEquals("{\"id\":\"" + id + "\",\"object\":\"chat.completion\",\"created\":" + created + ",\"model\":\"" + model
                     + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Echo: Hi\"},"
                     + "\"logprobs\":null,\"finish_reason\":\"stop\"}],"
                     + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3},"
                     + "\"tollgate\":{\"execution_id\":\"" + executionId + "\",\"request_id\":\"ship-1\",\"route\":"
                     + route(policy, "general", "inferred", "echo/echo", "echo", ms, reason)
-                    + ",\"cost\":0,\"savings\":0.0000225}}", r.body());
+                    + ",\"cost\":0,\"savings\":0.0000225,\"credits_charged\":" + credits("0") + "}}", r.body());
         }
     }
 

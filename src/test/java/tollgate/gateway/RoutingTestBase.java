@@ -11,6 +11,8 @@ import static tollgate.gateway.GatewayHarness.obj;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -273,13 +275,25 @@ abstract class RoutingTestBase {
         return obj(obj(GatewayHarness.sseData(sse).get(0)).get("tollgate"));
     }
 
-    /** A non-streamed answer as the client must get it: the client's model, then the extension object. */
+    /**
+     * Credits a request costing {@code costUsd} is charged (issue 9): {@code ceil(cost × 1000)},
+     * 1000 being the default {@code accounts.credits_per_usd} (the config has no {@code accounts}),
+     * so anything above 0 costs at least one credit.
+     */
+    static long credits(String costUsd) {
+        return new BigDecimal(costUsd).multiply(BigDecimal.valueOf(1000)).setScale(0, RoundingMode.CEILING).longValueExact();
+    }
+
+    /**
+     * A non-streamed answer as the client must get it: the client's model, then the extension
+     * object, ending with the credits charged for {@code cost} (the config key has no balance).
+     */
     static String expectedCompletion(String upstreamCompletion, String upstreamModel, String clientModel, Map<String, Object> ext,
                                      String requestId, String routeJson, String cost, String savings) {
         String s = upstreamCompletion.replace("\"model\":\"" + upstreamModel + "\"", "\"model\":\"" + clientModel + "\"");
         return s.substring(0, s.length() - 1) + ",\"tollgate\":{\"execution_id\":\"" + ext.get("execution_id")
                 + "\",\"request_id\":\"" + requestId + "\"" + (routeJson == null ? "" : ",\"route\":" + routeJson)
-                + ",\"cost\":" + cost + ",\"savings\":" + savings + "}}";
+                + ",\"cost\":" + cost + ",\"savings\":" + savings + ",\"credits_charged\":" + credits(cost) + "}}";
     }
 
     /** A chunk as the client must get it: the client's model (and, on the first, the extension). */

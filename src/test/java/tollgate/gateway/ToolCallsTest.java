@@ -10,6 +10,8 @@ import static tollgate.gateway.GatewayHarness.list;
 import static tollgate.gateway.GatewayHarness.obj;
 import static tollgate.gateway.GatewayHarness.sseData;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,9 +78,13 @@ class ToolCallsTest extends GatewayTestBase {
         assertEquals(200, r.statusCode());
         String executionId = (String) obj(obj(r.body()).get("tollgate")).get("execution_id");
         String requestId = r.headers().firstValue("x-request-id").orElseThrow();
+        String cost = "0.0000195"; // 50 × 0.00000015 + 20 × 0.0000006 USD
+        // credits charged (issue 9): ceil(cost × 1000), 1000 being the default accounts.credits_per_usd;
+        // the test key has no credit balance, so no balance follows
+        long credits = new BigDecimal(cost).multiply(BigDecimal.valueOf(1000)).setScale(0, RoundingMode.CEILING).longValueExact();
         assertEquals(COMPLETION.replace("\"gpt-4o-mini-2024-07-18\"", "\"gpt-4o-mini\"")
                 .replaceFirst("}$", ",\"tollgate\":{\"execution_id\":\"" + executionId + "\",\"request_id\":\"" + requestId + "\","
-                        + "\"cost\":0.0000195,\"savings\":0}}"), // 50 × 0.00000015 + 20 × 0.0000006 USD
+                        + "\"cost\":" + cost + ",\"savings\":0,\"credits_charged\":" + credits + "}}"),
                 r.body());
         assertEquals(request("gpt-4o-mini-2024-07-18", "weather?", false), upstream.takeRequest().bodyText());
     }

@@ -20,7 +20,7 @@ import tollgate.account.UsageRecord;
  * The usage ledger seen from outside: every dispatched request leaves one record in the data
  * directory's journal, and {@code GET /v1/usage} shows the calling key's totals, also after a
  * restart. Echo's "Hi" costs 1 prompt + 2 completion tokens; at gpt-4o-mini's prices (the
- * baseline of the standard config) that is 0.00000135 USD saved.
+ * baseline of the standard config) that is 0.00000135 USD saved, and 0 credits charged (echo is free).
  */
 class UsageLedgerTest extends GatewayTestBase {
     static final String OTHER_KEY = "sk-test-other-0123456789";
@@ -33,7 +33,7 @@ class UsageLedgerTest extends GatewayTestBase {
     static String row(String model, int requests, int errors, int prompt, int completion, String cost, String savings) {
         return "{\"day\":\"" + today() + "\",\"model\":\"" + model + "\",\"requests\":" + requests + ",\"errors\":" + errors
                 + ",\"prompt_tokens\":" + prompt + ",\"completion_tokens\":" + completion + ",\"cost\":" + cost
-                + ",\"savings\":" + savings + "}";
+                + ",\"savings\":" + savings + ",\"credits\":0}";
     }
 
     @Override
@@ -50,7 +50,7 @@ class UsageLedgerTest extends GatewayTestBase {
 
         String expected = "{\"object\":\"list\",\"key\":\"t\",\"data\":["
                 + row("echo", 2, 0, 2, 4, "0", "0.0000027") + "," + row("no-such-model", 1, 1, 0, 0, "0", "0") + "],"
-                + "\"totals\":{\"requests\":3,\"errors\":1,\"prompt_tokens\":2,\"completion_tokens\":4,\"cost\":0,\"savings\":0.0000027}}";
+                + "\"totals\":{\"requests\":3,\"errors\":1,\"prompt_tokens\":2,\"completion_tokens\":4,\"cost\":0,\"savings\":0.0000027,\"credits\":0}}";
         HttpResponse<String> r = gw.get("/v1/usage", "Authorization", AUTH);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(expected, r.body());
@@ -59,7 +59,7 @@ class UsageLedgerTest extends GatewayTestBase {
         gw = GatewayHarness.builder(upstream.url(), dataDir).config(TWO_KEYS).start();
         assertEquals(expected, gw.get("/v1/usage", "Authorization", AUTH).body(), "rebuilt from the journal");
         assertEquals("{\"object\":\"list\",\"key\":\"other\",\"data\":[" + row("echo", 1, 0, 1, 2, "0", "0.00000135") + "],"
-                + "\"totals\":{\"requests\":1,\"errors\":0,\"prompt_tokens\":1,\"completion_tokens\":2,\"cost\":0,\"savings\":0.00000135}}",
+                + "\"totals\":{\"requests\":1,\"errors\":0,\"prompt_tokens\":1,\"completion_tokens\":2,\"cost\":0,\"savings\":0.00000135,\"credits\":0}}",
                 gw.get("/api/usage", "Authorization", "Bearer " + OTHER_KEY).body());
     }
 
@@ -97,9 +97,9 @@ class UsageLedgerTest extends GatewayTestBase {
 
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("text/csv; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
-        assertEquals("day,model,requests,errors,prompt_tokens,completion_tokens,cost_usd,savings_usd\n"
-                + today() + ",echo,1,0,1,2,0,0.00000135\n", r.body());
-        assertEquals("day,model,requests,errors,prompt_tokens,completion_tokens,cost_usd,savings_usd\n",
+        assertEquals("day,model,requests,errors,prompt_tokens,completion_tokens,cost_usd,savings_usd,credits\n"
+                + today() + ",echo,1,0,1,2,0,0.00000135,0\n", r.body());
+        assertEquals("day,model,requests,errors,prompt_tokens,completion_tokens,cost_usd,savings_usd,credits\n",
                 gw.get("/v1/usage?format=csv&to=2000-01-01", "Authorization", AUTH).body());
     }
 

@@ -67,7 +67,18 @@ class DispatcherStreamTest {
         Dispatched d = w.dispatcher().dispatch(caller(), req("a").fallbacks("b").stream().build(), sink);
         assertEquals(1, sink.begins.size());
         assertEquals(bChunks, sink.chunks);
-        assertNull(d.cost(), "no usage reported: no cost");
+        // No usage reported: the stream is costed from an estimate (Settlement.answered), the
+        // prompt estimate plus the tokens delivered, at the answering deployment's (b's) prices.
+        // Prompt (PromptEstimate): 3 to prime the reply + 4 framing the one message + the 11 ASCII
+        // characters of "hello there" at 4 a token, rounded up (3) = 10. Delivered (Delivered):
+        // "Hi" at 4 characters a token, rounded up, and at least 1 for a chunk with content = 1;
+        // the finish chunk carries no text = 0. So 10 × 0.000001 + 1 × 0.000002 USD.
+        long promptTokens = 3 + 4 + Math.ceilDiv("hello there".length(), 4);
+        long delivered = Math.max(1, Math.ceilDiv("Hi".length(), 4));
+        BigDecimal estimated = new BigDecimal("0.000001").multiply(BigDecimal.valueOf(promptTokens))
+                .add(new BigDecimal("0.000002").multiply(BigDecimal.valueOf(delivered))).stripTrailingZeros();
+        assertEquals(new BigDecimal("0.000012"), estimated);
+        assertEquals(estimated, d.cost(), "no usage reported: costed from the prompt estimate and the tokens delivered");
     }
 
     @Test

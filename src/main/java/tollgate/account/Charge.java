@@ -1,0 +1,196 @@
+package tollgate.account;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import tollgate.call.Clock;
+import tollgate.error.ErrorKind;
+import tollgate.error.GatewayException;
+
+/**
+ * What one request holds of its key's account, from admission to settlement (issue 9): the
+ * rate-limit units it took, the credits held for its worst case, a stream slot. Used by the one
+ * thread that serves the request; {@link #close} gives back whatever was not settled, so a
+ * request that fails anywhere leaves the account as it found it.
+ *
+ * <p>Order of checks at admission, each an error in the OpenAI shape: the model rules (403,
+ * naming the model and the rule), requests per minute, tokens per minute, concurrent streams
+ * (429 with {@code retry-after}). Credits are held per attempt ({@link #cover}), since a routed
+ * request's price is known only once a deployment is picked.
+ */
+public final class Charge implements AutoCloseable {
+    /** A request without an account (tests, benchmarks): everything allowed, nothing charged. */
+    public static Charge none() { return new Charge(null, 0, Clock.SYSTEM); }
+
+    private final Account account;
+    private final long creditsPerUsd;
+    private final Clock clock;
+    private Account.Terms terms;
+    private long tokensTaken;
+    private long held;
+    private boolean stream;
+    private boolean settled;
+    private long charged;
+    private Consumer<List<String>> limits = pairs -> { };
+
+    Charge(Account account, long creditsPerUsd, Clock clock) {
+        this.account = account;
+        this.creditsPerUsd = creditsPerUsd;
+        this.clock = clock;
+        this.terms = account == null ? null : account.terms();
+    }
+
+    /** The account, or null. */
+    public Account account() { return account; }
+
+    /**
+     * Admits the request: {@code models} (what the client named: the model and its fallbacks)
+     * against the key's rules, one request and {@code tokens} (the estimate: prompt plus the
+     * completion allowed) against its per-minute limits, and a stream slot.
+     */
+    public void admit(List<String> models, boolean stream, long tokens) {
+        if (account == null) return;
+        try {
+            check(models, stream, tokens);
+        } finally {
+            if (account.limited()) limits.accept(rateHeaders()); // refused or not: the state after this request
+        }
+    }
+
+    /**
+     * Where the rate-limit headers go once the request is admitted or refused (a surface that
+     * answers over HTTP sets them on its response).
+     */
+    public void onLimits(Consumer<List<String>> sink) {
+        this.limits = sink;
+    }
+
+    private void check(List<String> models, boolean stream, long tokens) {
+        Account.Terms t = terms;
+        for (String m : models) {
+            String rule = t.rules().refusal(m);
+            if (rule != null) {
+                throw new GatewayException(ErrorKind.POLICY_FORBIDDEN, "Model '" + clip(m) + "' is not allowed for this key (rule: "
+                        + rule + ").", "model");
+            }
+        }
+        long now = clock.nanos();
+        if (t.rpm() != null) {
+            long wait = t.rpm().take(1, now);
+            if (wait > 0) throw limited("requests", t.rpm().limit() + " requests per minute", wait);
+        }
+        if (t.tpm() != null) {
+            if (tokens > t.tpm().limit()) {
+                if (t.rpm() != null) t.rpm().adjust(-1, now);
+                throw new GatewayException(ErrorKind.POLICY_RATE_LIMITED, "Request too large: about " + tokens
+                        + " tokens (prompt and max_tokens) against the key's limit of " + t.tpm().limit()
+                        + " tokens per minute; lower max_tokens or shorten the prompt.", "max_tokens").noRetry();
+            }
+            long wait = t.tpm().take(tokens, now);
+            if (wait > 0) {
+                if (t.rpm() != null) t.rpm().adjust(-1, now);
+                throw limited("tokens", t.tpm().limit() + " tokens per minute", wait);
+            }
+            tokensTaken = tokens;
+        }
+        if (stream) {
+            if (!account.openStream()) {
+                give(now);
+                throw new GatewayException(ErrorKind.POLICY_RATE_LIMITED, "Too many concurrent streams for this key (at most "
+                        + t.key().maxStreams() + "); wait for one to end.").withHeaders("retry-after", "1");
+            }
+            this.stream = true;
+        }
+    }
+
+    /** Gives back the units an admission that failed later took. */
+    private void give(long now) {
+        if (terms.rpm() != null) terms.rpm().adjust(-1, now);
+        if (terms.tpm() != null) terms.tpm().adjust(-tokensTaken, now);
+        tokensTaken = 0;
+    }
+
+    private GatewayException limited(String what, String limit, long waitNanos) {
+        long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+        return new GatewayException(ErrorKind.POLICY_RATE_LIMITED, "Rate limit reached for this key: " + limit
+                + ". Try again in " + RateHeaders.duration(waitNanos) + ".", null)
+                .withHeaders("retry-after", Long.toString(seconds));
+    }
+
+    /** Whether the key may use {@code model} (a deployment a policy or group picked). */
+    public boolean allows(String model) {
+        return account == null || terms.rules().allows(model);
+    }
+
+    /** Credits for {@code usd}, rounded up (a request that cost anything costs at least one); 0 when unknown. */
+    public long credits(BigDecimal usd) {
+        if (usd == null || usd.signum() <= 0) return 0;
+        return usd.multiply(BigDecimal.valueOf(creditsPerUsd)).setScale(0, RoundingMode.CEILING).longValueExact();
+    }
+
+    /**
+     * Holds credits for an attempt that may cost up to {@code worstUsd}, on top of nothing: the
+     * hold is raised to that amount if it is lower.
+     *
+     * @throws GatewayException 402 when the balance cannot cover it
+     */
+    public void cover(BigDecimal worstUsd) {
+        if (account == null || settled) return;
+        long need = credits(worstUsd);
+        if (need <= held) return;
+        if (!account.hold(need - held)) {
+            Long balance = account.balance();
+            throw new GatewayException(ErrorKind.POLICY_INSUFFICIENT_CREDITS, "Insufficient credits: this request may cost up to "
+                    + need + " credits and the key's balance is " + balance + (account.held() > 0 ? " (" + account.held()
+                    + " held by requests in flight)" : "") + ". Add credits to continue.", null).noRetry();
+        }
+        held = need;
+    }
+
+    /**
+     * The request ended: charges {@code credits} (recorded in the ledger by the caller first),
+     * corrects the token bucket to {@code tokens} actually used, gives back the rest. Once.
+     */
+    public void settle(long credits, long tokens) {
+        if (settled) return;
+        settled = true;
+        charged = credits;
+        if (account == null) return;
+        account.settle(held, credits);
+        held = 0;
+        if (terms.tpm() != null && tokensTaken > 0) terms.tpm().adjust(tokens - tokensTaken, clock.nanos());
+    }
+
+    /** Credits charged by {@link #settle} (0 before). */
+    public long charged() { return charged; }
+
+    /** The key's balance now, or null when it has none (unlimited, or no account). */
+    public Long balance() { return account == null ? null : account.balance(); }
+
+    /** Releases what was not settled (the hold) and the stream slot. Idempotent. */
+    @Override
+    public void close() {
+        if (account == null) return;
+        if (!settled) settle(0, 0);
+        if (stream) {
+            stream = false;
+            account.closeStream();
+        }
+    }
+
+    /** The x-ratelimit-* headers for this key now (none when it has no per-minute limit), as name/value pairs. */
+    public List<String> rateHeaders() {
+        if (account == null || (terms.rpm() == null && terms.tpm() == null)) return List.of();
+        List<String> h = new ArrayList<>(12);
+        long now = clock.nanos();
+        if (terms.rpm() != null) RateHeaders.add(h, "requests", terms.rpm(), now);
+        if (terms.tpm() != null) RateHeaders.add(h, "tokens", terms.tpm(), now);
+        return h;
+    }
+
+    private static String clip(String s) {
+        return s.length() <= 128 ? s : s.substring(0, 128) + "…";
+    }
+}
