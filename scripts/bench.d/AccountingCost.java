@@ -134,9 +134,52 @@ public final class AccountingCost {
             }
             added(cases.get(0), cases.get(1));
             added(cases.get(2), cases.get(3));
+            concurrent(bare, accounted, stream);
             Account a = accounts.get(key.key().id());
             System.out.println("{\"part\":\"accounting_check\",\"records\":" + ledger.records() + ",\"spent_credits\":" + a.spent()
                     + ",\"held\":" + a.held() + ",\"sink\":" + (sink & 1) + "}");
+        }
+    }
+
+    /** Virtual threads dispatching streams at once, as the gateway does under load. */
+    static final int THREADS = 32;
+    static final int CONCURRENT_ROUNDS = 7;
+    static final long ROUND_NANOS = 1_000_000_000L;
+
+    /**
+     * THREADS virtual threads dispatching streams for ROUND_NANOS, bare and accounted in
+     * alternating rounds: requests per second and process CPU per request. Under concurrency
+     * what every request shares (the journal, the key's account, the totals) is contended.
+     */
+    static void concurrent(Dispatcher bare, Dispatcher accounted, ChatRequest stream) throws Exception {
+        var os = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
+        long[][] rps = new long[2][CONCURRENT_ROUNDS], cpu = new long[2][CONCURRENT_ROUNDS];
+        for (int round = -1; round < CONCURRENT_ROUNDS; round++) {
+            for (int k = 0; k < 2; k++) {
+                Case c = new Case(k == 0 ? "bare" : "accounted", k == 0 ? bare : accounted, stream, k == 1, 1, null, null, null);
+                java.util.concurrent.atomic.LongAdder done = new java.util.concurrent.atomic.LongAdder();
+                long deadline = System.nanoTime() + ROUND_NANOS;
+                long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
+                try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int t = 0; t < THREADS; t++) {
+                        pool.submit(() -> {
+                            while (System.nanoTime() < deadline) {
+                                runCase(c, 1);
+                                done.increment();
+                            }
+                        });
+                    }
+                }
+                long took = System.nanoTime() - t0, used = os.getProcessCpuTime() - c0;
+                if (round >= 0) {
+                    rps[k][round] = done.sum() * 1_000_000_000L / took;
+                    cpu[k][round] = used / Math.max(1, done.sum());
+                }
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            System.out.println("{\"part\":\"accounting_concurrent\",\"case\":\"" + (k == 0 ? "bare" : "accounted") + "\",\"threads\":"
+                    + THREADS + ",\"requests_per_s\":" + median(rps[k]) + ",\"process_cpu_ns_per_op\":" + median(cpu[k]) + "}");
         }
     }
 

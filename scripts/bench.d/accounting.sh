@@ -22,19 +22,10 @@ esac
 accounting_notes=()
 
 accounting_main() {
-    local image options line opts=()
-    image=$(cd "$(dirname "$(readlink -f "$launcher")")/.." 2>/dev/null && pwd -P) || image=$TOLLGATE_IMAGE
-    options=$image/conf/jvm.options
-    [ -f "$options" ] || options=$TOLLGATE_ROOT/jlink/jvm.options
-    while IFS= read -r line || [ -n "$line" ]; do
-        line=${line#"${line%%[![:space:]]*}"}
-        line=${line%"${line##*[![:space:]]}"}
-        case $line in '' | '#'*) continue ;; esac
-        opts+=("$line")
-    done <"$options"
+    gateway_jvm_opts
     ACC_LOAD=$(cut -d ' ' -f 1-3 /proc/loadavg)
     say "accounting: AccountingCost.java (in-process, one thread, ~1 min)"
-    if ! "$JAVA_HOME/bin/java" "${opts[@]}" -cp "$TOLLGATE_BUILD_DIR/tollgate.jar" \
+    if ! "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -cp "$TOLLGATE_BUILD_DIR/tollgate.jar" \
         "$TOLLGATE_ROOT/scripts/bench.d/AccountingCost.java" "${BENCH_ACCOUNTING_OPS:-5000}" \
         >"$out_dir/accounting-cost.jsonl" 2>"$out_dir/accounting-cost.err"; then
         accounting_notes+=("AccountingCost.java failed: $(tail -n 3 "$out_dir/accounting-cost.err" | tr '\n' ' ')")

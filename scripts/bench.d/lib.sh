@@ -250,3 +250,19 @@ listen_overflows() {
     awk '/^TcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "ListenOverflows") c = i; h = 1 } else print $c + 0 }' \
         /proc/net/netstat 2>/dev/null || echo 0
 }
+
+# -> sets jvm_opts: the gateway's JVM options, one per element: those of the image under test
+# (conf/jvm.options next to $launcher), else the ones the image is built with.
+gateway_jvm_opts() {
+    local image options line
+    image=$(cd "$(dirname "$(readlink -f "$launcher")")/.." 2>/dev/null && pwd -P) || image=$TOLLGATE_IMAGE
+    options=$image/conf/jvm.options
+    [ -f "$options" ] || options=$TOLLGATE_ROOT/jlink/jvm.options
+    jvm_opts=()
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=${line#"${line%%[![:space:]]*}"}
+        line=${line%"${line##*[![:space:]]}"}
+        case $line in '' | '#'*) continue ;; esac
+        jvm_opts+=("$line")
+    done <"$options"
+}

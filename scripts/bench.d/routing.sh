@@ -35,21 +35,12 @@ declare -A RT
 routing_notes=()
 
 routing_main() {
-    local t_start=$SECONDS image options line opts=()
+    local t_start=$SECONDS
     : "${clk_tck:=$(getconf CLK_TCK)}"
-    # The gateway's JVM options: those of the image under test, else the ones it is built with.
-    image=$(cd "$(dirname "$(readlink -f "$launcher")")/.." 2>/dev/null && pwd -P) || image=$TOLLGATE_IMAGE
-    options=$image/conf/jvm.options
-    [ -f "$options" ] || options=$TOLLGATE_ROOT/jlink/jvm.options
-    while IFS= read -r line || [ -n "$line" ]; do
-        line=${line#"${line%%[![:space:]]*}"}
-        line=${line%"${line##*[![:space:]]}"}
-        case $line in '' | '#'*) continue ;; esac
-        opts+=("$line")
-    done <"$options"
+    gateway_jvm_opts
     RT[load_start]=$(cut -d ' ' -f 1-3 /proc/loadavg)
     say "routing: RoutingCost.java (in-process plan and dispatch, one thread, ~45 s)"
-    if ! "$JAVA_HOME/bin/java" "${opts[@]}" -cp "$TOLLGATE_BUILD_DIR/tollgate.jar" \
+    if ! "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -cp "$TOLLGATE_BUILD_DIR/tollgate.jar" \
         "$TOLLGATE_ROOT/scripts/bench.d/RoutingCost.java" "${BENCH_ROUTING_CALLS:-200000}" "${BENCH_ROUTING_WARMUP:-100000}" \
         >"$out_dir/routing-cost.jsonl" 2>"$out_dir/routing-cost.err"; then
         routing_notes+=("RoutingCost.java failed: $(tail -n 3 "$out_dir/routing-cost.err" | tr '\n' ' ')")

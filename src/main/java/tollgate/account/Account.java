@@ -1,13 +1,14 @@
 package tollgate.account;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client key while the gateway runs: its definition (replaced when the keys file changes)
- * and its live state: credits held and spent, rate buckets, open streams. The credit state is
- * one small critical section under a lock, so that "is there enough" and "hold it" are one step
- * (no check-then-act race between concurrent requests of the key).
+ * and its live state: credits held and spent, rate buckets, open streams. Lock-free: every
+ * request of a key touches this, so a lock here would be the one place all of them queue.
+ * "Is there enough, and hold it" is one compare-and-set on {@link #headroom} (granted minus spent
+ * minus held), so concurrent requests cannot both take the last credits.
  */
 public final class Account {
     /** The definition and what is derived from it, swapped as one. */
@@ -17,21 +18,28 @@ public final class Account {
     private final boolean managed;
     private volatile Terms terms;
     private final AtomicInteger streams = new AtomicInteger();
-    private final ReentrantLock credit = new ReentrantLock();
-    // Guarded by credit:
-    private long spent;
-    private long held;
+    private final AtomicLong spent;
+    private final AtomicLong held = new AtomicLong();
+    /** Granted minus spent minus held, for a key with a balance (unused when unlimited). */
+    private final AtomicLong headroom = new AtomicLong();
 
     Account(KeyRecord key, boolean managed, long spent, long now) {
         this.id = key.id();
         this.managed = managed;
-        this.spent = spent;
+        this.spent = new AtomicLong(spent);
         this.terms = terms(key, null, now);
+        if (key.credits() != null) headroom.set(key.credits() - spent);
     }
 
     /** The new definition; buckets whose limit did not change keep their state. */
     void redefine(KeyRecord key, long now) {
+        Long before = terms.key().credits(), after = key.credits();
         terms = terms(key, terms, now);
+        if (after == null || after.equals(before)) return;
+        // A top-up or a new grant moves the headroom by the difference; a key that had no balance
+        // gets one computed from what it spent and holds now.
+        if (before != null) headroom.addAndGet(after - before);
+        else headroom.set(after - spent.get() - held.get());
     }
 
     private static Terms terms(KeyRecord k, Terms old, long now) {
@@ -65,59 +73,35 @@ public final class Account {
      * @return true when held (always, for an unlimited key)
      */
     boolean hold(long credits) {
-        credit.lock();
-        try {
-            Long granted = terms.key().credits();
-            if (granted != null && granted - spent - held < credits) return false;
-            held += credits;
-            return true;
-        } finally {
-            credit.unlock();
+        if (terms.key().credits() != null) {
+            while (true) {
+                long h = headroom.get();
+                if (h < credits) return false;
+                if (headroom.compareAndSet(h, h - credits)) break;
+            }
         }
+        held.addAndGet(credits);
+        return true;
     }
 
     /** Charges {@code credits} (which may exceed the hold: usage beyond the estimate is still charged) and drops {@code hold}. */
     void settle(long hold, long credits) {
-        credit.lock();
-        try {
-            held -= hold;
-            spent += credits;
-        } finally {
-            credit.unlock();
-        }
+        held.addAndGet(-hold);
+        spent.addAndGet(credits);
+        if (terms.key().credits() != null) headroom.addAndGet(hold - credits);
     }
 
     /** Credits granted minus spent, or null for an unlimited key. */
     public Long balance() {
         Long granted = terms.key().credits();
-        if (granted == null) return null;
-        credit.lock();
-        try {
-            return granted - spent;
-        } finally {
-            credit.unlock();
-        }
+        return granted == null ? null : granted - spent.get();
     }
 
     /** Credits charged since the ledger began. */
-    public long spent() {
-        credit.lock();
-        try {
-            return spent;
-        } finally {
-            credit.unlock();
-        }
-    }
+    public long spent() { return spent.get(); }
 
     /** Credits held by requests in flight. */
-    public long held() {
-        credit.lock();
-        try {
-            return held;
-        } finally {
-            credit.unlock();
-        }
-    }
+    public long held() { return held.get(); }
 
     /** Takes a stream slot if the key has one free. */
     boolean openStream() {

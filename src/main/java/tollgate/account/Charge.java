@@ -119,9 +119,12 @@ public final class Charge implements AutoCloseable {
                 .withHeaders("retry-after", Long.toString(seconds));
     }
 
-    /** Whether the key may use {@code model} (a deployment a policy or group picked). */
-    public boolean allows(String model) {
-        return account == null || terms.rules().allows(model);
+    /**
+     * Whether a policy or a group may route this key's request to {@code model}: not denied (the
+     * allow list is for what the client names, checked at {@link #admit}).
+     */
+    public boolean mayRouteTo(String model) {
+        return account == null || !terms.rules().denies(model);
     }
 
     /** Credits for {@code usd}, rounded up (a request that cost anything costs at least one); 0 when unknown. */

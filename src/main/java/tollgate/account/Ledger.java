@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -55,6 +53,8 @@ public final class Ledger implements Recorder, AutoCloseable {
                     completionTokens + t.completionTokens, cost.add(t.cost), savings.add(t.savings), credits + t.credits);
         }
     }
+
+    static final long MILLIS_PER_DAY = 86_400_000L;
 
     /** Records in a segment before the totals are snapshotted and a new segment begins: what a start replays at most. */
     static final long SNAPSHOT_EVERY_RECORDS = 10_000;
@@ -188,7 +188,7 @@ public final class Ledger implements Recorder, AutoCloseable {
     }
 
     private static void add(Map<Key, Totals> into, UsageRecord r) {
-        LocalDate day = Instant.ofEpochMilli(r.endedMs()).atZone(ZoneOffset.UTC).toLocalDate();
+        LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(r.endedMs(), MILLIS_PER_DAY)); // the UTC day
         into.merge(new Key(r.key(), day, r.model()), Totals.ZERO.plus(r), Totals::plus);
     }
 

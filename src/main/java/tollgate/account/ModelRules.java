@@ -32,6 +32,16 @@ public final class ModelRules {
 
     public boolean allows(String model) { return refusal(model) == null; }
 
+    /**
+     * Whether a deny glob matches {@code model}. What a policy or group picks is checked against
+     * deny only: the allow list names what the client may ask for ({@code neo-mode/*} allowed
+     * means "any model the policy picks that is not denied").
+     */
+    public boolean denies(String model) {
+        for (String g : deny) if (matches(g, model)) return true;
+        return false;
+    }
+
     public List<String> allow() { return allow; }
 
     public List<String> deny() { return deny; }

@@ -120,13 +120,7 @@ final class AdminEndpoints {
             throw GatewayException.invalid("credits", "credits: a top-up must be a whole number ≥ 1, got " + fields.get("credits"));
         }
         long n = credits;
-        change(call, id, admin -> {
-            try {
-                return admin.topup(id, n);
-            } catch (ArithmeticException e) {
-                throw new IllegalArgumentException("credits: the key's grant would pass " + Long.MAX_VALUE + " credits");
-            }
-        });
+        change(call, id, admin -> admin.topup(id, n));
     }
 
     /**

@@ -121,8 +121,9 @@ public final class Dispatcher {
         final long maxTokens;
         final ChatSink sink;
         final List<Tried> tried;
-        /** The gate of the attempt whose stream reached the client, once one did. */
+        /** The gate of the attempt whose stream reached the client, and its deployment, once one did. */
         FirstContent streaming;
+        Deployment streamingDeployment;
         GatewayException last;
         long minWindow; // after a context error: only larger windows are worth trying
         int calls;      // upstream calls made, retries included
@@ -153,12 +154,10 @@ public final class Dispatcher {
         }
 
         /** The deployment whose stream reached the client, or null. */
-        Deployment streamed() { return streaming == null ? null : streamingDeployment; }
+        Deployment streamed() { return streamingDeployment; }
 
         /** Tokens estimated in what the stream delivered (0 for none). */
         long delivered() { return streaming == null ? 0 : streaming.deliveredTokens(); }
-
-        private Deployment streamingDeployment;
 
         /** Tries {@code d} (with retries); the answer, or null to go on to the next candidate. */
         Dispatched candidate(Deployment d, boolean more) {
@@ -167,9 +166,9 @@ public final class Dispatcher {
                 tried.add(new Tried(d.id(), FailureClass.CONTEXT_TOO_LONG.outcome(), 0, -1, "its window is not larger"));
                 return null;
             }
-            if (!caller.charge().allows(model.id())) {
-                tried.add(new Tried(d.id(), Tried.FORBIDDEN, 0, -1, "not allowed for this key"));
-                last = new GatewayException(ErrorKind.POLICY_FORBIDDEN, "No model this request may be routed to is allowed "
+            if (!caller.charge().mayRouteTo(model.id())) {
+                tried.add(new Tried(d.id(), Tried.FORBIDDEN, 0, -1, "denied for this key"));
+                last = new GatewayException(ErrorKind.POLICY_FORBIDDEN, "Every model this request could be routed to is denied "
                         + "for this key; the last was '" + model.id() + "'.", "model");
                 return null;
             }

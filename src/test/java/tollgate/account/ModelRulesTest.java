@@ -46,6 +46,8 @@ class ModelRulesTest {
         assertEquals("deny \"neo-mode/premium\"", r.refusal("neo-mode/premium"));
         assertEquals("allow \"gpt-*\", \"neo-mode/*\"", r.refusal("claude-3-5-haiku"));
         assertTrue(ModelRules.ANY.allows("anything"));
+        assertTrue(r.denies("gpt-4o"));
+        assertFalse(r.denies("claude-3-5-haiku"), "what a policy picks is checked against deny only");
         assertNull(new ModelRules(List.of(), List.of("group:*")).refusal("echo"));
         assertEquals("deny \"group:*\"", new ModelRules(List.of(), List.of("group:*")).refusal("group:x"));
     }

@@ -111,23 +111,26 @@ class AccountsGatewayTest extends GatewayTestBase {
 
     @Test
     void aDeniedModel_is403_namingTheModelAndTheRule() throws Exception {
-        String auth = key(fields("name", "rules", "allow", List.of("echo", "neo-mode/*"), "deny", List.of("neo-mode/premium")));
+        String auth = key(fields("name", "rules", "allow", List.of("echo", "neo-mode/*"), "deny", List.of("neo-mode/premium", "gpt-4o*")));
         HttpResponse<String> r = gw.post("/v1/chat/completions", ASK, "Authorization", auth);
         assertEquals(403, r.statusCode());
-        assertEquals(errorJson("Model 'gpt-4o-mini' is not allowed for this key (rule: allow \"echo\", \"neo-mode/*\").",
+        assertEquals(errorJson("Model 'gpt-4o-mini' is not allowed for this key (rule: deny \"gpt-4o*\").",
+                "permission_error", "model", 403), r.body());
+        r = gw.post("/v1/chat/completions", GatewayHarness.chat("claude-3", false), "Authorization", auth);
+        assertEquals(errorJson("Model 'claude-3' is not allowed for this key (rule: allow \"echo\", \"neo-mode/*\").",
                 "permission_error", "model", 403), r.body());
         r = gw.post("/v1/chat/completions", GatewayHarness.chat("neo-mode/premium", false), "Authorization", auth);
         assertEquals(errorJson("Model 'neo-mode/premium' is not allowed for this key (rule: deny \"neo-mode/premium\").",
                 "permission_error", "model", 403), r.body());
         assertEquals(200, gw.post("/v1/chat/completions", GatewayHarness.chat("echo", false), "Authorization", auth).statusCode());
-        // neo-mode routes only to models the key may use: its one online candidate is not one of them
-        // (echo stands in only when no online model is enabled), so nothing is called.
+        // neo-mode never routes to a denied model: its one online candidate is denied (echo stands
+        // in only when no online model is enabled), so nothing is called.
         r = gw.post("/v1/chat/completions", GatewayHarness.chat("neo-mode/frugal", false), "Authorization", auth);
-        assertEquals(errorJson("No model this request may be routed to is allowed for this key; the last was 'gpt-4o-mini'.",
+        assertEquals(errorJson("Every model this request could be routed to is denied for this key; the last was 'gpt-4o-mini'.",
                 "permission_error", "model", 403), r.body());
         assertEquals(0, upstream.requests().size());
-        // A key that may use it gets it through neo-mode.
-        String open = key(fields("name", "open", "allow", List.of("neo-mode/*", "gpt-4o-mini")));
+        // Allowing neo-mode/* lets the policy pick any model that is not denied.
+        String open = key(fields("name", "open", "allow", List.of("neo-mode/*")));
         r = gw.post("/v1/chat/completions", GatewayHarness.chat("neo-mode/frugal", false), "Authorization", open);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("openai/gpt-4o-mini-2024-07-18", r.headers().firstValue("x-tollgate-route").orElse(null));
