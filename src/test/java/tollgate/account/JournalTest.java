@@ -7,13 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,9 +26,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The usage journal: round trips under concurrency, recovery from a crash at every byte, and
- * refusal to drop anything but a torn tail. Not covered: a failing write or fsync (no reliable
- * way to make a local disk fail under a test; the failure path is reviewed, not tested).
+ * The usage journal: round trips under concurrency and across preallocated extents, recovery from
+ * a crash at every byte and from a journal left open (its zero tail, a torn record in it), and
+ * refusal to drop anything but a torn tail. A journal left open is simulated by copying its
+ * file while it is open: the copy holds what a {@code kill -9} would leave (the page cache). Not
+ * covered: a failing write or fsync (no reliable way to make a local disk fail under a
+ * test; the failure path is reviewed, not tested).
  */
 class JournalTest {
     /** Five records of different sizes, including a one-byte one and ones crossing 8 bytes. */
@@ -135,7 +141,9 @@ class JournalTest {
             try (Journal j = Journal.open(file, replayed::add)) {
                 assertRecords(FIVE.subList(0, complete), replayed, at);
                 assertEquals(complete, j.recoveredRecords(), at);
-                assertEquals(length < Journal.HEADER_BYTES ? 0 : length - goodEnd, j.cutBytes(), at);
+                // The torn record's bytes up to its last non-zero one (a length field's leading
+                // zero bytes alone are not counted: they read as the zero tail).
+                assertEquals(length < Journal.HEADER_BYTES ? 0 : nonZeroEnd(bytes, goodEnd, length) - goodEnd, j.cutBytes(), at);
                 assertEquals(goodEnd, Files.size(file), at);
                 j.append(extra);
             }
@@ -177,14 +185,14 @@ class JournalTest {
     }
 
     @Test
-    void zeroFilledTail_isCut() throws IOException {
+    void zeroFilledTail_isCut_butNotCountedAsCut() throws IOException {
         Path file = dir.resolve("usage.journal");
         write(file, FIVE);
         byte[] bytes = Files.readAllBytes(file);
         Files.write(file, Arrays.copyOf(bytes, bytes.length + 4096));
         try (Journal j = Journal.open(file, p -> { })) {
             assertEquals(5, j.recoveredRecords());
-            assertEquals(4096, j.cutBytes());
+            assertEquals(0, j.cutBytes()); // nothing was lost
         }
         assertArrayEquals(bytes, Files.readAllBytes(file));
     }
@@ -246,7 +254,8 @@ class JournalTest {
 
     @Test
     void largestRecords_concurrently_allArriveWhole() throws Exception {
-        // 32 threads x 8 records of 64 KiB: each is one write(2) under the write lock, none torn or interleaved.
+        // 32 threads x 8 records of 64 KiB (16 MiB: the file extended while others wait, records
+        // spanning two extents): each written whole under the write lock, none torn or interleaved.
         Path file = dir.resolve("usage.journal");
         int threads = 32;
         int each = 8;
@@ -281,11 +290,193 @@ class JournalTest {
         Journal j = Journal.open(file, p -> { });
         for (byte[] r : FIVE) j.append(r, false);
         assertEquals(5, j.records());
-        assertEquals(0, j.commits()); // nothing fsynced yet...
-        assertEquals(recordEnds(FIVE)[5], Files.size(file)); // ...but all written: a kill -9 keeps them
+        // The first extended the file, so it waited for one fsync (the allocation's); the other
+        // four were not fsynced...
+        assertEquals(1, j.commits());
+        // ...but all in the file (the page cache), which a kill -9 keeps: framed, then the preallocated zeros.
+        byte[] open = Files.readAllBytes(file);
+        assertEquals(Journal.HEADER_BYTES + Journal.PREALLOC_BYTES, open.length);
+        byte[] framed = framed(FIVE);
+        assertArrayEquals(framed, Arrays.copyOf(open, framed.length));
+        assertEquals(framed.length, nonZeroEnd(open, 0, open.length));
         j.close();
-        assertEquals(1, j.commits()); // close made them durable
+        assertEquals(2, j.commits()); // close made them durable
+        assertArrayEquals(framed, Files.readAllBytes(file)); // and cut the zeros
         assertRecords(FIVE, readAll(file), "after close");
+    }
+
+    @Test
+    void recordsSpanningRegions_roundTrip_whileOpenAndAfterClose() throws IOException {
+        // Extent k ends at HEADER_BYTES + k * PREALLOC_BYTES (the first extent starts where the
+        // records end, here after the header). At the first boundary a record's header is split,
+        // at the second its payload, at the third a record ends exactly on it, so the next one
+        // starts an extent.
+        Path file = dir.resolve("usage.journal");
+        Path crash = dir.resolve("crash.journal");
+        List<byte[]> expected = new ArrayList<>();
+        long[] at = {Journal.HEADER_BYTES};
+        try (Journal j = Journal.open(file, p -> { })) {
+            long boundary = Journal.HEADER_BYTES + Journal.PREALLOC_BYTES;
+            fillTo(j, expected, at, boundary - 5);
+            append(j, expected, at, bytes(100, 'h'), true); // header: 5 bytes before, 3 after
+            boundary += Journal.PREALLOC_BYTES;
+            fillTo(j, expected, at, boundary - Journal.RECORD_HEADER_BYTES - 40);
+            append(j, expected, at, bytes(100, 'p'), false); // payload: 40 bytes before, 60 after
+            boundary += Journal.PREALLOC_BYTES;
+            fillTo(j, expected, at, boundary - Journal.RECORD_HEADER_BYTES - 100);
+            append(j, expected, at, bytes(100, 'e'), true); // ends on the boundary
+            assertEquals(boundary, at[0]);
+            append(j, expected, at, bytes(100, 's'), false); // starts the fourth extent
+            append(j, expected, at, bytes(Journal.MAX_RECORD_BYTES, 'm'), true);
+            assertEquals(expected.size(), j.records());
+            assertEquals(at[0] - Journal.HEADER_BYTES, j.bytes());
+            assertEquals(Journal.HEADER_BYTES + 4L * Journal.PREALLOC_BYTES, Files.size(file));
+            Files.write(crash, Files.readAllBytes(file)); // what a kill -9 now would leave
+        }
+        assertEquals(at[0], Files.size(file)); // close cut the zeros: exactly header and records
+        assertRecords(expected, readAll(file), "after close");
+        List<byte[]> replayed = new ArrayList<>();
+        try (Journal j = Journal.open(crash, replayed::add)) {
+            assertEquals(expected.size(), j.recoveredRecords());
+            assertEquals(0, j.cutBytes());
+        }
+        assertRecords(expected, replayed, "left open");
+        assertEquals(at[0], Files.size(crash));
+    }
+
+    @Test
+    void journalLeftOpen_recoversEveryRecord_cutsItsZeroTail_andCountsNothing() throws IOException {
+        Path file = dir.resolve("usage.journal");
+        Path crash = dir.resolve("crash.journal");
+        long[] ends = recordEnds(FIVE);
+        try (Journal j = Journal.open(file, p -> { })) {
+            for (int i = 0; i < FIVE.size(); i++) j.append(FIVE.get(i), i % 2 == 0);
+            Files.write(crash, Files.readAllBytes(file)); // a kill -9 now
+        }
+        byte[] left = Files.readAllBytes(crash);
+        assertEquals(Journal.HEADER_BYTES + Journal.PREALLOC_BYTES, left.length);
+        assertEquals(ends[5], nonZeroEnd(left, 0, left.length));
+        byte[] extra = "after the crash".getBytes(StandardCharsets.UTF_8);
+        List<byte[]> replayed = new ArrayList<>();
+        try (Journal j = Journal.open(crash, replayed::add)) {
+            assertEquals(5, j.recoveredRecords());
+            assertEquals(0, j.cutBytes());
+            assertEquals(ends[5], Files.size(crash)); // cut (and fsynced) before anything is appended
+            j.append(extra, false);
+        }
+        assertRecords(FIVE, replayed, "left open");
+        List<byte[]> expected = new ArrayList<>(FIVE);
+        expected.add(extra);
+        assertRecords(expected, readAll(crash), "appended after recovery");
+    }
+
+    @Test
+    void tornRecordInTheZeroTail_isCut_countingItsWrittenBytes() throws IOException {
+        // A crash while a record was being written leaves part of it, and not necessarily a
+        // prefix (its pages may reach the disk in any order).
+        Path file = dir.resolve("usage.journal");
+        byte[] left;
+        try (Journal j = Journal.open(file, p -> { })) {
+            for (byte[] r : FIVE) j.append(r, false);
+            left = Files.readAllBytes(file);
+        }
+        int end = (int) recordEnds(FIVE)[5];
+        byte[] torn = frame(bytes(300, 't'));
+        int[][] written = { // [from, to) of the torn record's bytes that reached the file
+            {0, 100}, {0, Journal.RECORD_HEADER_BYTES}, {0, 3}, {0, torn.length - 1},
+            {32, torn.length}, {Journal.RECORD_HEADER_BYTES, 200}, {64, 96},
+        };
+        for (int[] w : written) {
+            String at = "bytes " + w[0] + " to " + w[1] + " of the torn record";
+            Path crash = dir.resolve("crash-" + w[0] + "-" + w[1] + ".journal");
+            byte[] image = left.clone();
+            System.arraycopy(torn, w[0], image, end + w[0], w[1] - w[0]);
+            Files.write(crash, image);
+            List<byte[]> replayed = new ArrayList<>();
+            try (Journal j = Journal.open(crash, replayed::add)) {
+                assertRecords(FIVE, replayed, at);
+                assertEquals(w[1], j.cutBytes(), at); // from the record's start to its last non-zero byte
+            }
+            assertEquals(end, Files.size(crash), at);
+        }
+    }
+
+    @Test
+    void damageBeforeTheZeroTail_refusesToStart_andLeavesTheFile() throws IOException {
+        Path file = dir.resolve("usage.journal");
+        byte[] left;
+        try (Journal j = Journal.open(file, p -> { })) {
+            for (byte[] r : FIVE) j.append(r, false);
+            left = Files.readAllBytes(file);
+        }
+        long[] ends = recordEnds(FIVE);
+        // A record zeroed in the middle (records follow it), and more non-zero bytes after the
+        // records than one record could hold (not a torn record).
+        byte[] hole = left.clone();
+        Arrays.fill(hole, (int) ends[2], (int) ends[3], (byte) 0);
+        byte[] garbage = left.clone();
+        Arrays.fill(garbage, (int) ends[5], (int) ends[5] + Journal.RECORD_HEADER_BYTES + Journal.MAX_RECORD_BYTES + 1, (byte) 'g');
+        for (var c : List.of(Map.entry(ends[2], hole), Map.entry(ends[5], garbage))) {
+            Path crash = dir.resolve("crash.journal");
+            Files.write(crash, c.getValue());
+            IOException e = assertThrows(IOException.class, () -> Journal.open(crash, p -> { }));
+            assertTrue(e.getMessage().contains("corrupt record at offset " + c.getKey() + " "), e.getMessage());
+            assertArrayEquals(c.getValue(), Files.readAllBytes(crash));
+        }
+    }
+
+    @Test
+    void readOnlyReplay_ofAnOpenJournal_stopsAtItsZeroTail_orATornRecord_andWritesNothing() throws IOException {
+        Path file = dir.resolve("usage.journal");
+        try (Journal j = Journal.open(file, p -> { })) {
+            for (byte[] r : FIVE) j.append(r, false);
+            byte[] before = Files.readAllBytes(file);
+            List<byte[]> replayed = new ArrayList<>();
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                JournalRecovery.Result r = JournalRecovery.read(ch, file, replayed::add);
+                assertEquals(recordEnds(FIVE)[5], r.end());
+                assertEquals(0, r.cutBytes());
+            }
+            assertRecords(FIVE, replayed, "read while open");
+            assertArrayEquals(before, Files.readAllBytes(file));
+
+            // A record being written (its last bytes not yet there): not replayed, no refusal.
+            Path copy = dir.resolve("copy.journal");
+            byte[] image = before.clone();
+            byte[] torn = frame(bytes(300, 't'));
+            System.arraycopy(torn, 20, image, (int) recordEnds(FIVE)[5] + 20, 200);
+            Files.write(copy, image);
+            replayed.clear();
+            try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.READ)) {
+                assertEquals(recordEnds(FIVE)[5], JournalRecovery.read(ch, copy, replayed::add).end());
+            }
+            assertRecords(FIVE, replayed, "read with a record being written");
+            assertArrayEquals(image, Files.readAllBytes(copy));
+            j.append(FIVE.get(0), true); // the journal is unaffected
+        }
+        assertEquals(6, readAll(file).size());
+    }
+
+    @Test
+    void fileIsPreallocatedWithZeros_extendedWhenARecordWouldPassItsEnd_andTruncatedByClose() throws IOException {
+        Path file = dir.resolve("usage.journal");
+        List<byte[]> expected = new ArrayList<>();
+        long[] at = {Journal.HEADER_BYTES};
+        Journal j = Journal.open(file, p -> { });
+        assertEquals(Journal.HEADER_BYTES, Files.size(file)); // preallocated lazily
+        append(j, expected, at, bytes(100, 'a'), false);
+        assertEquals(Journal.HEADER_BYTES + Journal.PREALLOC_BYTES, Files.size(file));
+        assertEquals(1, j.commits()); // the extension was fsynced, though the append was unsynced
+        fillTo(j, expected, at, Journal.HEADER_BYTES + Journal.PREALLOC_BYTES - 10);
+        long commits = j.commits();
+        append(j, expected, at, bytes(100, 'b'), false); // passes the end: extended once more
+        assertEquals(Journal.HEADER_BYTES + 2L * Journal.PREALLOC_BYTES, Files.size(file));
+        assertEquals(commits + 1, j.commits());
+        byte[] open = Files.readAllBytes(file);
+        assertEquals(at[0], nonZeroEnd(open, 0, open.length));
+        j.close();
+        assertEquals(at[0], Files.size(file));
+        assertRecords(expected, readAll(file), "after close");
     }
 
     @Test
@@ -293,13 +484,14 @@ class JournalTest {
         Path file = dir.resolve("usage.journal");
         Journal j = Journal.open(file, p -> { });
         for (int i = 0; i < 4; i++) j.append(FIVE.get(i), false);
+        assertEquals(1, j.commits()); // the first extended the file: it waited for an fsync
         j.append(FIVE.get(4), true);
         assertEquals(5, j.records());
-        assertEquals(1, j.commits());
+        assertEquals(2, j.commits()); // one fsync for the three unsynced records and this one
         j.append(FIVE.get(0), true); // a lone synced record: fsynced by its own call
-        assertEquals(2, j.commits());
+        assertEquals(3, j.commits());
         j.close();
-        assertEquals(2, j.commits()); // nothing left for close to fsync
+        assertEquals(3, j.commits()); // nothing left for close to fsync
         List<byte[]> expected = new ArrayList<>(FIVE);
         expected.add(FIVE.get(0));
         assertRecords(expected, readAll(file), "after close");
@@ -427,6 +619,46 @@ class JournalTest {
         try (Journal j = Journal.open(file, p -> { })) {
             for (byte[] r : records) j.append(r);
         }
+    }
+
+    /** Appends records of MAX_RECORD_BYTES (the last one shorter) until the records end at {@code target}. */
+    private static void fillTo(Journal j, List<byte[]> expected, long[] at, long target) {
+        while (at[0] < target) {
+            long gap = target - at[0];
+            long whole = Journal.RECORD_HEADER_BYTES + Journal.MAX_RECORD_BYTES;
+            int length;
+            if (gap <= whole) length = (int) gap - Journal.RECORD_HEADER_BYTES; // the last one
+            else if (gap - whole > Journal.RECORD_HEADER_BYTES) length = Journal.MAX_RECORD_BYTES;
+            else length = Journal.MAX_RECORD_BYTES - 100; // leave room for a last one of at least a byte
+            assertTrue(length > 0, "gap " + gap);
+            append(j, expected, at, bytes(length, (char) ('a' + expected.size() % 26)), false);
+        }
+        assertEquals(target, at[0]);
+    }
+
+    private static void append(Journal j, List<byte[]> expected, long[] at, byte[] payload, boolean sync) {
+        j.append(payload, sync);
+        expected.add(payload);
+        at[0] += Journal.RECORD_HEADER_BYTES + payload.length;
+    }
+
+    /** The records as the file holds them, framed, after the header. */
+    private static byte[] framed(List<byte[]> records) {
+        byte[] out = Arrays.copyOf(JournalRecovery.header(), (int) recordEnds(records)[records.size()]);
+        ByteBuffer b = ByteBuffer.wrap(out).position(Journal.HEADER_BYTES);
+        for (byte[] r : records) b.putInt(r.length).putInt((int) crc(r)).put(r);
+        return out;
+    }
+
+    /** One record, framed: [length][CRC-32C][payload]. */
+    private static byte[] frame(byte[] payload) {
+        return ByteBuffer.allocate(Journal.RECORD_HEADER_BYTES + payload.length).putInt(payload.length).putInt((int) crc(payload)).put(payload).array();
+    }
+
+    /** The end of the last non-zero byte of {@code bytes} in [from, to), or {@code from}. */
+    private static long nonZeroEnd(byte[] bytes, long from, long to) {
+        for (long i = to - 1; i >= from; i--) if (bytes[(int) i] != 0) return i + 1;
+        return from;
     }
 
     private static List<byte[]> readAll(Path file) throws IOException {
