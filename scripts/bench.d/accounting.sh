@@ -56,6 +56,9 @@ accounting_report() {
         added=$(accounting_get '"part":"accounting_added","case":"durable_non_stream"' added_ns)
         cpu=$(accounting_get '"part":"accounting_added","case":"durable_non_stream"' added_cpu_ns)
         row "non-streamed: waiting for its record's fsync (wall, CPU)" "$(us1 "$added" %+.1f) / $(us1 "$cpu" %+.1f) us" "" "(the disk)"
+        for c in bare accounted; do
+            row "32 threads, $c: requests/s, process CPU each" "$(accounting_get "\"part\":\"accounting_concurrent\",\"case\":\"$c\"," requests_per_s) /s, $(us1 "$(accounting_get "\"part\":\"accounting_concurrent\",\"case\":\"$c\"," process_cpu_ns_per_op)") us" "" ""
+        done
         printf 'load average before: %s; %s\n' "$ACC_LOAD" "$(grep -F '"part":"accounting_check"' "$f")"
     else
         row "accounting" "n/a" "<= 10 us" "not measured"
