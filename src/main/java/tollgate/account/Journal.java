@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
@@ -38,12 +37,9 @@ import tollgate.log.Log;
  * <p>Commit path: leader/follower group commit on the appenders' own threads. An appender
  * frames its record in one array, then, under a write lock, writes it at the end of the records
  * with one {@code write(2)} (the file pointer stays there: no seek per record) and notes where
- * it ends. A synced appender then waits until the durable
- * offset reaches its record's end. Whoever finds no fsync in progress leads one: it takes the
- * written offset as its target, fsyncs outside the write lock (so records keep being written
- * meanwhile), publishes the target as durable and wakes the waiters; those it covered return,
- * one of the others leads the next. Under load one fsync thus carries many records; when idle a
- * lone record is fsynced at once by its own thread. This replaced a writer thread that wrote
+ * it ends. A synced appender then waits until the durable offset reaches its record's end,
+ * leading an fsync itself when none is running ({@link GroupCommit}, outside the write lock, so
+ * records keep being written meanwhile). This replaced a writer thread that wrote
  * and fsynced batches handed to it: a lone non-streamed answer paid ~+850 µs for its record,
  * while an fsync of a ~300-byte append on this disk costs ~200-300 µs (measured with
  * {@code dd bs=300 oflag=dsync}); the two thread hand-offs per record cost the rest.
@@ -116,19 +112,10 @@ public final class Journal implements AutoCloseable {
     /** End of the file: zeros from {@link #written} up to it. Under writeLock. */
     private long allocated;
 
-    /** Guards the commit state below; never held across I/O. */
-    private final ReentrantLock syncLock = new ReentrantLock();
-    /** Signalled when an fsync ends (or the journal fails): waiters re-check. */
-    private final Condition syncEnded = syncLock.newCondition();
-    /** Offset up to which the file is durable. Under syncLock. */
-    private long synced;
-    /** True while a leader is in fsync. Under syncLock. */
-    private boolean syncing;
-    /** Set once, under syncLock, by the first failed write or fsync; read without it too. */
-    private volatile IOException failure;
+    /** Who fsyncs, how far the file is durable, and the first failure. */
+    private final GroupCommit commit;
 
     private volatile long records;
-    private volatile long commits;
     private volatile long bytes;
 
     private Journal(Path file, Path key, RandomAccessFile raf, JournalRecovery.Result recovered) throws IOException {
@@ -140,7 +127,7 @@ public final class Journal implements AutoCloseable {
         this.cutBytes = recovered.cutBytes();
         this.written = recovered.end();
         this.allocated = recovered.end(); // the zero tail was cut: preallocated on the next append
-        this.synced = recovered.end();
+        this.commit = new GroupCommit(recovered.end(), fd::sync, () -> written, this::logFailure, this::failed);
     }
 
     /**
@@ -237,10 +224,10 @@ public final class Journal implements AutoCloseable {
                 raf.write(framed); // loops over short writes itself
             } catch (IOException e) {
                 // Part of the record may be in the file: nothing may follow it (recovery cuts it).
-                fail(e);
+                commit.fail(e);
                 throw failed();
             } catch (RuntimeException | Error e) {
-                fail(e); // as above: what reached the file is unknown
+                commit.fail(e); // as above: what reached the file is unknown
                 throw e;
             }
             end = written + framed.length;
@@ -253,7 +240,7 @@ public final class Journal implements AutoCloseable {
         // The appender that extended the file waits for an fsync whatever `sync` says: that
         // fsync (a group commit like any other) makes the new size durable, so later ones
         // flush data only. Outside writeLock: other records go into the new zeros meanwhile.
-        if (sync || extended) awaitDurable(end);
+        if (sync || extended) commit.awaitDurable(end);
     }
 
     /**
@@ -275,90 +262,17 @@ public final class Journal implements AutoCloseable {
         raf.seek(written);
     }
 
-    /** Returns once the file is durable up to {@code end}, leading fsyncs as needed. */
-    private void awaitDurable(long end) {
-        while (true) {
-            syncLock.lock();
-            try {
-                while (synced < end && syncing && failure == null) syncEnded.awaitUninterruptibly();
-                // Durable before any failure: it stays durable, the append succeeded.
-                if (synced >= end) return;
-                if (failure != null) throw failed();
-                syncing = true; // no fsync in progress: lead one
-            } finally {
-                syncLock.unlock();
-            }
-            syncWritten();
-        }
-    }
-
-    /**
-     * The leader's fsync: everything written before it starts (at least the leader's own record)
-     * becomes durable. Outside writeLock, so that writers are not held up by the disk; it covers
-     * only what was written before it began, which is why the target is read first.
-     */
-    private void syncWritten() {
-        long target = written;
-        Throwable error = null;
-        try {
-            fd.sync();
-        } catch (IOException | RuntimeException | Error e) {
-            error = e;
-        }
-        boolean first = false;
-        syncLock.lock();
-        try {
-            syncing = false;
-            if (error == null) {
-                synced = Math.max(synced, target);
-                commits++;
-            } else {
-                // In the same critical section as syncing = false: a waiter woken now must see
-                // the failure, not take the lead and retry the fsync.
-                first = setFailure(error);
-            }
-            syncEnded.signalAll();
-        } finally {
-            syncLock.unlock();
-        }
-        if (error != null) {
-            if (first) logFailure(error);
-            if (error instanceof RuntimeException re) throw re;
-            if (error instanceof Error err) throw err;
-        }
-    }
-
-    /** Fails the journal for good (first failure wins), wakes every waiter, logs it once. */
-    private void fail(Throwable cause) {
-        boolean first;
-        syncLock.lock();
-        try {
-            first = setFailure(cause);
-            syncEnded.signalAll();
-        } finally {
-            syncLock.unlock();
-        }
-        if (first) logFailure(cause);
-    }
-
-    /** Records the first failure; true if this was it. Under syncLock. */
-    private boolean setFailure(Throwable cause) {
-        if (failure != null) return false;
-        failure = cause instanceof IOException io ? io : new IOException("journal I/O failed: " + cause, cause);
-        return true;
-    }
-
     private void logFailure(Throwable cause) {
         Log.error("journal_failed", "file", file.toString(), "error", String.valueOf(cause));
     }
 
     private void checkUsable() {
         if (closed) throw new IllegalStateException(file + ": journal is closed");
-        if (failure != null) throw failed();
+        if (commit.failure() != null) throw failed();
     }
 
     private UncheckedIOException failed() {
-        IOException f = failure;
+        IOException f = commit.failure();
         return new UncheckedIOException(file + ": journal failed, records are not durable: " + f.getMessage(), f);
     }
 
@@ -376,15 +290,15 @@ public final class Journal implements AutoCloseable {
             if (closed) return;
             closed = true;
             try {
-                awaitDurable(written);
-                if (allocated > written && failure == null) {
+                commit.awaitDurable(written);
+                if (allocated > written && commit.failure() == null) {
                     // Cut the preallocated zeros: a closed journal ends at its last record.
                     raf.setLength(written);
                     fd.sync();
                     allocated = written;
                 }
             } catch (IOException e) {
-                fail(e); // the records were durable; the zeros left are a tail that recovery cuts
+                commit.fail(e); // the records were durable; the zeros left are a tail that recovery cuts
             } catch (RuntimeException e) {
                 // Failed before or by this fsync: fail() logged it; nothing more can be made durable.
             } finally {
@@ -397,14 +311,9 @@ public final class Journal implements AutoCloseable {
 
     /** Closes the file once no leader is in fsync. Under writeLock, with {@link #closed} set. */
     private void closeFile() {
-        syncLock.lock();
-        try {
-            // After a failed write a leader may still be in fsync: never close its descriptor
-            // under it (the number could be reused by another file).
-            while (syncing) syncEnded.awaitUninterruptibly();
-        } finally {
-            syncLock.unlock();
-        }
+        // After a failed write a leader may still be in fsync: never close its descriptor
+        // under it (the number could be reused by another file).
+        commit.awaitIdle();
         try {
             raf.close(); // closes the channel too, which releases the file lock
         } catch (IOException e) {
@@ -427,7 +336,7 @@ public final class Journal implements AutoCloseable {
     public long records() { return records; }
 
     /** Fsyncs done since open (by appenders leading one, or by close): each covers 1 or more records. */
-    public long commits() { return commits; }
+    public long commits() { return commit.commits(); }
 
     /** Bytes (framed records) written since open. */
     public long bytes() { return bytes; }

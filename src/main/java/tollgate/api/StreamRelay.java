@@ -87,7 +87,7 @@ final class StreamRelay implements ChatSink {
         if (includeUsage && chosen != null && chunk.get("usage") != null && !chunk.containsKey(extensionField)) {
             // The cost is known once the usage is: the usage chunk carries it (the first chunk
             // carries the ids and the route).
-            Dispatcher.Cost cost = dispatcher.cost(chosen, Usage.fromJson(chunk.get("usage")));
+            tollgate.route.Cost cost = dispatcher.cost(chosen, Usage.fromJson(chunk.get("usage")));
             Map<String, Object> ext = new java.util.LinkedHashMap<>();
             if (cost.usd() != null) ext.put("cost", Extension.usd(cost.usd()));
             if (cost.savings() != null) ext.put("savings", Extension.usd(cost.savings()));

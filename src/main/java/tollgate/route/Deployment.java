@@ -101,5 +101,23 @@ public final class Deployment {
         return h;
     }
 
+    /**
+     * Latency a failed attempt counts as, at least, in nanoseconds: a deployment that only fails
+     * (quickly, like a refused connection, or at its timeout) must not look fast to
+     * {@code least-latency}; the estimate decays back once it answers again.
+     */
+    static final long FAILURE_LATENCY_PENALTY_NANOS = 1_000_000_000L;
+
+    /** What the breaker and the latency estimate learn from a failed call: only the deployment's own faults count against it. */
+    void failed(tollgate.error.FailureClass failure, long tookNanos) {
+        switch (failure) {
+            case UNAVAILABLE, TIMEOUT, BROKEN_STREAM, CREDENTIALS -> {
+                breaker.recordFailure();
+                ttft.observe(Math.max(tookNanos, FAILURE_LATENCY_PENALTY_NANOS));
+            }
+            default -> breaker.release();
+        }
+    }
+
     @Override public String toString() { return id; }
 }

@@ -1,6 +1,5 @@
 package tollgate.route;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -253,7 +252,7 @@ public final class Dispatcher {
                 } catch (GatewayException e) {
                     long took = clock.nanos() - t0;
                     if (gate != null && gate.committed()) {
-                        settle(d, e.failure(), took);
+                        d.failed(e.failure(), took);
                         streaming = gate;
                         streamingDeployment = d;
                         throw e; // content reached the client: the stream ends with this error
@@ -280,7 +279,7 @@ public final class Dispatcher {
             long retryAfter = failure == FailureClass.RATE_LIMITED ? retryAfter(e) : -1;
             tried.add(new Tried(d.id(), failure.outcome(), millis(took), retryAfter, e.getMessage()));
             last = e;
-            settle(d, failure, took);
+            d.failed(failure, took);
             switch (failure) {
                 case CALLER_FAULT, BUSY, INTERNAL -> throw e;
                 case CONTEXT_TOO_LONG -> {
@@ -359,39 +358,9 @@ public final class Dispatcher {
         }
     }
 
-    /**
-     * What a call cost and saved.
-     *
-     * @param usd     at the deployment's prices, or null when a price or the usage is unknown
-     * @param savings the same tokens at the baseline model's prices minus {@code usd}, or null
-     */
-    public record Cost(BigDecimal usd, BigDecimal savings) {}
-
     /** The cost of {@code usage} on {@code d}, and the savings against the baseline model. */
     public Cost cost(Deployment d, Usage usage) {
-        if (!usage.known()) return new Cost(null, null);
-        BigDecimal cost = d.model().pricing().cost(usage.promptTokens(), usage.completionTokens());
-        BigDecimal base = baseline == null ? null : baseline.pricing().cost(usage.promptTokens(), usage.completionTokens());
-        BigDecimal savings = cost != null && base != null ? base.subtract(cost).stripTrailingZeros() : null;
-        return new Cost(cost, savings);
-    }
-
-    /**
-     * Latency a failed attempt counts as, at least, in nanoseconds: a deployment that only fails
-     * (quickly, like a refused connection, or at its timeout) must not look fast to
-     * {@code least-latency}; the estimate decays back once it answers again.
-     */
-    static final long FAILURE_LATENCY_PENALTY_NANOS = 1_000_000_000L;
-
-    /** What the breaker and the latency estimate learn from a failure: only the deployment's own faults count against it. */
-    private static void settle(Deployment d, FailureClass failure, long took) {
-        switch (failure) {
-            case UNAVAILABLE, TIMEOUT, BROKEN_STREAM, CREDENTIALS -> {
-                d.breaker().recordFailure();
-                d.latency().observe(Math.max(took, FAILURE_LATENCY_PENALTY_NANOS));
-            }
-            default -> d.breaker().release();
-        }
+        return Cost.of(d.model(), baseline, usage);
     }
 
     /** The upstream's retry-after in nanoseconds, -1 when it gave none. */

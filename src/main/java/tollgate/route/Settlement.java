@@ -40,7 +40,7 @@ final class Settlement {
         BigDecimal cost = done.cost(), savings = done.savings();
         if (!usage.known() && request.stream()) {
             usage = new Usage(promptTokens, delivered, promptTokens + delivered);
-            Dispatcher.Cost c = costs.cost(done.chosen(), usage);
+            Cost c = costs.cost(done.chosen(), usage);
             cost = c.usd();
             savings = c.savings();
         }
@@ -69,7 +69,7 @@ final class Settlement {
         BigDecimal cost = null, savings = null;
         if (streamed != null) {
             usage = new Usage(promptTokens, delivered, promptTokens + delivered);
-            Dispatcher.Cost c = costs.cost(streamed, usage);
+            Cost c = costs.cost(streamed, usage);
             cost = c.usd();
             savings = c.savings();
         }

@@ -63,7 +63,7 @@ class RoutingFallbacksTest extends RoutingTestBase {
         expectedOpen.put("window_requests", 0);
         expectedOpen.put("window_failures", 0);
         expectedOpen.put("in_flight", 0);
-        expectedOpen.put("latency_ms", 1000.0); // failures count as at least 1 s (Dispatcher.FAILURE_LATENCY_PENALTY_NANOS)
+        expectedOpen.put("latency_ms", 1000.0); // failures count as at least 1 s (Deployment.FAILURE_LATENCY_PENALTY_NANOS)
         assertEquals(Json.toString(expectedOpen), Json.toString(open));
         Map<String, Object> bHealth = health(B);
         assertEquals("closed", bHealth.get("breaker"));
