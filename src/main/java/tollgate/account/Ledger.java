@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import tollgate.log.Log;
@@ -60,7 +61,9 @@ public final class Ledger implements Recorder, AutoCloseable {
     static final long SNAPSHOT_EVERY_RECORDS = 10_000;
 
     private final Path dir;
-    private final Map<Key, Totals> totals = new ConcurrentHashMap<>();
+    private final Map<Key, Totals> totals;
+    /** Distinct models with a row, per key and day (the Key's model is null). */
+    private final Map<Key, AtomicInteger> models;
     /**
      * Recording takes the read side (many at once); a snapshot takes the write side, so that the
      * totals it copies hold exactly the records of the segments it closes.
@@ -77,7 +80,10 @@ public final class Ledger implements Recorder, AutoCloseable {
 
     private final long snapshotEvery;
 
-    private Ledger(Path dir, Journal journal, long segment, long replayed, long snapshotEvery) {
+    private Ledger(Path dir, Journal journal, long segment, long replayed, long snapshotEvery, Map<Key, Totals> totals,
+                   Map<Key, AtomicInteger> models) {
+        this.totals = totals;
+        this.models = models;
         this.snapshotEvery = snapshotEvery;
         this.dir = dir;
         this.journal = journal;
@@ -100,10 +106,12 @@ public final class Ledger implements Recorder, AutoCloseable {
         Files.createDirectories(dir);
         LedgerFiles.Snapshot snapshot = LedgerFiles.readSnapshot(dir);
         Map<Key, Totals> replayedTotals = new ConcurrentHashMap<>(snapshot.totals());
+        Map<Key, AtomicInteger> models = new ConcurrentHashMap<>();
+        for (Key k : replayedTotals.keySet()) models.computeIfAbsent(new Key(k.key(), k.day(), null), x -> new AtomicInteger()).incrementAndGet();
         long[] unreadable = new long[1];
         Consumer<byte[]> replay = payload -> {
             try {
-                add(replayedTotals, UsageRecord.fromJson(payload));
+                add(replayedTotals, models, UsageRecord.fromJson(payload));
             } catch (RuntimeException e) {
                 unreadable[0]++; // framing and CRC were right: a record of another version; kept in the file
             }
@@ -121,8 +129,7 @@ public final class Ledger implements Recorder, AutoCloseable {
         Journal journal = Journal.open(LedgerFiles.segment(dir, current), replay);
         replayed += journal.recoveredRecords();
         cut += journal.cutBytes();
-        Ledger ledger = new Ledger(dir, journal, current, replayed, snapshotEvery);
-        ledger.totals.putAll(replayedTotals);
+        Ledger ledger = new Ledger(dir, journal, current, replayed, snapshotEvery, replayedTotals, models);
         if (unreadable[0] > 0) Log.warn("ledger_unreadable_records", "count", unreadable[0]);
         Log.info("ledger_open", "dir", dir.toString(), "snapshot_through", snapshot.through(), "segment", current,
                 "records", replayed, "cut_bytes", cut);
@@ -135,7 +142,7 @@ public final class Ledger implements Recorder, AutoCloseable {
         segmentLock.readLock().lock();
         try {
             journal.append(r.toJson(), needsSync(r));
-            add(totals, r);
+            add(totals, models, r);
             full = segmentBase + journal.records() >= snapshotEvery;
         } finally {
             segmentLock.readLock().unlock();
@@ -187,9 +194,26 @@ public final class Ledger implements Recorder, AutoCloseable {
         LedgerFiles.writeSnapshot(dir, new LedgerFiles.Snapshot(through, copy));
     }
 
-    private static void add(Map<Key, Totals> into, UsageRecord r) {
+    /**
+     * Most distinct models with a row of their own per key and day; the records of any more are
+     * added up under {@link #OTHER_MODELS}. The model is what the client asked for, so without a
+     * cap a key sending a new model name each request would grow the totals (and the snapshot)
+     * by a row per request. The journal keeps every record's own model.
+     */
+    static final int MAX_MODELS_PER_KEY_AND_DAY = 256;
+    /** The row of a key's day that stands for the models over the cap. */
+    public static final String OTHER_MODELS = "(other models)";
+
+    private static void add(Map<Key, Totals> into, Map<Key, AtomicInteger> models, UsageRecord r) {
         LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(r.endedMs(), MILLIS_PER_DAY)); // the UTC day
-        into.merge(new Key(r.key(), day, r.model()), Totals.ZERO.plus(r), Totals::plus);
+        Key k = new Key(r.key(), day, r.model());
+        if (!into.containsKey(k)) {
+            AtomicInteger n = models.computeIfAbsent(new Key(r.key(), day, null), x -> new AtomicInteger());
+            // Concurrent first records of new models may pass the cap by a few: it bounds, it does not count exactly.
+            if (n.get() >= MAX_MODELS_PER_KEY_AND_DAY) k = new Key(r.key(), day, OTHER_MODELS);
+            else n.incrementAndGet();
+        }
+        into.merge(k, Totals.ZERO.plus(r), Totals::plus);
     }
 
     /**

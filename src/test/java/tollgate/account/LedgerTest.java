@@ -117,4 +117,26 @@ class LedgerTest {
         org.junit.jupiter.api.Assertions.assertTrue(Ledger.needsSync(new UsageRecord("e", "r", "k", "m", "p/m", 5, 5, null, null, 3, 502,
                 false, 0, 0)), "a failure that was charged");
     }
+
+    @org.junit.jupiter.api.Test
+    void modelsAClientMakesUp_areCappedPerKeyAndDay_theRestAddedUpUnderOneRow() throws Exception {
+        int over = 10;
+        try (Ledger l = Ledger.open(data)) {
+            for (int i = 0; i < Ledger.MAX_MODELS_PER_KEY_AND_DAY + over; i++) {
+                l.record(new UsageRecord("e" + i, "r" + i, "k", "made-up-" + i, null, 0, 0, null, null, 0, 400, false,
+                        1_767_225_600_000L, 1_767_225_600_001L));
+            }
+            var rows = l.usage("k", null, null, null);
+            org.junit.jupiter.api.Assertions.assertEquals(Ledger.MAX_MODELS_PER_KEY_AND_DAY + 1, rows.size());
+            var other = l.usage("k", null, null, Ledger.OTHER_MODELS);
+            org.junit.jupiter.api.Assertions.assertEquals(over, other.get(0).getValue().requests());
+        }
+        try (Ledger l = Ledger.open(data)) { // rebuilt from the snapshot: the cap holds, nothing is lost
+            l.record(new UsageRecord("x", "x", "k", "one-more", null, 0, 0, null, null, 0, 400, false, 1_767_225_600_000L,
+                    1_767_225_600_001L));
+            org.junit.jupiter.api.Assertions.assertEquals(over + 1, l.usage("k", null, null, Ledger.OTHER_MODELS).get(0).getValue().requests());
+            org.junit.jupiter.api.Assertions.assertEquals(Ledger.MAX_MODELS_PER_KEY_AND_DAY + over + 1,
+                    l.usage("k", null, null, null).stream().mapToLong(e -> e.getValue().requests()).sum());
+        }
+    }
 }
