@@ -17,6 +17,9 @@ import tollgate.provider.ChatCall;
 import tollgate.provider.ChatProvider;
 import tollgate.provider.ChatResult;
 import tollgate.provider.ChunkSink;
+import tollgate.provider.AudioSink;
+import tollgate.provider.SpeechCall;
+import tollgate.provider.SpeechProvider;
 import tollgate.provider.Usage;
 
 /**
@@ -66,7 +69,7 @@ import tollgate.provider.Usage;
  * </ul>
  * Cancellation is checked before every chunk; the sink's {@link ClientGoneException} propagates.
  */
-public final class EchoProvider implements ChatProvider {
+public final class EchoProvider implements ChatProvider, SpeechProvider {
 
     public static final String KIND = "echo";
     /** Pause between stream chunks for model {@code echo-slow}. */
@@ -121,6 +124,10 @@ public final class EchoProvider implements ChatProvider {
         }
         return (int) (tokens * EchoReply.CHARS_PER_TOKEN);
     }
+
+    /** Text-to-speech: deterministic wav or pcm audio for the text ({@link EchoSpeech}). */
+    @Override
+    public long speak(SpeechCall call, AudioSink sink) { return EchoSpeech.speak(id, call, sink); }
 
     @Override
     public ChatResult chat(ChatCall call) {
