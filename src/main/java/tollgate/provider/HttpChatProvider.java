@@ -46,7 +46,7 @@ import tollgate.json.JsonException;
  * grow. Secrets: every answer, event and error is scrubbed of the configured secrets
  * ({@link Secrets}) before anything reads it.
  */
-public final class HttpChatProvider implements ChatProvider {
+public final class HttpChatProvider implements ChatProvider, SpeechProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -60,6 +60,8 @@ public final class HttpChatProvider implements ChatProvider {
     private final Exchange exchange;
     private final URI endpoint;
     private final String where;
+    /** Text-to-speech ({@code /audio/speech}) for kind openai; null for the other kinds. */
+    private final tollgate.provider.openai.OpenAiSpeech speech;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
     public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
@@ -70,6 +72,8 @@ public final class HttpChatProvider implements ChatProvider {
         this.watchdog = watchdog;
         this.endpoint = exchange.endpoint(dialect.path());
         this.where = "POST " + endpoint;
+        this.speech = dialect.kind().equals(tollgate.provider.openai.OpenAiDialect.KIND)
+                ? new tollgate.provider.openai.OpenAiSpeech(config, exchange) : null;
     }
 
     /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
@@ -79,7 +83,14 @@ public final class HttpChatProvider implements ChatProvider {
 
     @Override public String kind() { return dialect.kind(); }
 
-    @Override public Set<String> capabilities() { return Set.of("chat"); }
+    @Override public Set<String> capabilities() { return speech != null ? Set.of("chat", "tts") : Set.of("chat"); }
+
+    /** Text-to-speech on an OpenAI-compatible upstream ({@link tollgate.provider.openai.OpenAiSpeech}). */
+    @Override
+    public long speak(SpeechCall call, AudioSink sink) {
+        if (speech == null) throw SpeechRelay.unsupported(this);
+        return speech.speak(call, sink);
+    }
 
     @Override public ToolIdRule toolIdRule() { return dialect.toolIdRule(); }
 

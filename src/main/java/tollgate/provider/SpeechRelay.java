@@ -23,6 +23,8 @@ public final class SpeechRelay {
 
     /** The copy buffer, in bytes: what one network read can bring in (the client reads 4 KiB buffers) several times over. */
     public static final int COPY_BUFFER_BYTES = 16 * 1024;
+    /** Longest request id sent upstream, in chars. */
+    static final int MAX_REQUEST_ID_CHARS = 200;
 
     /**
      * Relays the body of {@code response} (from {@link Exchange#send} with {@code ofInputStream})
@@ -106,6 +108,18 @@ public final class SpeechRelay {
         return exchange.scrubbed(new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + providerId
                 + "' answered with " + type + " instead of audio.", null, 200, null)
                 .withDetail(where + " answered " + type + ": " + excerpt));
+    }
+
+    /**
+     * Sets {@code x-request-id} for correlation with the upstream's logs, when the id is safe to
+     * send: visible ASCII and at most {@link #MAX_REQUEST_ID_CHARS} (it is the client's own).
+     */
+    public static java.net.http.HttpRequest.Builder requestId(java.net.http.HttpRequest.Builder b, String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_REQUEST_ID_CHARS) return b;
+        for (int i = 0; i < id.length(); i++) {
+            if (id.charAt(i) < 0x21 || id.charAt(i) > 0x7E) return b;
+        }
+        return b.setHeader("x-request-id", id);
     }
 
     /** The error for a deployment whose provider cannot synthesize speech (a model given "tts" on, say, Anthropic). */

@@ -60,11 +60,11 @@ final class DeepgramSpeak {
         call.memory().reserve(body.length);
         HttpResponse<InputStream> response;
         try {
-            HttpRequest.Builder b = exchange.request(uri)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-            if (config.apiKey() != null) b.setHeader("Authorization", "Token " + config.apiKey());
-            response = exchange.send(b.build(), HttpResponse.BodyHandlers.ofInputStream(), call.cancellation(), where);
+            HttpRequest request = SpeechRelay.requestId(exchange.request(uri), call.requestId()) // with Authorization: Token <api_key>
+                    .setHeader("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build();
+            response = exchange.send(request, HttpResponse.BodyHandlers.ofInputStream(), call.cancellation(), where);
         } finally {
             call.memory().release(body.length); // sent by now
         }

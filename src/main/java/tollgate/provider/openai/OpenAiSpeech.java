@@ -34,6 +34,7 @@ public final class OpenAiSpeech {
     private final ProviderConfig config;
     private final Exchange exchange;
 
+    /** @param exchange the provider's exchanges, with its kind's {@code Authorization: Bearer} header */
     public OpenAiSpeech(ProviderConfig config, Exchange exchange) {
         this.config = config;
         this.exchange = exchange;
@@ -60,11 +61,11 @@ public final class OpenAiSpeech {
         call.memory().reserve(bytes.length);
         HttpResponse<InputStream> response;
         try {
-            HttpRequest.Builder b = exchange.request(uri)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
-            if (config.apiKey() != null) b.setHeader("Authorization", "Bearer " + config.apiKey());
-            response = exchange.send(b.build(), HttpResponse.BodyHandlers.ofInputStream(), call.cancellation(), where);
+            HttpRequest request = SpeechRelay.requestId(exchange.request(uri), call.requestId()) // with the kind's Authorization: Bearer <api_key>
+                    .setHeader("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                    .build();
+            response = exchange.send(request, HttpResponse.BodyHandlers.ofInputStream(), call.cancellation(), where);
         } finally {
             call.memory().release(bytes.length); // sent by now
         }
