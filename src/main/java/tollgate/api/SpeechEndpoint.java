@@ -76,11 +76,17 @@ final class SpeechEndpoint implements Authenticated.Inner {
         ServiceRequest request = new ServiceRequest("tts", p.model(), "tts", true, 0, model -> Meter.characters(characters), null,
                 false);
         SpeechAnswer answer = new SpeechAnswer(call, r, shape != Shape.OPENAI, p.sse());
-        Served<Long> served = services.dispatch(caller, request, (d, progress) -> {
-            if (!(d.provider() instanceof SpeechProvider speech)) throw SpeechRelay.unsupported(d.provider());
-            SpeechCall sc = new SpeechCall(r, d.model(), tts, call.requestId(), call.cancellation(), call.memory());
-            return speech.speak(sc, (bytes, off, len) -> answer.audio(d, sc, progress, characters, bytes, off, len));
-        });
+        Served<Long> served;
+        try {
+            served = services.dispatch(caller, request, (d, progress) -> {
+                if (!(d.provider() instanceof SpeechProvider speech)) throw SpeechRelay.unsupported(d.provider());
+                SpeechCall sc = new SpeechCall(r, d.model(), tts, call.requestId(), call.cancellation(), call.memory());
+                return speech.speak(sc, (bytes, off, len) -> answer.audio(d, sc, progress, characters, bytes, off, len));
+            });
+        } catch (GatewayException e) {
+            answer.cut(); // when audio had gone out: the client must not take it for the whole
+            throw e;
+        }
         call.log("provider", served.chosen().model().provider());
         call.log("deployment", served.chosen().id());
         call.log("audio_bytes", served.value());
