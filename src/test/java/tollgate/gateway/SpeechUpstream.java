@@ -128,7 +128,11 @@ final class SpeechUpstream implements AutoCloseable {
         return (ex, up) -> send(ex, up, contentType, audio, first, first, false);
     }
 
-    /** Sends the first {@code first} bytes, then drops the connection without ending the body. */
+    /**
+     * Sends the first {@code first} bytes, waits for {@link #release} (so the test knows they got
+     * through: a connection dropped at once may lose bytes still in flight), then drops the
+     * connection without ending the body.
+     */
     static Behaviour breaksAfter(String contentType, byte[] audio, int first) {
         return (ex, up) -> send(ex, up, contentType, audio, first, first, true);
     }
@@ -158,12 +162,12 @@ final class SpeechUpstream implements AutoCloseable {
                 out.flush();
                 at += n;
                 if (at == holdAfter) {
+                    if (!up.release.await(20, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
                     if (breakOff) {
                         // The JDK server closes the connection of a handler that throws, without
                         // the terminating chunk: to the gateway the body breaks off.
                         throw new IllegalStateException("fake upstream: dropping the connection mid-body");
                     }
-                    if (!up.release.await(20, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
                     piece = audio.length; // the rest at once
                 }
             }
