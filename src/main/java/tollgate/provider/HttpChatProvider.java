@@ -83,7 +83,7 @@ public final class HttpChatProvider implements ChatProvider, SpeechProvider {
 
     @Override public String kind() { return dialect.kind(); }
 
-    @Override public Set<String> capabilities() { return speech != null ? Set.of("chat", "tts") : Set.of("chat"); }
+    @Override public Set<String> capabilities() { return Set.of("chat"); }
 
     /** Text-to-speech on an OpenAI-compatible upstream ({@link tollgate.provider.openai.OpenAiSpeech}). */
     @Override

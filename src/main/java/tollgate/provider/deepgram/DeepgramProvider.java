@@ -36,7 +36,7 @@ public final class DeepgramProvider implements SpeechProvider {
 
     @Override public String kind() { return KIND; }
 
-    @Override public Set<String> capabilities() { return Set.of("tts"); }
+    @Override public Set<String> capabilities() { return Set.of(); }
 
     @Override
     public long speak(SpeechCall call, AudioSink sink) { return speak.speak(call, sink); }
