@@ -40,6 +40,17 @@ class TtsConfigTest {
     }
 
     @Test
+    void throughTheLoader_underSpeech() {
+        GatewayConfig c = ConfigLoaderTest.parse("{\"speech\": {\"max_upload_bytes\": 1000, \"tts\": {\"default_voice\": \"nova\"}}}");
+        assertEquals("nova", c.speech().tts().defaultVoice());
+        assertEquals(TtsConfig.DEFAULTS.formats(), c.speech().tts().formats());
+        assertEquals(1000, c.speech().maxUploadBytes());
+        assertSame(TtsConfig.DEFAULTS, ConfigLoaderTest.parse("{}").speech().tts());
+        assertEquals("config: speech: unknown key \"voices\" (known keys: max_upload_bytes, tts)",
+                assertThrows(ConfigException.class, () -> ConfigLoaderTest.parse("{\"speech\": {\"voices\": {}}}")).getMessage());
+    }
+
+    @Test
     void voiceLookups() {
         TtsConfig d = TtsConfig.DEFAULTS;
         assertEquals("aura-orion-en", d.deepgramVoice("echo"));
