@@ -79,7 +79,7 @@ final class SpeechAnswer {
     private void start(Deployment d, SpeechCall sc, Progress progress, long characters) {
         call.setResponseHeader(Extension.ROUTE_HEADER, d.id());
         if (deepgramHeaders) {
-            String model = d.provider().kind().equals("deepgram") ? sc.deepgramModel() : d.model().upstream();
+            String model = d.provider().kind().equals(tollgate.provider.deepgram.DeepgramProvider.KIND) ? sc.deepgramModel() : d.model().upstream();
             call.setResponseHeader("dg-request-id", call.requestId());
             call.setResponseHeader("dg-model-name", model);
             call.setResponseHeader("dg-model-uuid", UUID.nameUUIDFromBytes((d.id() + "\n" + model).getBytes(StandardCharsets.UTF_8))

@@ -18,7 +18,7 @@ import tollgate.config.Substitution.Text;
  * left out); an absent one keeps the default.
  *
  * @param defaultVoice     the voice sent to an OpenAI-compatible backend when the client named
- *                         none that it knows (Deepgram's APIs have no voice apart from the model)
+ *                         none (Deepgram's APIs have no voice apart from the model)
  * @param voicesToDeepgram OpenAI-style voice name to Deepgram Aura model
  * @param voicesToOpenAi   Deepgram Aura model to OpenAI-style voice name
  * @param formats          by OpenAI {@code response_format} name, in config order

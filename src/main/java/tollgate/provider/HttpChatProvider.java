@@ -41,6 +41,9 @@ import tollgate.json.JsonException;
  * on the pending exchange) or closes the body stream, and the blocked call throws
  * {@link ClientGoneException}.
  *
+ * <p>Kind {@code openai} also speaks text-to-speech ({@code POST {base_url}/audio/speech},
+ * {@link tollgate.provider.openai.OpenAiSpeech}) through the same {@link Exchange}.
+ *
  * <p>Memory: the upstream request body is charged to the call's reservation while it is sent;
  * a non-streaming answer as its bytes arrive and again as it is parsed; stream buffers as they
  * grow. Secrets: every answer, event and error is scrubbed of the configured secrets

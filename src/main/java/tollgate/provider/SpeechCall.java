@@ -21,26 +21,25 @@ public record SpeechCall(SpeechRequest request, Model model, TtsConfig tts, Stri
 
     /**
      * The Deepgram {@code model} to ask for: the requested voice mapped by the table (or as is
-     * when it already is an Aura model), else the catalog model's upstream name.
+     * when it already is an Aura model), the catalog model's upstream name when the client named
+     * no voice; null when it named one the table cannot map (the provider refuses: nothing asked
+     * for is silently replaced).
      */
     public String deepgramModel() {
-        String v = tts.deepgramVoice(request.voice());
-        return v != null ? v : model.upstream();
+        if (request.voice() == null) return model.upstream();
+        return tts.deepgramVoice(request.voice());
     }
 
     /**
      * The {@code voice} to send an OpenAI-compatible server: a custom voice as {@code {"id": ...}};
-     * a Deepgram Aura model by the table (the default voice when it has no row); any other name as
-     * is (a local server's own voices); the default voice when the client named none.
+     * a Deepgram Aura model by the table (null when it has no row: the provider refuses); any
+     * other name as is (a local server's own voices); the default voice when the client named none.
      */
     public Object openAiVoice() {
         String v = request.voice();
         if (v == null) return tts.defaultVoice();
         if (request.voiceId()) return Map.of("id", v);
-        if (tts.isDeepgramVoice(v)) {
-            String mapped = tts.openAiVoice(v);
-            return mapped != null ? mapped : tts.defaultVoice();
-        }
+        if (tts.isDeepgramVoice(v)) return tts.openAiVoice(v);
         return v;
     }
 }

@@ -8,11 +8,12 @@ package tollgate.provider;
  *   <li>{@link #speak} runs on the caller's (virtual) thread and blocks it until the audio is
  *       complete; it starts no threads of its own beyond what the shared {@code HttpClient}
  *       does internally.</li>
- *   <li>It produces exactly {@link SpeechCall#request()}'s format, voice and speed, or refuses
- *       before any audio with a {@link tollgate.error.GatewayException} of kind
- *       {@code CALLER_INVALID_REQUEST} marked {@code noRetry()} naming the request field it
- *       cannot honour (so the router may try another candidate that can). Nothing asked for is
- *       silently dropped.</li>
+ *   <li>It produces exactly {@link SpeechCall#request()}'s format, voice (mapped by the
+ *       {@code speech.tts} tables), speed and instructions, or refuses before any audio with a
+ *       {@link tollgate.error.GatewayException} of kind {@code CALLER_INVALID_REQUEST} marked
+ *       {@code noRetry()} naming the request field it cannot honour (so the router may try
+ *       another candidate that can). Nothing asked for is silently dropped or replaced; the
+ *       offline echo provider alone, which has no voices, ignores voice and instructions.</li>
  *   <li>Audio goes to the sink as it arrives, through a small fixed buffer: never a whole
  *       answer in memory. An upstream failure before the first byte is thrown classified (an
  *       upstream 401 becomes {@code PROVIDER_AUTH_FAILED}, a 5xx {@code PROVIDER_ERROR}, ...);

@@ -97,6 +97,16 @@ class SpeechErrorsTest extends SpeechTestBase {
                 400, "Provider 'deepgram' (Deepgram) cannot follow 'instructions'.", INVALID, "instructions");
         assertError(speak("/v1/audio/speech", "{\"model\":\"aura-asteria-en\",\"input\":\"hi\",\"voice\":\"alloy\",\"speed\":2}"),
                 400, "Provider 'deepgram' (Deepgram) takes a speed between 0.7 and 1.5, not 2.0.", INVALID, "speed");
+        String toDeepgram = "speech.tts.voices_to_deepgram maps alloy, ash, ballad, coral, echo, fable, onyx, nova, sage, shimmer, "
+                + "verse, marin, cedar, and any Aura model (aura-*) passes as is.";
+        assertError(speak("/v1/audio/speech", "{\"model\":\"aura-asteria-en\",\"input\":\"hi\",\"voice\":\"af_bella\"}"), 400,
+                "Provider 'deepgram' (Deepgram) has no voice for 'af_bella': " + toDeepgram, INVALID, "voice");
+        assertError(speak("/v1/audio/speech", "{\"model\":\"aura-asteria-en\",\"input\":\"hi\",\"voice\":{\"id\":\"voice_1\"}}"), 400,
+                "Provider 'deepgram' (Deepgram) has no voice for 'voice_1': " + toDeepgram, INVALID, "voice");
+        assertError(speak("/v1/audio/speech", "{\"model\":\"tts-1\",\"input\":\"hi\",\"voice\":\"aura-2-thalia-en\"}"), 400,
+                "Provider 'openai' (OpenAI-compatible) has no voice for 'aura-2-thalia-en': speech.tts.voices_to_openai maps "
+                        + "aura-asteria-en, aura-arcas-en, aura-orpheus-en, aura-luna-en, aura-orion-en, aura-helios-en, aura-zeus-en, "
+                        + "aura-stella-en, aura-athena-en, aura-hera-en, aura-perseus-en, aura-angus-en.", INVALID, "voice");
         assertEquals(0, upstream.requests().size());
     }
 

@@ -24,8 +24,9 @@ import tollgate.provider.SpeechRequest;
  * developers.deepgram.com/reference/text-to-speech-api). The answer is the audio itself, relayed
  * as it arrives ({@link SpeechRelay}).
  *
- * <p>The voice is Deepgram's {@code model}: the requested voice through the table, else the
- * catalog model's upstream name ({@link SpeechCall#deepgramModel()}). The format is always sent
+ * <p>The voice is Deepgram's {@code model}: the requested voice through the table, or the
+ * catalog model's upstream name when the client named none ({@link SpeechCall#deepgramModel()});
+ * a voice the table cannot map is refused. The format is always sent
  * explicitly, since Deepgram's own pages disagree on the default: {@code encoding} always,
  * {@code container} for the encodings that have a choice (linear16, mulaw, alaw: wav or none;
  * opus: ogg), {@code sample_rate} and {@code bit_rate} when set. Refused here, before the call:
@@ -54,6 +55,11 @@ final class DeepgramSpeak {
                     + " and " + MAX_SPEED + ", not " + r.speed() + ".").noRetry();
         }
         String model = call.deepgramModel();
+        if (model == null) {
+            throw GatewayException.invalid(r.voiceParam(), "Provider '" + config.id() + "' (Deepgram) has no voice for '" + r.voice()
+                    + "': speech.tts.voices_to_deepgram maps " + String.join(", ", call.tts().voicesToDeepgram().keySet())
+                    + ", and any Aura model (aura-*) passes as is.").noRetry();
+        }
         URI uri = exchange.endpoint("/speak?" + query(model, r));
         String where = "POST " + uri;
         byte[] body = Json.toBytes(Map.of("text", r.text()));

@@ -68,6 +68,9 @@ import tollgate.provider.Usage;
  *   <li>anything else (normally {@code echo}): as above.</li>
  * </ul>
  * Cancellation is checked before every chunk; the sink's {@link ClientGoneException} propagates.
+ *
+ * <p>Text-to-speech ({@link SpeechProvider}): deterministic wav or pcm audio for the text, see
+ * {@link EchoSpeech}.
  */
 public final class EchoProvider implements ChatProvider, SpeechProvider {
 

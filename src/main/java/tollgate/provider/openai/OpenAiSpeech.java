@@ -25,7 +25,8 @@ import tollgate.provider.SpeechRequest;
  * audio itself, relayed as it arrives ({@link SpeechRelay}); {@code stream_format} is never
  * sent (raw audio is the default), the gateway makes SSE itself when a client asks for it.
  *
- * <p>The voice: {@link SpeechCall#openAiVoice()}. The format must be a row of the
+ * <p>The voice: {@link SpeechCall#openAiVoice()} (a Deepgram voice the table cannot map is
+ * refused). The format must be a row of the
  * {@code speech.tts.formats} table (its name is the {@code response_format} sent) without a
  * {@code bit_rate}; anything else (mulaw, 16 kHz pcm) is refused before the call, naming the
  * formats this backend produces.
@@ -48,10 +49,16 @@ public final class OpenAiSpeech {
                     + "' (OpenAI-compatible) produces " + String.join(", ", call.tts().formats().keySet())
                     + " (as its response_format) at its own bit rate; the request asks for " + f.describe() + ".").noRetry();
         }
+        Object voice = call.openAiVoice();
+        if (voice == null) {
+            throw GatewayException.invalid(r.voiceParam(), "Provider '" + config.id() + "' (OpenAI-compatible) has no voice for '"
+                    + r.voice() + "': speech.tts.voices_to_openai maps " + String.join(", ", call.tts().voicesToOpenAi().keySet())
+                    + ".").noRetry();
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", call.model().upstream());
         body.put("input", r.text());
-        body.put("voice", call.openAiVoice());
+        body.put("voice", voice);
         body.put("response_format", f.name());
         if (r.speed() != 0) body.put("speed", new JsonNumber(Double.toString(r.speed())));
         if (r.instructions() != null) body.put("instructions", r.instructions());
