@@ -83,7 +83,7 @@ final class SpeechEndpoint implements Authenticated.Inner {
                 SpeechCall sc = new SpeechCall(r, d.model(), tts, call.requestId(), call.cancellation(), call.memory());
                 return speech.speak(sc, (bytes, off, len) -> answer.audio(d, sc, progress, characters, bytes, off, len));
             });
-        } catch (GatewayException e) {
+        } catch (RuntimeException e) { // the call's failure, the ledger's, a client gone, a bug
             answer.cut(); // when audio had gone out: the client must not take it for the whole
             throw e;
         }

@@ -3,6 +3,7 @@ package tollgate.provider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Locale;
 import tollgate.error.ClientGoneException;
 import tollgate.error.ErrorKind;
@@ -43,7 +44,7 @@ public final class SpeechRelay {
                     type, where);
             call.memory().reserve(COPY_BUFFER_BYTES);
             try {
-                return copy(body, call, sink, providerId, where);
+                return copy(body, call, sink, providerId, where, exchange.config().idleTimeout());
             } finally {
                 call.memory().release(COPY_BUFFER_BYTES);
             }
@@ -54,13 +55,16 @@ public final class SpeechRelay {
         }
     }
 
-    private static long copy(InputStream body, SpeechCall call, AudioSink sink, String providerId, String where) {
+    private static long copy(InputStream body, SpeechCall call, AudioSink sink, String providerId, String where,
+                             Duration idle) {
         byte[] buf = new byte[COPY_BUFFER_BYTES];
         long total = 0;
+        long lastRead = System.nanoTime();
         while (true) {
             int len;
             try {
                 len = body.read(buf, 0, buf.length);
+                lastRead = System.nanoTime();
                 if (len < 0) break;
                 // Take what has already arrived as well, without waiting for more.
                 while (len < buf.length && body.available() > 0) {
@@ -69,7 +73,9 @@ public final class SpeechRelay {
                     len += n;
                 }
             } catch (IOException e) {
-                throw readFailure(call, e, total, providerId, where);
+                // Silent for the idle time: the watchdog closed the body (Exchange.idle), or would have.
+                boolean silent = idle != null && idle.isPositive() && System.nanoTime() - lastRead >= idle.toNanos();
+                throw readFailure(call, e, total, providerId, where, silent ? idle : null);
             }
             if (len == 0) continue;
             if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
@@ -83,10 +89,16 @@ public final class SpeechRelay {
         return total;
     }
 
-    /** A read that failed: the client left, the upstream went silent, or its body broke off. */
-    private static RuntimeException readFailure(SpeechCall call, IOException e, long total, String providerId, String where) {
+    /** A read that failed: the client left, the upstream went silent ({@code silentFor} not null), or its body broke off. */
+    private static RuntimeException readFailure(SpeechCall call, IOException e, long total, String providerId, String where,
+                                                Duration silentFor) {
         if (call.cancellation().isCancelled()) return new ClientGoneException(e);
         String detail = where + ": " + UpstreamErrors.chain(e) + " after " + total + " bytes of audio";
+        if (silentFor != null) {
+            return new GatewayException(ErrorKind.PROVIDER_TIMEOUT, "Provider '" + providerId + "' sent no audio for "
+                    + silentFor.toMillis() + " ms (idle_timeout_ms)" + (total == 0 ? "." : " after " + total + " bytes."), null, 200, e)
+                    .withDetail(detail);
+        }
         if (total == 0) {
             return new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + providerId + "' broke off its answer before any audio.",
                     null, 200, e).withDetail(detail);

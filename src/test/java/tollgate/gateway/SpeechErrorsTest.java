@@ -147,6 +147,17 @@ class SpeechErrorsTest extends SpeechTestBase {
     }
 
     @Test
+    void anUpstreamBodyThatStaysSilent_isATimeout() throws Exception {
+        gw.close();
+        gw = GatewayHarness.builder(upstream.url(), dataDir).config(CONFIG.replace("\"idle_timeout_ms\": 10000", "\"idle_timeout_ms\": 300"))
+                .start();
+        upstream.on(OPENAI_PATH, SpeechUpstream.stalls("audio/mpeg"));
+        assertError(speak("/v1/audio/speech", "{\"model\":\"tts-1\",\"input\":\"hi\",\"voice\":\"alloy\"}"), 504,
+                "Provider 'openai' sent no audio for 300 ms (idle_timeout_ms).", "timeout_error", null);
+        upstream.release();
+    }
+
+    @Test
     void anUpstreamFailingBeforeTheFirstByte_failsOverToTheNextCandidate() throws Exception {
         upstream.on(DEEPGRAM_PATH, SpeechUpstream.error(503, JSON, "{\"err_code\":\"OVERLOADED\",\"err_msg\":\"busy\"}"));
         upstream.on(OPENAI_PATH, SpeechUpstream.audio("audio/mpeg", AUDIO, 1000));

@@ -137,6 +137,21 @@ final class SpeechUpstream implements AutoCloseable {
         return (ex, up) -> send(ex, up, contentType, audio, first, first, true);
     }
 
+    /** 200 and its headers, then nothing until {@link #release}: a body that stalls before its first byte. */
+    static Behaviour stalls(String contentType) {
+        return (ex, up) -> {
+            ex.getResponseHeaders().set("Content-Type", contentType);
+            ex.sendResponseHeaders(200, 0);
+            ex.getResponseBody().flush();
+            try {
+                up.release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        };
+    }
+
     /** {@code status} with a body of {@code contentType}, and headers given as name, value pairs. */
     static Behaviour error(int status, String contentType, String body, String... headers) {
         return (ex, up) -> {
