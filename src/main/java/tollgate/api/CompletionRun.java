@@ -11,7 +11,6 @@ import tollgate.error.GatewayException;
 import tollgate.http.HttpCall;
 import tollgate.http.RequestIds;
 import tollgate.http.SseWriter;
-import tollgate.provider.ChatProvider;
 import tollgate.provider.CompletionExchange;
 import tollgate.provider.CompletionProvider;
 import tollgate.provider.CompletionProvider.Call;
@@ -125,7 +124,7 @@ final class CompletionRun {
                 && (shape == Shape.FIM || d.model().has("completions"))) {
             return cp.completions();
         }
-        if (shape == Shape.COMPLETIONS && d.provider() instanceof ChatProvider) return null;
+        if (shape == Shape.COMPLETIONS && d.chat() != null) return null;
         throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "Provider '" + d.provider().id() + "' (kind '"
                 + d.provider().kind() + "') does not serve " + (shape == Shape.FIM ? "fill-in-the-middle" : "text completions")
                 + ", so model '" + d.model().id() + "' cannot be used here.", "model").noRetry();
@@ -133,12 +132,12 @@ final class CompletionRun {
 
     private static Result complete(Deployment d, Call c) {
         CompletionProvider.Completions own = own(d, c.shape());
-        return own != null ? own.complete(c) : CompletionsViaChat.complete((ChatProvider) d.provider(), c);
+        return own != null ? own.complete(c) : CompletionsViaChat.complete(d.chat(), c);
     }
 
     private static Usage stream(Deployment d, Call c, CompletionProvider.Sink sink) {
         CompletionProvider.Completions own = own(d, c.shape());
-        return own != null ? own.stream(c, sink) : CompletionsViaChat.stream((ChatProvider) d.provider(), c, sink);
+        return own != null ? own.stream(c, sink) : CompletionsViaChat.stream(d.chat(), c, sink);
     }
 
     /** The usage reported, or the gateway's estimate when there is none: the prompt and the text's characters. */

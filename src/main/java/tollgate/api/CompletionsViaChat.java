@@ -62,7 +62,7 @@ final class CompletionsViaChat {
      */
     static Map<String, Object> chatBody(Map<String, Object> completions) {
         Map<String, Object> chat = new LinkedHashMap<>();
-        chat.put("model", completions.get("model"));
+        if (completions.get("model") != null) chat.put("model", completions.get("model"));
         Map<String, Object> user = new LinkedHashMap<>();
         user.put("role", "user");
         user.put("content", completions.get("prompt"));

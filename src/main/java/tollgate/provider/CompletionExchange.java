@@ -68,6 +68,21 @@ public final class CompletionExchange {
         this.config = exchange.config();
     }
 
+    /**
+     * The completions an HTTP provider of {@code kind} serves over {@code exchange}: OpenAI's
+     * {@code /completions} for {@code openai}, Mistral's {@code /fim/completions} for
+     * {@code mistral}, null for other kinds.
+     */
+    public static CompletionProvider.Completions forKind(String kind, Exchange exchange, IdleWatchdog watchdog) {
+        return switch (kind) {
+            case tollgate.provider.openai.OpenAiDialect.KIND ->
+                    new tollgate.provider.openai.OpenAiCompletions(new CompletionExchange(exchange, watchdog));
+            case tollgate.provider.mistral.MistralDialect.KIND ->
+                    new tollgate.provider.mistral.MistralFim(new CompletionExchange(exchange, watchdog));
+            default -> null;
+        };
+    }
+
     public String providerId() { return exchange.providerId(); }
 
     /** A non-streamed call: the 2xx answer as a JSON object (an {@code error} member is the caller's to check). */

@@ -82,10 +82,16 @@ class CompletionRequestTest {
     @Test
     void aChatModel_getsThePromptAsOneUserMessage_withTheSharedFields() {
         assertEquals("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Say this\"}],\"temperature\":0,"
-                        + "\"n\":2,\"stop\":\"\\n\",\"seed\":7,\"user\":\"u1\",\"max_tokens\":16,\"stream\":true}",
+                        + "\"n\":2,\"stop\":\"\\n\",\"seed\":7,\"user\":\"u1\",\"max_tokens\":16}",
                 chat("{\"model\":\"gpt-4o-mini\",\"prompt\":[\"Say this\"],\"temperature\":0,\"n\":2,\"stop\":\"\\n\",\"seed\":7,"
-                        + "\"user\":\"u1\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"echo\":false,\"best_of\":2,"
+                        + "\"user\":\"u1\",\"stream\":false,\"echo\":false,\"best_of\":2,"
                         + "\"suffix\":\"\",\"metadata\":{\"request_id\":\"r\"}}"));
+    }
+
+    @Test
+    void aStreamedChat_streams() {
+        assertEquals("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":16,\"stream\":true}",
+                chat("{\"prompt\":\"x\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}"));
     }
 
     @ParameterizedTest
