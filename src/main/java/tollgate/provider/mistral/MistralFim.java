@@ -79,6 +79,7 @@ public final class MistralFim implements Completions {
      */
     static JsonBuffer body(Call call) {
         Map<String, Object> up = new LinkedHashMap<>();
+        if (!call.body().containsKey("model")) up.put("model", call.upstreamModel()); // first, where clients put it
         for (Map.Entry<String, Object> e : call.body().entrySet()) {
             String key = e.getKey();
             Object value = e.getValue();
@@ -92,7 +93,6 @@ public final class MistralFim implements Completions {
             else if (key.equals("stream")) value = call.stream();
             up.put(key, value);
         }
-        up.putIfAbsent("model", call.upstreamModel());
         if (call.stream()) up.putIfAbsent("stream", Boolean.TRUE);
         JsonBuffer out = new JsonBuffer(INITIAL_BODY_BYTES, call.memory());
         Json.write(up, out);

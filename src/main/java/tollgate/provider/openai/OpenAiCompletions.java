@@ -86,6 +86,7 @@ public final class OpenAiCompletions implements Completions {
     /** The upstream body, in a buffer charged to the call's memory (released once sent). */
     static JsonBuffer body(Call call) {
         Map<String, Object> up = new LinkedHashMap<>();
+        if (!call.body().containsKey("model")) up.put("model", call.upstreamModel()); // first, where clients put it
         for (Map.Entry<String, Object> e : call.body().entrySet()) {
             String key = e.getKey();
             if (Call.GATEWAY_FIELDS.contains(key)) continue;
@@ -96,7 +97,6 @@ public final class OpenAiCompletions implements Completions {
             else if (call.shape() == Shape.FIM && key.equals("random_seed")) key = "seed";
             up.put(key, value);
         }
-        up.putIfAbsent("model", call.upstreamModel());
         if (call.stream()) {
             up.putIfAbsent("stream", Boolean.TRUE);
             up.putIfAbsent("stream_options", withUsage(null));
