@@ -55,7 +55,7 @@ record CompletionRequest(String model, Map<String, Object> body, boolean stream,
         String prompt = prompt(body.get("prompt"));
         boolean stream = false, includeUsage = false;
         String suffix = null, requestId = null;
-        long maxTokens = DEFAULT_MAX_TOKENS, n = 1, bestOf = 1;
+        long maxTokens = DEFAULT_MAX_TOKENS, n = 1, bestOf = 0; // 0: absent
         Map<String, Object> streamOptions = null;
         for (Map.Entry<String, Object> e : body.entrySet()) {
             Object v = e.getValue();
@@ -97,7 +97,7 @@ record CompletionRequest(String model, Map<String, Object> body, boolean stream,
             throw GatewayException.invalid("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
         }
         if (streamOptions != null) includeUsage = Boolean.TRUE.equals(streamOptions.get("include_usage"));
-        if (bestOf < n) {
+        if (bestOf != 0 && bestOf < n) {
             throw GatewayException.invalid("best_of", "Invalid value for 'best_of': it must be at least 'n' (" + n + "), got " + bestOf + ".");
         }
         if (stream && bestOf > 1) {
