@@ -119,7 +119,7 @@ final class CompletionRun {
     }
 
     /** The deployment's own completions when it serves the call, else (legacy completions) its chat. */
-    private static CompletionProvider.Completions own(Deployment d, Shape shape) {
+    private static CompletionProvider.Completions served(Deployment d, Shape shape) {
         if (d.provider() instanceof CompletionProvider cp && cp.completions() != null && cp.completions().serves(shape)
                 && (shape == Shape.FIM || d.model().has("completions"))) {
             return cp.completions();
@@ -131,12 +131,12 @@ final class CompletionRun {
     }
 
     private static Result complete(Deployment d, Call c) {
-        CompletionProvider.Completions own = own(d, c.shape());
+        CompletionProvider.Completions own = served(d, c.shape());
         return own != null ? own.complete(c) : CompletionsViaChat.complete(d.chat(), c);
     }
 
     private static Usage stream(Deployment d, Call c, CompletionProvider.Sink sink) {
-        CompletionProvider.Completions own = own(d, c.shape());
+        CompletionProvider.Completions own = served(d, c.shape());
         return own != null ? own.stream(c, sink) : CompletionsViaChat.stream(d.chat(), c, sink);
     }
 

@@ -121,8 +121,10 @@ public final class CompletionExchange {
     }
 
     /**
-     * A streamed call: events decoded by {@code decoder} and handed to {@code sink} until the
-     * decoder sees the end; the usage as {@code usage} last saw it.
+     * A streamed call: each event scrubbed, parsed, checked for an upstream error, translated by
+     * {@code decoder} and handed to {@code sink}, until {@code [DONE]}. Failures as
+     * {@link CompletionProvider.Completions#stream} says (the idle timeout and the client leaving
+     * first; {@code PROVIDER_STREAM_BROKEN} once a chunk was delivered).
      *
      * @return the number of chunks delivered
      */
