@@ -92,6 +92,9 @@ class FimAccountsTest extends CompletionsTestBase {
 
         r = gw.post("/v1/fim/completions", "{\"model\":\"group:coders\",\"prompt\":\"x\"}", "X-Provider-Key", FimOwnKeyTest.OWN);
         assertEquals(503, r.statusCode(), r.body());
+        assertEquals(errorJson("No deployment could serve the request: mistral/codestral-2405: unavailable — Provider 'mistral' is "
+                + "unavailable or overloaded (HTTP 503): overloaded; openai/deepseek-coder-v2: rejected — Not tried: the key in "
+                + "X-Provider-Key is for provider 'mistral' only.", "service_unavailable", "model", 503), r.body());
         assertEquals(3, upstream.requests().size(), "the own key went to Mistral only");
         assertEquals("Bearer " + FimOwnKeyTest.OWN, upstream.requests().get(2).header("authorization"));
     }
