@@ -90,6 +90,8 @@ final class CompletionRun {
             log(call, done);
             Map<String, Object> answer = done.value().answer();
             answer.put("model", clientModel(ask, done.chosen()));
+            // Mistral's SDK requires usage on a FIM answer: an upstream that reported none gets what was metered.
+            if (ask.shape() == Shape.FIM && answer.get("usage") == null) answer.put("usage", usage(done.meter()));
             answer.put(extensionField, finish(ext, done));
             call.setResponseHeader(Extension.ROUTE_HEADER, done.chosen().id());
             call.respondJson(200, answer);
@@ -152,6 +154,14 @@ final class CompletionRun {
             }
         }
         return Meter.tokens(ask.promptTokens(), CompletionRelay.tokensOf(chars));
+    }
+
+    private static Map<String, Object> usage(Meter m) {
+        Map<String, Object> u = new LinkedHashMap<>();
+        u.put("prompt_tokens", m.promptTokens());
+        u.put("completion_tokens", m.completionTokens());
+        u.put("total_tokens", m.promptTokens() + m.completionTokens());
+        return u;
     }
 
     /** The model the client named, or (when it named none) the id of the model that answered. */

@@ -181,6 +181,31 @@ class CompletionsGatewayTest extends CompletionsTestBase {
                 + "\"max_tokens\":16}", upstream.takeRequest().bodyText());
     }
 
+    @Test
+    void aMistralChatModel_streamsAsTextChunks_itsUsageOnTheLastChunkSplitOff() throws Exception {
+        String head = "{\"id\":\"cmpl-e5\",\"object\":\"chat.completion.chunk\",\"created\":1702256327,\"model\":\"mistral-small-2409\",";
+        upstream.respondWith(byPath(MISTRAL_CHAT_PATH, FakeUpstream.sse(
+                data(head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}"),
+                data(head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Yes\"},\"finish_reason\":null}]}"),
+                data(head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"stop\"}],"
+                        + "\"usage\":{\"prompt_tokens\":6,\"total_tokens\":7,\"completion_tokens\":1}}"),
+                DONE)));
+
+        String body = stream("/v1/completions", "{\"model\":\"mistral-small\",\"prompt\":\"Say\",\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true}}", "x-request-id", "c-10");
+
+        List<String> events = GatewayHarness.sseData(body);
+        String text = "{\"id\":\"cmpl-e5\",\"object\":\"text_completion\",\"created\":1702256327,\"model\":\"mistral-small\",";
+        assertEquals(data(text + "\"choices\":[{\"text\":\"Yes\",\"index\":0,\"logprobs\":null,\"finish_reason\":null}],"
+                        + "\"tollgate\":" + ids(events.get(0), "c-10") + "}")
+                + data(text + "\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"stop\"}]}")
+                + data(text + "\"choices\":[],\"usage\":{\"prompt_tokens\":6,\"total_tokens\":7,\"completion_tokens\":1},"
+                        + "\"tollgate\":{\"credits_charged\":0}}")
+                + DONE, body);
+        assertEquals("{\"model\":\"mistral-small-2409\",\"messages\":[{\"role\":\"user\",\"content\":\"Say\"}],\"max_tokens\":16,"
+                + "\"stream\":true}", upstream.takeRequest().bodyText());
+    }
+
     // ------------------------------------------------------------------ Mistral's FIM endpoint for completions
 
     @Test
@@ -232,6 +257,22 @@ class CompletionsGatewayTest extends CompletionsTestBase {
                 + choice.replace(",\"logprobs\"", ",\"index\":1,\"logprobs\"") + "}],\"usage\":{\"prompt_tokens\":2,"
                 + "\"completion_tokens\":3,\"total_tokens\":5},\"tollgate\":{\"execution_id\":\"" + ext(r.body()).get("execution_id")
                 + "\",\"request_id\":\"c-8\",\"cost\":0,\"credits_charged\":0}}", r.body());
+    }
+
+    @Test
+    void echo_streamsCompletionsItself_withTheUsageWhenAsked() throws Exception {
+        String body = stream("/v1/completions", "{\"model\":\"echo\",\"prompt\":\"Hi\",\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true}}", "x-request-id", "c-11");
+        List<String> events = GatewayHarness.sseData(body);
+        String head = "{\"id\":\"" + obj(events.get(0)).get("id") + "\",\"object\":\"text_completion\",\"created\":"
+                + obj(events.get(0)).get("created") + ",\"model\":\"echo\",";
+        assertEquals(data(head + "\"choices\":[{\"text\":\"Echo:\",\"index\":0,\"logprobs\":null,\"finish_reason\":null}],"
+                        + "\"tollgate\":" + ids(events.get(0), "c-11") + "}")
+                + data(head + "\"choices\":[{\"text\":\" Hi\",\"index\":0,\"logprobs\":null,\"finish_reason\":null}]}")
+                + data(head + "\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"stop\"}]}")
+                + data(head + "\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3},"
+                        + "\"tollgate\":{\"cost\":0,\"credits_charged\":0}}")
+                + DONE, body);
     }
 
     @Test

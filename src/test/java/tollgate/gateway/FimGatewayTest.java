@@ -152,6 +152,17 @@ class FimGatewayTest extends CompletionsTestBase {
                 + "\"stream_options\":{\"include_usage\":true}}", upstream.takeRequest().bodyText());
     }
 
+    @Test
+    void anUpstreamThatReportsNoUsage_getsTheGatewaysEstimate_whichMistralsSdkRequires() throws Exception {
+        upstream.respondWith(byPath(COMPLETIONS_PATH, FakeUpstream.json(200, TEXT_ANSWER.replaceFirst(",\"usage\":\\{[^}]*}", ""))));
+        HttpResponse<String> r = gw.post("/v1/fim/completions", "{\"model\":\"deepseek-coder\",\"prompt\":\"x\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        // the prompt: 3 priming + 4 message + 1 token; the answer: 42 characters, 11 tokens
+        assertEquals("{\"prompt_tokens\":8,\"completion_tokens\":11,\"total_tokens\":19}",
+                tollgate.json.Json.toString(obj(r.body()).get("usage")));
+        assertEquals("0.0000042", ext(r.body()).get("cost").toString());
+    }
+
     // ------------------------------------------------------------------ offline: echo
 
     @Test
