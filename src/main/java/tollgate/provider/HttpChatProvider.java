@@ -49,7 +49,7 @@ import tollgate.json.JsonException;
  * grow. Secrets: every answer, event and error is scrubbed of the configured secrets
  * ({@link Secrets}) before anything reads it.
  */
-public final class HttpChatProvider implements ChatProvider, SpeechProvider {
+public final class HttpChatProvider implements ChatProvider, CompletionProvider, SpeechProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -65,6 +65,7 @@ public final class HttpChatProvider implements ChatProvider, SpeechProvider {
     private final String where;
     /** Text-to-speech ({@code /audio/speech}) for kind openai; null for the other kinds. */
     private final tollgate.provider.openai.OpenAiSpeech speech;
+    private final Completions completions;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
     public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
@@ -77,10 +78,13 @@ public final class HttpChatProvider implements ChatProvider, SpeechProvider {
         this.where = "POST " + endpoint;
         this.speech = dialect.kind().equals(tollgate.provider.openai.OpenAiDialect.KIND)
                 ? new tollgate.provider.openai.OpenAiSpeech(config, exchange) : null;
+        this.completions = CompletionExchange.forKind(dialect.kind(), exchange, watchdog);
     }
 
     /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
     public Exchange exchange() { return exchange; }
+
+    @Override public Completions completions() { return completions; }
 
     @Override public String id() { return config.id(); }
 

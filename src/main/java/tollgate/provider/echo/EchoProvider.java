@@ -20,6 +20,7 @@ import tollgate.provider.ChunkSink;
 import tollgate.provider.AudioSink;
 import tollgate.provider.SpeechCall;
 import tollgate.provider.SpeechProvider;
+import tollgate.provider.CompletionProvider;
 import tollgate.provider.Usage;
 
 /**
@@ -72,7 +73,7 @@ import tollgate.provider.Usage;
  * <p>Text-to-speech ({@link SpeechProvider}): deterministic wav or pcm audio for the text, see
  * {@link EchoSpeech}.
  */
-public final class EchoProvider implements ChatProvider, SpeechProvider {
+public final class EchoProvider implements ChatProvider, CompletionProvider, SpeechProvider {
 
     public static final String KIND = "echo";
     /** Pause between stream chunks for model {@code echo-slow}. */
@@ -90,6 +91,7 @@ public final class EchoProvider implements ChatProvider, SpeechProvider {
 
     private final String id;
     private final InstantSource clock;
+    private final EchoCompletions completions;
 
     public EchoProvider(ProviderConfig config) {
         this(config.id(), InstantSource.system());
@@ -99,7 +101,10 @@ public final class EchoProvider implements ChatProvider, SpeechProvider {
     EchoProvider(String id, InstantSource clock) {
         this.id = id;
         this.clock = clock;
+        this.completions = new EchoCompletions(clock);
     }
+
+    @Override public Completions completions() { return completions; }
 
     @Override public String id() { return id; }
 
