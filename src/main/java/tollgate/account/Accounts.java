@@ -114,16 +114,20 @@ public final class Accounts implements AutoCloseable {
                 0, 0, 0, Map.of());
     }
 
-    /** The account of the key in a {@code Bearer} Authorization header; otherwise a 401. */
+    /**
+     * The account of the key in a {@code Bearer} Authorization header, or a {@code Token} one (what
+     * Deepgram's API and SDKs send: {@code Authorization: Token <key>}); otherwise a 401.
+     */
     public Account authenticate(String authorization) {
         if (authorization == null) {
             throw unauthenticated("Missing API key: send it as \"Authorization: Bearer <key>\".");
         }
-        if (authorization.length() < 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                || authorization.length() > ApiKeys.MAX_KEY_CHARS) {
+        int scheme = authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? 7
+                : authorization.regionMatches(true, 0, "Token ", 0, 6) ? 6 : -1;
+        if (scheme < 0 || authorization.length() <= scheme || authorization.length() > ApiKeys.MAX_KEY_CHARS) {
             throw unauthenticated("Malformed Authorization header: expected \"Bearer <key>\".");
         }
-        return authenticateKey(authorization.substring(7).trim());
+        return authenticateKey(authorization.substring(scheme).trim());
     }
 
     /** The account of a bare key; otherwise a 401. */

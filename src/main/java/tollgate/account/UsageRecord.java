@@ -24,10 +24,25 @@ import tollgate.json.JsonNumber;
  * @param stream           whether it was a stream
  * @param startedMs        epoch milliseconds when dispatch began
  * @param endedMs          epoch milliseconds when it ended
+ * @param endpoint         what was called: {@code chat} (also the legacy {@code /chat}), {@code fim},
+ *                         {@code completions}, {@code stt}, {@code tts}
+ * @param audioMs          milliseconds of audio transcribed (speech-to-text); 0 otherwise
+ * @param characters       characters of text spoken (text-to-speech); 0 otherwise
  */
 public record UsageRecord(String executionId, String requestId, String key, String model, String deployment,
                           long promptTokens, long completionTokens, BigDecimal cost, BigDecimal savings, long credits, int status,
-                          boolean stream, long startedMs, long endedMs) {
+                          boolean stream, long startedMs, long endedMs, String endpoint, long audioMs, long characters) {
+
+    /** What a chat record's {@code endpoint} is; also what a record written before there were others reads as. */
+    public static final String CHAT = "chat";
+
+    /** A chat request's record. */
+    public UsageRecord(String executionId, String requestId, String key, String model, String deployment,
+                       long promptTokens, long completionTokens, BigDecimal cost, BigDecimal savings, long credits, int status,
+                       boolean stream, long startedMs, long endedMs) {
+        this(executionId, requestId, key, model, deployment, promptTokens, completionTokens, cost, savings, credits, status, stream,
+                startedMs, endedMs, CHAT, 0, 0);
+    }
 
     /** The status recorded when the client went away before the answer (nginx's convention). */
     public static final int CLIENT_CLOSED = 499;
@@ -57,6 +72,13 @@ public record UsageRecord(String executionId, String requestId, String key, Stri
         b.appendAscii(",\"stream\":").appendAscii(stream ? "true" : "false");
         b.appendAscii(",\"started_ms\":").appendAscii(Long.toString(startedMs));
         b.appendAscii(",\"ended_ms\":").appendAscii(Long.toString(endedMs));
+        // Only for calls other than chat: a chat record stays as it was before there were others.
+        if (!CHAT.equals(endpoint)) {
+            b.appendAscii(",\"endpoint\":");
+            Json.write(endpoint, b);
+            if (audioMs > 0) b.appendAscii(",\"audio_ms\":").appendAscii(Long.toString(audioMs));
+            if (characters > 0) b.appendAscii(",\"characters\":").appendAscii(Long.toString(characters));
+        }
         return b.append((byte) '}').toByteArray();
     }
 
@@ -69,7 +91,8 @@ public record UsageRecord(String executionId, String requestId, String key, Stri
         if (m == null) throw new IllegalArgumentException("not a usage record");
         return new UsageRecord(str(m, "execution_id"), str(m, "request_id"), str(m, "key"), str(m, "model"),
                 str(m, "deployment"), num(m, "prompt_tokens"), num(m, "completion_tokens"), dec(m, "cost"), dec(m, "savings"),
-                num(m, "credits"), (int) num(m, "status"), Boolean.TRUE.equals(m.get("stream")), num(m, "started_ms"), num(m, "ended_ms"));
+                num(m, "credits"), (int) num(m, "status"), Boolean.TRUE.equals(m.get("stream")), num(m, "started_ms"), num(m, "ended_ms"),
+                m.get("endpoint") instanceof String e ? e : CHAT, num(m, "audio_ms"), num(m, "characters"));
     }
 
     private static String str(Map<String, Object> m, String k) {

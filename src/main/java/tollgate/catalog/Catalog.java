@@ -41,7 +41,7 @@ public final class Catalog {
         }
         if (!c.capabilities().contains("vision")) q = q.with(Task.VISION, 0);
         return new Model(c.id(), c.name(), c.provider(), c.upstreamModel(), c.contextLength(), c.maxOutputTokens(),
-                Pricing.of(c.promptPrice(), c.completionPrice()), c.capabilities(), q, c.created());
+                Pricing.of(c.promptPrice(), c.completionPrice(), c.audioMinutePrice(), c.characterPrice()), c.capabilities(), q, c.created());
     }
 
     private static List<String> taskNames() {

@@ -37,8 +37,14 @@ public record Model(
     public static final List<String> CAPABILITIES = tollgate.config.ModelConfig.CAPABILITIES;
     /** Capabilities of a model whose config lists none. */
     public static final Set<String> DEFAULT_CAPABILITIES = tollgate.config.ModelConfig.DEFAULT_CAPABILITIES;
-    /** Capabilities assumed for a model reached without a catalog entry: the upstream decides. */
-    public static final Set<String> ALL_CAPABILITIES = Collections.unmodifiableSet(new LinkedHashSet<>(CAPABILITIES));
+    /** Capabilities assumed for a chat model reached without a catalog entry: the upstream decides. */
+    public static final Set<String> ALL_CAPABILITIES = chatCapabilities();
+
+    private static Set<String> chatCapabilities() {
+        Set<String> all = new LinkedHashSet<>(CAPABILITIES);
+        all.removeAll(tollgate.config.ModelConfig.SPEECH_CAPABILITIES);
+        return Collections.unmodifiableSet(all);
+    }
 
     public boolean has(String capability) { return capabilities.contains(capability); }
 
@@ -46,6 +52,15 @@ public record Model(
     public static Model adHoc(String provider, String upstream, long contextLength) {
         return new Model(provider + "/" + upstream, upstream, provider, upstream, contextLength, 0, Pricing.UNKNOWN,
                 ALL_CAPABILITIES, Quality.uniform(Quality.UNSCORED), 0);
+    }
+
+    /**
+     * A model reached as {@code <provider>/<upstream>} for a call that needs {@code capability}
+     * (fim, stt, tts, ...): nothing known but that the client asked it of this upstream.
+     */
+    public static Model adHoc(String provider, String upstream, String capability) {
+        return new Model(provider + "/" + upstream, upstream, provider, upstream, 0, 0, Pricing.UNKNOWN,
+                Set.of(capability), Quality.uniform(Quality.UNSCORED), 0);
     }
 
     /** The same model with another context window (a provider's default filled in). */

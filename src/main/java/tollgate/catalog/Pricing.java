@@ -7,18 +7,64 @@ import java.math.MathContext;
  * USD per token, as configured ({@code "0.000003"}), kept exact for what is reported (cost,
  * savings) and as doubles for ranking, where speed matters more than the last digit.
  *
- * @param prompt     USD per prompt token, or null when unknown
- * @param completion USD per completion token, or null when unknown
+ * @param prompt      USD per prompt token, or null when unknown
+ * @param completion  USD per completion token, or null when unknown
+ * @param audioMinute USD per minute of audio (speech-to-text), or null when unknown
+ * @param character   USD per character of input (text-to-speech), or null when unknown
  */
-public record Pricing(BigDecimal prompt, BigDecimal completion) {
+public record Pricing(BigDecimal prompt, BigDecimal completion, BigDecimal audioMinute, BigDecimal character) {
     /** Unknown prices (an ad-hoc {@code <provider>/<model>} route). */
-    public static final Pricing UNKNOWN = new Pricing(null, null);
+    public static final Pricing UNKNOWN = new Pricing(null, null, null, null);
+    private static final BigDecimal MILLIS_PER_MINUTE = BigDecimal.valueOf(60_000);
+
+    /** Token prices only. */
+    public Pricing(BigDecimal prompt, BigDecimal completion) {
+        this(prompt, completion, null, null);
+    }
     /** Significant digits kept in reported costs: far below a millionth of a cent per request. */
     static final MathContext COST_PRECISION = MathContext.DECIMAL64;
 
     /** From configured decimal text; either may be null. */
     public static Pricing of(String prompt, String completion) {
-        return new Pricing(prompt == null ? null : new BigDecimal(prompt), completion == null ? null : new BigDecimal(completion));
+        return of(prompt, completion, null, null);
+    }
+
+    /** From configured decimal text; any may be null. */
+    public static Pricing of(String prompt, String completion, String audioMinute, String character) {
+        return new Pricing(decimal(prompt), decimal(completion), decimal(audioMinute), decimal(character));
+    }
+
+    private static BigDecimal decimal(String text) {
+        return text == null ? null : new BigDecimal(text);
+    }
+
+    /**
+     * The exact cost of a call that used any of tokens, audio and characters, or null when a
+     * price for something it used is unknown. A call that used nothing costs 0 when the model has
+     * any price, null when it has none.
+     */
+    public BigDecimal cost(long promptTokens, long completionTokens, long audioMillis, long characters) {
+        BigDecimal sum = BigDecimal.ZERO;
+        boolean any = false;
+        if (promptTokens > 0 || completionTokens > 0) {
+            BigDecimal t = cost(promptTokens, completionTokens);
+            if (t == null) return null;
+            sum = t;
+            any = true;
+        }
+        if (audioMillis > 0) {
+            if (audioMinute == null) return null;
+            sum = sum.add(audioMinute.multiply(BigDecimal.valueOf(audioMillis), COST_PRECISION)
+                    .divide(MILLIS_PER_MINUTE, COST_PRECISION), COST_PRECISION);
+            any = true;
+        }
+        if (characters > 0) {
+            if (character == null) return null;
+            sum = sum.add(character.multiply(BigDecimal.valueOf(characters), COST_PRECISION), COST_PRECISION);
+            any = true;
+        }
+        if (!any) return known() || audioMinute != null || character != null ? BigDecimal.ZERO : null;
+        return sum.stripTrailingZeros();
     }
 
     /** Whether both prices are known. */

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param router    the {@code router} section
  * @param groups    model groups, in config order
  * @param accounts  the {@code accounts} section (credits, admin token)
+ * @param speech    the {@code speech} section (uploads, voices)
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -25,7 +26,14 @@ public record GatewayConfig(
         List<ModelConfig> models,
         RouterConfig router,
         List<GroupConfig> groups,
-        AccountsConfig accounts) {
+        AccountsConfig accounts,
+        SpeechConfig speech) {
+
+    /** A config without a {@code speech} section. */
+    public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,
+                         List<ModelConfig> models, RouterConfig router, List<GroupConfig> groups, AccountsConfig accounts) {
+        this(server, dataDir, keys, providers, models, router, groups, accounts, SpeechConfig.DEFAULTS);
+    }
 
     /** A config without an {@code accounts} section (tests). */
     public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,

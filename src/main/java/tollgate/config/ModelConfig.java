@@ -22,6 +22,8 @@ import java.util.Set;
  *                        requires one (Anthropic); 0 when not configured
  * @param quality         score 0-100 per task name in {@link #TASKS}, only those configured
  *                        (the catalog fills in the rest)
+ * @param audioMinutePrice price per minute of audio in USD as decimal text (speech-to-text), or null
+ * @param characterPrice  price per character of input in USD as decimal text (text-to-speech), or null
  */
 public record ModelConfig(
         String id,
@@ -34,10 +36,26 @@ public record ModelConfig(
         Set<String> capabilities,
         long created,
         long maxOutputTokens,
-        Map<String, Integer> quality) {
+        Map<String, Integer> quality,
+        String audioMinutePrice,
+        String characterPrice) {
+
+    /** A model priced per token only. */
+    public ModelConfig(String id, String provider, String upstreamModel, String name, long contextLength, String promptPrice,
+                       String completionPrice, Set<String> capabilities, long created, long maxOutputTokens,
+                       Map<String, Integer> quality) {
+        this(id, provider, upstreamModel, name, contextLength, promptPrice, completionPrice, capabilities, created, maxOutputTokens,
+                quality, null, null);
+    }
 
     /** Capabilities a model may declare, in the order error messages list them. */
-    public static final List<String> CAPABILITIES = List.of("tools", "vision", "json", "stream");
+    public static final List<String> CAPABILITIES =
+            List.of("tools", "vision", "json", "stream", "fim", "completions", "stt", "tts");
+    /**
+     * Capabilities that make a model a speech model: it serves {@code /audio/...} and Deepgram's
+     * endpoints, and is never routed a chat request.
+     */
+    public static final Set<String> SPEECH_CAPABILITIES = Set.of("stt", "tts");
     /** Capabilities of a model whose config lists none. */
     public static final Set<String> DEFAULT_CAPABILITIES =
             Collections.unmodifiableSet(new LinkedHashSet<>(List.of("tools", "json", "stream")));

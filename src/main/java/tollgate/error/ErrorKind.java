@@ -20,6 +20,8 @@ public enum ErrorKind {
     CALLER_BODY_TOO_LARGE(413, "invalid_request_error", FailureClass.CALLER_FAULT),
     /** The request target is longer than {@code server.max_url_bytes}. */
     CALLER_URI_TOO_LONG(414, "invalid_request_error", FailureClass.CALLER_FAULT),
+    /** The request body's Content-Type is not one the endpoint takes (RFC 9110 §15.5.16). */
+    CALLER_UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error", FailureClass.CALLER_FAULT),
     /** More header fields or bytes than {@code server.max_headers} / {@code max_header_bytes}. */
     CALLER_HEADERS_TOO_LARGE(431, "invalid_request_error", FailureClass.CALLER_FAULT),
 

@@ -183,6 +183,74 @@ public final class HttpCall {
         return copy;
     }
 
+    /**
+     * The request body as it arrives, for bodies passed on without being held whole (audio
+     * uploads): at most {@code maxBytes}, refused with a 413 before reading when Content-Length
+     * says more, or by the read that passes the limit. Nothing is reserved in the memory budget:
+     * whoever reads it holds only its own buffer.
+     */
+    public InputStream bodyStream(long maxBytes) {
+        long length = contentLength();
+        if (length > maxBytes) throw tooLarge(maxBytes);
+        return new CappedRequestBody(exchange.getRequestBody(), length >= 0 ? Math.min(length, maxBytes) : maxBytes,
+                length < 0, this::tooLarge, n -> bodyBytes += n);
+    }
+
+    /** The request's Content-Length, -1 when it has none (chunked). */
+    public long contentLength() {
+        String lengthHeader = header("Content-Length");
+        if (lengthHeader == null) return -1;
+        try {
+            long length = Long.parseLong(lengthHeader.trim());
+            if (length >= 0) return length;
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw GatewayException.invalid(null, "Invalid Content-Length header.");
+    }
+
+    /**
+     * Starts a chunked response of {@code contentType} and returns its body: each write goes out
+     * under the write-progress timeout, in slices; {@code close()} ends the response. For answers
+     * passed on as they arrive (audio).
+     */
+    public OutputStream respondStream(int code, String contentType) throws IOException {
+        if (responseStarted()) throw new IllegalStateException("response already started");
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        status = code;
+        guarded(() -> exchange.sendResponseHeaders(code, 0)); // 0 = chunked (HttpExchange javadoc)
+        OutputStream out = exchange.getResponseBody();
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                guarded(() -> out.write(b));
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                for (int at = off, end = off + len; at < end; at += WRITE_SLICE_BYTES) {
+                    int from = at, n = Math.min(WRITE_SLICE_BYTES, end - at);
+                    guarded(() -> out.write(b, from, n));
+                }
+            }
+
+            @Override
+            public void flush() throws IOException {
+                guarded(out::flush);
+            }
+
+            @Override
+            public void close() throws IOException {
+                guarded(out::close);
+            }
+        };
+    }
+
+    private GatewayException tooLarge(long max) {
+        return new GatewayException(ErrorKind.CALLER_BODY_TOO_LARGE,
+                "Request body is larger than this endpoint's limit of " + max + " bytes.");
+    }
+
     private GatewayException tooLarge() {
         return new GatewayException(ErrorKind.CALLER_BODY_TOO_LARGE,
                 "Request body is larger than the gateway's limit of " + maxBodyBytes + " bytes.");

@@ -55,52 +55,25 @@ public final class HttpChatProvider implements ChatProvider {
 
     private final ProviderConfig config;
     private final Dialect dialect;
-    private final Upstream upstream;
     private final IdleWatchdog watchdog;
     private final Secrets secrets;
+    private final Exchange exchange;
     private final URI endpoint;
     private final String where;
-    private final String[] fixedHeaders;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
     public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
         this.config = config;
         this.dialect = dialect;
-        this.upstream = upstream;
-        this.watchdog = watchdog;
         this.secrets = secrets;
-        if (config.baseUrl() == null) {
-            throw new IllegalArgumentException("provider '" + config.id() + "' has no base_url");
-        }
-        String base = config.baseUrl().toString();
-        int end = base.length();
-        while (end > 0 && base.charAt(end - 1) == '/') end--;
-        this.endpoint = URI.create(base.substring(0, end) + dialect.path());
+        this.exchange = new Exchange(config, upstream, watchdog, secrets, dialect.fixedHeaders(config));
+        this.watchdog = watchdog;
+        this.endpoint = exchange.endpoint(dialect.path());
         this.where = "POST " + endpoint;
-        List<String> h = new ArrayList<>(dialect.fixedHeaders(config));
-        if (config.headers() != null) {
-            config.headers().forEach((name, value) -> {
-                h.add(name);
-                h.add(value);
-            });
-        }
-        this.fixedHeaders = h.toArray(String[]::new);
-        String scheme = endpoint.getScheme();
-        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
-            throw new IllegalArgumentException("provider '" + config.id() + "': base_url must be http(s)");
-        }
-        // Fail at startup, not per request, on a header HttpClient refuses ("Host", a value
-        // with a line break). The message names the header only: HttpClient's own message
-        // quotes the value, which for Authorization is the key.
-        for (int i = 0; i < fixedHeaders.length; i += 2) {
-            try {
-                HttpRequest.newBuilder(endpoint).header(fixedHeaders[i], fixedHeaders[i + 1]);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("provider '" + config.id() + "': header '" + fixedHeaders[i]
-                        + "' is not allowed or its value is invalid");
-            }
-        }
     }
+
+    /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
+    public Exchange exchange() { return exchange; }
 
     @Override public String id() { return config.id(); }
 
@@ -113,33 +86,30 @@ public final class HttpChatProvider implements ChatProvider {
     @Override
     public ChatResult chat(ChatCall call) {
         try {
-            HeadersWait wait = new HeadersWait();
-            try (IdleWatchdog.Watch deadline = watchdog.watch(config.deadline(), wait::cancelPending)) {
-                HttpResponse<byte[]> response = send(call, wait, deadline,
-                        new CappedBody(MAX_RESPONSE_BYTES, watchdog, config.idleTimeout(), wait::close, call.memory()));
-                byte[] body = response.body();
-                long held = body.length; // gathered by CappedBody
-                try {
-                    byte[] clean = body;
-                    if (secrets.contains(body, 0, body.length)) { // rare: the scrubbed copy is held too
-                        long copy = Secrets.maxScrubbedLength(body.length);
-                        call.memory().reserve(copy);
-                        held += copy;
-                        clean = secrets.scrub(body, 0, body.length);
-                    }
-                    if (!ok(response.statusCode())) {
-                        throw UpstreamErrors.fromStatus(id(), where, call, response.statusCode(), response.headers(), clean);
-                    }
-                    Map<String, Object> answer = parseObject(clean, call);
-                    if (answer == null) {
-                        throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
-                                + "' returned a response that is not a chat completion", null, response.statusCode(), null)
-                                .withDetail(where + " answered " + clean.length + " bytes that are not a JSON object");
-                    }
-                    return dialect.completion(answer, call, id());
-                } finally {
-                    call.memory().release(held); // parsed or dropped now
+            HttpResponse<byte[]> response = send(call, headersArrived ->
+                    new CappedBody(MAX_RESPONSE_BYTES, watchdog, config.idleTimeout(), headersArrived, call.memory()), config.deadline());
+            byte[] body = response.body();
+            long held = body.length; // gathered by CappedBody
+            try {
+                byte[] clean = body;
+                if (secrets.contains(body, 0, body.length)) { // rare: the scrubbed copy is held too
+                    long copy = Secrets.maxScrubbedLength(body.length);
+                    call.memory().reserve(copy);
+                    held += copy;
+                    clean = secrets.scrub(body, 0, body.length);
                 }
+                if (!ok(response.statusCode())) {
+                    throw UpstreamErrors.fromStatus(id(), where, call, response.statusCode(), response.headers(), clean);
+                }
+                Map<String, Object> answer = parseObject(clean, call);
+                if (answer == null) {
+                    throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id()
+                            + "' returned a response that is not a chat completion", null, response.statusCode(), null)
+                            .withDetail(where + " answered " + clean.length + " bytes that are not a JSON object");
+                }
+                return dialect.completion(answer, call, id());
+            } finally {
+                call.memory().release(held); // parsed or dropped now
             }
         } catch (GatewayException e) {
             throw scrubbed(e);
@@ -149,7 +119,7 @@ public final class HttpChatProvider implements ChatProvider {
     @Override
     public Usage stream(ChatCall call, ChunkSink sink) {
         try {
-            HttpResponse<InputStream> response = send(call, new HeadersWait(), null, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = send(call, headersArrived -> HttpResponse.BodyHandlers.ofInputStream(), null);
             InputStream body = response.body();
             try (IdleWatchdog.Watch watch = watchdog.watch(config.idleTimeout(), () -> closeQuietly(body))) {
                 call.cancellation().onCancel(() -> closeQuietly(body));
@@ -216,78 +186,28 @@ public final class HttpChatProvider implements ChatProvider {
     }
 
     /**
-     * Limits the wait for the response headers to {@code ProviderConfig.timeout}, on the shared
-     * {@link IdleWatchdog} (see {@link Upstream#request} for why not {@code HttpRequest.timeout}).
-     * Closed when the headers arrive, or when the call ends.
+     * Sends the request through {@link Exchange#send} and waits for the response (for
+     * {@code ofInputStream}, its headers); the request's JSON is given back to the call's memory
+     * once sent. Returns any status.
      */
-    private final class HeadersWait implements AutoCloseable {
-        private volatile CompletableFuture<?> pending;
-        private final IdleWatchdog.Watch watch = watchdog.watch(config.timeout(), this::cancelPending);
-
-        void start(CompletableFuture<?> future) {
-            pending = future;
-            if (watch.fired()) future.cancel(true); // fired before the future was known
-        }
-
-        /** cancel(true) aborts the exchange (HttpClient#sendAsync); with HTTP/1.1 that closes the connection. */
-        void cancelPending() {
-            CompletableFuture<?> p = pending;
-            if (p != null) p.cancel(true);
-        }
-
-        boolean timedOut() { return watch.fired(); }
-
-        @Override
-        public void close() { watch.close(); }
-    }
-
-    /**
-     * Sends the request and waits for the response (for {@code ofInputStream}, its headers),
-     * abortable by the call's cancellation and limited by {@code wait} (and {@code deadline},
-     * when not null). Returns any status; throws classified errors for failed exchanges.
-     */
-    private <T> HttpResponse<T> send(ChatCall call, HeadersWait wait, IdleWatchdog.Watch deadline,
-                                     HttpResponse.BodyHandler<T> bodyHandler) {
-        try (wait) {
-            if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
-            JsonBuffer json = dialect.body(call);
-            try {
-                HttpRequest request = builder(call.stream(), call.requestId())
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
-                        .build();
-                CompletableFuture<HttpResponse<T>> pending = upstream.client().sendAsync(request, bodyHandler);
-                wait.start(pending);
-                call.cancellation().onCancel(() -> pending.cancel(true));
-                return pending.get();
-            } catch (CancellationException | ExecutionException e) {
-                // cancel(true) surfaces either way: as the future's own cancellation, or as the
-                // exchange failing with "Request cancelled".
-                if (wait.timedOut()) {
-                    throw UpstreamErrors.fromException(id(), where, new HttpTimeoutException("no response headers within "
-                            + config.timeout().toMillis() + " ms"));
-                }
-                if (deadline != null && deadline.fired()) {
-                    throw UpstreamErrors.fromException(id(), where, new HttpTimeoutException("no complete answer within "
-                            + config.deadline().toMillis() + " ms (deadline_ms)"));
-                }
-                if (e instanceof CancellationException || call.cancellation().isCancelled()) {
-                    throw new ClientGoneException(e.getCause());
-                }
-                throw UpstreamErrors.fromException(id(), where, e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ClientGoneException(e);
-            } finally {
-                call.memory().release(json.capacity()); // sent (or abandoned) by now
-            }
+    private <T> HttpResponse<T> send(ChatCall call, java.util.function.Function<Runnable, HttpResponse.BodyHandler<T>> handler,
+                                     java.time.Duration deadline) {
+        if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
+        JsonBuffer json = dialect.body(call);
+        try {
+            HttpRequest request = builder(call.stream(), call.requestId())
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
+                    .build();
+            return exchange.send(request, handler, call.cancellation(), where, deadline);
+        } finally {
+            call.memory().release(json.capacity()); // sent (or abandoned) by now
         }
     }
 
     private HttpRequest.Builder builder(boolean stream, String requestId) {
-        HttpRequest.Builder b = upstream.request(endpoint)
-                .header("Content-Type", "application/json")
-                .header("Accept", stream ? EVENT_STREAM : "application/json");
-        for (int i = 0; i < fixedHeaders.length; i += 2) b.setHeader(fixedHeaders[i], fixedHeaders[i + 1]);
+        HttpRequest.Builder b = exchange.request(endpoint)
+                .setHeader("Content-Type", "application/json")
+                .setHeader("Accept", stream ? EVENT_STREAM : "application/json");
         if (isHeaderSafe(requestId)) b.setHeader("x-request-id", requestId);
         return b;
     }

@@ -83,7 +83,18 @@ public final class UpstreamErrors {
      */
     public static GatewayException fromStatus(String providerId, String where, ChatCall call, int status,
                                               HttpHeaders headers, byte[] body) {
-        GatewayException e = classifyStatus(providerId, call, status, body);
+        return fromStatus(providerId, where, call, call.upstreamModel(), status, headers, body);
+    }
+
+    /** {@link #fromStatus(String, String, ChatCall, int, HttpHeaders, byte[])} for a call that is not chat (no context window). */
+    public static GatewayException fromStatus(String providerId, String where, String upstreamModel, int status,
+                                              HttpHeaders headers, byte[] body) {
+        return fromStatus(providerId, where, null, upstreamModel, status, headers, body);
+    }
+
+    private static GatewayException fromStatus(String providerId, String where, ChatCall call, String upstreamModel, int status,
+                                               HttpHeaders headers, byte[] body) {
+        GatewayException e = classifyStatus(providerId, call, upstreamModel, status, body);
         Detail d = Detail.of(body);
         String said = d.message != null ? cap(d.message, MAX_MESSAGE_CHARS) : body == null ? "no body" : excerpt(
                 new String(body, 0, Math.min(body.length, MAX_EXCERPT_CHARS * 4), StandardCharsets.UTF_8));
@@ -120,9 +131,8 @@ public final class UpstreamErrors {
         return true;
     }
 
-    private static GatewayException classifyStatus(String providerId, ChatCall call, int status, byte[] body) {
+    private static GatewayException classifyStatus(String providerId, ChatCall call, String upstreamModel, int status, byte[] body) {
         Detail d = Detail.of(body);
-        String upstreamModel = call.upstreamModel();
         String p = "Provider '" + providerId + "'";
         String http = " (HTTP " + status + ")";
         ErrorKind kind = kindForStatus(status);
@@ -132,7 +142,7 @@ public final class UpstreamErrors {
             case 400, 404, 422 -> {
                 if (status == 404 && d.param == null) {
                     message = p + ": model '" + upstreamModel + "' not found" + http;
-                } else if (d.isContextWindow()) {
+                } else if (call != null && d.isContextWindow()) {
                     return ContextErrors.tooLong(call, d.message, status);
                 } else {
                     kind = ErrorKind.CALLER_INVALID_REQUEST;

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import tollgate.call.Clock;
 import tollgate.catalog.Model;
 import tollgate.provider.ChatProvider;
+import tollgate.provider.Provider;
 
 /**
  * One place a request can go: a provider and an upstream model, with the health the router
@@ -17,7 +18,8 @@ import tollgate.provider.ChatProvider;
 public final class Deployment {
     private final String id;
     private final Model model;
-    private final ChatProvider provider;
+    private final Provider provider;
+    private final ChatProvider chat;
     private final boolean offline;
     private final CircuitBreaker breaker;
     private final PeakEwma ttft;
@@ -33,10 +35,12 @@ public final class Deployment {
     /** Whether both prices are known: an unpriced model is never taken for a cheap one. */
     final boolean priced;
 
-    Deployment(Model model, ChatProvider provider, CircuitBreaker breaker, Clock clock) {
+    Deployment(Model model, Provider provider, CircuitBreaker breaker, Clock clock) {
         this.id = model.provider() + "/" + model.upstream();
         this.model = model;
         this.provider = provider;
+        // A speech model is never a chat deployment, whatever its provider can do.
+        this.chat = provider instanceof ChatProvider c && !speech(model) ? c : null;
         this.offline = provider.offline();
         this.breaker = breaker;
         this.ttft = PeakEwma.withDefaults(clock);
@@ -52,7 +56,17 @@ public final class Deployment {
 
     public Model model() { return model; }
 
-    public ChatProvider provider() { return provider; }
+    /** The provider: test it for the capability interface a call needs. */
+    public Provider provider() { return provider; }
+
+    /** The provider as a chat provider, or null when this deployment does not serve chat. */
+    public ChatProvider chat() { return chat; }
+
+    /** Whether {@code model} is a speech model ({@code stt} or {@code tts}), never routed chat. */
+    static boolean speech(Model model) {
+        for (String c : tollgate.config.ModelConfig.SPEECH_CAPABILITIES) if (model.has(c)) return true;
+        return false;
+    }
 
     /** Whether its provider needs no network (the echo provider): a policy's last resort only. */
     public boolean offline() { return offline; }

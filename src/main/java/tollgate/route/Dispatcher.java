@@ -54,7 +54,8 @@ public final class Dispatcher {
     private final Router router;
     private final RouterConfig config;
     private final Clock clock;
-    private final Backoff backoff;
+    private final Retries retries;
+    private final ServiceDispatcher services;
     private final Model baseline;
     private final Settlement settlement;
 
@@ -74,11 +75,15 @@ public final class Dispatcher {
         this.router = router;
         this.config = router.config();
         this.clock = clock;
-        this.backoff = new Backoff(config.backoff().toNanos(), config.maxBackoff().toNanos(), random);
+        this.retries = new Retries(config, new Backoff(config.backoff().toNanos(), config.maxBackoff().toNanos(), random), clock);
         this.baseline = baseline;
+        this.services = new ServiceDispatcher(router, retries, recorder, clock);
     }
 
     public Router router() { return router; }
+
+    /** The pipeline for calls that are not chat (FIM, text completions, speech), on the same router and ledger. */
+    public ServiceDispatcher services() { return services; }
 
     /**
      * Serves one request.
@@ -184,7 +189,7 @@ public final class Dispatcher {
                 // conversation repaired for this provider's tool id rule.
                 Capabilities.check(model, request.body());
                 PromptEstimate.check(model, promptTokens);
-                repaired = ToolCallRepair.repair(request.body(), d.provider().toolIdRule());
+                repaired = ToolCallRepair.repair(request.body(), d.chat().toolIdRule());
             } catch (GatewayException e) {
                 if (plan.candidates().size() == 1 && plan.skipped().isEmpty()) throw e;
                 boolean context = e.failure() == FailureClass.CONTEXT_TOO_LONG;
@@ -219,7 +224,7 @@ public final class Dispatcher {
                 d.enter();
                 try {
                     if (gate == null) {
-                        ChatResult result = d.provider().chat(call);
+                        ChatResult result = d.chat().chat(call);
                         long took = clock.nanos() - t0;
                         d.breaker().recordSuccess();
                         d.latency().observe(took);
@@ -235,7 +240,7 @@ public final class Dispatcher {
                     }
                     Usage usage;
                     try {
-                        usage = d.provider().stream(call, gate);
+                        usage = d.chat().stream(call, gate);
                     } catch (ClientGoneException gone) {
                         if (gate.committed()) {
                             streaming = gate;
@@ -266,51 +271,18 @@ public final class Dispatcher {
                     if (gate != null) gate.release(); // what a dropped attempt held
                 }
                 if (wait < 0) return null;
-                pause(wait);
+                retries.pause(wait, caller.cancellation());
             }
         }
 
-        /**
-         * Records a failed attempt and decides: the nanoseconds to wait before retrying the same
-         * deployment, or -1 to move on to the next candidate. Throws what must reach the client.
-         */
+        /** {@link Retries#decide}, keeping the failure and, after a context error, the window to beat. */
         private long retry(Deployment d, GatewayException e, int attempt, long took) {
-            FailureClass failure = e.failure();
-            long retryAfter = failure == FailureClass.RATE_LIMITED ? retryAfter(e) : -1;
-            tried.add(new Tried(d.id(), failure.outcome(), millis(took), retryAfter, e.getMessage()));
             last = e;
-            d.failed(failure, took);
-            switch (failure) {
-                case CALLER_FAULT, BUSY, INTERNAL -> throw e;
-                case CONTEXT_TOO_LONG -> {
-                    minWindow = Math.max(minWindow, d.model().contextLength() > 0 ? d.model().contextLength() : promptTokens);
-                    return -1;
-                }
-                case CREDENTIALS, REJECTED -> {
-                    return -1;
-                }
-                case RATE_LIMITED -> {
-                    boolean waitable = retryAfter <= config.maxRetryAfter().toNanos();
-                    if (attempt >= config.retries() || !waitable) {
-                        if (retryAfter > 0) d.coolFor(retryAfter);
-                        return -1;
-                    }
-                    return retryAfter >= 0 ? retryAfter : backoff.delayNanos(attempt + 1);
-                }
-                default -> { // UNAVAILABLE, TIMEOUT, BROKEN_STREAM
-                    return attempt >= config.retries() ? -1 : backoff.delayNanos(attempt + 1);
-                }
+            long wait = retries.decide(d, e, attempt, took, tried);
+            if (e.failure() == FailureClass.CONTEXT_TOO_LONG) {
+                minWindow = Math.max(minWindow, d.model().contextLength() > 0 ? d.model().contextLength() : promptTokens);
             }
-        }
-
-        private void pause(long nanos) {
-            try {
-                clock.sleep(nanos);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                throw new GatewayException(ErrorKind.GATEWAY_SHUTTING_DOWN, "The gateway is shutting down; retry on another instance.");
-            }
-            if (caller.cancellation().isCancelled()) throw new ClientGoneException(null);
+            return wait;
         }
 
         private Map<String, Object> routeOnCommit;
@@ -361,17 +333,6 @@ public final class Dispatcher {
     /** The cost of {@code usage} on {@code d}, and the savings against the baseline model. */
     public Cost cost(Deployment d, Usage usage) {
         return Cost.of(d.model(), baseline, usage);
-    }
-
-    /** The upstream's retry-after in nanoseconds, -1 when it gave none. */
-    private long retryAfter(GatewayException e) {
-        String ra = null, raMs = null;
-        String[] h = e.headers();
-        for (int i = 0; i + 1 < h.length; i += 2) {
-            if (h[i].equalsIgnoreCase("retry-after")) ra = h[i + 1];
-            else if (h[i].equalsIgnoreCase("retry-after-ms")) raMs = h[i + 1];
-        }
-        return Backoff.retryAfterNanos(ra, raMs, clock.millis());
     }
 
     private static long millis(long nanos) { return nanos / 1_000_000; }

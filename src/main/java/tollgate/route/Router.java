@@ -51,6 +51,8 @@ public final class Router {
     private final Map<String, Deployment> byModelId = new LinkedHashMap<>();
     private final Map<String, Deployment> byDeploymentId = new LinkedHashMap<>();
     private final Map<String, Deployment> adHoc = new ConcurrentHashMap<>();
+    /** Every catalog model whose provider runs, chat or not: what {@link #planService} resolves. */
+    private final Map<String, Deployment> services = new LinkedHashMap<>();
     private final Map<String, Group> groups = new HashMap<>();
     private final List<Group> groupOrder = new ArrayList<>();
     private final List<Deployment> policyPool = new ArrayList<>();
@@ -80,10 +82,13 @@ public final class Router {
         this.random = random;
         for (Model m : catalog.models()) {
             catalogProviders.put(m.id(), m.provider());
-            if (running.get(m.provider()) instanceof ChatProvider p) {
-                // One per catalog entry, even when two entries name the same upstream model: each
-                // keeps its own window, capabilities, pricing and quality.
-                Deployment d = deployment(m, p);
+            Provider p = running.get(m.provider());
+            if (p == null) continue;
+            // One per catalog entry, even when two entries name the same upstream model: each
+            // keeps its own window, capabilities, pricing and quality.
+            Deployment d = deployment(m, p);
+            services.put(m.id(), d);
+            if (d.chat() != null) {
                 byModelId.put(m.id(), d);
                 byDeploymentId.putIfAbsent(d.id(), d);
             }
@@ -97,7 +102,7 @@ public final class Router {
             List<GroupOrder.Member> members = new ArrayList<>();
             List<Tried> disabled = new ArrayList<>();
             for (GroupConfig.Member m : g.deployments()) {
-                Deployment d = m.model() != null ? byModelId.get(m.model()) : member(m.provider(), m.upstream());
+                Deployment d = m.model() != null ? services.get(m.model()) : member(m.provider(), m.upstream());
                 String id = m.model() != null ? catalog.get(m.model()).provider() + "/" + catalog.get(m.model()).upstream()
                         : m.provider() + "/" + m.upstream();
                 if (d == null) disabled.add(new Tried(id, Tried.DISABLED, 0, -1, "its provider is not enabled"));
@@ -110,8 +115,10 @@ public final class Router {
         }
     }
 
-    private Deployment deployment(Model m, ChatProvider p) {
-        if (m.contextLength() == 0 && p.defaultContextLength() > 0) m = m.withContextLength(p.defaultContextLength());
+    private Deployment deployment(Model m, Provider p) {
+        if (m.contextLength() == 0 && p instanceof ChatProvider c && c.defaultContextLength() > 0) {
+            m = m.withContextLength(c.defaultContextLength());
+        }
         RouterConfig.Breaker b = config.breaker();
         return new Deployment(m, p, new CircuitBreaker(clock, b.window().toNanos(), b.minRequests(), b.failureRatio(),
                 b.cooldown().toNanos()), clock);
@@ -121,7 +128,8 @@ public final class Router {
     private Deployment member(String provider, String upstream) {
         Deployment d = byDeploymentId.get(provider + "/" + upstream);
         if (d != null) return d;
-        if (!(running.get(provider) instanceof ChatProvider p)) return null;
+        Provider p = running.get(provider);
+        if (p == null) return null;
         d = deployment(Model.adHoc(provider, upstream, 0), p);
         byDeploymentId.put(d.id(), d);
         return d;
@@ -129,7 +137,7 @@ public final class Router {
 
     /** Every deployment with health, for {@code GET /providers}: the catalog's, the groups', the ad-hoc ones used. */
     public List<Deployment> deployments() {
-        java.util.Set<Deployment> all = new java.util.LinkedHashSet<>(byModelId.values());
+        java.util.Set<Deployment> all = new java.util.LinkedHashSet<>(services.values());
         all.addAll(byDeploymentId.values());
         all.addAll(adHoc.values());
         return List.copyOf(all);
@@ -156,8 +164,8 @@ public final class Router {
         return out;
     }
 
-    /** The deployment serving catalog model {@code id}, or null when it is not enabled. */
-    public Deployment deploymentOf(String modelId) { return byModelId.get(modelId); }
+    /** The deployment serving catalog model {@code id} (chat or not), or null when it is not enabled. */
+    public Deployment deploymentOf(String modelId) { return services.get(modelId); }
 
     public static boolean isNeoMode(String model) {
         return model.startsWith(NEO_MODE) && (model.length() == NEO_MODE.length() || model.charAt(NEO_MODE.length()) == '/');
@@ -203,6 +211,11 @@ public final class Router {
         if (model.startsWith(GROUP_PREFIX)) return group(model, param, request, promptTokens);
         Deployment d = byModelId.get(model);
         if (d != null) return direct(d, "the requested model");
+        Deployment service = services.get(model);
+        if (service != null) {
+            throw GatewayException.invalid(param, "The model '" + clip(model) + "' is a " + ServicePlans.describe(service.model())
+                    + " model; it does not serve chat completions.");
+        }
         int slash = model.indexOf('/');
         if (slash > 0 && slash < model.length() - 1) {
             String providerId = model.substring(0, slash);
@@ -258,6 +271,10 @@ public final class Router {
         List<GroupOrder.Member> healthy = new ArrayList<>(g.members().size());
         List<Tried> skipped = new ArrayList<>(g.disabled());
         for (GroupOrder.Member m : g.members()) {
+            if (m.deployment().chat() == null) {
+                skipped.add(new Tried(m.deployment().id(), Tried.UNSUPPORTED, 0, -1, "not a chat model"));
+                continue;
+            }
             Tried unhealthy = unhealthy(m.deployment());
             if (unhealthy == null) healthy.add(m);
             else skipped.add(unhealthy);
@@ -324,6 +341,39 @@ public final class Router {
         String reason = task.wire() + " (" + source + ": " + taskReason + "); " + ranking.reason();
         return new Plan(policy, task, source, ranking.ranked(), List.copyOf(skipped), reason, true);
     }
+
+    /** Plans a call that is not chat (FIM, text completions, speech): see {@link ServicePlans}. */
+    public Plan planService(String model, String capability) {
+        return services().plan(model, capability);
+    }
+
+    private volatile ServicePlans servicePlans;
+
+    private ServicePlans services() {
+        ServicePlans s = servicePlans;
+        if (s == null) servicePlans = s = new ServicePlans(this);
+        return s;
+    }
+
+    Map<String, Deployment> serviceDeployments() { return services; }
+
+    Map<String, Provider> running() { return running; }
+
+    Map<String, String> disabledReasons() { return disabledReasons; }
+
+    String catalogProvider(String model) { return catalogProviders.get(model); }
+
+    /** A configured group by id or name (as sent, then lower-cased), or null. */
+    Group group(String handle) {
+        Group g = groups.get(handle);
+        return g != null ? g : groups.get(handle.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    Deployment newDeployment(Model m, Provider p) { return deployment(m, p); }
+
+    static Tried unhealthyNow(Deployment d) { return unhealthy(d); }
+
+    RandomGenerator random() { return random; }
 
     static String clip(String model) {
         return model.length() <= MAX_QUOTED_MODEL_CHARS ? model : model.substring(0, MAX_QUOTED_MODEL_CHARS) + "…";

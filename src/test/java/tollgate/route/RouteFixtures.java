@@ -42,7 +42,7 @@ final class RouteFixtures {
         final String id;
         final String provider;
         String upstream;
-        String prompt, completion;
+        String prompt, completion, audioMinute, character;
         long contextLength = 128_000;
         Set<String> capabilities = TEXT;
         final Map<String, Integer> quality = new LinkedHashMap<>();
@@ -56,6 +56,9 @@ final class RouteFixtures {
         Spec upstream(String u) { upstream = u; return this; }
 
         Spec price(String p, String c) { prompt = p; completion = c; return this; }
+
+        /** USD per minute of audio and per character (speech models). */
+        Spec speechPrice(String perMinute, String perCharacter) { audioMinute = perMinute; character = perCharacter; return this; }
 
         Spec ctx(long tokens) { contextLength = tokens; return this; }
 
@@ -76,7 +79,7 @@ final class RouteFixtures {
 
         ModelConfig config() {
             return new ModelConfig(id, provider, upstream, id, contextLength, prompt, completion, capabilities, 0, 0,
-                    Map.copyOf(quality));
+                    Map.copyOf(quality), audioMinute, character);
         }
     }
 

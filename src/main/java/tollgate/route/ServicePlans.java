@@ -1,0 +1,145 @@
+package tollgate.route;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import tollgate.catalog.Model;
+import tollgate.config.ModelConfig;
+import tollgate.error.ErrorKind;
+import tollgate.error.GatewayException;
+import tollgate.provider.Provider;
+
+/**
+ * The router's plans for calls that are not chat (issue 10): fill-in-the-middle, text
+ * completions, speech-to-text and text-to-speech. A client names the model as for chat (a catalog
+ * id, {@code <provider>/<upstream>}, {@code group:<name>}) or none, and every candidate must have
+ * the call's capability; neo-mode's policies rank chat models only, so they are refused here.
+ *
+ * <p>With no model, the first catalog model with the capability is used (one whose provider needs
+ * the network first, the offline echo provider last): Deepgram's API makes {@code model} optional,
+ * and so does seed 000's {@code /deepgram/stt}.
+ */
+final class ServicePlans {
+    /** What error messages call each capability. */
+    private static final Map<String, String> DESCRIPTIONS = Map.of("fim", "fill-in-the-middle", "completions",
+            "text completion", "stt", "speech-to-text", "tts", "text-to-speech");
+
+    private final Router router;
+    private final Map<String, Deployment> defaults = new ConcurrentHashMap<>();
+    private final Map<String, Deployment> adHoc = new ConcurrentHashMap<>();
+
+    ServicePlans(Router router) {
+        this.router = router;
+        for (String capability : DESCRIPTIONS.keySet()) {
+            Deployment online = null, offline = null;
+            for (Deployment d : router.serviceDeployments().values()) {
+                if (!serves(d, capability)) continue;
+                if (!d.offline() && online == null) online = d;
+                if (d.offline() && offline == null) offline = d;
+            }
+            Deployment chosen = online != null ? online : offline;
+            if (chosen != null) defaults.put(capability, chosen);
+        }
+    }
+
+    /** Whether {@code d} can take a call needing {@code capability}; any chat model can take a text completion (wrapped). */
+    static boolean serves(Deployment d, String capability) {
+        if (d.model().has(capability)) return true;
+        return "completions".equals(capability) && d.chat() != null;
+    }
+
+    /** The capabilities that make {@code m} what it is, for messages: "speech-to-text/text-to-speech". */
+    static String describe(Model m) {
+        List<String> names = new ArrayList<>();
+        for (String c : ModelConfig.SPEECH_CAPABILITIES.stream().sorted().toList()) if (m.has(c)) names.add(DESCRIPTIONS.get(c));
+        return String.join("/", names);
+    }
+
+    Plan plan(String model, String capability) {
+        String what = DESCRIPTIONS.getOrDefault(capability, capability);
+        if (model == null || model.isEmpty()) {
+            Deployment d = defaults.get(capability);
+            if (d == null) {
+                throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "No model on this gateway serves " + what
+                        + ": configure one with \"capabilities\": [\"" + capability + "\"].", "model");
+            }
+            return new Plan(null, null, null, List.of(d), List.of(), "the gateway's default " + what + " model", false);
+        }
+        if (Router.isNeoMode(model)) {
+            throw GatewayException.invalid("model", "neo-mode chooses among chat models; name a " + what + " model"
+                    + (defaults.containsKey(capability) ? " such as '" + defaults.get(capability).model().id() + "'" : "") + ".");
+        }
+        if (model.startsWith("group:")) return group(model, capability, what);
+        Deployment d = router.serviceDeployments().get(model);
+        if (d != null) {
+            if (!serves(d, capability)) throw unsupported(model, capability, what);
+            return new Plan(null, null, null, List.of(d), List.of(), "the requested model", false);
+        }
+        int slash = model.indexOf('/');
+        if (slash > 0 && slash < model.length() - 1) {
+            String providerId = model.substring(0, slash);
+            Provider p = router.running().get(providerId);
+            if (p != null) return new Plan(null, null, null, List.of(adHoc(providerId, model.substring(slash + 1), capability, p)),
+                    List.of(), "the requested model", false);
+            if (router.disabledReasons().containsKey(providerId)) throw disabled(model, providerId);
+        }
+        if (router.catalogProvider(model) != null) throw disabled(model, router.catalogProvider(model));
+        throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "The model '" + Router.clip(model)
+                + "' does not exist on this gateway. GET /v1/models lists the models it serves.", "model");
+    }
+
+    private GatewayException unsupported(String model, String capability, String what) {
+        List<String> able = new ArrayList<>();
+        for (Deployment d : router.serviceDeployments().values()) {
+            if (d.model().has(capability) && able.size() < Router.MAX_SKIPPED_LISTED) able.add(d.model().id());
+        }
+        return GatewayException.invalid("model", "The model '" + Router.clip(model) + "' does not support " + what
+                + (able.isEmpty() ? "; no model on this gateway does." : "; models that do: " + String.join(", ", able) + "."));
+    }
+
+    private GatewayException disabled(String model, String providerId) {
+        String why = router.disabledReasons().getOrDefault(providerId, "it is disabled");
+        return new GatewayException(ErrorKind.PROVIDER_NOT_CONFIGURED, "The model '" + Router.clip(model) + "' is served by provider '"
+                + providerId + "', which is not enabled: " + why + ".", "model");
+    }
+
+    private Plan group(String model, String capability, String what) {
+        String handle = model.substring("group:".length());
+        Router.Group g = router.group(handle);
+        if (g == null) {
+            throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "The group '" + Router.clip(handle)
+                    + "' does not exist on this gateway. GET /v1/models lists the groups it serves.", "model");
+        }
+        List<Deployment> order = new ArrayList<>();
+        List<Tried> skipped = new ArrayList<>(g.disabled());
+        boolean any = false;
+        for (GroupOrder.Member m : g.members()) {
+            Deployment d = m.deployment();
+            if (!serves(d, capability)) {
+                skipped.add(new Tried(d.id(), Tried.UNSUPPORTED, 0, -1, "does not support " + what));
+                continue;
+            }
+            any = true;
+            Tried unhealthy = Router.unhealthyNow(d);
+            if (unhealthy == null) order.add(d);
+            else skipped.add(unhealthy);
+        }
+        if (!any) throw GatewayException.invalid("model", "No member of group '" + Router.clip(handle) + "' supports " + what + ".");
+        // Members in configured order (priority); the chat strategies rank by token prices and
+        // latency estimates that do not describe audio calls.
+        return new Plan(null, null, null, List.copyOf(order), List.copyOf(skipped), "group " + (g.name() != null ? g.name() : g.id())
+                + ", members that support " + what + " in order", true);
+    }
+
+    /** A deployment for {@code <provider>/<upstream>} asked for {@code capability}, its health kept per name (bounded). */
+    private Deployment adHoc(String providerId, String upstream, String capability, Provider p) {
+        String key = capability + ' ' + providerId + '/' + upstream;
+        Deployment d = adHoc.get(key);
+        if (d != null) return d;
+        d = router.newDeployment(Model.adHoc(providerId, upstream, capability), p);
+        if (adHoc.size() >= Router.MAX_AD_HOC) return d;
+        Deployment raced = adHoc.putIfAbsent(key, d);
+        return raced != null ? raced : d;
+    }
+}
