@@ -46,7 +46,7 @@ import tollgate.json.JsonException;
  * grow. Secrets: every answer, event and error is scrubbed of the configured secrets
  * ({@link Secrets}) before anything reads it.
  */
-public final class HttpChatProvider implements ChatProvider {
+public final class HttpChatProvider implements ChatProvider, TranscriptionProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -60,6 +60,8 @@ public final class HttpChatProvider implements ChatProvider {
     private final Exchange exchange;
     private final URI endpoint;
     private final String where;
+    /** Speech-to-text, for the OpenAI-compatible kind only; null for the others. */
+    private final tollgate.provider.openai.OpenAiTranscriptions transcriptions;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
     public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
@@ -70,12 +72,24 @@ public final class HttpChatProvider implements ChatProvider {
         this.watchdog = watchdog;
         this.endpoint = exchange.endpoint(dialect.path());
         this.where = "POST " + endpoint;
+        this.transcriptions = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
+                ? new tollgate.provider.openai.OpenAiTranscriptions(exchange, upstream, watchdog) : null;
     }
 
     /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
     public Exchange exchange() { return exchange; }
 
     @Override public String id() { return config.id(); }
+
+    /** An OpenAI-compatible provider's {@code /audio/transcriptions}; refused (no-retry) for the other kinds. */
+    @Override
+    public Transcript transcribe(TranscriptionCall call) {
+        if (transcriptions == null) {
+            throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id() + "' (kind " + kind()
+                    + ") does not serve speech-to-text.", "model").noRetry();
+        }
+        return transcriptions.transcribe(call);
+    }
 
     @Override public String kind() { return dialect.kind(); }
 

@@ -1,27 +1,43 @@
 package tollgate.provider.deepgram;
 
+import java.util.List;
 import java.util.Set;
 import tollgate.config.ProviderConfig;
+import tollgate.provider.Exchange;
+import tollgate.provider.IdleWatchdog;
 import tollgate.provider.Provider;
+import tollgate.provider.Secrets;
+import tollgate.provider.Transcript;
+import tollgate.provider.TranscriptionCall;
+import tollgate.provider.TranscriptionProvider;
+import tollgate.provider.Upstream;
 
 /**
- * Kind {@code deepgram}: listed so that a config naming Deepgram loads and shows under
- * {@code GET /providers}. It has no capability yet: speech-to-text and text-to-speech come
- * with the speech-proxy issue.
+ * Kind {@code deepgram}: Deepgram's speech API, authenticated with
+ * {@code Authorization: Token <api_key>} (protocols.md §4). Speech-to-text is
+ * {@link DeepgramListen} ({@code POST /listen}).
  */
-public final class DeepgramProvider implements Provider {
+public final class DeepgramProvider implements TranscriptionProvider {
 
     public static final String KIND = "deepgram";
 
     private final String id;
+    private final DeepgramListen listen;
 
-    public DeepgramProvider(ProviderConfig config) {
+    /** @throws IllegalArgumentException if the base URL or a configured header cannot be used */
+    public DeepgramProvider(ProviderConfig config, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
         this.id = config.id();
+        List<String> auth = config.apiKey() == null ? List.of() : List.of("Authorization", "Token " + config.apiKey());
+        Exchange exchange = new Exchange(config, upstream, watchdog, secrets, auth);
+        this.listen = new DeepgramListen(exchange, upstream, watchdog);
     }
 
     @Override public String id() { return id; }
 
     @Override public String kind() { return KIND; }
 
-    @Override public Set<String> capabilities() { return Set.of(); }
+    @Override public Set<String> capabilities() { return Set.of("stt"); }
+
+    @Override
+    public Transcript transcribe(TranscriptionCall call) { return listen.transcribe(call); }
 }

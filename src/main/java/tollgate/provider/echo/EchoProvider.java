@@ -66,7 +66,7 @@ import tollgate.provider.Usage;
  * </ul>
  * Cancellation is checked before every chunk; the sink's {@link ClientGoneException} propagates.
  */
-public final class EchoProvider implements ChatProvider {
+public final class EchoProvider implements ChatProvider, tollgate.provider.TranscriptionProvider {
 
     public static final String KIND = "echo";
     /** Pause between stream chunks for model {@code echo-slow}. */
@@ -104,6 +104,12 @@ public final class EchoProvider implements ChatProvider {
     @Override public Set<String> capabilities() { return Set.of("chat"); }
 
     @Override public long defaultContextLength() { return CONTEXT_TOKENS; }
+
+    /** Speech-to-text, offline: see {@link EchoTranscription}. */
+    @Override
+    public tollgate.provider.Transcript transcribe(tollgate.provider.TranscriptionCall call) {
+        return EchoTranscription.transcribe(call);
+    }
 
     /** The reply's limit in characters: see the class comment. */
     static int maxChars(ChatCall call) {
