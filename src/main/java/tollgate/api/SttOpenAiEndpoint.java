@@ -94,7 +94,7 @@ final class SttOpenAiEndpoint implements Authenticated.Inner {
             case "text" -> text(call, SttRender.text(t));
             case "srt" -> text(call, SttRender.srt(t));
             case "vtt" -> text(call, SttRender.vtt(t));
-            case "verbose_json" -> call.respondJson(200, SttRender.verbose(t, translate, fields.words(), fields.segments()));
+            case "verbose_json" -> call.respondJson(200, SttRender.verbose(t, translate, fields.words(), fields.segments(), fields.language));
             default -> call.respondJson(200, SttRender.json(t));
         }
     }

@@ -46,9 +46,10 @@ final class SttRender {
 
     /**
      * OpenAI's {@code verbose_json}: {@code words} when the client asked for word timestamps,
-     * {@code segments} when it asked for segment ones (the default).
+     * {@code segments} when it asked for segment ones (the default). The language is the one
+     * the backend detected, else the one {@code asked}, else English.
      */
-    static Map<String, Object> verbose(Transcript t, boolean translate, boolean words, boolean segments) {
+    static Map<String, Object> verbose(Transcript t, boolean translate, boolean words, boolean segments, String asked) {
         if (Transcript.OPENAI.equals(t.shape()) && t.upstream() != null) {
             Map<String, Object> m = new LinkedHashMap<>(t.upstream());
             if (!words) m.remove("words");
@@ -57,14 +58,14 @@ final class SttRender {
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("task", translate ? "translate" : "transcribe");
-        m.put("language", translate ? "english" : languageName(t.language()));
+        m.put("language", translate ? "english" : languageName(t.language() != null ? t.language() : asked));
         m.put("duration", seconds(Math.max(0, t.duration())));
         m.put("text", t.text());
         if (words) {
             List<Object> list = new ArrayList<>();
             for (Transcript.Word w : t.words()) {
                 Map<String, Object> o = new LinkedHashMap<>();
-                o.put("word", w.shown());
+                o.put("word", trim(w.shown())); // Whisper's words carry no punctuation
                 o.put("start", seconds(w.start()));
                 o.put("end", seconds(w.end()));
                 list.add(o);
@@ -204,10 +205,15 @@ final class SttRender {
 
     /** Lower case, without leading or trailing punctuation, as Deepgram's {@code word}. */
     static String bare(String w) {
+        return trim(w).toLowerCase(Locale.ROOT);
+    }
+
+    /** Without leading or trailing punctuation (a word that is nothing else is kept). */
+    static String trim(String w) {
         int start = 0, end = w.length();
         while (start < end && !Character.isLetterOrDigit(w.codePointAt(start))) start++;
         while (end > start && !Character.isLetterOrDigit(w.codePointBefore(end))) end--;
-        return (start < end ? w.substring(start, end) : w).toLowerCase(Locale.ROOT);
+        return start < end ? w.substring(start, end) : w;
     }
 
     /** Seconds (or any ratio) as an exact, short JSON number: {@code 1.5}, {@code 0}, never {@code 1.5E-4}. */
