@@ -117,8 +117,9 @@ abstract class SttTestBase extends GatewayTestBase {
         le32(out, dataBytes);
         byte[] samples = new byte[dataBytes];
         new Random(seed).nextBytes(samples);
-        byte[] nasty = ("\r\n--" + B + "\r\n").getBytes(UTF_8);
-        for (int at = 100; at + nasty.length < samples.length; at += 9_973) System.arraycopy(nasty, 0, samples, at, nasty.length - 3);
+        // Near-delimiters: CRLF, dashes and all of the boundary but its last character (then never that character).
+        byte[] nasty = ("\r\n--" + B.substring(0, B.length() - 1) + "#").getBytes(UTF_8);
+        for (int at = 100; at + nasty.length < samples.length; at += 9_973) System.arraycopy(nasty, 0, samples, at, nasty.length);
         out.writeBytes(samples);
         return out.toByteArray();
     }
