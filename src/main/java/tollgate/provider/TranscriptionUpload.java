@@ -204,6 +204,7 @@ public final class TranscriptionUpload {
          * a cancel).
          */
         void pump(InputStream body, CompletableFuture<?> exchange, IdleWatchdog.Watch stall) throws IOException, InterruptedException {
+            byte[] scratch = new byte[CHUNK_BYTES];
             while (true) {
                 Subscription s;
                 lock.lock();
@@ -216,8 +217,7 @@ public final class TranscriptionUpload {
                 } finally {
                     lock.unlock();
                 }
-                byte[] chunk = new byte[CHUNK_BYTES]; // the HTTP client may hold it until written: a new one each time
-                int n = body.read(chunk, 0, chunk.length);
+                int n = body.read(scratch, 0, scratch.length);
                 if (n < 0) {
                     s.subscriber.onComplete();
                     return;
@@ -226,7 +226,8 @@ public final class TranscriptionUpload {
                     s.request(1); // nothing was handed over: the demand stands
                     continue;
                 }
-                s.subscriber.onNext(ByteBuffer.wrap(chunk, 0, n));
+                // The HTTP client may hold a buffer until it is written: each gets its own copy, of what was read.
+                s.subscriber.onNext(ByteBuffer.wrap(java.util.Arrays.copyOf(scratch, n)));
                 stall.touch();
             }
         }
