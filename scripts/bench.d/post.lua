@@ -1,4 +1,5 @@
--- wrk script for scripts/bench: POSTs the JSON body in the file $BENCH_BODY_FILE, with
+-- wrk script for scripts/bench: POSTs the body in the file $BENCH_BODY_FILE (Content-Type
+-- $BENCH_CONTENT_TYPE, default application/json), with
 -- "Authorization: Bearer $BENCH_KEY" when BENCH_KEY is set, and prints one machine-readable
 -- line at the end (latencies in microseconds):
 --   BENCH requests=N duration_us=N p50_us=N p99_us=N mean_us=N non2xx=N socket_errors=N
@@ -6,7 +7,7 @@ local f = assert(io.open(os.getenv("BENCH_BODY_FILE"), "rb"))
 wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
-wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE") or "application/json"
 local key = os.getenv("BENCH_KEY")
 if key and key ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. key

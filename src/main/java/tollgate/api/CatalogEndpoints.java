@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import tollgate.catalog.Catalog;
 import tollgate.catalog.Model;
@@ -65,13 +66,27 @@ final class CatalogEndpoints {
         }
         List<Model> pool = router.policyModels();
         if (!pool.isEmpty()) {
-            data.add(routed(Router.NEO_MODE, "Neo mode (policy " + Router.DEFAULT_POLICY + ")", pool));
-            for (String policy : RouterConfig.POLICIES) data.add(routed(Router.NEO_MODE + "/" + policy, "Neo mode (policy " + policy + ")", pool));
+            data.add(neoMode(routed(Router.NEO_MODE, "Neo mode (policy " + Router.DEFAULT_POLICY + ")", pool)));
+            for (String policy : RouterConfig.POLICIES) {
+                data.add(neoMode(routed(Router.NEO_MODE + "/" + policy, "Neo mode (policy " + policy + ")", pool)));
+            }
         }
         return fixed(list(data));
     }
 
     /** An entry the gateway routes: capabilities are the union of its members', the window the largest. */
+    /** Capabilities neo-mode can use: it routes chat only (FIM and speech name their model). */
+    private static final Set<String> CHAT_CAPABILITIES = Set.of("tools", "vision", "json", "stream");
+
+    /** A neo-mode entry: only the chat capabilities of its pool. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> neoMode(Map<String, Object> entry) {
+        List<String> caps = new ArrayList<>((List<String>) entry.get("capabilities"));
+        caps.retainAll(CHAT_CAPABILITIES);
+        entry.put("capabilities", List.copyOf(caps));
+        return entry;
+    }
+
     private static Map<String, Object> routed(String id, String name, List<Model> members) {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("id", id);

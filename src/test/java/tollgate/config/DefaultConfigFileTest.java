@@ -66,6 +66,14 @@ class DefaultConfigFileTest {
         assertTrue(ids.containsAll(List.of("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5",
                 "mistral-large-latest", "mistral-small-latest", "llama3.2", "echo")), ids::toString);
         for (ModelConfig m : c.models()) {
+            if (m.capabilities().contains("stt")) {
+                assertTrue(m.audioMinutePrice() != null, m.id());
+                continue;
+            }
+            if (m.capabilities().contains("tts")) {
+                assertTrue(m.characterPrice() != null, m.id());
+                continue;
+            }
             assertTrue(m.contextLength() > 0, m.id());
             assertTrue(m.promptPrice() != null && m.completionPrice() != null, m.id());
         }

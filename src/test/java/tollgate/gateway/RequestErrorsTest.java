@@ -120,7 +120,7 @@ class RequestErrorsTest extends GatewayTestBase {
     }
 
     @ParameterizedTest
-    @CsvSource({"Basic c2stdGVzdA==", "Bearer", "sk-test-0123456789abcdef", "Token sk-test-0123456789abcdef"})
+    @CsvSource({"Basic c2stdGVzdA==", "Bearer", "sk-test-0123456789abcdef", "Token", "Digest sk-test-0123456789abcdef"})
     void malformedAuthorizationHeader_is401(String header) throws Exception {
         assertError(gw.postAs("/v1/chat/completions", chat("echo", false), "Authorization", header), 401, MALFORMED);
     }
@@ -129,6 +129,15 @@ class RequestErrorsTest extends GatewayTestBase {
     void bearerScheme_isCaseInsensitive() throws Exception {
         assertEquals(200, gw.postAs("/v1/chat/completions", chat("echo", false),
                 "Authorization", "bearer " + GatewayHarness.CLIENT_KEY).statusCode());
+    }
+
+    @Test
+    void deepgramsTokenScheme_authenticatesToo() throws Exception {
+        // Deepgram's API and SDKs send "Authorization: Token <key>" (issue 10: /v1/listen, /v1/speak).
+        assertEquals(200, gw.postAs("/v1/chat/completions", chat("echo", false),
+                "Authorization", "Token " + GatewayHarness.CLIENT_KEY).statusCode());
+        assertError(gw.postAs("/v1/chat/completions", chat("echo", false), "Authorization", "Token sk-test-0123456789abcdeX"),
+                401, INVALID_KEY);
     }
 
     @Test
