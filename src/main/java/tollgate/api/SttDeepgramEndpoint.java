@@ -1,6 +1,7 @@
 package tollgate.api;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -53,29 +54,42 @@ final class SttDeepgramEndpoint implements Authenticated.Inner {
 
     @Override
     public void handle(HttpCall call, Charge charge) throws IOException {
-        Map<String, List<String>> params = new LinkedHashMap<>(QueryString.parse(call.query()));
-        if (params.containsKey("callback") || params.containsKey("callback_method")) {
-            throw GatewayException.invalid("callback", "Deepgram's 'callback' is not supported here: the gateway answers in the "
-                    + "request itself.");
-        }
         String type = call.header("Content-Type");
         String media = MultipartHeaders.mediaType(type);
         long length = call.contentLength();
-        TranscriptionAudio audio;
-        long worst = length >= 0 ? length : maxUploadBytes;
-        if (media.equals("multipart/form-data")) {
-            audio = form(call, MultipartHeaders.boundary(type), params);
-        } else if (media.equals("application/json")) {
-            audio = TranscriptionAudio.url(url(call));
-            worst = maxUploadBytes; // the audio's size is unknown: the most an upload may be
-        } else {
-            if (!media.isEmpty() && !media.startsWith("audio/") && !media.startsWith("video/") && !SttForm.UNTYPED.contains(media)) {
+        boolean multipart = media.equals("multipart/form-data"), json = media.equals("application/json");
+        InputStream body = call.bodyStream(json ? MAX_JSON_BYTES : maxUploadBytes);
+        try {
+            Map<String, List<String>> params = new LinkedHashMap<>(QueryString.parse(call.query()));
+            if (params.containsKey("callback") || params.containsKey("callback_method")) {
+                throw GatewayException.invalid("callback", "Deepgram's 'callback' is not supported here: the gateway answers in the "
+                        + "request itself.");
+            }
+            if (!multipart && !json && !media.isEmpty() && !media.startsWith("audio/") && !media.startsWith("video/")
+                    && !SttForm.UNTYPED.contains(media)) {
                 throw new GatewayException(ErrorKind.CALLER_UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + type.toLowerCase(Locale.ROOT)
                         + "' is not accepted: send the audio itself (audio/*, video/*, application/octet-stream), "
                         + "multipart/form-data with an 'audio' part, or application/json with a 'url'.");
             }
+            transcribe(call, charge, params, body, multipart ? MultipartHeaders.boundary(type) : null, json, type, length);
+        } catch (GatewayException e) {
+            if (e.httpStatus() != 413) SttDispatch.drain(body);
+            throw e;
+        }
+    }
+
+    private void transcribe(HttpCall call, Charge charge, Map<String, List<String>> params, InputStream body, String boundary,
+                            boolean json, String type, long length) throws IOException {
+        TranscriptionAudio audio;
+        long worst = length >= 0 ? length : maxUploadBytes;
+        if (boundary != null) {
+            audio = form(new Multipart(body, boundary), params);
+        } else if (json) {
+            audio = TranscriptionAudio.url(url(call, body));
+            worst = maxUploadBytes; // the audio's size is unknown: the most an upload may be
+        } else {
             if (length == 0) throw GatewayException.invalid(null, "The request has no audio: its body is empty.");
-            audio = TranscriptionAudio.stream(call.bodyStream(maxUploadBytes), media.isEmpty() ? null : type, null, length, null);
+            audio = TranscriptionAudio.stream(body, MultipartHeaders.mediaType(type).isEmpty() ? null : type, null, length, null);
         }
         String model = QueryString.first(params, "model");
         if (model != null && model.isEmpty()) model = null;
@@ -95,8 +109,7 @@ final class SttDeepgramEndpoint implements Authenticated.Inner {
     }
 
     /** The audio part of a form, streamed; fields before it join the options. */
-    private TranscriptionAudio form(HttpCall call, String boundary, Map<String, List<String>> params) throws IOException {
-        Multipart form = new Multipart(call.bodyStream(maxUploadBytes), boundary);
+    private static TranscriptionAudio form(Multipart form, Map<String, List<String>> params) throws IOException {
         Multipart.Part p;
         while ((p = form.next()) != null) {
             if (AUDIO.equals(p.name()) || "file".equals(p.name()) || p.filename() != null) {
@@ -126,8 +139,8 @@ final class SttDeepgramEndpoint implements Authenticated.Inner {
     }
 
     /** The {@code url} of a JSON body: an http(s) URL for the upstream to fetch. */
-    private static String url(HttpCall call) throws IOException {
-        byte[] bytes = call.bodyStream(MAX_JSON_BYTES).readAllBytes();
+    private static String url(HttpCall call, InputStream in) throws IOException {
+        byte[] bytes = in.readAllBytes();
         Object url;
         try {
             Map<String, Object> body = Json.asObject(Json.parse(bytes, 0, bytes.length, call.memory()));

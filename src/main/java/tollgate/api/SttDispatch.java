@@ -45,6 +45,25 @@ final class SttDispatch {
                    List<Map.Entry<String, String>> openAiFields, Map<String, List<String>> deepgramParams, boolean words,
                    boolean segments) {}
 
+    /** Scratch for reading the rest of a refused upload into nothing, in bytes. */
+    static final int DRAIN_BYTES = 8 * 1024;
+
+    /**
+     * Reads what is left of a refused upload into nothing (at most its limit, as it arrives), so
+     * that the client, still sending, reads the error instead of a reset connection; the JDK
+     * server drains only 64 KiB itself before it closes. Stops at the limit's 413 or a read error.
+     */
+    static void drain(java.io.InputStream body) {
+        byte[] scratch = new byte[DRAIN_BYTES];
+        try {
+            while (body.read(scratch) >= 0) {
+                // nothing kept
+            }
+        } catch (java.io.IOException | GatewayException e) {
+            // the client is gone, or the upload passed its limit: the connection will be closed
+        }
+    }
+
     /**
      * Transcribes, once recorded and charged.
      *

@@ -1,6 +1,7 @@
 package tollgate.api;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,16 +46,17 @@ final class SttOpenAiEndpoint implements Authenticated.Inner {
     @Override
     public void handle(HttpCall call, Charge charge) throws IOException {
         String type = call.header("Content-Type");
-        if (!"multipart/form-data".equals(MultipartHeaders.mediaType(type))) {
-            throw new GatewayException(ErrorKind.CALLER_UNSUPPORTED_MEDIA_TYPE, "The request must be multipart/form-data with the "
-                    + "audio in a 'file' part" + (type == null ? "; it has no Content-Type." : ", not '" + type + "'."));
-        }
-        String boundary = MultipartHeaders.boundary(type);
         long length = call.contentLength();
-        Multipart form = new Multipart(call.bodyStream(maxUploadBytes), boundary);
+        InputStream body = call.bodyStream(maxUploadBytes);
         SttForm fields = new SttForm();
         Path spooled = null;
+        Served<Transcript> served;
         try {
+            if (!"multipart/form-data".equals(MultipartHeaders.mediaType(type))) {
+                throw new GatewayException(ErrorKind.CALLER_UNSUPPORTED_MEDIA_TYPE, "The request must be multipart/form-data with "
+                        + "the audio in a 'file' part" + (type == null ? "; it has no Content-Type." : ", not '" + type + "'."));
+            }
+            Multipart form = new Multipart(body, MultipartHeaders.boundary(type));
             TranscriptionAudio audio = null;
             String fileType = null, fileName = null;
             Multipart.Part p;
@@ -81,11 +83,14 @@ final class SttOpenAiEndpoint implements Authenticated.Inner {
             }
             SttDispatch.Request request = new SttDispatch.Request(fields.model, audio, translate, fields.language,
                     java.util.List.copyOf(fields.passOn), null, fields.words(), fields.timed());
-            Served<Transcript> served = SttDispatch.run(call, charge, services, request, length >= 0 ? length : maxUploadBytes);
-            respond(call, served.value(), fields);
+            served = SttDispatch.run(call, charge, services, request, length >= 0 ? length : maxUploadBytes);
+        } catch (GatewayException e) {
+            if (e.httpStatus() != 413) SttDispatch.drain(body);
+            throw e;
         } finally {
-            SttSpool.delete(spooled);
+            SttSpool.delete(spooled); // before the answer: a client that has it finds nothing of its upload left
         }
+        respond(call, served.value(), fields);
     }
 
     private void respond(HttpCall call, Transcript t, SttForm fields) throws IOException {

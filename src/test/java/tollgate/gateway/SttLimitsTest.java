@@ -204,6 +204,23 @@ class SttLimitsTest extends SttTestBase {
                         .get("results")).get("channels")).get(0)).get("alternatives")).get(0))).get("transcript"));
     }
 
+    @Test
+    void aLargeUploadRefusedBeforeItIsRead_isReadToItsEnd_soTheClientGetsTheError() throws Exception {
+        // Sent whole before the answer is read, as simple clients do: had the gateway answered and
+        // closed with megabytes unread, the client's write or read would fail with a reset.
+        byte[] big = form(Part.field("model", "nova-2"), Part.file("file", "a.wav", "audio/wav", wav(5_000_000, 4)));
+        try (RawHttp raw = gw.raw()) {
+            raw.send(("POST /v1/audio/translations HTTP/1.1\r\nHost: x\r\nAuthorization: " + GatewayHarness.AUTH
+                    + "\r\nContent-Type: " + formType() + "\r\nContent-Length: " + big.length + "\r\n\r\n").getBytes(UTF_8));
+            raw.send(big);
+            RawHttp.Head head = raw.readHead();
+            assertEquals(400, head.status());
+            assertEquals(invalid("Deepgram cannot translate audio; use a model of an OpenAI-compatible provider for "
+                    + "/audio/translations.", "model"), new String(raw.readBody(head), UTF_8));
+        }
+        assertEquals(0, upstream.requests().size());
+    }
+
     // ------------------------------------------------------------------ accounting
 
     String managedKey(long credits) throws Exception {
