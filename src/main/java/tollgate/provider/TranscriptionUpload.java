@@ -204,7 +204,6 @@ public final class TranscriptionUpload {
          * a cancel).
          */
         void pump(InputStream body, CompletableFuture<?> exchange, IdleWatchdog.Watch stall) throws IOException, InterruptedException {
-            byte[] scratch = new byte[CHUNK_BYTES];
             while (true) {
                 Subscription s;
                 lock.lock();
@@ -217,7 +216,9 @@ public final class TranscriptionUpload {
                 } finally {
                     lock.unlock();
                 }
-                int n = body.read(scratch, 0, scratch.length);
+                // Filled whole before it is handed over (see fill), and then the HTTP client's until written: a new one each time.
+                byte[] chunk = new byte[CHUNK_BYTES];
+                int n = fill(body, chunk);
                 if (n < 0) {
                     s.subscriber.onComplete();
                     return;
@@ -226,10 +227,25 @@ public final class TranscriptionUpload {
                     s.request(1); // nothing was handed over: the demand stands
                     continue;
                 }
-                // The HTTP client may hold a buffer until it is written: each gets its own copy, of what was read.
-                s.subscriber.onNext(ByteBuffer.wrap(java.util.Arrays.copyOf(scratch, n)));
+                s.subscriber.onNext(ByteBuffer.wrap(chunk, 0, n));
                 stall.touch();
             }
+        }
+
+        /**
+         * Reads until {@code buf} is full or the body ends; -1 at its end. The JDK server hands a
+         * request body over 8 KiB at a time at most ({@code sun.net.httpserver.Request.ReadStream}):
+         * passing each piece on alone would cost a hand-off to the HTTP client per 8 KiB, which
+         * measured at a third of the direct throughput for 10 MiB uploads.
+         */
+        static int fill(InputStream body, byte[] buf) throws IOException {
+            int n = 0;
+            while (n < buf.length) {
+                int r = body.read(buf, n, buf.length - n);
+                if (r < 0) return n == 0 ? -1 : n;
+                n += r;
+            }
+            return n;
         }
 
         private final class Subscription implements Flow.Subscription {
