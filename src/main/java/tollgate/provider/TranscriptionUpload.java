@@ -28,10 +28,11 @@ import tollgate.memory.Reservation;
  * client runs its callbacks on its selector thread ({@link Upstream}), where a blocking
  * {@code BodyPublishers.ofInputStream} read would stall every upstream exchange.
  *
- * <p>Time limits: while the body is sent, the upstream must take a buffer at least every
- * {@code idle_timeout_ms} of the provider; the wait for the response headers, {@code timeout_ms},
- * starts only once the whole body is sent (a 25 MB upload over a slow link may take longer than
- * that wait). The caller's cancellation aborts the exchange.
+ * <p>Time limits: while the body is sent, something must move at least every
+ * {@code idle_timeout_ms} of the provider (a byte from the client, a buffer taken by the
+ * upstream); the wait for the response headers, {@code timeout_ms}, starts only once the whole
+ * body is sent (a 25 MB upload over a slow link may take longer than that wait). The caller's
+ * cancellation aborts the exchange.
  *
  * <p>A body that was read can not be read again: when the HTTP client subscribes again (it retries
  * a POST whose pooled connection turned out closed, {@code jdk.httpclient.enableAllMethodRetry}),
@@ -218,7 +219,7 @@ public final class TranscriptionUpload {
                 }
                 // Filled whole before it is handed over (see fill), and then the HTTP client's until written: a new one each time.
                 byte[] chunk = new byte[CHUNK_BYTES];
-                int n = fill(body, chunk);
+                int n = fill(body, chunk, stall);
                 if (n < 0) {
                     s.subscriber.onComplete();
                     return;
@@ -236,14 +237,16 @@ public final class TranscriptionUpload {
          * Reads until {@code buf} is full or the body ends; -1 at its end. The JDK server hands a
          * request body over 8 KiB at a time at most ({@code sun.net.httpserver.Request.ReadStream}):
          * passing each piece on alone would cost a hand-off to the HTTP client per 8 KiB, which
-         * measured at a third of the direct throughput for 10 MiB uploads.
+         * measured at a third of the direct throughput for 10 MiB uploads. Each byte from the
+         * client also counts as progress for {@code stall}: a slow client is not a stalled upstream.
          */
-        static int fill(InputStream body, byte[] buf) throws IOException {
+        static int fill(InputStream body, byte[] buf, IdleWatchdog.Watch stall) throws IOException {
             int n = 0;
             while (n < buf.length) {
                 int r = body.read(buf, n, buf.length - n);
                 if (r < 0) return n == 0 ? -1 : n;
                 n += r;
+                stall.touch();
             }
             return n;
         }
