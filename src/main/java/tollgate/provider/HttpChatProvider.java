@@ -46,7 +46,7 @@ import tollgate.json.JsonException;
  * grow. Secrets: every answer, event and error is scrubbed of the configured secrets
  * ({@link Secrets}) before anything reads it.
  */
-public final class HttpChatProvider implements ChatProvider, TranscriptionProvider {
+public final class HttpChatProvider implements ChatProvider, CompletionProvider, TranscriptionProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -60,6 +60,7 @@ public final class HttpChatProvider implements ChatProvider, TranscriptionProvid
     private final Exchange exchange;
     private final URI endpoint;
     private final String where;
+    private final Completions completions;
     /** Speech-to-text, for the OpenAI-compatible kind only; null for the others. */
     private final tollgate.provider.openai.OpenAiTranscriptions transcriptions;
 
@@ -72,12 +73,15 @@ public final class HttpChatProvider implements ChatProvider, TranscriptionProvid
         this.watchdog = watchdog;
         this.endpoint = exchange.endpoint(dialect.path());
         this.where = "POST " + endpoint;
+        this.completions = CompletionExchange.forKind(dialect.kind(), exchange, watchdog);
         this.transcriptions = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
                 ? new tollgate.provider.openai.OpenAiTranscriptions(exchange, upstream, watchdog) : null;
     }
 
     /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
     public Exchange exchange() { return exchange; }
+
+    @Override public Completions completions() { return completions; }
 
     @Override public String id() { return config.id(); }
 
