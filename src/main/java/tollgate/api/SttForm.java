@@ -25,8 +25,13 @@ final class SttForm {
     static final List<String> FORMATS = List.of("json", "text", "srt", "verbose_json", "vtt");
     /** OpenAI's {@code timestamp_granularities[]} values. */
     static final Set<String> GRANULARITIES = Set.of("word", "segment");
-    /** Media types accepted for the file part (and a raw body): audio and video, or untyped bytes. */
-    static final Set<String> UNTYPED = Set.of("", "application/octet-stream", "application/ogg", "binary/octet-stream");
+    /**
+     * Media types accepted for the file part (and a raw body) besides audio and video: untyped
+     * bytes, and {@code deepgram/audio+video}, what Deepgram's JS SDK v4 sends with every
+     * {@code transcribeFile} (and Deepgram accepts).
+     */
+    static final Set<String> UNTYPED = Set.of("", "application/octet-stream", "application/ogg", "binary/octet-stream",
+            "deepgram/audio+video");
 
     String model;
     String language;

@@ -74,6 +74,18 @@ class SttDeepgramSurfaceTest extends SttTestBase {
     }
 
     @Test
+    void listen_withTheDeepgramJsSdkV4sOwnType_isAudio_andGoesUpAsSent() throws Exception {
+        // @deepgram/sdk 4.x sends every transcribeFile as "deepgram/audio+video" (scripts/sdk).
+        HttpResponse<String> r = post("/v1/listen?model=nova-2", "deepgram/audio+video", AUDIO);
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(DEEPGRAM_ANSWER, r.body());
+        FakeUpstream.Received up = upstream.takeRequest();
+        assertEquals("deepgram/audio+video", up.header("content-type"));
+        assertArrayEquals(AUDIO, up.body());
+    }
+
+    @Test
     void listen_jsonUrl_toDeepgram_passesTheUrl_andOtherBackendsRefuseIt() throws Exception {
         byte[] json = "{\"url\":\"https://static.example.com/voice memo.mp3\"}".getBytes(UTF_8);
         HttpResponse<String> r = post("/v1/listen?model=nova-2&smart_format=true", "application/json", json);

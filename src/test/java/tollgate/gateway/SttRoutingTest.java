@@ -55,7 +55,7 @@ class SttRoutingTest extends SttTestBase {
         });
         HttpResponse<String> r = post("/v1/listen?model=group:deepgram-first", "audio/wav", AUDIO);
         assertEquals(503, r.statusCode(), r.body());
-        assertEquals(errorJson("Provider 'deepgram' is unavailable or overloaded (HTTP 503)", "service_unavailable", null, 503),
+        assertEquals(errorJson("Provider 'deepgram' is unavailable or overloaded (HTTP 503): busy", "service_unavailable", null, 503),
                 r.body());
         assertEquals(1, upstream.requests().size(), "streamed once, to the first member only");
 

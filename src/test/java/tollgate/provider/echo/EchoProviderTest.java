@@ -248,9 +248,9 @@ class EchoProviderTest {
     }
 
     @Test
-    void provider_isOfflineChat() {
+    void provider_isOfflineAndServesEverything() {
         assertTrue(echo.offline());
-        assertEquals(Set.of("chat"), echo.capabilities());
+        assertEquals(Set.of("chat", "fim", "completions", "stt", "tts"), echo.capabilities());
         assertEquals("echo", echo.kind());
     }
 
