@@ -417,6 +417,13 @@ check('deepgram v5 listen.v1.media.transcribeFile(buffer, {model, smart_format})
   eq(up.query.punctuate, 'true', 'upstream ?punctuate');
 });
 
+check('deepgram v5 listen.v1.media.transcribeFile(fs.createReadStream(...)) (nova-2, a streamed upload)', async () => {
+  const r = await deepgram().listen.v1.media.transcribeFile(createReadStream(WAV_PATH), { model: 'nova-2' });
+  eq(r.results.channels[0].alternatives[0].transcript, deepgramTranscript(WAV), 'transcript');
+  const up = await one('deepgram', '/v1/listen');
+  eq(up.body_sha256, sha(WAV), 'SHA-256 of the audio body upstream');
+});
+
 check('deepgram v5 listen.v1.media.transcribeUrl({url, model}) (nova-2)', async () => {
   const r = await deepgram().listen.v1.media.transcribeUrl({ url: AUDIO_URL, model: 'nova-2' });
   eq(r.results.channels[0].alternatives[0].transcript, deepgramTranscript(AUDIO_URL), 'transcript');
