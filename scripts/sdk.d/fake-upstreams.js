@@ -2,7 +2,8 @@
 // port of its own, plus a control port from which the test reads what they received. Node only,
 // no dependencies. Each fake checks its provider key the way the real service does (Mistral and
 // OpenAI: "Authorization: Bearer <key>"; Deepgram: "Authorization: Token <key>") and answers 401
-// otherwise, so a gateway that forwards the client's key, or none, is caught.
+// otherwise, so a gateway that forwards the client's key, or none, is caught. The fake Mistral
+// also takes the client's own key of the bring-your-own-key check (BYOK below).
 //
 //   node scripts/sdk.d/fake-upstreams.js
 //
