@@ -12,7 +12,8 @@
 // Mistral   POST /v1/fim/completions      {model,prompt,suffix,max_tokens,stream}; the answer text
 //                                         is fimText(prompt, suffix); stream: SSE chunks + [DONE]
 // OpenAI    POST /v1/completions          legacy text completion; text = completionText(prompt,
-//                                         suffix); stream: SSE chunks, a usage chunk, [DONE]
+//                                         suffix) (non-stream: n choices, echo, logprobs);
+//                                         stream: SSE chunks, a usage chunk, [DONE]
 //           POST /v1/chat/completions     chat; content = chatText(last user message); stream too
 //           POST /v1/audio/transcriptions multipart (file, model, response_format, language, ...):
 //           POST /v1/audio/translations   transcript "hello from openai <sha256(file)[0:8]>", in
@@ -212,8 +213,14 @@ function openai(req, res, rec) {
       ev.push('[DONE]');
       return sse(res, rec, ev);
     }
-    return json(res, rec, 200, { id, object: 'text_completion', created, model: b.model,
-      choices: [{ index: 0, text, logprobs: null, finish_reason: 'stop' }], usage });
+    // n choices; echo: the prompt first; logprobs: a token list for the text.
+    const n = Number.isInteger(b.n) && b.n > 0 ? b.n : 1;
+    const full = b.echo ? prompt + text : text;
+    const logprobs = b.logprobs == null ? null
+      : { tokens: [full], token_logprobs: [-0.25], top_logprobs: [{ [full]: -0.25 }], text_offset: [0] };
+    const choices = [];
+    for (let i = 0; i < n; i++) choices.push({ index: i, text: full, logprobs, finish_reason: 'stop' });
+    return json(res, rec, 200, { id, object: 'text_completion', created, model: b.model, choices, usage });
   }
   if (p === '/v1/chat/completions') {
     const msgs = Array.isArray(b.messages) ? b.messages : [];

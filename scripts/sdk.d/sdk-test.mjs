@@ -182,6 +182,18 @@ check('mistral fim.stream (codestral-latest, text assembled from the events)', a
   eq(up.json.suffix, SUFFIX, 'upstream suffix');
 });
 
+check('mistral fim.complete passes Mistral\'s FIM parameters (temperature, top_p, stop, random_seed, min_tokens)', async () => {
+  const r = await mistral().fim.complete({ model: 'codestral-latest', prompt: PROMPT, suffix: SUFFIX, temperature: 0.3, topP: 0.9,
+    stop: ['\n\n'], randomSeed: 42, minTokens: 2, maxTokens: 100 });
+  eq(r.choices[0].message.content, fimText(PROMPT, SUFFIX), 'content');
+  const up = await one('mistral', '/v1/fim/completions');
+  eq(up.json.temperature, 0.3, 'upstream temperature');
+  eq(up.json.top_p, 0.9, 'upstream top_p');
+  eq(JSON.stringify(up.json.stop), '["\\n\\n"]', 'upstream stop');
+  eq(up.json.random_seed, 42, 'upstream random_seed');
+  eq(up.json.min_tokens, 2, 'upstream min_tokens');
+});
+
 check('mistral fim.complete max_tokens 5000 is capped at 1000 upstream', async () => {
   const r = await mistral().fim.complete({ model: 'codestral-latest', prompt: PROMPT, suffix: SUFFIX, maxTokens: 5000 });
   eq(r.choices[0].message.content, fimText(PROMPT, SUFFIX), 'content');
@@ -257,6 +269,18 @@ check('openai completions.create (gpt-3.5-turbo-instruct -> fake OpenAI /v1/comp
   eq(JSON.stringify(up.json.stop), '["\\n\\n"]', 'upstream stop');
 });
 
+check('openai completions.create with n, echo and logprobs (passed through, answered whole)', async () => {
+  const r = await openai().completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: CPROMPT, n: 2, echo: true, logprobs: 1, max_tokens: 20 });
+  eq(r.choices.length, 2, 'choices');
+  eq(r.choices[1].index, 1, 'choices[1].index');
+  eq(r.choices[0].text, CPROMPT + completionText(CPROMPT), 'choices[0].text (echo: the prompt first)');
+  expect(r.choices[0].logprobs && Array.isArray(r.choices[0].logprobs.tokens), `choices[0].logprobs: ${show(r.choices[0].logprobs)}`);
+  const up = await one('openai', '/v1/completions');
+  eq(up.json.n, 2, 'upstream n');
+  eq(up.json.echo, true, 'upstream echo');
+  eq(up.json.logprobs, 1, 'upstream logprobs');
+});
+
 check('openai completions.create stream (text assembled, usage chunk)', async () => {
   const chunks = await collect(await openai().completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: CPROMPT, stream: true,
     stream_options: { include_usage: true } }));
@@ -330,6 +354,7 @@ check('openai audio.transcriptions.create verbose_json and vtt (whisper-1)', asy
   eq(v.text, openaiTranscript(WAV), 'verbose_json text');
   expect(Array.isArray(v.segments) && v.segments.length > 0, `verbose_json segments: ${show(v.segments)}`);
   expect(typeof v.duration === 'number' && v.duration > 0, `verbose_json duration: ${show(v.duration)}`);
+  expect(Array.isArray(v.words) && v.words.length === 4 && v.words[3].end === 1.9, `verbose_json words: ${show(v.words)}`);
   const t = await openai().audio.transcriptions.create({ file: await toFile(WAV, 'sample.wav'), model: 'whisper-1', response_format: 'vtt' });
   expect(typeof t === 'string' && t.startsWith('WEBVTT'), `not WebVTT: ${show(t)}`);
   expect(t.replace(/\s+/g, ' ').includes(openaiTranscript(WAV)), `the transcript is not in the VTT: ${show(t)}`);
@@ -385,6 +410,15 @@ check('openai audio.speech.create on a Deepgram model (aura-asteria-en -> fake D
   const up = await one('deepgram', '/v1/speak');
   eq(up.json.text, SPEECH_TEXT, 'upstream text');
   eq(up.query.model, 'aura-asteria-en', 'upstream ?model');
+  sameAudio(audio, up, 'audio.speech.create');
+});
+
+check('openai audio.speech.create response_format wav on a Deepgram model -> ?encoding=linear16 (container wav)', async () => {
+  const res = await openai().audio.speech.create({ model: 'aura-asteria-en', input: 'Hi there', voice: 'alloy', response_format: 'wav' });
+  const audio = await bytes(res);
+  const up = await one('deepgram', '/v1/speak');
+  eq(up.query.encoding, 'linear16', 'upstream ?encoding');
+  expect(up.query.container === undefined || up.query.container === 'wav', `upstream ?container: ${show(up.query.container)}`);
   sameAudio(audio, up, 'audio.speech.create');
 });
 
@@ -461,6 +495,14 @@ check('deepgram v5 speak.v1.audio.generate on an OpenAI model (tts-1 -> fake Ope
   const audio = await bytes(res);
   const up = await one('openai', '/v1/audio/speech');
   eq(up.json.input, SPEECH_TEXT, 'upstream input');
+  sameAudio(audio, up, 'speak.v1.audio.generate');
+});
+
+check('deepgram v5 speak.v1.audio.generate linear16/wav on an OpenAI model -> response_format wav', async () => {
+  const res = await deepgram().speak.v1.audio.generate({ text: 'Hi there', model: 'tts-1', encoding: 'linear16', container: 'wav' });
+  const audio = await bytes(res);
+  const up = await one('openai', '/v1/audio/speech');
+  eq(up.json.response_format, 'wav', 'upstream response_format');
   sameAudio(audio, up, 'speak.v1.audio.generate');
 });
 
