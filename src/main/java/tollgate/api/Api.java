@@ -23,6 +23,11 @@ public final class Api {
         routes.api("POST", "/chat/completions",
                 Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
+        // Fill-in-the-middle (Mistral's API) and legacy text completions (OpenAI's), issue 10.
+        routes.api("POST", "/fim/completions", Authenticated.require(keys,
+                new FimEndpoint(dispatcher.services(), config.server().extensionField(), config.fim().maxTokens())));
+        routes.api("POST", "/completions",
+                Authenticated.require(keys, new CompletionsEndpoint(dispatcher.services(), config.server().extensionField())));
         routes.api("GET", "/usage", Authenticated.require(keys, new UsageEndpoint(ledger)));
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));

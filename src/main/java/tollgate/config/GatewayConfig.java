@@ -17,6 +17,7 @@ import java.util.Map;
  * @param groups    model groups, in config order
  * @param accounts  the {@code accounts} section (credits, admin token)
  * @param speech    the {@code speech} section (uploads, voices)
+ * @param fim       the {@code fim} section (fill-in-the-middle)
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -27,7 +28,15 @@ public record GatewayConfig(
         RouterConfig router,
         List<GroupConfig> groups,
         AccountsConfig accounts,
-        SpeechConfig speech) {
+        SpeechConfig speech,
+        FimConfig fim) {
+
+    /** A config without a {@code fim} section. */
+    public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,
+                         List<ModelConfig> models, RouterConfig router, List<GroupConfig> groups, AccountsConfig accounts,
+                         SpeechConfig speech) {
+        this(server, dataDir, keys, providers, models, router, groups, accounts, speech, FimConfig.DEFAULTS);
+    }
 
     /** A config without a {@code speech} section. */
     public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,

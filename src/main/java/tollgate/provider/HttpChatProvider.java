@@ -46,7 +46,7 @@ import tollgate.json.JsonException;
  * grow. Secrets: every answer, event and error is scrubbed of the configured secrets
  * ({@link Secrets}) before anything reads it.
  */
-public final class HttpChatProvider implements ChatProvider {
+public final class HttpChatProvider implements ChatProvider, CompletionProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -60,6 +60,7 @@ public final class HttpChatProvider implements ChatProvider {
     private final Exchange exchange;
     private final URI endpoint;
     private final String where;
+    private final Completions completions;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
     public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
@@ -70,10 +71,13 @@ public final class HttpChatProvider implements ChatProvider {
         this.watchdog = watchdog;
         this.endpoint = exchange.endpoint(dialect.path());
         this.where = "POST " + endpoint;
+        this.completions = CompletionExchange.forKind(dialect.kind(), exchange, watchdog);
     }
 
     /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
     public Exchange exchange() { return exchange; }
+
+    @Override public Completions completions() { return completions; }
 
     @Override public String id() { return config.id(); }
 

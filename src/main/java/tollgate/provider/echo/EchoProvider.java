@@ -17,6 +17,7 @@ import tollgate.provider.ChatCall;
 import tollgate.provider.ChatProvider;
 import tollgate.provider.ChatResult;
 import tollgate.provider.ChunkSink;
+import tollgate.provider.CompletionProvider;
 import tollgate.provider.Usage;
 
 /**
@@ -66,7 +67,7 @@ import tollgate.provider.Usage;
  * </ul>
  * Cancellation is checked before every chunk; the sink's {@link ClientGoneException} propagates.
  */
-public final class EchoProvider implements ChatProvider {
+public final class EchoProvider implements ChatProvider, CompletionProvider {
 
     public static final String KIND = "echo";
     /** Pause between stream chunks for model {@code echo-slow}. */
@@ -84,6 +85,7 @@ public final class EchoProvider implements ChatProvider {
 
     private final String id;
     private final InstantSource clock;
+    private final EchoCompletions completions;
 
     public EchoProvider(ProviderConfig config) {
         this(config.id(), InstantSource.system());
@@ -93,7 +95,10 @@ public final class EchoProvider implements ChatProvider {
     EchoProvider(String id, InstantSource clock) {
         this.id = id;
         this.clock = clock;
+        this.completions = new EchoCompletions(clock);
     }
+
+    @Override public Completions completions() { return completions; }
 
     @Override public String id() { return id; }
 
