@@ -29,6 +29,14 @@ public final class Api {
         routes.api("POST", "/completions",
                 Authenticated.require(keys, new CompletionsEndpoint(dispatcher.services(), config.server().extensionField())));
         routes.api("GET", "/usage", Authenticated.require(keys, new UsageEndpoint(ledger)));
+        // Text-to-speech (issue 10): OpenAI's, Deepgram's and seed 000's shapes, every backend.
+        var tts = config.speech().tts();
+        routes.api("POST", "/audio/speech", Authenticated.require(keys,
+                new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.OPENAI)));
+        routes.api("POST", "/speak", Authenticated.require(keys,
+                new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.DEEPGRAM_SPEAK)));
+        routes.api("POST", "/deepgram/tts", Authenticated.require(keys,
+                new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.DEEPGRAM_TTS)));
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
         AdminEndpoints.register(routes, config.accounts(), keys, ledger); // at the root only: /admin/...

@@ -41,12 +41,15 @@ import tollgate.json.JsonException;
  * on the pending exchange) or closes the body stream, and the blocked call throws
  * {@link ClientGoneException}.
  *
+ * <p>Kind {@code openai} also speaks text-to-speech ({@code POST {base_url}/audio/speech},
+ * {@link tollgate.provider.openai.OpenAiSpeech}) through the same {@link Exchange}.
+ *
  * <p>Memory: the upstream request body is charged to the call's reservation while it is sent;
  * a non-streaming answer as its bytes arrive and again as it is parsed; stream buffers as they
  * grow. Secrets: every answer, event and error is scrubbed of the configured secrets
  * ({@link Secrets}) before anything reads it.
  */
-public final class HttpChatProvider implements ChatProvider, CompletionProvider {
+public final class HttpChatProvider implements ChatProvider, CompletionProvider, SpeechProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -60,6 +63,8 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider 
     private final Exchange exchange;
     private final URI endpoint;
     private final String where;
+    /** Text-to-speech ({@code /audio/speech}) for kind openai; null for the other kinds. */
+    private final tollgate.provider.openai.OpenAiSpeech speech;
     private final Completions completions;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
@@ -71,6 +76,8 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider 
         this.watchdog = watchdog;
         this.endpoint = exchange.endpoint(dialect.path());
         this.where = "POST " + endpoint;
+        this.speech = dialect.kind().equals(tollgate.provider.openai.OpenAiDialect.KIND)
+                ? new tollgate.provider.openai.OpenAiSpeech(config, exchange) : null;
         this.completions = CompletionExchange.forKind(dialect.kind(), exchange, watchdog);
     }
 
@@ -84,6 +91,13 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider 
     @Override public String kind() { return dialect.kind(); }
 
     @Override public Set<String> capabilities() { return Set.of("chat"); }
+
+    /** Text-to-speech on an OpenAI-compatible upstream ({@link tollgate.provider.openai.OpenAiSpeech}). */
+    @Override
+    public long speak(SpeechCall call, AudioSink sink) {
+        if (speech == null) throw SpeechRelay.unsupported(this);
+        return speech.speak(call, sink);
+    }
 
     @Override public ToolIdRule toolIdRule() { return dialect.toolIdRule(); }
 

@@ -24,7 +24,7 @@ public final class Providers {
             case AnthropicDialect.KIND -> new HttpChatProvider(cfg, new AnthropicDialect(), upstream, watchdog, secrets);
             case MistralDialect.KIND -> new HttpChatProvider(cfg, new MistralDialect(), upstream, watchdog, secrets);
             case EchoProvider.KIND -> new EchoProvider(cfg);
-            case DeepgramProvider.KIND -> new DeepgramProvider(cfg);
+            case DeepgramProvider.KIND -> new DeepgramProvider(cfg, upstream, watchdog, secrets);
             default -> throw new IllegalArgumentException(
                     "provider '" + cfg.id() + "': unknown kind '" + cfg.kind() + "'");
         };

@@ -301,6 +301,7 @@ public final class UpstreamErrors {
             // FastAPI-style servers (vLLM) use {"detail": ...}; others {"message": ...}.
             String message = string(m.get("message"));
             if (message == null) message = string(m.get("detail"));
+            if (message == null) message = string(m.get("err_msg")); // Deepgram: {"err_code", "err_msg", "request_id"}
             return new Detail(message, string(m.get("type")), string(m.get("code")), null);
         }
 

@@ -1,22 +1,35 @@
 package tollgate.provider.deepgram;
 
+import java.util.List;
 import java.util.Set;
 import tollgate.config.ProviderConfig;
-import tollgate.provider.Provider;
+import tollgate.provider.AudioSink;
+import tollgate.provider.Exchange;
+import tollgate.provider.IdleWatchdog;
+import tollgate.provider.Secrets;
+import tollgate.provider.SpeechCall;
+import tollgate.provider.SpeechProvider;
+import tollgate.provider.Upstream;
 
 /**
- * Kind {@code deepgram}: listed so that a config naming Deepgram loads and shows under
- * {@code GET /providers}. It has no capability yet: speech-to-text and text-to-speech come
- * with the speech-proxy issue.
+ * Kind {@code deepgram}: Deepgram's speech APIs at {@code base_url}
+ * ({@code https://api.deepgram.com/v1}), authenticated with {@code Authorization: Token <api_key>}
+ * (protocols.md §4). Text-to-speech: {@link DeepgramSpeak}.
  */
-public final class DeepgramProvider implements Provider {
+public final class DeepgramProvider implements SpeechProvider {
 
     public static final String KIND = "deepgram";
 
     private final String id;
+    private final DeepgramSpeak speak;
 
-    public DeepgramProvider(ProviderConfig config) {
+    /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
+    public DeepgramProvider(ProviderConfig config, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
         this.id = config.id();
+        List<String> auth = config.apiKey() == null || config.apiKey().isBlank() ? List.of()
+                : List.of("Authorization", "Token " + config.apiKey());
+        Exchange exchange = new Exchange(config, upstream, watchdog, secrets, auth);
+        this.speak = new DeepgramSpeak(config, exchange);
     }
 
     @Override public String id() { return id; }
@@ -24,4 +37,7 @@ public final class DeepgramProvider implements Provider {
     @Override public String kind() { return KIND; }
 
     @Override public Set<String> capabilities() { return Set.of(); }
+
+    @Override
+    public long speak(SpeechCall call, AudioSink sink) { return speak.speak(call, sink); }
 }

@@ -17,6 +17,9 @@ import tollgate.provider.ChatCall;
 import tollgate.provider.ChatProvider;
 import tollgate.provider.ChatResult;
 import tollgate.provider.ChunkSink;
+import tollgate.provider.AudioSink;
+import tollgate.provider.SpeechCall;
+import tollgate.provider.SpeechProvider;
 import tollgate.provider.CompletionProvider;
 import tollgate.provider.Usage;
 
@@ -66,8 +69,11 @@ import tollgate.provider.Usage;
  *   <li>anything else (normally {@code echo}): as above.</li>
  * </ul>
  * Cancellation is checked before every chunk; the sink's {@link ClientGoneException} propagates.
+ *
+ * <p>Text-to-speech ({@link SpeechProvider}): deterministic wav or pcm audio for the text, see
+ * {@link EchoSpeech}.
  */
-public final class EchoProvider implements ChatProvider, CompletionProvider {
+public final class EchoProvider implements ChatProvider, CompletionProvider, SpeechProvider {
 
     public static final String KIND = "echo";
     /** Pause between stream chunks for model {@code echo-slow}. */
@@ -126,6 +132,10 @@ public final class EchoProvider implements ChatProvider, CompletionProvider {
         }
         return (int) (tokens * EchoReply.CHARS_PER_TOKEN);
     }
+
+    /** Text-to-speech: deterministic wav or pcm audio for the text ({@link EchoSpeech}). */
+    @Override
+    public long speak(SpeechCall call, AudioSink sink) { return EchoSpeech.speak(id, call, sink); }
 
     @Override
     public ChatResult chat(ChatCall call) {
