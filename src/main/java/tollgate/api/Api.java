@@ -37,6 +37,16 @@ public final class Api {
                 new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.DEEPGRAM_SPEAK)));
         routes.api("POST", "/deepgram/tts", Authenticated.require(keys,
                 new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.DEEPGRAM_TTS)));
+        // Speech-to-text: Deepgram's /listen and seed 000's /deepgram/stt, OpenAI's /audio/transcriptions and /translations.
+        long maxUpload = config.speech().maxUploadBytes();
+        SttSpool spool = new SttSpool(config.dataDir());
+        tollgate.http.Endpoint listen = Authenticated.require(keys, new SttDeepgramEndpoint(dispatcher.services(), maxUpload));
+        routes.api("POST", "/listen", listen);
+        routes.api("POST", "/deepgram/stt", listen);
+        routes.api("POST", "/audio/transcriptions",
+                Authenticated.require(keys, new SttOpenAiEndpoint(dispatcher.services(), maxUpload, spool, false)));
+        routes.api("POST", "/audio/translations",
+                Authenticated.require(keys, new SttOpenAiEndpoint(dispatcher.services(), maxUpload, spool, true)));
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
         AdminEndpoints.register(routes, config.accounts(), keys, ledger); // at the root only: /admin/...

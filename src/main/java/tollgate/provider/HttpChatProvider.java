@@ -49,7 +49,7 @@ import tollgate.json.JsonException;
  * grow. Secrets: every answer, event and error is scrubbed of the configured secrets
  * ({@link Secrets}) before anything reads it.
  */
-public final class HttpChatProvider implements ChatProvider, CompletionProvider, SpeechProvider {
+public final class HttpChatProvider implements ChatProvider, CompletionProvider, SpeechProvider, TranscriptionProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -66,6 +66,8 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
     /** Text-to-speech ({@code /audio/speech}) for kind openai; null for the other kinds. */
     private final tollgate.provider.openai.OpenAiSpeech speech;
     private final Completions completions;
+    /** Speech-to-text, for the OpenAI-compatible kind only; null for the others. */
+    private final tollgate.provider.openai.OpenAiTranscriptions transcriptions;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
     public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
@@ -79,6 +81,8 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
         this.speech = dialect.kind().equals(tollgate.provider.openai.OpenAiDialect.KIND)
                 ? new tollgate.provider.openai.OpenAiSpeech(config, exchange) : null;
         this.completions = CompletionExchange.forKind(dialect.kind(), exchange, watchdog);
+        this.transcriptions = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
+                ? new tollgate.provider.openai.OpenAiTranscriptions(exchange, upstream, watchdog) : null;
     }
 
     /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
@@ -88,9 +92,28 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
 
     @Override public String id() { return config.id(); }
 
+    /** An OpenAI-compatible provider's {@code /audio/transcriptions}; refused (no-retry) for the other kinds. */
+    @Override
+    public Transcript transcribe(TranscriptionCall call) {
+        if (transcriptions == null) {
+            throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id() + "' (kind " + kind()
+                    + ") does not serve speech-to-text.", "model").noRetry();
+        }
+        return transcriptions.transcribe(call);
+    }
+
     @Override public String kind() { return dialect.kind(); }
 
-    @Override public Set<String> capabilities() { return Set.of("chat"); }
+    /** {@code chat}, and what else the kind serves: fim, completions, stt, tts (for {@code GET /providers}). */
+    @Override
+    public Set<String> capabilities() {
+        java.util.LinkedHashSet<String> caps = new java.util.LinkedHashSet<>(List.of("chat"));
+        if (completions != null && completions.serves(CompletionProvider.Shape.FIM)) caps.add("fim");
+        if (completions != null && completions.serves(CompletionProvider.Shape.COMPLETIONS)) caps.add("completions");
+        if (transcriptions != null) caps.add("stt");
+        if (speech != null) caps.add("tts");
+        return java.util.Collections.unmodifiableSet(caps);
+    }
 
     /** Text-to-speech on an OpenAI-compatible upstream ({@link tollgate.provider.openai.OpenAiSpeech}). */
     @Override

@@ -43,7 +43,7 @@ class ProvidersTest {
             assertEquals("p-echo", echo.id());
             Provider deepgram = Providers.create(cfg("deepgram"), up, dog, Secrets.NONE);
             assertInstanceOf(DeepgramProvider.class, deepgram);
-            assertEquals(Set.of(), deepgram.capabilities());
+            assertEquals(Set.of("stt"), deepgram.capabilities());
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Providers.create(cfg("nope"), up, dog, Secrets.NONE));
             assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
         }

@@ -73,7 +73,7 @@ import tollgate.provider.Usage;
  * <p>Text-to-speech ({@link SpeechProvider}): deterministic wav or pcm audio for the text, see
  * {@link EchoSpeech}.
  */
-public final class EchoProvider implements ChatProvider, CompletionProvider, SpeechProvider {
+public final class EchoProvider implements ChatProvider, CompletionProvider, SpeechProvider, tollgate.provider.TranscriptionProvider {
 
     public static final String KIND = "echo";
     /** Pause between stream chunks for model {@code echo-slow}. */
@@ -112,9 +112,19 @@ public final class EchoProvider implements ChatProvider, CompletionProvider, Spe
 
     @Override public boolean offline() { return true; }
 
-    @Override public Set<String> capabilities() { return Set.of("chat"); }
+    @Override public Set<String> capabilities() { return CAPABILITIES; }
+
+    /** Everything, offline: chat, FIM and text completions, speech-to-text and text-to-speech. */
+    private static final Set<String> CAPABILITIES = java.util.Collections.unmodifiableSet(
+            new java.util.LinkedHashSet<>(java.util.List.of("chat", "fim", "completions", "stt", "tts")));
 
     @Override public long defaultContextLength() { return CONTEXT_TOKENS; }
+
+    /** Speech-to-text, offline: see {@link EchoTranscription}. */
+    @Override
+    public tollgate.provider.Transcript transcribe(tollgate.provider.TranscriptionCall call) {
+        return EchoTranscription.transcribe(call);
+    }
 
     /** The reply's limit in characters: see the class comment. */
     static int maxChars(ChatCall call) {
