@@ -1,0 +1,336 @@
+// Fake upstreams for scripts/sdk: a Mistral, an OpenAI and a Deepgram on 127.0.0.1, each on a
+// port of its own, plus a control port from which the test reads what they received. Node only,
+// no dependencies. Each fake checks its provider key the way the real service does (Mistral and
+// OpenAI: "Authorization: Bearer <key>"; Deepgram: "Authorization: Token <key>") and answers 401
+// otherwise, so a gateway that forwards the client's key, or none, is caught. The fake Mistral
+// also takes the client's own key of the bring-your-own-key check (BYOK below).
+//
+//   node scripts/sdk.d/fake-upstreams.js
+//
+// Prints one JSON line {"event":"listening","mistral":P,"openai":P,"deepgram":P,"control":P}.
+//
+// Mistral   POST /v1/fim/completions      {model,prompt,suffix,max_tokens,stream}; the answer text
+//                                         is fimText(prompt, suffix); stream: SSE chunks + [DONE]
+// OpenAI    POST /v1/completions          legacy text completion; text = completionText(prompt,
+//                                         suffix) (non-stream: n choices, echo, logprobs);
+//                                         stream: SSE chunks, a usage chunk, [DONE]
+//           POST /v1/chat/completions     chat; content = chatText(last user message); stream too
+//           POST /v1/audio/transcriptions multipart (file, model, response_format, language, ...):
+//           POST /v1/audio/translations   transcript "hello from openai <sha256(file)[0:8]>", in
+//                                         json, text, srt, vtt or verbose_json (segments, words)
+//           POST /v1/audio/speech         {model,input,voice,response_format}: speechBytes(input)
+// Deepgram  POST /v1/listen               raw audio (any content-type) or JSON {"url"}; query
+//                                         model, smart_format, ...; transcript "hello from
+//                                         deepgram <sha256(audio or url)[0:8]>" with word timings
+//           POST /v1/speak                {"text"}, query model/encoding/...: speechBytes(text)
+// Control   GET  /requests                every request received so far, in order: {seq,
+//                                         provider, method, path, query, headers, json | text |
+//                                         multipart | body_sha256+body_length, status, and for
+//                                         audio answers sent_b64}
+//
+// Audio answers are a few tens of KiB holding every byte value, derived from the text asked for,
+// so bytes lost, added or re-encoded on the way are seen by comparing with sent_b64.
+'use strict';
+const http = require('http');
+const crypto = require('crypto');
+
+const KEYS = {
+  mistral: 'Bearer upstream-mistral-key-000000',
+  openai: 'Bearer upstream-openai-key-0000000',
+  deepgram: 'Token upstream-deepgram-key-00000',
+};
+// A client's own Mistral key (bring-your-own-key, sent to the gateway as X-Provider-Key).
+const BYOK = 'Bearer byok-mistral-key-from-the-client-1234';
+const created = 1700000000;
+const log = [];
+
+const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
+const fimText = (prompt, suffix) => `FIM<${prompt.length}|${(suffix || '').length}> middle from mistral`;
+const completionText = (prompt, suffix) =>
+  suffix ? `FIM<${prompt.length}|${suffix.length}> middle from openai` : ` completion of "${prompt}" from openai`;
+const chatText = (last) => `chat answer to "${last}" from openai`;
+
+function speechBytes(text) { // deterministic, every byte value, length depends on the text
+  const n = 40000 + (Buffer.byteLength(text) * 37) % 9000;
+  const out = Buffer.alloc(n);
+  let seed = crypto.createHash('sha256').update(text).digest();
+  for (let i = 0; i < n; i += 32) {
+    seed = crypto.createHash('sha256').update(seed).digest();
+    seed.copy(out, i, 0, Math.min(32, n - i));
+  }
+  for (let i = 0; i < 256 && i < n; i++) out[i] = i; // every byte value up front, 0x00..0xff
+  return out;
+}
+
+// The words of a transcript with timings: word i spans [0.5 i, 0.5 i + 0.4] seconds.
+function words(transcript) {
+  return transcript.split(' ').map((w, i) => ({ word: w, start: i * 0.5, end: i * 0.5 + 0.4 }));
+}
+function ts(sec, sep) {
+  const ms = Math.round(sec * 1000);
+  const p = (v, n) => String(v).padStart(n, '0');
+  return `${p(Math.floor(ms / 3600000), 2)}:${p(Math.floor(ms / 60000) % 60, 2)}:${p(Math.floor(ms / 1000) % 60, 2)}${sep}${p(ms % 1000, 3)}`;
+}
+
+// ------------------------------------------------------------------ multipart (RFC 7578)
+function parseMultipart(body, contentType) {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType || '');
+  if (!m) return { error: 'no boundary in content-type' };
+  const delim = Buffer.from('--' + (m[1] || m[2]));
+  const parts = [];
+  let pos = body.indexOf(delim);
+  if (pos < 0) return { error: 'no first boundary' };
+  for (;;) {
+    pos += delim.length;
+    if (body.slice(pos, pos + 2).toString() === '--') break;
+    pos += 2; // CRLF
+    const headEnd = body.indexOf('\r\n\r\n', pos);
+    if (headEnd < 0) return { error: 'truncated part headers' };
+    const head = body.slice(pos, headEnd).toString('utf8');
+    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delim]), headEnd + 4);
+    if (next < 0) return { error: 'truncated part' };
+    const content = body.slice(headEnd + 4, next);
+    const headers = {};
+    for (const line of head.split('\r\n')) {
+      const i = line.indexOf(':');
+      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+    }
+    const cd = headers['content-disposition'] || '';
+    const name = (/\bname="([^"]*)"/.exec(cd) || [])[1];
+    const filename = (/\bfilename="([^"]*)"/.exec(cd) || [])[1];
+    parts.push({ name, filename, type: headers['content-type'], content });
+    pos = next + 2;
+  }
+  const fields = {};
+  const files = [];
+  for (const p of parts) {
+    if (p.filename !== undefined) {
+      files.push({ name: p.name, filename: p.filename, type: p.type || null, sha256: sha(p.content), length: p.content.length });
+    } else {
+      const v = p.content.toString('utf8');
+      if (fields[p.name] === undefined) fields[p.name] = v;
+      else fields[p.name] = [].concat(fields[p.name], v);
+    }
+  }
+  return { fields, files, parts };
+}
+
+// ------------------------------------------------------------------ helpers
+function send(res, rec, status, type, body, extra) {
+  rec.status = status;
+  const b = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  res.writeHead(status, Object.assign({ 'content-type': type, 'content-length': b.length }, extra || {}));
+  res.end(b);
+}
+const json = (res, rec, status, obj) => send(res, rec, status, 'application/json', obj);
+function sse(res, rec, events) {
+  rec.status = 200;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const e of events) res.write(`data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`);
+  res.end();
+}
+function pieces(text) { // the text in 3 to 4 pieces, whole at the end
+  const n = Math.max(1, Math.ceil(text.length / 3));
+  const out = [];
+  for (let i = 0; i < text.length; i += n) out.push(text.slice(i, i + n));
+  return out;
+}
+function error(res, rec, status, message, type) {
+  json(res, rec, status, { error: { message, type: type || 'invalid_request_error', code: null } });
+}
+
+// ------------------------------------------------------------------ Mistral
+function mistral(req, res, rec) {
+  if (req.method !== 'POST' || rec.path !== '/v1/fim/completions') return error(res, rec, 404, `no route ${req.method} ${rec.path}`);
+  const b = rec.json;
+  if (!b || typeof b.prompt !== 'string' || typeof b.model !== 'string') return json(res, rec, 422, { detail: 'prompt and model are required' });
+  const text = fimText(b.prompt, b.suffix);
+  const id = 'cmpl-fake-mistral';
+  const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
+  if (b.stream) {
+    const ev = pieces(text).map((t, i) => ({ id, object: 'chat.completion.chunk', created, model: b.model,
+      choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: t } : { content: t }, finish_reason: null }] }));
+    ev.push({ id, object: 'chat.completion.chunk', created, model: b.model,
+      choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }], usage });
+    ev.push('[DONE]');
+    return sse(res, rec, ev);
+  }
+  json(res, rec, 200, { id, object: 'chat.completion', created, model: b.model, usage,
+    choices: [{ index: 0, message: { role: 'assistant', content: text, tool_calls: null }, finish_reason: 'stop' }] });
+}
+
+// ------------------------------------------------------------------ OpenAI
+function openaiTranscript(file) {
+  return `hello from openai ${file.sha256.slice(0, 8)}`;
+}
+function transcriptionAnswer(res, rec, format, text, language, translate) {
+  const w = words(text);
+  const segs = [{ id: 0, seek: 0, start: 0, end: w[w.length - 1].end, text, tokens: [1, 2, 3], temperature: 0,
+    avg_logprob: -0.1, compression_ratio: 1, no_speech_prob: 0.01 }];
+  switch (format || 'json') {
+    case 'json': return json(res, rec, 200, { text, usage: { type: 'duration', seconds: 2 } });
+    case 'text': return send(res, rec, 200, 'text/plain; charset=utf-8', text + '\n');
+    case 'srt': return send(res, rec, 200, 'text/plain; charset=utf-8',
+      `1\n${ts(0, ',')} --> ${ts(segs[0].end, ',')}\n${text}\n\n`);
+    case 'vtt': return send(res, rec, 200, 'text/plain; charset=utf-8',
+      `WEBVTT\n\n${ts(0, '.')} --> ${ts(segs[0].end, '.')}\n${text}\n\n`);
+    case 'verbose_json': return json(res, rec, 200, { task: translate ? 'translate' : 'transcribe',
+      language: translate ? 'english' : (language || 'english'), duration: w[w.length - 1].end, text, segments: segs, words: w });
+    default: return error(res, rec, 400, `response_format ${format} is not supported`);
+  }
+}
+function openai(req, res, rec) {
+  const p = rec.path;
+  if (req.method !== 'POST') return error(res, rec, 404, `no route ${req.method} ${p}`);
+  if (p === '/v1/audio/transcriptions' || p === '/v1/audio/translations') {
+    const mp = rec.multipart;
+    if (!mp || mp.error) return error(res, rec, 400, `bad multipart: ${mp ? mp.error : 'not multipart'}`);
+    if (mp.files.length !== 1 || mp.files[0].name !== 'file') return error(res, rec, 400, 'expected exactly one file field "file"');
+    if (!mp.fields.model) return error(res, rec, 400, 'model is required');
+    return transcriptionAnswer(res, rec, mp.fields.response_format, openaiTranscript(mp.files[0]), mp.fields.language,
+      p.endsWith('translations'));
+  }
+  const b = rec.json;
+  if (!b || typeof b.model !== 'string') return error(res, rec, 400, 'a JSON body with model is required');
+  if (p === '/v1/audio/speech') {
+    if (typeof b.input !== 'string') return error(res, rec, 400, 'input is required');
+    const audio = speechBytes(b.input);
+    rec.sent_b64 = audio.toString('base64');
+    const types = { mp3: 'audio/mpeg', opus: 'audio/ogg', aac: 'audio/aac', flac: 'audio/flac', wav: 'audio/wav', pcm: 'audio/pcm' };
+    return send(res, rec, 200, types[b.response_format || 'mp3'] || 'application/octet-stream', audio);
+  }
+  const usage = { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 };
+  if (p === '/v1/completions') {
+    const prompt = Array.isArray(b.prompt) ? b.prompt.join('') : b.prompt;
+    if (typeof prompt !== 'string') return error(res, rec, 400, 'prompt is required');
+    const text = completionText(prompt, b.suffix);
+    const id = 'cmpl-fake-openai';
+    if (b.stream) {
+      const ev = pieces(text).map((t) => ({ id, object: 'text_completion', created, model: b.model,
+        choices: [{ index: 0, text: t, logprobs: null, finish_reason: null }] }));
+      ev.push({ id, object: 'text_completion', created, model: b.model, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'stop' }] });
+      if (b.stream_options && b.stream_options.include_usage) ev.push({ id, object: 'text_completion', created, model: b.model, choices: [], usage });
+      ev.push('[DONE]');
+      return sse(res, rec, ev);
+    }
+    // n choices; echo: the prompt first; logprobs: a token list for the text.
+    const n = Number.isInteger(b.n) && b.n > 0 ? b.n : 1;
+    const full = b.echo ? prompt + text : text;
+    const logprobs = b.logprobs == null ? null
+      : { tokens: [full], token_logprobs: [-0.25], top_logprobs: [{ [full]: -0.25 }], text_offset: [0] };
+    const choices = [];
+    for (let i = 0; i < n; i++) choices.push({ index: i, text: full, logprobs, finish_reason: 'stop' });
+    return json(res, rec, 200, { id, object: 'text_completion', created, model: b.model, choices, usage });
+  }
+  if (p === '/v1/chat/completions') {
+    const msgs = Array.isArray(b.messages) ? b.messages : [];
+    const last = msgs.filter((m) => m.role === 'user').pop();
+    if (!last) return error(res, rec, 400, 'messages must hold a user message');
+    const text = chatText(typeof last.content === 'string' ? last.content : JSON.stringify(last.content));
+    const id = 'chatcmpl-fake-openai';
+    if (b.stream) {
+      const ev = pieces(text).map((t, i) => ({ id, object: 'chat.completion.chunk', created, model: b.model,
+        choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: t } : { content: t }, logprobs: null, finish_reason: null }] }));
+      ev.push({ id, object: 'chat.completion.chunk', created, model: b.model, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] });
+      if (b.stream_options && b.stream_options.include_usage) ev.push({ id, object: 'chat.completion.chunk', created, model: b.model, choices: [], usage });
+      ev.push('[DONE]');
+      return sse(res, rec, ev);
+    }
+    return json(res, rec, 200, { id, object: 'chat.completion', created, model: b.model,
+      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }], usage });
+  }
+  error(res, rec, 404, `no route POST ${p}`);
+}
+
+// ------------------------------------------------------------------ Deepgram
+function deepgram(req, res, rec) {
+  const p = rec.path;
+  const err = (status, msg) => json(res, rec, status, { err_code: 'Bad Request', err_msg: msg, request_id: 'fake' });
+  if (req.method !== 'POST') return err(404, `no route ${req.method} ${p}`);
+  if (p === '/v1/listen') {
+    let source;
+    const type = (req.headers['content-type'] || '').toLowerCase();
+    if (type.startsWith('application/json')) {
+      if (!rec.json || typeof rec.json.url !== 'string') return err(400, 'JSON body needs "url"');
+      source = rec.json.url;
+    } else {
+      if (!rec.raw.length) return err(400, 'empty audio');
+      source = rec.raw;
+    }
+    const transcript = `hello from deepgram ${sha(source).slice(0, 8)}`;
+    const w = words(transcript).map((x) => Object.assign(x, { confidence: 0.99, punctuated_word: x.word }));
+    const duration = w[w.length - 1].end;
+    return json(res, rec, 200, {
+      metadata: { transaction_key: 'deprecated', request_id: 'fake-request-id', sha256: sha(source), created: '2026-01-01T00:00:00.000Z',
+        duration, channels: 1, models: ['fake-model-uuid'], model_info: { 'fake-model-uuid': { name: rec.query.model || 'general', version: '1', arch: 'fake' } } },
+      results: { channels: [{ alternatives: [{ transcript, confidence: 0.99, words: w }] }] },
+    });
+  }
+  if (p === '/v1/speak') {
+    if (!rec.json || typeof rec.json.text !== 'string') return err(400, 'JSON body needs "text"');
+    const audio = speechBytes(rec.json.text);
+    rec.sent_b64 = audio.toString('base64');
+    return send(res, rec, 200, 'audio/mpeg', audio, { 'dg-model-name': rec.query.model || 'aura-asteria-en', 'dg-char-count': String(rec.json.text.length) });
+  }
+  err(404, `no route POST ${p}`);
+}
+
+// ------------------------------------------------------------------ servers
+function fake(provider, handler) {
+  return http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const u = new URL(req.url, 'http://fake');
+      const rec = { seq: log.length + 1, provider, method: req.method, path: u.pathname,
+        query: Object.fromEntries(u.searchParams), headers: req.headers, body_sha256: sha(raw), body_length: raw.length };
+      Object.defineProperty(rec, 'raw', { value: raw, enumerable: false });
+      const type = (req.headers['content-type'] || '').toLowerCase();
+      if (type.startsWith('application/json')) {
+        try { rec.json = JSON.parse(raw.toString('utf8')); } catch (e) { rec.json_error = String(e); }
+      } else if (type.startsWith('multipart/form-data')) {
+        const mp = parseMultipart(raw, req.headers['content-type']);
+        rec.multipart = mp.error ? { error: mp.error } : { fields: mp.fields, files: mp.files };
+      } else if (type.startsWith('text/')) {
+        rec.text = raw.toString('utf8');
+      }
+      log.push(rec);
+      const auth = req.headers.authorization;
+      if (auth !== KEYS[provider] && !(provider === 'mistral' && auth === BYOK)) {
+        if (provider === 'deepgram') return json(res, rec, 401, { err_code: 'INVALID_AUTH', err_msg: 'Invalid credentials.', request_id: 'fake' });
+        return error(res, rec, 401, 'Incorrect API key provided (fake upstream).', 'authentication_error');
+      }
+      try {
+        handler(req, res, rec);
+      } catch (e) {
+        error(res, rec, 500, `fake upstream bug: ${e.stack}`, 'server_error');
+      }
+    });
+  });
+}
+
+function control() {
+  return http.createServer((req, res) => {
+    const u = new URL(req.url, 'http://fake');
+    if (req.method === 'GET' && u.pathname === '/requests') {
+      const b = Buffer.from(JSON.stringify(log));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': b.length });
+      return res.end(b);
+    }
+    res.writeHead(404);
+    res.end();
+  });
+}
+
+const servers = { mistral: fake('mistral', mistral), openai: fake('openai', openai), deepgram: fake('deepgram', deepgram), control: control() };
+const ports = {};
+let waiting = Object.keys(servers).length;
+for (const [name, s] of Object.entries(servers)) {
+  s.keepAliveTimeout = 5000;
+  s.listen(0, '127.0.0.1', () => {
+    ports[name] = s.address().port;
+    if (--waiting === 0) process.stdout.write(JSON.stringify(Object.assign({ event: 'listening' }, ports)) + '\n');
+  });
+}
+process.on('SIGTERM', () => process.exit(0));
