@@ -2,6 +2,7 @@
 // launcher:
 //
 //   java SpeechUpstream.java PORT SPEAK_BYTES
+//   java SpeechUpstream.java proxy PORT UPSTREAM_BASE   (the JDK floor, see below)
 //
 //   POST /v1/listen  reads the whole audio body (64 KiB at a time, nothing kept) and answers a
 //                    small Deepgram transcript whose metadata.duration is bytes / 32,000 s
@@ -11,6 +12,12 @@
 //                    measure (what one upload in flight holds there)
 //   POST /release    lets held uploads finish
 //   GET  /status     {"holding":B,"held":N}: N uploads are being held now
+//
+// The proxy mode is the floor of the JDK's own stacks for this traffic: com.sun.net.httpserver on
+// virtual threads and one java.net.http.HttpClient, forwarding /v1/listen's body as it arrives
+// (BodyPublishers.ofInputStream) and copying /v1/speak's answer as it comes (16 KiB reads,
+// flushed when nothing more is ready), with no gateway logic at all. Run it with the gateway's
+// JVM options (and jdk.httpclient.bufsize) to see what Tollgate adds over the JDK.
 //
 // Prints {"event":"listening","port":N} once it accepts connections.
 import com.sun.net.httpserver.HttpExchange;
@@ -33,6 +40,10 @@ public class SpeechUpstream {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        if (args[0].equals("proxy")) {
+            proxy(Integer.parseInt(args[1]), args[2]);
+            return;
+        }
         int port = Integer.parseInt(args[0]);
         long speakBytes = Long.parseLong(args[1]);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
@@ -103,5 +114,39 @@ public class SpeechUpstream {
             ex.sendResponseHeaders(200, body.length);
             ex.getResponseBody().write(body);
         }
+    }
+
+    static void proxy(int port, String base) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", ex -> {
+            try (ex) {
+                String type = ex.getRequestHeaders().getFirst("Content-Type");
+                String length = ex.getRequestHeaders().getFirst("Content-Length");
+                var publisher = java.net.http.HttpRequest.BodyPublishers.ofInputStream(ex::getRequestBody);
+                var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + ex.getRequestURI().getPath()
+                                + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery())))
+                        .header("Content-Type", type == null ? "application/octet-stream" : type)
+                        .POST(length == null ? publisher : java.net.http.HttpRequest.BodyPublishers.fromPublisher(publisher,
+                                Long.parseLong(length)))
+                        .build();
+                var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+                ex.getResponseHeaders().set("Content-Type", response.headers().firstValue("content-type").orElse("application/octet-stream"));
+                ex.sendResponseHeaders(response.statusCode(), 0);
+                try (InputStream in = response.body(); OutputStream out = ex.getResponseBody()) {
+                    byte[] buf = new byte[16 * 1024];
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        out.write(buf, 0, n);
+                        if (in.available() == 0) out.flush();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.start();
+        System.out.println("{\"event\":\"listening\",\"port\":" + server.getAddress().getPort() + "}");
     }
 }

@@ -6,6 +6,9 @@
 #           the gateway (speech-to-text: the body streamed upstream, the transcript back);
 #   tts:    POST /v1/speak answered with 10 MiB of audio streamed back (wrk, c=4), both ways;
 #           target: through the gateway >= 80 % of direct, in interleaved rounds (median of 3);
+#   floor:  the same through a plain JDK streaming proxy (SpeechUpstream.java proxy: the JDK
+#           server and HttpClient with the gateway's JVM options and read buffer, no gateway
+#           logic), to tell what the gateway adds from what the JDK's stacks cost;
 #   heap:   32 uploads held in flight at once (the fake stops reading each after 256 KiB), heap
 #           after a full GC (jcmd GC.heap_info) minus the idle heap, per upload, for 1 MiB and
 #           for 20 MiB files; target: the same for both (what an upload holds is its buffers,
@@ -46,11 +49,22 @@ speech_main() {
 }
 JSON
     gateway_start speech-gateway "$cfg"
+    gateway_jvm_opts
+    "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -Djdk.httpclient.bufsize="${BENCH_SPEECH_FLOOR_BUFSIZE:-4096}" \
+        "$TOLLGATE_ROOT/scripts/bench.d/SpeechUpstream.java" proxy 0 "http://127.0.0.1:$sp_port" \
+        </dev/null >"$work/speech-floor.out" 2>&1 &
+    local fl=$!
+    pids+=("$fl")
+    local fl_port
+    fl_port=$(wait_port "$work/speech-floor.out" "$fl" '"listening"') ||
+        die "the JDK floor proxy did not start: $(tail -n 20 "$work/speech-floor.out")"
     head -c "$bytes" /dev/urandom >"$work/upload.bin"
     printf '%s\n' '{"text":"Hello from the speech bench."}' >"$work/speak.json"
-    local direct="http://127.0.0.1:$sp_port/v1" via="http://127.0.0.1:$gw_port/v1"
+    local direct="http://127.0.0.1:$sp_port/v1" via="http://127.0.0.1:$gw_port/v1" floor="http://127.0.0.1:$fl_port/v1"
     speech_check "listen-direct" "$direct/listen?model=nova-2" "$work/upload.bin" audio/wav "" "bench $bytes bytes"
     speech_check "listen-gateway" "$via/listen?model=nova-2" "$work/upload.bin" audio/wav "$key" "bench $bytes bytes"
+    speech_check "listen-floor" "$floor/listen?model=nova-2" "$work/upload.bin" audio/wav "" "bench $bytes bytes"
+    speech_check "speak-floor" "$floor/speak?model=aura-asteria-en&encoding=mp3" "$work/speak.json" application/json "" ""
     speech_check "speak-direct" "$direct/speak?model=aura-asteria-en&encoding=mp3" "$work/speak.json" application/json "" ""
     speech_check "speak-gateway" "$via/speak?model=aura-asteria-en&encoding=mp3" "$work/speak.json" application/json "$key" ""
 
@@ -58,8 +72,9 @@ JSON
     BENCH_CONTENT_TYPE=audio/wav run_wrk warmup-listen "$via/listen?model=nova-2" "$work/upload.bin" 4 "$warmup" "$key"
     run_wrk warmup-speak "$via/speak?model=aura-asteria-en&encoding=mp3" "$work/speak.json" 4 "$warmup" "$key"
     for round in 1 2 3; do
-        for r in direct gateway; do
+        for r in direct floor gateway; do
             local base=$direct k=""
+            [ "$r" = floor ] && base=$floor
             [ "$r" = gateway ] && base=$via k=$key
             name="speech-listen-$r-$round"
             BENCH_CONTENT_TYPE=audio/wav run_wrk "$name" "$base/listen?model=nova-2" "$work/upload.bin" 4 "$seconds" "$k"
@@ -74,6 +89,8 @@ JSON
     speech_fig[mb]=$mb
     speech_heap "$sp_port" 1
     speech_heap "$sp_port" 20
+    stop "$fl"
+    forget_pid "$fl"
     stop "$gw_pid"
     forget_pid "$gw_pid"
     stop "$sp_pid"
@@ -126,14 +143,17 @@ speech_report() {
     printf '\nspeech: the speech proxy against a fake Deepgram (scripts/bench.d/SpeechUpstream.java), c=4, %s MiB bodies\n' "$mb"
     row "figure" "measured" "target" "verdict"
     row "------" "--------" "------" "-------"
+    local f
     for r in listen speak; do
         d=$(for i in 1 2 3; do echo "${speech_fig[speech-$r-direct-$i]:-0}"; done | median)
+        f=$(for i in 1 2 3; do echo "${speech_fig[speech-$r-floor-$i]:-0}"; done | median)
         g=$(for i in 1 2 3; do echo "${speech_fig[speech-$r-gateway-$i]:-0}"; done | median)
         ratio=$(awk -v d="$d" -v g="$g" 'BEGIN { printf "%.0f", (d > 0 ? 100 * g / d : 0) }')
-        row "$r: direct / gateway requests/s (MiB/s)" \
-            "$d / $g ($(awk -v d="$d" -v m="$mb" 'BEGIN { printf "%.0f", d * m }') / $(awk -v g="$g" -v m="$mb" 'BEGIN { printf "%.0f", g * m }'))" "" ""
+        row "$r: direct / JDK floor / gateway requests/s" "$d / $f / $g" "" ""
+        row "$r: the same in MiB/s" "$(awk -v d="$d" -v f="$f" -v g="$g" -v m="$mb" 'BEGIN { printf "%.0f / %.0f / %.0f", d * m, f * m, g * m }')" "" ""
         row "$r: gateway / direct" "$ratio %" ">= 80 %" "$(verdict "$ratio" 'v >= 80')"
-        printf 'rounds (%s, direct gateway): %s\n' "$r" "$(for i in 1 2 3; do printf '%s/%s ' "${speech_fig[speech-$r-direct-$i]:-?}" "${speech_fig[speech-$r-gateway-$i]:-?}"; done)"
+        row "$r: JDK floor / direct, gateway / JDK floor" "$(awk -v d="$d" -v f="$f" -v g="$g" 'BEGIN { printf "%.0f %%, %.0f %%", (d > 0 ? 100 * f / d : 0), (f > 0 ? 100 * g / f : 0) }')" "" ""
+        printf 'rounds (%s, direct/floor/gateway): %s\n' "$r" "$(for i in 1 2 3; do printf '%s/%s/%s ' "${speech_fig[speech-$r-direct-$i]:-?}" "${speech_fig[speech-$r-floor-$i]:-?}" "${speech_fig[speech-$r-gateway-$i]:-?}"; done)"
     done
     for m in 1 20; do
         row "heap per upload in flight, $m MiB file (32 held)" "${speech_fig[heap-$m]:-n/a} kB (idle ${speech_fig[idle-$m]:-?} kB, held ${speech_fig[held-$m]:-?})" "" ""

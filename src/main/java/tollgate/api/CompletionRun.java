@@ -20,7 +20,6 @@ import tollgate.provider.Usage;
 import tollgate.route.Caller;
 import tollgate.route.Deployment;
 import tollgate.route.Meter;
-import tollgate.route.Progress;
 import tollgate.route.Served;
 import tollgate.route.ServiceDispatcher;
 import tollgate.route.ServiceRequest;

@@ -100,25 +100,12 @@ final class SpeechAnswer {
     }
 
     /**
-     * After a failure once audio went out: ends the connection without the chunked body's
-     * terminator (RFC 9112 §7.1), so that the client sees the audio broke off rather than a
-     * complete file (the exchange's normal close would write the terminator). The server gives a
-     * handler no access to its socket; a write from an interrupted thread closes its channel
-     * instead of writing ({@code java.nio.channels.InterruptibleChannel}, as
-     * {@code tollgate.http.WriteGuard} cuts a stuck write). An SSE answer needs none of this: its
-     * error event says it.
+     * After a failure once audio went out: the response is cut ({@link HttpCall#cutResponse}), so
+     * that the client sees the audio broke off rather than a complete file. An SSE answer needs
+     * none of this: its error event says it.
      */
     void cut() {
-        if (out == null) return;
-        Thread.currentThread().interrupt();
-        try {
-            out.write(0);
-            out.flush();
-        } catch (IOException | RuntimeException expected) {
-            // the channel is closed: the point
-        } finally {
-            Thread.interrupted(); // the interrupt was for this write only
-        }
+        if (out != null) call.cutResponse();
     }
 
     /** Ends the response: the SSE done event, or the chunked body's terminator. */

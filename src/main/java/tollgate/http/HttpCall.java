@@ -246,6 +246,28 @@ public final class HttpCall {
         };
     }
 
+    /**
+     * Ends a response that has started without ending it: the connection is closed without the
+     * chunked body's terminator (RFC 9112 §7.1), so that the client sees the body broke off
+     * rather than a complete one (the exchange's normal close would write the terminator). The
+     * server gives a handler no access to its socket; a write from an interrupted thread closes
+     * its channel instead of writing ({@code java.nio.channels.InterruptibleChannel}), as
+     * {@link WriteGuard} cuts a stuck write.
+     */
+    public void cutResponse() {
+        if (!responseStarted()) return;
+        OutputStream out = exchange.getResponseBody();
+        Thread.currentThread().interrupt();
+        try {
+            out.write(0);
+            out.flush();
+        } catch (IOException | RuntimeException expected) {
+            // the channel is closed: the point
+        } finally {
+            Thread.interrupted(); // the interrupt was for this write only
+        }
+    }
+
     private GatewayException tooLarge(long max) {
         return new GatewayException(ErrorKind.CALLER_BODY_TOO_LARGE,
                 "Request body is larger than this endpoint's limit of " + max + " bytes.");

@@ -5,11 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 import tollgate.error.ClientGoneException;
 import tollgate.error.GatewayException;
-import tollgate.json.Json;
-import tollgate.json.JsonBuffer;
 import tollgate.json.JsonNumber;
 import tollgate.provider.CompletionProvider.Call;
 import tollgate.provider.CompletionProvider.Completions;
@@ -184,16 +181,6 @@ final class EchoCompletions implements Completions {
     }
 
     private Map<String, Object> header(Call call, String object) {
-        CRC32 crc = new CRC32();
-        JsonBuffer body = new JsonBuffer(4096, call.memory()); // as large as the request: reserved first
-        Json.write(call.body(), body);
-        crc.update(body.array(), 0, body.length());
-        call.memory().release(body.capacity());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", "cmpl-echo-" + String.format("%08x", crc.getValue()));
-        m.put("object", object);
-        m.put("created", JsonNumber.of(clock.instant().getEpochSecond()));
-        m.put("model", call.upstreamModel());
-        return m;
+        return EchoProvider.header("cmpl-echo-", call.body(), call.memory(), clock, object, call.upstreamModel());
     }
 }

@@ -284,16 +284,25 @@ public final class EchoProvider implements ChatProvider, CompletionProvider, Spe
     }
 
     private Map<String, Object> header(ChatCall call, String object) {
+        return header("chatcmpl-echo-", call.body(), call.memory(), clock, object, call.upstreamModel());
+    }
+
+    /**
+     * The fields every echo answer starts with: an id from a checksum of the request (the same
+     * request, the same id), its object, the clock's second and the upstream model.
+     */
+    static Map<String, Object> header(String idPrefix, Object request, tollgate.memory.Reservation memory, InstantSource clock,
+                                      String object, String upstreamModel) {
         CRC32 crc = new CRC32();
-        JsonBuffer body = new JsonBuffer(4096, call.memory()); // as large as the request: reserved first
-        Json.write(call.body(), body);
+        JsonBuffer body = new JsonBuffer(4096, memory); // as large as the request: reserved first
+        Json.write(request, body);
         crc.update(body.array(), 0, body.length());
-        call.memory().release(body.capacity());
+        memory.release(body.capacity());
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", "chatcmpl-echo-" + String.format("%08x", crc.getValue()));
+        m.put("id", idPrefix + String.format("%08x", crc.getValue()));
         m.put("object", object);
         m.put("created", JsonNumber.of(clock.instant().getEpochSecond()));
-        m.put("model", call.upstreamModel());
+        m.put("model", upstreamModel);
         return m;
     }
 
