@@ -2,19 +2,19 @@
 # The speech part (n) of scripts/bench (sourced by it, never run): the speech proxy (issue 10)
 # against a fake Deepgram (scripts/bench.d/SpeechUpstream.java, run by the JDK's source launcher).
 #
-#   upload: POST /v1/listen with a 10 MiB audio body (wrk, c=4), direct to the fake and through
+#   upload: POST /v1/listen with a 10 MiB audio body (wrk, c=1 and c=4), direct to the fake and through
 #           the gateway (speech-to-text: the body streamed upstream, the transcript back);
-#   tts:    POST /v1/speak answered with 10 MiB of audio streamed back (wrk, c=4), both ways;
+#   tts:    POST /v1/speak answered with 10 MiB of audio streamed back (wrk, c=1 and c=4), both ways;
 #           target: through the gateway >= 80 % of direct, in interleaved rounds (median of 3);
 #   floor:  the same through a plain JDK streaming proxy (SpeechUpstream.java proxy: the JDK
 #           server and HttpClient with the gateway's JVM options and read buffer, no gateway
 #           logic), to tell what the gateway adds from what the JDK's stacks cost;
 #   heap:   32 uploads held in flight at once (the fake stops reading each after 256 KiB), heap
-#           after a full GC (jcmd GC.heap_info) minus the idle heap, per upload, for 1 MiB and
-#           for 20 MiB files; target: the same for both (what an upload holds is its buffers,
+#           after a full GC (jcmd GC.heap_info) minus the idle heap, per upload, for 16 MiB and
+#           for 64 MiB files; target: the same for both (what an upload holds is its buffers,
 #           not its file).
 #
-# BENCH_ONLY=speech scripts/bench runs only this (about 2 minutes with BENCH_SECONDS=10);
+# BENCH_ONLY=speech scripts/bench runs only this (about 4 minutes with BENCH_SECONDS=10);
 # BENCH_SPEECH=off leaves it out of a full run. BENCH_SPEECH_MB (10) sets the upload and answer size.
 
 speech_on=1
@@ -45,7 +45,7 @@ speech_main() {
     {"id": "nova-2", "provider": "dg", "pricing": {"audio_minute": "0.0043"}, "capabilities": ["stt"]},
     {"id": "aura-asteria-en", "provider": "dg", "pricing": {"character": "0.000015"}, "capabilities": ["tts"]}
   ],
-  "speech": {"max_upload_bytes": $((64 * 1024 * 1024))}
+  "speech": {"max_upload_bytes": $((128 * 1024 * 1024))}
 }
 JSON
     gateway_start speech-gateway "$cfg"
@@ -68,27 +68,32 @@ JSON
     speech_check "speak-direct" "$direct/speak?model=aura-asteria-en&encoding=mp3" "$work/speak.json" application/json "" ""
     speech_check "speak-gateway" "$via/speak?model=aura-asteria-en&encoding=mp3" "$work/speak.json" application/json "$key" ""
 
-    say "speech: warm-up, then 3 interleaved rounds of ${seconds} s per case at c=4"
+    say "speech: warm-up, then 3 interleaved rounds of ${seconds} s per case at c=1 and c=4"
     BENCH_CONTENT_TYPE=audio/wav run_wrk warmup-listen "$via/listen?model=nova-2" "$work/upload.bin" 4 "$warmup" "$key"
     run_wrk warmup-speak "$via/speak?model=aura-asteria-en&encoding=mp3" "$work/speak.json" 4 "$warmup" "$key"
+    local c
     for round in 1 2 3; do
+        for c in 1 4; do
         for r in direct floor gateway; do
             local base=$direct k=""
             [ "$r" = floor ] && base=$floor
             [ "$r" = gateway ] && base=$via k=$key
-            name="speech-listen-$r-$round"
-            BENCH_CONTENT_TYPE=audio/wav run_wrk "$name" "$base/listen?model=nova-2" "$work/upload.bin" 4 "$seconds" "$k"
+            name="speech-listen-c$c-$r-$round"
+            BENCH_CONTENT_TYPE=audio/wav run_wrk "$name" "$base/listen?model=nova-2" "$work/upload.bin" "$c" "$seconds" "$k"
             speech_fig[$name]=$rps
             [ "$non2xx$errs" = 00 ] || speech_notes+=("$name: $non2xx non-2xx, $errs socket errors")
-            name="speech-speak-$r-$round"
-            run_wrk "$name" "$base/speak?model=aura-asteria-en&encoding=mp3" "$work/speak.json" 4 "$seconds" "$k"
+            name="speech-speak-c$c-$r-$round"
+            run_wrk "$name" "$base/speak?model=aura-asteria-en&encoding=mp3" "$work/speak.json" "$c" "$seconds" "$k"
             speech_fig[$name]=$rps
             [ "$non2xx$errs" = 00 ] || speech_notes+=("$name: $non2xx non-2xx, $errs socket errors")
         done
+        done
     done
     speech_fig[mb]=$mb
-    speech_heap "$sp_port" 1
-    speech_heap "$sp_port" 20
+    # Both sizes far above what the loopback's socket buffers take (a few MiB), so that in both
+    # the gateway is mid-upload when measured; a smaller file would sit whole in kernel buffers.
+    speech_heap "$sp_port" 16
+    speech_heap "$sp_port" 64
     stop "$fl"
     forget_pid "$fl"
     stop "$gw_pid"
@@ -140,25 +145,27 @@ speech_heap() {
 
 speech_report() {
     local mb=${speech_fig[mb]:-10} r d g ratio
-    printf '\nspeech: the speech proxy against a fake Deepgram (scripts/bench.d/SpeechUpstream.java), c=4, %s MiB bodies\n' "$mb"
+    printf '\nspeech: the speech proxy against a fake Deepgram (scripts/bench.d/SpeechUpstream.java), %s MiB bodies\n' "$mb"
     row "figure" "measured" "target" "verdict"
     row "------" "--------" "------" "-------"
-    local f
+    local f c
+    for c in 1 4; do
     for r in listen speak; do
-        d=$(for i in 1 2 3; do echo "${speech_fig[speech-$r-direct-$i]:-0}"; done | median)
-        f=$(for i in 1 2 3; do echo "${speech_fig[speech-$r-floor-$i]:-0}"; done | median)
-        g=$(for i in 1 2 3; do echo "${speech_fig[speech-$r-gateway-$i]:-0}"; done | median)
+        d=$(for i in 1 2 3; do echo "${speech_fig[speech-$r-c$c-direct-$i]:-0}"; done | median)
+        f=$(for i in 1 2 3; do echo "${speech_fig[speech-$r-c$c-floor-$i]:-0}"; done | median)
+        g=$(for i in 1 2 3; do echo "${speech_fig[speech-$r-c$c-gateway-$i]:-0}"; done | median)
         ratio=$(awk -v d="$d" -v g="$g" 'BEGIN { printf "%.0f", (d > 0 ? 100 * g / d : 0) }')
-        row "$r: direct / JDK floor / gateway requests/s" "$d / $f / $g" "" ""
-        row "$r: the same in MiB/s" "$(awk -v d="$d" -v f="$f" -v g="$g" -v m="$mb" 'BEGIN { printf "%.0f / %.0f / %.0f", d * m, f * m, g * m }')" "" ""
-        row "$r: gateway / direct" "$ratio %" ">= 80 %" "$(verdict "$ratio" 'v >= 80')"
-        row "$r: JDK floor / direct, gateway / JDK floor" "$(awk -v d="$d" -v f="$f" -v g="$g" 'BEGIN { printf "%.0f %%, %.0f %%", (d > 0 ? 100 * f / d : 0), (f > 0 ? 100 * g / f : 0) }')" "" ""
-        printf 'rounds (%s, direct/floor/gateway): %s\n' "$r" "$(for i in 1 2 3; do printf '%s/%s/%s ' "${speech_fig[speech-$r-direct-$i]:-?}" "${speech_fig[speech-$r-floor-$i]:-?}" "${speech_fig[speech-$r-gateway-$i]:-?}"; done)"
+        row "$r c=$c: direct / JDK floor / gateway req/s" "$d / $f / $g" "" ""
+        row "$r c=$c: the same in MiB/s" "$(awk -v d="$d" -v f="$f" -v g="$g" -v m="$mb" 'BEGIN { printf "%.0f / %.0f / %.0f", d * m, f * m, g * m }')" "" ""
+        row "$r c=$c: gateway / direct" "$ratio %" ">= 80 %" "$(verdict "$ratio" 'v >= 80')"
+        row "$r c=$c: JDK floor / direct, gateway / JDK floor" "$(awk -v d="$d" -v f="$f" -v g="$g" 'BEGIN { printf "%.0f %%, %.0f %%", (d > 0 ? 100 * f / d : 0), (f > 0 ? 100 * g / f : 0) }')" "" ""
+        printf 'rounds (%s c=%s, direct/floor/gateway): %s\n' "$r" "$c" "$(for i in 1 2 3; do printf '%s/%s/%s ' "${speech_fig[speech-$r-c$c-direct-$i]:-?}" "${speech_fig[speech-$r-c$c-floor-$i]:-?}" "${speech_fig[speech-$r-c$c-gateway-$i]:-?}"; done)"
     done
-    for m in 1 20; do
+    done
+    for m in 16 64; do
         row "heap per upload in flight, $m MiB file (32 held)" "${speech_fig[heap-$m]:-n/a} kB (idle ${speech_fig[idle-$m]:-?} kB, held ${speech_fig[held-$m]:-?})" "" ""
     done
-    row "heap per upload: 20 MiB over 1 MiB" "$(awk -v a="${speech_fig[heap-1]:-0}" -v b="${speech_fig[heap-20]:-0}" 'BEGIN { printf "%+.0f kB", b - a }')" "~0" \
-        "$(verdict "$(awk -v a="${speech_fig[heap-1]:-0}" -v b="${speech_fig[heap-20]:-0}" 'BEGIN { d = b - a; print (d < 0 ? -d : d) }')" 'v <= 256')"
+    row "heap per upload: 64 MiB over 16 MiB" "$(awk -v a="${speech_fig[heap-16]:-0}" -v b="${speech_fig[heap-64]:-0}" 'BEGIN { printf "%+.0f kB", b - a }')" "~0" \
+        "$(verdict "$(awk -v a="${speech_fig[heap-16]:-0}" -v b="${speech_fig[heap-64]:-0}" 'BEGIN { d = b - a; print (d < 0 ? -d : d) }')" 'v <= 64')"
     for n in "${speech_notes[@]}"; do printf 'note: %s\n' "$n"; done
 }
