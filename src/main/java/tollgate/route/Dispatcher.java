@@ -206,6 +206,7 @@ public final class Dispatcher {
                     tried.add(new Tried(d.id(), Tried.COOLING, 0, cooling, "rate limited by the upstream"));
                     return null;
                 }
+                if (calls >= MAX_UPSTREAM_CALLS) return null; // before allow(): in half-open it takes the probe slot
                 if (!d.breaker().allow()) {
                     // On a retry, this attempt's own failure opened it: that failure is what to report.
                     if (attempt == 0) {
@@ -213,7 +214,6 @@ public final class Dispatcher {
                     }
                     return null;
                 }
-                if (calls >= MAX_UPSTREAM_CALLS) return null;
                 calls++;
                 long t0 = clock.nanos();
                 FirstContent gate = sink == null ? null : new FirstContent(sink, () -> begin(d, t0, toolIds, repaired), clock,

@@ -144,12 +144,14 @@ public final class ServiceDispatcher {
                         tried.add(new Tried(d.id(), Tried.COOLING, 0, cooling, "rate limited by the upstream"));
                         break;
                     }
+                    // The cap before the breaker: allow() in half-open takes the one probe slot,
+                    // which only a call's verdict (or release) gives back.
+                    if (calls >= Dispatcher.MAX_UPSTREAM_CALLS) break;
                     if (!d.breaker().allow()) {
                         if (n == 0) tried.add(new Tried(d.id(), Tried.CIRCUIT_OPEN, 0, d.breaker().retryAfterNanos(),
                                 "circuit open after repeated failures"));
                         break;
                     }
-                    if (calls >= Dispatcher.MAX_UPSTREAM_CALLS) break;
                     calls++;
                     Progress p = new Progress();
                     long t0 = clock.nanos();

@@ -73,6 +73,17 @@ class DispatcherRetryTest {
     }
 
     @Test
+    void theCapOnUpstreamCallsNeverLeavesTheBreakersProbeTaken() {
+        World w = abc();
+        // A breaker that opens on one failure and lets a probe through at once: every retry is a probe.
+        w.config = RouteFixtures.withBreaker(RouteFixtures.config(20, 1, 1, 5_000), 30_000, 1, 0.5, 0);
+        pa(w).always(fail(unavailable("down")));
+        assertThrows(GatewayException.class, () -> dispatch(w, req("a").build()));
+        assertEquals(Dispatcher.MAX_UPSTREAM_CALLS, pa(w).callCount());
+        assertTrue(w.deployment("a").breaker().allow(), "the next call may probe: no probe was left taken by the cap");
+    }
+
+    @Test
     void backoffCeilingDoublesPerRetryUpToTheCap() {
         World w = abc();
         w.config = RouteFixtures.config(3, 200, 500, 5_000);

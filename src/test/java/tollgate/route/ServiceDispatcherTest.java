@@ -135,6 +135,20 @@ class ServiceDispatcherTest {
     }
 
     @Test
+    void theCapOnUpstreamCallsNeverLeavesTheBreakersProbeTaken() {
+        World w = world();
+        // A breaker that opens on one failure and lets a probe through at once: every retry is a probe.
+        w.config = RouteFixtures.withBreaker(RouteFixtures.config(20, 1, 1, 5_000), 30_000, 1, 0.5, 0);
+        int[] calls = {0};
+        assertThrows(GatewayException.class, () -> services(w).dispatch(caller(), stt("stt-b"), (d, p) -> {
+            calls[0]++;
+            throw RouteFixtures.unavailable("down").get();
+        }));
+        assertEquals(Dispatcher.MAX_UPSTREAM_CALLS, calls[0]);
+        assertTrue(w.deployment("stt-b").breaker().allow(), "the next call may probe: no probe was left taken by the cap");
+    }
+
+    @Test
     void aClientThatLeavesIsRecordedAs499() {
         World w = world();
         assertThrows(ClientGoneException.class, () -> services(w).dispatch(caller(), stt("stt-b"), (d, p) -> {
