@@ -67,7 +67,7 @@ final class Exhausted {
      * not a 503 that invites a retry.
      */
     private static boolean callerAtFault(List<Tried> tried, GatewayException last) {
-        var failure = last.failure();
+        var failure = last.kind().failure(); // the kind's: a provider's refusal is a 400 marked noRetry()
         if (failure != tollgate.error.FailureClass.CALLER_FAULT && failure != tollgate.error.FailureClass.CONTEXT_TOO_LONG) return false;
         for (Tried t : tried) {
             if (!t.outcome().equals(Tried.UNSUPPORTED) && !t.outcome().equals(tollgate.error.FailureClass.CONTEXT_TOO_LONG.outcome())) return false;

@@ -175,7 +175,16 @@ public final class ServiceDispatcher {
                             throw e;
                         }
                         last = e;
-                        wait = retries.decide(d, e, n, took, tried);
+                        if (refusal(e)) {
+                            // This deployment cannot do what the request asks (a format, a voice, an
+                            // option): another candidate may; when none can, the caller gets the 400
+                            // (Exhausted), not a 503 that invites a retry. No verdict on its health.
+                            d.breaker().release();
+                            tried.add(new Tried(d.id(), Tried.UNSUPPORTED, took / 1_000_000, -1, e.getMessage()));
+                            wait = -1;
+                        } else {
+                            wait = retries.decide(d, e, n, took, tried);
+                        }
                     } catch (RuntimeException | Error e) {
                         d.breaker().release();
                         if (p.committed()) {
@@ -195,6 +204,14 @@ public final class ServiceDispatcher {
                 throw last;
             }
             throw Exhausted.error(plan, tried, last);
+        }
+
+        /**
+         * A provider's refusal of what the request asks before any upstream call: a 400 marked
+         * {@code noRetry()} ({@link tollgate.provider.SpeechProvider}, {@link tollgate.provider.TranscriptionProvider}).
+         */
+        private static boolean refusal(GatewayException e) {
+            return e.kind() == ErrorKind.CALLER_INVALID_REQUEST && e.failure() == tollgate.error.FailureClass.REJECTED;
         }
 
         /** Whether the key may route to {@code d} and afford its worst case (credits held for it); says why not in {@code tried}. */

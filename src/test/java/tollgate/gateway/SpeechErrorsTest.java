@@ -110,6 +110,17 @@ class SpeechErrorsTest extends SpeechTestBase {
         assertEquals(0, upstream.requests().size());
     }
 
+    @Test
+    void aGroupNoMemberOfWhichCanProduceIt_says400_notA503() throws Exception {
+        // Deepgram has no 'instructions'; the OpenAI-compatible table has no row for this Aura voice.
+        HttpResponse<byte[]> r = speak("/v1/audio/speech",
+                "{\"model\":\"group:speech\",\"input\":\"hi\",\"voice\":\"aura-2-thalia-en\",\"instructions\":\"Calm.\"}");
+        assertEquals(400, r.statusCode(), text(r));
+        assertEquals("false", header(r, "x-should-retry"), "a retry cannot fix it");
+        assertEquals(true, text(r).contains("has no voice for 'aura-2-thalia-en'"), text(r));
+        assertEquals(0, upstream.requests().size());
+    }
+
     // ------------------------------------------------------------------ the upstream's failures
 
     @Test

@@ -118,6 +118,35 @@ class ServiceDispatcherTest {
     }
 
     @Test
+    void aRequestNoMemberCanServeIsTheCallers400_notA503() {
+        World w = world();
+        List<String> calls = new ArrayList<>();
+        // What a speech provider throws for a format it cannot produce (SpeechProvider's contract).
+        GatewayException e = assertThrows(GatewayException.class, () -> services(w).dispatch(caller(), stt("group:speech"), (d, p) -> {
+            calls.add(d.id());
+            throw GatewayException.invalid("response_format", "Provider '" + d.model().provider() + "' cannot produce srt.").noRetry();
+        }));
+        assertEquals(List.of("pa/stt-a", "pb/stt-b"), calls, "each member was asked: another one might have served it");
+        assertEquals(400, e.httpStatus());
+        assertEquals("Provider 'pb' cannot produce srt.", e.getMessage());
+        assertEquals("response_format", e.param());
+        assertEquals(false, e.shouldRetry(), "a retry cannot fix it");
+        assertEquals(List.of(0, 0), List.of(w.deployment("stt-a").breaker().failures(), w.deployment("stt-b").breaker().failures()),
+                "a refusal says nothing about a deployment's health");
+    }
+
+    @Test
+    void aRefusalFailsOverToAMemberThatCanServe() {
+        World w = world();
+        Served<String> s = services(w).dispatch(caller(), stt("group:speech"), (d, p) -> {
+            if (d.id().equals("pa/stt-a")) throw GatewayException.invalid("response_format", "Provider 'pa' cannot produce srt.").noRetry();
+            return "from " + d.id();
+        });
+        assertEquals("from pb/stt-b", s.value());
+        assertEquals(List.of("pa/chat=unsupported", "pa/stt-a=unsupported", "pb/stt-b=ok"), tried(s.route()));
+    }
+
+    @Test
     void aFailureAfterTheAnswerCommittedEndsTheCallAndChargesWhatItUsed() {
         World w = world();
         GatewayException e = assertThrows(GatewayException.class,
