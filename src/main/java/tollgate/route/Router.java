@@ -93,6 +93,9 @@ public final class Router {
                 byDeploymentId.putIfAbsent(d.id(), d);
             }
         }
+        // A group member named by provider + upstream is the catalog's deployment of that model,
+        // speech models too (a chat one first, should both name the same upstream model).
+        for (Deployment d : services.values()) byDeploymentId.putIfAbsent(d.id(), d);
         boolean anyOnline = byModelId.values().stream().anyMatch(d -> !d.offline());
         for (Model m : catalog.models()) {
             Deployment d = byModelId.get(m.id());

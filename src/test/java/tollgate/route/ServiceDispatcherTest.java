@@ -147,6 +147,14 @@ class ServiceDispatcherTest {
     }
 
     @Test
+    void aGroupMemberNamedByProviderAndUpstreamIsTheCatalogsSpeechDeployment() {
+        World w = world();
+        w.group(new GroupConfig("g2", "by-upstream", "priority", List.of(new GroupConfig.Member(null, "pb", "stt-b", 1))));
+        Plan p = w.router().planService("group:by-upstream", "stt");
+        assertSame(w.deployment("stt-b"), p.candidates().get(0), "its prices, capabilities and health");
+    }
+
+    @Test
     void aFailureAfterTheAnswerCommittedEndsTheCallAndChargesWhatItUsed() {
         World w = world();
         GatewayException e = assertThrows(GatewayException.class,
