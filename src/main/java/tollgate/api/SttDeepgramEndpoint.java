@@ -80,7 +80,7 @@ final class SttDeepgramEndpoint implements Authenticated.Inner {
         TranscriptionAudio audio;
         long worst = length >= 0 ? length : maxUploadBytes;
         if (boundary != null) {
-            audio = form(new Multipart(body, boundary), params);
+            audio = form(new Multipart(body, boundary, call.memory()), params);
         } else if (json) {
             audio = TranscriptionAudio.url(url(call, body));
             worst = maxUploadBytes; // the audio's size is unknown: the most an upload may be

@@ -54,7 +54,7 @@ final class SttOpenAiEndpoint implements Authenticated.Inner {
                 throw new GatewayException(ErrorKind.CALLER_UNSUPPORTED_MEDIA_TYPE, "The request must be multipart/form-data with "
                         + "the audio in a 'file' part" + (type == null ? "; it has no Content-Type." : ", not '" + type + "'."));
             }
-            Multipart form = new Multipart(body, MultipartHeaders.boundary(type));
+            Multipart form = new Multipart(body, MultipartHeaders.boundary(type), call.memory());
             TranscriptionAudio audio = null;
             String fileType = null, fileName = null;
             Multipart.Part p;
@@ -70,6 +70,7 @@ final class SttOpenAiEndpoint implements Authenticated.Inner {
                 }
                 fileType = p.contentType();
                 fileName = p.filename();
+                call.memory().reserve(SttSpool.COPY_BYTES);
                 spooled = spool.copy(p.body());
             }
             if (!fields.hasFile()) {

@@ -274,4 +274,25 @@ class SttLimitsTest extends SttTestBase {
         org.junit.jupiter.api.Assertions.assertFalse(Files.exists(dataDir.resolve("spool")) && Files.list(dataDir.resolve("spool"))
                 .findAny().isPresent());
     }
+
+    @Test
+    void formFields_areHeldInTheMemoryBudget_aFormThatDoesNotFitIs503() throws Exception {
+        // Up to 64 fields of 64 KiB each are held until the upstream call: 4 MiB a request, which
+        // without the budget any number of requests could hold at once.
+        gw.close();
+        gw = GatewayHarness.builder(upstream.url(), dataDir)
+                .config(CONFIG.replace("\"access_log\": false", "\"access_log\": false, \"memory_budget_bytes\": 1048576")).start();
+        List<Part> parts = new ArrayList<>(List.of(Part.field("model", "echo-stt")));
+        for (int i = 0; i < 30; i++) parts.add(Part.field("prompt" + i, "p".repeat(60_000)));
+        parts.add(Part.file("file", "a.wav", "audio/wav", AUDIO));
+        for (String path : List.of(TRANSCRIBE, "/api/deepgram/stt")) {
+            HttpResponse<String> r = post(path, formType(), form(parts.toArray(Part[]::new)));
+            assertEquals(503, r.statusCode(), path + ": " + r.body());
+            assertEquals("1", r.headers().firstValue("retry-after").orElseThrow());
+        }
+        List<Part> fits = new ArrayList<>(parts.subList(0, 5));
+        fits.add(parts.get(parts.size() - 1));
+        HttpResponse<String> r = post(TRANSCRIBE, formType(), form(fits.toArray(Part[]::new)));
+        assertEquals(200, r.statusCode(), "a form that fits is read as before: " + r.body());
+    }
 }
