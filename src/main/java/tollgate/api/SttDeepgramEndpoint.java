@@ -68,6 +68,7 @@ final class SttDeepgramEndpoint implements Authenticated.Inner {
                         + "' is not accepted: send the audio itself (audio/*, video/*, application/octet-stream), "
                         + "multipart/form-data with an 'audio' part, or application/json with a 'url'.");
             }
+            if (!multipart && !json) SttForm.checkHeaderSafe(type, null); // the raw body's type goes upstream as is
             transcribe(call, charge, params, body, multipart ? MultipartHeaders.boundary(type) : null, json, type, length);
         } catch (GatewayException e) {
             if (e.httpStatus() != 413) SttDispatch.drain(body);

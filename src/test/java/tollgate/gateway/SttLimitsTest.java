@@ -108,6 +108,27 @@ class SttLimitsTest extends SttTestBase {
     }
 
     @Test
+    void anAudioTypeThatNoHttpHeaderCanCarry_is400_beforeAnythingIsSent() throws Exception {
+        // The part's type becomes the upstream request's Content-Type (Deepgram) or its form part's.
+        for (String type : List.of("audio/wav; name=\u4e2d", "audio/w\u0001av", "audio/wav\nX-Injected: 1")) {
+            for (String model : List.of("nova-2", "whisper-1")) {
+                HttpResponse<String> r = post("/api/deepgram/stt?model=" + model, formType(), form(Part.file("audio", "a.wav", type, AUDIO)));
+                assertEquals(400, r.statusCode(), model + " " + type.replace("\n", "\\n") + ": " + r.body());
+                assertEquals(invalid("The audio's Content-Type is not a valid media type (RFC 9110 §8.3): it may hold only visible "
+                        + "ASCII characters, spaces and tabs.", "audio"), r.body());
+            }
+        }
+        // A raw body's Content-Type goes up as the request's own.
+        try (RawHttp raw = gw.raw()) {
+            raw.send(("POST /v1/listen?model=nova-2 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + GatewayHarness.AUTH
+                    + "\r\nContent-Type: audio/w\u0001av\r\nContent-Length: " + AUDIO.length + "\r\n\r\n").getBytes(UTF_8));
+            raw.send(AUDIO);
+            assertEquals(400, raw.readHead().status());
+        }
+        assertEquals(0, upstream.requests().size());
+    }
+
+    @Test
     void wrongKeys_are401_asBearerAndAsToken() throws Exception {
         for (String auth : List.of("Bearer sk-test-wrong-000000000", "Token sk-test-wrong-000000000", "token sk-test-wrong-000000000")) {
             HttpResponse<String> r = post("/v1/listen?model=nova-2", "audio/wav", AUDIO, "Authorization", auth);
