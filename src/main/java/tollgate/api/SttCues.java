@@ -79,7 +79,7 @@ final class SttCues {
         for (Cue c : cues) {
             b.append(n++).append('\n');
             time(b, c.start(), ',').append(" --> ");
-            time(b, c.end(), ',').append('\n').append(c.text()).append("\n\n");
+            time(b, c.end(), ',').append('\n').append(lines(c.text()).replace("-->", "->")).append("\n\n");
         }
         return b.toString();
     }
@@ -88,8 +88,27 @@ final class SttCues {
         StringBuilder b = new StringBuilder("WEBVTT\n\n");
         for (Cue c : cues) {
             time(b, c.start(), '.').append(" --> ");
-            time(b, c.end(), '.').append('\n').append(c.text()).append("\n\n");
+            time(b, c.end(), '.').append('\n');
+            // WebVTT §4.2.2: cue text escapes "&" and "<" (else they start an escape or a tag); ">" too, so no "-->".
+            for (char ch : lines(c.text()).toCharArray()) {
+                if (ch == '&') b.append("&amp;");
+                else if (ch == '<') b.append("&lt;");
+                else if (ch == '>') b.append("&gt;");
+                else b.append(ch);
+            }
+            b.append("\n\n");
         }
+        return b.toString();
+    }
+
+    /**
+     * A cue's text as its non-blank lines: a blank line ends a cue in SubRip and in WebVTT (§4.1,
+     * a cue payload holds no two consecutive line terminators), which would cut the text and
+     * leave the rest to be read as the next cue.
+     */
+    static String lines(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        text.lines().filter(l -> !l.isBlank()).forEach(l -> (b.isEmpty() ? b : b.append('\n')).append(l));
         return b.toString();
     }
 

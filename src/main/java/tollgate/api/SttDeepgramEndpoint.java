@@ -61,16 +61,14 @@ final class SttDeepgramEndpoint implements Authenticated.Inner {
         InputStream body = call.bodyStream(json ? MAX_JSON_BYTES : maxUploadBytes);
         try {
             Map<String, List<String>> params = new LinkedHashMap<>(QueryString.parse(call.query()));
-            if (params.containsKey("callback") || params.containsKey("callback_method")) {
-                throw GatewayException.invalid("callback", "Deepgram's 'callback' is not supported here: the gateway answers in the "
-                        + "request itself.");
-            }
+            for (String name : params.keySet()) refuseCallback(name);
             if (!multipart && !json && !media.isEmpty() && !media.startsWith("audio/") && !media.startsWith("video/")
                     && !SttForm.UNTYPED.contains(media)) {
                 throw new GatewayException(ErrorKind.CALLER_UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + type.toLowerCase(Locale.ROOT)
                         + "' is not accepted: send the audio itself (audio/*, video/*, application/octet-stream), "
                         + "multipart/form-data with an 'audio' part, or application/json with a 'url'.");
             }
+            if (!multipart && !json) SttForm.checkHeaderSafe(type, null); // the raw body's type goes upstream as is
             transcribe(call, charge, params, body, multipart ? MultipartHeaders.boundary(type) : null, json, type, length);
         } catch (GatewayException e) {
             if (e.httpStatus() != 413) SttDispatch.drain(body);
@@ -83,7 +81,7 @@ final class SttDeepgramEndpoint implements Authenticated.Inner {
         TranscriptionAudio audio;
         long worst = length >= 0 ? length : maxUploadBytes;
         if (boundary != null) {
-            audio = form(new Multipart(body, boundary), params);
+            audio = form(new Multipart(body, boundary, call.memory()), params);
         } else if (json) {
             audio = TranscriptionAudio.url(url(call, body));
             worst = maxUploadBytes; // the audio's size is unknown: the most an upload may be
@@ -121,10 +119,22 @@ final class SttDeepgramEndpoint implements Authenticated.Inner {
                 return TranscriptionAudio.stream(p.body(), p.contentType(), p.filename(), -1, () -> rest(form));
             }
             if (p.name() == null) throw GatewayException.invalid(null, "A part of the form has no name.");
+            refuseCallback(p.name()); // the form's fields are options as much as the query's
             params.computeIfAbsent(p.name(), k -> new ArrayList<>(1)).add(p.text());
         }
         throw GatewayException.invalid(AUDIO, "The form has no 'audio' field: send the audio as a file part named 'audio' "
                 + "(curl -F audio=@file).");
+    }
+
+    /**
+     * Refuses Deepgram's {@code callback} (and {@code callback_method}): Deepgram would answer at
+     * once without the transcript or its duration (nothing to charge) and post both elsewhere.
+     */
+    private static void refuseCallback(String name) {
+        if (name.equals("callback") || name.equals("callback_method")) {
+            throw GatewayException.invalid("callback", "Deepgram's 'callback' is not supported here: the gateway answers in the "
+                    + "request itself.");
+        }
     }
 
     /** After the audio: nothing but the close delimiter. */

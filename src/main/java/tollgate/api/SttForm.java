@@ -62,12 +62,31 @@ final class SttForm {
 
     boolean hasFile() { return file; }
 
-    /** @throws GatewayException 415 unless {@code type} is audio, video or untyped */
+    /** @throws GatewayException 415 unless {@code type} is audio, video or untyped; 400 when it is not {@link #checkHeaderSafe safe} */
     static void checkType(String type, String param) {
+        checkHeaderSafe(type, param);
         String media = MultipartHeaders.mediaType(type);
         if (media.startsWith("audio/") || media.startsWith("video/") || UNTYPED.contains(media)) return;
         throw new GatewayException(ErrorKind.CALLER_UNSUPPORTED_MEDIA_TYPE, "The audio's Content-Type '" + type.toLowerCase(Locale.ROOT)
                 + "' is not an audio or video type; send audio/*, video/* or application/octet-stream.", param);
+    }
+
+    /**
+     * The audio's Content-Type goes upstream as the request's own (Deepgram) or its form part's
+     * (OpenAI): a character an HTTP field value cannot hold (RFC 9110 §5.5; obs-text is not passed
+     * on either) would fail the upstream request, or break its form's lines.
+     *
+     * @throws GatewayException 400 unless {@code type} (may be null) is visible ASCII, spaces and tabs
+     */
+    static void checkHeaderSafe(String type, String param) {
+        if (type == null) return;
+        for (int i = 0; i < type.length(); i++) {
+            char c = type.charAt(i);
+            if ((c < 0x20 && c != '\t') || c > 0x7E) {
+                throw GatewayException.invalid(param, "The audio's Content-Type is not a valid media type (RFC 9110 §8.3): it may "
+                        + "hold only visible ASCII characters, spaces and tabs.");
+            }
+        }
     }
 
     /**

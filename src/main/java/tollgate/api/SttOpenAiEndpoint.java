@@ -3,8 +3,6 @@ package tollgate.api;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import tollgate.account.Charge;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
@@ -49,14 +47,14 @@ final class SttOpenAiEndpoint implements Authenticated.Inner {
         long length = call.contentLength();
         InputStream body = call.bodyStream(maxUploadBytes);
         SttForm fields = new SttForm();
-        Path spooled = null;
+        SttSpool.Upload spooled = null;
         Served<Transcript> served;
         try {
             if (!"multipart/form-data".equals(MultipartHeaders.mediaType(type))) {
                 throw new GatewayException(ErrorKind.CALLER_UNSUPPORTED_MEDIA_TYPE, "The request must be multipart/form-data with "
                         + "the audio in a 'file' part" + (type == null ? "; it has no Content-Type." : ", not '" + type + "'."));
             }
-            Multipart form = new Multipart(body, MultipartHeaders.boundary(type));
+            Multipart form = new Multipart(body, MultipartHeaders.boundary(type), call.memory());
             TranscriptionAudio audio = null;
             String fileType = null, fileName = null;
             Multipart.Part p;
@@ -72,13 +70,14 @@ final class SttOpenAiEndpoint implements Authenticated.Inner {
                 }
                 fileType = p.contentType();
                 fileName = p.filename();
+                call.memory().reserve(SttSpool.COPY_BYTES);
                 spooled = spool.copy(p.body());
             }
             if (!fields.hasFile()) {
                 throw GatewayException.invalid(FILE, "The form has no 'file' field: send the audio as a file part named 'file'.");
             }
             if (audio == null) {
-                audio = TranscriptionAudio.file(spooled, fileType, fileName, Files.size(spooled));
+                audio = TranscriptionAudio.file(spooled.file(), fileType, fileName, spooled.bytes());
                 call.log("spooled", true);
             }
             SttDispatch.Request request = new SttDispatch.Request(fields.model, audio, translate, fields.language,
@@ -88,7 +87,7 @@ final class SttOpenAiEndpoint implements Authenticated.Inner {
             if (e.httpStatus() != 413) SttDispatch.drain(body);
             throw e;
         } finally {
-            SttSpool.delete(spooled); // before the answer: a client that has it finds nothing of its upload left
+            if (spooled != null) spooled.close(); // before the answer: a client that has it finds nothing of its upload left
         }
         respond(call, served.value(), fields);
     }

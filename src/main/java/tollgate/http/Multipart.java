@@ -7,12 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import tollgate.error.GatewayException;
+import tollgate.memory.Reservation;
 
 /**
  * A streaming reader of a {@code multipart/form-data} body (RFC 7578, on the syntax of RFC 2046
  * §5.1.1): its parts in order, each with its headers and its body as an {@link InputStream} that
  * reads the upload as it arrives. Nothing holds more than one {@link #BUFFER_BYTES} buffer of it,
  * whatever the size of a file part; text fields are read whole, up to {@link #MAX_FIELD_BYTES}.
+ * Both are reserved in the request's memory budget when it is given: up to {@link #MAX_PARTS}
+ * fields of {@link #MAX_FIELD_BYTES} are megabytes, held until the request ends.
  *
  * <p>The body is: an optional preamble, then parts, each introduced by a delimiter line
  * ({@code --boundary}, optional linear white space, CRLF), its header lines, an empty line and its
@@ -46,7 +49,8 @@ public final class Multipart {
 
     private final InputStream in;
     private final byte[] delimiter; // CRLF "--" boundary
-    private final byte[] buf = new byte[BUFFER_BYTES];
+    private final byte[] buf;
+    private final Reservation memory;
     private int pos, lim;
     private boolean eof;
     /** Where the next delimiter starts in {@code buf}, once found; -1 while unknown. */
@@ -62,7 +66,20 @@ public final class Multipart {
      * @param boundary from {@link MultipartHeaders#boundary}
      */
     public Multipart(InputStream in, String boundary) {
+        this(in, boundary, null);
+    }
+
+    /**
+     * @param in       the request body, read as needed
+     * @param boundary from {@link MultipartHeaders#boundary}
+     * @param memory   the request's reservation: the buffer and every text field read are
+     *                 reserved in it (a 503 when they do not fit), or null for none
+     */
+    public Multipart(InputStream in, String boundary, Reservation memory) {
+        if (memory != null) memory.reserve(BUFFER_BYTES);
         this.in = in;
+        this.memory = memory;
+        this.buf = new byte[BUFFER_BYTES];
         this.delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
         buf[0] = CR; // as if a CRLF came before the body: its first delimiter may start it
         buf[1] = LF;
@@ -294,6 +311,7 @@ public final class Multipart {
             if (bytes.length > MAX_FIELD_BYTES) {
                 throw GatewayException.invalid(name, "The form field '" + name + "' is longer than " + MAX_FIELD_BYTES + " bytes.");
             }
+            if (memory != null) memory.reserve(2L * bytes.length); // the string: at most one char (2 bytes) per UTF-8 byte
             return new String(bytes, StandardCharsets.UTF_8);
         }
     }

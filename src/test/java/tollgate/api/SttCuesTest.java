@@ -50,4 +50,14 @@ class SttCuesTest {
         assertEquals("WEBVTT\n\n", SttCues.vtt(List.of()));
         assertEquals("", SttCues.srt(List.of()));
     }
+
+    @Test
+    void cueText_cannotEndItsCueEarly_norBeReadAsATimingOrATag() {
+        // A blank line ends a cue (SubRip; WebVTT §4.1), "-->" is a timing line's arrow, and in WebVTT
+        // "&" and "<" start escapes and tags (§4.2.2): none may reach the output as is.
+        List<SttCues.Cue> cues = List.of(new SttCues.Cue(0, 1, "AT&T <3 -->\r\n\r\n 2\n\n00:00:01,000 --> 00:00:02,000"));
+        assertEquals("1\n00:00:00,000 --> 00:00:01,000\nAT&T <3 ->\n 2\n00:00:01,000 -> 00:00:02,000\n\n", SttCues.srt(cues));
+        assertEquals("WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nAT&amp;T &lt;3 --&gt;\n 2\n00:00:01,000 --&gt; 00:00:02,000\n\n",
+                SttCues.vtt(cues));
+    }
 }

@@ -196,4 +196,18 @@ class SttDeepgramSurfaceTest extends SttTestBase {
                 "invalid_request_error", "callback", 400), r.body());
         assertEquals(0, upstream.requests().size());
     }
+
+    @Test
+    void deepgramStt_callbackAsAFormField_isRefusedToo() throws Exception {
+        // A form's fields join the query's options: a callback there would have Deepgram answer at once
+        // (no duration, nothing charged) and post the transcript elsewhere.
+        for (String name : List.of("callback", "callback_method")) {
+            HttpResponse<String> r = post("/api/deepgram/stt?model=nova-2", formType(), form(Part.field(name, "https://hooks.example.com/dg"),
+                    Part.file("audio", "a.wav", "audio/wav", AUDIO)));
+            assertEquals(400, r.statusCode(), r.body());
+            assertEquals(errorJson("Deepgram's 'callback' is not supported here: the gateway answers in the request itself.",
+                    "invalid_request_error", "callback", 400), r.body());
+        }
+        assertEquals(0, upstream.requests().size());
+    }
 }

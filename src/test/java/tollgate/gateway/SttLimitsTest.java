@@ -108,6 +108,27 @@ class SttLimitsTest extends SttTestBase {
     }
 
     @Test
+    void anAudioTypeThatNoHttpHeaderCanCarry_is400_beforeAnythingIsSent() throws Exception {
+        // The part's type becomes the upstream request's Content-Type (Deepgram) or its form part's.
+        for (String type : List.of("audio/wav; name=\u4e2d", "audio/w\u0001av", "audio/wav\nX-Injected: 1")) {
+            for (String model : List.of("nova-2", "whisper-1")) {
+                HttpResponse<String> r = post("/api/deepgram/stt?model=" + model, formType(), form(Part.file("audio", "a.wav", type, AUDIO)));
+                assertEquals(400, r.statusCode(), model + " " + type.replace("\n", "\\n") + ": " + r.body());
+                assertEquals(invalid("The audio's Content-Type is not a valid media type (RFC 9110 §8.3): it may hold only visible "
+                        + "ASCII characters, spaces and tabs.", "audio"), r.body());
+            }
+        }
+        // A raw body's Content-Type goes up as the request's own.
+        try (RawHttp raw = gw.raw()) {
+            raw.send(("POST /v1/listen?model=nova-2 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + GatewayHarness.AUTH
+                    + "\r\nContent-Type: audio/w\u0001av\r\nContent-Length: " + AUDIO.length + "\r\n\r\n").getBytes(UTF_8));
+            raw.send(AUDIO);
+            assertEquals(400, raw.readHead().status());
+        }
+        assertEquals(0, upstream.requests().size());
+    }
+
+    @Test
     void wrongKeys_are401_asBearerAndAsToken() throws Exception {
         for (String auth : List.of("Bearer sk-test-wrong-000000000", "Token sk-test-wrong-000000000", "token sk-test-wrong-000000000")) {
             HttpResponse<String> r = post("/v1/listen?model=nova-2", "audio/wav", AUDIO, "Authorization", auth);
@@ -273,5 +294,26 @@ class SttLimitsTest extends SttTestBase {
         assertEquals(0, upstream.requests().size());
         org.junit.jupiter.api.Assertions.assertFalse(Files.exists(dataDir.resolve("spool")) && Files.list(dataDir.resolve("spool"))
                 .findAny().isPresent());
+    }
+
+    @Test
+    void formFields_areHeldInTheMemoryBudget_aFormThatDoesNotFitIs503() throws Exception {
+        // Up to 64 fields of 64 KiB each are held until the upstream call: 4 MiB a request, which
+        // without the budget any number of requests could hold at once.
+        gw.close();
+        gw = GatewayHarness.builder(upstream.url(), dataDir)
+                .config(CONFIG.replace("\"access_log\": false", "\"access_log\": false, \"memory_budget_bytes\": 1048576")).start();
+        List<Part> parts = new ArrayList<>(List.of(Part.field("model", "echo-stt")));
+        for (int i = 0; i < 30; i++) parts.add(Part.field("prompt" + i, "p".repeat(60_000)));
+        parts.add(Part.file("file", "a.wav", "audio/wav", AUDIO));
+        for (String path : List.of(TRANSCRIBE, "/api/deepgram/stt")) {
+            HttpResponse<String> r = post(path, formType(), form(parts.toArray(Part[]::new)));
+            assertEquals(503, r.statusCode(), path + ": " + r.body());
+            assertEquals("1", r.headers().firstValue("retry-after").orElseThrow());
+        }
+        List<Part> fits = new ArrayList<>(parts.subList(0, 5));
+        fits.add(parts.get(parts.size() - 1));
+        HttpResponse<String> r = post(TRANSCRIBE, formType(), form(fits.toArray(Part[]::new)));
+        assertEquals(200, r.statusCode(), "a form that fits is read as before: " + r.body());
     }
 }
