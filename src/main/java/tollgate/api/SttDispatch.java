@@ -23,10 +23,13 @@ import tollgate.route.ServiceRequest;
  *
  * <p>Accounting: the call is metered as the audio's duration the upstream reports
  * ({@link Meter#audio}), priced at the model's {@code audio_minute}. Credits are held for the
- * worst case before each attempt: the upload's size at {@link #WORST_BYTES_PER_SECOND} (32 kbit/s,
- * below any usable speech codec's rate, so the duration cannot be longer), its Content-Length when
- * it has one, else {@code speech.max_upload_bytes}. An answer without a duration is charged nothing
- * and logged {@code audio_ms: "unreported"}.
+ * estimate before each attempt: the upload's size at {@link #WORST_BYTES_PER_SECOND} (32 kbit/s,
+ * the rate of ordinary compressed speech: MP3 and AAC voice, Opus at its higher settings), its
+ * Content-Length when it has one, else {@code speech.max_upload_bytes}. It is an estimate, not a
+ * bound: Opus voice notes at 16 kbit/s or AMR at 4.75-12.2 kbit/s last longer than it assumes, and
+ * are charged their real duration at settlement, which may take a balance below zero by the
+ * difference; a bound (12 h for 25 MiB at AMR's lowest rate) would refuse most keys most uploads.
+ * An answer without a duration is charged nothing and logged {@code audio_ms: "unreported"}.
  */
 final class SttDispatch {
     private SttDispatch() { throw new AssertionError(); }
