@@ -79,6 +79,22 @@ final class CompletionFields {
         return ((JsonNumber) v).longValue();
     }
 
+    /**
+     * {@code a × b} or {@code a + b} of two token counts (≥ 0), at most {@link Long#MAX_VALUE}:
+     * {@code max_tokens} may be any 64-bit integer, and a sum or product that wrapped around to a
+     * negative count would fail the meter (a 500) and corrupt a tokens-per-minute limit.
+     */
+    static long times(long a, long b) {
+        long p = a * b;
+        return Math.multiplyHigh(a, b) != 0 || p < 0 ? Long.MAX_VALUE : p;
+    }
+
+    /** {@code a + b} of two token counts, saturated as {@link #times}. */
+    static long plus(long a, long b) {
+        long s = a + b;
+        return s < 0 ? Long.MAX_VALUE : s;
+    }
+
     /** The gateway's estimate of the tokens of a prompt and a suffix (the chat estimate's rules for one text). */
     static long promptTokens(String prompt, String suffix) {
         // Two texts as two messages (no copy of a long prompt): a few tokens of overhead more.

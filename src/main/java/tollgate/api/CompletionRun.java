@@ -77,7 +77,7 @@ final class CompletionRun {
                 call.memory(), charge);
         Meter worst = Meter.tokens(ask.promptTokens(), ask.completion());
         ServiceRequest request = new ServiceRequest(ask.endpoint(), ask.model(), ask.endpoint(), ask.stream(),
-                ask.promptTokens() + ask.completion(), m -> worst, ask.metadataRequestId(), ask.providerKey() != null);
+                CompletionFields.plus(ask.promptTokens(), ask.completion()), m -> worst, ask.metadataRequestId(), ask.providerKey() != null);
         OwnKeyGate gate = new OwnKeyGate(ask.providerKey());
         if (!ask.stream()) {
             Served<Result> done = services.dispatch(caller, request, (d, progress) -> {

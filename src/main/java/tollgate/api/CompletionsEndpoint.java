@@ -33,6 +33,6 @@ final class CompletionsEndpoint implements Authenticated.Inner {
         }
         CompletionRequest r = CompletionRequest.validate(ChatCompletionsEndpoint.parse(call));
         run.run(call, charge, new CompletionRun.Ask("completions", Shape.COMPLETIONS, r.model(), r.body(), r.stream(), r.includeUsage(),
-                CompletionFields.promptTokens(r.prompt(), r.suffix()), r.maxTokens() * r.choices(), r.metadataRequestId(), null));
+                CompletionFields.promptTokens(r.prompt(), r.suffix()), CompletionFields.times(r.maxTokens(), r.choices()), r.metadataRequestId(), null));
     }
 }

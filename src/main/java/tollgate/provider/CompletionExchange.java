@@ -32,7 +32,8 @@ import tollgate.provider.CompletionProvider.Sink;
  *   <li>Every answer, stream event and error is scrubbed of the configured secrets and of that
  *       key (its forms and pieces, {@link Secrets}) before anything reads it.</li>
  *   <li>An upstream that refuses that key (401, 403, an authentication error object) is the
- *       client's fault: {@code CALLER_INVALID_REQUEST} naming {@link #PROVIDER_KEY_HEADER}.</li>
+ *       client's fault: {@code CALLER_INVALID_REQUEST} naming {@link #PROVIDER_KEY_HEADER}. A rate
+ *       limit on that key is the client's too: not retried, and no cool-down of the deployment.</li>
  * </ul>
  */
 public final class CompletionExchange {
@@ -302,8 +303,15 @@ public final class CompletionExchange {
                     + PROVIDER_KEY_HEADER + (s.upstreamStatus() > 0 ? " (HTTP " + s.upstreamStatus() + ")" : "") + ".",
                     PROVIDER_KEY_HEADER, s.upstreamStatus(), null).withDetail(own.forLog(s.detail()));
         }
-        String message = own.forClient(s.getMessage());
         String detail = own.forLog(s.detail());
+        if (s.kind() == ErrorKind.PROVIDER_RATE_LIMITED) {
+            // The limit is the client's key's, not the gateway's: as a rate limit it would make the
+            // router cool the deployment for every other client (Retries), so it is not retried
+            // here; the upstream's retry-after reaches the client, whose limit it is.
+            return s.withMessage("Provider '" + providerId() + "' is rate-limiting the key given in " + PROVIDER_KEY_HEADER
+                    + (s.upstreamStatus() > 0 ? " (HTTP " + s.upstreamStatus() + ")" : "") + ".").withDetail(detail).noRetry();
+        }
+        String message = own.forClient(s.getMessage());
         if (java.util.Objects.equals(message, s.getMessage()) && java.util.Objects.equals(detail, s.detail())) return s;
         return s.withMessage(message).withDetail(detail);
     }

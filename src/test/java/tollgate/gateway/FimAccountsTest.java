@@ -1,6 +1,7 @@
 package tollgate.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static tollgate.gateway.GatewayHarness.errorJson;
 import static tollgate.gateway.GatewayHarness.obj;
 import static tollgate.gateway.ProviderKindsTestBase.byPath;
@@ -97,6 +98,23 @@ class FimAccountsTest extends CompletionsTestBase {
                 + "X-Provider-Key is for provider 'mistral' only.", "service_unavailable", "model", 503), r.body());
         assertEquals(3, upstream.requests().size(), "the own key went to Mistral only");
         assertEquals("Bearer " + FimOwnKeyTest.OWN, upstream.requests().get(2).header("authorization"));
+    }
+
+    @Test
+    void aStreamCutByTheUpstream_isChargedForWhatWasDelivered() throws Exception {
+        upstream.respondWith(byPath(FIM_PATH, FakeUpstream.sse(
+                FakeUpstream.data(FimGatewayTest.mistralChunk("codestral-2405", "{\"role\":\"assistant\",\"content\":\"\"}", "null", null)),
+                FakeUpstream.data(FimGatewayTest.mistralChunk("codestral-2405", "{\"content\":\"return\"}", "null", null)))
+                .delayEnd(java.time.Duration.ofMillis(150)).end(FakeUpstream.End.ABORT))); // as StreamFailuresTest: both events read first
+        String auth = new AccountsKeys(gw, dataDir).create("cut", 10L);
+
+        String body = stream("/v1/fim/completions", "{\"model\":\"codestral\",\"prompt\":\"x\",\"stream\":true}", "Authorization", auth);
+        assertEquals("upstream_error", obj(obj(GatewayHarness.sseData(body).get(2)).get("error")).get("type"), body);
+
+        // The prompt's estimate (8 tokens) and "return" (6 characters: 2 tokens) at codestral's prices: 0.0000042 USD, 1 credit.
+        String usage = gw.get("/v1/usage", "Authorization", auth).body();
+        assertTrue(usage.contains("\"model\":\"codestral\",\"requests\":1,\"errors\":1,\"prompt_tokens\":8,\"completion_tokens\":2,"
+                + "\"cost\":0.0000042,\"savings\":0,\"credits\":1}"), usage);
     }
 
     @Test

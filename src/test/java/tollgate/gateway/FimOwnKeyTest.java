@@ -80,6 +80,24 @@ class FimOwnKeyTest extends CompletionsTestBase {
     }
 
     @Test
+    void anUpstreamThatRateLimitsTheOwnKey_tellsTheClient_butDoesNotCoolTheDeploymentForEveryoneElse() throws Exception {
+        upstream.respondWith(byPath(FIM_PATH, RoutingTestBase.jsonWithHeaders(429, "{\"object\":\"error\",\"message\":"
+                + "\"Requests rate limit exceeded\",\"type\":\"rate_limited\",\"param\":null,\"code\":\"1300\"}", "retry-after", "600")));
+        HttpResponse<String> r = gw.post("/v1/fim/completions", ASK, "X-Provider-Key", OWN);
+        assertEquals(429, r.statusCode(), r.body());
+        assertEquals("600", r.headers().firstValue("retry-after").orElseThrow(), "the client's own limit, for it to wait");
+        assertEquals(errorJson("Provider 'mistral' is rate-limiting the key given in X-Provider-Key (HTTP 429).", "rate_limit_error",
+                null, 429), r.body());
+
+        // The 429 was about the client's key at Mistral, not the gateway's: the next client is served.
+        upstream.respondWith(byPath(FIM_PATH, FakeUpstream.json(200, FimGatewayTest.MISTRAL_ANSWER)));
+        HttpResponse<String> next = gw.post("/v1/fim/completions", ASK);
+        assertEquals(200, next.statusCode(), next.body());
+        assertEquals(2, upstream.requests().size());
+        assertEquals("Bearer " + MISTRAL_KEY, upstream.requests().get(1).header("authorization"));
+    }
+
+    @Test
     void toAnOpenAiCompatibleServer_theOwnKeyIsItsBearerToken() throws Exception {
         upstream.respondWith(byPath(COMPLETIONS_PATH, FakeUpstream.json(200, FimGatewayTest.TEXT_ANSWER)));
         assertEquals(200, gw.post("/v1/fim/completions", ASK.replace("codestral", "deepseek-coder"), "X-Provider-Key", OWN).statusCode());
