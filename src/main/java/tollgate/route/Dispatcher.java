@@ -99,7 +99,7 @@ public final class Dispatcher {
         Attempts a = null;
         Dispatched done;
         try {
-            caller.charge().admit(Estimates.asked(request), request.stream(), promptTokens + maxTokens);
+            caller.charge().admit(Estimates.asked(request), request.stream(), Estimates.plus(promptTokens, maxTokens));
             Plan plan = router.plan(request, promptTokens);
             a = new Attempts(plan, request, caller, promptTokens, maxTokens, sink);
             done = a.run();

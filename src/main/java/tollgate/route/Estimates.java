@@ -37,6 +37,15 @@ final class Estimates {
     }
 
     /**
+     * {@code a + b}, at most {@link Long#MAX_VALUE}: a {@code max_tokens} of 2^63-1 plus the prompt
+     * must stay the largest request, not wrap around to tokens given back to the key's limit.
+     */
+    static long plus(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /**
      * Completion tokens assumed when holding credits for a model with neither the request's
      * {@code max_tokens} nor a configured {@code max_output_tokens}.
      */

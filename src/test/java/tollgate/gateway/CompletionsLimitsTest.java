@@ -44,5 +44,10 @@ class CompletionsLimitsTest extends CompletionsTestBase {
                 "Authorization", auth);
         assertEquals(429, r.statusCode(), r.body());
         assertTrue(r.body().contains("Request too large"), r.body());
+        // Chat's admission is the same sum (route.Estimates.plus).
+        r = gw.post("/v1/chat/completions", "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+                + "\"max_tokens\":" + HUGE + "}", "Authorization", auth);
+        assertEquals(429, r.statusCode(), r.body());
+        assertTrue(r.body().contains("Request too large"), r.body());
     }
 }
