@@ -238,8 +238,7 @@ final class SpeechRequests {
     }
 
     private static String first(Map<String, List<String>> query, String name) {
-        List<String> v = query.get(name);
-        return v == null || v.isEmpty() ? null : v.get(0);
+        return tollgate.http.QueryString.first(query, name);
     }
 
     private static long integer(String name, String text, long min, long max) {
