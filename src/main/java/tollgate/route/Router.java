@@ -53,6 +53,8 @@ public final class Router {
     private final Map<String, Deployment> adHoc = new ConcurrentHashMap<>();
     /** Every catalog model whose provider runs, chat or not: what {@link #planService} resolves. */
     private final Map<String, Deployment> services = new LinkedHashMap<>();
+    /** Plans for calls that are not chat, over {@link #services}; made last in the constructor. */
+    private final ServicePlans servicePlans;
     private final Map<String, Group> groups = new HashMap<>();
     private final List<Group> groupOrder = new ArrayList<>();
     private final List<Deployment> policyPool = new ArrayList<>();
@@ -116,6 +118,7 @@ public final class Router {
             groupOrder.add(group);
             if (g.name() != null) this.groups.put(g.name(), group);
         }
+        this.servicePlans = new ServicePlans(this); // reads the maps above: last
     }
 
     private Deployment deployment(Model m, Provider p) {
@@ -350,13 +353,7 @@ public final class Router {
         return services().plan(model, capability);
     }
 
-    private volatile ServicePlans servicePlans;
-
-    private ServicePlans services() {
-        ServicePlans s = servicePlans;
-        if (s == null) servicePlans = s = new ServicePlans(this);
-        return s;
-    }
+    private ServicePlans services() { return servicePlans; }
 
     Map<String, Deployment> serviceDeployments() { return services; }
 
@@ -375,8 +372,6 @@ public final class Router {
     Deployment newDeployment(Model m, Provider p) { return deployment(m, p); }
 
     static Tried unhealthyNow(Deployment d) { return unhealthy(d); }
-
-    RandomGenerator random() { return random; }
 
     static String clip(String model) {
         return model.length() <= MAX_QUOTED_MODEL_CHARS ? model : model.substring(0, MAX_QUOTED_MODEL_CHARS) + "…";
