@@ -49,6 +49,15 @@ final class ServicePlans {
         return "completions".equals(capability) && d.chat() != null;
     }
 
+    /**
+     * Whether provider {@code p} says it serves {@code capability} ({@link Provider#capabilities}):
+     * what an ad-hoc {@code <provider>/<upstream>} route is checked against, since it has no
+     * catalog entry to say. Any chat provider serves a text completion (wrapped as chat).
+     */
+    static boolean offers(Provider p, String capability) {
+        return p.capabilities().contains(capability) || "completions".equals(capability) && p.capabilities().contains("chat");
+    }
+
     /** The capabilities that make {@code m} what it is, for messages: "speech-to-text/text-to-speech". */
     static String describe(Model m) {
         List<String> names = new ArrayList<>();
@@ -80,8 +89,13 @@ final class ServicePlans {
         if (slash > 0 && slash < model.length() - 1) {
             String providerId = model.substring(0, slash);
             Provider p = router.running().get(providerId);
-            if (p != null) return new Plan(null, null, null, List.of(adHoc(providerId, model.substring(slash + 1), capability, p)),
-                    List.of(), "the requested model", false);
+            if (p != null) {
+                if (!offers(p, capability)) {
+                    throw GatewayException.invalid("model", "Provider '" + providerId + "' (" + p.kind() + ") does not serve " + what + ".");
+                }
+                return new Plan(null, null, null, List.of(adHoc(providerId, model.substring(slash + 1), capability, p)),
+                        List.of(), "the requested model", false);
+            }
             if (router.disabledReasons().containsKey(providerId)) throw disabled(model, providerId);
         }
         if (router.catalogProvider(model) != null) throw disabled(model, router.catalogProvider(model));

@@ -225,9 +225,13 @@ class ServiceDispatcherTest {
         assertEquals("pa/chat", w.router().planService("chat", "completions").candidates().get(0).id());
         GatewayException e = assertThrows(GatewayException.class, () -> w.router().planService("chat", "fim"));
         assertEquals("The model 'chat' does not support fill-in-the-middle; no model on this gateway does.", e.getMessage());
-        Plan adHoc = w.router().planService("pb/whisper-large", "stt");
-        assertEquals("pb/whisper-large", adHoc.candidates().get(0).id());
-        assertTrue(adHoc.candidates().get(0).model().has("stt"));
+        Plan adHoc = w.router().planService("pb/some-instruct-model", "completions");
+        assertEquals("pb/some-instruct-model", adHoc.candidates().get(0).id());
+        assertTrue(adHoc.candidates().get(0).model().has("completions"));
+        // An ad-hoc route has no catalog entry: the provider says what it serves (the fake: chat only).
+        e = assertThrows(GatewayException.class, () -> w.router().planService("pb/whisper-large", "stt"));
+        assertEquals(400, e.httpStatus());
+        assertEquals("Provider 'pb' (fake) does not serve speech-to-text.", e.getMessage());
     }
 
     @Test
