@@ -27,8 +27,9 @@ final class SpeechRequests {
     static final int MAX_VOICE_CHARS = 128;
     /** OpenAI's {@code speed} range. */
     static final double MIN_SPEED = 0.25, MAX_SPEED = 4.0;
-    /** Deepgram's {@code speed} range (developers.deepgram.com/reference/text-to-speech-api). */
-    static final double MIN_DEEPGRAM_SPEED = 0.7, MAX_DEEPGRAM_SPEED = 1.5;
+    /** Deepgram's {@code speed} range: what its own API takes on {@code /speak}. */
+    static final double MIN_DEEPGRAM_SPEED = tollgate.provider.deepgram.DeepgramProvider.MIN_SPEED,
+            MAX_DEEPGRAM_SPEED = tollgate.provider.deepgram.DeepgramProvider.MAX_SPEED;
     /** Highest {@code bit_rate} Deepgram documents (opus), in bits per second. */
     static final int MAX_BIT_RATE = 650_000;
     /** Most {@code tag} values on one request. */

@@ -23,6 +23,8 @@ import tollgate.provider.Upstream;
 public final class DeepgramProvider implements TranscriptionProvider, SpeechProvider {
 
     public static final String KIND = "deepgram";
+    /** Deepgram's text-to-speech {@code speed} range (developers.deepgram.com/reference/text-to-speech-api). */
+    public static final double MIN_SPEED = 0.7, MAX_SPEED = 1.5;
 
     private final String id;
     private final DeepgramListen listen;

@@ -33,8 +33,8 @@ import tollgate.provider.SpeechRequest;
  * {@code instructions} (Deepgram has none) and a speed outside Deepgram's 0.7-1.5.
  */
 final class DeepgramSpeak {
-    /** Deepgram's {@code speed} range (developers.deepgram.com/reference/text-to-speech-api). */
-    static final double MIN_SPEED = 0.7, MAX_SPEED = 1.5;
+    /** Deepgram's {@code speed} range, {@link DeepgramProvider#MIN_SPEED}. */
+    static final double MIN_SPEED = DeepgramProvider.MIN_SPEED, MAX_SPEED = DeepgramProvider.MAX_SPEED;
 
     private final ProviderConfig config;
     private final Exchange exchange;
