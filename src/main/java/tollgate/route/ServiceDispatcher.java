@@ -68,33 +68,41 @@ public final class ServiceDispatcher {
         }
         Meter meter = run.progress.meter();
         BigDecimal cost = price(run.chosen.model(), meter, request);
-        Charge charge = caller.charge();
-        long credits = request.ownKey() ? 0 : charge.credits(cost);
-        try {
-            record(caller, request, run.chosen, meter, cost, credits, 200, started);
-        } catch (UncheckedIOException | IllegalStateException e) {
-            Log.error("ledger_record_failed", "execution_id", caller.executionId(), "error", e.getMessage());
+        long credits = recordAndCharge(caller, request, run.chosen, meter, cost, 200, started);
+        if (credits < 0) {
             throw new GatewayException(ErrorKind.GATEWAY_INTERNAL, "The usage ledger could not record this request, so it was not "
                     + "answered and not charged; retry later.").noRetry();
         }
-        charge.settle(credits, meter.promptTokens() + meter.completionTokens());
-        return new Served<>(value, run.chosen, meter, cost, credits, charge.balance(), run.route());
+        return new Served<>(value, run.chosen, meter, cost, credits, caller.charge().balance(), run.route());
     }
 
-    /** Records and settles a call that failed: charged what a committed attempt had used, else nothing. */
+    /**
+     * Records and settles a call that failed: charged what a committed attempt had used, else
+     * nothing. When the ledger cannot record it, the client still gets the call's own error.
+     */
     private void failed(Caller caller, ServiceRequest request, int status, Run<?> run, long started) {
         Deployment chosen = run == null ? null : run.chosen;
         Meter meter = chosen == null ? Meter.NONE : run.progress.meter();
-        BigDecimal cost = chosen == null ? null : price(chosen.model(), meter, request);
+        recordAndCharge(caller, request, chosen, meter, chosen == null ? null : price(chosen.model(), meter, request), status, started);
+    }
+
+    /**
+     * The call's one ledger record, then its charge, in that order (a balance never moves without
+     * a record behind it): the credits charged, or -1 when the ledger could not record it (logged;
+     * nothing charged).
+     */
+    private long recordAndCharge(Caller caller, ServiceRequest request, Deployment d, Meter meter, BigDecimal cost, int status,
+                                 long started) {
         Charge charge = caller.charge();
         long credits = request.ownKey() ? 0 : charge.credits(cost);
         try {
-            record(caller, request, chosen, meter, cost, credits, status, started);
+            record(caller, request, d, meter, cost, credits, status, started);
         } catch (UncheckedIOException | IllegalStateException e) {
             Log.error("ledger_record_failed", "execution_id", caller.executionId(), "error", e.getMessage());
-            return; // the client gets the call's own error, and nothing is charged
+            return -1;
         }
         charge.settle(credits, meter.promptTokens() + meter.completionTokens());
+        return credits;
     }
 
     /** {@code meter} at {@code model}'s prices; null for the client's own key, or when a price is unknown. */

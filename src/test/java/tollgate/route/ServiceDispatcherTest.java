@@ -247,4 +247,18 @@ class ServiceDispatcherTest {
         assertEquals(List.of(7L, 3L, 0L, 0L), List.of(r.promptTokens(), r.completionTokens(), r.audioMs(), r.characters()));
         assertTrue(r.stream());
     }
+
+    @Test
+    void aLedgerThatCannotRecord_makesAnAnswerA500_andLeavesAFailuresOwnError() {
+        World w = world();
+        ServiceDispatcher broken = new Dispatcher(w.router(), null, w.clock, new Random(2), r -> {
+            throw new java.io.UncheckedIOException(new java.io.IOException("disk full"));
+        }).services();
+        GatewayException e = assertThrows(GatewayException.class, () -> broken.dispatch(caller(), stt("stt-b"), (d, p) -> "ok"));
+        assertEquals(500, e.httpStatus());
+        assertEquals("The usage ledger could not record this request, so it was not answered and not charged; retry later.",
+                e.getMessage());
+        GatewayException own = assertThrows(GatewayException.class, () -> broken.dispatch(caller(), stt("chat"), (d, p) -> "never"));
+        assertEquals(400, own.httpStatus(), "a failed call keeps its own error when the ledger fails too");
+    }
 }
