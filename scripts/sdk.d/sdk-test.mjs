@@ -552,9 +552,12 @@ check('deepgram v4 wrong key -> DeepgramApiError 401, nothing upstream', async (
   const { error } = await deepgramV4(WRONG_KEY).listen.prerecorded.transcribeFile(WAV, { model: 'nova-2' });
   expect(error instanceof DeepgramApiError, `listen: ${errorText(error)}`);
   eq(error.status, 401, 'listen status');
+  // v4 makes the message from err.msg || err.message || ...: the Deepgram routes' errors carry "message".
+  eq(error.message, 'Invalid API key.', 'listen message');
   const s = await refused(() => deepgramV4(WRONG_KEY).speak.request({ text: 'x' }, { model: 'aura-asteria-en' }));
   expect(s instanceof DeepgramApiError, `speak: ${errorText(s)}`);
   eq(s.status, 401, 'speak status');
+  eq(s.message, 'Invalid API key.', 'speak message');
   await nothingUpstream();
 });
 

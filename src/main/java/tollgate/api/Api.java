@@ -33,14 +33,14 @@ public final class Api {
         var tts = config.speech().tts();
         routes.api("POST", "/audio/speech", Authenticated.require(keys,
                 new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.OPENAI)));
-        routes.api("POST", "/speak", Authenticated.require(keys,
-                new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.DEEPGRAM_SPEAK)));
-        routes.api("POST", "/deepgram/tts", Authenticated.require(keys,
-                new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.DEEPGRAM_TTS)));
+        routes.api("POST", "/speak", deepgram(Authenticated.require(keys,
+                new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.DEEPGRAM_SPEAK))));
+        routes.api("POST", "/deepgram/tts", deepgram(Authenticated.require(keys,
+                new SpeechEndpoint(dispatcher.services(), tts, SpeechEndpoint.Shape.DEEPGRAM_TTS))));
         // Speech-to-text: Deepgram's /listen and seed 000's /deepgram/stt, OpenAI's /audio/transcriptions and /translations.
         long maxUpload = config.speech().maxUploadBytes();
         SttSpool spool = new SttSpool(config.dataDir());
-        tollgate.http.Endpoint listen = Authenticated.require(keys, new SttDeepgramEndpoint(dispatcher.services(), maxUpload));
+        tollgate.http.Endpoint listen = deepgram(Authenticated.require(keys, new SttDeepgramEndpoint(dispatcher.services(), maxUpload)));
         routes.api("POST", "/listen", listen);
         routes.api("POST", "/deepgram/stt", listen);
         routes.api("POST", "/audio/transcriptions",
@@ -55,5 +55,13 @@ public final class Api {
         // Draining is answered by the router (503) before any endpoint runs, so reaching
         // this endpoint means ready.
         routes.exact("GET", "/readyz", call -> call.respond(200, "application/json", ok, ok.length));
+    }
+
+    /** A route of Deepgram's API: its errors, the 401 included, also carry Deepgram's error fields. */
+    private static tollgate.http.Endpoint deepgram(tollgate.http.Endpoint endpoint) {
+        return call -> {
+            call.deepgramErrors();
+            endpoint.handle(call);
+        };
     }
 }

@@ -33,6 +33,22 @@ public final class ErrorBody {
 
     public static byte[] render(GatewayException e) { return Json.toBytes(toMap(e)); }
 
+    /**
+     * The same error for a client of Deepgram's API ({@code /listen}, {@code /speak}, seed 000's
+     * {@code /deepgram/...}): OpenAI's {@code error} object, and beside it Deepgram's own error
+     * fields ({@code category}, {@code message}, {@code request_id}: the "modern" error of
+     * Deepgram's API, {@code ErrorResponseModernError} in @deepgram/sdk 5), which the Deepgram
+     * SDKs make their exception's message from (v4: {@code err.msg || err.message || ...}; an
+     * OpenAI body alone reads there as "[object Object]").
+     */
+    public static byte[] renderForDeepgram(GatewayException e, String requestId) {
+        Map<String, Object> body = toMap(e);
+        body.put("category", e.kind().type().toUpperCase(java.util.Locale.ROOT));
+        body.put("message", clip(e.getMessage(), MAX_MESSAGE_CHARS));
+        body.put("request_id", requestId);
+        return Json.toBytes(body);
+    }
+
     /** {@code s} cut to {@code max} chars (with an ellipsis), never inside a surrogate pair. */
     static String clip(String s, int max) {
         if (s == null || s.length() <= max) return s;

@@ -71,6 +71,14 @@ public final class HttpCall {
     /** Adds a field to this request's access-log line (model, provider, usage...). */
     public void log(String key, Object value) { logFields.put(key, value); }
 
+    /** Whether errors are also rendered with Deepgram's error fields ({@link #deepgramErrors}). */
+    private boolean deepgramErrors;
+
+    /** From now on this call's errors also carry Deepgram's error fields (a Deepgram API route). */
+    public void deepgramErrors() { deepgramErrors = true; }
+
+    boolean wantsDeepgramErrors() { return deepgramErrors; }
+
     /** The name of the client key that authenticated this call, or null before authentication. */
     public String keyName() { return keyName; }
 

@@ -226,6 +226,38 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     /** An error body exactly as the gateway renders it. */
+    /** The routes of Deepgram's API, whose errors also carry Deepgram's fields (issue 10). */
+    private static final java.util.List<String> DEEPGRAM_ROUTES = java.util.List.of("/listen", "/speak", "/deepgram/stt",
+            "/deepgram/tts");
+
+    /**
+     * What {@code r}'s body must be when its request expected {@code expected}: for an error on a
+     * route of Deepgram's API, the same OpenAI error with Deepgram's {@code category},
+     * {@code message} and {@code request_id} (the response's x-request-id) beside it
+     * (error.ErrorBody#renderForDeepgram); otherwise {@code expected} itself.
+     */
+    static String expectedError(java.net.http.HttpResponse<?> r, String expected) {
+        return expectedError(r.request().uri().getPath(), r.statusCode(), r.headers().firstValue("x-request-id").orElse(null), expected);
+    }
+
+    /** {@link #expectedError(java.net.http.HttpResponse, String)} for a response read off a raw socket. */
+    static String expectedError(String path, RawHttp.Head head, String expected) {
+        return expectedError(path, head.status(), head.header("x-request-id"), expected);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String expectedError(String path, int status, String requestId, String expected) {
+        int query = path.indexOf('?');
+        if (query >= 0) path = path.substring(0, query);
+        if (status < 400 || DEEPGRAM_ROUTES.stream().noneMatch(path::endsWith)) return expected;
+        Map<String, Object> body = new LinkedHashMap<>(Json.asObject(Json.parse(expected.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        Map<String, Object> error = (Map<String, Object>) body.get("error");
+        body.put("category", ((String) error.get("type")).toUpperCase(java.util.Locale.ROOT));
+        body.put("message", error.get("message"));
+        body.put("request_id", java.util.Objects.requireNonNull(requestId, "x-request-id"));
+        return Json.toString(body);
+    }
+
     static String errorJson(String message, String type, String param, int code) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("message", message);

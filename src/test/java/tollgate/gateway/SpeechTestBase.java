@@ -107,7 +107,7 @@ abstract class SpeechTestBase {
     static void assertError(HttpResponse<byte[]> r, int status, String message, String type, String param) {
         assertEquals(status, r.statusCode(), text(r));
         assertEquals(JSON, header(r, "content-type"));
-        assertEquals(GatewayHarness.errorJson(message, type, param, status), text(r));
+        assertEquals(GatewayHarness.expectedError(r, GatewayHarness.errorJson(message, type, param, status)), text(r));
     }
 
     /** Every usage record in the data directory's journal; stops the gateway first (restarted for the base class to close). */

@@ -50,7 +50,7 @@ class SttDeepgramSurfaceTest extends SttTestBase {
                 "audio/wav", AUDIO, "Authorization", "Token " + GatewayHarness.CLIENT_KEY, "x-request-id", "stt-dg-1");
 
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals(DEEPGRAM_ANSWER, r.body());
+        assertEquals(GatewayHarness.expectedError(r, DEEPGRAM_ANSWER), r.body());
         assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals("deepgram/nova-2-general", r.headers().firstValue("x-tollgate-route").orElseThrow());
         FakeUpstream.Received up = upstream.takeRequest();
@@ -67,7 +67,7 @@ class SttDeepgramSurfaceTest extends SttTestBase {
         HttpResponse<String> r = post("/v1/listen?model=nova-2", null, AUDIO);
 
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals(DEEPGRAM_ANSWER, r.body());
+        assertEquals(GatewayHarness.expectedError(r, DEEPGRAM_ANSWER), r.body());
         FakeUpstream.Received up = upstream.takeRequest();
         assertEquals("application/octet-stream", up.header("content-type"));
         assertArrayEquals(AUDIO, up.body());
@@ -79,10 +79,27 @@ class SttDeepgramSurfaceTest extends SttTestBase {
         HttpResponse<String> r = post("/v1/listen?model=nova-2", "deepgram/audio+video", AUDIO);
 
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals(DEEPGRAM_ANSWER, r.body());
+        assertEquals(GatewayHarness.expectedError(r, DEEPGRAM_ANSWER), r.body());
         FakeUpstream.Received up = upstream.takeRequest();
         assertEquals("deepgram/audio+video", up.header("content-type"));
         assertArrayEquals(AUDIO, up.body());
+    }
+
+    @Test
+    void errorsOnDeepgramsRoutes_carryDeepgramsFieldsBesideOpenAis_otherRoutesDoNot() throws Exception {
+        // The Deepgram SDKs make their exception's message from these (v4: err.msg || err.message || ...).
+        HttpResponse<String> r = post("/v1/listen?model=nova-2", "audio/wav", AUDIO, "Authorization", "Token sk-wrong-0123456789abcdef",
+                "x-request-id", "dg-err-1");
+        assertEquals(401, r.statusCode());
+        assertEquals("{\"error\":{\"message\":\"Invalid API key.\",\"type\":\"authentication_error\",\"param\":null,\"code\":401},"
+                + "\"category\":\"AUTHENTICATION_ERROR\",\"message\":\"Invalid API key.\",\"request_id\":\"dg-err-1\"}", r.body());
+        r = post("/api/deepgram/stt?model=nova-2", "text/plain", AUDIO, "x-request-id", "dg-err-2");
+        assertEquals(415, r.statusCode());
+        assertTrue(r.body().endsWith(",\"category\":\"INVALID_REQUEST_ERROR\",\"message\":\"Content-Type 'text/plain' is not accepted: "
+                + "send the audio itself (audio/*, video/*, application/octet-stream), multipart/form-data with an 'audio' part, "
+                + "or application/json with a 'url'.\",\"request_id\":\"dg-err-2\"}"), r.body());
+        r = post("/v1/audio/transcriptions", "text/plain", AUDIO, "Authorization", "Bearer sk-wrong-0123456789abcdef");
+        assertEquals(GatewayHarness.errorJson("Invalid API key.", "authentication_error", null, 401), r.body());
     }
 
     @Test
@@ -91,7 +108,7 @@ class SttDeepgramSurfaceTest extends SttTestBase {
         HttpResponse<String> r = post("/v1/listen?model=nova-2&smart_format=true", "application/json", json);
 
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals(DEEPGRAM_ANSWER, r.body());
+        assertEquals(GatewayHarness.expectedError(r, DEEPGRAM_ANSWER), r.body());
         FakeUpstream.Received up = upstream.takeRequest();
         assertEquals("application/json", up.header("content-type"));
         assertEquals("{\"url\":\"https://static.example.com/voice memo.mp3\"}", up.bodyText());
@@ -99,8 +116,8 @@ class SttDeepgramSurfaceTest extends SttTestBase {
 
         r = post("/v1/listen?model=whisper-1", "application/json", json);
         assertEquals(400, r.statusCode());
-        assertEquals(errorJson("The model's provider cannot fetch audio from a URL, and the gateway does not fetch URLs for it; "
-                + "upload the audio instead.", "invalid_request_error", "url", 400), r.body());
+        assertEquals(GatewayHarness.expectedError(r, errorJson("The model's provider cannot fetch audio from a URL, and the gateway does not fetch URLs for it; "
+                + "upload the audio instead.", "invalid_request_error", "url", 400)), r.body());
         assertEquals(1, upstream.requests().size(), "nothing fetched, nothing sent");
     }
 
@@ -166,7 +183,7 @@ class SttDeepgramSurfaceTest extends SttTestBase {
 
         r = post("/api/deepgram/stt?model=nova-2", formType(), body);
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals(DEEPGRAM_ANSWER, r.body());
+        assertEquals(GatewayHarness.expectedError(r, DEEPGRAM_ANSWER), r.body());
         FakeUpstream.Received up = upstream.takeRequest();
         assertEquals("application/octet-stream", up.header("content-type"));
         assertArrayEquals(AUDIO, up.body());
@@ -184,16 +201,16 @@ class SttDeepgramSurfaceTest extends SttTestBase {
         r = post("/api/deepgram/stt?model=echo-stt", formType(), form(Part.file("audio", "a.wav", "audio/wav", AUDIO),
                 Part.field("diarize", "true")));
         assertEquals(400, r.statusCode());
-        assertEquals(errorJson("Form fields must come before the 'audio' part (or go in the query string); 'diarize' came after it.",
-                "invalid_request_error", "diarize", 400), r.body());
+        assertEquals(GatewayHarness.expectedError(r, errorJson("Form fields must come before the 'audio' part (or go in the query string); 'diarize' came after it.",
+                "invalid_request_error", "diarize", 400)), r.body());
     }
 
     @Test
     void listen_callbackIsRefused_theAnswerIsTheRequestsOwn() throws Exception {
         HttpResponse<String> r = post("/v1/listen?model=nova-2&callback=https%3A%2F%2Fhooks.example.com%2Fdg", "audio/wav", AUDIO);
         assertEquals(400, r.statusCode());
-        assertEquals(errorJson("Deepgram's 'callback' is not supported here: the gateway answers in the request itself.",
-                "invalid_request_error", "callback", 400), r.body());
+        assertEquals(GatewayHarness.expectedError(r, errorJson("Deepgram's 'callback' is not supported here: the gateway answers in the request itself.",
+                "invalid_request_error", "callback", 400)), r.body());
         assertEquals(0, upstream.requests().size());
     }
 
@@ -205,8 +222,8 @@ class SttDeepgramSurfaceTest extends SttTestBase {
             HttpResponse<String> r = post("/api/deepgram/stt?model=nova-2", formType(), form(Part.field(name, "https://hooks.example.com/dg"),
                     Part.file("audio", "a.wav", "audio/wav", AUDIO)));
             assertEquals(400, r.statusCode(), r.body());
-            assertEquals(errorJson("Deepgram's 'callback' is not supported here: the gateway answers in the request itself.",
-                    "invalid_request_error", "callback", 400), r.body());
+            assertEquals(GatewayHarness.expectedError(r, errorJson("Deepgram's 'callback' is not supported here: the gateway answers in the request itself.",
+                    "invalid_request_error", "callback", 400)), r.body());
         }
         assertEquals(0, upstream.requests().size());
     }

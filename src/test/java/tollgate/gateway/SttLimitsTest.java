@@ -38,50 +38,49 @@ class SttLimitsTest extends SttTestBase {
     void malformedForms_are400_namingTheProblem() throws Exception {
         HttpResponse<String> r = post(TRANSCRIBE, "multipart/form-data", form(Part.field("model", "echo-stt")));
         assertEquals(400, r.statusCode());
-        assertEquals(invalid("The multipart/form-data Content-Type has no boundary parameter (RFC 7578 §4.1).", null), r.body());
+        assertEquals(GatewayHarness.expectedError(r, invalid("The multipart/form-data Content-Type has no boundary parameter (RFC 7578 §4.1).", null)), r.body());
 
         byte[] whole = form(Part.field("model", "whisper-1"), Part.file("file", "a.wav", "audio/wav", AUDIO));
         r = post(TRANSCRIBE, formType(), Arrays.copyOf(whole, whole.length - 1000));
         assertEquals(400, r.statusCode());
-        assertEquals(invalid("The multipart body ended inside part 'file' before its closing boundary: the upload is truncated.", "file"),
-                r.body());
+        assertEquals(GatewayHarness.expectedError(r, invalid("The multipart body ended inside part 'file' before its closing boundary: the upload is truncated.", "file")), r.body());
         assertEquals(0, upstream.requests().size(), "the streamed upload was aborted: the upstream answered nothing");
 
         r = post(TRANSCRIBE, formType(), form(Part.field("model", "echo-stt"), Part.field("language", "en")));
         assertEquals(400, r.statusCode());
-        assertEquals(invalid("The form has no 'file' field: send the audio as a file part named 'file'.", "file"), r.body());
+        assertEquals(GatewayHarness.expectedError(r, invalid("The form has no 'file' field: send the audio as a file part named 'file'.", "file")), r.body());
 
         for (byte[] two : List.of(form(Part.field("model", "echo-stt"), Part.file("file", "a.wav", "audio/wav", AUDIO),
                 Part.file("file", "b.wav", "audio/wav", AUDIO)), form(Part.file("file", "a.wav", "audio/wav", AUDIO),
                 Part.file("file", "b.wav", "audio/wav", AUDIO), Part.field("model", "echo-stt")))) {
             r = post(TRANSCRIBE, formType(), two);
             assertEquals(400, r.statusCode());
-            assertEquals(invalid("The form has more than one file; send the audio as one 'file' part.", "file"), r.body());
+            assertEquals(GatewayHarness.expectedError(r, invalid("The form has more than one file; send the audio as one 'file' part.", "file")), r.body());
         }
 
         r = post("/api/deepgram/stt", formType(), form(Part.field("model", "echo-stt")));
-        assertEquals(invalid("The form has no 'audio' field: send the audio as a file part named 'audio' (curl -F audio=@file).",
-                "audio"), r.body());
+        assertEquals(GatewayHarness.expectedError(r, invalid("The form has no 'audio' field: send the audio as a file part named 'audio' (curl -F audio=@file).",
+                "audio")), r.body());
         r = post("/api/deepgram/stt?model=echo-stt", formType(), form(Part.file("audio", "a.wav", "audio/wav", AUDIO),
                 Part.file("audio", "b.wav", "audio/wav", AUDIO)));
-        assertEquals(invalid("The form has more than one file; send one 'audio' part.", "audio"), r.body());
+        assertEquals(GatewayHarness.expectedError(r, invalid("The form has more than one file; send one 'audio' part.", "audio")), r.body());
     }
 
     @Test
     void badFields_are400() throws Exception {
         HttpResponse<String> r = post(TRANSCRIBE, formType(), form(Part.field("model", "echo-stt"), Part.field("response_format", "xml"),
                 Part.file("file", "a.wav", "audio/wav", AUDIO)));
-        assertEquals(invalid("Invalid value for 'response_format': expected one of json, text, srt, verbose_json, vtt, got 'xml'.",
-                "response_format"), r.body());
+        assertEquals(GatewayHarness.expectedError(r, invalid("Invalid value for 'response_format': expected one of json, text, srt, verbose_json, vtt, got 'xml'.",
+                "response_format")), r.body());
         r = post(TRANSCRIBE, formType(), form(Part.field("model", "echo-stt"), Part.field("stream", "true"),
                 Part.file("file", "a.wav", "audio/wav", AUDIO)));
-        assertEquals(invalid("Streamed transcription ('stream': true) is not supported by this gateway.", "stream"), r.body());
+        assertEquals(GatewayHarness.expectedError(r, invalid("Streamed transcription ('stream': true) is not supported by this gateway.", "stream")), r.body());
         r = post(TRANSCRIBE, formType(), form(Part.field("model", "echo-stt"), Part.field("temperature", "hot"),
                 Part.file("file", "a.wav", "audio/wav", AUDIO)));
-        assertEquals(invalid("Invalid value for 'temperature': expected a number from 0 to 1, got 'hot'.", "temperature"), r.body());
+        assertEquals(GatewayHarness.expectedError(r, invalid("Invalid value for 'temperature': expected a number from 0 to 1, got 'hot'.", "temperature")), r.body());
         r = post(TRANSCRIBE, formType(), form(Part.field("model", "gpt-4o-mini-nope"), Part.file("file", "a.wav", "audio/wav", AUDIO)));
-        assertEquals(invalid("The model 'gpt-4o-mini-nope' does not exist on this gateway. GET /v1/models lists the models it serves.",
-                "model"), r.body());
+        assertEquals(GatewayHarness.expectedError(r, invalid("The model 'gpt-4o-mini-nope' does not exist on this gateway. GET /v1/models lists the models it serves.",
+                "model")), r.body());
         r = post(TRANSCRIBE, formType(), form(Part.field("model", "echo"), Part.file("file", "a.wav", "audio/wav", AUDIO)));
         assertEquals(400, r.statusCode(), "a chat model does not transcribe: " + r.body());
         assertEquals(0, upstream.requests().size());
@@ -91,19 +90,19 @@ class SttLimitsTest extends SttTestBase {
     void wrongMediaTypes_are415() throws Exception {
         HttpResponse<String> r = post("/v1/listen?model=echo-stt", "text/plain; charset=utf-8", "hello".getBytes(UTF_8));
         assertEquals(415, r.statusCode());
-        assertEquals(errorJson("Content-Type 'text/plain; charset=utf-8' is not accepted: send the audio itself (audio/*, video/*, "
+        assertEquals(GatewayHarness.expectedError(r, errorJson("Content-Type 'text/plain; charset=utf-8' is not accepted: send the audio itself (audio/*, video/*, "
                 + "application/octet-stream), multipart/form-data with an 'audio' part, or application/json with a 'url'.",
-                "invalid_request_error", null, 415), r.body());
+                "invalid_request_error", null, 415)), r.body());
 
         r = post(TRANSCRIBE, "application/json", "{\"model\":\"whisper-1\"}".getBytes(UTF_8));
         assertEquals(415, r.statusCode());
-        assertEquals(errorJson("The request must be multipart/form-data with the audio in a 'file' part, not 'application/json'.",
-                "invalid_request_error", null, 415), r.body());
+        assertEquals(GatewayHarness.expectedError(r, errorJson("The request must be multipart/form-data with the audio in a 'file' part, not 'application/json'.",
+                "invalid_request_error", null, 415)), r.body());
 
         r = post(TRANSCRIBE, formType(), form(Part.field("model", "whisper-1"), Part.file("file", "notes.txt", "text/plain", AUDIO)));
         assertEquals(415, r.statusCode());
-        assertEquals(errorJson("The audio's Content-Type 'text/plain' is not an audio or video type; send audio/*, video/* or "
-                + "application/octet-stream.", "invalid_request_error", "file", 415), r.body());
+        assertEquals(GatewayHarness.expectedError(r, errorJson("The audio's Content-Type 'text/plain' is not an audio or video type; send audio/*, video/* or "
+                + "application/octet-stream.", "invalid_request_error", "file", 415)), r.body());
         assertEquals(0, upstream.requests().size());
     }
 
@@ -114,8 +113,8 @@ class SttLimitsTest extends SttTestBase {
             for (String model : List.of("nova-2", "whisper-1")) {
                 HttpResponse<String> r = post("/api/deepgram/stt?model=" + model, formType(), form(Part.file("audio", "a.wav", type, AUDIO)));
                 assertEquals(400, r.statusCode(), model + " " + type.replace("\n", "\\n") + ": " + r.body());
-                assertEquals(invalid("The audio's Content-Type is not a valid media type (RFC 9110 §8.3): it may hold only visible "
-                        + "ASCII characters, spaces and tabs.", "audio"), r.body());
+                assertEquals(GatewayHarness.expectedError(r, invalid("The audio's Content-Type is not a valid media type (RFC 9110 §8.3): it may hold only visible "
+                        + "ASCII characters, spaces and tabs.", "audio")), r.body());
             }
         }
         // A raw body's Content-Type goes up as the request's own.
@@ -133,7 +132,7 @@ class SttLimitsTest extends SttTestBase {
         for (String auth : List.of("Bearer sk-test-wrong-000000000", "Token sk-test-wrong-000000000", "token sk-test-wrong-000000000")) {
             HttpResponse<String> r = post("/v1/listen?model=nova-2", "audio/wav", AUDIO, "Authorization", auth);
             assertEquals(401, r.statusCode());
-            assertEquals(errorJson("Invalid API key.", "authentication_error", null, 401), r.body());
+            assertEquals(GatewayHarness.expectedError(r, errorJson("Invalid API key.", "authentication_error", null, 401)), r.body());
         }
         HttpResponse<String> r = post(TRANSCRIBE, formType(), form(Part.file("file", "a.wav", "audio/wav", AUDIO)),
                 "Authorization", "Bearer nope-nope-nope-nope-nope");
@@ -160,7 +159,7 @@ class SttLimitsTest extends SttTestBase {
             raw.send(Arrays.copyOf(big, 64 * 1024));
             RawHttp.Head head = raw.readHead();
             assertEquals(413, head.status());
-            assertEquals(TOO_LARGE, new String(raw.readBody(head), UTF_8));
+            assertEquals(GatewayHarness.expectedError("/v1/listen", head, TOO_LARGE), new String(raw.readBody(head), UTF_8));
         }
         assertEquals(0, upstream.requests().size());
     }
@@ -185,15 +184,16 @@ class SttLimitsTest extends SttTestBase {
         smallLimit();
         byte[] big = wav(120_000, 5);
         byte[] bigForm = form(Part.field("model", "whisper-1"), Part.file("file", "a.wav", "audio/wav", big));
-        List<byte[]> requests = List.of(chunked("/v1/listen?model=nova-2", "audio/wav", big),
-                chunked("/v1/listen?model=echo-stt", "audio/wav", big),
-                chunked(TRANSCRIBE, formType(), bigForm));
-        for (byte[] request : requests) {
+        Map<String, byte[]> requests = new java.util.LinkedHashMap<>();
+        requests.put("/v1/listen?model=nova-2", chunked("/v1/listen?model=nova-2", "audio/wav", big));
+        requests.put("/v1/listen?model=echo-stt", chunked("/v1/listen?model=echo-stt", "audio/wav", big));
+        requests.put(TRANSCRIBE, chunked(TRANSCRIBE, formType(), bigForm));
+        for (Map.Entry<String, byte[]> request : requests.entrySet()) {
             try (RawHttp raw = gw.raw()) {
-                raw.send(request);
+                raw.send(request.getValue());
                 RawHttp.Head head = raw.readHead();
                 assertEquals(413, head.status());
-                assertEquals(TOO_LARGE, new String(raw.readBody(head), UTF_8));
+                assertEquals(GatewayHarness.expectedError(request.getKey(), head, TOO_LARGE), new String(raw.readBody(head), UTF_8));
             }
         }
         assertEquals(0, upstream.requests().size(), "no upstream got a whole upload");

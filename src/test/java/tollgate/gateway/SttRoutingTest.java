@@ -55,8 +55,7 @@ class SttRoutingTest extends SttTestBase {
         });
         HttpResponse<String> r = post("/v1/listen?model=group:deepgram-first", "audio/wav", AUDIO);
         assertEquals(503, r.statusCode(), r.body());
-        assertEquals(errorJson("Provider 'deepgram' is unavailable or overloaded (HTTP 503): busy", "service_unavailable", null, 503),
-                r.body());
+        assertEquals(GatewayHarness.expectedError(r, errorJson("Provider 'deepgram' is unavailable or overloaded (HTTP 503): busy", "service_unavailable", null, 503)), r.body());
         assertEquals(1, upstream.requests().size(), "streamed once, to the first member only");
 
         // The file before the model: spooled, so it can be sent again.
@@ -78,8 +77,7 @@ class SttRoutingTest extends SttTestBase {
                 + DEEPGRAM_KEY + "\"}"));
         HttpResponse<String> r = post("/v1/listen?model=nova-2", "audio/wav", AUDIO);
         assertEquals(502, r.statusCode());
-        assertEquals(errorJson("Provider 'deepgram' rejected the gateway's credentials (HTTP 401)", "upstream_error", null, 502),
-                r.body());
+        assertEquals(GatewayHarness.expectedError(r, errorJson("Provider 'deepgram' rejected the gateway's credentials (HTTP 401)", "upstream_error", null, 502)), r.body());
         assertFalse(r.body().contains(DEEPGRAM_KEY));
 
         upstream.respondWith(FakeUpstream.json(400, "{\"error\":{\"message\":\"Invalid file format. Supported formats: "
@@ -87,14 +85,13 @@ class SttRoutingTest extends SttTestBase {
         r = post("/v1/audio/transcriptions", formType(), form(Part.field("model", "whisper-1"),
                 Part.file("file", "a.xyz", "audio/wav", AUDIO)));
         assertEquals(400, r.statusCode());
-        assertEquals(errorJson("Provider 'openai' rejected the request (HTTP 400): Invalid file format. Supported formats: "
-                + "['flac', 'm4a', 'mp3'] (key [redacted])", "invalid_request_error", "file", 400), r.body());
+        assertEquals(GatewayHarness.expectedError(r, errorJson("Provider 'openai' rejected the request (HTTP 400): Invalid file format. Supported formats: "
+                + "['flac', 'm4a', 'mp3'] (key [redacted])", "invalid_request_error", "file", 400)), r.body());
 
         upstream.respondWith(FakeUpstream.json(200, "{\"not\":\"a transcript\"}"));
         r = post("/v1/audio/transcriptions", formType(), form(Part.field("model", "whisper-1"), Part.file("file", "a.wav",
                 "audio/wav", AUDIO)));
         assertEquals(502, r.statusCode());
-        assertEquals(errorJson("Provider 'openai' returned a response that is not a transcription", "upstream_error", null, 502),
-                r.body());
+        assertEquals(GatewayHarness.expectedError(r, errorJson("Provider 'openai' returned a response that is not a transcription", "upstream_error", null, 502)), r.body());
     }
 }
