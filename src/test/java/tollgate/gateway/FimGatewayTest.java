@@ -273,7 +273,9 @@ class FimGatewayTest extends CompletionsTestBase {
     void aStreamThatBreaksAfterItsFirstChunk_endsWithAnErrorEvent_andNoDone() throws Exception {
         upstream.respondWith(byPath(FIM_PATH, FakeUpstream.sse(
                 data(mistralChunk("codestral-2405", "{\"role\":\"assistant\",\"content\":\"\"}", "null", null)),
-                data(mistralChunk("codestral-2405", "{\"content\":\"return\"}", "null", null))).end(FakeUpstream.End.ABORT)));
+                data(mistralChunk("codestral-2405", "{\"content\":\"return\"}", "null", null)))
+                // As StreamFailuresTest: the abort after both events are read, not racing the second one.
+                .delayEnd(java.time.Duration.ofMillis(150)).end(FakeUpstream.End.ABORT)));
         String body = stream("/v1/fim/completions", "{\"model\":\"codestral\",\"prompt\":\"x\",\"stream\":true}");
         List<String> events = GatewayHarness.sseData(body);
         assertEquals(3, events.size(), body);
