@@ -63,6 +63,12 @@ public final class CompletionShapes {
      * the only delay, and it is one event.
      */
     public static final class FimChunks {
+        /**
+         * Most choice indices remembered as started: a client asks for at most 128 choices, so an
+         * upstream sending more is misbehaving, and its extra choices get no {@code role}
+         * rather than growing this set with every index it invents.
+         */
+        static final int MAX_STARTED_CHOICES = 128;
         private final java.util.Set<String> started = new java.util.HashSet<>();
         private Map<String, Object> held;
 
@@ -90,10 +96,7 @@ public final class CompletionShapes {
             for (Map<String, Object> c : in) {
                 Object index = index(c);
                 Map<String, Object> delta = new LinkedHashMap<>();
-                if (!started.contains(index.toString())) {
-                    started.add(index.toString());
-                    delta.put("role", "assistant");
-                }
+                if (started.size() < MAX_STARTED_CHOICES && started.add(index.toString())) delta.put("role", "assistant");
                 delta.put("content", c.get("text") instanceof String s ? s : "");
                 Map<String, Object> choice = new LinkedHashMap<>();
                 choice.put("index", index);

@@ -71,4 +71,22 @@ class CompletionShapesTest {
                 + "\"logprobs\":null,\"finish_reason\":\"stop\"}]},{\"id\":\"c\",\"object\":\"text_completion\",\"model\":\"m\","
                 + "\"choices\":[],\"usage\":{\"total_tokens\":2}}]", Json.toString(out));
     }
+
+    @Test
+    void fimChunks_rememberAtMost128StartedChoices_anUpstreamInventingMoreGetsNoRoleForThem() {
+        CompletionShapes.FimChunks t = new CompletionShapes.FimChunks();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i <= CompletionShapes.FimChunks.MAX_STARTED_CHOICES; i++) {
+            t.add(o("{\"id\":\"c\",\"choices\":[{\"text\":\"x\",\"index\":" + i + "}]}"), out);
+        }
+        t.add(o("{\"id\":\"c\",\"choices\":[{\"text\":\"y\",\"index\":0}]}"), out);
+        assertEquals("{\"role\":\"assistant\",\"content\":\"x\"}", delta(out.get(127)));
+        assertEquals("{\"content\":\"x\"}", delta(out.get(128)), "the 129th index is not remembered");
+        assertEquals("{\"content\":\"y\"}", delta(out.get(129)), "a started choice gets its role once");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String delta(Map<String, Object> chunk) {
+        return Json.toString(((Map<String, Object>) ((List<Object>) chunk.get("choices")).get(0)).get("delta"));
+    }
 }
