@@ -18,6 +18,7 @@ import java.util.Map;
  * @param accounts  the {@code accounts} section (credits, admin token)
  * @param speech    the {@code speech} section (uploads, voices)
  * @param fim       the {@code fim} section (fill-in-the-middle)
+ * @param voice     the {@code voice} section (realtime voice sessions)
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -29,7 +30,16 @@ public record GatewayConfig(
         List<GroupConfig> groups,
         AccountsConfig accounts,
         SpeechConfig speech,
-        FimConfig fim) {
+        FimConfig fim,
+        VoiceConfig voice) {
+
+    /** A config without a {@code voice} section: the defaults, every policy naming the catalog's realtime models. */
+    public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,
+                         List<ModelConfig> models, RouterConfig router, List<GroupConfig> groups, AccountsConfig accounts,
+                         SpeechConfig speech, FimConfig fim) {
+        this(server, dataDir, keys, providers, models, router, groups, accounts, speech, fim,
+                VoiceConfig.defaults(models.stream().filter(m -> m.capabilities().contains("realtime")).map(ModelConfig::id).toList()));
+    }
 
     /** A config without a {@code fim} section. */
     public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,

@@ -50,12 +50,12 @@ public record ModelConfig(
 
     /** Capabilities a model may declare, in the order error messages list them. */
     public static final List<String> CAPABILITIES =
-            List.of("tools", "vision", "json", "stream", "fim", "completions", "stt", "tts");
+            List.of("tools", "vision", "json", "stream", "fim", "completions", "stt", "tts", "realtime");
     /**
-     * Capabilities that make a model a speech model: it serves {@code /audio/...} and Deepgram's
-     * endpoints, and is never routed a chat request.
+     * Capabilities that make a model a speech model: it serves {@code /audio/...}, Deepgram's
+     * endpoints or realtime voice sessions, and is never routed a chat request.
      */
-    public static final Set<String> SPEECH_CAPABILITIES = Set.of("stt", "tts");
+    public static final Set<String> SPEECH_CAPABILITIES = Set.of("stt", "tts", "realtime");
     /** Capabilities of a model whose config lists none. */
     public static final Set<String> DEFAULT_CAPABILITIES =
             Collections.unmodifiableSet(new LinkedHashSet<>(List.of("tools", "json", "stream")));

@@ -23,7 +23,7 @@ import tollgate.provider.Provider;
 final class ServicePlans {
     /** What error messages call each capability. */
     private static final Map<String, String> DESCRIPTIONS = Map.of("fim", "fill-in-the-middle", "completions",
-            "text completion", "stt", "speech-to-text", "tts", "text-to-speech");
+            "text completion", "stt", "speech-to-text", "tts", "text-to-speech", "realtime", "realtime voice");
 
     private final Router router;
     private final Map<String, Deployment> defaults = new ConcurrentHashMap<>();
