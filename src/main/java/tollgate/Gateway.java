@@ -89,7 +89,8 @@ public final class Gateway {
             for (ProviderConfig pc : config.providers().values()) {
                 if (!pc.enabled()) disabled.put(pc.id(), pc.disabledReason() != null ? pc.disabledReason() : "it is disabled");
             }
-            Router router = new Router(catalog, running, disabled, config.groups(), config.router(), Clock.SYSTEM, RANDOM);
+            Router router = new Router(catalog, running, disabled, config.groups(), config.router(), config.voice().policies(),
+                    Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
             server = Server.bind(config.server(), budget);
             Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger);

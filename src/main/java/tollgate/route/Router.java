@@ -53,6 +53,8 @@ public final class Router {
     private final Map<String, Deployment> adHoc = new ConcurrentHashMap<>();
     /** Every catalog model whose provider runs, chat or not: what {@link #planService} resolves. */
     private final Map<String, Deployment> services = new LinkedHashMap<>();
+    /** Realtime voice policies: name → catalog model ids in order of preference (issue 11). */
+    private final Map<String, List<String>> voicePolicies;
     /** Plans for calls that are not chat, over {@link #services}; made last in the constructor. */
     private final ServicePlans servicePlans;
     private final Map<String, Group> groups = new HashMap<>();
@@ -77,6 +79,16 @@ public final class Router {
      */
     public Router(Catalog catalog, Map<String, Provider> running, Map<String, String> disabledReasons,
                   List<GroupConfig> groups, RouterConfig config, Clock clock, RandomGenerator random) {
+        this(catalog, running, disabledReasons, groups, config, Map.of(), clock, random);
+    }
+
+    /**
+     * @param voicePolicies realtime voice policies ({@code voice.policies}): name → catalog models in order
+     */
+    public Router(Catalog catalog, Map<String, Provider> running, Map<String, String> disabledReasons,
+                  List<GroupConfig> groups, RouterConfig config, Map<String, List<String>> voicePolicies, Clock clock,
+                  RandomGenerator random) {
+        this.voicePolicies = Map.copyOf(voicePolicies);
         this.running = running;
         this.disabledReasons = disabledReasons;
         this.config = config;
@@ -348,6 +360,16 @@ public final class Router {
         return new Plan(policy, task, source, ranking.ranked(), List.copyOf(skipped), reason, true);
     }
 
+    /**
+     * The model a realtime session under voice policy {@code policy} would use now (the first of
+     * its plan), for {@code POST /voice/realtime}.
+     *
+     * @throws GatewayException 400 for an unknown policy, 503 when none of its models can take a session
+     */
+    public tollgate.catalog.Model voiceModel(String policy) {
+        return planService(NEO_MODE + "/" + policy, "realtime").candidates().get(0).model();
+    }
+
     /** Plans a call that is not chat (FIM, text completions, speech): see {@link ServicePlans}. */
     public Plan planService(String model, String capability) {
         return services().plan(model, capability);
@@ -358,6 +380,8 @@ public final class Router {
     Map<String, Deployment> serviceDeployments() { return services; }
 
     Map<String, Provider> running() { return running; }
+
+    Map<String, List<String>> voicePolicies() { return voicePolicies; }
 
     Map<String, String> disabledReasons() { return disabledReasons; }
 

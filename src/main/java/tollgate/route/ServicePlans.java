@@ -75,6 +75,7 @@ final class ServicePlans {
             }
             return new Plan(null, null, null, List.of(d), List.of(), "the gateway's default " + what + " model", false);
         }
+        if (Router.isNeoMode(model) && "realtime".equals(capability)) return voicePolicy(model);
         if (Router.isNeoMode(model)) {
             throw GatewayException.invalid("model", "neo-mode chooses among chat models; name a " + what + " model"
                     + (defaults.containsKey(capability) ? " such as '" + defaults.get(capability).model().id() + "'" : "") + ".");
@@ -144,6 +145,43 @@ final class ServicePlans {
         // latency estimates that do not describe audio calls.
         return new Plan(null, null, null, List.copyOf(order), List.copyOf(skipped), "group " + (g.name() != null ? g.name() : g.id())
                 + ", members that support " + what + " in order", true);
+    }
+
+    /**
+     * A realtime voice policy's plan ({@code neo-mode/<policy>}, issue 11): its models in
+     * configured order, those whose provider is off or whose circuit is open skipped, and the
+     * offline echo provider's only when no network model of the policy is enabled (as neo-mode
+     * does for chat: echo is a test double, not a cheaper voice).
+     */
+    private Plan voicePolicy(String model) {
+        String policy = model.length() > Router.NEO_MODE.length() ? model.substring(Router.NEO_MODE.length() + 1) : "";
+        List<String> models = router.voicePolicies().get(policy);
+        if (models == null) {
+            throw GatewayException.invalid("model", "Unknown voice policy '" + Router.clip(policy) + "'; use one of: "
+                    + String.join(", ", router.voicePolicies().keySet()) + ".");
+        }
+        List<Deployment> online = new ArrayList<>(), offline = new ArrayList<>();
+        List<Tried> skipped = new ArrayList<>();
+        for (String id : models) {
+            Deployment d = router.serviceDeployments().get(id);
+            if (d == null) {
+                String provider = router.catalogProvider(id);
+                skipped.add(new Tried(provider + "/" + id, Tried.DISABLED, 0, -1, "provider '" + provider + "' is not enabled: "
+                        + router.disabledReasons().getOrDefault(provider, "it is disabled")));
+                continue;
+            }
+            Tried unhealthy = Router.unhealthyNow(d);
+            if (unhealthy != null) skipped.add(unhealthy);
+            else (d.offline() ? offline : online).add(d);
+        }
+        List<Deployment> order = online.isEmpty() ? offline : online;
+        if (order.isEmpty()) {
+            throw new GatewayException(ErrorKind.PROVIDER_NOT_CONFIGURED, "No realtime model of voice policy '" + policy
+                    + "' can take a session now: " + String.join("; ", skipped.stream().map(t -> t.deployment() + " (" + t.detail() + ")").toList())
+                    + ".", "policy");
+        }
+        return new Plan(null, null, null, List.copyOf(order), List.copyOf(skipped), "voice policy " + policy
+                + ", its models in order", true);
     }
 
     /** A deployment for {@code <provider>/<upstream>} asked for {@code capability}, its health kept per name (bounded). */
