@@ -6,6 +6,7 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -61,9 +62,16 @@ public final class OpenAiRealtime {
     private final Upstream upstream;
     private final IdleWatchdog watchdog;
     private final List<String> headers;
+    private final Duration closeTimeout;
 
     /** @param exchange the provider's exchanges: its id, config, headers (with its kind's {@code Authorization}) and secrets */
     public OpenAiRealtime(Exchange exchange, Upstream upstream, IdleWatchdog watchdog) {
+        this(exchange, upstream, watchdog, OpenAiRealtimeSession.CLOSE_TIMEOUT);
+    }
+
+    /** For tests: another wait for the upstream's answering close. */
+    OpenAiRealtime(Exchange exchange, Upstream upstream, IdleWatchdog watchdog, Duration closeTimeout) {
+        this.closeTimeout = closeTimeout;
         this.exchange = exchange;
         this.upstream = upstream;
         this.watchdog = watchdog;
@@ -84,7 +92,7 @@ public final class OpenAiRealtime {
         URI uri = uri(call.upstreamModel());
         String where = "GET " + uri;
         OpenAiRealtimeSession session = new OpenAiRealtimeSession(exchange.providerId(), exchange.secrets(), watchdog,
-                listener, maxMessageBytes, where);
+                listener, maxMessageBytes, where, closeTimeout);
         CompletableFuture<WebSocket> pending;
         try {
             WebSocket.Builder b = upstream.client().newWebSocketBuilder().connectTimeout(exchange.config().timeout());

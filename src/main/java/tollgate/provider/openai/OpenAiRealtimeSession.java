@@ -37,7 +37,7 @@ import tollgate.provider.UpstreamErrors;
  * reports code 1006, RFC 6455 §7.1.5) or fails → {@code onError(PROVIDER_STREAM_BROKEN)}. After
  * the gateway's {@link #close}, upstream messages still arriving are read and dropped until the
  * upstream's close answers ours ({@code onClose} with its code); if none comes within
- * {@link #CLOSE_TIMEOUT}, the connection is aborted and the listener gets
+ * {@link #CLOSE_TIMEOUT} (by default), the connection is aborted and the listener gets
  * {@code onError(PROVIDER_TIMEOUT)}. After {@link #abort()} the listener hears nothing more.
  *
  * <p>Callbacks run on the shared HTTP client's selector thread: nothing here blocks there.
@@ -60,6 +60,7 @@ final class OpenAiRealtimeSession implements RealtimeUpstream, WebSocket.Listene
     private final RealtimeListener listener;
     private final int maxMessageBytes;
     private final String where;
+    private final Duration closeTimeout;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile WebSocket ws;
     private volatile boolean cancelled;
@@ -75,7 +76,8 @@ final class OpenAiRealtimeSession implements RealtimeUpstream, WebSocket.Listene
     private int binaryLength;
 
     OpenAiRealtimeSession(String providerId, Secrets secrets, IdleWatchdog watchdog, RealtimeListener listener,
-                          int maxMessageBytes, String where) {
+                          int maxMessageBytes, String where, Duration closeTimeout) {
+        this.closeTimeout = closeTimeout;
         this.providerId = providerId;
         this.secrets = secrets;
         this.watchdog = watchdog;
@@ -227,10 +229,10 @@ final class OpenAiRealtimeSession implements RealtimeUpstream, WebSocket.Listene
         WebSocket w = ws;
         if (w == null || closing || ended.get()) return;
         closing = true;
-        closeWatch = watchdog.watch(CLOSE_TIMEOUT, () -> {
+        closeWatch = watchdog.watch(closeTimeout, () -> {
             w.abort();
             end(new GatewayException(ErrorKind.PROVIDER_TIMEOUT, "Provider '" + providerId
-                    + "' did not answer the close within " + CLOSE_TIMEOUT.toMillis() + " ms", null, 0, null)
+                    + "' did not answer the close within " + closeTimeout.toMillis() + " ms", null, 0, null)
                     .withDetail(where + ": no close frame after ours"));
         });
         w.sendClose(sendable(code), closeReason(reason));
