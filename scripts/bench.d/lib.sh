@@ -157,10 +157,11 @@ per_request_ms() { # ticks requests -> CPU ms per request
     awk -v t="$1" -v hz="$clk_tck" -v n="$2" 'BEGIN { printf "%.3f", (n > 0 ? t * 1000 / hz / n : 0) }'
 }
 
-report_header() {
+report_header() { # (the voice part runs without wrk and Node.js: "none" then)
     printf '\nTollgate bench: %s, %s cores, JDK %s, wrk %s, node %s; %s s per run, wrk -t1\n' \
         "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$TOLLGATE_JAVA_MAJOR" \
-        "$(wrk -v 2>&1 | sed -n 's/^wrk \([^ ]*\).*/\1/p' | head -n 1)" "$(node --version)" "$seconds"
+        "$(command -v wrk >/dev/null 2>&1 && wrk -v 2>&1 | sed -n 's/^wrk \([^ ]*\).*/\1/p' | head -n 1 || echo none)" \
+        "$(command -v node >/dev/null 2>&1 && node --version || echo none)" "$seconds"
 }
 row() { printf '%-50s %-36s %-10s %s\n' "$@"; }
 
