@@ -22,6 +22,7 @@
 //   --clk-tck T            clock ticks per second (getconf CLK_TCK; 100)
 //   --jcmd PATH            after each window: jcmd PID GC.run, then GC.heap_info of the first
 //                          watched process: the Java heap in use after a full GC (and once idle)
+//   --histo PREFIX         with --jcmd: the top of jcmd GC.class_histogram after each step into PREFIX-<step>.txt
 //   --log FILE             a log of the watched process (repeatable)
 //   --max-late-pct X       a step with more late frames fails (1)
 //   --label L              names the run in the output
@@ -117,6 +118,7 @@ public class VoiceLoad {
         int parallel = Integer.parseInt(one(o, "--connect-parallel", "32"));
         long clk = Long.parseLong(one(o, "--clk-tck", "100"));
         String jcmd = one(o, "--jcmd", null);
+        String histo = one(o, "--histo", null);
         double maxLate = Double.parseDouble(one(o, "--max-late-pct", "1"));
         String label = one(o, "--label", "run");
         Map<String, Long> watch = new LinkedHashMap<>();
@@ -176,23 +178,31 @@ public class VoiceLoad {
             windowStart = Long.MAX_VALUE;
 
             long[] hist = new long[Hist.SIZE];
-            long max = 0, onTime = 0, expected = 0, closed = 0;
+            long max = 0, onTime = 0, expected = 0, closed = 0, keepingUp = 0;
             for (Session s : sessions) {
                 for (int i = 0; i < Hist.SIZE; i++) hist[i] += s.hist[i];
                 max = Math.max(max, s.max);
                 onTime += s.onTime;
-                expected += s.expectedIn(ws, windowEnd);
+                long e = s.expectedIn(ws, windowEnd);
+                expected += e;
+                // a session keeps up when no more than the step's limit of its frames is late
+                if (!s.dead && e > 0 && 100.0 * (e - s.onTime) / e <= maxLate) keepingUp++;
                 if (s.dead) closed++;
             }
             boolean alive = Files.exists(Path.of("/proc/" + mid));
             boolean oom = Procs.logsMention(logs, "OutOfMemoryError");
             long heap = jcmd != null && alive && mid != ProcessHandle.current().pid() ? Procs.heapKb(jcmd, mid) : -1;
+            if (histo != null && jcmd != null && alive) {
+                String h = Procs.run(jcmd, String.valueOf(mid), "GC.class_histogram");
+                Files.writeString(Path.of(histo + "-" + step + ".txt"), h.lines().limit(60).collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+            }
             double latePct = expected == 0 ? 100 : 100.0 * (expected - onTime) / expected;
             StringBuilder line = new StringBuilder("VOICE label=" + label + " step=" + step);
             long up = sessions.stream().filter(s -> !s.dead).count();
             kv(line, "sessions_up", up);
             kv(line, "connect_s", String.format("%.1f", connectSeconds));
             kv(line, "closed", closed);
+            kv(line, "keeping_up", keepingUp);
             kv(line, "window_s", String.format("%.2f", span));
             kv(line, "up_msgs_per_s", Math.round((sent1 - sent0) / span));
             kv(line, "down_msgs_per_s", Math.round((recv1 - recv0) / span));

@@ -160,8 +160,8 @@ per_request_ms() { # ticks requests -> CPU ms per request
 report_header() { # (the voice part runs without wrk and Node.js: "none" then)
     printf '\nTollgate bench: %s, %s cores, JDK %s, wrk %s, node %s; %s s per run, wrk -t1\n' \
         "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$TOLLGATE_JAVA_MAJOR" \
-        "$(command -v wrk >/dev/null 2>&1 && wrk -v 2>&1 | sed -n 's/^wrk \([^ ]*\).*/\1/p' | head -n 1 || echo none)" \
-        "$(command -v node >/dev/null 2>&1 && node --version || echo none)" "$seconds"
+        "$(if command -v wrk >/dev/null 2>&1; then { wrk -v 2>&1 || true; } | sed -n 's/^wrk \([^ ]*\).*/\1/p' | head -n 1; else echo none; fi)" \
+        "$(if command -v node >/dev/null 2>&1; then node --version; else echo none; fi)" "$seconds"
 }
 row() { printf '%-50s %-36s %-10s %s\n' "$@"; }
 

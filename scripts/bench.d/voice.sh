@@ -167,7 +167,7 @@ JSON
     voice_gateway voice-sessions-gateway -Xmx256m
     V[sessions.xmx]=$(tr '\0' ' ' <"/proc/$gw_pid/cmdline" | grep -o -- '-Xmx[^ ]*' | tail -n 1)
     voice_load sessions "$via" --steps "$steps" --seconds "$seconds" --max-late-pct "$late" --key "$key" \
-        --watch "gateway=$gw_pid" --watch "upstream=$vu_pid" --jcmd "$JAVA_HOME/bin/jcmd" \
+        --watch "gateway=$gw_pid" --watch "upstream=$vu_pid" --jcmd "$JAVA_HOME/bin/jcmd" --histo "$out_dir/voice-sessions-histogram" \
         --log "$work/voice-sessions-gateway.out" --log "$work/voice-sessions-gateway.err"
     cp "$work/voice-sessions-gateway.out" "$out_dir/voice-sessions-gateway.log" 2>/dev/null || true
     cp "$work/voice-sessions-gateway.err" "$out_dir/voice-sessions-gateway.err" 2>/dev/null || true
@@ -191,7 +191,7 @@ voice_report() {
     printf 'at once by an audio delta of the same size; round trip = client -> ... -> fake -> ... -> client\n'
     row "figure" "measured" "target" "verdict"
     row "------" "--------" "------" "-------"
-    row "round trip, $n sessions, direct p50/p90/p99/max" "$(voice_rtt latency-direct "$n")" "" ""
+    row "round trip p50/p90/p99/max, $n sessions: direct" "$(voice_rtt latency-direct "$n")" "" ""
     row "  through the JDK floor relay" "$(voice_rtt latency-floor "$n")" "" ""
     row "  through the gateway" "$(voice_rtt latency-gateway "$n")" "" ""
     d=latency-direct.$n f=latency-floor.$n g=latency-gateway.$n
@@ -200,19 +200,19 @@ voice_report() {
     add99=$(awk -v a="${V[$g.p99_us]:-0}" -v b="${V[$d.p99_us]:-0}" 'BEGIN { print a - b }')
     half50=$(awk -v x="$add50" 'BEGIN { printf "%.0f", x / 2 }')
     half99=$(awk -v x="$add99" 'BEGIN { printf "%.0f", x / 2 }')
-    row "gateway adds to the round trip (2 relay passes) p50/p99" "$add50 / $add99 us" "" ""
-    row "relay-added latency per message per direction p50/p99" "$half50 / $half99 us" "<= 200 us p99" "$(verdict "$half99" 'v <= 200')"
-    row "  added by the JDK stacks (floor - direct) p50/p99" \
+    row "gateway adds to the round trip p50/p99" "$add50 / $add99 us" "" ""
+    row "relay-added per message, one way p50/p99" "$half50 / $half99 us" "<= 200 us p99" "$(verdict "$half99" 'v <= 200')"
+    row "  JDK stacks (floor - direct), round trip" \
         "$(awk -v a="${V[$f.p50_us]:-0}" -v b="${V[$d.p50_us]:-0}" -v c="${V[$f.p99_us]:-0}" -v e="${V[$d.p99_us]:-0}" 'BEGIN { printf "%+d / %+d us", a - b, c - e }')" "" ""
-    row "  added by Tollgate's own code (gateway - floor) p50/p99" \
+    row "  Tollgate's code (gateway - floor), round trip" \
         "$(awk -v a="${V[$g.p50_us]:-0}" -v b="${V[$f.p50_us]:-0}" -v c="${V[$g.p99_us]:-0}" -v e="${V[$f.p99_us]:-0}" 'BEGIN { printf "%+d / %+d us", a - b, c - e }')" "" ""
     for p in floor gateway; do
         local r=latency-$p.$n cpu
         cpu=${V[$r.cpu_${p}_pct]:-0}
-        row "  CPU of the $p: % of a core, us per relayed message" \
+        row "  $p CPU: % of a core, per relayed msg" \
             "$cpu %, $(awk -v c="$cpu" -v u="${V[$r.up_msgs_per_s]:-0}" -v w="${V[$r.down_msgs_per_s]:-0}" 'BEGIN { printf "%.1f", (u + w > 0 ? c * 1e4 / (u + w) : 0) }') us" "" ""
     done
-    row "  late frames (> 100 ms) direct / floor / gateway" "${V[$d.late_pct]:-?} / ${V[$f.late_pct]:-?} / ${V[$g.late_pct]:-?} %" "" ""
+    row "late frames (> 100 ms) direct/floor/gateway" "${V[$d.late_pct]:-?} / ${V[$f.late_pct]:-?} / ${V[$g.late_pct]:-?} %" "" ""
     printf 'warm-up (s, JIT settled): direct %s (%s), floor %s (%s), gateway %s (%s); load generator CPU %s / %s / %s %%\n' \
         "${V[$d.warmed_s]:-?}" "${V[$d.jit_settled]:-?}" "${V[$f.warmed_s]:-?}" "${V[$f.jit_settled]:-?}" \
         "${V[$g.warmed_s]:-?}" "${V[$g.jit_settled]:-?}" "${V[$d.cpu_self_pct]:-?}" "${V[$f.cpu_self_pct]:-?}" "${V[$g.cpu_self_pct]:-?}"
@@ -222,19 +222,21 @@ voice_report() {
 
     printf '\nsessions at real-time rate (50 frames/s each way per session), gateway %s, %s s per step, late limit %s %%:\n' \
         "${V[sessions.xmx]:-?}" "$seconds" "${V[late]:-1}"
-    printf '%-6s %-7s %-15s %-7s %-15s %-17s %-22s %-8s %-9s %s\n' "step" "up" "msgs/s up/down" "late %" "rtt p50/p99 ms" \
-        "CPU % gw/fake/load" "RSS / heap after GC MB" "heap/ses" "held" "failures"
+    printf '(up: sessions connected / keeping up, i.e. at most the late limit of their frames late; msgs/s: appends sent /\n'
+    printf 'audio deltas received by the clients; CPU: %% of one core over the window, 200 %% = the whole machine)\n'
+    printf '%-6s %-11s %-13s %-7s %-13s %-14s %-13s %-8s %-5s %s\n' "step" "up" "msgs/s" "late %" "rtt p50/p99" \
+        "CPU gw/fake/ld" "RSS/heap MB" "heap/ses" "held" "failures"
     local s held=0 idle
     for s in ${V[sessions.steps]:-}; do
         local k=sessions.$s heap per
         heap=${V[$k.heap_kb]:--1}
         idle=${V[$k.idle_heap_kb]:--1}
         per=$(awk -v h="$heap" -v i="$idle" -v n="$s" 'BEGIN { if (h < 0 || i < 0) print "n/a"; else printf "%.0f kB", (h - i) / n }')
-        printf '%-6s %-7s %-15s %-7s %-15s %-17s %-22s %-8s %-9s %s\n' "$s" "${V[$k.sessions_up]}" \
+        printf '%-6s %-11s %-13s %-7s %-13s %-14s %-13s %-8s %-5s %s\n' "$s" "${V[$k.sessions_up]}/${V[$k.keeping_up]}" \
             "${V[$k.up_msgs_per_s]}/${V[$k.down_msgs_per_s]}" "${V[$k.late_pct]}" \
-            "$(awk -v a="${V[$k.p50_us]}" -v b="${V[$k.p99_us]}" 'BEGIN { printf "%.1f / %.1f", a / 1000, b / 1000 }')" \
-            "${V[$k.cpu_gateway_pct]}/${V[$k.cpu_upstream_pct]}/${V[$k.cpu_self_pct]}" \
-            "$(awk -v r="${V[$k.rss_kb]}" -v h="$heap" 'BEGIN { printf "%.0f / %s", r / 1024, (h < 0 ? "n/a" : sprintf("%.0f", h / 1024)) }')" \
+            "$(awk -v a="${V[$k.p50_us]}" -v b="${V[$k.p99_us]}" 'BEGIN { if (a < 0) print "n/a"; else printf "%.1f/%.1f ms", a / 1000, b / 1000 }')" \
+            "${V[$k.cpu_gateway_pct]}/${V[$k.cpu_upstream_pct]}/${V[$k.cpu_self_pct]} %" \
+            "$(awk -v r="${V[$k.rss_kb]}" -v h="$heap" 'BEGIN { printf "%.0f/%s", r / 1024, (h < 0 ? "n/a" : sprintf("%.0f", h / 1024)) }')" \
             "$per" "${V[$k.held]}" "${V[$k.failures]}"
         [ "${V[$k.held]}" = yes ] && held=$s
         [ "${V[$k.oom]:-0}" = 1 ] && voice_notes+=("step $s: OutOfMemoryError in the gateway's output")
@@ -242,7 +244,7 @@ voice_report() {
     done
     printf 'idle heap after a full GC before the first step: %s MB\n' \
         "$(awk -v i="${idle:--1}" 'BEGIN { print (i < 0 ? "n/a" : sprintf("%.1f", i / 1024)) }')"
-    row "sessions held at real-time rate (heap capped ${V[sessions.xmx]:-?})" "$held" ">= 1000" "$(verdict "$held" 'v >= 1000')"
+    row "sessions held at real time, ${V[sessions.xmx]:-?}" "$held" ">= 1000" "$(verdict "$held" 'v >= 1000')"
     grep -h '^EXAMPLE ' "$out_dir"/voice-*.txt 2>/dev/null | sort -u | head -n 5 | sed 's/^EXAMPLE /example: /'
     local note
     for note in "${voice_notes[@]}"; do printf 'note: %s\n' "$note"; done
