@@ -83,6 +83,7 @@ voice_load() {
             esac
         done
     done < <(grep '^VOICE ' "$out_dir/voice-$name.txt")
+    V[loads]+="$name=$(cut -d ' ' -f 1 /proc/loadavg) "
     [ -n "${V[$name.steps]}" ] || die "voice: the load generator ($name) reported nothing: $(tail -n 20 "$out_dir/voice-$name.txt")"
 }
 
@@ -102,6 +103,7 @@ voice_main() {
     local n=${BENCH_VOICE_LATENCY_N:-100} steps=${BENCH_VOICE_STEPS:-250,500,1000,1500,2000}
     local late=${BENCH_VOICE_LATE_PCT:-1} rounds=${BENCH_VOICE_WARMUP_ROUNDS:-6} vu_pid vu_port fl_pid fl_port hard
     steps=${steps// /,}
+    V[load0]=$(cut -d ' ' -f 1-3 /proc/loadavg)
     # Descriptors: one per session in the load generator and the fake, two in the process in the middle.
     hard=$(ulimit -Hn)
     [ "$hard" = unlimited ] && hard=1048576
@@ -249,6 +251,8 @@ voice_report() {
         "$(awk -v i="${idle:--1}" 'BEGIN { print (i < 0 ? "n/a" : sprintf("%.1f", i / 1024)) }')"
     row "sessions held at real time, ${V[sessions.xmx]:-?}" "$held" ">= 1000" "$(verdict "$held" 'v >= 1000')"
     grep -h '^EXAMPLE ' "$out_dir"/voice-*.txt 2>/dev/null | sort -u | head -n 5 | sed 's/^EXAMPLE /example: /'
+    printf 'load average (1, 5, 15 min) at the start: %s; at the end: %s; 1-min after each run: %s\n' \
+        "${V[load0]:-?}" "$(cut -d ' ' -f 1-3 /proc/loadavg)" "${V[loads]:-}"
     local note
     for note in "${voice_notes[@]}"; do printf 'note: %s\n' "$note"; done
     printf 'raw outputs: %s/voice-*\n' "$out_dir"
