@@ -235,7 +235,16 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
                     boolean update = m.text() && updates.isUpdate(m.payload());
                     String preface = updates.preface(update);
                     if (preface != null) up.send(RealtimeMessage.text(preface));
-                    up.send(m.text() ? RealtimeMessage.text(updates.text(m.payload(), update)) : RealtimeMessage.binary(m.payload()));
+                    RealtimeMessage out;
+                    try {
+                        out = m.text() ? RealtimeMessage.text(updates.text(m.payload(), update)) : RealtimeMessage.binary(m.payload());
+                    } catch (GatewayException invalid) {
+                        // A session.update the gateway cannot complete: told like OpenAI tells an
+                        // invalid event (the session goes on), and not sent upstream half-checked.
+                        ws.sendText(RealtimeEvents.error(invalid, "invalid_event"));
+                        continue;
+                    }
+                    up.send(out);
                 }
                 post(new ClientEnded());
             } catch (GatewayException e) {
