@@ -19,13 +19,13 @@
 #             image's JVM with the gateway's conf/jvm.options) and gateway (client -> voice listener
 #             -> fake); each warmed up in rounds of BENCH_WARMUP_SECONDS until the JIT compiler
 #             threads of every process on the path and of the load generator are idle (at most
-#             BENCH_VOICE_WARMUP_ROUNDS, default 6), then measured for BENCH_SECONDS. Round trip
+#             BENCH_VOICE_WARMUP_ROUNDS, default 5), then measured for BENCH_SECONDS. Round trip
 #             p50/p90/p99/max; the gateway adds (gateway - direct) = two relay passes; half of it
 #             is "per message per direction", target <= 200 us at p99.
 #   sessions: a fresh gateway with -Xmx256m after its conf/jvm.options (TOLLGATE_JAVA_OPTS, which
 #             bin/tollgate appends last, so it wins), sessions ramped in steps (BENCH_VOICE_STEPS,
 #             default 250,500,1000,1500,2000), audio both ways at real time; each step held for
-#             BENCH_SECONDS after 2 s to settle (the first step after a warm-up of at most 3
+#             BENCH_SECONDS after 2 s to settle (the first step after a warm-up of at most 2
 #             rounds): sessions up, messages/s each way, late frames
 #             (> 100 ms after their scheduled time; a step "keeps up" with <= BENCH_VOICE_LATE_PCT,
 #             default 1 %), round trip p50/p99, CPU % of the gateway, the fake and the load
@@ -101,7 +101,7 @@ voice_gateway() {
 
 voice_main() {
     local n=${BENCH_VOICE_LATENCY_N:-100} steps=${BENCH_VOICE_STEPS:-250,500,1000,1500,2000}
-    local late=${BENCH_VOICE_LATE_PCT:-1} rounds=${BENCH_VOICE_WARMUP_ROUNDS:-6} vu_pid vu_port fl_pid fl_port hard
+    local late=${BENCH_VOICE_LATE_PCT:-1} rounds=${BENCH_VOICE_WARMUP_ROUNDS:-5} vu_pid vu_port fl_pid fl_port hard
     steps=${steps// /,}
     V[load0]=$(cut -d ' ' -f 1-3 /proc/loadavg)
     # Descriptors: one per session in the load generator and the fake, two in the process in the middle.
@@ -169,9 +169,9 @@ JSON
     say "voice: sessions at real-time rate, gateway with -Xmx256m, steps $steps, ${seconds} s each"
     voice_gateway voice-sessions-gateway -Xmx256m
     V[sessions.xmx]=$(tr '\0' ' ' <"/proc/$gw_pid/cmdline" | grep -o -- '-Xmx[^ ]*' | tail -n 1)
-    # The first step starts with a warm-up too (at most 3 rounds): a cold JIT is not what is measured.
+    # The first step starts with a warm-up too (at most 2 rounds): a cold JIT is not what is measured.
     voice_load sessions "$via" --steps "$steps" --seconds "$seconds" --max-late-pct "$late" --key "$key" \
-        --warmup "$warmup" --warmup-rounds "$((rounds < 3 ? rounds : 3))" \
+        --warmup "$warmup" --warmup-rounds "$((rounds < 2 ? rounds : 2))" \
         --watch "gateway=$gw_pid" --watch "upstream=$vu_pid" --jcmd "$JAVA_HOME/bin/jcmd" --histo "$out_dir/voice-sessions-histogram" \
         --log "$work/voice-sessions-gateway.out" --log "$work/voice-sessions-gateway.err"
     cp "$work/voice-sessions-gateway.out" "$out_dir/voice-sessions-gateway.log" 2>/dev/null || true
