@@ -2,19 +2,24 @@
 // real-time rate over WebSocket, each measuring the round trip of its own audio frames. Run with
 // the source launcher:
 //
-//   java VoiceLoad.java WS_URL [options]
+//   java VoiceLoad.java --path NAME=WS_URL [--path ...] [options]
 //
-//   WS_URL                 ws://127.0.0.1:PORT/v1/realtime?model=M (the gateway, the fake upstream
-//                          of VoiceUpstream.java, or its floor relay)
-//   --key K                Authorization: Bearer K on the handshake
-//   --steps N[,N...]       sessions to hold at each step (default 100); stepping stops at the first
-//                          step that fails (a refused handshake, a session closed, the watched
-//                          process gone or out of memory, or more than --max-late-pct late frames)
-//   --seconds S            measured window of each step (10)
-//   --warmup S             before the first step's window: rounds of S seconds of traffic until the
-//   --warmup-rounds R      JIT compiler threads of every watched process and of this one used under
-//                          2 % of the round, at most R rounds (0: no warm-up)
-//   --settle S             traffic before each window, after the step's sessions are up (2)
+//   --path NAME=WS_URL     ws://127.0.0.1:PORT/v1/realtime?model=M (the gateway, the fake upstream of
+//                          VoiceUpstream.java, or its floor relay); with several, they are measured
+//                          interleaved (below)
+//   --key NAME=K           Authorization: Bearer K on that path's handshakes
+//   --steps N[,N...]       sessions to hold at each step (default 100; one path only); stepping stops
+//                          at the first step that fails (a refused handshake, a session closed, an
+//                          error event, the watched process gone or out of memory, or more than
+//                          --max-late-pct late frames)
+//   --seconds S            measured window of each step, per path (10)
+//   --slot S               several paths: the window is cut into slots of S seconds (2), the paths
+//                          taking turns (only one sends at a time; the others' sessions stay open,
+//                          idle), so that all see the same machine: a fair comparison on a busy host
+//   --warmup S             before the first window: rounds (each path S seconds in turn) until the JIT
+//   --warmup-rounds R      compiler threads of every watched process and of this one used under 2 %
+//                          of the round, at most R rounds (0: no warm-up)
+//   --settle S             traffic before each window or slot (2; 0.5 between slots)
 //   --connect-parallel P   handshakes in flight at once while ramping (32)
 //   --watch NAME=PID       report this process's CPU % (utime+stime, /proc/PID/stat) over each
 //                          window; the first one named is "the process in the middle": its RSS is
@@ -22,10 +27,9 @@
 //   --clk-tck T            clock ticks per second (getconf CLK_TCK; 100)
 //   --jcmd PATH            after each window: jcmd PID GC.run, then GC.heap_info of the first
 //                          watched process: the Java heap in use after a full GC (and once idle)
-//   --histo PREFIX         with --jcmd: the top of jcmd GC.class_histogram after each step into PREFIX-<step>.txt
+//   --histo PREFIX         with --jcmd: the top of GC.class_histogram after each step, PREFIX-<step>.txt
 //   --log FILE             a log of the watched process (repeatable)
 //   --max-late-pct X       a step with more late frames fails (1)
-//   --label L              names the run in the output
 //
 // Each session (its own TCP connection, a minimal RFC 6455 client written here: masked frames
 // out, unmasked frames in, text messages) sends session.update, waits for session.updated, then
@@ -39,7 +43,7 @@
 // in the window. One virtual thread per session per direction; a session's latencies go to its
 // own bucket array (log-linear, 32 buckets per power of two: values within ±1.6 %).
 //
-// Prints one line per step: "VOICE key=value ..." (see step()).
+// Prints one line per path and step: "VOICE label=NAME step=N key=value ..." (see result()).
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -89,160 +93,261 @@ public class VoiceLoad {
     static final byte[] UPDATED = ascii("\"type\":\"session.updated\"");
     static final byte[] ERROR = ascii("\"type\":\"error\"");
 
-    // the measured window, by scheduled send time; recording is off outside it
-    static volatile long windowStart = Long.MAX_VALUE, windowEnd = Long.MIN_VALUE;
     static volatile boolean running = true;
-    static final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
     static final Map<String, String> examples = new ConcurrentHashMap<>();
-    static final AtomicLong errorEvents = new AtomicLong(), otherEvents = new AtomicLong();
 
-    static void fail(String reason, String example) {
-        failures.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
-        if (example != null) examples.putIfAbsent(reason, example.replaceAll("\\s+", " "));
-    }
+    // options
+    static int seconds, warmup, warmupRounds, parallel;
+    static double slot, settle, maxLate;
+    static long clk;
+    static String jcmd, histo;
+    static final Map<String, Long> watch = new LinkedHashMap<>();
+    static long mid;
+    static List<Path> logs;
 
     public static void main(String[] args) throws Exception {
-        URI url = URI.create(args[0]);
-        if (!"ws".equals(url.getScheme()) || url.getHost() == null || url.getPort() <= 0) {
-            System.err.println("VoiceLoad: expected ws://HOST:PORT/PATH[?QUERY], got " + args[0]);
-            System.exit(2);
-        }
         Map<String, List<String>> o = new LinkedHashMap<>();
-        for (int i = 1; i + 1 < args.length; i += 2) o.computeIfAbsent(args[i], k -> new ArrayList<>()).add(args[i + 1]);
-        String key = one(o, "--key", null);
+        for (int i = 0; i + 1 < args.length; i += 2) o.computeIfAbsent(args[i], k -> new ArrayList<>()).add(args[i + 1]);
+        Map<String, String> keys = pairs(o.getOrDefault("--key", List.of()));
+        List<Group> groups = new ArrayList<>();
+        pairs(o.getOrDefault("--path", List.of())).forEach((name, u) -> groups.add(new Group(name, URI.create(u), keys.get(name))));
+        for (Group g : groups) {
+            if (!"ws".equals(g.url.getScheme()) || g.url.getHost() == null || g.url.getPort() <= 0) {
+                System.err.println("VoiceLoad: expected --path NAME=ws://HOST:PORT/PATH[?QUERY], got " + g.url);
+                System.exit(2);
+            }
+        }
+        if (groups.isEmpty()) throw new IllegalArgumentException("no --path");
         int[] steps = java.util.Arrays.stream(one(o, "--steps", "100").split(",")).mapToInt(Integer::parseInt).toArray();
-        int seconds = Integer.parseInt(one(o, "--seconds", "10"));
-        int warmup = Integer.parseInt(one(o, "--warmup", "0"));
-        int warmupRounds = Integer.parseInt(one(o, "--warmup-rounds", "8"));
-        double settle = Double.parseDouble(one(o, "--settle", "2"));
-        int parallel = Integer.parseInt(one(o, "--connect-parallel", "32"));
-        long clk = Long.parseLong(one(o, "--clk-tck", "100"));
-        String jcmd = one(o, "--jcmd", null);
-        String histo = one(o, "--histo", null);
-        double maxLate = Double.parseDouble(one(o, "--max-late-pct", "1"));
-        String label = one(o, "--label", "run");
-        Map<String, Long> watch = new LinkedHashMap<>();
-        for (String w : o.getOrDefault("--watch", List.of())) watch.put(w.substring(0, w.indexOf('=')), Long.parseLong(w.substring(w.indexOf('=') + 1)));
+        seconds = Integer.parseInt(one(o, "--seconds", "10"));
+        slot = Double.parseDouble(one(o, "--slot", "2"));
+        warmup = Integer.parseInt(one(o, "--warmup", "0"));
+        warmupRounds = Integer.parseInt(one(o, "--warmup-rounds", "8"));
+        settle = Double.parseDouble(one(o, "--settle", groups.size() > 1 ? "0.5" : "2"));
+        parallel = Integer.parseInt(one(o, "--connect-parallel", "32"));
+        clk = Long.parseLong(one(o, "--clk-tck", "100"));
+        jcmd = one(o, "--jcmd", null);
+        histo = one(o, "--histo", null);
+        maxLate = Double.parseDouble(one(o, "--max-late-pct", "1"));
+        pairs(o.getOrDefault("--watch", List.of())).forEach((n, pid) -> watch.put(n, Long.parseLong(pid)));
         watch.put("self", ProcessHandle.current().pid());
-        long mid = watch.values().iterator().next();
-        List<Path> logs = o.getOrDefault("--log", List.of()).stream().map(Path::of).toList();
+        mid = watch.values().iterator().next();
+        logs = o.getOrDefault("--log", List.of()).stream().map(Path::of).toList();
 
         long idleHeap = jcmd != null && mid != ProcessHandle.current().pid() ? Procs.heapKb(jcmd, mid) : -1;
-        List<Session> sessions = new ArrayList<>();
-        for (int step : steps) {
-            failures.clear();
-            examples.clear();
-            long connectStart = System.nanoTime();
-            connect(url, key, sessions, step, parallel);
-            double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
-            long warmed = 0;
-            String settled = "n/a";
-            if (warmup > 0 && step == steps[0]) {
-                settled = "no";
-                for (int r = 1; r <= warmupRounds; r++) {
-                    Map<String, Long> j0 = Procs.jitTicks(watch);
-                    sleep(warmup * 1000L);
-                    Map<String, Long> j1 = Procs.jitTicks(watch);
-                    warmed += warmup;
-                    boolean quiet = true;
-                    for (String n : j0.keySet()) quiet &= (j1.get(n) - j0.get(n)) * 50 < warmup * clk;
-                    if (quiet) {
-                        settled = "yes";
-                        break;
-                    }
-                }
+        if (groups.size() == 1) {
+            Group g = groups.get(0);
+            for (int step : steps) {
+                g.failures.clear();
+                long c0 = System.nanoTime();
+                connect(g, step);
+                g.connectSeconds = (System.nanoTime() - c0) / 1e9;
+                if (step == steps[0]) warmUp(groups);
+                g.reset();
+                measure(g, settle, seconds);
+                if (!result(g, step, idleHeap, true)) break;
             }
-            // The window opens after the settle time: frames scheduled from then on are measured.
-            for (Session s : sessions) s.resetWindow();
-            long ws = System.nanoTime() + (long) (settle * 1e9);
-            windowEnd = ws + seconds * 1_000_000_000L;
-            windowStart = ws;
-            sleepUntil(ws);
-            Map<String, Long> cpu0 = Procs.cpuTicks(watch);
-            long sent0 = 0, recv0 = 0;
-            for (Session s : sessions) {
-                sent0 += s.sent;
-                recv0 += s.received;
+        } else {
+            for (Group g : groups) {
+                long c0 = System.nanoTime();
+                connect(g, steps[0]);
+                g.connectSeconds = (System.nanoTime() - c0) / 1e9;
+                g.pause();
             }
-            long t0 = System.nanoTime();
-            sleepUntil(windowEnd);
-            Map<String, Long> cpu1 = Procs.cpuTicks(watch);
-            long sent1 = 0, recv1 = 0;
-            for (Session s : sessions) {
-                sent1 += s.sent;
-                recv1 += s.received;
+            warmUp(groups);
+            for (Group g : groups) g.reset();
+            int slots = Math.max(1, (int) Math.round(seconds / slot));
+            for (int i = 0; i < slots; i++) {
+                // the order turns every slot, so that no path always follows the same one
+                for (int j = 0; j < groups.size(); j++) measure(groups.get((i + j) % groups.size()), settle, seconds / (double) slots);
             }
-            double span = (System.nanoTime() - t0) / 1e9;
-            long rss = Procs.statusKb(mid, "VmRSS");
-            sleep(LATE_NS / 1_000_000 + 400); // frames of the window still in flight: late or not, counted now
-            windowStart = Long.MAX_VALUE;
-
-            long[] hist = new long[Hist.SIZE];
-            long max = 0, onTime = 0, expected = 0, closed = 0, keepingUp = 0;
-            for (Session s : sessions) {
-                for (int i = 0; i < Hist.SIZE; i++) hist[i] += s.hist[i];
-                max = Math.max(max, s.max);
-                onTime += s.onTime;
-                long e = s.expectedIn(ws, windowEnd);
-                expected += e;
-                // a session keeps up when no more than the step's limit of its frames is late
-                if (!s.dead && e > 0 && 100.0 * (e - s.onTime) / e <= maxLate) keepingUp++;
-                if (s.dead) closed++;
-            }
-            boolean alive = Files.exists(Path.of("/proc/" + mid));
-            boolean oom = Procs.logsMention(logs, "OutOfMemoryError");
-            long heap = jcmd != null && alive && mid != ProcessHandle.current().pid() ? Procs.heapKb(jcmd, mid) : -1;
-            if (histo != null && jcmd != null && alive) {
-                String h = Procs.run(jcmd, String.valueOf(mid), "GC.class_histogram");
-                Files.writeString(Path.of(histo + "-" + step + ".txt"), h.lines().limit(60).collect(java.util.stream.Collectors.joining("\n", "", "\n")));
-            }
-            double latePct = expected == 0 ? 100 : 100.0 * (expected - onTime) / expected;
-            StringBuilder line = new StringBuilder("VOICE label=" + label + " step=" + step);
-            long up = sessions.stream().filter(s -> !s.dead).count();
-            kv(line, "sessions_up", up);
-            kv(line, "connect_s", String.format("%.1f", connectSeconds));
-            kv(line, "closed", closed);
-            kv(line, "keeping_up", keepingUp);
-            kv(line, "window_s", String.format("%.2f", span));
-            kv(line, "up_msgs_per_s", Math.round((sent1 - sent0) / span));
-            kv(line, "down_msgs_per_s", Math.round((recv1 - recv0) / span));
-            kv(line, "frames_expected", expected);
-            kv(line, "frames_on_time", onTime);
-            kv(line, "late_pct", String.format("%.2f", latePct));
-            long count = 0;
-            for (long c : hist) count += c;
-            kv(line, "rtt_count", count);
-            for (double p : new double[] {50, 90, 99}) kv(line, "p" + (int) p + "_us", Hist.percentileUs(hist, p));
-            kv(line, "max_us", count == 0 ? -1 : max / 1000);
-            for (String n : watch.keySet()) {
-                kv(line, "cpu_" + n + "_pct", String.format("%.0f", (cpu1.get(n) - cpu0.get(n)) * 100.0 / clk / span));
-            }
-            kv(line, "rss_kb", rss);
-            kv(line, "heap_kb", heap);
-            kv(line, "idle_heap_kb", idleHeap);
-            kv(line, "warmed_s", warmed);
-            kv(line, "jit_settled", settled);
-            kv(line, "alive", alive ? 1 : 0);
-            kv(line, "oom", oom ? 1 : 0);
-            kv(line, "error_events", errorEvents.get());
-            kv(line, "other_events", otherEvents.get());
-            StringBuilder f = new StringBuilder();
-            new TreeMap<>(failures).forEach((k, v) -> f.append(f.isEmpty() ? "" : ",").append(k).append(':').append(v));
-            kv(line, "failures", f.isEmpty() ? "none" : f);
-            boolean held = up == step && closed == 0 && failures.isEmpty() && alive && !oom && latePct <= maxLate;
-            kv(line, "held", held ? "yes" : "no");
-            System.out.println(line);
-            examples.forEach((k, v) -> System.out.println("EXAMPLE " + k + ": " + (v.length() > 300 ? v.substring(0, 300) : v)));
-            System.out.flush();
-            if (!held) break;
+            for (Group g : groups) result(g, steps[0], idleHeap, false);
         }
         running = false;
         // Closes in parallel, bounded: a session whose peer stopped reading must not hold up the rest.
         List<Thread> closers = new ArrayList<>();
-        for (Session s : sessions) closers.add(Thread.ofVirtual().start(s::close));
+        for (Group g : groups) {
+            g.activate();
+            for (Session s : g.sessions) closers.add(Thread.ofVirtual().start(s::close));
+        }
         long deadline = System.nanoTime() + 3_000_000_000L;
         for (Thread t : closers) t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
         System.exit(0);
+    }
+
+    /** Warm-up rounds: each group sends for --warmup seconds in turn, until the JIT threads are quiet. */
+    static void warmUp(List<Group> groups) throws InterruptedException {
+        if (warmup <= 0) return;
+        Group first = groups.get(0);
+        first.settled = "no";
+        for (int r = 1; r <= warmupRounds; r++) {
+            Map<String, Long> j0 = Procs.jitTicks(watch);
+            for (Group g : groups) {
+                g.activate();
+                sleep(warmup * 1000L);
+                if (groups.size() > 1) g.pause();
+            }
+            Map<String, Long> j1 = Procs.jitTicks(watch);
+            long roundSeconds = (long) warmup * groups.size();
+            for (Group g : groups) g.warmed += warmup;
+            boolean quiet = true;
+            for (String n : j0.keySet()) quiet &= (j1.get(n) - j0.get(n)) * 50 < roundSeconds * clk;
+            if (quiet) {
+                for (Group g : groups) g.settled = "yes";
+                return;
+            }
+        }
+        for (Group g : groups) g.settled = "no";
+    }
+
+    /**
+     * One measured window of group g: it sends (the others idle), the window opens after the
+     * settle time; frames scheduled in it are recorded, their answers waited for up to 100 ms +
+     * a margin after it closes. Counts, CPU and frames expected add up over a group's windows.
+     */
+    static void measure(Group g, double settleSeconds, double windowSeconds) throws InterruptedException {
+        g.activate();
+        long ws = System.nanoTime() + (long) (settleSeconds * 1e9);
+        long we = ws + (long) (windowSeconds * 1e9);
+        g.windowEnd = we;
+        g.windowStart = ws;
+        sleepUntil(ws);
+        Map<String, Long> cpu0 = Procs.cpuTicks(watch);
+        long sent0 = 0, recv0 = 0;
+        for (Session s : g.sessions) {
+            sent0 += s.sent;
+            recv0 += s.received;
+        }
+        long t0 = System.nanoTime();
+        sleepUntil(we);
+        Map<String, Long> cpu1 = Procs.cpuTicks(watch);
+        long sent1 = 0, recv1 = 0;
+        for (Session s : g.sessions) {
+            sent1 += s.sent;
+            recv1 += s.received;
+            g.expected += s.expectedIn(ws, we);
+        }
+        g.spanNanos += System.nanoTime() - t0;
+        g.sent += sent1 - sent0;
+        g.received += recv1 - recv0;
+        cpu1.forEach((n, t) -> g.cpu.merge(n, t - cpu0.get(n), Long::sum));
+        g.rss = Procs.statusKb(mid, "VmRSS");
+        if (g.interleaved) g.pause();
+        sleep(LATE_NS / 1_000_000 + 400); // frames of the window still in flight: late or not, counted now
+        g.windowStart = Long.MAX_VALUE;
+    }
+
+    /** Prints the group's VOICE line for this step; returns whether the step held. */
+    static boolean result(Group g, int step, long idleHeap, boolean memory) throws IOException, InterruptedException {
+        long[] hist = new long[Hist.SIZE];
+        long max = 0, onTime = 0, closed = 0, keepingUp = 0;
+        for (Session s : g.sessions) {
+            for (int i = 0; i < Hist.SIZE; i++) hist[i] += s.hist[i];
+            max = Math.max(max, s.max);
+            onTime += s.onTime;
+            // a session keeps up when no more than the step's limit of its frames is late
+            if (!s.dead && s.expected > 0 && 100.0 * (s.expected - s.onTime) / s.expected <= maxLate) keepingUp++;
+            if (s.dead) closed++;
+        }
+        boolean alive = Files.exists(Path.of("/proc/" + mid));
+        boolean oom = Procs.logsMention(logs, "OutOfMemoryError");
+        long heap = memory && jcmd != null && alive && mid != ProcessHandle.current().pid() ? Procs.heapKb(jcmd, mid) : -1;
+        if (memory && histo != null && jcmd != null && alive) {
+            String h = Procs.run(jcmd, String.valueOf(mid), "GC.class_histogram");
+            Files.writeString(Path.of(histo + "-" + step + ".txt"), h.lines().limit(60).collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+        }
+        double span = g.spanNanos / 1e9;
+        double latePct = g.expected == 0 ? 100 : 100.0 * (g.expected - onTime) / g.expected;
+        StringBuilder line = new StringBuilder("VOICE label=" + g.name + " step=" + step);
+        long up = g.sessions.stream().filter(s -> !s.dead).count();
+        kv(line, "sessions_up", up);
+        kv(line, "connect_s", String.format("%.1f", g.connectSeconds));
+        kv(line, "closed", closed);
+        kv(line, "keeping_up", keepingUp);
+        kv(line, "window_s", String.format("%.2f", span));
+        kv(line, "up_msgs_per_s", Math.round(g.sent / span));
+        kv(line, "down_msgs_per_s", Math.round(g.received / span));
+        kv(line, "frames_expected", g.expected);
+        kv(line, "frames_on_time", onTime);
+        kv(line, "late_pct", String.format("%.2f", latePct));
+        long count = 0;
+        for (long c : hist) count += c;
+        kv(line, "rtt_count", count);
+        for (double p : new double[] {50, 90, 99}) kv(line, "p" + (int) p + "_us", Hist.percentileUs(hist, p));
+        kv(line, "max_us", count == 0 ? -1 : max / 1000);
+        for (String n : watch.keySet()) kv(line, "cpu_" + n + "_pct", String.format("%.0f", g.cpu.getOrDefault(n, 0L) * 100.0 / clk / span));
+        kv(line, "rss_kb", g.rss);
+        kv(line, "heap_kb", heap);
+        kv(line, "idle_heap_kb", idleHeap);
+        kv(line, "warmed_s", g.warmed);
+        kv(line, "jit_settled", g.settled);
+        kv(line, "alive", alive ? 1 : 0);
+        kv(line, "oom", oom ? 1 : 0);
+        kv(line, "error_events", g.errorEvents.get());
+        kv(line, "other_events", g.otherEvents.get());
+        StringBuilder f = new StringBuilder();
+        new TreeMap<>(g.failures).forEach((k, v) -> f.append(f.isEmpty() ? "" : ",").append(k).append(':').append(v));
+        kv(line, "failures", f.isEmpty() ? "none" : f);
+        boolean held = up == step && closed == 0 && g.failures.isEmpty() && alive && !oom && latePct <= maxLate;
+        kv(line, "held", held ? "yes" : "no");
+        System.out.println(line);
+        examples.forEach((k, v) -> System.out.println("EXAMPLE " + k + ": " + (v.length() > 300 ? v.substring(0, 300) : v)));
+        examples.clear();
+        System.out.flush();
+        return held;
+    }
+
+    static Map<String, String> pairs(List<String> items) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String w : items) m.put(w.substring(0, w.indexOf('=')), w.substring(w.indexOf('=') + 1));
+        return m;
+    }
+
+    /** The sessions of one path; with several paths only the active one sends. */
+    static final class Group {
+        final String name;
+        final URI url;
+        final String key;
+        final List<Session> sessions = new ArrayList<>();
+        final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
+        final AtomicLong errorEvents = new AtomicLong(), otherEvents = new AtomicLong();
+        volatile boolean active = true, interleaved;
+        volatile CountDownLatch resume = new CountDownLatch(0);
+        // the measured window, by scheduled send time; recording is off outside it
+        volatile long windowStart = Long.MAX_VALUE, windowEnd = Long.MIN_VALUE;
+        // over the group's measured windows (main thread only)
+        long expected, sent, received, spanNanos, rss = -1, warmed;
+        String settled = "n/a";
+        double connectSeconds;
+        final Map<String, Long> cpu = new LinkedHashMap<>();
+
+        Group(String name, URI url, String key) {
+            this.name = name;
+            this.url = url;
+            this.key = key;
+        }
+
+        void pause() {
+            interleaved = true;
+            resume = new CountDownLatch(1); // before active = false: a sender that sees it false waits on this one
+            active = false;
+        }
+
+        void activate() {
+            active = true;
+            resume.countDown();
+        }
+
+        void reset() {
+            expected = sent = received = spanNanos = 0;
+            cpu.clear();
+            for (Session s : sessions) s.resetWindow();
+        }
+
+        void fail(String reason, String example) {
+            failures.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
+            if (example != null) examples.putIfAbsent(name + " " + reason, example.replaceAll("\\s+", " "));
+        }
     }
 
     static void kv(StringBuilder b, String k, Object v) { b.append(' ').append(k).append('=').append(v); }
@@ -253,24 +358,24 @@ public class VoiceLoad {
     }
 
     /** Opens sessions up to `target`, `parallel` handshakes at a time; returns when each is up or failed. */
-    static void connect(URI url, String key, List<Session> sessions, int target, int parallel) throws InterruptedException {
+    static void connect(Group g, int target) throws InterruptedException {
         Semaphore slots = new Semaphore(parallel);
         List<Thread> threads = new ArrayList<>();
         List<Session> added = new ArrayList<>();
-        for (int i = sessions.size(); i < target; i++) {
-            Session s = new Session(i);
+        for (int i = g.sessions.size(); i < target; i++) {
+            Session s = new Session(g, i);
             added.add(s);
             slots.acquire();
             threads.add(Thread.ofVirtual().start(() -> {
                 try {
-                    s.open(url, key);
+                    s.open();
                 } finally {
                     slots.release();
                 }
             }));
         }
         for (Thread t : threads) t.join();
-        for (Session s : added) if (s.t0 != 0) sessions.add(s);
+        for (Session s : added) if (s.up) g.sessions.add(s);
     }
 
     static void sleep(long ms) throws InterruptedException { Thread.sleep(ms); }
@@ -283,6 +388,7 @@ public class VoiceLoad {
 
     /** One realtime session: its socket, its sender and reader threads, its own figures. */
     static final class Session {
+        final Group group;
         final int index;
         Socket socket;
         BufferedInputStream in;
@@ -292,25 +398,27 @@ public class VoiceLoad {
         int seqAt;
         byte[] frame;
         final byte[] control = new byte[8 + 125];
-        final long[] sentAt = new long[RING];
-        volatile long t0; // first scheduled send, 0 until the session is up
-        volatile boolean dead;
+        final long[] sentAt = new long[RING], schedAt = new long[RING]; // by sequence number
+        volatile long base; // the schedule: frame k of the current run is due at base + k * PERIOD_NS
+        volatile boolean up, dead;
         volatile long sent, received;
         // written by the reader thread only; read by main after the window
         final long[] hist = new long[Hist.SIZE];
-        long max, onTime;
+        long max, onTime, expected; // expected: main thread only
         int rng;
         byte[] msg = new byte[4096];
         int msgLen, opcode;
         final byte[] head = new byte[10];
         final CountDownLatch ready = new CountDownLatch(1);
 
-        Session(int index) {
+        Session(Group group, int index) {
+            this.group = group;
             this.index = index;
             this.rng = 0x9E3779B9 * (index + 1) | 1;
         }
 
-        void open(URI url, String key) {
+        void open() {
+            URI url = group.url;
             try {
                 socket = new Socket();
                 socket.setTcpNoDelay(true);
@@ -318,7 +426,7 @@ public class VoiceLoad {
                 socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
                 in = new BufferedInputStream(socket.getInputStream(), READ_BUFFER_BYTES);
                 out = socket.getOutputStream();
-                if (!handshake(url, key)) {
+                if (!handshake(url, group.key)) {
                     socket.close();
                     return;
                 }
@@ -331,7 +439,7 @@ public class VoiceLoad {
                 frame = new byte[14 + u.length];
                 write(1, u, u.length);
                 if (!ready.await(READY_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-                    fail(dead ? "closed_before_ready" : "no_session_updated", null);
+                    group.fail(dead ? "closed_before_ready" : "no_session_updated", null);
                     socket.close();
                     return;
                 }
@@ -339,12 +447,10 @@ public class VoiceLoad {
                         + Audio.BASE64 + "\"}");
                 seqAt = indexOf(template, template.length, EVENT_ID, 0) + EVENT_ID.length;
                 frame = new byte[14 + template.length];
-                // Phases spread over the period (golden-ratio steps), on a common grid.
-                long base = (System.nanoTime() / PERIOD_NS + 2) * PERIOD_NS;
-                t0 = base + (long) (((index * 0.6180339887) % 1.0) * PERIOD_NS);
+                up = true;
                 Thread.ofVirtual().start(this::sendLoop);
             } catch (Exception e) {
-                fail("connect_" + e.getClass().getSimpleName(), e.getMessage());
+                group.fail("connect_" + e.getClass().getSimpleName(), e.getMessage());
                 close();
             }
         }
@@ -363,7 +469,7 @@ public class VoiceLoad {
             while (last4 != 0x0d0a0d0a) {
                 int b = in.read();
                 if (b < 0 || head.length() > 16 * 1024) {
-                    fail("handshake_eof", head.toString());
+                    group.fail("handshake_eof", head.toString());
                     return false;
                 }
                 head.append((char) b);
@@ -377,7 +483,7 @@ public class VoiceLoad {
                     if (l.toLowerCase().startsWith("content-length:")) length = Integer.parseInt(l.substring(15).trim());
                 }
                 byte[] body = in.readNBytes(Math.min(length, 4096));
-                fail("refused_" + (status.length > 1 ? status[1] : "?"), new String(body, StandardCharsets.UTF_8));
+                group.fail("refused_" + (status.length > 1 ? status[1] : "?"), new String(body, StandardCharsets.UTF_8));
                 return false;
             }
             String accept;
@@ -391,7 +497,7 @@ public class VoiceLoad {
                 int c = l.indexOf(':');
                 if (c > 0 && l.substring(0, c).trim().equalsIgnoreCase("sec-websocket-accept") && l.substring(c + 1).trim().equals(accept)) return true;
             }
-            fail("bad_accept", head.toString());
+            group.fail("bad_accept", head.toString());
             return false;
         }
 
@@ -429,14 +535,29 @@ public class VoiceLoad {
 
         void sendLoop() {
             try {
-                for (long seq = 1; running && !dead; seq++) {
-                    long sched = t0 + (seq - 1) * PERIOD_NS;
+                long k = 0;
+                for (long seq = 1; running && !dead; ) {
+                    if (!group.active) {
+                        group.resume.await();
+                        k = -1;
+                        continue;
+                    }
+                    if (k < 0 || seq == 1 && k == 0) {
+                        // (re)starts on a common 20 ms grid, the phases spread (golden-ratio steps)
+                        base = (System.nanoTime() / PERIOD_NS + 2) * PERIOD_NS + (long) (((index * 0.6180339887) % 1.0) * PERIOD_NS);
+                        k = 0;
+                    }
+                    long sched = base + k * PERIOD_NS;
                     for (long now; (now = System.nanoTime()) < sched; ) LockSupport.parkNanos(sched - now);
+                    if (!group.active) continue; // paused while waiting: restarts on the grid when resumed
+                    k++;
                     long v = seq;
                     for (int i = seqAt + 9; i >= seqAt; i--, v /= 10) template[i] = (byte) ('0' + v % 10);
+                    LONGS.setRelease(schedAt, (int) (seq % RING), sched);
                     LONGS.setRelease(sentAt, (int) (seq % RING), System.nanoTime());
                     write(1, template, template.length);
                     sent = sent + 1; // one writer: a plain increment of a volatile is exact
+                    seq++;
                 }
             } catch (Exception e) { // not IOException: see readLoop
                 if (running) died("send_" + e.getClass().getSimpleName(), e.getMessage());
@@ -511,8 +632,8 @@ public class VoiceLoad {
                     long seq = 0;
                     for (int i = at + EVENT_ID.length; i < n && m[i] >= '0' && m[i] <= '9'; i++) seq = seq * 10 + (m[i] - '0');
                     received = received + 1;
-                    long sched = t0 + (seq - 1) * PERIOD_NS;
-                    if (sched >= windowStart && sched < windowEnd) {
+                    long sched = (long) LONGS.getAcquire(schedAt, (int) (seq % RING));
+                    if (sched >= group.windowStart && sched < group.windowEnd && sched <= now) {
                         long rtt = now - (long) LONGS.getAcquire(sentAt, (int) (seq % RING));
                         if (now - sched <= LATE_NS) onTime++;
                         // an answer older than the ring of send times is late, its send time overwritten
@@ -527,10 +648,10 @@ public class VoiceLoad {
             if (ready.getCount() > 0 && indexOf(m, n, UPDATED, 0) >= 0) {
                 ready.countDown();
             } else if (indexOf(m, n, ERROR, 0) >= 0) {
-                errorEvents.incrementAndGet();
-                fail("error_event", new String(m, 0, Math.min(n, 400), StandardCharsets.UTF_8));
+                group.errorEvents.incrementAndGet();
+                group.fail("error_event", new String(m, 0, Math.min(n, 400), StandardCharsets.UTF_8));
             } else {
-                otherEvents.incrementAndGet();
+                group.otherEvents.incrementAndGet();
             }
         }
 
@@ -538,14 +659,16 @@ public class VoiceLoad {
             java.util.Arrays.fill(hist, 0);
             max = 0;
             onTime = 0;
+            expected = 0;
         }
 
-        /** Frames this session was to send with a scheduled time in [from, to). */
+        /** Adds the frames this session was to send with a scheduled time in [from, to) to its count; returns them. */
         long expectedIn(long from, long to) {
-            if (t0 == 0) return 0;
-            long first = Math.max(0, Math.ceilDiv(from - t0, PERIOD_NS));
-            long end = Math.max(0, Math.ceilDiv(to - t0, PERIOD_NS));
-            return Math.max(0, end - first);
+            long b = base;
+            if (!up || b == 0) return 0;
+            long n = Math.max(0, Math.ceilDiv(to - b, PERIOD_NS)) - Math.max(0, Math.ceilDiv(from - b, PERIOD_NS));
+            expected += Math.max(0, n);
+            return Math.max(0, n);
         }
 
         /** Marks the session ended (once) and counts why; returns false, for readFrame. */
@@ -553,7 +676,7 @@ public class VoiceLoad {
             if (dead) return false;
             dead = true;
             ready.countDown();
-            fail(reason, example);
+            group.fail(reason, example);
             return false;
         }
 

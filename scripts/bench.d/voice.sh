@@ -17,9 +17,11 @@
 #             floor (client -> VoiceUpstream.java floor -> fake: a raw-socket WebSocket server side,
 #             java.net.http.WebSocket upstream, the relay's shape, no gateway logic; run by the
 #             image's JVM with the gateway's conf/jvm.options) and gateway (client -> voice listener
-#             -> fake); each warmed up in rounds of BENCH_WARMUP_SECONDS until the JIT compiler
-#             threads of every process on the path and of the load generator are idle (at most
-#             BENCH_VOICE_WARMUP_ROUNDS, default 5), then measured for BENCH_SECONDS. Round trip
+#             -> fake), all three from one load generator, interleaved in 2 s slots (one path
+#             sends at a time, the others' sessions stay open and idle), so that the three see the
+#             same machine; warm-up rounds (BENCH_WARMUP_SECONDS per path) until the JIT compiler
+#             threads of every process and of the load generator are idle (at most
+#             BENCH_VOICE_WARMUP_ROUNDS, default 5), then BENCH_SECONDS per path. Round trip
 #             p50/p90/p99/max; the gateway adds (gateway - direct) = two relay passes; half of it
 #             is "per message per direction", target <= 200 us at p99.
 #   sessions: a fresh gateway with -Xmx256m after its conf/jvm.options (TOLLGATE_JAVA_OPTS, which
@@ -61,30 +63,32 @@ voice_free_port() {
     return 1
 }
 
-# voice_load NAME URL [VoiceLoad options...] -> the load generator's output in $out_dir/voice-NAME.txt,
-# its VOICE lines into V[NAME.<step>.<key>] and V[NAME.steps] (the steps it reported, in order).
+# voice_load NAME [VoiceLoad options...] -> the load generator's output in $out_dir/voice-NAME.txt, its
+# VOICE lines into V[<label>.<step>.<key>] and V[<label>.steps] (the steps it reported, in order),
+# where label is the line's path name.
 voice_load() {
-    local name=$1 url=$2 line tok step
-    shift 2
+    local name=$1 line tok step label
+    shift
     # In the background, so that the bench's trap runs (and stops it) at once on a signal.
     timeout 900 "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xms256m -Xmx1g -XX:+ExitOnOutOfMemoryError -cp "$work/voice" \
-        VoiceLoad "$url" --clk-tck "$clk_tck" --label "$name" "$@" </dev/null >"$out_dir/voice-$name.txt" 2>&1 &
+        VoiceLoad --clk-tck "$clk_tck" "$@" </dev/null >"$out_dir/voice-$name.txt" 2>&1 &
     local pid=$!
     pids+=("$pid")
     wait "$pid" || voice_notes+=("load generator $name exited with $?: $(tail -n 3 "$out_dir/voice-$name.txt" | tr '\n' ' ')")
     forget_pid "$pid"
-    V[$name.steps]=''
+    V[loads]+="$name=$(cut -d ' ' -f 1 /proc/loadavg) "
+    grep -q '^VOICE ' "$out_dir/voice-$name.txt" ||
+        die "voice: the load generator ($name) reported nothing: $(tail -n 20 "$out_dir/voice-$name.txt")"
     while IFS= read -r line; do
-        step=''
+        step='' label=''
         for tok in $line; do
             case $tok in
-                step=*) step=${tok#step=}; V[$name.steps]+="$step " ;;
-                *=*) [ -n "$step" ] && V[$name.$step.${tok%%=*}]=${tok#*=} ;;
+                label=*) label=${tok#label=} ;;
+                step=*) step=${tok#step=}; V[$label.steps]+="$step " ;;
+                *=*) [ -n "$step" ] && V[$label.$step.${tok%%=*}]=${tok#*=} ;;
             esac
         done
     done < <(grep '^VOICE ' "$out_dir/voice-$name.txt")
-    V[loads]+="$name=$(cut -d ' ' -f 1 /proc/loadavg) "
-    [ -n "${V[$name.steps]}" ] || die "voice: the load generator ($name) reported nothing: $(tail -n 20 "$out_dir/voice-$name.txt")"
 }
 
 # voice_gateway NAME [EXTRA_JAVA_OPTS] -> gw_pid, gw_port, and the voice listener up on $voice_port
@@ -137,12 +141,10 @@ voice_main() {
 JSON
     local direct="ws://127.0.0.1:$vu_port/v1/realtime?model=bench-realtime-upstream"
     local via="ws://127.0.0.1:$voice_port/v1/realtime?model=bench-realtime"
-    local lat=(--steps "$n" --seconds "$seconds" --warmup "$warmup" --warmup-rounds "$rounds" --max-late-pct "$late")
 
     # ---------------------------------------------------------------- latency: direct, floor, gateway
-    say "voice: latency at $n sessions, direct / JDK floor / gateway: each warmed up (rounds of ${warmup} s), then ${seconds} s"
-    voice_load latency-direct "$direct" "${lat[@]}" --key "$voice_up_key" --watch "upstream=$vu_pid"
-
+    # The three paths in one load generator, interleaved in slots of 2 s (only one sends at a time),
+    # so that all three see the same machine.
     gateway_jvm_opts
     local floor_java=$JAVA_HOME/bin/java image
     image=$(cd "$(dirname "$(readlink -f "$launcher")")/.." 2>/dev/null && pwd -P) || image=$TOLLGATE_IMAGE
@@ -153,24 +155,25 @@ JSON
     pids+=("$fl_pid")
     fl_port=$(wait_port "$work/voice-floor.out" "$fl_pid" '"listening"') ||
         die "the JDK floor relay did not start: $(tail -n 20 "$work/voice-floor.out")"
-    voice_load latency-floor "ws://127.0.0.1:$fl_port/v1/realtime?model=bench-realtime-upstream" "${lat[@]}" \
-        --watch "floor=$fl_pid" --watch "upstream=$vu_pid"
-    stop "$fl_pid"
-    forget_pid "$fl_pid"
-
     voice_gateway voice-latency-gateway
-    voice_load latency-gateway "$via" "${lat[@]}" --key "$key" --watch "gateway=$gw_pid" --watch "upstream=$vu_pid" \
+    say "voice: latency at $n sessions per path, direct / JDK floor / gateway interleaved: warm-up (rounds of ${warmup} s per path), then ${seconds} s per path"
+    voice_load latency --path "direct=$direct" --path "floor=ws://127.0.0.1:$fl_port/v1/realtime?model=bench-realtime-upstream" \
+        --path "gateway=$via" --key "direct=$voice_up_key" --key "gateway=$key" \
+        --steps "$n" --seconds "$seconds" --warmup "$warmup" --warmup-rounds "$rounds" --max-late-pct "$late" \
+        --watch "gateway=$gw_pid" --watch "floor=$fl_pid" --watch "upstream=$vu_pid" \
         --log "$work/voice-latency-gateway.out" --log "$work/voice-latency-gateway.err"
     cp "$work/voice-latency-gateway.out" "$out_dir/voice-latency-gateway.log" 2>/dev/null || true
     stop "$gw_pid"
     forget_pid "$gw_pid"
+    stop "$fl_pid"
+    forget_pid "$fl_pid"
 
     # ---------------------------------------------------------------- sessions at real-time rate
     say "voice: sessions at real-time rate, gateway with -Xmx256m, steps $steps, ${seconds} s each"
     voice_gateway voice-sessions-gateway -Xmx256m
     V[sessions.xmx]=$(tr '\0' ' ' <"/proc/$gw_pid/cmdline" | grep -o -- '-Xmx[^ ]*' | tail -n 1)
     # The first step starts with a warm-up too (at most 2 rounds): a cold JIT is not what is measured.
-    voice_load sessions "$via" --steps "$steps" --seconds "$seconds" --max-late-pct "$late" --key "$key" \
+    voice_load sessions --path "sessions=$via" --key "sessions=$key" --steps "$steps" --seconds "$seconds" --max-late-pct "$late" \
         --warmup "$warmup" --warmup-rounds "$((rounds < 2 ? rounds : 2))" \
         --watch "gateway=$gw_pid" --watch "upstream=$vu_pid" --jcmd "$JAVA_HOME/bin/jcmd" --histo "$out_dir/voice-sessions-histogram" \
         --log "$work/voice-sessions-gateway.out" --log "$work/voice-sessions-gateway.err"
@@ -196,10 +199,10 @@ voice_report() {
     printf 'at once by an audio delta of the same size; round trip = client -> ... -> fake -> ... -> client\n'
     row "figure" "measured" "target" "verdict"
     row "------" "--------" "------" "-------"
-    row "round trip p50/p90/p99/max, $n sessions: direct" "$(voice_rtt latency-direct "$n")" "" ""
-    row "  through the JDK floor relay" "$(voice_rtt latency-floor "$n")" "" ""
-    row "  through the gateway" "$(voice_rtt latency-gateway "$n")" "" ""
-    d=latency-direct.$n f=latency-floor.$n g=latency-gateway.$n
+    row "round trip p50/p90/p99/max, $n sessions: direct" "$(voice_rtt direct "$n")" "" ""
+    row "  through the JDK floor relay" "$(voice_rtt floor "$n")" "" ""
+    row "  through the gateway" "$(voice_rtt gateway "$n")" "" ""
+    d=direct.$n f=floor.$n g=gateway.$n
     local add50 add99 half50 half99
     add50=$(awk -v a="${V[$g.p50_us]:-0}" -v b="${V[$d.p50_us]:-0}" 'BEGIN { print a - b }')
     add99=$(awk -v a="${V[$g.p99_us]:-0}" -v b="${V[$d.p99_us]:-0}" 'BEGIN { print a - b }')
@@ -212,17 +215,19 @@ voice_report() {
     row "  Tollgate's code (gateway - floor), round trip" \
         "$(awk -v a="${V[$g.p50_us]:-0}" -v b="${V[$f.p50_us]:-0}" -v c="${V[$g.p99_us]:-0}" -v e="${V[$f.p99_us]:-0}" 'BEGIN { printf "%+d / %+d us", a - b, c - e }')" "" ""
     for p in floor gateway; do
-        local r=latency-$p.$n cpu
+        local r=$p.$n cpu
         cpu=${V[$r.cpu_${p}_pct]:-0}
         row "  $p CPU: % of a core, per relayed msg" \
             "$cpu %, $(awk -v c="$cpu" -v u="${V[$r.up_msgs_per_s]:-0}" -v w="${V[$r.down_msgs_per_s]:-0}" 'BEGIN { printf "%.1f", (u + w > 0 ? c * 1e4 / (u + w) : 0) }') us" "" ""
     done
     row "late frames (> 100 ms) direct/floor/gateway" "${V[$d.late_pct]:-?} / ${V[$f.late_pct]:-?} / ${V[$g.late_pct]:-?} %" "" ""
-    printf 'warm-up (s, JIT settled): direct %s (%s), floor %s (%s), gateway %s (%s); load generator CPU %s / %s / %s %%\n' \
-        "${V[$d.warmed_s]:-?}" "${V[$d.jit_settled]:-?}" "${V[$f.warmed_s]:-?}" "${V[$f.jit_settled]:-?}" \
-        "${V[$g.warmed_s]:-?}" "${V[$g.jit_settled]:-?}" "${V[$d.cpu_self_pct]:-?}" "${V[$f.cpu_self_pct]:-?}" "${V[$g.cpu_self_pct]:-?}"
+    printf 'paths measured interleaved (2 s slots, one path sending at a time), %s s each; warm-up %s s per path (JIT settled: %s);\n' \
+        "$seconds" "${V[$g.warmed_s]:-?}" "${V[$g.jit_settled]:-?}"
+    printf 'CPU %% of the fake upstream direct / floor / gateway: %s / %s / %s; of the load generator: %s / %s / %s\n' \
+        "${V[$d.cpu_upstream_pct]:-?}" "${V[$f.cpu_upstream_pct]:-?}" "${V[$g.cpu_upstream_pct]:-?}" \
+        "${V[$d.cpu_self_pct]:-?}" "${V[$f.cpu_self_pct]:-?}" "${V[$g.cpu_self_pct]:-?}"
     for r in "$d" "$f" "$g"; do
-        [ "${V[$r.held]:-no}" = yes ] || voice_notes+=("latency run ${r%.*}: held=${V[$r.held]:-?}, failures ${V[$r.failures]:-?}, late ${V[$r.late_pct]:-?} %")
+        [ "${V[$r.held]:-no}" = yes ] || voice_notes+=("latency, ${r%.*}: not held (failures ${V[$r.failures]:-?}, late ${V[$r.late_pct]:-?} %)")
     done
 
     printf '\nsessions at real-time rate (50 frames/s each way per session), gateway %s, %s s per step, late limit %s %%:\n' \
