@@ -180,9 +180,15 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
                             throw f.error();
                         }
                         case ClientEnded c -> {
+                            // The client closed (its code goes upstream), or the listener ended its
+                            // connection (idle, shutting down): the upstream is told the gateway goes away.
+                            // (The listener answers a client's close with the same code: a close sent
+                            // with another code, or none received, was the listener's own.)
                             WsConnection ws = client;
-                            int code = ws.sentCloseCode() != 0 ? RealtimeEvents.GOING_AWAY : RealtimeEvents.toUpstream(ws.peerCloseCode());
-                            up.close(code, ws.sentCloseCode() != 0 ? "client idle" : ws.peerCloseReason());
+                            int sent = ws.sentCloseCode(), peer = ws.peerCloseCode();
+                            boolean clients = peer != RealtimeEvents.NO_CLOSE && (sent == 0 || sent == peer);
+                            up.close(clients ? RealtimeEvents.toUpstream(peer) : RealtimeEvents.GOING_AWAY,
+                                    clients ? ws.peerCloseReason() : "the gateway closed the client's connection (" + sent + ")");
                             return Ending.DONE;
                         }
                     }
@@ -235,7 +241,16 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
                     boolean update = m.text() && updates.isUpdate(m.payload());
                     String preface = updates.preface(update);
                     if (preface != null) up.send(RealtimeMessage.text(preface));
-                    up.send(m.text() ? RealtimeMessage.text(updates.text(m.payload(), update)) : RealtimeMessage.binary(m.payload()));
+                    RealtimeMessage out;
+                    try {
+                        out = m.text() ? RealtimeMessage.text(updates.text(m.payload(), update)) : RealtimeMessage.binary(m.payload());
+                    } catch (GatewayException invalid) {
+                        // A session.update the gateway cannot complete: told like OpenAI tells an
+                        // invalid event (the session goes on), and not sent upstream half-checked.
+                        ws.sendText(RealtimeEvents.error(invalid, "invalid_event"));
+                        continue;
+                    }
+                    up.send(out);
                 }
                 post(new ClientEnded());
             } catch (GatewayException e) {
