@@ -35,9 +35,9 @@ import tollgate.json.JsonException;
  * ({@code TOLLGATE_HOST}, {@code TOLLGATE_PORT}, {@code TOLLGATE_DATA_DIR}; empty counts as unset)
  * &gt; the file &gt; the defaults in {@link ServerConfig}.
  *
- * <p>{@code data_dir}: a leading {@code ~/} is the {@code user.home} directory; a relative path is
- * resolved against the process's working directory (not against the config file's directory), so
- * that {@code --data-dir ./x} and {@code TOLLGATE_DATA_DIR=./x} mean what a shell user expects.
+ * <p>{@code data_dir} and {@code voice.tls.keystore}: a leading {@code ~/} is the {@code user.home}
+ * directory; a relative path is resolved against the process's working directory (not against the
+ * config file's directory), so that {@code --data-dir ./x} and {@code TOLLGATE_DATA_DIR=./x} mean what a shell user expects.
  */
 public final class ConfigLoader {
     private ConfigLoader() { throw new AssertionError(); }
@@ -54,7 +54,7 @@ public final class ConfigLoader {
     static final long MAX_MILLIS = 86_400_000;
 
     private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models", "router", "groups",
-            "accounts", "speech", "fim");
+            "accounts", "speech", "fim", "voice");
     private static final List<String> ACCOUNTS_KEYS = List.of("credits_per_usd", "admin_token", "admin_token_sha256");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "max_body_bytes", "drain_ms",
             "heartbeat_ms", "connect_timeout_ms", "extension_field", "access_log", "max_connections",
@@ -98,8 +98,8 @@ public final class ConfigLoader {
     /**
      * Parses config bytes; error messages start with {@code config:}.
      *
-     * @param baseDir what a relative {@code data_dir} resolves against ({@link #load} passes the
-     *                working directory)
+     * @param baseDir what a relative {@code data_dir} or {@code voice.tls.keystore} resolves against
+     *                ({@link #load} passes the working directory)
      */
     public static GatewayConfig parse(byte[] json, Path baseDir, Map<String, String> env, Overrides overrides) {
         return parse(json, "config", baseDir, env, overrides, Log::writeRendered);
@@ -126,7 +126,9 @@ public final class ConfigLoader {
         List<GroupConfig> groups = RouterSection.groups(r, top, providers, models);
         AccountsConfig accounts = accounts(r, top, keys, log);
         SpeechConfig speech = SpeechConfig.read(r, top);
-        return new GatewayConfig(server, dataDir, keys, providers, models, router, groups, accounts, speech, FimConfig.read(r, top));
+        VoiceConfig voice = VoiceConfig.read(r, top, server.port(), models, baseDir);
+        return new GatewayConfig(server, dataDir, keys, providers, models, router, groups, accounts, speech, FimConfig.read(r, top),
+                voice);
     }
 
     /**
@@ -215,7 +217,7 @@ public final class ConfigLoader {
                 (int) headers, (int) urlBytes);
     }
 
-    private static void checkHost(ConfigReader r, String path, String host) {
+    static void checkHost(ConfigReader r, String path, String host) {
         if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
             throw r.expected(path, "a host name or address", Text.literal(host));
         }
@@ -233,7 +235,16 @@ public final class ConfigLoader {
 
     /** {@code ~} and {@code ~/x} are under {@code user.home}; other relative paths under {@code baseDir}. */
     static Path resolveDir(ConfigReader r, String path, String dir, Path baseDir) {
-        if (dir.isEmpty()) throw r.expected(path, "a directory", Text.literal(dir));
+        return resolve(r, path, dir, baseDir, "a directory");
+    }
+
+    /** A file's path, resolved as {@link #resolveDir} resolves a directory's. */
+    static Path resolvePath(ConfigReader r, String path, String file, Path baseDir) {
+        return resolve(r, path, file, baseDir, "a file path");
+    }
+
+    private static Path resolve(ConfigReader r, String path, String dir, Path baseDir, String what) {
+        if (dir.isEmpty()) throw r.expected(path, what, Text.literal(dir));
         try {
             Path p;
             if (dir.equals("~") || dir.startsWith("~/")) {
@@ -244,7 +255,7 @@ public final class ConfigLoader {
             }
             return p.toAbsolutePath().normalize();
         } catch (InvalidPathException e) {
-            throw r.expected(path, "a directory", Text.literal(dir));
+            throw r.expected(path, what, Text.literal(dir));
         }
     }
 

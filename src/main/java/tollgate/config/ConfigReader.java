@@ -102,6 +102,22 @@ final class ConfigReader {
         }
     }
 
+    /**
+     * A secret string (a password): as {@link #text(String, Object)}, but a message never quotes
+     * any part of it, and every referenced variable must be set.
+     */
+    String secret(String path, Object value) {
+        if (!(value instanceof String raw)) throw fail(path, "expected a string");
+        Text t;
+        try {
+            t = Substitution.expand(raw, env);
+        } catch (IllegalArgumentException e) {
+            throw fail(path, "has a malformed ${...} reference (expected ${NAME} or ${NAME:-default}; write \"$${\" for a literal \"${\")");
+        }
+        if (t.hasUnset()) throw fail(path, t.unsetReason());
+        return t.value();
+    }
+
     /** A string with every referenced variable set; {@code def} when absent. */
     String string(Map<String, Object> parent, String path, String key, String def) {
         Object v = parent.get(key);

@@ -66,7 +66,7 @@ class DefaultConfigFileTest {
         assertTrue(ids.containsAll(List.of("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5",
                 "mistral-large-latest", "mistral-small-latest", "llama3.2", "echo")), ids::toString);
         for (ModelConfig m : c.models()) {
-            if (m.capabilities().contains("stt")) {
+            if (m.capabilities().contains("stt") || m.capabilities().contains("realtime")) {
                 assertTrue(m.audioMinutePrice() != null, m.id());
                 continue;
             }
@@ -81,6 +81,24 @@ class DefaultConfigFileTest {
         assertEquals("echo", echo.provider());
         assertEquals("echo", echo.upstreamModel());
         assertEquals("0", echo.promptPrice());
+    }
+
+    /** The voice section as shipped: seed 000's policies, each with the echo fallback, and every other key at its default. */
+    @Test
+    void voice_seedPolicies_restAtDefaults() throws Exception {
+        GatewayConfig c = load(Map.of(), new ArrayList<>());
+        VoiceConfig v = c.voice();
+        assertEquals(Map.of("premium", List.of("gpt-realtime", "echo-realtime"),
+                "balanced", List.of("gpt-realtime-mini", "echo-realtime"),
+                "frugal", List.of("gpt-4o-mini-realtime-preview", "echo-realtime")), v.policies());
+        VoiceConfig d = VoiceConfig.defaults(List.of());
+        assertEquals(new VoiceConfig(d.port(), d.host(), d.publicUrl(), d.defaultPolicy(), v.policies(), d.voices(), d.tokenTtl(),
+                d.maxSessions(), d.maxSessionsPerKey(), d.maxMessageBytes(), d.idleTimeout(), d.handshakeTimeout(), d.maxSession(),
+                d.origins(), null, null), v);
+        Map<String, String> prices = new java.util.LinkedHashMap<>();
+        for (ModelConfig m : c.models()) if (m.capabilities().contains("realtime")) prices.put(m.id(), m.audioMinutePrice());
+        assertEquals(Map.of("gpt-realtime", "0.15", "gpt-realtime-mini", "0.04", "gpt-4o-mini-realtime-preview", "0.01",
+                "echo-realtime", "0"), prices);
     }
 
     @Test
