@@ -24,6 +24,8 @@ import tollgate.provider.Secrets;
 import tollgate.provider.Upstream;
 import tollgate.route.Dispatcher;
 import tollgate.route.Router;
+import tollgate.voice.VoiceService;
+import tollgate.voice.VoiceTokens;
 import tollgate.call.Clock;
 import tollgate.catalog.Catalog;
 import tollgate.catalog.Model;
@@ -55,8 +57,12 @@ public final class Gateway {
     private final Ledger ledger;
 
     private final Accounts accounts;
+    /** The realtime voice listener, or null when {@code voice.port} is 0. */
+    private final VoiceService voice;
 
-    private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts) {
+    private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
+                    VoiceService voice) {
+        this.voice = voice;
         this.ledger = ledger;
         this.accounts = accounts;
         this.config = config;
@@ -73,6 +79,7 @@ public final class Gateway {
         Upstream upstream = new Upstream(config.server().connectTimeout());
         IdleWatchdog watchdog = new IdleWatchdog();
         Server server = null;
+        VoiceService voice = null;
         Ledger ledger = null;
         Accounts keys = null;
         try {
@@ -93,6 +100,11 @@ public final class Gateway {
                     Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
             server = Server.bind(config.server(), budget);
+            VoiceTokens tokens = new VoiceTokens(config.voice().tokenTtl(), Clock.SYSTEM);
+            if (config.voice().port() != 0) {
+                voice = VoiceService.start(config.voice(), config.server().host(), config.server().port(), config.server().limits(),
+                        config.voice().sslContext(), keys, tokens, dispatcher.services(), budget, Clock.SYSTEM);
+            }
             Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger);
             server.start();
             ServerLimits limits = config.server().limits();
@@ -100,10 +112,11 @@ public final class Gateway {
                     "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            return new Gateway(config, server, upstream, watchdog, ledger, keys);
+            return new Gateway(config, server, upstream, watchdog, ledger, keys, voice);
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
             if (server != null) server.stop(Duration.ZERO);
+            if (voice != null) voice.close(Duration.ZERO);
             if (keys != null) keys.close();
             if (ledger != null) ledger.close();
             watchdog.close();
@@ -151,12 +164,17 @@ public final class Gateway {
 
     public int port() { return server.port(); }
 
+    /** The realtime voice listener's port, or -1 when it is off ({@code voice.port} 0). */
+    public int voicePort() { return voice == null ? -1 : voice.port(); }
+
     /** Graceful stop within the configured drain time. */
     public void stop() { stop(config.server().drain()); }
 
     public void stop(Duration drain) {
         long t0 = System.nanoTime();
         Log.info("draining", "active_streams", server.activeStreams(), "drain_ms", drain.toMillis());
+        // Sessions first: each is sent 1001 (going away) and recorded before the ledger closes.
+        if (voice != null) voice.close(drain);
         server.stop(drain);
         accounts.close();
         ledger.close(); // after the last request: every record it took is durable

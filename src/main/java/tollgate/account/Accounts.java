@@ -134,6 +134,14 @@ public final class Accounts implements AutoCloseable {
     public Account authenticateKey(String key) {
         Account a = index.byDigest().get(HexFormat.of().formatHex(ApiKeys.digest(key)));
         if (a == null) throw unauthenticated("Invalid API key.");
+        return usable(a);
+    }
+
+    /**
+     * {@code a}, when its key is still usable now: not revoked, not expired; otherwise a 401 (a
+     * realtime session token outlives nothing of its key: issue 11).
+     */
+    public Account usable(Account a) {
         KeyRecord k = a.key();
         if (k.disabled()) throw unauthenticated("This API key has been revoked.");
         if (k.expiresMs() > 0 && clock.millis() >= k.expiresMs()) {

@@ -84,6 +84,13 @@ public final class Exchange {
 
     public Secrets secrets() { return secrets; }
 
+    /**
+     * The headers every request to this provider carries, as name/value pairs: its kind's (the
+     * {@code Authorization} with the provider key) then the configured extra {@code headers}; for
+     * exchanges that do not go through {@link #request} (a WebSocket's opening handshake).
+     */
+    public List<String> headerPairs() { return List.of(fixedHeaders); }
+
     /** The base URL (without a trailing slash) followed by {@code path} ({@code /audio/speech}). */
     public URI endpoint(String path) {
         return URI.create(base + path);

@@ -37,14 +37,16 @@ import tollgate.json.JsonException;
  * {@link ClientGoneException}.
  *
  * <p>Kind {@code openai} also speaks text-to-speech ({@code POST {base_url}/audio/speech},
- * {@link tollgate.provider.openai.OpenAiSpeech}) through the same {@link Exchange}.
+ * {@link tollgate.provider.openai.OpenAiSpeech}) through the same {@link Exchange}, and realtime
+ * sessions over WebSocket ({@code {base_url}/realtime}, {@link tollgate.provider.openai.OpenAiRealtime}).
  *
  * <p>Memory: the upstream request body is charged to the call's reservation while it is sent;
  * a non-streaming answer as its bytes arrive and again as it is parsed; stream buffers as they
  * grow. Secrets: every answer, event and error is scrubbed of the configured secrets
  * ({@link Secrets}) before anything reads it.
  */
-public final class HttpChatProvider implements ChatProvider, CompletionProvider, SpeechProvider, TranscriptionProvider {
+public final class HttpChatProvider implements ChatProvider, CompletionProvider, SpeechProvider, TranscriptionProvider,
+        RealtimeProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -63,6 +65,8 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
     private final Completions completions;
     /** Speech-to-text, for the OpenAI-compatible kind only; null for the others. */
     private final tollgate.provider.openai.OpenAiTranscriptions transcriptions;
+    /** Realtime sessions over WebSocket, for the OpenAI-compatible kind only; null for the others. */
+    private final tollgate.provider.openai.OpenAiRealtime realtime;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
     public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
@@ -78,6 +82,8 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
         this.completions = CompletionExchange.forKind(dialect.kind(), exchange, watchdog);
         this.transcriptions = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
                 ? new tollgate.provider.openai.OpenAiTranscriptions(exchange, upstream, watchdog) : null;
+        this.realtime = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
+                ? new tollgate.provider.openai.OpenAiRealtime(exchange, upstream, watchdog) : null;
     }
 
     /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
@@ -99,7 +105,7 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
 
     @Override public String kind() { return dialect.kind(); }
 
-    /** {@code chat}, and what else the kind serves: fim, completions, stt, tts (for {@code GET /providers}). */
+    /** {@code chat}, and what else the kind serves: fim, completions, stt, tts, realtime (for {@code GET /providers}). */
     @Override
     public Set<String> capabilities() {
         java.util.LinkedHashSet<String> caps = new java.util.LinkedHashSet<>(List.of("chat"));
@@ -107,6 +113,7 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
         if (completions != null && completions.serves(CompletionProvider.Shape.COMPLETIONS)) caps.add("completions");
         if (transcriptions != null) caps.add("stt");
         if (speech != null) caps.add("tts");
+        if (realtime != null) caps.add("realtime");
         return java.util.Collections.unmodifiableSet(caps);
     }
 
@@ -115,6 +122,16 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
     public long speak(SpeechCall call, AudioSink sink) {
         if (speech == null) throw SpeechRelay.unsupported(this);
         return speech.speak(call, sink);
+    }
+
+    /** Realtime speech-to-speech on an OpenAI-compatible upstream ({@link tollgate.provider.openai.OpenAiRealtime}). */
+    @Override
+    public RealtimeUpstream connect(RealtimeCall call, RealtimeListener listener, int maxMessageBytes) {
+        if (realtime == null) {
+            throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id() + "' (kind " + kind()
+                    + ") does not serve realtime sessions.", "model").noRetry();
+        }
+        return realtime.connect(call, listener, maxMessageBytes);
     }
 
     @Override public ToolIdRule toolIdRule() { return dialect.toolIdRule(); }

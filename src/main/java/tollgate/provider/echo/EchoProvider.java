@@ -72,8 +72,13 @@ import tollgate.provider.Usage;
  *
  * <p>Text-to-speech ({@link SpeechProvider}): deterministic wav or pcm audio for the text, see
  * {@link EchoSpeech}.
+ *
+ * <p>Realtime sessions ({@link tollgate.provider.RealtimeProvider}): an offline speech-to-speech
+ * session in OpenAI's Realtime event shapes that echoes the user's audio or text, see
+ * {@link EchoRealtime}.
  */
-public final class EchoProvider implements ChatProvider, CompletionProvider, SpeechProvider, tollgate.provider.TranscriptionProvider {
+public final class EchoProvider implements ChatProvider, CompletionProvider, SpeechProvider, tollgate.provider.TranscriptionProvider,
+        tollgate.provider.RealtimeProvider {
 
     public static final String KIND = "echo";
     /** Pause between stream chunks for model {@code echo-slow}. */
@@ -114,9 +119,20 @@ public final class EchoProvider implements ChatProvider, CompletionProvider, Spe
 
     @Override public Set<String> capabilities() { return CAPABILITIES; }
 
-    /** Everything, offline: chat, FIM and text completions, speech-to-text and text-to-speech. */
+    /** Everything, offline: chat, FIM and text completions, speech-to-text, text-to-speech and realtime sessions. */
     private static final Set<String> CAPABILITIES = java.util.Collections.unmodifiableSet(
-            new java.util.LinkedHashSet<>(java.util.List.of("chat", "fim", "completions", "stt", "tts")));
+            new java.util.LinkedHashSet<>(java.util.List.of("chat", "fim", "completions", "stt", "tts", "realtime")));
+
+    /** Realtime sessions opened, for their ids ({@code sess_echo_<n>}). */
+    private final java.util.concurrent.atomic.AtomicLong realtimeSessions = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A realtime session ({@link EchoRealtime}); {@code session.created} waits for the first {@code request()}. */
+    @Override
+    public tollgate.provider.RealtimeUpstream connect(tollgate.provider.RealtimeCall call, tollgate.provider.RealtimeListener listener,
+                                                     int maxMessageBytes) {
+        if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
+        return new EchoRealtime(call, listener, maxMessageBytes, "sess_echo_" + realtimeSessions.incrementAndGet());
+    }
 
     @Override public long defaultContextLength() { return CONTEXT_TOKENS; }
 

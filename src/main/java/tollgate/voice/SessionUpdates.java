@@ -1,0 +1,58 @@
+package tollgate.voice;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import tollgate.json.MemberScan;
+
+/**
+ * The policy's model and voice applied to one session (issue 11): the client's first
+ * {@code session.update} is completed with them, and when the client's first message is anything
+ * else, the gateway's own {@code session.update} goes upstream before it. Every later
+ * {@code session.update} gets the model too (the model is what the session is priced at; the
+ * client may not switch it) but keeps the client's voice.
+ *
+ * <p>Each client text message is scanned once for its top-level {@code type} without building a
+ * tree ({@link MemberScan}); only a {@code session.update} is parsed and rewritten. Used by the
+ * session's reader thread only.
+ */
+final class SessionUpdates {
+    private static final byte[] SESSION_UPDATE = "\"session.update\"".getBytes(StandardCharsets.US_ASCII);
+
+    private final MemberScan scan = new MemberScan("type");
+    private final String upstreamModel;
+    private final String voice;
+    private final boolean beta;
+    private boolean first = true;
+    private boolean voiceSet;
+
+    SessionUpdates(String upstreamModel, String voice, boolean beta) {
+        this.upstreamModel = upstreamModel;
+        this.voice = voice;
+        this.beta = beta;
+    }
+
+    /** Whether {@code utf8} is a JSON object whose {@code type} is {@code session.update}. */
+    boolean isUpdate(byte[] utf8) {
+        if (!scan.scan(utf8, 0, utf8.length) || !scan.has(0)) return false;
+        int from = scan.valueStart(0), to = scan.valueEnd(0);
+        return to - from == SESSION_UPDATE.length && Arrays.equals(utf8, from, to, SESSION_UPDATE, 0, SESSION_UPDATE.length);
+    }
+
+    /** What goes upstream before the client's message: the gateway's own {@code session.update} before a first message that is not one, else null. */
+    String preface(boolean update) {
+        if (!first) return null;
+        first = false;
+        if (update) return null;
+        voiceSet = true;
+        return SessionConfigs.gatewayUpdate(upstreamModel, voice, beta);
+    }
+
+    /** The text of a client text message as it goes upstream. */
+    String text(byte[] utf8, boolean update) {
+        String text = new String(utf8, StandardCharsets.UTF_8);
+        if (!update) return text;
+        String completed = SessionConfigs.complete(text, upstreamModel, voiceSet ? null : voice, beta);
+        voiceSet = true;
+        return completed != null ? completed : text;
+    }
+}

@@ -1,0 +1,289 @@
+package tollgate.voice;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import tollgate.account.Charge;
+import tollgate.call.Clock;
+import tollgate.error.ClientGoneException;
+import tollgate.error.ErrorKind;
+import tollgate.error.GatewayException;
+import tollgate.memory.BudgetExceededException;
+import tollgate.memory.Reservation;
+import tollgate.provider.RealtimeCall;
+import tollgate.provider.RealtimeListener;
+import tollgate.provider.RealtimeMessage;
+import tollgate.provider.RealtimeProvider;
+import tollgate.provider.RealtimeUpstream;
+import tollgate.route.Caller;
+import tollgate.route.Deployment;
+import tollgate.route.Meter;
+import tollgate.route.Progress;
+import tollgate.route.ServiceAttempt;
+import tollgate.websocket.Upgrade;
+import tollgate.websocket.WsConnection;
+
+/**
+ * One realtime voice session: the {@link ServiceAttempt} the route layer runs on a realtime
+ * deployment, relaying a client's WebSocket to the upstream's, both ways, in order.
+ *
+ * <p>Threads: the attempt's thread (the connection's own) writes upstream messages to the client
+ * and keeps the books once a second (the session's length as its {@link Meter}, a credit hold
+ * {@link #HOLD_AHEAD_MS} ahead of it, the longest session); one more virtual thread reads the
+ * client and sends upstream. Backpressure both ways, nothing queued without bound: the reader
+ * reads the client's next message only once the upstream took the last one, and the upstream's
+ * next message is asked for ({@link RealtimeUpstream#request()}) only once the client took the
+ * last one, so at most one message each way is in the gateway per session.
+ *
+ * <p>The client's WebSocket is accepted (101) on the first attempt, before the upstream is
+ * dialled: a browser cannot read the status of a refused handshake, so every later failure
+ * reaches it as an {@code error} event and a close code. A failed connect may be retried or
+ * failed over by the dispatcher; once the upstream is connected the session is committed.
+ */
+final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
+    /** How often the session's length is metered and its credit hold raised, in milliseconds. */
+    static final long TICK_MS = 1000;
+    /**
+     * Credits are held for this much more session time than has passed, in milliseconds: a key
+     * must afford a minute to start, and a session is cut about a minute before its credits would
+     * be overspent, never after.
+     */
+    static final long HOLD_AHEAD_MS = 60_000;
+    /** Events one session's relay may have pending: one upstream message (demand of one), one end per side. */
+    private static final int EVENT_SLOTS = 8;
+
+    /**
+     * How the session ends for the client, applied once its usage is recorded: a close with
+     * {@code code} and {@code reason}, after {@code errorEvent} when not null; {@code code} 0 when
+     * the close handshake has already happened (the client closed).
+     */
+    record Ending(int code, String reason, String errorEvent) {
+        static final Ending DONE = new Ending(0, "", null);
+    }
+
+    private final Upgrade upgrade;
+    private final String subprotocol;
+    private final Caller caller;
+    private final SessionTerms terms;
+    private final Clock clock;
+    private volatile WsConnection client;
+    /** The reader thread of the attempt that ran the session, once it ended (joined by {@link #awaitReader}). */
+    private volatile Thread readers;
+
+    /**
+     * What a session is granted.
+     *
+     * @param beta            the client speaks the beta Realtime API
+     * @param voice           the voice to fill into the client's first {@code session.update} (or the
+     *                        gateway's own), or null
+     * @param maxMessageBytes largest message either way
+     * @param maxSessionMs    longest session, in milliseconds
+     */
+    record SessionTerms(boolean beta, String voice, int maxMessageBytes, long maxSessionMs) {}
+
+    VoiceSession(Upgrade upgrade, String subprotocol, Caller caller, SessionTerms terms, Clock clock) {
+        this.upgrade = upgrade;
+        this.subprotocol = subprotocol;
+        this.caller = caller;
+        this.terms = terms;
+        this.clock = clock;
+    }
+
+    /** Waits up to {@code millis} for the session's reader to see the client's connection end. */
+    void awaitReader(long millis) throws InterruptedException {
+        Thread t = readers;
+        if (t != null) t.join(millis);
+    }
+
+    /** The client's connection once accepted, else null (a failure is then answered as HTTP). */
+    WsConnection client() { return client; }
+
+    @Override
+    public Ending call(Deployment d, Progress progress) {
+        if (!(d.provider() instanceof RealtimeProvider provider)) {
+            throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "Provider '" + d.provider().id()
+                    + "' does not serve realtime sessions.", "model").noRetry();
+        }
+        if (client == null) {
+            try {
+                client = upgrade.accept(subprotocol, caller.memory());
+            } catch (IOException e) {
+                throw new ClientGoneException(e);
+            }
+        }
+        Relay relay = new Relay(d);
+        RealtimeUpstream up = provider.connect(new RealtimeCall(d.model().upstream(), terms.beta(), caller.cancellation()), relay,
+                terms.maxMessageBytes());
+        progress.commit(); // the session runs on this upstream now: no failover past this point
+        return relay.run(up, progress);
+    }
+
+    /** What the relay's threads tell its writer, in order. */
+    private sealed interface Event permits Upstream, UpstreamClosed, Failed, ClientEnded {}
+
+    private record Upstream(RealtimeMessage message) implements Event {}
+
+    private record UpstreamClosed(int code, String reason) implements Event {}
+
+    /** The session failed: the upstream broke, or refused a message the client sent. */
+    private record Failed(GatewayException error) implements Event {}
+
+    private record ClientEnded() implements Event {}
+
+    /** One attempt's relay between the accepted client and one upstream session. */
+    private final class Relay implements RealtimeListener {
+        private final Deployment d;
+        private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(EVENT_SLOTS);
+        private final Reservation memory = caller.memory();
+        private final SessionUpdates updates;
+        private volatile boolean stopped;
+
+        Relay(Deployment d) {
+            this.d = d;
+            this.updates = new SessionUpdates(d.model().upstream(), terms.voice(), terms.beta());
+        }
+
+        Ending run(RealtimeUpstream up, Progress progress) {
+            long start = clock.millis();
+            Thread reader = Thread.ofVirtual().name("voice-read-" + caller.executionId()).start(() -> readClient(up));
+            try {
+                up.request();
+                long nextTick = start + TICK_MS;
+                while (true) {
+                    long now = clock.millis();
+                    if (now >= nextTick) {
+                        progress.meter(Meter.audio(now - start));
+                        Ending limit = limits(now - start);
+                        if (limit != null) {
+                            up.close(RealtimeEvents.NORMAL, limit.reason());
+                            return limit;
+                        }
+                        nextTick = now + TICK_MS;
+                    }
+                    Event e = events.poll(Math.max(1, nextTick - now), TimeUnit.MILLISECONDS);
+                    if (e == null) continue;
+                    switch (e) {
+                        case Upstream u -> {
+                            if (!deliver(u.message())) {
+                                up.close(RealtimeEvents.GOING_AWAY, "client went away");
+                                return Ending.DONE;
+                            }
+                            up.request();
+                        }
+                        case UpstreamClosed c -> {
+                            return new Ending(RealtimeEvents.relayable(c.code()), c.reason(), null);
+                        }
+                        case Failed f -> {
+                            up.abort();
+                            throw f.error();
+                        }
+                        case ClientEnded c -> {
+                            WsConnection ws = client;
+                            int code = ws.sentCloseCode() != 0 ? RealtimeEvents.GOING_AWAY : RealtimeEvents.toUpstream(ws.peerCloseCode());
+                            up.close(code, ws.sentCloseCode() != 0 ? "client idle" : ws.peerCloseReason());
+                            return Ending.DONE;
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                up.abort();
+                throw new ClientGoneException(e);
+            } finally {
+                stopped = true;
+                progress.meter(Meter.audio(clock.millis() - start));
+                readers = reader;
+            }
+        }
+
+        /** The session's limits at {@code elapsedMs}: its longest length, and credits for the next {@link #HOLD_AHEAD_MS}. */
+        private Ending limits(long elapsedMs) {
+            if (elapsedMs >= terms.maxSessionMs()) {
+                GatewayException e = new GatewayException(ErrorKind.POLICY_FORBIDDEN, "The session reached the gateway's maximum "
+                        + "length of " + terms.maxSessionMs() / 1000 + " seconds; start a new one to continue.");
+                return new Ending(RealtimeEvents.POLICY, "maximum session length reached", RealtimeEvents.error(e, "session_expired"));
+            }
+            BigDecimal worst = d.model().pricing().cost(0, 0, elapsedMs + HOLD_AHEAD_MS, 0);
+            try {
+                caller.charge().cover(worst);
+            } catch (GatewayException e) {
+                return new Ending(RealtimeEvents.POLICY, "insufficient credits", RealtimeEvents.error(e, "insufficient_credits"));
+            }
+            return null;
+        }
+
+        /** Writes one upstream message to the client; false when the client has gone. */
+        private boolean deliver(RealtimeMessage m) {
+            try {
+                if (m.isText()) client.sendText(m.text());
+                else client.sendBinary(m.binary());
+                return true;
+            } catch (IOException e) {
+                return false;
+            } finally {
+                memory.release(m.size());
+            }
+        }
+
+        /** The reader: the client's messages upstream, in order, each once the upstream took the one before. */
+        private void readClient(RealtimeUpstream up) {
+            WsConnection ws = client;
+            try {
+                for (var m = ws.read(); m != null; m = ws.read()) {
+                    boolean update = m.text() && updates.isUpdate(m.payload());
+                    String preface = updates.preface(update);
+                    if (preface != null) up.send(RealtimeMessage.text(preface));
+                    RealtimeMessage out;
+                    try {
+                        out = m.text() ? RealtimeMessage.text(updates.text(m.payload(), update)) : RealtimeMessage.binary(m.payload());
+                    } catch (GatewayException invalid) {
+                        // A session.update the gateway cannot complete: told like OpenAI tells an
+                        // invalid event (the session goes on), and not sent upstream half-checked.
+                        ws.sendText(RealtimeEvents.error(invalid, "invalid_event"));
+                        continue;
+                    }
+                    up.send(out);
+                }
+                post(new ClientEnded());
+            } catch (GatewayException e) {
+                post(new Failed(e));
+            } catch (IOException e) {
+                post(new ClientEnded());
+            }
+        }
+
+        @Override
+        public void onMessage(RealtimeMessage message) {
+            try {
+                memory.reserve(message.size());
+            } catch (BudgetExceededException e) {
+                post(new Failed(new GatewayException(ErrorKind.GATEWAY_BUSY, "The gateway is out of memory for messages "
+                        + "right now; reconnect in a moment.")));
+                return;
+            }
+            post(new Upstream(message));
+        }
+
+        @Override
+        public void onClose(int code, String reason) {
+            post(new UpstreamClosed(code, reason == null ? "" : reason));
+        }
+
+        @Override
+        public void onError(GatewayException error) {
+            post(new Failed(error));
+        }
+
+        /**
+         * Never blocks: the queue has a slot for everything the relay can have pending at once.
+         * After the relay stopped, what its threads still say is dropped (a reader that sees the
+         * client's close only when the session is already over).
+         */
+        private void post(Event e) {
+            if (stopped) return;
+            if (!events.offer(e)) throw new IllegalStateException("voice relay event queue overflow: " + e.getClass().getSimpleName());
+        }
+    }
+}
