@@ -244,6 +244,7 @@ export function realtimeChecks(t) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+  function sameClose(c, code, what) { eq(c.code, code, `${what} (reason ${show(c.reason)})`); }
   function sameTexts(got, want, what) { // two lists of messages, exactly
     const n = Math.min(got.length, want.length);
     for (let i = 0; i < n; i++) {
@@ -374,7 +375,7 @@ export function realtimeChecks(t) {
     eq(voiceOf(last), 'verse', 'the voice in the session.update the fake got');
     sameTexts(up.ws.received.filter((x) => type(x) !== 'session.update'), s.sent.filter((x) => type(x) !== 'session.update'), 'client -> fake (after session.update)');
     eq((await s.close(1000, 'bye')).code, 1000, 'the close code the client saw');
-    eq((await upstreamClose(up.seq)).code, 1000, 'the close code the fake saw');
+    sameClose(await upstreamClose(up.seq), 1000, 'the close code the fake saw');
   });
 
   check('realtime upstream: OpenAIRealtimeWS on gpt-realtime (Bearer) -> the fake OpenAI, audio bytes exact', async () => {
@@ -389,7 +390,7 @@ export function realtimeChecks(t) {
     expect(s.sdkErrors.length === 0, `the SDK reported errors: ${s.sdkErrors.map((e) => e.message).join('; ')}`);
     s.rt.close();
     eq((await s.closed('rt.close()')).code, 1000, 'the close code the client saw');
-    eq((await upstreamClose(up.seq)).code, 1000, 'the close code the fake saw');
+    sameClose(await upstreamClose(up.seq), 1000, 'the close code the fake saw');
   });
 
   check('realtime upstream beta: openai/beta/realtime/ws on gpt-realtime -> OpenAI-Beta: realtime=v1 reaches the fake; response.audio.delta relayed', async () => {
