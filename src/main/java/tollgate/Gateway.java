@@ -105,7 +105,9 @@ public final class Gateway {
                 voice = VoiceService.start(config.voice(), config.server().host(), config.server().port(), config.server().limits(),
                         config.voice().sslContext(), keys, tokens, dispatcher.services(), budget, Clock.SYSTEM);
             }
-            Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger);
+            VoiceService listening = voice;
+            Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger, tokens,
+                    listening == null ? () -> -1 : listening::port);
             server.start();
             ServerLimits limits = config.server().limits();
             Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),

@@ -1,6 +1,7 @@
 package tollgate.api;
 
 import java.util.Map;
+import java.util.function.IntSupplier;
 import tollgate.account.Accounts;
 import tollgate.account.Ledger;
 import tollgate.config.GatewayConfig;
@@ -9,6 +10,7 @@ import tollgate.json.Json;
 import tollgate.provider.Provider;
 import tollgate.catalog.Catalog;
 import tollgate.route.Dispatcher;
+import tollgate.voice.VoiceTokens;
 
 /**
  * The gateway's wire surface: which endpoint answers which path. Everything under the seed
@@ -18,8 +20,12 @@ import tollgate.route.Dispatcher;
 public final class Api {
     private Api() { throw new AssertionError(); }
 
+    /**
+     * @param voiceTokens the session tokens {@code POST /voice/realtime} mints and the voice listener redeems
+     * @param voicePort   the voice listener's bound port, ≤ 0 when it is off ({@code voice.port} 0)
+     */
     public static void register(Router routes, GatewayConfig config, Accounts keys, Dispatcher dispatcher, Catalog catalog,
-                                Map<String, Provider> running, Ledger ledger) {
+                                Map<String, Provider> running, Ledger ledger, VoiceTokens voiceTokens, IntSupplier voicePort) {
         routes.api("POST", "/chat/completions",
                 Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
@@ -47,6 +53,9 @@ public final class Api {
                 Authenticated.require(keys, new SttOpenAiEndpoint(dispatcher.services(), maxUpload, spool, false)));
         routes.api("POST", "/audio/translations",
                 Authenticated.require(keys, new SttOpenAiEndpoint(dispatcher.services(), maxUpload, spool, true)));
+        // Realtime voice (issue 11): a session's configuration and token; the session itself is on the voice listener.
+        routes.api("POST", "/voice/realtime", Authenticated.require(keys, new VoiceRealtimeEndpoint(dispatcher.router(), config.voice(),
+                config.server().host(), voiceTokens, voicePort)));
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
         AdminEndpoints.register(routes, config.accounts(), keys, ledger); // at the root only: /admin/...

@@ -85,7 +85,8 @@ public final class SessionConfigs {
      * The client's {@code session.update} completed for upstream: {@code session.model} set to
      * {@code upstreamModel} (always: a client may not switch the priced model); the voice filled
      * in where the client gave none (GA {@code session.audio.output.voice}, beta
-     * {@code session.voice}); a GA session without {@code type} given {@code "type": "realtime"}
+     * {@code session.voice}), unless {@code voice} is null (a later update: the session keeps
+     * the voice it has); a GA session without {@code type} given {@code "type": "realtime"}
      * (GA requires it). The shape is the client's session's: {@code type} or {@code audio} means
      * GA, a flat {@code voice}, {@code modalities} or {@code *_audio_format} means beta, else
      * {@code beta} decides. Every other field is kept as sent, in its order.
@@ -157,6 +158,7 @@ public final class SessionConfigs {
             }
         }
         Object audio = out.get("audio");
+        if (voice == null) return out; // a later update: the voice stays what the session has
         if (audio == null) {
             out.put("audio", object("output", object("voice", voice)));
         } else if (audio instanceof Map<?, ?> a) {
@@ -171,7 +173,7 @@ public final class SessionConfigs {
         Map<String, Object> out = new LinkedHashMap<>();
         if (!session.containsKey("model")) out.put("model", model);
         for (Map.Entry<String, Object> e : session.entrySet()) out.put(e.getKey(), e.getKey().equals("model") ? model : e.getValue());
-        if (out.get("voice") == null) out.put("voice", voice);
+        if (out.get("voice") == null && voice != null) out.put("voice", voice);
         return out;
     }
 

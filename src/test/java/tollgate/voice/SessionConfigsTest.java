@@ -100,6 +100,16 @@ class SessionConfigsTest {
     }
 
     @Test
+    void aNullVoice_leavesTheVoiceAlone() {
+        assertEquals("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"model\":\"gpt-realtime\",\"instructions\":\"x\"}}",
+                SessionConfigs.complete("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"instructions\":\"x\"}}",
+                        "gpt-realtime", null, false));
+        assertEquals("{\"type\":\"session.update\",\"session\":{\"model\":\"gpt-realtime\",\"modalities\":[\"text\"]}}",
+                SessionConfigs.complete("{\"type\":\"session.update\",\"session\":{\"modalities\":[\"text\"]}}", "gpt-realtime", null,
+                        false));
+    }
+
+    @Test
     void otherEvents_areNotTouched() {
         assertNull(complete("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AAAA/w==\"}"));
         assertNull(complete("{\"type\":\"response.create\"}"));
