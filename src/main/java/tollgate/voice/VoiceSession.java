@@ -180,9 +180,12 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
                             throw f.error();
                         }
                         case ClientEnded c -> {
+                            // The client closed (its code goes upstream), or the listener ended its
+                            // connection (idle, shutting down): the upstream is told the gateway goes away.
                             WsConnection ws = client;
-                            int code = ws.sentCloseCode() != 0 ? RealtimeEvents.GOING_AWAY : RealtimeEvents.toUpstream(ws.peerCloseCode());
-                            up.close(code, ws.sentCloseCode() != 0 ? "client idle" : ws.peerCloseReason());
+                            int sent = ws.sentCloseCode();
+                            up.close(sent != 0 ? RealtimeEvents.GOING_AWAY : RealtimeEvents.toUpstream(ws.peerCloseCode()),
+                                    sent != 0 ? "the gateway closed the client's connection (" + sent + ")" : ws.peerCloseReason());
                             return Ending.DONE;
                         }
                     }
