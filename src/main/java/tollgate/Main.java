@@ -81,7 +81,10 @@ public final class Main {
         try {
             gateway = Gateway.start(cfg);
         } catch (BindException e) {
-            System.err.println("tollgate: cannot listen on " + cfg.server().host() + ":" + cfg.server().port() + ": " + e.getMessage());
+            String message = e.getMessage() != null && e.getMessage().startsWith(tollgate.voice.VoiceService.VOICE_PORT_PREFIX)
+                    ? e.getMessage()
+                    : "cannot listen on " + cfg.server().host() + ":" + cfg.server().port() + ": " + e.getMessage();
+            System.err.println("tollgate: " + message);
             return Exit.SYSERR;
         } catch (IOException | RuntimeException e) {
             System.err.println("tollgate: start-up failed: " + e);

@@ -26,6 +26,9 @@ public final class VoiceService implements AutoCloseable {
     /** Connections beyond {@code max_sessions} the listener keeps open for handshakes in progress (a tenth, at least this). */
     static final int MIN_HANDSHAKE_HEADROOM = 64;
 
+    /** How a failure to bind the voice listener's port starts its message (the launcher prints it as it is). */
+    public static final String VOICE_PORT_PREFIX = "voice.port: ";
+
     private final WsServer server;
     private final SessionCounts counts;
 
@@ -55,8 +58,11 @@ public final class VoiceService implements AutoCloseable {
         WsServer server;
         try {
             server = WsServer.bind(host, port, tls, sockets, wsLimits, handshake);
-        } catch (IOException e) {
-            throw new IOException("voice.port: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        } catch (java.net.BindException e) {
+            java.net.BindException named = new java.net.BindException(VOICE_PORT_PREFIX + "cannot listen on " + host + ":" + port
+                    + " (" + e.getMessage() + "); set voice.port to a free port, or to 0 to switch realtime voice off");
+            named.initCause(e);
+            throw named;
         }
         server.start();
         Log.info("voice_listening", "url", (tls != null ? "wss://" : "ws://") + hostForUrl(server.host()) + ":" + server.port()

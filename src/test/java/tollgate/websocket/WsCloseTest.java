@@ -225,10 +225,10 @@ class WsCloseTest {
 
     @Test
     void case_7_x_closeReasonCutOnACharacterBoundary() {
-        byte[] r = WsConnection.truncatedUtf8("é".repeat(100), 123);
+        byte[] r = Frames.truncatedUtf8("é".repeat(100), 123);
         assertEquals(122, r.length);
         assertTrue(Utf8.valid(r, 0, r.length));
-        assertEquals(123, WsConnection.truncatedUtf8("a".repeat(200), 123).length);
+        assertEquals(123, Frames.truncatedUtf8("a".repeat(200), 123).length);
     }
 
     private static byte[] concat(byte[]... parts) {
