@@ -27,6 +27,8 @@ final class RealtimeEvents {
     static final int INTERNAL = 1011;
     /** IANA WebSocket close code registry: try again later (rate limited, no capacity). */
     static final int TRY_AGAIN_LATER = 1013;
+    /** RFC 6455 §7.4.1: what an endpoint reports when no close frame arrived (never sent). */
+    static final int NO_CLOSE = 1006;
     /** IANA WebSocket close code registry: bad gateway (the upstream failed or refused). */
     static final int BAD_GATEWAY = 1014;
 

@@ -182,10 +182,13 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
                         case ClientEnded c -> {
                             // The client closed (its code goes upstream), or the listener ended its
                             // connection (idle, shutting down): the upstream is told the gateway goes away.
+                            // (The listener answers a client's close with the same code: a close sent
+                            // with another code, or none received, was the listener's own.)
                             WsConnection ws = client;
-                            int sent = ws.sentCloseCode();
-                            up.close(sent != 0 ? RealtimeEvents.GOING_AWAY : RealtimeEvents.toUpstream(ws.peerCloseCode()),
-                                    sent != 0 ? "the gateway closed the client's connection (" + sent + ")" : ws.peerCloseReason());
+                            int sent = ws.sentCloseCode(), peer = ws.peerCloseCode();
+                            boolean clients = peer != RealtimeEvents.NO_CLOSE && (sent == 0 || sent == peer);
+                            up.close(clients ? RealtimeEvents.toUpstream(peer) : RealtimeEvents.GOING_AWAY,
+                                    clients ? ws.peerCloseReason() : "the gateway closed the client's connection (" + sent + ")");
                             return Ending.DONE;
                         }
                     }
