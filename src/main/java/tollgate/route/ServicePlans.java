@@ -175,10 +175,14 @@ final class ServicePlans {
             else (d.offline() ? offline : online).add(d);
         }
         List<Deployment> order = online.isEmpty() ? offline : online;
+        if (models.isEmpty()) {
+            throw new GatewayException(ErrorKind.PROVIDER_NOT_CONFIGURED, "Voice policy '" + policy + "' names no realtime model: "
+                    + "configure models with \"capabilities\": [\"realtime\"] (and voice.policies)." , "model");
+        }
         if (order.isEmpty()) {
             throw new GatewayException(ErrorKind.PROVIDER_NOT_CONFIGURED, "No realtime model of voice policy '" + policy
                     + "' can take a session now: " + String.join("; ", skipped.stream().map(t -> t.deployment() + " (" + t.detail() + ")").toList())
-                    + ".", "policy");
+                    + ".", "model");
         }
         return new Plan(null, null, null, List.copyOf(order), List.copyOf(skipped), "voice policy " + policy
                 + ", its models in order", true);

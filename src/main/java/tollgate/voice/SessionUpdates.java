@@ -31,11 +31,21 @@ final class SessionUpdates {
         this.beta = beta;
     }
 
-    /** Whether {@code utf8} is a JSON object whose {@code type} is {@code session.update}. */
+    /**
+     * Whether {@code utf8} may be a {@code session.update}: its top-level {@code type} is the
+     * literal {@code "session.update"}, or is written with an escape ({@code "session\u002eupdate"}
+     * reads as the same string to any JSON parser upstream), or the object has a key written with
+     * escapes or twice ({@link MemberScan#irregular()}). What may be one is parsed in full
+     * ({@link SessionConfigs#complete}), so that no spelling gets a model past the gateway.
+     */
     boolean isUpdate(byte[] utf8) {
-        if (!scan.scan(utf8, 0, utf8.length) || !scan.has(0)) return false;
+        if (!scan.scan(utf8, 0, utf8.length)) return false;
+        if (scan.irregular()) return true;
+        if (!scan.has(0)) return false;
         int from = scan.valueStart(0), to = scan.valueEnd(0);
-        return to - from == SESSION_UPDATE.length && Arrays.equals(utf8, from, to, SESSION_UPDATE, 0, SESSION_UPDATE.length);
+        if (to - from == SESSION_UPDATE.length && Arrays.equals(utf8, from, to, SESSION_UPDATE, 0, SESSION_UPDATE.length)) return true;
+        for (int i = from; i < to; i++) if (utf8[i] == '\\') return true;
+        return false;
     }
 
     /** What goes upstream before the client's message: the gateway's own {@code session.update} before a first message that is not one, else null. */

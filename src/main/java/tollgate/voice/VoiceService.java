@@ -26,6 +26,8 @@ public final class VoiceService implements AutoCloseable {
     /** Connections beyond {@code max_sessions} the listener keeps open for handshakes in progress (a tenth, at least this). */
     static final int MIN_HANDSHAKE_HEADROOM = 64;
 
+    /** The largest TCP port. */
+    static final int MAX_PORT = 65_535;
     /** How a failure to bind the voice listener's port starts its message (the launcher prints it as it is). */
     public static final String VOICE_PORT_PREFIX = "voice.port: ";
 
@@ -48,6 +50,9 @@ public final class VoiceService implements AutoCloseable {
                                      Accounts accounts, VoiceTokens tokens, ServiceDispatcher services, MemoryBudget budget,
                                      Clock clock) throws IOException {
         int port = config.port() == VoiceConfig.PORT_HTTP_PLUS_ONE ? (httpPort == 0 ? 0 : httpPort + 1) : config.port();
+        if (port > MAX_PORT) {
+            throw new IllegalArgumentException(VOICE_PORT_PREFIX + "the HTTP port + 1 (" + port + ") is not a TCP port; set voice.port");
+        }
         String host = config.host() != null ? config.host() : httpHost;
         WsLimits wsLimits = new WsLimits(config.maxMessageBytes(), limits.maxHeaderBytes(), config.handshakeTimeout(),
                 config.idleTimeout(), config.idleTimeout().dividedBy(PINGS_PER_IDLE), CLOSE_TIMEOUT, limits.writeTimeout());

@@ -82,21 +82,26 @@ final class WsSocket {
 
     /**
      * Closes the socket after discarding what has already arrived (unread input makes the kernel
-     * send a reset, which can destroy the close frame just sent before the peer reads it).
+     * send a reset, which can destroy the close frame just sent before the peer reads it). On TLS
+     * the close writes a close_notify, which can block like any write on a peer that reads
+     * nothing: it counts as a write in progress, so the ticker aborts it after the write timeout.
      */
     void close() {
         if (closed) return;
-        closed = true;
         try {
             int n = in.available();
             if (n > 0) in.skip(n);
         } catch (IOException e) {
             // closing anyway
         }
+        writing();
         try {
             socket.close();
         } catch (IOException e) {
             // closing anyway
+        } finally {
+            closed = true;
+            wrote();
         }
     }
 

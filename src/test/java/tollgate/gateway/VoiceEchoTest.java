@@ -107,6 +107,11 @@ class VoiceEchoTest {
             c.send("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"model\":\"x\",\"instructions\":\"hi\"}}");
             s = GatewayHarness.obj(c.expect("session.updated").json().get("session"));
             assertEquals("echo-rt-1", s.get("model"));
+            // The same event spelled with escapes reads the same to any JSON parser upstream.
+            c.send("{\"type\":\"session\\u002eupdate\",\"session\":{\"model\":\"gpt-realtime\"}}");
+            assertEquals("echo-rt-1", GatewayHarness.obj(c.expect("session.updated").json().get("session")).get("model"));
+            c.send("{\"t\\u0079pe\":\"session.update\",\"session\":{\"model\":\"gpt-realtime\"}}");
+            assertEquals("echo-rt-1", GatewayHarness.obj(c.expect("session.updated").json().get("session")).get("model"));
             assertEquals("verse", GatewayHarness.obj(GatewayHarness.obj(s.get("audio")).get("output")).get("voice"),
                     "a later update does not put the policy's voice back");
         }

@@ -34,7 +34,7 @@ class WsCloseTest {
         server = WsServer.bind("127.0.0.1", 0, null, 100, Servers.limits(WsLimits.DEFAULT_MAX_MESSAGE_BYTES), (req, up) -> {
             WsConnection c = up.accept(null, null);
             Servers.echoLoop(c);
-            ENDINGS.add(c.peerCloseCode() + " " + c.peerCloseReason() + " / " + c.sentCloseCode() + " " + c.isOpen());
+            ENDINGS.add(req.path() + "|" + c.peerCloseCode() + " " + c.peerCloseReason() + " / " + c.sentCloseCode() + " " + c.isOpen());
         });
         server.start();
     }
@@ -42,15 +42,23 @@ class WsCloseTest {
     @AfterAll
     static void stop() { server.close(); }
 
+    /** Each session on its own path, so that a handler still ending from an earlier case is told apart. */
+    private static final java.util.concurrent.atomic.AtomicInteger SESSION = new java.util.concurrent.atomic.AtomicInteger();
+    private static volatile String path;
+
     private static RawClient open() throws IOException {
-        ENDINGS.clear();
-        return RawClient.open(server.port());
+        path = "/session-" + SESSION.incrementAndGet();
+        return RawClient.open(server.port(), path);
     }
 
+    /** How the current session's handler saw its end. */
     private static String ending() throws InterruptedException {
-        String e = ENDINGS.poll(10, TimeUnit.SECONDS);
-        assertTrue(e != null, "the handler did not end");
-        return e;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            String e = ENDINGS.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            assertTrue(e != null, "the handler did not end");
+            if (e.startsWith(path + "|")) return e.substring(path.length() + 1);
+        }
     }
 
     @Test
@@ -207,11 +215,11 @@ class WsCloseTest {
             c.sendText("bye soon");
             c.close(4001, "done");
             assertEquals(null, c.read());
-            ENDINGS.add(c.peerCloseCode() + " / " + c.sentCloseCode());
+            ENDINGS.add(req.path() + "|" + c.peerCloseCode() + " / " + c.sentCloseCode());
         });
         s.start();
-        ENDINGS.clear();
-        try (RawClient c = RawClient.open(s.port())) {
+        path = "/server-closes";
+        try (RawClient c = RawClient.open(s.port(), path)) {
             c.expectText("bye soon");
             RawClient.Frame f = c.expectClose(4001);
             assertEquals("done", f.closeReason());
