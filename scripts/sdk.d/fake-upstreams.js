@@ -1,11 +1,12 @@
 // Fake upstreams for scripts/sdk: a Mistral, an OpenAI and a Deepgram on 127.0.0.1, each on a
-// port of its own, plus a control port from which the test reads what they received. Node only,
-// no dependencies. Each fake checks its provider key the way the real service does (Mistral and
-// OpenAI: "Authorization: Bearer <key>"; Deepgram: "Authorization: Token <key>") and answers 401
-// otherwise, so a gateway that forwards the client's key, or none, is caught. The fake Mistral
-// also takes the client's own key of the bring-your-own-key check (BYOK below).
+// port of its own, plus a control port from which the test reads what they received. Node, and
+// the `ws` package for the OpenAI Realtime endpoint. Each fake checks its provider key the way
+// the real service does (Mistral and OpenAI: "Authorization: Bearer <key>"; Deepgram:
+// "Authorization: Token <key>") and answers 401 otherwise, so a gateway that forwards the
+// client's key, or none, is caught. The fake Mistral also takes the client's own key of the
+// bring-your-own-key check (BYOK below).
 //
-//   node scripts/sdk.d/fake-upstreams.js
+//   node fake-upstreams.js     (from a directory whose node_modules holds ws; scripts/sdk does so)
 //
 // Prints one JSON line {"event":"listening","mistral":P,"openai":P,"deepgram":P,"control":P}.
 //
@@ -19,6 +20,15 @@
 //           POST /v1/audio/translations   transcript "hello from openai <sha256(file)[0:8]>", in
 //                                         json, text, srt, vtt or verbose_json (segments, words)
 //           POST /v1/audio/speech         {model,input,voice,response_format}: speechBytes(input)
+//           GET  /v1/realtime?model=M     WebSocket (OpenAI Realtime API, GA; beta events when the
+//                                         handshake has OpenAI-Beta: realtime=v1): session.created
+//                                         on open; session.update -> session.updated (the session
+//                                         merged); input_audio_buffer.append/commit/clear;
+//                                         response.create -> response.created, audio deltas of
+//                                         realtimeAudio(committed audio), response.done; a binary
+//                                         message is sent back as it came; anything else -> an
+//                                         `error` event. A model starting "refuse" gets 403 at the
+//                                         handshake. What it got and sent is recorded (ws below).
 // Deepgram  POST /v1/listen               raw audio (any content-type) or JSON {"url"}; query
 //                                         model, smart_format, ...; transcript "hello from
 //                                         deepgram <sha256(audio or url)[0:8]>" with word timings
@@ -26,13 +36,18 @@
 // Control   GET  /requests                every request received so far, in order: {seq,
 //                                         provider, method, path, query, headers, json | text |
 //                                         multipart | body_sha256+body_length, status, and for
-//                                         audio answers sent_b64}
+//                                         audio answers sent_b64; for a realtime session ws:
+//                                         {received: [text | {binary_sha256, binary_length}],
+//                                         sent: [text | {binary_sha256, binary_length}],
+//                                         close: {code, reason} | null})
+//           POST /realtime/close?seq=N&code=C&reason=R   the fake closes realtime session N
 //
 // Audio answers are a few tens of KiB holding every byte value, derived from the text asked for,
 // so bytes lost, added or re-encoded on the way are seen by comparing with sent_b64.
 'use strict';
 const http = require('http');
 const crypto = require('crypto');
+const { WebSocketServer } = require('ws');
 
 const KEYS = {
   mistral: 'Bearer upstream-mistral-key-000000',
@@ -275,6 +290,134 @@ function deepgram(req, res, rec) {
   err(404, `no route POST ${p}`);
 }
 
+// ------------------------------------------------------------------ OpenAI Realtime (WebSocket)
+// The events and their fields as openai-node 6.x types them (src/resources/realtime/realtime.ts;
+// beta: src/resources/beta/realtime/realtime.ts).
+const REALTIME_CHUNK = 4800; // bytes of PCM16 per audio delta: 100 ms at 24 kHz mono
+const REALTIME_MAX_MESSAGE = 16 * 1024 * 1024; // bytes; OpenAI takes up to 15 MiB per append
+const realtimeSessions = new Map(); // seq -> the fake's WebSocket, for POST /realtime/close
+
+// The audio of a response: speechBytes of the committed audio's hash, cut to whole samples.
+function realtimeAudio(audio) {
+  const a = speechBytes(`realtime ${sha(audio)}`);
+  return a.subarray(0, a.length - (a.length % 2));
+}
+function realtimeSession(model, beta) {
+  const vad = { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 200 };
+  if (beta) {
+    return { id: 'sess_fake', object: 'realtime.session', model, modalities: ['audio', 'text'], instructions: '',
+      voice: 'alloy', input_audio_format: 'pcm16', output_audio_format: 'pcm16', turn_detection: vad,
+      input_audio_transcription: null, tools: [], tool_choice: 'auto', temperature: 0.8, max_response_output_tokens: 'inf' };
+  }
+  const pcm = { type: 'audio/pcm', rate: 24000 };
+  return { type: 'realtime', object: 'realtime.session', id: 'sess_fake', model, output_modalities: ['audio'], instructions: '',
+    audio: { input: { format: pcm, transcription: null, noise_reduction: null, turn_detection: vad },
+      output: { format: pcm, voice: 'alloy', speed: 1 } },
+    tools: [], tool_choice: 'auto', max_output_tokens: 'inf', tracing: null, prompt: null, expires_at: created + 3600 };
+}
+function merge(into, from) { // session.update: objects merged key by key, anything else replaced
+  for (const [k, v] of Object.entries(from)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && into[k] && typeof into[k] === 'object' && !Array.isArray(into[k])) merge(into[k], v);
+    else into[k] = v;
+  }
+  return into;
+}
+const binaryRecord = (b) => ({ binary_sha256: sha(b), binary_length: b.length });
+
+function realtimeConversation(ws, rec, model, beta) {
+  const session = realtimeSession(model, beta);
+  let seq = 0, buffer = [], committed = null, items = 0, responses = 0;
+  const id = (kind) => `${kind}_fake_${++seq}`;
+  const emit = (event) => {
+    const text = JSON.stringify(Object.assign({ type: event.type, event_id: id('event') }, event));
+    rec.ws.sent.push(text);
+    ws.send(text);
+  };
+  const fail = (code, message, param, eventId) => emit({ type: 'error',
+    error: { type: 'invalid_request_error', code, message, param: param || null, event_id: eventId || null } });
+  emit({ type: 'session.created', session });
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) { // not OpenAI's protocol; sent back so a relay's binary path is seen both ways
+      rec.ws.received.push(binaryRecord(data));
+      rec.ws.sent.push(binaryRecord(data));
+      return ws.send(data, { binary: true });
+    }
+    const text = data.toString('utf8');
+    rec.ws.received.push(text);
+    let ev;
+    try { ev = JSON.parse(text); } catch (e) { return fail('invalid_json', `The event is not valid JSON: ${e.message}`); }
+    const eid = ev && ev.event_id;
+    switch (ev && ev.type) {
+      case 'session.update':
+        if (!ev.session || typeof ev.session !== 'object') return fail('missing_required_parameter', 'Missing required parameter: \'session\'.', 'session', eid);
+        merge(session, ev.session);
+        return emit({ type: 'session.updated', session });
+      case 'input_audio_buffer.append':
+        if (typeof ev.audio !== 'string') return fail('missing_required_parameter', 'Missing required parameter: \'audio\'.', 'audio', eid);
+        buffer.push(Buffer.from(ev.audio, 'base64'));
+        return undefined; // OpenAI does not acknowledge appends
+      case 'input_audio_buffer.clear':
+        buffer = [];
+        return emit({ type: 'input_audio_buffer.cleared' });
+      case 'input_audio_buffer.commit': {
+        const audio = Buffer.concat(buffer);
+        if (audio.length === 0) return fail('input_audio_buffer_commit_empty', 'Error committing input audio buffer: buffer is empty.', null, eid);
+        buffer = [];
+        committed = audio;
+        return emit({ type: 'input_audio_buffer.committed', previous_item_id: null, item_id: `item_fake_${++items}` });
+      }
+      case 'response.create': {
+        const rid = `resp_fake_${++responses}`, iid = `item_fake_${++items}`;
+        const audio = realtimeAudio(committed || Buffer.alloc(0));
+        const kind = beta ? 'response.audio' : 'response.output_audio';
+        const where = { response_id: rid, item_id: iid, output_index: 0, content_index: 0 };
+        const item = { id: iid, object: 'realtime.item', type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+        emit({ type: 'response.created', response: { id: rid, object: 'realtime.response', status: 'in_progress', output: [] } });
+        emit({ type: 'response.output_item.added', response_id: rid, output_index: 0, item });
+        for (let i = 0; i < audio.length; i += REALTIME_CHUNK) {
+          emit(Object.assign({ type: `${kind}.delta` }, where, { delta: audio.subarray(i, i + REALTIME_CHUNK).toString('base64') }));
+        }
+        emit(Object.assign({ type: `${kind}.done` }, where));
+        const done = Object.assign({}, item, { status: 'completed', content: [{ type: beta ? 'audio' : 'output_audio', transcript: '' }] });
+        emit({ type: 'response.output_item.done', response_id: rid, output_index: 0, item: done });
+        return emit({ type: 'response.done', response: { id: rid, object: 'realtime.response', status: 'completed', output: [done],
+          usage: { total_tokens: 30, input_tokens: 10, output_tokens: 20 } } });
+      }
+      default:
+        return fail('invalid_value', `Invalid value: '${ev && ev.type}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'response.create'.`, 'type', eid);
+    }
+  });
+}
+
+// Upgrades on the fake OpenAI's port: GET /v1/realtime?model=M with the provider key.
+function realtime(server, wss) {
+  server.on('upgrade', (req, socket, head) => {
+    const u = new URL(req.url, 'http://fake');
+    const rec = { seq: log.length + 1, provider: 'openai', method: req.method, path: u.pathname,
+      query: Object.fromEntries(u.searchParams), headers: req.headers, ws: { received: [], sent: [], close: null } };
+    log.push(rec);
+    const refuse = (status, message, type) => {
+      rec.status = status;
+      const b = JSON.stringify({ error: { message, type, code: null, param: null } });
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(b)}\r\nconnection: close\r\n\r\n${b}`);
+    };
+    socket.on('error', () => {});
+    if (u.pathname !== '/v1/realtime') return refuse(404, `no WebSocket route ${u.pathname}`, 'invalid_request_error');
+    if (req.headers.authorization !== KEYS.openai) return refuse(401, 'Incorrect API key provided (fake upstream).', 'invalid_request_error');
+    const model = u.searchParams.get('model');
+    if (!model) return refuse(400, 'Missing required parameter: \'model\'.', 'invalid_request_error');
+    if (model.startsWith('refuse')) return refuse(403, `The fake refuses model ${model}.`, 'invalid_request_error');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      rec.status = 101;
+      realtimeSessions.set(rec.seq, ws);
+      ws.on('close', (code, reason) => { rec.ws.close = { code, reason: reason.toString('utf8') }; realtimeSessions.delete(rec.seq); });
+      ws.on('error', () => {});
+      realtimeConversation(ws, rec, model, req.headers['openai-beta'] === 'realtime=v1');
+    });
+  });
+}
+
 // ------------------------------------------------------------------ servers
 function fake(provider, handler) {
   return http.createServer((req, res) => {
@@ -318,12 +461,24 @@ function control() {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': b.length });
       return res.end(b);
     }
+    if (req.method === 'POST' && u.pathname === '/realtime/close') {
+      const ws = realtimeSessions.get(Number(u.searchParams.get('seq')));
+      let status = ws ? 204 : 404;
+      try {
+        if (ws) ws.close(Number(u.searchParams.get('code')), u.searchParams.get('reason') || '');
+      } catch (e) {
+        status = 400; // a code ws may not send
+      }
+      res.writeHead(status);
+      return res.end();
+    }
     res.writeHead(404);
     res.end();
   });
 }
 
 const servers = { mistral: fake('mistral', mistral), openai: fake('openai', openai), deepgram: fake('deepgram', deepgram), control: control() };
+realtime(servers.openai, new WebSocketServer({ noServer: true, maxPayload: REALTIME_MAX_MESSAGE }));
 const ports = {};
 let waiting = Object.keys(servers).length;
 for (const [name, s] of Object.entries(servers)) {

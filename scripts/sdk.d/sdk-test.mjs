@@ -4,6 +4,9 @@
 //   TOLLGATE_URL     the gateway, http://127.0.0.1:PORT
 //   TOLLGATE_KEY     a client key the gateway accepts
 //   FAKE_CONTROL     http://127.0.0.1:PORT of scripts/sdk.d/fake-upstreams.js' control port
+//   TOLLGATE_VOICE_URL  the gateway's voice listener, wss://127.0.0.1:PORT (its certificate
+//                    trusted through NODE_EXTRA_CA_CERTS)
+//   VOICE_TLS_PASSWORD  the voice listener's keystore password (never to be logged)
 //   GATEWAY_LOG      the gateway's stdout, read by the last check
 //   SDK_ONLY         optional: run only the checks whose name contains this
 //
@@ -23,10 +26,12 @@ import { Mistral } from '@mistralai/mistralai';
 import { MistralError } from '@mistralai/mistralai/models/errors';
 import { DeepgramClient, DeepgramError } from '@deepgram/sdk';
 import { createClient as createDeepgramV4, DeepgramApiError } from 'deepgram-v4';
+import { realtimeChecks } from './sdk-realtime.mjs';
 
 const BASE = need('TOLLGATE_URL');
 const KEY = need('TOLLGATE_KEY');
 const CONTROL = need('FAKE_CONTROL');
+const VOICE = need('TOLLGATE_VOICE_URL');
 const GATEWAY_LOG = process.env.GATEWAY_LOG || '';
 const ONLY = process.env.SDK_ONLY || '';
 const WRONG_KEY = 'sk-wrong-key-for-the-sdk-test-0000';
@@ -36,7 +41,8 @@ const UPSTREAM = { // what fake-upstreams.js accepts, and so what the gateway mu
   openai: 'Bearer upstream-openai-key-0000000',
   deepgram: 'Token upstream-deepgram-key-00000',
 };
-const SECRETS = [KEY, BYOK, ...Object.values(UPSTREAM).map((v) => v.split(' ')[1])];
+// Never in the gateway's log (the realtime checks add the session tokens they are given).
+const SECRETS = [KEY, BYOK, ...Object.values(UPSTREAM).map((v) => v.split(' ')[1]), need('VOICE_TLS_PASSWORD')];
 
 function need(name) {
   const v = process.env[name];
@@ -561,8 +567,11 @@ check('deepgram v4 wrong key -> DeepgramApiError 401, nothing upstream', async (
   await nothingUpstream();
 });
 
+// ================================================================== realtime voice (sdk-realtime.mjs)
+realtimeChecks({ check, expect, eq, show, Failure, requests, received, one, nothingUpstream, BASE, VOICE, KEY, WRONG_KEY, CONTROL, SECRETS });
+
 // ================================================================== the gateway's log
-check('no key (client, own provider key, upstream keys) in the gateway\'s log', async () => {
+check('no key (client, own provider key, upstream keys, session tokens, keystore password) in the gateway\'s log', async () => {
   expect(GATEWAY_LOG, 'GATEWAY_LOG is not set');
   const text = readFileSync(GATEWAY_LOG, 'utf8');
   expect(text.includes('"access_log"') || text.includes('"event":"access'), 'the log holds no access lines: is it the gateway\'s stdout?');

@@ -49,6 +49,14 @@ import tollgate.provider.UpstreamErrors;
  * that goes on until it ends (at most {@code timeout_ms}); a WebSocket it still opens is aborted
  * on arrival ({@link OpenAiRealtimeSession#onOpen}).
  *
+ * <p>A JDK limitation, measured on JDK 17 and 25 (not ours to fix): data an upstream sends
+ * together with its 101 answer, beyond one read buffer, can reach the JDK client's WebSocket
+ * layer reordered (a protocol error, "Invalid UTF-8" or "Unexpected rsv1 bit") or not at all
+ * (a stall) — a race in its hand-over of the connection from HTTP to WebSocket, more likely with
+ * the shared client's same-thread executor. OpenAI's first event ({@code session.created}) is
+ * small and then it waits for the client, so it does not arise there; a reordered burst would
+ * end the session with {@code onError}, never pass on corrupt data.
+ *
  * <p>Thread-safe and immutable; one per provider. The session is {@link OpenAiRealtimeSession}.
  */
 public final class OpenAiRealtime {
