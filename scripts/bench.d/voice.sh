@@ -26,7 +26,7 @@
 #             is "per message per direction", target <= 200 us at p99.
 #   sessions: a fresh gateway with -Xmx256m after its conf/jvm.options (TOLLGATE_JAVA_OPTS, which
 #             bin/tollgate appends last, so it wins), sessions ramped in steps (BENCH_VOICE_STEPS,
-#             default 250,500,1000,1500,2000), audio both ways at real time; each step held for
+#             default 100,250,500,1000,1500,2000), audio both ways at real time; each step held for
 #             BENCH_SECONDS after 2 s to settle (the first step after a warm-up of at most 2
 #             rounds): sessions up, messages/s each way, late frames
 #             (> 100 ms after their scheduled time; a step "keeps up" with <= BENCH_VOICE_LATE_PCT,
@@ -104,7 +104,7 @@ voice_gateway() {
 }
 
 voice_main() {
-    local n=${BENCH_VOICE_LATENCY_N:-100} steps=${BENCH_VOICE_STEPS:-250,500,1000,1500,2000}
+    local n=${BENCH_VOICE_LATENCY_N:-100} steps=${BENCH_VOICE_STEPS:-100,250,500,1000,1500,2000}
     local late=${BENCH_VOICE_LATE_PCT:-1} rounds=${BENCH_VOICE_WARMUP_ROUNDS:-5} vu_pid vu_port fl_pid fl_port hard
     steps=${steps// /,}
     V[load0]=$(cut -d ' ' -f 1-3 /proc/loadavg)
