@@ -61,8 +61,8 @@ class VoiceTlsTest {
     @Test
     void wss_mintedUrlIsWss_sessionRuns_andAShutdownEndsItWith1001AfterRecordingIt() throws Exception {
         Path ks = keystore();
-        String config = VoiceEchoTest.CONFIG.replace("\"max_sessions_per_key\": 2}",
-                "\"max_sessions_per_key\": 2, \"tls\": {\"keystore\": \"" + ks + "\", \"password\": \"${VOICE_KS_PASSWORD}\"}}");
+        String config = VoiceEchoTest.CONFIG.replace("\"voice\": {",
+                "\"voice\": {\"tls\": {\"keystore\": \"" + ks + "\", \"password\": \"${VOICE_KS_PASSWORD}\"}, ");
         GatewayHarness gw = GatewayHarness.builder("http://127.0.0.1:9", dir).config(config).env("VOICE_KS_PASSWORD", PASSWORD).start();
         HttpClient http = HttpClient.newBuilder().sslContext(trusting(ks)).build();
         try {
