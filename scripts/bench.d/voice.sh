@@ -223,9 +223,11 @@ voice_report() {
     row "late frames (> 100 ms) direct/floor/gateway" "${V[$d.late_pct]:-?} / ${V[$f.late_pct]:-?} / ${V[$g.late_pct]:-?} %" "" ""
     printf 'paths measured interleaved (2 s slots, one path sending at a time), %s s each; warm-up %s s per path (JIT settled: %s);\n' \
         "$seconds" "${V[$g.warmed_s]:-?}" "${V[$g.jit_settled]:-?}"
-    printf 'CPU %% of the fake upstream direct / floor / gateway: %s / %s / %s; of the load generator: %s / %s / %s\n' \
+    printf 'CPU %% of the fake upstream direct / floor / gateway: %s / %s / %s; of the load generator: %s / %s / %s;\n' \
         "${V[$d.cpu_upstream_pct]:-?}" "${V[$f.cpu_upstream_pct]:-?}" "${V[$g.cpu_upstream_pct]:-?}" \
         "${V[$d.cpu_self_pct]:-?}" "${V[$f.cpu_self_pct]:-?}" "${V[$g.cpu_self_pct]:-?}"
+    printf 'the three processes together in the gateway'"'"'s slots: %s %% of the machine'"'"'s 200 %% (a p99 near saturation is queueing)\n' \
+        "$(awk -v a="${V[$g.cpu_gateway_pct]:-0}" -v b="${V[$g.cpu_upstream_pct]:-0}" -v c="${V[$g.cpu_self_pct]:-0}" 'BEGIN { print a + b + c }')"
     for r in "$d" "$f" "$g"; do
         [ "${V[$r.held]:-no}" = yes ] || voice_notes+=("latency, ${r%.*}: not held (failures ${V[$r.failures]:-?}, late ${V[$r.late_pct]:-?} %)")
     done
