@@ -5,10 +5,10 @@ import tollgate.error.GatewayException;
 /**
  * Receives what an upstream realtime session sends, in order (upstream → gateway).
  *
- * <p>Contract: calls come one at a time, never concurrently. After {@link #onMessage} the
- * provider delivers nothing more until the gateway calls {@link RealtimeUpstream#request()}:
- * that is the backpressure from a slow client to the upstream (with a demand of one, at most one
- * message per session waits in the gateway). The methods must not block: the provider may call
+ * <p>Contract: calls come one at a time, never concurrently. Each {@link RealtimeUpstream#request()}
+ * allows one more {@link #onMessage}; without demand the provider delivers nothing: that is the
+ * backpressure from a slow client to the upstream (the gateway keeps a small fixed window of
+ * demand, so at most that many messages per session wait in it). The methods must not block: the provider may call
  * them on the shared HTTP client's own thread. Exactly one of {@link #onClose} and
  * {@link #onError} ends the session, once.
  */

@@ -18,7 +18,7 @@ package tollgate.provider;
  *   <li>Before blocking it registers what aborts the connect with {@link RealtimeCall#cancellation()};
  *       when that fires it throws {@link tollgate.error.ClientGoneException}.</li>
  *   <li>After the connect, messages reach {@code listener} as {@link RealtimeListener} says,
- *       with a demand of one: the first after the gateway's first {@link RealtimeUpstream#request()}.
+ *       one per {@link RealtimeUpstream#request()}: the first after the gateway's first request.
  *       A message over {@code maxMessageBytes} ends the session with {@link RealtimeListener#onError}.</li>
  * </ul>
  */

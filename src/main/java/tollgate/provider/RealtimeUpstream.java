@@ -13,7 +13,7 @@ public interface RealtimeUpstream {
     /** Sends one whole message upstream. */
     void send(RealtimeMessage message);
 
-    /** Asks for the next upstream message (see {@link RealtimeListener}). */
+    /** Asks for one more upstream message (demand adds up; see {@link RealtimeListener}). */
     void request();
 
     /** Starts the close handshake with this code and reason, then ends the connection (after a short wait for the peer's close). */

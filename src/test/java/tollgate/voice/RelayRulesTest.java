@@ -61,6 +61,11 @@ class RelayRulesTest {
         assertFalse(u.isUpdate(b("{\"type\":\"input_audio_buffer.append\",\"audio\":\"session.update\"}")));
         assertFalse(u.isUpdate(b("{\"type\":\"session.updated\"}")));
         assertFalse(u.isUpdate(b("not json")));
+        assertFalse(SessionUpdates.mayBeUpdate(b("{\"type\":\"input_audio_buffer.append\",\"audio\":\"QUJD+/==\"}")),
+                "an audio append is ruled out without a JSON scan");
+        assertTrue(SessionUpdates.mayBeUpdate(b("{\"x\":\"\\u0041\"}")), "any escape may spell it");
+        assertTrue(SessionUpdates.mayBeUpdate(b("session.update")));
+        assertFalse(SessionUpdates.mayBeUpdate(b("session.updat")));
     }
 
     @Test
