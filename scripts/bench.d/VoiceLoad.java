@@ -71,8 +71,12 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 public class VoiceLoad {
-    /** One audio frame per 20 ms per direction (issue 11: 24 kHz PCM16 in 20 ms frames). */
-    static final long PERIOD_NS = 20_000_000L;
+    /**
+     * One audio frame per 20 ms per direction (issue 11: 24 kHz PCM16 in 20 ms frames); another
+     * period with -Dvoice.period.ms (what many sessions hold when the machine cannot carry their
+     * full rate: the frames stay 20 ms of audio, sent less often).
+     */
+    static final long PERIOD_NS = Long.getLong("voice.period.ms", 20) * 1_000_000L;
     /** A frame answered later than this after its scheduled send time is late. */
     static final long LATE_NS = 100_000_000L;
     /** 20 ms of 24 kHz mono PCM16, in bytes. */
