@@ -41,7 +41,10 @@ final class SessionUpdates {
      */
     boolean isUpdate(byte[] utf8) {
         if (!mayBeUpdate(utf8)) return false;
-        if (!scan.scan(utf8, 0, utf8.length)) return false;
+        // Not one JSON object to the scan (too deep, a lone surrogate escape) but holding the
+        // words or an escape: parsed in full too, so that it is refused rather than forwarded
+        // unchecked to an upstream parser more lenient than the scan.
+        if (!scan.scan(utf8, 0, utf8.length)) return true;
         if (scan.irregular()) return true;
         if (!scan.has(0)) return false;
         int from = scan.valueStart(0), to = scan.valueEnd(0);
@@ -81,7 +84,13 @@ final class SessionUpdates {
     String text(byte[] utf8, boolean update) {
         String text = new String(utf8, StandardCharsets.UTF_8);
         if (!update) return text;
-        String completed = SessionConfigs.complete(text, upstreamModel, voiceSet ? null : voice, beta);
+        String completed;
+        try {
+            completed = SessionConfigs.complete(text, upstreamModel, voiceSet ? null : voice, beta);
+        } catch (tollgate.error.GatewayException e) {
+            if (!voiceSet) first = true; // refused, nothing went upstream: the next message gets the gateway's update first
+            throw e;
+        }
         voiceSet = true;
         return completed != null ? completed : text;
     }

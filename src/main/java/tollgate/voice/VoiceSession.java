@@ -59,6 +59,8 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
      * still bounding what waits in the gateway to this many messages per session.
      */
     static final int UPSTREAM_WINDOW = 4;
+    /** How long a failed send waits for the upstream's close that may explain it, in milliseconds. */
+    static final long CLOSE_RACE_MS = 200;
     /** Events one session's relay may have pending: the window of upstream messages, then an end per side, with room. */
     private static final int EVENT_SLOTS = UPSTREAM_WINDOW + 4;
 
@@ -114,6 +116,13 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
             throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "Provider '" + d.provider().id()
                     + "' does not serve realtime sessions.", "model").noRetry();
         }
+        if (d.model().pricing().audioMinute() == null) {
+            // Sessions are metered by the minute: one on a model without that price would be free
+            // (an ad-hoc <provider>/<upstream>, a catalog model priced per token only).
+            throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "The model '" + d.model().id() + "' has no "
+                    + "audio_minute price, and realtime sessions are metered by the minute; use a configured realtime model.",
+                    "model").noRetry();
+        }
         if (client == null) {
             try {
                 client = upgrade.accept(subprotocol, caller.memory());
@@ -125,11 +134,14 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
         RealtimeUpstream up = provider.connect(new RealtimeCall(d.model().upstream(), terms.beta(), caller.cancellation()), relay,
                 terms.maxMessageBytes());
         progress.commit(); // the session runs on this upstream now: no failover past this point
+        // The deployment's verdict now, not at the session's end: a half-open circuit's one probe
+        // must not be held for a session's length (up to voice.max_session_ms).
+        d.breaker().recordSuccess();
         return relay.run(up, progress);
     }
 
     /** What the relay's threads tell its writer, in order. */
-    private sealed interface Event permits Upstream, UpstreamClosed, Failed, ClientEnded {}
+    private sealed interface Event permits Upstream, UpstreamClosed, Failed, SendFailed, ClientEnded {}
 
     private record Upstream(RealtimeMessage message) implements Event {}
 
@@ -137,6 +149,9 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
 
     /** The session failed: the upstream broke, or refused a message the client sent. */
     private record Failed(GatewayException error) implements Event {}
+
+    /** The upstream did not take a message the client sent: it broke, or it has just closed (its close may follow). */
+    private record SendFailed(GatewayException error) implements Event {}
 
     private record ClientEnded() implements Event {}
 
@@ -155,6 +170,7 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
 
         Ending run(RealtimeUpstream up, Progress progress) {
             long start = clock.millis();
+            boolean ended = false; // the upstream was closed or aborted on the way out
             Thread reader = Thread.ofVirtual().name("voice-read-" + caller.executionId()).start(() -> readClient(up));
             try {
                 for (int i = 0; i < UPSTREAM_WINDOW; i++) up.request();
@@ -166,6 +182,7 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
                         Ending limit = limits(now - start);
                         if (limit != null) {
                             up.close(RealtimeEvents.NORMAL, limit.reason());
+                            ended = true;
                             return limit;
                         }
                         nextTick = now + TICK_MS;
@@ -174,42 +191,61 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
                     if (e == null) continue;
                     switch (e) {
                         case Upstream u -> {
-                            if (!deliver(u.message())) {
-                                up.close(RealtimeEvents.GOING_AWAY, "client went away");
+                            if (!deliver(u.message())) { // the client closed (or went) while the upstream spoke
+                                clientEnded(up);
+                                ended = true;
                                 return Ending.DONE;
                             }
                             up.request();
                         }
                         case UpstreamClosed c -> {
+                            ended = true;
                             return new Ending(RealtimeEvents.relayable(c.code()), c.reason(), null);
                         }
                         case Failed f -> {
                             up.abort();
+                            ended = true;
+                            throw f.error();
+                        }
+                        case SendFailed f -> {
+                            // A send can fail in the moment between the upstream's close and its
+                            // report: a close that follows shortly is the session's end, not a failure.
+                            Event next = events.poll(CLOSE_RACE_MS, TimeUnit.MILLISECONDS);
+                            ended = true;
+                            if (next instanceof UpstreamClosed c) return new Ending(RealtimeEvents.relayable(c.code()), c.reason(), null);
+                            up.abort();
                             throw f.error();
                         }
                         case ClientEnded c -> {
-                            // The client closed (its code goes upstream), or the listener ended its
-                            // connection (idle, shutting down): the upstream is told the gateway goes away.
-                            // (The listener answers a client's close with the same code: a close sent
-                            // with another code, or none received, was the listener's own.)
-                            WsConnection ws = client;
-                            int sent = ws.sentCloseCode(), peer = ws.peerCloseCode();
-                            boolean clients = peer != RealtimeEvents.NO_CLOSE && (sent == 0 || sent == peer);
-                            up.close(clients ? RealtimeEvents.toUpstream(peer) : RealtimeEvents.GOING_AWAY,
-                                    clients ? ws.peerCloseReason() : "the gateway closed the client's connection (" + sent + ")");
+                            clientEnded(up);
+                            ended = true;
                             return Ending.DONE;
                         }
                     }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                up.abort();
                 throw new ClientGoneException(e);
             } finally {
                 stopped = true;
+                if (!ended) up.abort(); // whatever else ended the relay: no upstream session left open (and billed)
                 progress.meter(Meter.audio(clock.millis() - start));
                 readers = reader;
             }
+        }
+
+        /**
+         * The client's connection ended: the client closed (its code and reason go upstream), or the
+         * listener ended it (idle, shutting down: the upstream is told the gateway goes away). The
+         * listener answers a client's close with the same code: a close sent with another code, or
+         * none received, was the listener's own.
+         */
+        private void clientEnded(RealtimeUpstream up) {
+            WsConnection ws = client;
+            int sent = ws.sentCloseCode(), peer = ws.peerCloseCode();
+            boolean clients = peer != RealtimeEvents.NO_CLOSE && (sent == 0 || sent == peer);
+            up.close(clients ? RealtimeEvents.toUpstream(peer) : RealtimeEvents.GOING_AWAY,
+                    clients ? ws.peerCloseReason() : "the gateway closed the client's connection (" + sent + ")");
         }
 
         /** The session's limits at {@code elapsedMs}: its longest length, and credits for the next {@link #HOLD_AHEAD_MS}. */
@@ -265,7 +301,7 @@ final class VoiceSession implements ServiceAttempt<VoiceSession.Ending> {
                     up.send(out);
                 }
             } catch (GatewayException e) {
-                post(new Failed(e));
+                post(new SendFailed(e));
             } catch (IOException e) {
                 // the client's connection ended: below
             } finally {

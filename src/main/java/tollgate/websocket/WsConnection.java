@@ -210,7 +210,8 @@ public final class WsConnection {
 
     private WsMessage data(long len, int mask, boolean fin) throws IOException {
         // Checked from the header, before any payload is read (RFC 6455 §7.4.1, 1009).
-        if (message.length() + len > maxMessageBytes) fail(CLOSE_TOO_BIG, "message too big");
+        // (As a difference: a 63-bit length added to the message's would overflow.)
+        if (len > maxMessageBytes - message.length()) fail(CLOSE_TOO_BIG, "message too big");
         int n = (int) len;
         try {
             payload(message.room(n), message.length(), n, mask, message.text());

@@ -219,6 +219,37 @@ class VoiceEchoTest {
     }
 
     @Test
+    void anInvalidFirstSessionUpdate_theNextMessageStillGetsTheGatewaysUpdateFirst() throws Exception {
+        try (RealtimeClient c = RealtimeClient.connect(http, ws("/v1/realtime"), BEARER)) {
+            c.expect("session.created");
+            c.send("{\"type\":\"session.update\",\"session\":\"not an object\"}");
+            c.expect("error");
+            c.send("{\"type\":\"input_audio_buffer.clear\"}");
+            Map<String, Object> s = GatewayHarness.obj(c.expect("session.updated").json().get("session"));
+            assertEquals("echo-rt-1", s.get("model"));
+            c.expect("input_audio_buffer.cleared");
+        }
+    }
+
+    @Test
+    void aSessionUpdateTheScanCannotRead_isNeverForwardedWithTheClientsModel() throws Exception {
+        try (RealtimeClient c = RealtimeClient.connect(http, ws("/v1/realtime"), BEARER)) {
+            c.expect("session.created");
+            String deep = "[".repeat(200) + "]".repeat(200);
+            for (String event : List.of("{\"type\":\"session.update\",\"session\":{\"model\":\"gpt-realtime\"},\"pad\":\"\\udc00\"}",
+                    "{\"type\":\"session.update\",\"session\":{\"model\":\"gpt-realtime\"},\"pad\":" + deep + "}")) {
+                c.send(event);
+                RealtimeClient.Received r = c.next();
+                if ("session.updated".equals(r.type())) {
+                    assertEquals("echo-rt-1", GatewayHarness.obj(r.json().get("session")).get("model"), r.text());
+                } else {
+                    assertEquals("error", r.type(), r.text());
+                }
+            }
+        }
+    }
+
+    @Test
     void binaryMessages_relayedAsBinary() throws Exception {
         try (RealtimeClient c = RealtimeClient.connect(http, ws("/v1/realtime"), BEARER)) {
             c.expect("session.created");

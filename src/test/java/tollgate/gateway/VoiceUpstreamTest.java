@@ -33,12 +33,13 @@ class VoiceUpstreamTest {
                                        "headers": {"OpenAI-Project": "proj-7"}, "timeout_ms": 5000}},
               "models": [
                 {"id": "rt", "provider": "openai", "upstream": "normal", "pricing": {"audio_minute": "0.04"}, "capabilities": ["realtime"]},
-                {"id": "rt-401", "provider": "openai", "upstream": "refuse-401", "capabilities": ["realtime"]},
-                {"id": "rt-429", "provider": "openai", "upstream": "refuse-429", "capabilities": ["realtime"]},
-                {"id": "rt-500", "provider": "openai", "upstream": "refuse-500", "capabilities": ["realtime"]},
-                {"id": "rt-cut", "provider": "openai", "upstream": "cut-after-created", "capabilities": ["realtime"]},
-                {"id": "rt-4001", "provider": "openai", "upstream": "close-4001", "capabilities": ["realtime"]},
-                {"id": "rt-slow", "provider": "openai", "upstream": "slow", "capabilities": ["realtime"]}
+                {"id": "rt-401", "provider": "openai", "pricing": {"audio_minute": "0.04"}, "upstream": "refuse-401", "capabilities": ["realtime"]},
+                {"id": "rt-429", "provider": "openai", "pricing": {"audio_minute": "0.04"}, "upstream": "refuse-429", "capabilities": ["realtime"]},
+                {"id": "rt-500", "provider": "openai", "pricing": {"audio_minute": "0.04"}, "upstream": "refuse-500", "capabilities": ["realtime"]},
+                {"id": "rt-cut", "provider": "openai", "pricing": {"audio_minute": "0.04"}, "upstream": "cut-after-created", "capabilities": ["realtime"]},
+                {"id": "rt-4001", "provider": "openai", "pricing": {"audio_minute": "0.04"}, "upstream": "close-4001", "capabilities": ["realtime"]},
+                {"id": "rt-free", "provider": "openai", "upstream": "normal", "capabilities": ["realtime"]},
+                {"id": "rt-slow", "provider": "openai", "pricing": {"audio_minute": "0.04"}, "upstream": "slow", "capabilities": ["realtime"]}
               ],
               "voice": {"policies": {"premium": ["rt-500", "rt"], "balanced": ["rt"], "frugal": ["rt"]}}
             }
@@ -147,6 +148,18 @@ class VoiceUpstreamTest {
             assertEquals("rate_limit_error", error.get("type"));
             assertEquals(1013, c.closeCode(), "rate limited upstream: try again later");
         }
+    }
+
+    @Test
+    void aModelWithoutAPricePerMinute_orAnAdHocOne_isRefusedAtTheHandshake_neverFree() throws Exception {
+        int before = fake.sessions().size();
+        for (String model : List.of("rt-free", "openai/normal")) {
+            var e = RealtimeClient.refused(http, "ws://127.0.0.1:" + gw.gateway.voicePort() + "/v1/realtime?model=" + model,
+                    new String[] {"Authorization", GatewayHarness.AUTH});
+            assertEquals(400, e.getResponse().statusCode(), model);
+            assertTrue(RealtimeClient.body(e).contains("has no audio_minute price"), RealtimeClient.body(e));
+        }
+        assertEquals(before, fake.sessions().size(), "nothing was dialled");
     }
 
     @Test

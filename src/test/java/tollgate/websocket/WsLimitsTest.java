@@ -162,6 +162,17 @@ class WsLimitsTest {
     }
 
     @Test
+    void aContinuationOfTheLargest63BitLength_isRefused1009_notOverflowed() throws IOException {
+        try (RawClient c = RawClient.open(capped.port())) {
+            c.write(c.frame(false, 0, 1, text(1)));
+            // FIN, opcode 0 (continuation), masked, 64-bit length 2^63 - 1 (RFC 6455 §5.2: the MSB is 0), a mask.
+            byte[] header = {(byte) 0x80, (byte) 0xFF, 0x7F, -1, -1, -1, -1, -1, -1, -1, 1, 2, 3, 4};
+            c.write(header);
+            c.expectClosedWith(1009);
+        }
+    }
+
+    @Test
     void aMessageThatDoesNotFitTheMemoryBudgetIsRefused1013() throws Exception {
         MemoryBudget budget = new MemoryBudget(64 * KIB);
         BlockingQueue<Long> heldAfter = new LinkedBlockingQueue<>();

@@ -54,6 +54,9 @@ final class OpenAiRealtimeSession implements RealtimeUpstream, WebSocket.Listene
     /** Longest close reason, in UTF-8 bytes (a control frame's 125 minus the code, RFC 6455 §5.5). */
     static final int MAX_CLOSE_REASON_BYTES = 123;
 
+    /** Longest wait for the upstream connection to take one message (it stopped reading). */
+    static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+
     private final String providerId;
     private final Secrets secrets;
     private final IdleWatchdog watchdog;
@@ -208,7 +211,14 @@ final class OpenAiRealtimeSession implements RealtimeUpstream, WebSocket.Listene
         CompletableFuture<WebSocket> sent = message.isText() ? w.sendText(message.text(), true)
                 : w.sendBinary(ByteBuffer.wrap(message.binary()), true);
         try {
-            sent.get(); // the upstream connection has taken it: the backpressure (RealtimeUpstream)
+            // The upstream connection has taken it: the backpressure (RealtimeUpstream). An
+            // upstream that takes nothing for SEND_TIMEOUT has stopped reading (a partition, a
+            // hung peer): the session ends, rather than the client's reader waiting for ever.
+            sent.get(SEND_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            abort();
+            throw scrubbed(new GatewayException(ErrorKind.PROVIDER_TIMEOUT, "Provider '" + providerId + "' took no message for "
+                    + SEND_TIMEOUT.toSeconds() + " s: the realtime session was ended", null, 0, null));
         } catch (ExecutionException e) {
             throw scrubbed(broken("sending to the upstream failed", e.getCause()));
         } catch (InterruptedException e) {

@@ -360,7 +360,7 @@ class OpenAiRealtimeTest {
         int seen = -1;
         while (true) {
             int now = sent.get();
-            if (now == seen && sender.getState() == Thread.State.WAITING) break;
+            if (now == seen && (sender.getState() == Thread.State.WAITING || sender.getState() == Thread.State.TIMED_WAITING)) break;
             seen = now;
             assertTrue(System.nanoTime() < deadline, "the sender never blocked");
             Thread.sleep(100);
