@@ -249,6 +249,28 @@ class VoiceEchoTest {
         }
     }
 
+    /** {@code ms} of PCM16 at 24 kHz as base64: a loud square wave, or silence. */
+    static String pcm(int ms, boolean loud) {
+        byte[] b = new byte[ms * 48];
+        // The high byte of each little-endian sample: +2,816 and -2,816 in alternate milliseconds.
+        for (int i = 0; loud && i + 1 < b.length; i += 2) b[i + 1] = (byte) ((i / 48) % 2 == 0 ? 0x0B : 0xF5);
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    @Test
+    void theGatewaysSessionConfig_serverVad_answersATurnWithoutCommitOrResponseCreate() throws Exception {
+        try (RealtimeClient c = RealtimeClient.connect(http, ws("/v1/realtime"), BEARER)) {
+            c.expect("session.created");
+            c.send("{\"type\":\"input_audio_buffer.append\",\"audio\":\"" + pcm(300, true) + "\"}");
+            c.expect("session.updated"); // the gateway's own, with server VAD
+            c.expect("input_audio_buffer.speech_started");
+            c.send("{\"type\":\"input_audio_buffer.append\",\"audio\":\"" + pcm(600, false) + "\"}");
+            c.expect("input_audio_buffer.speech_stopped");
+            c.expect("input_audio_buffer.committed");
+            c.until("response.done");
+        }
+    }
+
     @Test
     void binaryMessages_relayedAsBinary() throws Exception {
         try (RealtimeClient c = RealtimeClient.connect(http, ws("/v1/realtime"), BEARER)) {

@@ -30,9 +30,13 @@ import tollgate.provider.RealtimeUpstream;
  *   <li>On connect: {@code session.created} with PCM16 24 kHz audio both ways, voice
  *       {@code alloy}, no turn detection, the upstream model.</li>
  *   <li>{@code session.update}: its {@code session} merged into the session (objects member by
- *       member, other values replace) → {@code session.updated} with the whole session. Stored
- *       only: the echo does no voice detection, so {@code turn_detection} changes nothing
- *       (commit and {@code response.create} are always explicit), and no voice is synthesized.</li>
+ *       member, other values replace) → {@code session.updated} with the whole session. No voice
+ *       is synthesized; {@code turn_detection} of type {@code server_vad} switches on the echo's
+ *       voice activity detection ({@link EchoVad}, on audio time): {@code input_audio_buffer.speech_started}
+ *       at a turn's first speech, and after {@code silence_duration_ms} (500) of silence
+ *       {@code input_audio_buffer.speech_stopped}, the commit below and, unless
+ *       {@code create_response} is false, the response below. Without it, commit and
+ *       {@code response.create} are the client's.</li>
  *   <li>{@code input_audio_buffer.append}: the base64 {@code audio} decoded and kept, up to
  *       {@link #KEPT_AUDIO_BYTES}; beyond that only counted. No answer (as OpenAI).</li>
  *   <li>{@code input_audio_buffer.commit} → {@code input_audio_buffer.committed} and
@@ -101,6 +105,7 @@ final class EchoRealtime implements RealtimeUpstream {
     private int echoAudioKept;
     private long echoAudioMs;
     private String echoText;
+    private final EchoVad vad = new EchoVad();
 
     EchoRealtime(RealtimeCall call, RealtimeListener listener, int maxMessageBytes, String sessionId) {
         this.listener = listener;
@@ -143,6 +148,7 @@ final class EchoRealtime implements RealtimeUpstream {
             case "input_audio_buffer.append" -> append(ev, clientId);
             case "input_audio_buffer.commit" -> commit(clientId);
             case "input_audio_buffer.clear" -> {
+                vad.clear();
                 buffer = null;
                 bufferKept = 0;
                 bufferBytes = 0;
@@ -184,7 +190,52 @@ final class EchoRealtime implements RealtimeUpstream {
         }
         bufferBytes += pcm.length;
         int keep = Math.min(pcm.length, KEPT_AUDIO_BYTES - bufferKept);
-        if (keep <= 0) return;
+        if (keep > 0) keep(pcm, keep);
+        Map<String, Object> vadConfig = serverVad();
+        if (vadConfig != null) turn(vad.feed(pcm, number(vadConfig.get("silence_duration_ms"), EchoVad.DEFAULT_SILENCE_MS)),
+                !Boolean.FALSE.equals(vadConfig.get("create_response")));
+    }
+
+    /**
+     * Server VAD ({@link EchoVad}): speech_started at a turn's first speech, then at its end
+     * speech_stopped, the buffer committed and, unless {@code create_response} is false, a
+     * response: what OpenAI's server VAD does, so that a client relying on it gets answers.
+     */
+    private void turn(EchoVad.Turn t, boolean respond) {
+        String itemId = "item_echo_" + (items + 1); // the id the commit will give the turn
+        if (t.startedMs() >= 0) {
+            Map<String, Object> started = event("input_audio_buffer.speech_started", nextEventId());
+            started.put("audio_start_ms", t.startedMs());
+            started.put("item_id", itemId);
+            emit(started);
+        }
+        if (t.stoppedMs() >= 0) {
+            Map<String, Object> stopped = event("input_audio_buffer.speech_stopped", nextEventId());
+            stopped.put("audio_end_ms", t.stoppedMs());
+            stopped.put("item_id", itemId);
+            emit(stopped);
+            commit(null);
+            if (respond) respond();
+        }
+    }
+
+    /** The session's {@code turn_detection} when it is {@code server_vad} (GA: under audio.input; beta: top level), else null. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> serverVad() {
+        Object td = session.get("turn_detection");
+        if (!beta && session.get("audio") instanceof Map<?, ?> audio && audio.get("input") instanceof Map<?, ?> input) {
+            td = input.get("turn_detection");
+        }
+        return td instanceof Map<?, ?> m && "server_vad".equals(m.get("type")) ? (Map<String, Object>) m : null;
+    }
+
+    private static long number(Object v, long otherwise) {
+        if (v instanceof tollgate.json.JsonNumber n && n.isInteger()) return Math.max(0, Math.min(n.longValue(), 60_000));
+        return otherwise;
+    }
+
+    /** Keeps {@code keep} more bytes of audio for the echo. */
+    private void keep(byte[] pcm, int keep) {
         if (buffer == null || buffer.length < bufferKept + keep) {
             int size = Math.min(KEPT_AUDIO_BYTES, Math.max(bufferKept + keep, buffer == null ? 0 : buffer.length * 2));
             buffer = buffer == null ? new byte[size] : Arrays.copyOf(buffer, size);

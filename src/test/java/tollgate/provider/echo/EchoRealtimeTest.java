@@ -338,4 +338,55 @@ class EchoRealtimeTest {
             Thread.sleep(1);
         }
     }
+
+    /** {@code ms} of PCM16 at 24 kHz: a square wave of amplitude 3,000 (speech to the echo's VAD), or silence. */
+    private static byte[] audioMs(int ms, boolean loud) {
+        byte[] b = new byte[ms * EchoRealtime.BYTES_PER_MS];
+        for (int i = 0; loud && i + 1 < b.length; i += 2) {
+            short v = (short) ((i / 2 / 24) % 2 == 0 ? 3000 : -3000);
+            b[i] = (byte) v;
+            b[i + 1] = (byte) (v >> 8);
+        }
+        return b;
+    }
+
+    @Test
+    void serverVad_aTurnOfSpeechThenSilence_isCommittedAndAnswered_onAudioTime() {
+        Recorder r = open(true, false, CAP);
+        r.upstream.request();
+        send(r, "{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"audio\":{\"input\":{\"turn_detection\":"
+                + "{\"type\":\"server_vad\",\"silence_duration_ms\":200}}}}}");
+        send(r, append(audioMs(100, false)));
+        send(r, append(audioMs(300, true)));
+        int before = r.texts.size();
+        send(r, append(audioMs(180, false)));
+        assertEquals(before, r.texts.size(), "180 ms of silence does not end a turn of 200");
+        send(r, append(audioMs(100, false)));
+        List<String> types = r.types();
+        int s = types.indexOf("input_audio_buffer.speech_started");
+        assertEquals(100L, ((tollgate.json.JsonNumber) r.event(s).get("audio_start_ms")).longValue());
+        assertEquals("item_echo_1", r.event(s).get("item_id"));
+        int e = types.indexOf("input_audio_buffer.speech_stopped");
+        assertEquals(600L, ((tollgate.json.JsonNumber) r.event(e).get("audio_end_ms")).longValue(), "speech to 400 ms, then 200 ms of silence");
+        assertEquals(List.of("input_audio_buffer.speech_stopped", "input_audio_buffer.committed", "conversation.item.created",
+                "response.created"), types.subList(e, e + 4));
+        assertEquals("item_echo_1", r.event(e + 1).get("item_id"));
+        assertEquals("response.done", types.get(types.size() - 1));
+    }
+
+    @Test
+    void withoutServerVad_orCreateResponseFalse_noAnswerOnItsOwn() {
+        Recorder r = open(true, false, CAP);
+        r.upstream.request();
+        send(r, append(audioMs(300, true)));
+        send(r, append(audioMs(1000, false)));
+        assertEquals(List.of("session.created"), r.types(), "turn detection is off by default");
+        send(r, "{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"audio\":{\"input\":{\"turn_detection\":"
+                + "{\"type\":\"server_vad\",\"create_response\":false}}}}}");
+        send(r, append(audioMs(300, true)));
+        send(r, append(audioMs(600, false)));
+        List<String> types = r.types();
+        assertTrue(types.contains("input_audio_buffer.committed"), types.toString());
+        assertTrue(!types.contains("response.created"), "create_response false: the client asks for the answer");
+    }
 }
