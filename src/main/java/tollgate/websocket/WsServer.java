@@ -1,6 +1,7 @@
 package tollgate.websocket;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -39,6 +40,13 @@ public final class WsServer implements AutoCloseable {
     static final Duration ACCEPT_ERROR_BACKOFF = Duration.ofMillis(100);
     /** What {@link #close()} waits for handlers to return. */
     static final Duration DEFAULT_DRAIN = Duration.ofSeconds(1);
+    /**
+     * Sockets one remote address may have in their opening handshake at once (accepted, upgrade
+     * request not yet read); more are closed at once. Without it one host sending its requests
+     * slowly holds every place of the listener for the handshake timeout, before any credential is
+     * checked. Handshakes take milliseconds, so even a proxy in front of many clients stays under it.
+     */
+    static final int MAX_HANDSHAKES_PER_ADDRESS = 64;
     /** Seconds a client refused for capacity is told to wait ({@code retry-after}). */
     static final int RETRY_AFTER_SECONDS = 1;
 
@@ -51,6 +59,8 @@ public final class WsServer implements AutoCloseable {
     private final Set<WsSocket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger refusing = new AtomicInteger();
+    /** Sockets in their opening handshake per remote address (only addresses with one are kept). */
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> handshaking = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
     private volatile boolean closing;
@@ -176,22 +186,29 @@ public final class WsServer implements AutoCloseable {
                 }
                 continue;
             }
+            InetAddress from = sock.getInetAddress();
+            if (!enterHandshake(from)) {
+                closeQuietly(sock);
+                continue;
+            }
             boolean over = open.incrementAndGet() > maxConnections;
             if (over) {
                 open.decrementAndGet();
                 if (refusing.incrementAndGet() > MAX_REFUSING) {
                     refusing.decrementAndGet();
+                    leaveHandshake(from);
                     closeQuietly(sock);
                     continue;
                 }
             }
-            Thread.ofVirtual().start(() -> serve(sock, over));
+            Thread.ofVirtual().start(() -> serve(sock, over, from));
         }
     }
 
     /** One connection, on its own virtual thread: TLS, the upgrade request, the handler, the end. */
-    private void serve(Socket sock, boolean over) {
+    private void serve(Socket sock, boolean over, InetAddress from) {
         WsSocket ws = null;
+        boolean inHandshake = true;
         try {
             sock.setTcpNoDelay(true); // realtime audio: a small frame leaves at once
             sock.setSoTimeout((int) limits.handshakeTimeout().toMillis());
@@ -204,6 +221,8 @@ public final class WsServer implements AutoCloseable {
             UpgradeRequest request;
             try {
                 request = Handshake.read(ws.in, limits.maxHeaderBytes(), remote);
+                inHandshake = false;
+                leaveHandshake(from);
             } catch (Handshake.Refusal r) {
                 Upgrade.writeRefusal(ws, r.status, r.headerPairs, r.body);
                 return;
@@ -222,6 +241,7 @@ public final class WsServer implements AutoCloseable {
         } catch (RuntimeException e) {
             Log.error("websocket_connection_failed", "port", port(), "error", e.toString());
         } finally {
+            if (inHandshake) leaveHandshake(from);
             if (ws != null) {
                 ws.close();
                 sockets.remove(ws);
@@ -239,6 +259,25 @@ public final class WsServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Takes a handshake place for {@code from}; false when it has {@link #MAX_HANDSHAKES_PER_ADDRESS}. */
+    private boolean enterHandshake(InetAddress from) {
+        boolean[] ok = {true};
+        handshaking.compute(from, (a, n) -> {
+            if (n == null) n = new AtomicInteger();
+            if (n.get() >= MAX_HANDSHAKES_PER_ADDRESS) {
+                ok[0] = false;
+                return n;
+            }
+            n.incrementAndGet();
+            return n;
+        });
+        return ok[0];
+    }
+
+    private void leaveHandshake(InetAddress from) {
+        handshaking.computeIfPresent(from, (a, n) -> n.decrementAndGet() == 0 ? null : n);
     }
 
     private void run(WsSocket ws, UpgradeRequest request) throws IOException {

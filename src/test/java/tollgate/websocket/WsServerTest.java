@@ -238,4 +238,32 @@ class WsServerTest {
             assertNotNull(s);
         }
     }
+
+    @Test
+    void oneAddress_holdsAtMostItsShareOfHandshakes_theNextIsClosedAtOnce_andAPlaceFreesWhenOneEnds() throws Exception {
+        int n = WsServer.MAX_HANDSHAKES_PER_ADDRESS;
+        try (WsServer s = Servers.echo(Servers.limits(1024), 1000)) {
+            java.util.List<java.net.Socket> silent = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) silent.add(new java.net.Socket("127.0.0.1", s.port()));
+                // Every place of this address is held by a socket that sends nothing.
+                try (java.net.Socket more = new java.net.Socket("127.0.0.1", s.port())) {
+                    more.setSoTimeout(5000);
+                    assertEquals(-1, more.getInputStream().read(), "closed at once, unanswered");
+                }
+                silent.remove(0).close();
+                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (true) {
+                    try (RawClient c = RawClient.open(s.port())) {
+                        break; // upgraded: the place was given back
+                    } catch (IOException | AssertionError busy) {
+                        assertTrue(System.nanoTime() < deadline, "no place came free: " + busy);
+                        Thread.sleep(20);
+                    }
+                }
+            } finally {
+                for (java.net.Socket x : silent) x.close();
+            }
+        }
+    }
 }
