@@ -202,21 +202,24 @@ final class EchoRealtime implements RealtimeUpstream {
      * response: what OpenAI's server VAD does, so that a client relying on it gets answers.
      */
     private void turn(EchoVad.Turn t, boolean respond) {
-        String itemId = "item_echo_" + (items + 1); // the id the commit will give the turn
-        if (t.startedMs() >= 0) {
-            Map<String, Object> started = event("input_audio_buffer.speech_started", nextEventId());
-            started.put("audio_start_ms", t.startedMs());
-            started.put("item_id", itemId);
-            emit(started);
-        }
+        if (t.startedMs() >= 0) speechStarted(t.startedMs());
         if (t.stoppedMs() >= 0) {
             Map<String, Object> stopped = event("input_audio_buffer.speech_stopped", nextEventId());
             stopped.put("audio_end_ms", t.stoppedMs());
-            stopped.put("item_id", itemId);
+            stopped.put("item_id", "item_echo_" + (items + 1));
             emit(stopped);
             commit(null);
             if (respond) respond();
         }
+        if (t.restartedMs() >= 0) speechStarted(t.restartedMs());
+    }
+
+    /** {@code input_audio_buffer.speech_started}, with the id the turn's commit will give its item. */
+    private void speechStarted(long audioStartMs) {
+        Map<String, Object> started = event("input_audio_buffer.speech_started", nextEventId());
+        started.put("audio_start_ms", audioStartMs);
+        started.put("item_id", "item_echo_" + (items + 1));
+        emit(started);
     }
 
     /** The session's {@code turn_detection} when it is {@code server_vad} (GA: under audio.input; beta: top level), else null. */

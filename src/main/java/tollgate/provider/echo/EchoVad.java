@@ -20,9 +20,13 @@ final class EchoVad {
     /** OpenAI's default {@code silence_duration_ms} for server VAD, in ms. */
     static final long DEFAULT_SILENCE_MS = 500;
 
-    /** What the detector saw in one append, in audio milliseconds since the session's first sample (-1: nothing). */
-    record Turn(long startedMs, long stoppedMs) {
-        static final Turn NONE = new Turn(-1, -1);
+    /**
+     * What the detector saw in one append, in audio milliseconds since the session's first sample
+     * (-1: nothing): a turn's start, its end, and the start of the next turn when that began in the
+     * same append after the end (a long append can hold both).
+     */
+    record Turn(long startedMs, long stoppedMs, long restartedMs) {
+        static final Turn NONE = new Turn(-1, -1, -1);
     }
 
     private long audioMs;
@@ -33,7 +37,7 @@ final class EchoVad {
 
     /** Feeds PCM16 little-endian audio; {@code silenceMs} ends a turn. */
     Turn feed(byte[] pcm, long silenceMs) {
-        long started = -1, stopped = -1;
+        long started = -1, stopped = -1, restarted = -1;
         for (int i = 0; i + 1 < pcm.length; i += 2) {
             int sample = (short) ((pcm[i] & 0xff) | (pcm[i + 1] << 8));
             level += Math.abs(sample);
@@ -42,7 +46,10 @@ final class EchoVad {
             boolean speech = level / (BLOCK_BYTES / 2) > SPEECH_LEVEL;
             long blockMs = BLOCK_BYTES / EchoRealtime.BYTES_PER_MS;
             if (speech) {
-                if (!speaking && started < 0) started = audioMs;
+                if (!speaking) {
+                    if (stopped < 0 && started < 0) started = audioMs;
+                    else if (stopped >= 0 && restarted < 0) restarted = audioMs;
+                }
                 speaking = true;
                 silentMs = 0;
             } else if (speaking) {
@@ -57,7 +64,7 @@ final class EchoVad {
             level = 0;
             blockFill = 0;
         }
-        return started < 0 && stopped < 0 ? Turn.NONE : new Turn(started, stopped);
+        return started < 0 && stopped < 0 && restarted < 0 ? Turn.NONE : new Turn(started, stopped, restarted);
     }
 
     /** Forgets a turn in progress ({@code input_audio_buffer.clear}). */

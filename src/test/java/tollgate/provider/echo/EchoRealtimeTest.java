@@ -375,6 +375,25 @@ class EchoRealtimeTest {
     }
 
     @Test
+    void serverVad_twoTurnsInOneLongAppend_bothStartsAreSaid() {
+        Recorder r = open(true, false, CAP);
+        r.upstream.request();
+        send(r, "{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"audio\":{\"input\":{\"turn_detection\":"
+                + "{\"type\":\"server_vad\"}}}}}");
+        java.io.ByteArrayOutputStream two = new java.io.ByteArrayOutputStream();
+        two.writeBytes(audioMs(200, true));
+        two.writeBytes(audioMs(600, false));
+        two.writeBytes(audioMs(200, true));
+        send(r, append(two.toByteArray()));
+        List<String> types = r.types();
+        int first = types.indexOf("input_audio_buffer.speech_started");
+        int second = types.lastIndexOf("input_audio_buffer.speech_started");
+        assertTrue(first < types.indexOf("input_audio_buffer.speech_stopped") && types.indexOf("response.done") < second, types.toString());
+        assertEquals(800L, ((tollgate.json.JsonNumber) r.event(second).get("audio_start_ms")).longValue());
+        assertEquals("item_echo_3", r.event(second).get("item_id"), "after the first turn's user item and its answer");
+    }
+
+    @Test
     void withoutServerVad_orCreateResponseFalse_noAnswerOnItsOwn() {
         Recorder r = open(true, false, CAP);
         r.upstream.request();
