@@ -41,14 +41,18 @@ final class MessageBuffer {
     }
 
     /**
-     * The array to read {@code n} more bytes into, at offset {@link #length()}.
+     * The array to read {@code n} more bytes into, at offset {@link #length()}, where at most
+     * {@code rest} bytes (n included) are still to come for this message (the rest of its final
+     * frame; the message cap while fragments may follow): growth doubles, but never past that, so
+     * a message in one frame ends in an array of its exact size.
      *
      * @throws BudgetExceededException if the memory budget cannot hold them
      */
-    byte[] room(int n) {
+    byte[] room(int n, int rest) {
         int need = length + n;
         if (n > 0 && (buf == null || need > buf.length)) {
-            int cap = buf == null ? need : (int) Math.max(need, Math.min(maxMessageBytes, 2L * buf.length));
+            long most = Math.min(maxMessageBytes, (long) length + rest);
+            int cap = buf == null ? need : (int) Math.max(need, Math.min(most, 2L * buf.length));
             reserve(cap);
             byte[] next = new byte[cap];
             if (buf != null) {

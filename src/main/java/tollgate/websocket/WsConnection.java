@@ -38,6 +38,13 @@ import tollgate.memory.Reservation;
  * {@link WsLimits#writeTimeout()} is aborted by the server's ticker.
  */
 public final class WsConnection {
+    /**
+     * Payload bytes a frame is read in at most, what the message buffer grows by at a time. A
+     * multiple of 4, so that each piece starts at the masking key's first byte (RFC 6455 §5.3:
+     * octet i is masked with key octet i mod 4).
+     */
+    static final int READ_CHUNK_BYTES = 64 * 1024;
+
     /** Thrown inside the reader once the connection has ended; read() turns it into null. */
     private static final Ended ENDED = new Ended();
 
@@ -214,8 +221,15 @@ public final class WsConnection {
         if (len > maxMessageBytes - message.length()) fail(CLOSE_TOO_BIG, "message too big");
         int n = (int) len;
         try {
-            payload(message.room(n), message.length(), n, mask, message.text());
-            message.advance(n);
+            // Memory follows the bytes that arrive, not the length a header announces: a peer that
+            // announces 16 MiB and trickles it holds what it sent (the buffer doubles as it fills).
+            for (int done = 0; done < n; ) {
+                int step = Math.min(n - done, READ_CHUNK_BYTES);
+                // The last frame bounds the growth at its end; before it more fragments may come.
+                payload(message.room(step, fin ? n - done : maxMessageBytes), message.length(), step, mask, message.text());
+                message.advance(step);
+                done += step;
+            }
             if (!fin) return null;
             // RFC 6455 §8.1: a text message ends on a character boundary.
             if (message.text() && utf8 != Utf8.ACCEPT) fail(CLOSE_INVALID_PAYLOAD, "invalid UTF-8 in a text message");

@@ -173,6 +173,33 @@ class WsLimitsTest {
     }
 
     @Test
+    void memoryFollowsTheBytesThatArrive_notTheLengthAHeaderAnnounces() throws Exception {
+        // Room for the 3 MiB message and the copy its last doubling makes (the old array is released after).
+        MemoryBudget budget = new MemoryBudget(6 * MIB);
+        WsServer s = WsServer.bind("127.0.0.1", 0, null, 10, Servers.limits(4 * MIB), (req, up) -> {
+            try (var reservation = budget.open()) {
+                Servers.echoLoop(up.accept(null, reservation));
+            }
+        });
+        s.start();
+        try (RawClient c = RawClient.open(s.port())) {
+            byte[] payload = binary(3 * MIB);
+            byte[] frame = c.frame(true, 0, 2, payload);
+            int header = frame.length - payload.length;
+            c.write(Arrays.copyOf(frame, header + 1000)); // 3 MiB announced, 1,000 bytes sent
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (budget.used() == 0 && System.nanoTime() < deadline) Thread.sleep(5);
+            Thread.sleep(100);
+            assertTrue(budget.used() > 0 && budget.used() <= WsConnection.READ_CHUNK_BYTES,
+                    "held " + budget.used() + " bytes for 1,000 received");
+            c.write(Arrays.copyOfRange(frame, header + 1000, frame.length));
+            c.expectFrame(2, payload); // unmasked right across the pieces it was read in
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
     void aMessageThatDoesNotFitTheMemoryBudgetIsRefused1013() throws Exception {
         MemoryBudget budget = new MemoryBudget(64 * KIB);
         BlockingQueue<Long> heldAfter = new LinkedBlockingQueue<>();
