@@ -90,8 +90,8 @@ final class VoiceHandshake implements WsHandler {
         return Set.copyOf(p);
     }
 
-    /** Who is connecting and what for. */
-    private record Grant(Account account, String model, String voice) {}
+    /** Who is connecting and what for; {@code token}: the session token to use up once the session has a place, or null. */
+    private record Grant(Account account, String model, String voice, String token) {}
 
     @Override
     public void handle(UpgradeRequest request, Upgrade upgrade) throws IOException {
@@ -113,6 +113,7 @@ final class VoiceHandshake implements WsHandler {
             try (SessionCounts.Slot slot = counts.open(grant.account().id());
                  Charge charge = accounts.charge(grant.account());
                  Reservation memory = budget.open()) {
+                if (grant.token() != null) tokens.redeem(grant.token()); // once it has a place: a 429/503 above keeps it
                 Caller caller = new Caller(grant.account().name(), requestId, RequestIds.newUuid(), new Cancellation(), memory, charge);
                 session = new VoiceSession(upgrade, subprotocol(request.subprotocols()), caller,
                         new VoiceSession.SessionTerms(beta(request), grant.voice(), config.maxMessageBytes(),
@@ -175,23 +176,23 @@ final class VoiceHandshake implements WsHandler {
             }
             if (token != null && !token.startsWith(VoiceTokens.PREFIX)) {
                 Account a = accounts.authenticateKey(token);
-                return new Grant(a, model(query), defaultVoice);
+                return new Grant(a, model(query), defaultVoice, null);
             }
         }
         if (token != null) {
-            VoiceTokens.Grant g = tokens.redeem(token);
+            VoiceTokens.Grant g = tokens.peek(token);
             Account a = accounts.get(g.keyId());
             if (a == null) {
                 throw new GatewayException(ErrorKind.CALLER_UNAUTHENTICATED, "The key this session token was minted for no longer exists.");
             }
-            return new Grant(accounts.usable(a), "neo-mode/" + g.policy(), g.voice());
+            return new Grant(accounts.usable(a), "neo-mode/" + g.policy(), g.voice(), token);
         }
         String authorization = request.header("authorization");
         if (authorization == null) {
             throw new GatewayException(ErrorKind.CALLER_UNAUTHENTICATED, "Missing credential: connect with ?token=<client_secret "
                     + "from POST /voice/realtime>, or send your key as \"Authorization: Bearer <key>\".");
         }
-        return new Grant(accounts.authenticate(authorization), model(query), defaultVoice);
+        return new Grant(accounts.authenticate(authorization), model(query), defaultVoice, null);
     }
 
     /** The model a key-authenticated session asked for with {@code ?model=}: the default policy when absent. */

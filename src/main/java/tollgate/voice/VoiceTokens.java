@@ -120,6 +120,23 @@ public final class VoiceTokens {
         return new Grant(e.keyId(), e.policy(), e.voice());
     }
 
+    /**
+     * The grant {@code value} carries, without using it up: what the listener checks before a
+     * session has a place, so that a client refused for capacity may retry with the same token.
+     *
+     * @throws GatewayException 401 as {@link #redeem} (the token stays until redeemed or expired)
+     */
+    public Grant peek(String value) {
+        if (value == null || value.length() != TOKEN_CHARS || !value.startsWith(PREFIX)) throw invalid();
+        Entry e = tokens.get(digest(value));
+        if (e == null) throw invalid();
+        if (clock.millis() >= e.expiresAtMillis()) {
+            throw new GatewayException(ErrorKind.CALLER_UNAUTHENTICATED, "Session token expired at "
+                    + Instant.ofEpochMilli(e.expiresAtMillis()) + "; ask POST /voice/realtime for a new one.");
+        }
+        return new Grant(e.keyId(), e.policy(), e.voice());
+    }
+
     /** Tokens held now, expired ones included until purged. */
     public int outstanding() { return outstanding.get(); }
 

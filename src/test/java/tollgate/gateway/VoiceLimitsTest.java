@@ -69,6 +69,10 @@ class VoiceLimitsTest {
         WebSocketHandshakeException e = RealtimeClient.refused(http, ws.apply("/v1/realtime"), BEARER);
         assertEquals(429, e.getResponse().statusCode());
         assertEquals(List.of("1"), e.getResponse().headers().allValues("retry-after"));
+        // A minted token refused for capacity is not used up: the client may retry with the same URL.
+        var minted = gw.post("/v1/voice/realtime", "{}");
+        String url = (String) GatewayHarness.obj(minted.body()).get("url");
+        assertEquals(429, RealtimeClient.refused(http, url, new String[0]).getResponse().statusCode());
         a.close(1000, "");
         assertEquals(1000, a.closeCode());
         a.close();
@@ -76,7 +80,7 @@ class VoiceLimitsTest {
         RealtimeClient c = null;
         while (c == null) {
             try {
-                c = RealtimeClient.connect(http, ws.apply("/v1/realtime"), BEARER);
+                c = RealtimeClient.connect(http, url, new String[0]);
             } catch (java.util.concurrent.CompletionException retry) {
                 if (System.nanoTime() > deadline) throw retry;
                 Thread.sleep(20); // the ended session's slot is given back once its usage is recorded
@@ -85,6 +89,7 @@ class VoiceLimitsTest {
         c.expect("session.created");
         c.close();
         b.close();
+        assertEquals(401, RealtimeClient.refused(http, url, new String[0]).getResponse().statusCode(), "used once it had a place");
     }
 
 }

@@ -51,6 +51,20 @@ class VoiceTokensTest {
     }
 
     @Test
+    void peek_readsTheGrantWithoutUsingItUp_untilItExpires() {
+        VoiceTokens.Minted m = tokens.mint("key_1", "premium", "coral");
+        VoiceTokens.Grant g = new VoiceTokens.Grant("key_1", "premium", "coral");
+        assertEquals(g, tokens.peek(m.value()));
+        assertEquals(g, tokens.peek(m.value()));
+        assertEquals(g, tokens.redeem(m.value()));
+        assertThrows(GatewayException.class, () -> tokens.peek(m.value()), "used up");
+        VoiceTokens.Minted late = tokens.mint("key_1", "premium", "coral");
+        clock.advanceMillis(61_000);
+        GatewayException e = assertThrows(GatewayException.class, () -> tokens.peek(late.value()));
+        assertTrue(e.getMessage().startsWith("Session token expired at "), e.getMessage());
+    }
+
+    @Test
     void unknownOrMalformedTokens_areRefusedAlike() {
         String real = tokens.mint("key_1", "premium", "coral").value();
         String forged = real.substring(0, real.length() - 1) + (real.endsWith("A") ? "B" : "A");
