@@ -90,7 +90,7 @@ public final class AccountingCost {
         Catalog catalog = Catalog.of(models);
         Map<String, Provider> running = new LinkedHashMap<>();
         running.put("p0", new FakeProvider());
-        Router router = new Router(catalog, running, Map.of(), List.of(), RouterConfig.defaults(), Clock.SYSTEM, new SplittableRandom(1));
+        Router router = new Router(catalog, running, Map.of(), List.of(), RouterConfig.defaults(), Map.of(), Clock.SYSTEM, new SplittableRandom(1));
         Model baseline = catalog.get("bench-model");
         Dispatcher bare = new Dispatcher(router, baseline, Clock.SYSTEM, new SplittableRandom(2), Recorder.NONE);
         KeyStore store = new KeyStore(dir);

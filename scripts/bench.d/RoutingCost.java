@@ -206,8 +206,8 @@ public final class RoutingCost {
             ChatRequest neo = request("\"model\":\"neo-mode\"," + MESSAGES);
             String chosen = dispatch(dispatcher, neo).chosen().model().id();
             ChatRequest direct = request("\"model\":\"" + chosen + "\"," + MESSAGES);
-            cases.add(new DispatchCase("direct", cat.size(), dispatcher, direct, new long[BATCHES], new long[BATCHES], new long[BATCHES]));
-            cases.add(new DispatchCase("neo-mode", cat.size(), dispatcher, neo, new long[BATCHES], new long[BATCHES], new long[BATCHES]));
+            cases.add(new DispatchCase("direct", cat.models().size(), dispatcher, direct, new long[BATCHES], new long[BATCHES], new long[BATCHES]));
+            cases.add(new DispatchCase("neo-mode", cat.models().size(), dispatcher, neo, new long[BATCHES], new long[BATCHES], new long[BATCHES]));
         }
         for (int done = 0; done < DISPATCH_WARMUP; done += CHUNK) {
             for (DispatchCase c : cases) runDispatches(c, CHUNK);
@@ -324,7 +324,7 @@ public final class RoutingCost {
     static Router router(Catalog catalog, boolean answers) {
         Map<String, Provider> running = new LinkedHashMap<>();
         for (int p = 0; p < PROVIDERS; p++) running.put("p" + p, new FakeProvider("p" + p, answers));
-        return new Router(catalog, running, Map.of(), List.of(), RouterConfig.defaults(), Clock.SYSTEM, new SplittableRandom(1));
+        return new Router(catalog, running, Map.of(), List.of(), RouterConfig.defaults(), Map.of(), Clock.SYSTEM, new SplittableRandom(1));
     }
 
     /** As the gateway chooses it without router.baseline_model: the priced model with the best general quality. */

@@ -76,14 +76,7 @@ public final class Router {
      * @param running         the running providers, by id
      * @param disabledReasons why each configured but disabled provider is off, by id
      * @param groups          configured groups
-     */
-    public Router(Catalog catalog, Map<String, Provider> running, Map<String, String> disabledReasons,
-                  List<GroupConfig> groups, RouterConfig config, Clock clock, RandomGenerator random) {
-        this(catalog, running, disabledReasons, groups, config, Map.of(), clock, random);
-    }
-
-    /**
-     * @param voicePolicies realtime voice policies ({@code voice.policies}): name → catalog models in order
+     * @param voicePolicies   realtime voice policies ({@code voice.policies}): name → catalog models in order
      */
     public Router(Catalog catalog, Map<String, Provider> running, Map<String, String> disabledReasons,
                   List<GroupConfig> groups, RouterConfig config, Map<String, List<String>> voicePolicies, Clock clock,

@@ -52,9 +52,8 @@ public final class WsConnection {
     private final WsWriter writer;
     private final UpgradeRequest request;
     private final int maxMessageBytes;
-    private final long idleNanos;
-    private final long pingNanos;
     private final long closeNanos;
+    private final Liveness liveness;
     /** One reader at a time: the application's, or the server's after the handler returned. */
     private final ReentrantLock readLock = new ReentrantLock();
 
@@ -66,8 +65,6 @@ public final class WsConnection {
     private boolean ended;
     /** The input stopped inside a frame (a failure): only raw bytes can be discarded now. */
     private boolean midFrame;
-    private int soTimeout = -1;
-    private long pingSentAt;
     private final MessageBuffer message;
     /** The UTF-8 validator's state for the text message being assembled. */
     private int utf8;
@@ -76,10 +73,9 @@ public final class WsConnection {
         this.s = s;
         this.request = request;
         this.maxMessageBytes = limits.maxMessageBytes();
-        this.idleNanos = limits.idleTimeout().toNanos();
-        this.pingNanos = limits.pingInterval().toNanos();
         this.closeNanos = limits.closeTimeout().toNanos();
         this.writer = new WsWriter(s, closeNanos);
+        this.liveness = new Liveness(s, writer, limits);
         this.message = new MessageBuffer(memory, maxMessageBytes);
     }
 
@@ -104,7 +100,7 @@ public final class WsConnection {
         message.releaseHeld();
         if (ended) return null;
         try {
-            if (soTimeout < 0) soTimeout(pingNanos);
+            liveness.start();
             while (true) {
                 WsMessage m = frame();
                 if (m != null) return m;
@@ -320,47 +316,14 @@ public final class WsConnection {
         }
     }
 
-    /**
-     * A read timed out: pings after {@link WsLimits#pingInterval()} of silence, closes with 1001
-     * after {@link WsLimits#idleTimeout()}, ends after the close timeout once a close was sent.
-     * The frame in progress, if any, is kept: reading resumes where it stopped.
-     */
+    /** A read timed out: {@link Liveness#silence()}, and the end when the close deadline passed. */
     private void silence(boolean inFrame) throws IOException {
-        long now = System.nanoTime();
-        if (writer.sentCloseCode() != 0) {
-            long left = s.deadline() - now;
-            if (left <= 0) {
-                ended = true;
-                midFrame |= inFrame;
-                drop();
-                s.abort();
-                throw ENDED;
-            }
-            soTimeout(left);
-            return;
-        }
-        long last = s.lastReceived;
-        long quiet = now - last;
-        if (quiet >= idleNanos) {
-            writer.close(CLOSE_GOING_AWAY, "idle timeout");
-            soTimeout(closeNanos);
-            return;
-        }
-        boolean pinged = pingSentAt != 0 && pingSentAt - last > 0;
-        if (!pinged && quiet >= pingNanos) {
-            writer.control(OP_PING, EMPTY);
-            pingSentAt = now;
-            pinged = true;
-        }
-        soTimeout((pinged ? last + idleNanos : last + pingNanos) - now);
-    }
-
-    private void soTimeout(long nanos) throws IOException {
-        long ms = Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)));
-        if (ms != soTimeout) {
-            s.socket.setSoTimeout((int) ms);
-            soTimeout = (int) ms;
-        }
+        if (!liveness.silence()) return;
+        ended = true;
+        midFrame |= inFrame;
+        drop();
+        s.abort();
+        throw ENDED;
     }
 
     /** Fails the connection (RFC 6455 §7.1.7): sends close {@code code} unless a close was sent, then ends. */
@@ -416,7 +379,7 @@ public final class WsConnection {
         while (!s.closed()) {
             long left = s.deadline() - System.nanoTime();
             if (left <= 0) return;
-            soTimeout(left);
+            liveness.timeout(left);
             try {
                 if (s.in.read(scratch) < 0) return;
             } catch (SocketTimeoutException e) {

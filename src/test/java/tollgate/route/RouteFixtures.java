@@ -165,7 +165,7 @@ final class RouteFixtures {
 
         Router router() {
             if (router == null) {
-                router = new Router(catalog(), running, disabledReasons, groups, config, clock, routerRandom);
+                router = new Router(catalog(), running, disabledReasons, groups, config, Map.of(), clock, routerRandom);
             }
             return router;
         }
