@@ -1,6 +1,5 @@
 package tollgate.provider;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -21,10 +20,12 @@ public record RealtimeMessage(String text, byte[] binary) {
 
     public boolean isText() { return text != null; }
 
-    /** Size in bytes on the wire (UTF-8 for text), what the memory budget and the message cap count. */
+    /**
+     * At least its size in bytes on the wire (UTF-8 for text), what the memory budget reserves for
+     * it: a char encodes to at most 3 bytes in UTF-8 (a surrogate pair, 2 chars, to 4), an upper
+     * bound that costs nothing per message, where counting would walk or copy every message.
+     */
     public long size() {
-        if (binary != null) return binary.length;
-        // A char encodes to at most 3 bytes in UTF-8 (a surrogate pair, 2 chars, to 4).
-        return text.length() < 256 ? text.getBytes(StandardCharsets.UTF_8).length : (long) text.length() * 3;
+        return binary != null ? binary.length : (long) text.length() * 3;
     }
 }
