@@ -52,6 +52,7 @@ public final class Upgrade {
         if (subprotocol != null) head.append("Sec-WebSocket-Protocol: ").append(subprotocol).append("\r\n");
         head.append("\r\n");
         WsConnection c = new WsConnection(socket, request, limits, memory);
+        socket.upgrading = true; // from here a closing server leaves this socket to upgraded() below
         socket.writing();
         try {
             socket.out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));

@@ -167,8 +167,8 @@ public final class WsServer implements AutoCloseable {
     /** Server closing: 1001 for an upgraded connection (on its own thread: a stuck writer holds its lock), else drop. */
     private static void endOf(WsSocket s) {
         WsConnection c = s.connection;
-        if (c == null) s.abort();
-        else Thread.ofVirtual().start(c::goingAway);
+        if (c != null) Thread.ofVirtual().start(c::goingAway);
+        else if (!s.upgrading) s.abort(); // (a 101 being written: upgraded() ends it with 1001, not a reset)
     }
 
     private void acceptLoop() {

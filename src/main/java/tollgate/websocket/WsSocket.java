@@ -33,6 +33,8 @@ final class WsSocket {
     private volatile boolean closed;
     /** The connection once upgraded, for the server's close; null before. */
     volatile WsConnection connection;
+    /** The 101 is being written: a server closing now leaves the socket to {@link WsServer#upgraded}, which sends 1001. */
+    volatile boolean upgrading;
 
     WsSocket(Socket socket) throws IOException {
         this.socket = socket;

@@ -173,6 +173,7 @@ class VoiceEchoTest {
         assertEquals(401, e.getResponse().statusCode());
         assertEquals("{\"error\":{\"message\":\"Invalid API key.\",\"type\":\"authentication_error\",\"param\":null,\"code\":401}}",
                 RealtimeClient.body(e));
+        assertEquals(java.util.Optional.of("application/json"), e.getResponse().headers().firstValue("content-type"));
 
         e = RealtimeClient.refused(http, ws("/v1/realtime"), new String[0]);
         assertEquals(401, e.getResponse().statusCode());
