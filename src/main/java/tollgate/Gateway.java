@@ -23,6 +23,9 @@ import tollgate.provider.Providers;
 import tollgate.provider.Secrets;
 import tollgate.provider.Upstream;
 import tollgate.route.Dispatcher;
+import tollgate.agent.AgentLoop;
+import tollgate.tool.ToolBox;
+import tollgate.tool.Tools;
 import tollgate.route.Router;
 import tollgate.voice.VoiceService;
 import tollgate.voice.VoiceTokens;
@@ -99,6 +102,8 @@ public final class Gateway {
             Router router = new Router(catalog, running, disabled, config.groups(), config.router(), config.voice().policies(),
                     Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
+            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys);
+            AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, config.tools().agent(), Clock.SYSTEM);
             server = Server.bind(config.server(), budget);
             VoiceTokens tokens = new VoiceTokens(config.voice().tokenTtl(), Clock.SYSTEM);
             if (config.voice().port() != 0) {
@@ -107,7 +112,7 @@ public final class Gateway {
             }
             VoiceService listening = voice;
             Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger, tokens,
-                    listening == null ? () -> -1 : listening::port);
+                    listening == null ? () -> -1 : listening::port, agent);
             server.start();
             ServerLimits limits = config.server().limits();
             Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),

@@ -10,6 +10,7 @@ import tollgate.json.Json;
 import tollgate.provider.Provider;
 import tollgate.catalog.Catalog;
 import tollgate.route.Dispatcher;
+import tollgate.agent.AgentLoop;
 import tollgate.voice.VoiceTokens;
 
 /**
@@ -23,9 +24,11 @@ public final class Api {
     /**
      * @param voiceTokens the session tokens {@code POST /voice/realtime} mints and the voice listener redeems
      * @param voicePort   the voice listener's bound port, ≤ 0 when it is off ({@code voice.port} 0)
+     * @param agent       the agent loop (gateway tools, approvals; issue 12)
      */
     public static void register(Router routes, GatewayConfig config, Accounts keys, Dispatcher dispatcher, Catalog catalog,
-                                Map<String, Provider> running, Ledger ledger, VoiceTokens voiceTokens, IntSupplier voicePort) {
+                                Map<String, Provider> running, Ledger ledger, VoiceTokens voiceTokens, IntSupplier voicePort,
+                                AgentLoop agent) {
         routes.api("POST", "/chat/completions",
                 Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));

@@ -54,7 +54,7 @@ public final class ConfigLoader {
     static final long MAX_MILLIS = 86_400_000;
 
     private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models", "router", "groups",
-            "accounts", "speech", "fim", "voice");
+            "accounts", "speech", "fim", "voice", "agent", "tools", "mcp_servers");
     private static final List<String> ACCOUNTS_KEYS = List.of("credits_per_usd", "admin_token", "admin_token_sha256");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "max_body_bytes", "drain_ms",
             "heartbeat_ms", "connect_timeout_ms", "extension_field", "access_log", "max_connections",
@@ -128,7 +128,7 @@ public final class ConfigLoader {
         SpeechConfig speech = SpeechConfig.read(r, top);
         VoiceConfig voice = VoiceConfig.read(r, top, server.port(), models, baseDir);
         return new GatewayConfig(server, dataDir, keys, providers, models, router, groups, accounts, speech, FimConfig.read(r, top),
-                voice);
+                voice, ToolsConfig.read(r, top));
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.Map;
  * @param speech    the {@code speech} section (uploads, voices)
  * @param fim       the {@code fim} section (fill-in-the-middle)
  * @param voice     the {@code voice} section (realtime voice sessions)
+ * @param tools     the {@code agent}, {@code tools} and {@code mcp_servers} sections (gateway-run tools, approvals, tasks)
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -31,7 +32,15 @@ public record GatewayConfig(
         AccountsConfig accounts,
         SpeechConfig speech,
         FimConfig fim,
-        VoiceConfig voice) {
+        VoiceConfig voice,
+        ToolsConfig tools) {
+
+    /** A config without gateway tools. */
+    public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,
+                         List<ModelConfig> models, RouterConfig router, List<GroupConfig> groups, AccountsConfig accounts,
+                         SpeechConfig speech, FimConfig fim, VoiceConfig voice) {
+        this(server, dataDir, keys, providers, models, router, groups, accounts, speech, fim, voice, ToolsConfig.DEFAULTS);
+    }
 
     /** A config without a {@code voice} section: the defaults, every policy naming the catalog's realtime models. */
     public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,

@@ -1,0 +1,86 @@
+package tollgate.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One entry of the {@code mcp_servers} section (issue 12): a Model Context Protocol server
+ * (streamable HTTP transport, JSON-RPC 2.0) whose tools the gateway offers as
+ * {@code <name>.<tool>} and runs itself.
+ *
+ * @param name             the prefix of its tools' names ({@code [a-zA-Z0-9_-]{1,32}})
+ * @param url              the server's MCP endpoint
+ * @param token            sent as {@code Authorization: Bearer}, or null
+ * @param headers          extra request headers (values may be secrets)
+ * @param requiresApproval whether its tools need a human's approval, unless {@code tools} says otherwise
+ * @param toolApproval     tool name → requires approval, overriding {@code requiresApproval}
+ * @param keys             client keys that may use its tools; {@code ["*"]} for every key
+ * @param timeout          one tool call's time limit
+ * @param maxOutputBytes   cap on what one call returns to the model
+ */
+public record McpServerConfig(String name, String url, String token, Map<String, String> headers, boolean requiresApproval,
+                              Map<String, Boolean> toolApproval, List<String> keys, Duration timeout, int maxOutputBytes) {
+
+    public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,32}");
+    static final List<String> KEYS = List.of("name", "url", "token", "headers", "requires_approval", "tools", "keys", "timeout_ms",
+            "max_output_bytes");
+    static final List<String> TOOL_KEYS = List.of("requires_approval");
+
+    /** Whether the tool {@code tool} of this server needs approval. */
+    public boolean approvalFor(String tool) {
+        return toolApproval.getOrDefault(tool, requiresApproval);
+    }
+
+    /** Whether {@code keyName} may use this server's tools. */
+    public boolean allows(String keyName) {
+        return keys.contains("*") || (keyName != null && keys.contains(keyName));
+    }
+
+    /** Without the token and header values. */
+    @Override
+    public String toString() {
+        return "McpServerConfig[name=" + name + ", url=" + url + ", token=" + (token == null ? "null" : "(hidden)") + ", headers="
+                + headers.keySet() + ", requiresApproval=" + requiresApproval + ", toolApproval=" + toolApproval + ", keys=" + keys + "]";
+    }
+
+    static List<McpServerConfig> readAll(ConfigReader r, Map<String, Object> top, List<ToolConfig> tools) {
+        List<Object> list = r.array(top, "", "mcp_servers");
+        if (list == null) return List.of();
+        Set<String> names = new HashSet<>();
+        List<McpServerConfig> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String p = ConfigReader.index("mcp_servers", i);
+            Map<String, Object> m = r.object(p, list.get(i), KEYS);
+            String name = r.requiredString(m, p, "name");
+            if (!NAME.matcher(name).matches()) {
+                throw r.fail(p + ".name", "expected 1-32 letters, digits, '_' or '-', got " + ConfigReader.quote(name));
+            }
+            if (!names.add(name)) throw r.fail(p + ".name", "duplicate MCP server name " + ConfigReader.quote(name));
+            String url = ToolConfig.url(r, p + ".url", r.requiredString(m, p, "url"));
+            String token = m.get("token") == null ? null : r.secret(p + ".token", m.get("token"));
+            Map<String, String> headers = ToolConfig.headers(r, m, p);
+            boolean approval = r.bool(m, p, "requires_approval", false);
+            Map<String, Boolean> perTool = new LinkedHashMap<>();
+            if (m.get("tools") != null) {
+                Map<String, Object> t = r.object(p + ".tools", m.get("tools"), null);
+                for (var e : t.entrySet()) {
+                    String tp = p + ".tools." + e.getKey();
+                    perTool.put(e.getKey(), r.bool(r.object(tp, e.getValue(), TOOL_KEYS), tp, "requires_approval", approval));
+                }
+            }
+            List<String> keys = ToolConfig.keys(r, m, p);
+            Duration timeout = r.millis(m, p, "timeout_ms", ToolConfig.DEFAULT_TIMEOUT.toMillis(), 100, ConfigLoader.MAX_MILLIS);
+            int maxOutput = (int) r.integer(m, p, "max_output_bytes", ToolConfig.DEFAULT_MAX_OUTPUT_BYTES, 256,
+                    ToolConfig.MAX_MAX_OUTPUT_BYTES);
+            out.add(new McpServerConfig(name, url, token, headers, approval, java.util.Collections.unmodifiableMap(perTool), keys,
+                    timeout, maxOutput));
+        }
+        return List.copyOf(out);
+    }
+}

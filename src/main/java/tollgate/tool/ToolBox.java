@@ -1,0 +1,55 @@
+package tollgate.tool;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every gateway tool there is now: the configured ones and those of each MCP server, replaced per
+ * server when its tools are discovered again. Reads take a snapshot and never block; a request
+ * resolves its {@code {"type": "gateway", "name": ...}} entries once, so a rediscovery in the
+ * middle of its loop does not change the tools it offered.
+ */
+public final class ToolBox {
+    private final Map<String, GatewayTool> configured;
+    private volatile Map<String, List<GatewayTool>> byServer = Map.of();
+
+    public ToolBox(Collection<? extends GatewayTool> configured) {
+        Map<String, GatewayTool> m = new LinkedHashMap<>();
+        for (GatewayTool t : configured) m.put(t.name(), t);
+        this.configured = Map.copyOf(m);
+    }
+
+    /** The tool named {@code name} ({@code <server>.<tool>} for an MCP tool), or null. */
+    public GatewayTool find(String name) {
+        GatewayTool t = configured.get(name);
+        if (t != null) return t;
+        int dot = name.indexOf('.');
+        if (dot < 0) return null;
+        List<GatewayTool> tools = byServer.get(name.substring(0, dot));
+        if (tools == null) return null;
+        for (GatewayTool g : tools) if (g.name().equals(name)) return g;
+        return null;
+    }
+
+    /** Every tool of the MCP server {@code server} (for {@code "<server>.*"}), or null when no such server is known. */
+    public List<GatewayTool> server(String server) {
+        return byServer.get(server);
+    }
+
+    /** Replaces the tools of one MCP server (after its discovery); an empty list when it has none or is gone. */
+    public synchronized void replaceServer(String server, List<GatewayTool> tools) {
+        Map<String, List<GatewayTool>> m = new LinkedHashMap<>(byServer);
+        m.put(server, List.copyOf(tools));
+        byServer = Map.copyOf(m);
+    }
+
+    /** Every tool there is now, configured first. */
+    public List<GatewayTool> all() {
+        List<GatewayTool> all = new ArrayList<>(configured.values());
+        for (List<GatewayTool> l : byServer.values()) all.addAll(l);
+        return all;
+    }
+}
