@@ -11,6 +11,7 @@ import tollgate.provider.Provider;
 import tollgate.catalog.Catalog;
 import tollgate.route.Dispatcher;
 import tollgate.agent.AgentLoop;
+import tollgate.task.Tasks;
 import tollgate.voice.VoiceTokens;
 
 /**
@@ -25,12 +26,13 @@ public final class Api {
      * @param voiceTokens the session tokens {@code POST /voice/realtime} mints and the voice listener redeems
      * @param voicePort   the voice listener's bound port, ≤ 0 when it is off ({@code voice.port} 0)
      * @param agent       the agent loop (gateway tools, approvals; issue 12)
+     * @param tasks       durable agent tasks ({@code /neo/tasks}; issue 12)
      */
     public static void register(Router routes, GatewayConfig config, Accounts keys, Dispatcher dispatcher, Catalog catalog,
                                 Map<String, Provider> running, Ledger ledger, VoiceTokens voiceTokens, IntSupplier voicePort,
-                                AgentLoop agent) {
+                                AgentLoop agent, Tasks tasks) {
         routes.api("POST", "/chat/completions",
-                Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField())));
+                Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField(), tasks)));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
         // Fill-in-the-middle (Mistral's API) and legacy text completions (OpenAI's), issue 10.
         routes.api("POST", "/fim/completions", Authenticated.require(keys,
@@ -59,6 +61,8 @@ public final class Api {
         // Realtime voice (issue 11): a session's configuration and token; the session itself is on the voice listener.
         routes.api("POST", "/voice/realtime", Authenticated.require(keys, new VoiceRealtimeEndpoint(dispatcher.router(), config.voice(),
                 config.server().host(), voiceTokens, voicePort)));
+        // Durable agent tasks (issue 12, seed 000's /neo/tasks).
+        TaskEndpoints.register(routes, keys, tasks);
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
         AdminEndpoints.register(routes, config.accounts(), keys, ledger); // at the root only: /admin/...

@@ -21,10 +21,13 @@ import tollgate.route.Dispatcher;
 final class ChatCompletionsEndpoint implements Authenticated.Inner {
     private final Dispatcher dispatcher;
     private final String extensionField;
+    /** Background tasks, for {@code Prefer: respond-async} ({@link TaskEndpoints#startFromChat}); null: none. */
+    private final tollgate.task.Tasks tasks;
 
-    ChatCompletionsEndpoint(Dispatcher dispatcher, String extensionField) {
+    ChatCompletionsEndpoint(Dispatcher dispatcher, String extensionField, tollgate.task.Tasks tasks) {
         this.dispatcher = dispatcher;
         this.extensionField = extensionField;
+        this.tasks = tasks;
     }
 
     @Override
@@ -32,6 +35,7 @@ final class ChatCompletionsEndpoint implements Authenticated.Inner {
         ChatRequest request = ChatRequestValidator.validate(parse(call));
         call.log("model", request.model());
         call.log("stream", request.stream());
+        if (tasks != null && TaskEndpoints.startFromChat(tasks, call, charge, request, "/chat/completions")) return;
         Map<String, Object> extension = Extension.start(call, request);
         if (!request.stream()) {
             Dispatched done = dispatcher.dispatch(Extension.caller(call, extension, charge), request, null);

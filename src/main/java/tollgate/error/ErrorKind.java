@@ -17,6 +17,8 @@ public enum ErrorKind {
     CALLER_UNAUTHENTICATED(401, "authentication_error", FailureClass.CALLER_FAULT),
     CALLER_NOT_FOUND(404, "not_found_error", FailureClass.CALLER_FAULT),
     CALLER_METHOD_NOT_ALLOWED(405, "invalid_request_error", FailureClass.CALLER_FAULT),
+    /** The resource's state does not allow the request (RFC 9110 §15.5.10): cancelling a task that has ended. */
+    CALLER_CONFLICT(409, "invalid_request_error", FailureClass.CALLER_FAULT),
     CALLER_BODY_TOO_LARGE(413, "invalid_request_error", FailureClass.CALLER_FAULT),
     /** The request target is longer than {@code server.max_url_bytes}. */
     CALLER_URI_TOO_LONG(414, "invalid_request_error", FailureClass.CALLER_FAULT),
