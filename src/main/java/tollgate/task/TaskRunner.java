@@ -104,7 +104,7 @@ final class TaskRunner {
                 return;
             }
             store.write(e, task, s.execution());
-            store.event(e, "status", Map.of("status", TaskStatus.RUNNING.wire()), false);
+            store.event(e, "status", TaskStore.status(TaskStatus.RUNNING, null), false);
             e.running = cancel;
             e.cancelRequested = false;
         } catch (IOException io) {
@@ -197,7 +197,7 @@ final class TaskRunner {
                 Task waiting = task.waiting(approval);
                 store.write(e, waiting, state);
                 store.event(e, "approval", TaskView.approval(approval), false);
-                store.event(e, "status", Map.of("status", TaskStatus.WAITING_APPROVAL.wire()), false);
+                store.event(e, "status", TaskStore.status(TaskStatus.WAITING_APPROVAL, null), false);
             } else {
                 // A task's request has no client tools (refused at creation); nothing here can answer them.
                 end(e, task, state, TaskStatus.FAILED, null, error(new GatewayException(ErrorKind.GATEWAY_INTERNAL,
@@ -221,7 +221,7 @@ final class TaskRunner {
         store.write(e, done, execution);
         if (error != null) store.event(e, "error", Map.of("error", error), false);
         if (result != null) store.event(e, "result", result, false);
-        store.event(e, "status", Map.of("status", status.wire()), false);
+        store.event(e, "status", TaskStore.status(status, null), false);
         Log.info("task_ended", "task_id", e.id, "status", status.wire());
         if (done.webhook() != null) {
             byte[] body = Json.toBytes(TaskView.render(done, Execution.fromJson(execution)));

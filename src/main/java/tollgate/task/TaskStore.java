@@ -85,7 +85,7 @@ final class TaskStore {
             try {
                 Stored s = read(e);
                 write(e, s.task().with(TaskStatus.QUEUED), s.execution());
-                event(e, "status", Map.of("status", "queued", "reason", "restart"), false);
+                event(e, "status", status(TaskStatus.QUEUED, "restart"), false);
             } finally {
                 e.lock.unlock();
             }
@@ -141,7 +141,7 @@ final class TaskStore {
             Path d = dir(e);
             Files.createDirectories(d);
             ownerOnlyDir(d);
-            event(e, "status", Map.of("status", TaskStatus.QUEUED.wire()), false);
+            event(e, "status", status(TaskStatus.QUEUED, null), false);
             write(e, task, execution);
             return e;
         } catch (IOException | RuntimeException ex) {
@@ -221,6 +221,14 @@ final class TaskStore {
     /** Appends an event ({@link TaskEvents#append}); the caller holds {@code e.lock}. */
     void event(TaskEntry e, String type, Map<String, Object> data, boolean progress) throws IOException {
         TaskEvents.append(e, dir(e), type, data, progress);
+    }
+
+    /** A {@code status} event's data: the status, and why when it is not plain. */
+    static Map<String, Object> status(TaskStatus status, String reason) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", status.wire());
+        if (reason != null) m.put("reason", reason);
+        return m;
     }
 
     /** Forgets a task and deletes its files. */

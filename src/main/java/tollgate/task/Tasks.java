@@ -143,9 +143,7 @@ public final class Tasks implements TaskHandoff {
 
     /** The task {@code id} of the key {@code keyId}; 404 when it has none of that id. */
     public Map<String, Object> get(String id, String keyId) {
-        TaskEntry e = found(id, keyId);
-        expireIfDue(e);
-        return view(e);
+        return view(found(id, keyId));
     }
 
     /**
@@ -162,10 +160,8 @@ public final class Tasks implements TaskHandoff {
         }
         List<Object> data = new ArrayList<>();
         for (int i = from; i < Math.min(mine.size(), from + limit); i++) {
-            TaskEntry e = mine.get(i);
-            expireIfDue(e);
             try {
-                data.add(view(e));
+                data.add(view(mine.get(i)));
             } catch (GatewayException gone) {
                 // deleted by the sweep since the list was taken
             }
@@ -278,10 +274,7 @@ public final class Tasks implements TaskHandoff {
             }
             TaskStore.Stored s = store.read(e);
             store.write(e, s.task().with(TaskStatus.QUEUED), execution.toJson());
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("status", TaskStatus.QUEUED.wire());
-            data.put("reason", decision.approve() ? "approved" : "rejected");
-            store.event(e, "status", data, false);
+            store.event(e, "status", TaskStore.status(TaskStatus.QUEUED, decision.approve() ? "approved" : "rejected"), false);
         } catch (IOException io) {
             throw unreadable(e, io);
         } finally {
@@ -352,14 +345,28 @@ public final class Tasks implements TaskHandoff {
         return e;
     }
 
+    /**
+     * The task as it stands, read under its lock so that it is never seen halfway through a
+     * change (its file written, its index entry not yet); an approval that has expired is
+     * applied first.
+     */
     private Map<String, Object> view(TaskEntry e) {
+        TaskStore.Stored s;
+        e.lock.lock();
         try {
-            TaskStore.Stored s = store.read(e);
-            return TaskView.render(s.task(), Execution.fromJson(s.execution()));
+            expireIfDue(e);
+            s = store.read(e);
         } catch (java.nio.file.NoSuchFileException deleted) {
             throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "No task '" + e.id + "'.", "id");
-        } catch (IOException | IllegalArgumentException io) {
+        } catch (IOException io) {
             throw unreadable(e, io);
+        } finally {
+            e.lock.unlock();
+        }
+        try {
+            return TaskView.render(s.task(), Execution.fromJson(s.execution()));
+        } catch (IllegalArgumentException bad) {
+            throw unreadable(e, bad);
         }
     }
 
