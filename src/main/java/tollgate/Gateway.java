@@ -107,7 +107,7 @@ public final class Gateway {
             Router router = new Router(catalog, running, disabled, config.groups(), config.router(), config.voice().policies(),
                     Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
-            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys);
+            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream);
             AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, config.tools().agent(), Clock.SYSTEM);
             // Indexed now (a GET must find them); queued ones run once the server is up.
             tasks = Tasks.open(config.dataDir(), agent, keys, config.tools().agent(), upstream, Clock.SYSTEM);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
@@ -30,6 +31,16 @@ public final class DurableFiles {
      *                  conversations or key digests
      */
     public static void replace(Path file, byte[] bytes, boolean ownerOnly) throws IOException {
+        replace(file, bytes, ownerOnly, null);
+    }
+
+    /**
+     * As {@link #replace(Path, byte[], boolean)}, the file's modification time set to
+     * {@code modified} (unless null) before the fsync, so that it is as durable as the content: a
+     * directory listing then tells something about each file without reading it (an approval's
+     * expiry).
+     */
+    public static void replace(Path file, byte[] bytes, boolean ownerOnly, FileTime modified) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         // A unique temporary name: two writers of different files in one directory never share one.
         Path tmp = Files.createTempFile(dir, file.getFileName().toString() + ".", TMP_SUFFIX);
@@ -38,7 +49,8 @@ public final class DurableFiles {
             try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer b = ByteBuffer.wrap(bytes);
                 while (b.hasRemaining()) c.write(b);
-                c.force(true);
+                if (modified != null) Files.setLastModifiedTime(tmp, modified);
+                c.force(true); // data and metadata (the size, the time)
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
