@@ -232,7 +232,7 @@ public final class Tasks implements TaskHandoff {
                     long expires = e.approvalExpiresMs;
                     if (expires > 0) wait = Math.min(wait, Math.max(1, TimeUnit.MILLISECONDS.toNanos(expires - clock.millis() + 1)));
                     e.changed.awaitNanos(wait);
-                    if (expires > 0 && clock.millis() >= expires) break;
+                    if (expires > 0 && clock.millis() > expires) break;
                 }
                 to = e.eventBytes;
                 ended = e.status.ended();
@@ -317,13 +317,18 @@ public final class Tasks implements TaskHandoff {
         }
     }
 
-    /** A waiting task whose approval expired fails ({@code approval_expired}). */
+    /**
+     * A waiting task whose approval has expired fails ({@code approval_expired}): after its
+     * expiry, as {@code Approvals.claim} counts it (a claim at the expiry millisecond still wins).
+     * A resume that claimed the approval in time hands the task back within milliseconds (the
+     * decision is applied, not run, before); one that comes after this is answered 409.
+     */
     private void expireIfDue(TaskEntry e) {
         long expires = e.approvalExpiresMs;
-        if (e.status != TaskStatus.WAITING_APPROVAL || expires <= 0 || clock.millis() < expires) return;
+        if (e.status != TaskStatus.WAITING_APPROVAL || expires <= 0 || clock.millis() <= expires) return;
         e.lock.lock();
         try {
-            if (e.status != TaskStatus.WAITING_APPROVAL || clock.millis() < e.approvalExpiresMs) return;
+            if (e.status != TaskStatus.WAITING_APPROVAL || clock.millis() <= e.approvalExpiresMs) return;
             TaskStore.Stored s = store.read(e);
             Map<String, Object> error = new LinkedHashMap<>();
             error.put("message", "The approval " + s.task().approval().get("approval_id") + " expired at "

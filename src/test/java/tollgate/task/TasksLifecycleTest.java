@@ -149,7 +149,7 @@ class TasksLifecycleTest extends TasksTestBase {
         Tasks tasks = open();
         String id = id(create(tasks, alice, "x"));
         awaitStatus(tasks, id, alice, "waiting_approval");
-        clock.advanceMillis(999);
+        clock.advanceMillis(1_000);
         assertStatus("waiting_approval", tasks.get(id, alice.id()));
         clock.advanceMillis(1);
         Map<String, Object> failed = tasks.get(id, alice.id());

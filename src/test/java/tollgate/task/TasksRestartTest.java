@@ -84,7 +84,7 @@ class TasksRestartTest extends TasksTestBase {
         Tasks second = open(config(4, 100, List.of(), null), after, accounts);
         assertStatus("waiting_approval", second.get(id, alice.id()));
         assertEquals(0, after.runs.size());
-        clock.advanceMillis(60_000);
+        clock.advanceMillis(60_001);
         second.sweep();
         assertStatus("failed", second.get(id, alice.id()));
     }
