@@ -122,7 +122,12 @@ public final class AgentLoop {
                 throw GatewayException.invalid("tool_choice.function.name", "Invalid value for 'tool_choice.function.name': the gateway "
                         + "has no tool '" + name + "' for this request.");
             }
-            if (fn != null) steps.put("tool_choice", Map.of("type", "function", "function", Map.of("name", fn)));
+            if (fn != null) {
+                Map<String, Object> named = new LinkedHashMap<>();
+                named.put("type", "function");
+                named.put("function", Map.of("name", fn));
+                steps.put("tool_choice", named);
+            }
         }
         Set<String> approval = new LinkedHashSet<>(resolved.approval());
         Object metadata = body.get("metadata");

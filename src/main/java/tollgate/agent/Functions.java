@@ -110,7 +110,7 @@ final class Functions {
                 + " not allowed for this key.", path);
     }
 
-    /** What the key may name: configured tools, and {@code <server>.*} for each server with a tool it may use. */
+    /** What the key may name: configured tools, then {@code <server>.*} for each server with a tool it may use; each sorted. */
     static List<String> offered(ToolBox box, String keyName) {
         List<String> names = new ArrayList<>();
         Set<String> servers = new LinkedHashSet<>();
@@ -120,7 +120,8 @@ final class Functions {
             if (dot > 0 && box.server(t.name().substring(0, dot)) != null) servers.add(t.name().substring(0, dot) + ".*");
             else names.add(t.name());
         }
-        names.addAll(servers);
+        java.util.Collections.sort(names);
+        names.addAll(new java.util.TreeSet<>(servers));
         return names;
     }
 
