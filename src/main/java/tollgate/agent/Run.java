@@ -204,6 +204,7 @@ final class Run {
 
     private Outcome pause(Map<String, Object> assistant, List<Map<String, Object>> waiting) {
         wall();
+        // The store adds approval_id and expires_at_ms to the pending calls, and writes the execution.
         Map<String, Object> pending = new LinkedHashMap<>();
         pending.put("calls", waiting);
         ex.pending(pending);
@@ -214,8 +215,6 @@ final class Run {
             ex.pending(null);
             throw e;
         }
-        pending.put("approval_id", approval.approvalId());
-        pending.put("expires_at_ms", approval.expiresAtMs());
         return new Outcome.Paused(completion(Conversation.assistant(assistant.get("content"), null, waiting), "tool_calls"), approval);
     }
 

@@ -28,6 +28,7 @@ final class AgentRelay implements AgentStream, AgentListener {
     private final String extensionField;
     private final Map<String, Object> ids;
     private boolean first = true;
+    private boolean role;
 
     /**
      * @param id      the stream's completion id
@@ -55,10 +56,11 @@ final class AgentRelay implements AgentStream, AgentListener {
 
     @Override
     public void chunk(Map<String, Object> chunk, boolean moreReady) {
-        if (!first && !hasText(chunk)) { // a later call's role: the client has had it
+        if (role && !hasText(chunk)) { // a later call's role: the client has had it
             if (!moreReady) sse.flush();
             return;
         }
+        withRole(chunk);
         chunk.put("id", id);
         chunk.put("created", created);
         chunk.put("model", model);
@@ -118,6 +120,7 @@ final class AgentRelay implements AgentStream, AgentListener {
         choice.put("delta", delta);
         choice.put("finish_reason", finish);
         Map<String, Object> last = frame(List.of(choice));
+        withRole(last);
         if (approvalExt != null) last.put(extensionField, approvalExt);
         else if (first) last.put(extensionField, ids);
         first = false;
@@ -127,6 +130,25 @@ final class AgentRelay implements AgentStream, AgentListener {
         u.put("usage", usage);
         u.put(extensionField, summary);
         sse.send(u, true);
+    }
+
+    /**
+     * The first chunk with a choice carries the assistant's role, as OpenAI's first chunk does
+     * (the SDKs build the message from it): a resumed stream's first text, or an end that
+     * follows no text, gets it added.
+     */
+    @SuppressWarnings("unchecked")
+    private void withRole(Map<String, Object> chunk) {
+        if (role) return;
+        role = true;
+        if (!(chunk.get("choices") instanceof List<?> l) || l.isEmpty() || !(l.get(0) instanceof Map<?, ?> c)
+                || !(c.get("delta") instanceof Map<?, ?> d) || d.containsKey("role")) {
+            return;
+        }
+        Map<String, Object> delta = new LinkedHashMap<>();
+        delta.put("role", "assistant");
+        delta.putAll((Map<String, Object>) d);
+        ((Map<String, Object>) c).put("delta", delta);
     }
 
     private Map<String, Object> frame(List<Object> choices) {
