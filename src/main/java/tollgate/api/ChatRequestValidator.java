@@ -275,7 +275,8 @@ public final class ChatRequestValidator {
         String name = requiredString(fn, "name", "tool_choice.function.name");
         if (toolNames == null) throw toolChoiceWithoutTools();
         if (!toolNames.functions.contains(name) && !toolNames.gateway(name)) {
-            throw invalidValue("tool_choice.function.name", "the name of a function (or gateway tool) declared in 'tools'", name);
+            throw invalidValue("tool_choice.function.name", "the name of a function " + (toolNames.gateway == null ? "" : "(or gateway tool) ")
+                    + "declared in 'tools'", name);
         }
     }
 
