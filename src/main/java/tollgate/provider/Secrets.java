@@ -96,6 +96,16 @@ public final class Secrets {
         return new Secrets(secrets, hosts);
     }
 
+    /**
+     * Secrets given as values (a tool's or an MCP server's token and header values), with no
+     * hosts: for scrubbing what such an endpoint answers before a model or the log sees it.
+     */
+    public static Secrets ofValues(Collection<String> values) {
+        List<String> secrets = new ArrayList<>();
+        for (String v : values) if (v != null) secret(secrets, v);
+        return secrets.isEmpty() ? NONE : new Secrets(secrets, List.of());
+    }
+
     private static void secret(List<String> out, String value) {
         String v = value.strip();
         if (v.regionMatches(true, 0, "Bearer ", 0, 7)) v = v.substring(7).strip();
