@@ -68,16 +68,6 @@ final class CallTimer implements AutoCloseable {
         if (!set(null, stream)) closeQuietly(stream);
     }
 
-    /** Whether the timer has fired (deadline or cancellation). */
-    boolean fired() {
-        lock.lock();
-        try {
-            return state == State.TIMED_OUT || state == State.CANCELLED;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * What the operation came to if the timer fired (or is due), else null: the caller maps an
      * aborted read or a cancelled future to this rather than to a broken connection.

@@ -243,7 +243,8 @@ final class McpHttp {
             }
         }
         Map<String, Object> m = Json.asObject(parsed);
-        if (m != null && isResponseTo(m, id)) return m;
+        // JSON-RPC 2.0 §5: an error the server could not tie to a request has "id": null; it is ours all the same.
+        if (m != null && (isResponseTo(m, id) || m.get("id") == null && m.get("error") != null)) return m;
         throw protocol("answered with JSON that is not the response to request " + id);
     }
 

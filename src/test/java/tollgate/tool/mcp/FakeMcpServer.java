@@ -1,11 +1,8 @@
 package tollgate.tool.mcp;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -23,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import tollgate.http.Server;
 import tollgate.json.Json;
-import tollgate.json.JsonNumber;
 
 /**
  * A Model Context Protocol server for tests: a real JDK {@link HttpServer} on 127.0.0.1 speaking
@@ -274,21 +270,21 @@ public final class FakeMcpServer implements AutoCloseable {
             String tok = token;
             if (tok != null && !("Bearer " + tok).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
                 ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                send(ex, 401, "application/json", "{\"error\":\"invalid_token\"}");
+                FakeMcpWire.send(ex, 401, "application/json", "{\"error\":\"invalid_token\"}");
                 return;
             }
             if (!ex.getRequestURI().getPath().equals("/mcp")) {
-                send(ex, 404, "text/plain", "not the MCP endpoint");
+                FakeMcpWire.send(ex, 404, "text/plain", "not the MCP endpoint");
                 return;
             }
             String sessionId = ex.getRequestHeaders().getFirst("Mcp-Session-Id");
             switch (ex.getRequestMethod()) {
                 case "POST" -> post(ex, sessionId);
                 case "DELETE" -> {
-                    requests.add(new Request("DELETE", headers(ex), Map.of()));
-                    send(ex, sessionId != null && sessions.remove(sessionId) != null ? 200 : 404, null, "");
+                    requests.add(new Request("DELETE", FakeMcpWire.headers(ex), Map.of()));
+                    FakeMcpWire.send(ex, sessionId != null && sessions.remove(sessionId) != null ? 200 : 404, null, "");
                 }
-                default -> send(ex, 405, null, ""); // no GET stream offered (transports: "or 405")
+                default -> FakeMcpWire.send(ex, 405, null, ""); // no GET stream offered (transports: "or 405")
             }
         }
     }
@@ -306,11 +302,11 @@ public final class FakeMcpServer implements AutoCloseable {
         }
         if (msg == null || !"2.0".equals(msg.get("jsonrpc"))) {
             violations.add("not a JSON-RPC 2.0 message");
-            send(ex, 400, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"}}");
+            FakeMcpWire.send(ex, 400, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"}}");
             return;
         }
         String method = msg.get("method") instanceof String m ? m : "(response)";
-        requests.add(new Request(method, headers(ex), msg));
+        requests.add(new Request(method, FakeMcpWire.headers(ex), msg));
         if (method.equals("initialize")) {
             initialize(ex, msg, sessionId);
             return;
@@ -319,12 +315,12 @@ public final class FakeMcpServer implements AutoCloseable {
         if (issueSessions) {
             if (sessionId == null) {
                 violations.add(method + " without Mcp-Session-Id");
-                send(ex, 400, "text/plain", "Mcp-Session-Id required");
+                FakeMcpWire.send(ex, 400, "text/plain", "Mcp-Session-Id required");
                 return;
             }
             negotiated = sessions.get(sessionId);
             if (negotiated == null || loseSessions) {
-                send(ex, 404, "text/plain", "session not found");
+                FakeMcpWire.send(ex, 404, "text/plain", "session not found");
                 return;
             }
         } else {
@@ -335,23 +331,23 @@ public final class FakeMcpServer implements AutoCloseable {
         boolean early = method.equals("(response)") && !initialized.contains(sessionId == null ? "" : sessionId);
         if (negotiated != null && !negotiated.equals(sent) && !early) {
             violations.add(method + " with MCP-Protocol-Version " + sent + ", negotiated " + negotiated);
-            send(ex, 400, "text/plain", "Bad MCP-Protocol-Version");
+            FakeMcpWire.send(ex, 400, "text/plain", "Bad MCP-Protocol-Version");
             return;
         }
         if (!msg.containsKey("id") || !msg.containsKey("method")) { // a notification, or a response to our ping
             if (method.equals("notifications/initialized")) initialized.add(sessionId == null ? "" : sessionId);
             if (method.equals("(response)")) responses.add(msg);
-            send(ex, 202, null, "");
+            FakeMcpWire.send(ex, 202, null, "");
             return;
         }
         if (!initialized.contains(sessionId == null ? "" : sessionId)) violations.add(method + " before notifications/initialized");
         Object id = msg.get("id");
         Map<String, Object> params = Json.asObject(msg.get("params"));
         answer(ex, switch (method) {
-            case "tools/list" -> response(id, list(params == null ? null : params.get("cursor")));
+            case "tools/list" -> FakeMcpWire.response(id, list(params == null ? null : params.get("cursor")));
             case "tools/call" -> call(id, params == null ? Map.of() : params);
-            case "ping" -> response(id, Map.of());
-            default -> rpcError(id, -32601, "Method not found: " + method);
+            case "ping" -> FakeMcpWire.response(id, Map.of());
+            default -> FakeMcpWire.rpcError(id, -32601, "Method not found: " + method);
         });
     }
 
@@ -375,7 +371,7 @@ public final class FakeMcpServer implements AutoCloseable {
         result.put("protocolVersion", v);
         result.put("capabilities", toolsCapability ? Map.of("tools", Map.of("listChanged", true)) : Map.of());
         result.put("serverInfo", Map.of("name", "fake-mcp", "version", "1.0.0"));
-        answer(ex, response(msg.get("id"), result));
+        answer(ex, FakeMcpWire.response(msg.get("id"), result));
     }
 
     private Map<String, Object> list(Object cursor) {
@@ -394,72 +390,20 @@ public final class FakeMcpServer implements AutoCloseable {
 
     private Map<String, Object> call(Object id, Map<String, Object> params) {
         Tool t = params.get("name") instanceof String n ? tools.get(n) : null;
-        if (t == null) return rpcError(id, -32602, "Unknown tool: " + params.get("name"));
+        if (t == null) return FakeMcpWire.rpcError(id, -32602, "Unknown tool: " + params.get("name"));
         Map<String, Object> args = Json.asObject(params.get("arguments"));
         try {
-            return response(id, t.handler().call(args == null ? Map.of() : args));
+            return FakeMcpWire.response(id, t.handler().call(args == null ? Map.of() : args));
         } catch (RpcError e) {
-            return rpcError(id, e.code, e.getMessage());
+            return FakeMcpWire.rpcError(id, e.code, e.getMessage());
         } catch (Exception e) {
             return null; // the server went away mid-call: no answer
         }
     }
 
     private void answer(HttpExchange ex, Map<String, Object> response) throws IOException {
-        if (response == null) return; // dropped: the exchange closes without an answer
-        if (mode == Mode.JSON) {
-            send(ex, 200, "application/json", Json.toString(response));
-            return;
-        }
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
-        ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(200, 0);
-        OutputStream out = ex.getResponseBody();
-        if (chatter) {
-            out.write("id: 0\ndata:\n\n: keep-alive\n\n".getBytes(UTF_8));
-            event(out, Map.of("jsonrpc", "2.0", "method", "notifications/message",
-                    "params", Map.of("level", "info", "data", "working")));
-            event(out, Map.of("jsonrpc", "2.0", "id", "srv-ping-1", "method", "ping"));
-        }
-        if (listChangedOnce) {
-            listChangedOnce = false;
-            event(out, Map.of("jsonrpc", "2.0", "method", "notifications/tools/list_changed"));
-        }
-        event(out, response);
-        out.close();
-    }
-
-    private static void event(OutputStream out, Map<String, Object> message) throws IOException {
-        out.write(("event: message\ndata: " + Json.toString(message) + "\n\n").getBytes(UTF_8));
-        out.flush();
-    }
-
-    private static Map<String, Object> response(Object id, Map<String, Object> result) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("jsonrpc", "2.0");
-        m.put("id", id);
-        m.put("result", result);
-        return m;
-    }
-
-    private static Map<String, Object> rpcError(Object id, int code, String message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("jsonrpc", "2.0");
-        m.put("id", id);
-        m.put("error", Map.of("code", JsonNumber.of(code), "message", message));
-        return m;
-    }
-
-    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
-        byte[] b = body.getBytes(UTF_8);
-        if (type != null) ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
-        if (b.length > 0) ex.getResponseBody().write(b);
-    }
-
-    private static Map<String, List<String>> headers(HttpExchange ex) {
-        Map<String, List<String>> h = new LinkedHashMap<>();
-        ex.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
-        return h;
+        boolean changed = listChangedOnce && mode == Mode.SSE;
+        if (changed) listChangedOnce = false;
+        FakeMcpWire.answer(ex, response, mode == Mode.SSE, chatter, changed);
     }
 }
