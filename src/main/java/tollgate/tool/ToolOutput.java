@@ -23,4 +23,6 @@ public record ToolOutput(String content, Outcome outcome, long credits) {
     public static ToolOutput error(String message) { return new ToolOutput(message, Outcome.ERROR, 0); }
 
     public static ToolOutput timeout(String message) { return new ToolOutput(message, Outcome.TIMEOUT, 0); }
+
+    public static ToolOutput cancelled(String message) { return new ToolOutput(message, Outcome.CANCELLED, 0); }
 }

@@ -179,12 +179,21 @@ final class McpHttp {
         } catch (ExecutionException e) {
             McpException fired = timer.failure(name());
             if (fired != null) throw fired;
-            Throwable c = e.getCause();
-            String why = c instanceof HttpConnectTimeoutException ? "the connection timed out"
-                    : c instanceof ConnectException ? "the connection was refused"
-                    : c instanceof IOException ? "the connection failed" : "the request failed";
-            throw new McpException(Kind.UNREACHABLE, "the MCP server '" + name() + "' could not be reached: " + why);
+            throw new McpException(Kind.UNREACHABLE, "the MCP server '" + name() + "' could not be reached: " + why(e.getCause()));
         }
+    }
+
+    /** Why a request failed, in words without its URL, host or headers (the JDK's messages may hold the host). */
+    static String why(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof HttpConnectTimeoutException) return "the connection timed out";
+            if (c instanceof ConnectException) return "the connection was refused";
+            if (c instanceof java.nio.channels.UnresolvedAddressException || c instanceof java.net.UnknownHostException) {
+                return "its host name does not resolve";
+            }
+            if (c instanceof javax.net.ssl.SSLException) return "TLS failed";
+        }
+        return "the connection failed";
     }
 
     /** A response that arrives after we stopped waiting is closed, not leaked (closing does not block). */

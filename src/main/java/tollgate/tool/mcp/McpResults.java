@@ -1,15 +1,11 @@
 package tollgate.tool.mcp;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetEncoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import tollgate.json.Json;
 import tollgate.tool.ToolOutput;
+import tollgate.tool.ToolText;
 
 /**
  * A {@code tools/call} result as the model is given it (MCP 2025-06-18 server/tools §Tool
@@ -18,28 +14,25 @@ import tollgate.tool.ToolOutput;
  * text; a resource's text with its URI; {@code structuredContent} as JSON when there is no
  * content. {@code isError: true} is a tool error: the text goes to the model as an error outcome.
  * Everything is cut to the server's {@code max_output_bytes} of UTF-8, at a character boundary,
- * and marked as cut.
+ * and marked as cut ({@link ToolText#cap}).
  */
 final class McpResults {
-    /** Ends a cut output; counted within the cap. */
-    static final String CUT_MARK = "\n[output cut: it was longer than %d bytes]";
-
     private McpResults() { throw new AssertionError(); }
 
     /** The outcome of a call whose result is {@code result}; {@code scrub} removes the server's secrets. */
     static ToolOutput output(Map<String, Object> result, int maxBytes, UnaryOperator<String> scrub) {
         String text = scrub.apply(text(result));
         boolean error = Boolean.TRUE.equals(result.get("isError"));
-        if (error) return ToolOutput.error(cap(text.isEmpty() ? "the tool failed without saying why" : text, maxBytes));
-        return ToolOutput.ok(cap(text, maxBytes));
+        if (error) return ToolOutput.error(ToolText.cap(text.isEmpty() ? "the tool failed without saying why" : text, maxBytes));
+        return ToolOutput.ok(ToolText.cap(text, maxBytes));
     }
 
     /** A failed exchange as the tool's outcome. */
     static ToolOutput failure(McpException e, int maxBytes) {
-        String message = cap(e.getMessage(), maxBytes);
+        String message = ToolText.cap(e.getMessage(), maxBytes);
         return switch (e.kind()) {
             case TIMEOUT -> ToolOutput.timeout(message);
-            case CANCELLED -> new ToolOutput(message, ToolOutput.Outcome.CANCELLED, 0);
+            case CANCELLED -> ToolOutput.cancelled(message);
             default -> ToolOutput.error(message);
         };
     }
@@ -90,35 +83,5 @@ final class McpResults {
         int len = s.length();
         int pad = len > 0 && s.charAt(len - 1) == '=' ? (len > 1 && s.charAt(len - 2) == '=' ? 2 : 1) : 0;
         return Math.max(0, (long) len * 3 / 4 - pad);
-    }
-
-    /**
-     * {@code text} in at most {@code maxBytes} of UTF-8: whole if it fits, else its longest
-     * prefix of whole characters that leaves room for {@link #CUT_MARK}, and the mark.
-     */
-    static String cap(String text, int maxBytes) {
-        // A char is at most 3 bytes of UTF-8 (a surrogate pair: 4 for 2), so short texts need no count.
-        if (text.length() <= maxBytes / 3 || utf8Length(text) <= maxBytes) return text;
-        String mark = String.format(CUT_MARK, maxBytes); // ASCII: its length is its size
-        CharsetEncoder enc = StandardCharsets.UTF_8.newEncoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-        ByteBuffer room = ByteBuffer.allocate(Math.max(0, maxBytes - mark.length()));
-        CharBuffer in = CharBuffer.wrap(text);
-        enc.encode(in, room, true); // stops before the first character that does not fit whole (a pair is never split)
-        return text.substring(0, in.position()) + mark;
-    }
-
-    private static long utf8Length(String s) {
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) n++;
-            else if (c < 0x800) n += 2;
-            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else n += 3;
-        }
-        return n;
     }
 }
