@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import tollgate.config.McpServerConfig;
 import tollgate.json.Json;
+import tollgate.log.Log;
 import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolInvocation;
 import tollgate.tool.ToolOutput;
@@ -56,6 +57,10 @@ final class McpTool implements GatewayTool {
             return McpResults.output(client.callTool(tool, call.arguments(), timer), server.maxOutputBytes(), client::scrub);
         } catch (McpException e) {
             return McpResults.failure(e, server.maxOutputBytes());
+        } catch (RuntimeException e) {
+            // The contract: never throw for a failed call. A bug of ours is logged, and the model told little.
+            Log.error("mcp_call_failed", "tool", name, "request_id", call.requestId(), "error", e.getClass().getName());
+            return ToolOutput.error("the call to the MCP server '" + server.name() + "' failed inside the gateway");
         }
     }
 
