@@ -5,7 +5,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import tollgate.call.Cancellation;
@@ -22,10 +21,9 @@ import tollgate.tool.ToolBox;
  * the ceiling plus a random half) until the server answers or it is asked again.
  *
  * <pre>
- *   DISCOVERING ──ok──▶ WAITING ──request()──▶ DISCOVERING
- *        │  ▲                                      
- *     failed └──backoff elapsed, or request()── BACKING_OFF
- *   any ──close()──▶ CLOSED
+ *   DISCOVERING ──ok──────▶ WAITING ─────request()─────▶ DISCOVERING
+ *   DISCOVERING ──failed──▶ BACKING_OFF ──delay over, or request()──▶ DISCOVERING
+ *   any ──stop()──▶ CLOSED (an attempt in flight is aborted)
  * </pre>
  *
  * A failed rediscovery leaves the tools found before in place: a server that blinks keeps its
