@@ -78,6 +78,9 @@ final class AgentRelay implements AgentStream, AgentListener {
 
     @Override
     public void step(Execution execution, Map<String, Object> step) {
+        // A model call that failed ends the run: its error is the answer (a plain HTTP error while
+        // nothing was sent, else the stream's error event), not a step to show first.
+        if ("model".equals(step.get("type")) && !"ok".equals(step.get("outcome"))) return;
         Map<String, Object> chunk = frame(List.of());
         Map<String, Object> ext = first ? new LinkedHashMap<>(ids) : new LinkedHashMap<>();
         ext.put("step", step);

@@ -84,6 +84,19 @@ class AgentCreditsTest extends AgentTestBase {
     }
 
     @Test
+    void streamed_aFirstCallThatCannotBePaid_isAPlain402() throws Exception {
+        String auth = key(AccountsGatewayTest.fields("name", "dave", "credits", 0L));
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("lookup"), "\"max_tokens\":100,\"stream\":true"),
+                "Authorization", auth);
+
+        assertEquals(402, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertEquals("insufficient_quota", obj(obj(r.body()).get("error")).get("type"));
+        assertEquals(0, upstream.requests().size());
+    }
+
+    @Test
     void aKeysRateLimitHeaders_reachTheResponse_andEveryCallCountsAgainstIt() throws Exception {
         String auth = key(AccountsGatewayTest.fields("name", "carol", "rpm", 10L));
 

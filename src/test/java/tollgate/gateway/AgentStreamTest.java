@@ -146,8 +146,7 @@ class AgentStreamTest extends AgentTestBase {
         String last = events.get(events.size() - 1);
         assertTrue(obj(last).containsKey("error"), text);
         assertTrue(events.stream().noneMatch("[DONE]"::equals), "a broken stream never looks complete");
-        Map<String, Object> failed = stepOf(events.get(events.size() - 2));
-        assertEquals("error", failed.get("outcome"));
-        assertEquals(502L, ((tollgate.json.JsonNumber) failed.get("status")).longValue());
+        assertEquals("tool", stepOf(events.get(events.size() - 2)).get("type"), "the failed call is told by the error alone");
+        assertEquals(502L, ((tollgate.json.JsonNumber) obj(obj(last).get("error")).get("code")).longValue());
     }
 }
