@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import tollgate.account.Accounts;
 import tollgate.config.GatewayConfig;
+import tollgate.config.ToolConfig;
+import tollgate.memory.MemoryBudget;
 import tollgate.route.ServiceDispatcher;
 
 /**
@@ -18,10 +20,17 @@ public final class Tools {
      *
      * @param services the pipeline image generation calls its model through
      * @param accounts where a tool's cost is charged
+     * @param budget   the gateway's memory budget, which a tool's upstream answers are held in
      */
-    public static ToolBox build(GatewayConfig config, ServiceDispatcher services, Accounts accounts) {
+    public static ToolBox build(GatewayConfig config, ServiceDispatcher services, Accounts accounts, MemoryBudget budget) {
         List<GatewayTool> tools = new ArrayList<>();
-        // issue 12: one GatewayTool per enabled config.tools().tools() entry, by type.
+        for (ToolConfig t : config.tools().tools()) {
+            if (!t.enabled()) continue;
+            switch (t.type()) {
+                case "image_generation" -> tools.add(new ImageTool(t, services, accounts, budget));
+                default -> { } // issue 12: http, web_search, python
+            }
+        }
         return new ToolBox(tools);
     }
 }

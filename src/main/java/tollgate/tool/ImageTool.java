@@ -1,0 +1,236 @@
+package tollgate.tool;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import tollgate.account.Accounts;
+import tollgate.account.Charge;
+import tollgate.config.ToolConfig;
+import tollgate.error.ClientGoneException;
+import tollgate.error.GatewayException;
+import tollgate.json.Json;
+import tollgate.json.JsonNumber;
+import tollgate.memory.BudgetExceededException;
+import tollgate.memory.MemoryBudget;
+import tollgate.memory.Reservation;
+import tollgate.provider.GeneratedImages;
+import tollgate.provider.ImagesCall;
+import tollgate.route.Caller;
+import tollgate.route.ImageGeneration;
+import tollgate.route.Served;
+import tollgate.route.ServiceDispatcher;
+
+/**
+ * The {@code image_generation} gateway tool (issue 12): the model's {@code prompt} (and
+ * optionally {@code size} and {@code n}, at most the tool's {@code max_images}) goes to the
+ * tool's images model ({@code model}, or the gateway's first model with capability
+ * {@code images}) through {@link ImageGeneration}, so the key's model rules, rate limits and
+ * credits apply as to a direct {@code /images/generations} call: a fresh {@link Charge} on the
+ * invocation's account per call (admitted, held for {@code n} images, charged, recorded in the
+ * ledger under the execution's id), none when the invocation has no account.
+ *
+ * <p>What the model is given and what the client is given differ. Base64 images must not go into
+ * the model's next prompt: a 1024x1024 PNG is over a megabyte of text, which would be sent
+ * upstream and paid for as tokens at every later step. So every image becomes an
+ * {@link ToolOutput.Attachment} (its URL or its base64 bytes, for the client: the agent loop puts
+ * them in the extension object's step), and the model gets JSON naming each by its id:
+ *
+ * <pre>
+ *   {"images": [{"id": "call_1/1", "url": "https://..."},
+ *               {"id": "call_1/2", "b64_json": "(omitted: 1234 bytes of image/png, given to the user as call_1/2)",
+ *                "revised_prompt": "..."}]}
+ * </pre>
+ *
+ * An https URL is given to the model as well (it is short, and the model may link it); a
+ * {@code data:} URL is handled like base64. The tool's {@code response_format} says which the
+ * upstream is asked for (GPT image models always answer base64). {@link ToolOutput#credits()} is
+ * what the call charged.
+ *
+ * <p>Failures are told to the model as text without secrets: a bad argument (naming it), the
+ * gateway's error message (already scrubbed for clients: a refused model, 402 for credits, an
+ * upstream's error), a timeout at the invocation's deadline, a cancellation.
+ */
+public final class ImageTool implements GatewayTool {
+    /** Longest prompt, in characters: OpenAI's limit for GPT image models (protocols-2.md §14). */
+    static final int MAX_PROMPT_CHARS = 32_000;
+    /** A size argument: {@code auto} or {@code WIDTHxHEIGHT} (OpenAI's sizes; newer models take any multiple of 16). */
+    static final Pattern SIZE = Pattern.compile("auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4}");
+    static final String DEFAULT_DESCRIPTION = "Generate images from a text description. The images are shown to the user; "
+            + "you get a URL or an id for each, not the image itself.";
+    /** The marker appended to content cut at {@code max_output_bytes}. */
+    static final String CUT_MARKER = "\n[output cut at %d bytes]";
+
+    private final ToolConfig config;
+    private final ServiceDispatcher services;
+    private final Accounts accounts;
+    private final MemoryBudget budget;
+    private final Map<String, Object> parameters;
+
+    /**
+     * @param accounts where a call's images are charged (null: nothing is, tests)
+     * @param budget   the gateway's memory budget: each call holds its answer in a reservation of its own
+     */
+    public ImageTool(ToolConfig config, ServiceDispatcher services, Accounts accounts, MemoryBudget budget) {
+        if (!config.type().equals("image_generation")) throw new IllegalArgumentException("not an image_generation tool: " + config);
+        this.config = config;
+        this.services = services;
+        this.accounts = accounts;
+        this.budget = budget;
+        this.parameters = config.parameters() != null ? config.parameters() : schema(config);
+    }
+
+    /** The arguments' schema when the config gives none: a required {@code prompt}, an optional {@code size} and {@code n}. */
+    static Map<String, Object> schema(ToolConfig config) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("prompt", Map.of("type", "string", "description", "What the image should show, in detail."));
+        props.put("size", Map.of("type", "string", "description", "The image size as WIDTHxHEIGHT in pixels, e.g. 1024x1024 "
+                + "(default " + config.size() + ")."));
+        if (config.maxImages() > 1) {
+            props.put("n", Map.of("type", "integer", "minimum", 1, "maximum", config.maxImages(),
+                    "description", "How many images to generate (default 1)."));
+        }
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("type", "object");
+        s.put("properties", props);
+        s.put("required", List.of("prompt"));
+        s.put("additionalProperties", false);
+        return java.util.Collections.unmodifiableMap(s);
+    }
+
+    @Override public String name() { return config.name(); }
+
+    @Override public String description() { return config.description() != null ? config.description() : DEFAULT_DESCRIPTION; }
+
+    @Override public Map<String, Object> parameters() { return parameters; }
+
+    @Override public boolean requiresApproval() { return config.requiresApproval(); }
+
+    @Override public boolean allows(String keyName) { return config.allows(keyName); }
+
+    @Override
+    public ToolOutput run(ToolInvocation call) {
+        ImagesCall.Request request;
+        try {
+            request = request(call.arguments());
+        } catch (IllegalArgumentException e) {
+            return ToolOutput.error("Invalid arguments: " + e.getMessage());
+        }
+        if (call.cancellation().isCancelled()) return cancelled();
+        if (call.remainingNanos() <= 0) return timedOut();
+        try (Reservation memory = budget.open();
+             Charge charge = call.account() == null || accounts == null ? Charge.none() : accounts.charge(call.account())) {
+            Caller caller = new Caller(call.keyName(), call.requestId(), call.executionId(), call.cancellation(), memory, charge);
+            Served<GeneratedImages> served = ImageGeneration.generate(services, caller, config.model(), request, null,
+                    call.deadlineNanos());
+            return output(call.callId(), served.value(), served.credits());
+        } catch (ClientGoneException e) {
+            return call.remainingNanos() <= 0 ? timedOut() : cancelled();
+        } catch (GatewayException e) {
+            if (call.remainingNanos() <= 0) return timedOut();
+            return ToolOutput.error(cap("Image generation failed: " + e.getMessage()));
+        } catch (BudgetExceededException e) {
+            return ToolOutput.error("Image generation failed: the gateway is short of memory; try again shortly.");
+        }
+    }
+
+    /** The arguments as a request, or IllegalArgumentException naming the one that is wrong. */
+    ImagesCall.Request request(Map<String, Object> args) {
+        Object p = args.get("prompt");
+        if (!(p instanceof String prompt) || prompt.isBlank()) throw new IllegalArgumentException("'prompt' must be a non-empty string.");
+        if (prompt.codePointCount(0, prompt.length()) > MAX_PROMPT_CHARS) {
+            throw new IllegalArgumentException("'prompt' is longer than " + MAX_PROMPT_CHARS + " characters.");
+        }
+        String size = config.size();
+        Object s = args.get("size");
+        if (s != null) {
+            if (!(s instanceof String given) || !SIZE.matcher(given).matches()) {
+                throw new IllegalArgumentException("'size' must be WIDTHxHEIGHT in pixels (e.g. 1024x1024) or 'auto'.");
+            }
+            size = given;
+        }
+        int n = 1;
+        Object count = args.get("n");
+        if (count != null) {
+            if (!(count instanceof JsonNumber num) || !num.isInteger() || num.text().length() > 3 || num.longValue() < 1
+                    || num.longValue() > config.maxImages()) {
+                throw new IllegalArgumentException("'n' must be an integer from 1 to " + config.maxImages() + ".");
+            }
+            n = (int) num.longValue();
+        }
+        if (config.parameters() == null) { // the default schema has additionalProperties false; a configured one is the operator's
+            for (String k : args.keySet()) {
+                if (!KNOWN_ARGUMENTS.contains(k)) {
+                    throw new IllegalArgumentException("unknown argument '" + (k.length() > 64 ? k.substring(0, 64) + "…" : k)
+                            + "' (the arguments are prompt, size" + (config.maxImages() > 1 ? " and n)." : ")."));
+                }
+            }
+        }
+        return new ImagesCall.Request(prompt, n, size, null, config.responseFormat(), Map.of());
+    }
+
+    private static final Set<String> KNOWN_ARGUMENTS = Set.of("prompt", "size", "n");
+
+    /** The model's JSON (ids, https URLs, sizes of what was omitted) and the client's attachments. */
+    ToolOutput output(String callId, GeneratedImages generated, long credits) {
+        List<Object> forModel = new ArrayList<>();
+        List<ToolOutput.Attachment> attachments = new ArrayList<>();
+        int i = 0;
+        for (GeneratedImages.Image image : generated.images()) {
+            String id = (callId != null && !callId.isEmpty() ? callId : "image") + "/" + ++i;
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("id", id);
+            String inline = image.b64Json();
+            String url = image.url();
+            if (url != null && url.regionMatches(true, 0, "data:", 0, 5)) {
+                int comma = url.indexOf(',');
+                if (inline == null && comma > 0) inline = url.substring(comma + 1);
+                String type = comma > 5 ? url.substring(5, comma).replace(";base64", "") : null;
+                attachments.add(new ToolOutput.Attachment(id, type != null && !type.isEmpty() ? type : GeneratedImages.mediaType(inline),
+                        null, inline));
+            } else {
+                attachments.add(new ToolOutput.Attachment(id, image.b64Json() != null ? GeneratedImages.mediaType(inline) : null, url,
+                        image.b64Json()));
+                if (url != null) entry.put("url", url);
+            }
+            if (!entry.containsKey("url")) {
+                String type = attachments.get(attachments.size() - 1).mediaType();
+                entry.put("b64_json", "(omitted: " + decodedBytes(inline) + " bytes" + (type != null ? " of " + type : "")
+                        + ", given to the user as " + id + ")");
+            }
+            if (image.revisedPrompt() != null) entry.put("revised_prompt", image.revisedPrompt());
+            forModel.add(entry);
+        }
+        return new ToolOutput(cap(Json.toString(Map.of("images", forModel))), ToolOutput.Outcome.OK, credits, attachments);
+    }
+
+    /** The length of the bytes {@code b64} encodes (RFC 4648 §4: 3 bytes per 4 characters, less the padding). */
+    static long decodedBytes(String b64) {
+        if (b64 == null) return 0;
+        int len = b64.length();
+        int pad = len > 0 && b64.charAt(len - 1) == '=' ? (len > 1 && b64.charAt(len - 2) == '=' ? 2 : 1) : 0;
+        return (long) len / 4 * 3 + (len % 4 == 0 ? 0 : (len % 4) * 3 / 4) - pad;
+    }
+
+    /** {@code text} at most {@code max_output_bytes} of UTF-8, cut at a character boundary and marked. */
+    String cap(String text) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        int max = config.maxOutputBytes();
+        if (utf8.length <= max) return text;
+        String marker = String.format(CUT_MARKER, max);
+        int keep = Math.max(0, max - marker.getBytes(StandardCharsets.UTF_8).length);
+        while (keep > 0 && (utf8[keep] & 0xC0) == 0x80) keep--; // not inside a UTF-8 sequence
+        return new String(utf8, 0, keep, StandardCharsets.UTF_8) + marker;
+    }
+
+    private static ToolOutput timedOut() {
+        return ToolOutput.timeout("Image generation ran out of time.");
+    }
+
+    private static ToolOutput cancelled() {
+        return new ToolOutput("Image generation was cancelled.", ToolOutput.Outcome.CANCELLED, 0);
+    }
+}
