@@ -102,7 +102,7 @@ public final class Gateway {
             Router router = new Router(catalog, running, disabled, config.groups(), config.router(), config.voice().policies(),
                     Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
-            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, budget);
+            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream, budget);
             AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, config.tools().agent(), Clock.SYSTEM);
             server = Server.bind(config.server(), budget);
             VoiceTokens tokens = new VoiceTokens(config.voice().tokenTtl(), Clock.SYSTEM);

@@ -86,6 +86,10 @@ public final class Main {
                     : "cannot listen on " + cfg.server().host() + ":" + cfg.server().port() + ": " + e.getMessage();
             System.err.println("tollgate: " + message);
             return Exit.SYSERR;
+        } catch (ConfigException e) {
+            // Found only when the parts are built (a python tool's interpreter or sandbox): as a config error.
+            System.err.println("tollgate: " + file + ": " + e.getMessage());
+            return Exit.CMDERR;
         } catch (IOException | RuntimeException e) {
             System.err.println("tollgate: start-up failed: " + e);
             return Exit.SYSERR;

@@ -5,7 +5,6 @@ import java.math.BigDecimal;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -115,15 +114,7 @@ final class LedgerFiles {
         body.put("version", 1);
         body.put("through", snapshot.through());
         body.put("rows", rows);
-        Path tmp = dir.resolve(SNAPSHOT + ".tmp");
-        Files.write(tmp, Json.toBytes(body));
-        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            c.force(true);
-        }
-        Files.move(tmp, dir.resolve(SNAPSHOT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // the rename itself (POSIX: fsync the directory)
-        }
+        DurableFiles.replace(dir.resolve(SNAPSHOT), Json.toBytes(body), false);
     }
 
     /**

@@ -4,7 +4,8 @@ package tollgate.error;
  * The gateway's closed error vocabulary, grouped by who is at fault (after Bifrost's
  * {@code caller_* / policy_* / provider_* / gateway_*}). Each kind fixes the HTTP status the
  * client sees and the OpenAI {@code error.type}; the table of seed 002 (400, 401, 402, 403, 429,
- * 500, 502, 503) is covered, plus the transport statuses HTTP itself needs (404, 405, 413, 504).
+ * 500, 502, 503) is covered, plus the transport statuses HTTP itself needs (404, 405, 409, 410,
+ * 413, 504).
  *
  * <p>Why the status is chosen here rather than copied from an upstream: an upstream's 401/402/403
  * is about the gateway's own credentials or billing, never the client's, so it must not reach the
@@ -17,6 +18,10 @@ public enum ErrorKind {
     CALLER_UNAUTHENTICATED(401, "authentication_error", FailureClass.CALLER_FAULT),
     CALLER_NOT_FOUND(404, "not_found_error", FailureClass.CALLER_FAULT),
     CALLER_METHOD_NOT_ALLOWED(405, "invalid_request_error", FailureClass.CALLER_FAULT),
+    /** The request conflicts with the state of what it names: an approval already used (RFC 9110 §15.5.10). */
+    CALLER_CONFLICT(409, "invalid_request_error", FailureClass.CALLER_FAULT),
+    /** What the request names existed but is gone for good: an approval that expired (RFC 9110 §15.5.11). */
+    CALLER_GONE(410, "invalid_request_error", FailureClass.CALLER_FAULT),
     CALLER_BODY_TOO_LARGE(413, "invalid_request_error", FailureClass.CALLER_FAULT),
     /** The request target is longer than {@code server.max_url_bytes}. */
     CALLER_URI_TOO_LONG(414, "invalid_request_error", FailureClass.CALLER_FAULT),

@@ -96,6 +96,19 @@ public final class Secrets {
         return new Secrets(secrets, hosts);
     }
 
+    /**
+     * The credentials among {@code headers} (configured request headers, e.g. a gateway tool's):
+     * the values of those whose names say they carry one, as for a provider's headers.
+     */
+    public static Secrets ofHeaders(Map<String, String> headers) {
+        List<String> secrets = new ArrayList<>();
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (CREDENTIAL_HEADER_WORDS.stream().anyMatch(name::contains)) secret(secrets, h.getValue());
+        }
+        return secrets.isEmpty() ? NONE : new Secrets(secrets, List.of());
+    }
+
     private static void secret(List<String> out, String value) {
         String v = value.strip();
         if (v.regionMatches(true, 0, "Bearer ", 0, 7)) v = v.substring(7).strip();

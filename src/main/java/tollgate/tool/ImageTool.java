@@ -1,6 +1,5 @@
 package tollgate.tool;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +22,7 @@ import tollgate.route.Caller;
 import tollgate.route.ImageGeneration;
 import tollgate.route.Served;
 import tollgate.route.ServiceDispatcher;
+import tollgate.schema.SchemaValidator;
 
 /**
  * The {@code image_generation} gateway tool (issue 12): the model's {@code prompt} (and
@@ -54,33 +54,28 @@ import tollgate.route.ServiceDispatcher;
  * gateway's error message (already scrubbed for clients: a refused model, 402 for credits, an
  * upstream's error), a timeout at the invocation's deadline, a cancellation.
  */
-public final class ImageTool implements GatewayTool {
+final class ImageTool extends ConfiguredTool {
     /** Longest prompt, in characters: OpenAI's limit for GPT image models (protocols-2.md §14). */
     static final int MAX_PROMPT_CHARS = 32_000;
     /** A size argument: {@code auto} or {@code WIDTHxHEIGHT} (OpenAI's sizes; newer models take any multiple of 16). */
     static final Pattern SIZE = Pattern.compile("auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4}");
     static final String DEFAULT_DESCRIPTION = "Generate images from a text description. The images are shown to the user; "
             + "you get a URL or an id for each, not the image itself.";
-    /** The marker appended to content cut at {@code max_output_bytes}. */
-    static final String CUT_MARKER = "\n[output cut at %d bytes]";
 
-    private final ToolConfig config;
     private final ServiceDispatcher services;
     private final Accounts accounts;
     private final MemoryBudget budget;
-    private final Map<String, Object> parameters;
 
     /**
      * @param accounts where a call's images are charged (null: nothing is, tests)
      * @param budget   the gateway's memory budget: each call holds its answer in a reservation of its own
      */
-    public ImageTool(ToolConfig config, ServiceDispatcher services, Accounts accounts, MemoryBudget budget) {
+    ImageTool(ToolConfig config, ServiceDispatcher services, Accounts accounts, MemoryBudget budget) {
+        super(config, DEFAULT_DESCRIPTION, schema(config));
         if (!config.type().equals("image_generation")) throw new IllegalArgumentException("not an image_generation tool: " + config);
-        this.config = config;
         this.services = services;
         this.accounts = accounts;
-        this.budget = budget;
-        this.parameters = config.parameters() != null ? config.parameters() : schema(config);
+        this.budget = java.util.Objects.requireNonNull(budget, "budget");
     }
 
     /** The arguments' schema when the config gives none: a required {@code prompt}, an optional {@code size} and {@code n}. */
@@ -101,37 +96,31 @@ public final class ImageTool implements GatewayTool {
         return java.util.Collections.unmodifiableMap(s);
     }
 
-    @Override public String name() { return config.name(); }
-
-    @Override public String description() { return config.description() != null ? config.description() : DEFAULT_DESCRIPTION; }
-
-    @Override public Map<String, Object> parameters() { return parameters; }
-
-    @Override public boolean requiresApproval() { return config.requiresApproval(); }
-
-    @Override public boolean allows(String keyName) { return config.allows(keyName); }
-
     @Override
     public ToolOutput run(ToolInvocation call) {
+        if (config.parameters() != null) { // the operator's schema, checked as every tool checks it
+            List<String> violations = SchemaValidator.validate(parameters(), call.arguments());
+            if (!violations.isEmpty()) return ToolOutput.error(capped("invalid arguments for " + name() + ": " + String.join("; ", violations)));
+        }
         ImagesCall.Request request;
         try {
             request = request(call.arguments());
         } catch (IllegalArgumentException e) {
-            return ToolOutput.error("Invalid arguments: " + e.getMessage());
+            return ToolOutput.error(capped("invalid arguments for " + name() + ": " + e.getMessage()));
         }
         if (call.cancellation().isCancelled()) return cancelled();
-        if (call.remainingNanos() <= 0) return timedOut();
+        long deadline = deadline(call);
+        if (deadline - System.nanoTime() <= 0) return timedOut();
         try (Reservation memory = budget.open();
              Charge charge = call.account() == null || accounts == null ? Charge.none() : accounts.charge(call.account())) {
             Caller caller = new Caller(call.keyName(), call.requestId(), call.executionId(), call.cancellation(), memory, charge);
-            Served<GeneratedImages> served = ImageGeneration.generate(services, caller, config.model(), request, null,
-                    call.deadlineNanos());
+            Served<GeneratedImages> served = ImageGeneration.generate(services, caller, config.model(), request, null, deadline);
             return output(call.callId(), served.value(), served.credits());
         } catch (ClientGoneException e) {
-            return call.remainingNanos() <= 0 ? timedOut() : cancelled();
+            return deadline - System.nanoTime() <= 0 ? timedOut() : cancelled();
         } catch (GatewayException e) {
-            if (call.remainingNanos() <= 0) return timedOut();
-            return ToolOutput.error(cap("Image generation failed: " + e.getMessage()));
+            if (deadline - System.nanoTime() <= 0) return timedOut();
+            return ToolOutput.error(capped("Image generation failed: " + e.getMessage()));
         } catch (BudgetExceededException e) {
             return ToolOutput.error("Image generation failed: the gateway is short of memory; try again shortly.");
         }
@@ -204,7 +193,7 @@ public final class ImageTool implements GatewayTool {
             if (image.revisedPrompt() != null) entry.put("revised_prompt", image.revisedPrompt());
             forModel.add(entry);
         }
-        return new ToolOutput(cap(Json.toString(Map.of("images", forModel))), ToolOutput.Outcome.OK, credits, attachments);
+        return new ToolOutput(capped(Json.toString(Map.of("images", forModel))), ToolOutput.Outcome.OK, credits, attachments);
     }
 
     /** The length of the bytes {@code b64} encodes (RFC 4648 §4: 3 bytes per 4 characters, less the padding). */
@@ -215,22 +204,11 @@ public final class ImageTool implements GatewayTool {
         return (long) len / 4 * 3 + (len % 4 == 0 ? 0 : (len % 4) * 3 / 4) - pad;
     }
 
-    /** {@code text} at most {@code max_output_bytes} of UTF-8, cut at a character boundary and marked. */
-    String cap(String text) {
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        int max = config.maxOutputBytes();
-        if (utf8.length <= max) return text;
-        String marker = String.format(CUT_MARKER, max);
-        int keep = Math.max(0, max - marker.getBytes(StandardCharsets.UTF_8).length);
-        while (keep > 0 && (utf8[keep] & 0xC0) == 0x80) keep--; // not inside a UTF-8 sequence
-        return new String(utf8, 0, keep, StandardCharsets.UTF_8) + marker;
-    }
-
     private static ToolOutput timedOut() {
         return ToolOutput.timeout("Image generation ran out of time.");
     }
 
     private static ToolOutput cancelled() {
-        return new ToolOutput("Image generation was cancelled.", ToolOutput.Outcome.CANCELLED, 0);
+        return ToolOutput.cancelled("Image generation was cancelled.");
     }
 }

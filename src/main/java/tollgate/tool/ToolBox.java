@@ -19,7 +19,7 @@ public final class ToolBox {
     public ToolBox(Collection<? extends GatewayTool> configured) {
         Map<String, GatewayTool> m = new LinkedHashMap<>();
         for (GatewayTool t : configured) m.put(t.name(), t);
-        this.configured = Map.copyOf(m);
+        this.configured = java.util.Collections.unmodifiableMap(m); // in config order (Map.copyOf has none)
     }
 
     /** The tool named {@code name} ({@code <server>.<tool>} for an MCP tool), or null. */

@@ -59,4 +59,6 @@ public record ToolOutput(String content, Outcome outcome, long credits, List<Att
     public static ToolOutput error(String message) { return new ToolOutput(message, Outcome.ERROR, 0); }
 
     public static ToolOutput timeout(String message) { return new ToolOutput(message, Outcome.TIMEOUT, 0); }
+
+    public static ToolOutput cancelled(String message) { return new ToolOutput(message, Outcome.CANCELLED, 0); }
 }

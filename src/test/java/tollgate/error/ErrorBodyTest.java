@@ -30,6 +30,8 @@ class ErrorBodyTest {
             "CALLER_UNAUTHENTICATED,      401, authentication_error",
             "CALLER_NOT_FOUND,            404, not_found_error",
             "CALLER_METHOD_NOT_ALLOWED,   405, invalid_request_error",
+            "CALLER_CONFLICT,             409, invalid_request_error",
+            "CALLER_GONE,                 410, invalid_request_error",
             "CALLER_BODY_TOO_LARGE,       413, invalid_request_error",
             "CALLER_URI_TOO_LONG,         414, invalid_request_error",
             "CALLER_UNSUPPORTED_MEDIA_TYPE, 415, invalid_request_error",
@@ -60,7 +62,7 @@ class ErrorBodyTest {
     @Test
     void theTableAbove_coversEveryKind() {
         // A kind added without a row in the table above would render untested.
-        assertEquals(22, ErrorKind.values().length);
+        assertEquals(24, ErrorKind.values().length);
     }
 
     @ParameterizedTest
@@ -78,8 +80,9 @@ class ErrorBodyTest {
     void seed002Table_everyClientVisibleStatusHasAKind() {
         Set<Integer> statuses = new java.util.TreeSet<>();
         for (ErrorKind k : ErrorKind.values()) statuses.add(k.httpStatus());
-        // 415 is not in seed 002's table: it is for the audio endpoints' uploads (issue 10).
-        assertEquals(Set.of(400, 401, 402, 403, 404, 405, 413, 414, 415, 429, 431, 500, 502, 503, 504), statuses);
+        // 415 is not in seed 002's table: it is for the audio endpoints' uploads (issue 10); 409
+        // and 410 answer a resume of an approval used already or expired (issue 12).
+        assertEquals(Set.of(400, 401, 402, 403, 404, 405, 409, 410, 413, 414, 415, 429, 431, 500, 502, 503, 504), statuses);
     }
 
     @Test

@@ -94,7 +94,7 @@ class ImageToolTest {
                 config.voice().policies(), Clock.SYSTEM, new Random(1));
         accounts = Accounts.open(List.of(), new KeyStore(dataDir), 1000, Map.of(), Clock.SYSTEM);
         box = Tools.build(config, new Dispatcher(router, null, Clock.SYSTEM, new Random(1), records::add).services(), accounts,
-                MemoryBudget.unlimited());
+                upstream, MemoryBudget.unlimited());
     }
 
     @AfterEach
@@ -210,12 +210,12 @@ class ImageToolTest {
     @Test
     void badArguments_areNamed_forTheModelToFix() {
         String[][] cases = {
-            {"{}", "Invalid arguments: 'prompt' must be a non-empty string."},
-            {"{\"prompt\":\" \"}", "Invalid arguments: 'prompt' must be a non-empty string."},
-            {"{\"prompt\":\"x\",\"n\":4}", "Invalid arguments: 'n' must be an integer from 1 to 3."},
-            {"{\"prompt\":\"x\",\"n\":1.5}", "Invalid arguments: 'n' must be an integer from 1 to 3."},
-            {"{\"prompt\":\"x\",\"size\":\"big\"}", "Invalid arguments: 'size' must be WIDTHxHEIGHT in pixels (e.g. 1024x1024) or 'auto'."},
-            {"{\"prompt\":\"x\",\"style\":\"vivid\"}", "Invalid arguments: unknown argument 'style' (the arguments are prompt, size and n)."},
+            {"{}", "invalid arguments for draw: 'prompt' must be a non-empty string."},
+            {"{\"prompt\":\" \"}", "invalid arguments for draw: 'prompt' must be a non-empty string."},
+            {"{\"prompt\":\"x\",\"n\":4}", "invalid arguments for draw: 'n' must be an integer from 1 to 3."},
+            {"{\"prompt\":\"x\",\"n\":1.5}", "invalid arguments for draw: 'n' must be an integer from 1 to 3."},
+            {"{\"prompt\":\"x\",\"size\":\"big\"}", "invalid arguments for draw: 'size' must be WIDTHxHEIGHT in pixels (e.g. 1024x1024) or 'auto'."},
+            {"{\"prompt\":\"x\",\"style\":\"vivid\"}", "invalid arguments for draw: unknown argument 'style' (the arguments are prompt, size and n)."},
         };
         for (String[] c : cases) {
             ToolOutput out = box.find("draw").run(invocation(c[0], null));
