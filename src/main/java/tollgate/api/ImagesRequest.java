@@ -55,7 +55,9 @@ record ImagesRequest(String model, ImagesCall.Request images) {
             n = (int) ((JsonNumber) body.get("n")).longValue();
         }
         String size = optional(body, "size");
-        if (size != null && !SIZE.matcher(size).matches()) throw Validation.invalidValue("size", "'auto' or WIDTHxHEIGHT such as '1024x1024'", size);
+        if (size != null && !SIZE.matcher(size).matches()) {
+            throw Validation.invalidValue("size", "'auto' or WIDTHxHEIGHT such as '1024x1024'", size);
+        }
         String quality = oneOf(body, "quality", QUALITIES);
         String format = oneOf(body, "response_format", RESPONSE_FORMATS);
         if (Boolean.TRUE.equals(body.get("stream"))) {
@@ -78,7 +80,8 @@ record ImagesRequest(String model, ImagesCall.Request images) {
         }
         String user = name(body, "user");
         if (user != null) extra.put("user", user);
-        return new ImagesRequest(model, new ImagesCall.Request(prompt, n, size, quality, format, java.util.Collections.unmodifiableMap(extra)));
+        return new ImagesRequest(model, new ImagesCall.Request(prompt, n, size, quality, format,
+                java.util.Collections.unmodifiableMap(extra)));
     }
 
     private static final List<String> KNOWN = List.of("prompt", "model", "n", "size", "quality", "response_format", "stream",

@@ -28,7 +28,8 @@ public record ToolsConfig(AgentConfig agent, List<ToolConfig> tools, List<McpSer
     /** An image tool's model is a catalog model with capability {@code images} (without one named, some model has it). */
     private static void checkImageTool(ConfigReader r, String p, ToolConfig t, List<ModelConfig> models) {
         if (!IMAGE_SIZE.matcher(t.size()).matches()) {
-            throw r.fail(p + ".size", "expected \"auto\" or WIDTHxHEIGHT in pixels such as \"1024x1024\", got " + ConfigReader.quote(t.size()));
+            throw r.fail(p + ".size", "expected \"auto\" or WIDTHxHEIGHT in pixels such as \"1024x1024\", got "
+                    + ConfigReader.quote(t.size()));
         }
         if (t.model() == null) {
             if (models.stream().noneMatch(m -> m.capabilities().contains("images"))) {

@@ -62,7 +62,7 @@ public final class Deployment {
     /** The provider as a chat provider, or null when this deployment does not serve chat. */
     public ChatProvider chat() { return chat; }
 
-    /** Whether {@code model} is a speech or image model ({@code stt}, {@code tts}, {@code realtime}, {@code images}), never routed chat. */
+    /** Whether {@code model} is a speech or image model ({@code stt}, {@code tts}, {@code realtime}, {@code images}): never chat. */
     static boolean nonChat(Model model) {
         for (String c : tollgate.config.ModelConfig.NON_CHAT_CAPABILITIES) if (model.has(c)) return true;
         return false;

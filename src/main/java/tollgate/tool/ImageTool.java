@@ -100,7 +100,9 @@ final class ImageTool extends ConfiguredTool {
     public ToolOutput run(ToolInvocation call) {
         if (config.parameters() != null) { // the operator's schema, checked as every tool checks it
             List<String> violations = SchemaValidator.validate(parameters(), call.arguments());
-            if (!violations.isEmpty()) return ToolOutput.error(capped("invalid arguments for " + name() + ": " + String.join("; ", violations)));
+            if (!violations.isEmpty()) {
+                return ToolOutput.error(capped("invalid arguments for " + name() + ": " + String.join("; ", violations)));
+            }
         }
         ImagesCall.Request request;
         try {
@@ -172,24 +174,30 @@ final class ImageTool extends ConfiguredTool {
             String id = (callId != null && !callId.isEmpty() ? callId : "image") + "/" + ++i;
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("id", id);
-            String inline = image.b64Json();
             String url = image.url();
-            if (url != null && url.regionMatches(true, 0, "data:", 0, 5)) {
+            String b64 = image.b64Json();
+            String type = null;
+            if (url != null && url.regionMatches(true, 0, "data:", 0, 5)) { // RFC 2397: data:[<mediatype>][;base64],<data>
                 int comma = url.indexOf(',');
-                if (inline == null && comma > 0) inline = url.substring(comma + 1);
-                String type = comma > 5 ? url.substring(5, comma).replace(";base64", "") : null;
-                attachments.add(new ToolOutput.Attachment(id, type != null && !type.isEmpty() ? type : GeneratedImages.mediaType(inline),
-                        null, inline));
-            } else {
-                attachments.add(new ToolOutput.Attachment(id, image.b64Json() != null ? GeneratedImages.mediaType(inline) : null, url,
-                        image.b64Json()));
-                if (url != null) entry.put("url", url);
+                String meta = comma > 5 ? url.substring(5, comma) : "";
+                boolean base64 = meta.regionMatches(true, Math.max(0, meta.length() - 7), ";base64", 0, 7);
+                if (base64) meta = meta.substring(0, meta.length() - 7);
+                if (!meta.isEmpty()) type = meta;
+                if (base64 && b64 == null) {
+                    b64 = url.substring(comma + 1);
+                    url = null;
+                }
+                entry.put("b64_json", "(omitted: " + (b64 != null ? decodedBytes(b64) + " bytes" : url.length() + " characters")
+                        + (type != null ? " of " + type : "") + ", given to the user as " + id + ")");
+            } else if (url != null) {
+                entry.put("url", url); // short, and the model may link it
             }
-            if (!entry.containsKey("url")) {
-                String type = attachments.get(attachments.size() - 1).mediaType();
-                entry.put("b64_json", "(omitted: " + decodedBytes(inline) + " bytes" + (type != null ? " of " + type : "")
+            if (type == null) type = GeneratedImages.mediaType(b64);
+            if (!entry.containsKey("url") && !entry.containsKey("b64_json")) {
+                entry.put("b64_json", "(omitted: " + decodedBytes(b64) + " bytes" + (type != null ? " of " + type : "")
                         + ", given to the user as " + id + ")");
             }
+            attachments.add(new ToolOutput.Attachment(id, type, url, b64));
             if (image.revisedPrompt() != null) entry.put("revised_prompt", image.revisedPrompt());
             forModel.add(entry);
         }

@@ -274,6 +274,21 @@ class ImageToolTest {
     }
 
     @Test
+    void dataUrlsOfEveryKind_neverReachTheModel() {
+        ImageTool tool = (ImageTool) box.find("draw");
+        String svg = "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%2F%3E";
+        ToolOutput out = tool.output(null, new tollgate.provider.GeneratedImages(List.of(
+                new tollgate.provider.GeneratedImages.Image(svg, null, null),
+                new tollgate.provider.GeneratedImages.Image("https://img.example/a.png", "iVBORw0KGgo=", "p")), Map.of()), 3);
+        assertEquals("{\"images\":[{\"id\":\"image/1\",\"b64_json\":\"(omitted: " + svg.length() + " characters of image/svg+xml, "
+                + "given to the user as image/1)\"},{\"id\":\"image/2\",\"url\":\"https://img.example/a.png\",\"revised_prompt\":\"p\"}]}",
+                out.content());
+        assertEquals(List.of(new ToolOutput.Attachment("image/1", "image/svg+xml", svg, null),
+                new ToolOutput.Attachment("image/2", "image/png", "https://img.example/a.png", "iVBORw0KGgo=")), out.attachments());
+        assertEquals(3, out.credits());
+    }
+
+    @Test
     void decodedBytes_followsRfc4648() {
         for (int len = 0; len < 10; len++) {
             String b64 = Base64.getEncoder().encodeToString(new byte[len]);
