@@ -50,6 +50,11 @@ import tollgate.schema.SchemaValidator;
  * upstream is asked for (GPT image models always answer base64). {@link ToolOutput#credits()} is
  * what the call charged.
  *
+ * <p>Unlike the other tools, the whole upstream answer is read (up to
+ * {@link tollgate.provider.openai.OpenAiImages#MAX_ANSWER_BYTES}, in a memory reservation of the
+ * call's own), not just {@code max_output_bytes} of it: the images are for the client. What the
+ * model gets is capped to {@code max_output_bytes} as for every tool.
+ *
  * <p>Failures are told to the model as text without secrets: a bad argument (naming it), the
  * gateway's error message (already scrubbed for clients: a refused model, 402 for credits, an
  * upstream's error), a timeout at the invocation's deadline, a cancellation.

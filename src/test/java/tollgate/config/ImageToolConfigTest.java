@@ -41,6 +41,7 @@ class ImageToolConfigTest {
         assertEquals("url", t.responseFormat());
         assertEquals("1024x1024", t.size());
         assertEquals(1, t.maxImages());
+        assertEquals(ToolConfig.DEFAULT_IMAGE_TIMEOUT, t.timeout());
     }
 
     @Test
