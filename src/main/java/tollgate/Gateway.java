@@ -26,6 +26,7 @@ import tollgate.route.Dispatcher;
 import tollgate.agent.AgentLoop;
 import tollgate.tool.ToolBox;
 import tollgate.tool.Tools;
+import tollgate.tool.mcp.McpDiscovery;
 import tollgate.route.Router;
 import tollgate.voice.VoiceService;
 import tollgate.voice.VoiceTokens;
@@ -62,10 +63,13 @@ public final class Gateway {
     private final Accounts accounts;
     /** The realtime voice listener, or null when {@code voice.port} is 0. */
     private final VoiceService voice;
+    /** Keeps the MCP servers' tools in the tool box. */
+    private final McpDiscovery mcp;
 
     private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
-                    VoiceService voice) {
+                    VoiceService voice, McpDiscovery mcp) {
         this.voice = voice;
+        this.mcp = mcp;
         this.ledger = ledger;
         this.accounts = accounts;
         this.config = config;
@@ -85,6 +89,7 @@ public final class Gateway {
         VoiceService voice = null;
         Ledger ledger = null;
         Accounts keys = null;
+        McpDiscovery mcp = null;
         try {
             ledger = Ledger.open(config.dataDir());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
@@ -103,6 +108,8 @@ public final class Gateway {
                     Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
             ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream, budget);
+            // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
+            mcp = McpDiscovery.start(config.tools().mcpServers(), toolBox, upstream, Main.VERSION);
             AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, config.tools().agent(), Clock.SYSTEM);
             server = Server.bind(config.server(), budget);
             VoiceTokens tokens = new VoiceTokens(config.voice().tokenTtl(), Clock.SYSTEM);
@@ -119,11 +126,12 @@ public final class Gateway {
                     "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            return new Gateway(config, server, upstream, watchdog, ledger, keys, voice);
+            return new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp);
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
             if (server != null) server.stop(Duration.ZERO);
             if (voice != null) voice.close(Duration.ZERO);
+            if (mcp != null) mcp.close();
             if (keys != null) keys.close();
             if (ledger != null) ledger.close();
             watchdog.close();
@@ -174,6 +182,9 @@ public final class Gateway {
     /** The realtime voice listener's port, or -1 when it is off ({@code voice.port} 0). */
     public int voicePort() { return voice == null ? -1 : voice.port(); }
 
+    /** The MCP servers' discovery: their status, and a rediscovery on reload. */
+    public McpDiscovery mcp() { return mcp; }
+
     /** Graceful stop within the configured drain time. */
     public void stop() { stop(config.server().drain()); }
 
@@ -183,6 +194,7 @@ public final class Gateway {
         // Sessions first: each is sent 1001 (going away) and recorded before the ledger closes.
         if (voice != null) voice.close(drain);
         server.stop(drain);
+        mcp.close(); // after the last request's tool calls; before the shared client closes
         accounts.close();
         ledger.close(); // after the last request: every record it took is durable
         watchdog.close();
