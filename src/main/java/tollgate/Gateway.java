@@ -117,7 +117,7 @@ public final class Gateway {
             Router router = new Router(catalog, running, disabled, config.groups(), config.router(), config.voice().policies(),
                     Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
-            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream);
+            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream, budget);
             if (!extraTools.isEmpty()) {
                 List<GatewayTool> all = new java.util.ArrayList<>(toolBox.all());
                 all.addAll(extraTools);
