@@ -184,7 +184,14 @@ final class Run {
             String id = done.call().callId();
             ToolOutput out = done.output();
             results.put(id, Conversation.toolMessage(id, out.content() == null ? "" : out.content()));
-            steps.put(id, toolStep(done.call().tool(), id, done.durationMs(), out.outcome(), out.credits()));
+            Map<String, Object> step = toolStep(done.call().tool(), id, done.durationMs(), out.outcome(), out.credits());
+            if (!out.attachments().isEmpty()) {
+                // What the tool made for the client (images): in the step, never in the model's prompt.
+                List<Object> made = new ArrayList<>(out.attachments().size());
+                for (ToolOutput.Attachment a : out.attachments()) made.add(a.toJson());
+                step.put("attachments", made);
+            }
+            steps.put(id, step);
             ex.charged(0, 0, out.credits());
         }
         if (cancel.isCancelled()) throw new ClientGoneException(null);

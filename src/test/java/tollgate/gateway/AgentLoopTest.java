@@ -41,6 +41,8 @@ class AgentLoopTest extends AgentTestBase {
         return ToolOutput.ok("slow done");
     });
     final TestTool secret = new TestTool("secret", false, List.of("someone-else"), call -> ToolOutput.ok("no"));
+    final TestTool painter = new TestTool("painter", call -> new ToolOutput("{\"images\":[{\"id\":\"img_1\"}]}", ToolOutput.Outcome.OK, 3,
+            List.of(new ToolOutput.Attachment("img_1", "image/png", null, "iVBORw0KGgo="))));
 
     /** Each waits for the other: both return "saw both" only if they ran at the same time. */
     ToolOutput meet(String name) {
@@ -54,7 +56,7 @@ class AgentLoopTest extends AgentTestBase {
     }
 
     @Override
-    List<GatewayTool> tools() { return List.of(alpha, beta, slow, secret); }
+    List<GatewayTool> tools() { return List.of(alpha, beta, slow, secret, painter); }
 
     static final String TWO_CALLS = toolCallsCompletion("chatcmpl-u1", call("call_a", "alpha", "{\"q\":\"x\"}"),
             call("call_b", "beta", "{}"));
@@ -241,12 +243,12 @@ class AgentLoopTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(clientFunction("f") + "," + gatewayTool("nope"), ""));
         assertEquals(400, r.statusCode());
         assertEquals(errorJson("Invalid value for 'tools[1].name': no gateway tool 'nope' here. The gateway tools this key may use: "
-                + "alpha, beta, slow.", "invalid_request_error", "tools[1].name", 400), r.body());
+                + "alpha, beta, painter, slow.", "invalid_request_error", "tools[1].name", 400), r.body());
 
         r = gw.post("/v1/chat/completions", ask(gatewayTool("files.*"), ""));
         assertEquals(400, r.statusCode());
         assertEquals(errorJson("Invalid value for 'tools[0].name': no MCP server 'files' here. The gateway tools this key may use: "
-                + "alpha, beta, slow.", "invalid_request_error", "tools[0].name", 400), r.body());
+                + "alpha, beta, painter, slow.", "invalid_request_error", "tools[0].name", 400), r.body());
 
         r = gw.post("/v1/chat/completions", ask(gatewayTool("secret"), ""));
         assertEquals(403, r.statusCode());
@@ -267,6 +269,22 @@ class AgentLoopTest extends AgentTestBase {
         assertEquals("n", obj(obj(r.body()).get("error")).get("param"));
         assertTrue(upstream.requests().isEmpty());
         assertTrue(ledger().isEmpty());
+    }
+
+    @Test
+    void whatAToolMakesForTheClient_isInItsStep_notInThePrompt() throws Exception {
+        upstream.respondWith(turns(toolCalls("chatcmpl-u1", call("c1", "painter", "{}")), text("chatcmpl-u2", "Here it is.")));
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("painter"), ""));
+
+        assertEquals(200, r.statusCode(), r.body());
+        Map<String, Object> step = obj(list(ext(r.body()).get("steps")).get(1));
+        assertEquals("[{\"id\":\"img_1\",\"media_type\":\"image/png\",\"b64_json\":\"iVBORw0KGgo=\"}]", Json.toString(step.get("attachments")));
+        assertEquals(3L, ((tollgate.json.JsonNumber) step.get("credits")).longValue());
+        assertEquals(5L, ((tollgate.json.JsonNumber) ext(r.body()).get("credits_charged")).longValue(), "2 model calls and the tool's 3");
+        assertEquals("{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"{\\\"images\\\":[{\\\"id\\\":\\\"img_1\\\"}]}\"}",
+                Json.toString(messages(upstream.requests().get(1)).get(2)));
+        assertTrue(!upstream.requests().get(1).bodyText().contains("iVBORw0KGgo="));
     }
 
     @Test
