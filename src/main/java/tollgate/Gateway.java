@@ -25,8 +25,11 @@ import tollgate.provider.Upstream;
 import tollgate.route.Dispatcher;
 import tollgate.agent.AgentLoop;
 import tollgate.task.Tasks;
+import tollgate.agent.Approvals;
+import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolBox;
 import tollgate.tool.Tools;
+import tollgate.tool.mcp.McpDiscovery;
 import tollgate.route.Router;
 import tollgate.voice.VoiceService;
 import tollgate.voice.VoiceTokens;
@@ -65,10 +68,13 @@ public final class Gateway {
     private final Tasks tasks;
     /** The realtime voice listener, or null when {@code voice.port} is 0. */
     private final VoiceService voice;
+    /** Keeps the MCP servers' tools in the tool box. */
+    private final McpDiscovery mcp;
 
     private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
-                    VoiceService voice, Tasks tasks) {
+                    VoiceService voice, McpDiscovery mcp, Tasks tasks) {
         this.voice = voice;
+        this.mcp = mcp;
         this.tasks = tasks;
         this.ledger = ledger;
         this.accounts = accounts;
@@ -80,6 +86,14 @@ public final class Gateway {
 
     /** Builds everything, binds the port and starts serving. Fails here, not per request, on bad setup. */
     public static Gateway start(GatewayConfig config) throws IOException {
+        return start(config, List.of());
+    }
+
+    /**
+     * As {@link #start(GatewayConfig)}, with gateway tools beyond the configured ones (tests, and
+     * programs embedding the gateway with tools of their own).
+     */
+    public static Gateway start(GatewayConfig config, List<? extends GatewayTool> extraTools) throws IOException {
         KeyStore store = new KeyStore(config.dataDir());
         List<KeyConfig> configured = ApiKeys.load(config.keys(), config.dataDir(), !store.read().isEmpty());
         MemoryBudget budget = budget(config.server().limits());
@@ -90,6 +104,7 @@ public final class Gateway {
         Ledger ledger = null;
         Accounts keys = null;
         Tasks tasks = null;
+        McpDiscovery mcp = null;
         try {
             ledger = Ledger.open(config.dataDir());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
@@ -107,8 +122,16 @@ public final class Gateway {
             Router router = new Router(catalog, running, disabled, config.groups(), config.router(), config.voice().policies(),
                     Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
-            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream);
-            AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, config.tools().agent(), Clock.SYSTEM);
+            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream, budget);
+            if (!extraTools.isEmpty()) {
+                List<GatewayTool> all = new java.util.ArrayList<>(toolBox.all());
+                all.addAll(extraTools);
+                toolBox = new ToolBox(all);
+            }
+            // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
+            mcp = McpDiscovery.start(config.tools().mcpServers(), toolBox, upstream, Main.VERSION);
+            Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM);
+            AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, approvals, config.tools().agent(), Clock.SYSTEM);
             // Indexed now (a GET must find them); queued ones run once the server is up.
             tasks = Tasks.open(config.dataDir(), agent, keys, config.tools().agent(), upstream, Clock.SYSTEM);
             server = Server.bind(config.server(), budget);
@@ -127,12 +150,13 @@ public final class Gateway {
                     "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            return new Gateway(config, server, upstream, watchdog, ledger, keys, voice, tasks);
+            return new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks);
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
             if (tasks != null) tasks.stop();
             if (server != null) server.stop(Duration.ZERO);
             if (voice != null) voice.close(Duration.ZERO);
+            if (mcp != null) mcp.close();
             if (keys != null) keys.close();
             if (ledger != null) ledger.close();
             watchdog.close();
@@ -183,6 +207,9 @@ public final class Gateway {
     /** The realtime voice listener's port, or -1 when it is off ({@code voice.port} 0). */
     public int voicePort() { return voice == null ? -1 : voice.port(); }
 
+    /** The MCP servers' discovery: their status, and a rediscovery on reload. */
+    public McpDiscovery mcp() { return mcp; }
+
     /** Graceful stop within the configured drain time. */
     public void stop() { stop(config.server().drain()); }
 
@@ -195,6 +222,7 @@ public final class Gateway {
         // stays running on disk and goes on at the next start.
         tasks.stop();
         server.stop(drain);
+        mcp.close(); // after the last request's tool calls; before the shared client closes
         accounts.close();
         ledger.close(); // after the last request: every record it took is durable
         watchdog.close();

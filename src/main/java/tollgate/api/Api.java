@@ -32,7 +32,9 @@ public final class Api {
                                 Map<String, Provider> running, Ledger ledger, VoiceTokens voiceTokens, IntSupplier voicePort,
                                 AgentLoop agent, Tasks tasks) {
         routes.api("POST", "/chat/completions",
-                Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField(), tasks)));
+                Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField(), agent, tasks)));
+        // Seed 003: a paused execution continues once a human has decided (issue 12).
+        routes.api("POST", "/chat/resume", Authenticated.require(keys, new ResumeEndpoint(agent, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
         // Fill-in-the-middle (Mistral's API) and legacy text completions (OpenAI's), issue 10.
         routes.api("POST", "/fim/completions", Authenticated.require(keys,
@@ -61,6 +63,9 @@ public final class Api {
         // Realtime voice (issue 11): a session's configuration and token; the session itself is on the voice listener.
         routes.api("POST", "/voice/realtime", Authenticated.require(keys, new VoiceRealtimeEndpoint(dispatcher.router(), config.voice(),
                 config.server().host(), voiceTokens, voicePort)));
+        // Image generation (issue 12): OpenAI's API on the models with capability "images".
+        routes.api("POST", "/images/generations",
+                Authenticated.require(keys, new ImagesEndpoint(dispatcher.services(), config.server().extensionField())));
         // Durable agent tasks (issue 12, seed 000's /neo/tasks).
         TaskEndpoints.register(routes, keys, tasks);
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));

@@ -2,6 +2,9 @@ package tollgate.api;
 
 import java.io.IOException;
 import java.util.Map;
+import tollgate.agent.AgentLoop;
+import tollgate.agent.Execution;
+import tollgate.config.AgentConfig;
 import tollgate.error.GatewayException;
 import tollgate.http.Endpoint;
 import tollgate.http.HttpCall;
@@ -21,12 +24,19 @@ import tollgate.route.Dispatcher;
 final class ChatCompletionsEndpoint implements Authenticated.Inner {
     private final Dispatcher dispatcher;
     private final String extensionField;
+    private final AgentLoop agent;
     /** Background tasks, for {@code Prefer: respond-async} ({@link TaskEndpoints#startFromChat}); null: none. */
     private final tollgate.task.Tasks tasks;
 
-    ChatCompletionsEndpoint(Dispatcher dispatcher, String extensionField, tollgate.task.Tasks tasks) {
+    /**
+     * @param agent runs requests with gateway tools or approvals ({@link AgentLoop#involves}), or
+     *              null where there is none (such requests then fail as a gateway fault)
+     * @param tasks background tasks, or null
+     */
+    ChatCompletionsEndpoint(Dispatcher dispatcher, String extensionField, AgentLoop agent, tollgate.task.Tasks tasks) {
         this.dispatcher = dispatcher;
         this.extensionField = extensionField;
+        this.agent = agent;
         this.tasks = tasks;
     }
 
@@ -35,7 +45,11 @@ final class ChatCompletionsEndpoint implements Authenticated.Inner {
         ChatRequest request = ChatRequestValidator.validate(parse(call));
         call.log("model", request.model());
         call.log("stream", request.stream());
-        if (tasks != null && TaskEndpoints.startFromChat(tasks, call, charge, request, "/chat/completions")) return;
+        if (AgentLoop.involves(request)) {
+            if (tasks != null && TaskEndpoints.startFromChat(tasks, call, charge, request, "/chat/completions")) return;
+            agent(call, charge, request);
+            return;
+        }
         Map<String, Object> extension = Extension.start(call, request);
         if (!request.stream()) {
             Dispatched done = dispatcher.dispatch(Extension.caller(call, extension, charge), request, null);
@@ -54,6 +68,14 @@ final class ChatCompletionsEndpoint implements Authenticated.Inner {
         Extension.log(call, done);
         call.log("chunks", sse.events());
         sse.done();
+    }
+
+    /** Gateway tools or approvals (issue 12): the agent loop runs the request, each model call charged on its own. */
+    private void agent(HttpCall call, tollgate.account.Charge charge, ChatRequest request) throws IOException {
+        AgentConfig limits = agent.config();
+        String requestId = request.metadataRequestId() != null ? request.metadataRequestId() : call.requestId();
+        Execution ex = agent.start(request, charge.account(), requestId, null, limits.maxSteps(), limits.maxWall().toMillis());
+        AgentAnswer.serve(call, agent, ex, charge.account(), request.stream(), request.includeUsage(), extensionField);
     }
 
     /** The body as JSON, its tree charged to the call's memory as it is built (~15x the body for tiny values). */

@@ -31,6 +31,14 @@ public record McpServerConfig(String name, String url, String token, Map<String,
     static final List<String> KEYS = List.of("name", "url", "token", "headers", "requires_approval", "tools", "keys", "timeout_ms",
             "max_output_bytes");
     static final List<String> TOOL_KEYS = List.of("requires_approval");
+    /**
+     * Headers a configured header may not set: those the JDK client refuses to take
+     * ({@code HttpRequest.Builder.header}) and those the MCP transport sets itself.
+     */
+    static final Set<String> RESERVED_HEADERS = Set.of("connection", "content-length", "expect", "host", "upgrade", "accept",
+            "content-type", "mcp-session-id", "mcp-protocol-version");
+    /** RFC 9110 §5.1: a field name is a token. */
+    static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}");
 
     /** Whether the tool {@code tool} of this server needs approval. */
     public boolean approvalFor(String tool) {
@@ -49,6 +57,18 @@ public record McpServerConfig(String name, String url, String token, Map<String,
                 + headers.keySet() + ", requiresApproval=" + requiresApproval + ", toolApproval=" + toolApproval + ", keys=" + keys + "]";
     }
 
+    private static void checkHeaders(ConfigReader r, String p, Map<String, String> headers, boolean token) {
+        for (var e : headers.entrySet()) {
+            String hp = p + ".headers." + e.getKey();
+            String lower = e.getKey().toLowerCase(java.util.Locale.ROOT);
+            if (!HEADER_NAME.matcher(e.getKey()).matches()) throw r.fail(hp, "expected a header name (letters, digits, '-' and the like)");
+            if (RESERVED_HEADERS.contains(lower)) throw r.fail(hp, "is set by the gateway itself; remove it");
+            if (lower.equals("authorization") && token) throw r.fail(hp, "conflicts with " + p + ".token; set one of them");
+            // The value may be a secret: say what is wrong with it without quoting it.
+            if (e.getValue().chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7F)) throw r.fail(hp, "has a control character in its value");
+        }
+    }
+
     static List<McpServerConfig> readAll(ConfigReader r, Map<String, Object> top, List<ToolConfig> tools) {
         List<Object> list = r.array(top, "", "mcp_servers");
         if (list == null) return List.of();
@@ -65,6 +85,7 @@ public record McpServerConfig(String name, String url, String token, Map<String,
             String url = ToolConfig.url(r, p + ".url", r.requiredString(m, p, "url"));
             String token = m.get("token") == null ? null : r.secret(p + ".token", m.get("token"));
             Map<String, String> headers = ToolConfig.headers(r, m, p);
+            checkHeaders(r, p, headers, token != null);
             boolean approval = r.bool(m, p, "requires_approval", false);
             Map<String, Boolean> perTool = new LinkedHashMap<>();
             if (m.get("tools") != null) {

@@ -97,6 +97,16 @@ public final class Secrets {
     }
 
     /**
+     * Secrets given as values (a tool's or an MCP server's token and header values), with no
+     * hosts: for scrubbing what such an endpoint answers before a model or the log sees it.
+     */
+    public static Secrets ofValues(Collection<String> values) {
+        List<String> secrets = new ArrayList<>();
+        for (String v : values) if (v != null) secret(secrets, v);
+        return secrets.isEmpty() ? NONE : new Secrets(secrets, List.of());
+    }
+
+    /**
      * The credentials among {@code headers} (configured request headers, e.g. a gateway tool's):
      * the values of those whose names say they carry one, as for a provider's headers.
      */

@@ -85,6 +85,7 @@ public final class Tasks implements TaskHandoff {
         TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey());
         Tasks t = new Tasks(store, TaskEngine.of(loop), accounts, config, new Webhooks(upstream::client, config.webhookSecret(), clock), clock);
         t.recovered = store.open(clock);
+        loop.handoff(t); // POST /v1/chat/resume hands a task's approval here
         return t;
     }
 

@@ -39,11 +39,16 @@ public final class ToolBox {
         return byServer.get(server);
     }
 
-    /** Replaces the tools of one MCP server (after its discovery); an empty list when it has none or is gone. */
+    /**
+     * Replaces the tools of one MCP server (after its discovery); an empty list when it has none
+     * or has not answered yet: {@code tool.mcp.McpDiscovery} adds every configured server so at
+     * start-up, so {@link #server} tells a configured server with nothing to offer now from an
+     * unknown one.
+     */
     public synchronized void replaceServer(String server, List<GatewayTool> tools) {
         Map<String, List<GatewayTool>> m = new LinkedHashMap<>(byServer);
         m.put(server, List.copyOf(tools));
-        byServer = Map.copyOf(m);
+        byServer = java.util.Collections.unmodifiableMap(m); // in the order servers were first added (config order), for all()
     }
 
     /** Every tool there is now, configured first. */

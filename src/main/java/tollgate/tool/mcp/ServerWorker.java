@@ -1,0 +1,205 @@
+package tollgate.tool.mcp;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import tollgate.call.Cancellation;
+import tollgate.log.Log;
+import tollgate.route.Backoff;
+import tollgate.tool.GatewayTool;
+import tollgate.tool.ToolBox;
+
+/**
+ * Keeps one MCP server's tools in the {@link ToolBox}: a virtual thread that discovers them
+ * (initialize, initialized, tools/list), then waits to be asked again ({@link #request()}: a
+ * reload, the server's {@code tools/list_changed}); after a failure it logs
+ * {@code mcp_discovery_failed} and tries again with exponential backoff ("equal jitter": half
+ * the ceiling plus a random half) until the server answers or it is asked again.
+ *
+ * <pre>
+ *   DISCOVERING ──ok──────▶ WAITING ─────request()─────▶ DISCOVERING
+ *   DISCOVERING ──failed──▶ BACKING_OFF ──delay over, or request()──▶ DISCOVERING
+ *   any ──stop()──▶ CLOSED (an attempt in flight is aborted)
+ * </pre>
+ *
+ * A failed rediscovery leaves the tools found before in place: a server that blinks keeps its
+ * tools, whose calls then fail with their own clear errors.
+ */
+final class ServerWorker {
+    private final McpClient client;
+    private final ToolBox box;
+    private final Backoff backoff;
+    private final Cancellation closing = new Cancellation();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Set<String> loggedSkips = new HashSet<>();
+    private final Thread thread;
+    // Guarded by lock:
+    private long requested;   // serial of the last request() (0: the first discovery)
+    private long served = -1; // serial of the request the last finished attempt served
+    private boolean closed;
+    private McpDiscovery.Status status;
+
+    ServerWorker(McpClient client, ToolBox box, Backoff backoff) {
+        this.client = client;
+        this.box = box;
+        this.backoff = backoff;
+        this.status = new McpDiscovery.Status(false, 0, 0, null);
+        this.thread = Thread.ofVirtual().name("tollgate-mcp-" + client.server().name()).unstarted(this::run);
+        client.onToolsChanged(this::request);
+    }
+
+    String name() { return client.server().name(); }
+
+    void start() { thread.start(); }
+
+    /** Whether the thread still runs (after {@link #stop()}: not for long). */
+    boolean alive() { return thread.isAlive(); }
+
+    /** Asks for a discovery as soon as the one running (if any) ends; returns its serial for {@link #await}. */
+    long request() {
+        lock.lock();
+        try {
+            requested++;
+            changed.signalAll();
+            return requested;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until an attempt that began after request {@code serial} has ended, up to {@code nanos}; false if it has not. */
+    boolean await(long serial, long nanos) throws InterruptedException {
+        lock.lock();
+        try {
+            while (served < serial && !closed) {
+                if (nanos <= 0) return false;
+                nanos = changed.awaitNanos(nanos);
+            }
+            return served >= serial;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    McpDiscovery.Status status() {
+        lock.lock();
+        try {
+            return status;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops the thread: an attempt in flight is aborted (within {@link CallTimer#POLL_NANOS}); returns at once. */
+    void stop() {
+        lock.lock();
+        try {
+            closed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        closing.cancel();
+    }
+
+    /** After {@link #stop()}: waits for the thread up to {@code millis}, then ends the session (bounded). */
+    void finish(long millis) throws InterruptedException {
+        thread.join(Math.max(1, millis));
+        client.close();
+    }
+
+    private void run() {
+        int failures = 0;
+        while (true) {
+            long serving;
+            lock.lock();
+            try {
+                if (closed) return;
+                serving = requested;
+            } finally {
+                lock.unlock();
+            }
+            boolean ok = attempt();
+            failures = ok ? 0 : failures + 1;
+            long wait = ok ? Long.MAX_VALUE : retryDelay(failures);
+            lock.lock();
+            try {
+                served = serving;
+                changed.signalAll();
+                while (!closed && requested == serving && wait > 0) {
+                    wait = changed.awaitNanos(wait);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private long retryDelay(int failures) {
+        long ceiling = backoff.ceilingNanos(failures);
+        return ceiling / 2 + backoff.delayNanos(failures) / 2;
+    }
+
+    /** One discovery; true when the server answered. */
+    private boolean attempt() {
+        int attempts = status().attempts() + 1;
+        long started = System.nanoTime();
+        try (CallTimer timer = CallTimer.start(started + client.server().timeout().toNanos(), closing)) {
+            McpClient.Listing listing = client.listTools(timer);
+            List<GatewayTool> tools = new ArrayList<>();
+            for (McpClient.ToolSpec spec : listing.tools()) tools.add(new McpTool(client, spec));
+            box.replaceServer(name(), tools);
+            for (String skipped : listing.skipped()) {
+                if (loggedSkips.add(skipped)) {
+                    Log.warn("mcp_tool_skipped", "server", name(), "tool", client.scrub(skipped),
+                            "reason", "an empty, repeated or over-long name (over " + McpClient.MAX_TOOL_NAME_CHARS + " chars)");
+                }
+            }
+            for (String rule : client.server().toolApproval().keySet()) {
+                if (listing.tools().stream().noneMatch(t -> t.name().equals(rule)) && loggedSkips.add("\0rule:" + rule)) {
+                    Log.warn("mcp_tool_rule_unused", "server", name(), "tool", rule, "reason", "the server has no tool of that name");
+                }
+            }
+            if (listing.truncated()) {
+                Log.warn("mcp_tools_capped", "server", name(), "kept", tools.size(), "reason",
+                        "the server lists more than " + McpClient.MAX_TOOLS + " tools (or pages)");
+            }
+            Log.info("mcp_discovered", "server", name(), "tools", tools.size(), "took_ms", (System.nanoTime() - started) / 1_000_000);
+            setStatus(new McpDiscovery.Status(true, tools.size(), attempts, null));
+            return true;
+        } catch (McpException e) {
+            if (e.kind() == McpException.Kind.CANCELLED && closing.isCancelled()) return false;
+            McpDiscovery.Status before = status();
+            Log.warn("mcp_discovery_failed", "server", name(), "reason", e.getMessage(), "attempt", attempts);
+            setStatus(new McpDiscovery.Status(before.discovered(), before.tools(), attempts, e.getMessage()));
+            return false;
+        } catch (RuntimeException e) {
+            // A bug must not end the worker for good: log it, and back off as after any failure.
+            Log.error("mcp_discovery_failed", "server", name(), "reason", "internal error: " + e.getClass().getSimpleName(), "attempt", attempts);
+            McpDiscovery.Status before = status();
+            setStatus(new McpDiscovery.Status(before.discovered(), before.tools(), attempts, "internal error"));
+            return false;
+        }
+    }
+
+    private void setStatus(McpDiscovery.Status s) {
+        lock.lock();
+        try {
+            status = s;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For tests: a backoff delay's bounds are those of {@link Backoff}; the jitter source is the thread's. */
+    static Backoff backoff(long firstNanos, long maxNanos) {
+        return new Backoff(firstNanos, maxNanos, () -> ThreadLocalRandom.current().nextLong());
+    }
+}

@@ -1,0 +1,213 @@
+package tollgate.tool.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tollgate.tool.mcp.McpTestSupport.TOKEN;
+import static tollgate.tool.mcp.McpTestSupport.config;
+import static tollgate.tool.mcp.McpTestSupport.timer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+import tollgate.json.Json;
+import tollgate.provider.Upstream;
+
+/** The MCP client against {@link FakeMcpServer}: the lifecycle, tools/list's pages, sessions, versions, auth. */
+class McpClientTest {
+    private static final Duration T = Duration.ofSeconds(10);
+    private Upstream upstream;
+    private FakeMcpServer mcp;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        upstream = new Upstream(Duration.ofSeconds(2));
+        mcp = FakeMcpServer.start().token(TOKEN);
+    }
+
+    @AfterEach
+    void tearDown() {
+        mcp.close();
+        upstream.close();
+    }
+
+    private McpClient client() { return new McpClient(config("files", mcp.url(), TOKEN), upstream, "9.9.9"); }
+
+    @ParameterizedTest
+    @EnumSource(FakeMcpServer.Mode.class)
+    void initialize_initialized_andToolsListOverPages_withTheProtocolsHeaders(FakeMcpServer.Mode mode) throws Exception {
+        mcp.mode(mode).chatter(true).pageSize(2);
+        for (String n : List.of("read", "write", "stat", "list", "move")) mcp.tool(n, "does " + n, "{\"type\":\"object\"}", FakeMcpServer.echo());
+
+        McpClient.Listing listing;
+        try (CallTimer t = timer(T)) {
+            listing = client().listTools(t);
+        }
+
+        assertEquals(List.of("read", "write", "stat", "list", "move"), listing.tools().stream().map(McpClient.ToolSpec::name).toList());
+        assertEquals("does stat", listing.tools().get(2).description());
+        assertEquals(List.of(), listing.skipped());
+        assertFalse(listing.truncated());
+        assertEquals(List.of("initialize", "notifications/initialized", "tools/list", "tools/list", "tools/list"),
+                mcp.methods().stream().filter(m -> !m.equals("(response)")).toList());
+        assertEquals(List.of(), mcp.violations());
+        FakeMcpServer.Request init = mcp.requests().get(0);
+        assertEquals(Map.of("name", "tollgate", "version", "9.9.9"), init.params().get("clientInfo"));
+        assertEquals("2025-06-18", init.params().get("protocolVersion"));
+        assertNull(init.header("Mcp-Session-Id"));
+        assertNull(init.header("MCP-Protocol-Version"));
+        FakeMcpServer.Request page3 = mcp.requests().stream().filter(r -> r.method().equals("tools/list")).toList().get(2);
+        assertEquals("page-4", page3.params().get("cursor"));
+        assertEquals("2025-06-18", page3.header("MCP-Protocol-Version"));
+        assertEquals("Bearer " + TOKEN, page3.header("Authorization"));
+        assertEquals("team-secret-header-42", page3.header("X-Team"));
+        assertEquals("application/json, text/event-stream", page3.header("Accept"));
+        if (mode == FakeMcpServer.Mode.SSE) {
+            // Each answer's stream carried a ping of the server's: answered with an empty result.
+            assertEquals(4, mcp.responses().size());
+            assertEquals(Map.of(), mcp.responses().get(0).get("result"));
+            assertEquals("srv-ping-1", mcp.responses().get(0).get("id"));
+        }
+    }
+
+    @Test
+    void anOlderServerVersion_weSpeak_isUsed_andSentBack() throws Exception {
+        mcp.protocolVersion("2025-03-26").tool("a", null, null, FakeMcpServer.echo());
+        try (CallTimer t = timer(T)) {
+            assertEquals(1, client().listTools(t).tools().size());
+        }
+        assertEquals("2025-03-26", mcp.requests().get(2).header("MCP-Protocol-Version"));
+        assertEquals(List.of(), mcp.violations());
+    }
+
+    @Test
+    void aVersionWeDoNotSpeak_failsClearly() {
+        mcp.protocolVersion("2024-11-05");
+        McpException e = assertThrows(McpException.class, () -> {
+            try (CallTimer t = timer(T)) {
+                client().listTools(t);
+            }
+        });
+        assertEquals(McpException.Kind.PROTOCOL, e.kind());
+        assertEquals("the MCP server 'files' speaks MCP revision '2024-11-05'; the gateway speaks 2025-06-18 and 2025-03-26", e.getMessage());
+    }
+
+    @Test
+    void aServerWithoutSessions_isSpokenToWithoutTheHeader() throws Exception {
+        mcp.sessions(false).tool("a", null, "{\"type\":\"object\"}", FakeMcpServer.echo());
+        McpClient c = client();
+        try (CallTimer t = timer(T)) {
+            c.listTools(t);
+            assertEquals(Map.of("content", List.of(Map.of("type", "text", "text", "{\"x\":1}"))),
+                    Json.parse(Json.toString(c.callTool("a", Map.of("x", tollgate.json.JsonNumber.of(1)), t))));
+        }
+        assertTrue(mcp.requests().stream().allMatch(r -> r.header("Mcp-Session-Id") == null));
+        assertEquals(List.of(), mcp.violations());
+    }
+
+    @Test
+    void anExpiredSession_isOpenedAgainOnce_andTheRequestRetried() throws Exception {
+        mcp.tool("a", null, null, FakeMcpServer.echo());
+        McpClient c = client();
+        try (CallTimer t = timer(T)) {
+            c.listTools(t);
+            String first = mcp.requests().get(2).header("Mcp-Session-Id");
+            mcp.expireSessions();
+            c.callTool("a", Map.of(), t);
+            List<FakeMcpServer.Request> r = mcp.requests();
+            assertEquals(List.of("tools/call", "initialize", "notifications/initialized", "tools/call"),
+                    r.subList(3, 7).stream().map(FakeMcpServer.Request::method).toList());
+            assertEquals(first, r.get(3).header("Mcp-Session-Id"));
+            assertFalse(first.equals(r.get(6).header("Mcp-Session-Id")));
+        }
+        assertEquals(List.of(), mcp.violations());
+    }
+
+    @Test
+    void aSessionLostAgainRightAfterReopening_isAnError_notALoop() throws Exception {
+        mcp.tool("a", null, null, FakeMcpServer.echo());
+        McpClient c = client();
+        try (CallTimer t = timer(T)) {
+            c.listTools(t);
+            mcp.loseSessions(true); // every message carrying a session id is answered 404
+            McpException e = assertThrows(McpException.class, () -> c.callTool("a", Map.of(), t));
+            assertEquals(McpException.Kind.SESSION_GONE, e.kind());
+            assertEquals("the MCP server 'files' no longer knows the session (HTTP 404)", e.getMessage());
+        }
+        assertEquals(List.of("initialize", "notifications/initialized", "tools/list", "tools/call", "initialize",
+                "notifications/initialized"), mcp.methods());
+    }
+
+    @Test
+    void aWrongToken_isUnauthorized_withoutTheTokenInTheMessage() {
+        McpClient c = new McpClient(config("files", mcp.url(), "wrong-token-0123456789"), upstream, "1");
+        McpException e = assertThrows(McpException.class, () -> {
+            try (CallTimer t = timer(T)) {
+                c.listTools(t);
+            }
+        });
+        assertEquals(McpException.Kind.UNAUTHORIZED, e.kind());
+        assertEquals("the MCP server 'files' refused the gateway's credentials (HTTP 401); check its token and headers", e.getMessage());
+    }
+
+    @Test
+    void aServerWithoutTheToolsCapability_hasNoTools_andIsNotAsked() throws Exception {
+        mcp.toolsCapability(false).tool("a", null, null, FakeMcpServer.echo());
+        try (CallTimer t = timer(T)) {
+            assertEquals(List.of(), client().listTools(t).tools());
+        }
+        assertEquals(List.of("initialize", "notifications/initialized"), mcp.methods());
+    }
+
+    @Test
+    void badNames_areSkipped_andTheToolCountIsCapped() throws Exception {
+        mcp.pageSize(50);
+        mcp.tool(Map.of("name", ""), FakeMcpServer.echo());
+        mcp.tool(Map.of("name", "x".repeat(McpClient.MAX_TOOL_NAME_CHARS + 1)), FakeMcpServer.echo());
+        mcp.tool(Map.of("name", "bad\nname"), FakeMcpServer.echo());
+        for (int i = 0; i < McpClient.MAX_TOOLS + 5; i++) mcp.tool("t" + i, null, null, FakeMcpServer.echo());
+        McpClient.Listing l;
+        try (CallTimer t = timer(T)) {
+            l = client().listTools(t);
+        }
+        assertEquals(McpClient.MAX_TOOLS, l.tools().size());
+        assertEquals("t0", l.tools().get(0).name());
+        assertTrue(l.truncated());
+        assertEquals(3, l.skipped().size());
+        assertEquals("", l.skipped().get(0));
+        assertEquals(McpClient.MAX_TOOL_NAME_CHARS + 1, l.skipped().get(1).length()); // cut, with an ellipsis
+    }
+
+    @Test
+    void aServerThatIsNotThere_isUnreachable() throws Exception {
+        String url = mcp.url();
+        mcp.stop();
+        McpClient c = new McpClient(config("files", url, TOKEN), upstream, "1");
+        McpException e = assertThrows(McpException.class, () -> {
+            try (CallTimer t = timer(T)) {
+                c.listTools(t);
+            }
+        });
+        assertEquals(McpException.Kind.UNREACHABLE, e.kind());
+        assertEquals("the MCP server 'files' could not be reached: the connection was refused", e.getMessage());
+    }
+
+    @Test
+    void theSessionIsDeletedAtClose() throws Exception {
+        McpClient c = client();
+        try (CallTimer t = timer(T)) {
+            c.listTools(t);
+        }
+        c.close();
+        FakeMcpServer.Request delete = mcp.requests().get(mcp.requests().size() - 1);
+        assertEquals("DELETE", delete.method());
+        assertEquals(mcp.requests().get(1).header("Mcp-Session-Id"), delete.header("Mcp-Session-Id"));
+    }
+}
