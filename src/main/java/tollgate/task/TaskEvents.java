@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import tollgate.account.DurableFiles;
 import tollgate.json.Json;
 import tollgate.json.JsonNumber;
 import tollgate.log.Log;
@@ -64,7 +65,9 @@ final class TaskEvents {
         System.arraycopy(json, 0, bytes, 0, json.length);
         bytes[json.length] = '\n';
         Path file = dir.resolve(FILE);
+        boolean created = e.eventBytes == 0 && !Files.exists(file);
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            if (created) DurableFiles.ownerOnly(file); // the events quote the conversation's results
             // At the committed length, not the file's end: a write that failed halfway is overwritten.
             c.truncate(e.eventBytes);
             ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -120,34 +123,32 @@ final class TaskEvents {
         if (!Files.exists(file)) return new long[] {0, 0};
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) throw new IOException(file + ": larger than " + MAX_FILE_BYTES + " bytes");
-        long[] last = {0, 0};
-        long[] offset = {0};
-        // Lines are read through read(), which counts bytes only up to each newline.
+        long lastId = 0, kept = 0, offset = 0;
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
             InputStream in = new BufferedInputStream(Channels.newInputStream(c), 64 * 1024);
             ByteArrayOutputStream line = new ByteArrayOutputStream(512);
             int b;
             while ((b = in.read()) >= 0) {
-                offset[0]++;
+                offset++;
                 if (b != '\n') {
                     if (line.size() <= MAX_EVENT_BYTES) line.write(b);
                     continue;
                 }
                 Event ev = line.size() <= MAX_EVENT_BYTES ? parse(line.toByteArray()) : null;
                 line.reset();
-                if (ev == null || ev.id() != last[0] + 1) break; // torn, or not ours: the log ends before it
-                last[0] = ev.id();
-                last[1] = offset[0];
+                if (ev == null || ev.id() != lastId + 1) break; // torn, or not ours: the log ends before it
+                lastId = ev.id();
+                kept = offset;
             }
         }
-        if (last[1] < size) {
-            Log.warn("task_events_truncated", "file", file.toString(), "kept_bytes", last[1], "dropped_bytes", size - last[1]);
+        if (kept < size) {
+            Log.warn("task_events_truncated", "file", file.toString(), "kept_bytes", kept, "dropped_bytes", size - kept);
             try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                c.truncate(last[1]);
+                c.truncate(kept);
                 c.force(false);
             }
         }
-        return last;
+        return new long[] {lastId, kept};
     }
 
     /** An event line, or null when it is not one (a torn line). */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tollgate.agent.Execution;
+import tollgate.json.JsonNumber;
 
 /**
  * A task as the API shows it ({@code GET /neo/tasks/{id}}, the lists, the webhook's body): the
@@ -43,6 +44,7 @@ final class TaskView {
         usage.put("total_tokens", ex.promptTokens() + ex.completionTokens());
         m.put("usage", usage);
         m.put("credits_charged", ex.credits());
+        m.put("cost", new JsonNumber(ex.cost().toPlainString())); // USD, as the extension object's
         m.put("approval", approval(t.approval()));
         m.put("metadata", t.metadata());
         m.put("webhook", t.webhook());

@@ -34,7 +34,7 @@ class TaskGatewayTest extends TaskTestBase {
         assertEquals("application/json", r.headers().firstValue("Content-Type").orElseThrow());
         assertEquals("queued", created.get("status"));
         assertEquals(List.of("id", "object", "status", "model", "created_at", "started_at", "ended_at", "max_steps", "execution_id",
-                "request_id", "steps", "result", "error", "usage", "credits_charged", "approval", "metadata", "webhook"),
+                "request_id", "steps", "result", "error", "usage", "credits_charged", "cost", "approval", "metadata", "webhook"),
                 List.copyOf(created.keySet()));
         assertEquals("neo.task", created.get("object"));
         assertEquals(r.headers().firstValue("x-request-id").orElseThrow(), created.get("request_id"));
@@ -43,6 +43,7 @@ class TaskGatewayTest extends TaskTestBase {
         assertEquals("Found it.", obj(done.get("result")).get("content"));
         assertEquals("{\"prompt_tokens\":200,\"completion_tokens\":40,\"total_tokens\":240}", Json.toString(done.get("usage")));
         assertEquals("2", done.get("credits_charged").toString());
+        assertEquals("0.000054", done.get("cost").toString(), "two model calls at " + STEP_COST + " USD");
         assertEquals("{\"ticket\":\"T-1\"}", Json.toString(done.get("metadata")));
         List<String> steps = new ArrayList<>();
         for (Object s : list(done.get("steps"))) steps.add(obj(s).get("type") + ":" + obj(s).get("outcome"));

@@ -204,5 +204,6 @@ class TaskStoreTest {
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(store.dir(e))));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir.resolve(TaskStore.DIR))));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(store.dir(e).resolve(TaskStore.FILE))));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(store.dir(e).resolve(TaskEvents.FILE))));
     }
 }
