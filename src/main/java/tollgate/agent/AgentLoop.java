@@ -33,6 +33,15 @@ import tollgate.tool.ToolBox;
  * every execution; an execution is run by one thread at a time.
  */
 public final class AgentLoop {
+    /**
+     * Most tool calls the gateway takes from one model call; those past it are dropped from the
+     * model's message, as if it had not made them. A model asked to can emit thousands of calls
+     * in one answer, each a tool run (an HTTP request, a subprocess) for the price of one model
+     * call, and each result held in every later prompt: 64 is as many as
+     * {@code agent.max_parallel_tools} may run at once, far above what models make in practice.
+     */
+    public static final int MAX_CALLS_PER_STEP = 64;
+
     private final Dispatcher dispatcher;
     private final ToolBox tools;
     private final Accounts accounts;

@@ -12,6 +12,7 @@ import tollgate.call.Cancellation;
 import tollgate.error.ClientGoneException;
 import tollgate.error.GatewayException;
 import tollgate.http.RequestIds;
+import tollgate.log.Log;
 import tollgate.memory.Reservation;
 import tollgate.provider.Usage;
 import tollgate.route.Caller;
@@ -115,6 +116,10 @@ final class Run {
         Map<String, Object> completion = sink == null ? d.completion() : sink.completion(d.chosen().model().id(), now);
         Map<String, Object> message = Conversation.message(completion);
         List<Map<String, Object>> calls = Conversation.calls(message.get("tool_calls"));
+        if (calls.size() > AgentLoop.MAX_CALLS_PER_STEP) {
+            Log.warn("agent_calls_dropped", "execution_id", ex.id(), "calls", calls.size(), "kept", AgentLoop.MAX_CALLS_PER_STEP);
+            calls = new ArrayList<>(calls.subList(0, AgentLoop.MAX_CALLS_PER_STEP));
+        }
         ids(calls);
         if (stopped != null) calls.removeIf(c -> !clientFunctions.contains(Conversation.name(c))); // no tool of the gateway's runs after the last call
         ex.messages().add(Conversation.assistant(message.get("content"), message.get("refusal"), calls));

@@ -1,0 +1,68 @@
+package tollgate.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static tollgate.gateway.GatewayHarness.list;
+import static tollgate.gateway.GatewayHarness.obj;
+
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tollgate.agent.AgentLoop;
+import tollgate.tool.GatewayTool;
+import tollgate.tool.ToolOutput;
+
+/**
+ * What bounds one execution besides its steps and its wall clock: how many calls of one step the
+ * gateway takes, how large a step's answer may be, what the conversation holds of the memory
+ * budget.
+ */
+class AgentBoundsTest extends AgentTestBase {
+    final TestTool alpha = new TestTool("alpha", call -> ToolOutput.ok("a"));
+
+    @Override
+    List<GatewayTool> tools() { return List.of(alpha); }
+
+    @Test
+    void aStepOfTooManyCalls_keepsTheFirstMaxCallsPerStep() throws Exception {
+        int asked = AgentLoop.MAX_CALLS_PER_STEP + 40;
+        String[] calls = new String[asked];
+        for (int i = 0; i < asked; i++) calls[i] = call("c" + i, i % 2 == 0 ? "alpha" : "get_weather", "{}");
+        upstream.respondWith(when(r -> turn(r) == 0, toolCalls("chatcmpl-u1", calls), text("chatcmpl-u2", "Done.")));
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha") + "," + clientFunction("get_weather"), ""));
+
+        assertEquals(200, r.statusCode(), r.body());
+        // The gateway ran its share of the calls kept, and hands the client its own share of them.
+        int kept = AgentLoop.MAX_CALLS_PER_STEP;
+        assertEquals(kept / 2, alpha.calls.size());
+        List<Object> returned = list(message(r.body()).get("tool_calls"));
+        assertEquals(kept / 2, returned.size());
+        assertEquals("c" + (kept - 1), obj(returned.get(returned.size() - 1)).get("id"));
+        Map<String, Object> step = obj(list(ext(r.body()).get("steps")).get(0));
+        assertEquals((long) kept, ((tollgate.json.JsonNumber) step.get("tool_calls")).longValue());
+        assertEquals(1, upstream.requests().size());
+    }
+
+    @Test
+    void aStepOfTooManyGatewayCalls_theNextPromptHoldsTheCallsKeptAndTheirResults() throws Exception {
+        int asked = AgentLoop.MAX_CALLS_PER_STEP * 3;
+        String[] calls = new String[asked];
+        for (int i = 0; i < asked; i++) calls[i] = call("c" + i, "alpha", "{}");
+        upstream.respondWith(when(r -> turn(r) == 0, toolCalls("chatcmpl-u1", calls), text("chatcmpl-u2", "Done.")));
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), ""));
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(AgentLoop.MAX_CALLS_PER_STEP, alpha.calls.size());
+        List<Object> sent = messages(upstream.requests().get(1));
+        List<Object> assistantCalls = list(obj(sent.get(1)).get("tool_calls"));
+        assertEquals(AgentLoop.MAX_CALLS_PER_STEP, assistantCalls.size());
+        List<String> answered = new ArrayList<>();
+        for (Object m : sent.subList(2, sent.size())) answered.add((String) obj(m).get("tool_call_id"));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < AgentLoop.MAX_CALLS_PER_STEP; i++) expected.add("c" + i);
+        assertEquals(expected, answered, "every call kept is answered, none dropped is");
+    }
+}
