@@ -41,6 +41,11 @@ public final class AgentLoop {
      * {@code agent.max_parallel_tools} may run at once, far above what models make in practice.
      */
     public static final int MAX_CALLS_PER_STEP = 64;
+    /**
+     * Most characters of text, refusal and tool arguments one model call's answer may hold,
+     * streamed or not: the answer goes into every later prompt (and a paused execution's file).
+     */
+    public static final int MAX_STEP_CHARS = 4 * 1024 * 1024;
 
     private final Dispatcher dispatcher;
     private final ToolBox tools;

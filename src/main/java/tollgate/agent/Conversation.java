@@ -84,6 +84,15 @@ final class Conversation {
         return c;
     }
 
+    /** Characters of text, refusal and tool arguments in an assistant message (its {@code calls} as {@link #calls} read them). */
+    static long chars(Map<String, Object> message, List<Map<String, Object>> calls) {
+        long n = 0;
+        if (message.get("content") instanceof String s) n += s.length();
+        if (message.get("refusal") instanceof String s) n += s.length();
+        for (Map<String, Object> c : calls) n += arguments(c).length() + name(c).length();
+        return n;
+    }
+
     static String id(Map<String, Object> call) { return (String) call.get("id"); }
 
     @SuppressWarnings("unchecked")

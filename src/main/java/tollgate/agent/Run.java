@@ -116,6 +116,12 @@ final class Run {
         Map<String, Object> completion = sink == null ? d.completion() : sink.completion(d.chosen().model().id(), now);
         Map<String, Object> message = Conversation.message(completion);
         List<Map<String, Object>> calls = Conversation.calls(message.get("tool_calls"));
+        if (sink == null && Conversation.chars(message, calls) > AgentLoop.MAX_STEP_CHARS) {
+            // A streamed answer is cut off at the limit (StepStream); one that came whole, here.
+            GatewayException e = StepStream.tooLong();
+            failed(e, t0);
+            throw e;
+        }
         if (calls.size() > AgentLoop.MAX_CALLS_PER_STEP) {
             Log.warn("agent_calls_dropped", "execution_id", ex.id(), "calls", calls.size(), "kept", AgentLoop.MAX_CALLS_PER_STEP);
             calls = new ArrayList<>(calls.subList(0, AgentLoop.MAX_CALLS_PER_STEP));

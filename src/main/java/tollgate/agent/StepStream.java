@@ -17,7 +17,7 @@ import tollgate.route.ChatSink;
  */
 final class StepStream implements ChatSink {
     /** Most characters of text and tool arguments one model call may stream: the message goes into every later prompt. */
-    static final int MAX_ASSEMBLED_CHARS = 4 * 1024 * 1024;
+    static final int MAX_ASSEMBLED_CHARS = AgentLoop.MAX_STEP_CHARS;
 
     private final AgentStream out;
     private ClientToolIds toolIds = ClientToolIds.NONE;
@@ -119,11 +119,14 @@ final class StepStream implements ChatSink {
 
     private void add(StringBuilder to, String s) {
         chars += s.length();
-        if (chars > MAX_ASSEMBLED_CHARS) {
-            throw new GatewayException(ErrorKind.PROVIDER_ERROR, "The model's answer in one step of the agent loop is longer than "
-                    + "the gateway's limit of " + MAX_ASSEMBLED_CHARS + " characters.").noRetry();
-        }
+        if (chars > MAX_ASSEMBLED_CHARS) throw tooLong();
         to.append(s);
+    }
+
+    /** The error of a model call whose answer is longer than {@link AgentLoop#MAX_STEP_CHARS}. */
+    static GatewayException tooLong() {
+        return new GatewayException(ErrorKind.PROVIDER_ERROR, "The model's answer in one step of the agent loop is longer than "
+                + "the gateway's limit of " + MAX_ASSEMBLED_CHARS + " characters.").noRetry();
     }
 
     private static long index(Object v) {

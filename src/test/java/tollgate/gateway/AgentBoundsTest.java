@@ -65,4 +65,21 @@ class AgentBoundsTest extends AgentTestBase {
         for (int i = 0; i < AgentLoop.MAX_CALLS_PER_STEP; i++) expected.add("c" + i);
         assertEquals(expected, answered, "every call kept is answered, none dropped is");
     }
+
+    @Test
+    void aNonStreamedStepLongerThanAStreamedOneMayBe_failsWithoutRunningItsCalls() throws Exception {
+        String args = "{\"q\":\"" + "x".repeat(AgentLoop.MAX_STEP_CHARS) + "\"}";
+        upstream.respondWith(turns(toolCalls("chatcmpl-u1", call("c1", "alpha", args)), text("chatcmpl-u2", "Done.")));
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), ""));
+
+        assertEquals(502, r.statusCode(), r.body());
+        assertEquals(GatewayHarness.errorJson("The model's answer in one step of the agent loop is longer than the gateway's limit of "
+                + AgentLoop.MAX_STEP_CHARS + " characters.", "upstream_error", null, 502), r.body());
+        assertEquals(0, alpha.calls.size());
+        assertEquals(1, upstream.requests().size());
+        List<tollgate.account.UsageRecord> records = ledger();
+        assertEquals(1, records.size(), "the call was made: it is charged and recorded");
+        assertEquals(200, records.get(0).status());
+    }
 }
