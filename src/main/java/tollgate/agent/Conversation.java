@@ -93,6 +93,14 @@ final class Conversation {
         return n;
     }
 
+    /**
+     * Heap that {@code chars} characters of the conversation's strings take at most (UTF-16, and a
+     * String's header: {@code JsonParser}'s reckoning), for the memory budget.
+     */
+    static long heldBytes(long chars) { return STRING_BYTES + 2 * chars; }
+
+    private static final int STRING_BYTES = 40;
+
     static String id(Map<String, Object> call) { return (String) call.get("id"); }
 
     @SuppressWarnings("unchecked")

@@ -127,6 +127,9 @@ final class Run {
             calls = new ArrayList<>(calls.subList(0, AgentLoop.MAX_CALLS_PER_STEP));
         }
         ids(calls);
+        // A non-streamed answer's tree is held in the call's memory since its parse; a streamed
+        // one was assembled outside it.
+        if (sink != null) memory.reserve(Conversation.heldBytes(Conversation.chars(message, calls)));
         if (stopped != null) calls.removeIf(c -> !clientFunctions.contains(Conversation.name(c))); // no tool of the gateway's runs after the last call
         ex.messages().add(Conversation.assistant(message.get("content"), message.get("refusal"), calls));
         Map<String, Object> step = new LinkedHashMap<>();
@@ -208,7 +211,9 @@ final class Run {
         if (cancel.isCancelled()) throw new ClientGoneException(null);
         for (Map<String, Object> c : open) {
             Map<String, Object> m = results.get(Conversation.id(c));
-            if (m != null) ex.messages().add(m);
+            if (m == null) continue;
+            memory.reserve(Conversation.heldBytes(((String) m.get("content")).length())); // held until the run ends, in every prompt
+            ex.messages().add(m);
         }
         for (Map<String, Object> c : open) {
             Map<String, Object> s = steps.get(Conversation.id(c));

@@ -20,9 +20,11 @@ import tollgate.tool.ToolOutput;
  */
 class AgentBoundsTest extends AgentTestBase {
     final TestTool alpha = new TestTool("alpha", call -> ToolOutput.ok("a"));
+    /** An output of 400,000 characters (a tool may be configured for up to 4 MiB), 100,000 tokens: gpt-4o-mini takes them. */
+    final TestTool big = new TestTool("big", call -> ToolOutput.ok("y".repeat(400_000)));
 
     @Override
-    List<GatewayTool> tools() { return List.of(alpha); }
+    List<GatewayTool> tools() { return List.of(alpha, big); }
 
     @Test
     void aStepOfTooManyCalls_keepsTheFirstMaxCallsPerStep() throws Exception {
@@ -81,5 +83,23 @@ class AgentBoundsTest extends AgentTestBase {
         List<tollgate.account.UsageRecord> records = ledger();
         assertEquals(1, records.size(), "the call was made: it is charged and recorded");
         assertEquals(200, records.get(0).status());
+    }
+
+    @Test
+    void whatToolsAddToTheConversation_isHeldInTheRequestsMemoryBudget() throws Exception {
+        // 1 MB: room for the next call's request body (about 400 kB, held while it is sent), not
+        // for it and the conversation that holds the tool's output as well.
+        gw.close();
+        gw = builder(upstream).server("memory_budget_bytes", 1_000_000).start();
+        upstream.respondWith(turns(toolCalls("chatcmpl-u1", call("c1", "big", "{}")), text("chatcmpl-u2", "Done.")));
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("big"), ""));
+
+        assertEquals(503, r.statusCode(), r.body());
+        assertEquals(GatewayHarness.errorJson("The gateway is busy (its memory for requests in flight is in use); retry in 1 second.",
+                "service_unavailable", null, 503), r.body());
+        assertEquals("1", r.headers().firstValue("retry-after").orElse(null));
+        assertEquals(1, big.calls.size());
+        assertEquals(1, upstream.requests().size());
     }
 }
