@@ -31,6 +31,8 @@ public final class Charge implements AutoCloseable {
     private long tokensTaken;
     private long held;
     private boolean stream;
+    /** The stream this request's chunks go to holds a slot of its own ({@link #streamHeld}): admission takes none. */
+    private boolean streamHeld;
     private boolean settled;
     private long charged;
     private Consumer<List<String>> limits = pairs -> { };
@@ -95,14 +97,36 @@ public final class Charge implements AutoCloseable {
             }
             tokensTaken = tokens;
         }
-        if (stream) {
+        if (stream && !streamHeld) {
             if (!account.openStream()) {
                 give(now);
-                throw new GatewayException(ErrorKind.POLICY_RATE_LIMITED, "Too many concurrent streams for this key (at most "
-                        + t.key().maxStreams() + "); wait for one to end.").withHeaders("retry-after", "1");
+                throw tooManyStreams();
             }
             this.stream = true;
         }
+    }
+
+    private GatewayException tooManyStreams() {
+        return new GatewayException(ErrorKind.POLICY_RATE_LIMITED, "Too many concurrent streams for this key (at most "
+                + terms.key().maxStreams() + "); wait for one to end.").withHeaders("retry-after", "1");
+    }
+
+    /**
+     * Takes one of the key's stream slots for the whole request, without admitting anything else:
+     * an agent loop's stream, open across its model calls and its tool runs (each call, charged on
+     * its own, is {@link #streamHeld told} the slot is taken). Given back at {@link #close}.
+     *
+     * @throws GatewayException 429 when the key has {@code max_streams} streams open
+     */
+    public void holdStream() {
+        if (account == null || stream) return;
+        if (!account.openStream()) throw tooManyStreams();
+        stream = true;
+    }
+
+    /** The stream this request's chunks go to already holds a slot ({@link #holdStream}): {@link #admit} takes none. */
+    public void streamHeld() {
+        streamHeld = true;
     }
 
     /** Gives back the units an admission that failed later took. */

@@ -195,7 +195,8 @@ public final class AgentLoop {
      * @param memory   the caller's share of the memory budget, charged for what streams hold
      * @param listener told about each completed step
      * @param stream   where the answer streams (only its text; progress is the listener's to show),
-     *                 or null for no stream
+     *                 or null for no stream; the caller holds one of the key's stream slots for the
+     *                 whole run ({@code Charge.holdStream}), so its model calls take none
      * @throws IllegalStateException when the execution waits for a decision ({@link #decide} first)
      */
     public Outcome run(Execution execution, Account account, Cancellation cancel, Reservation memory, AgentListener listener,

@@ -96,6 +96,7 @@ final class Run {
         }
         ChatRequest request = Conversation.request(ex, stream != null, stopped != null);
         Charge charge = account == null ? Charge.none() : loop.accounts().charge(account);
+        if (stream != null) charge.streamHeld(); // the run's stream holds the key's slot (AgentLoop#run)
         charge.onLimits(listener::rateLimits);
         Caller caller = new Caller(ex.keyName(), ex.requestId(), ex.id(), cancel, memory, charge);
         StepStream sink = stream == null ? null : new StepStream(stream);

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tollgate.account.Account;
+import tollgate.account.Charge;
 import tollgate.agent.AgentListener;
 import tollgate.agent.AgentLoop;
 import tollgate.agent.Execution;
@@ -45,8 +46,13 @@ final class AgentAnswer {
         }
     }
 
-    static void serve(HttpCall call, AgentLoop agent, Execution ex, Account account, boolean stream, boolean includeUsage,
+    /**
+     * @param charge the request's own charge (its account's; its model calls are charged on
+     *               their own): a stream holds one of the key's stream slots on it throughout
+     */
+    static void serve(HttpCall call, AgentLoop agent, Execution ex, Charge charge, boolean stream, boolean includeUsage,
                       String extensionField) throws IOException {
+        Account account = charge.account();
         Before before = Before.of(ex);
         call.log("execution_id", ex.id());
         if (!stream) {
@@ -66,6 +72,8 @@ final class AgentAnswer {
             call.respondJson(200, completion);
             return;
         }
+        // One stream for the whole run, tool runs included (max_streams counts it like any other).
+        charge.holdStream();
         SseWriter sse = call.openSse();
         Map<String, Object> ids = new LinkedHashMap<>();
         ids.put("execution_id", ex.id());

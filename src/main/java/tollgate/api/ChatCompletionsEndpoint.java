@@ -75,7 +75,7 @@ final class ChatCompletionsEndpoint implements Authenticated.Inner {
         AgentConfig limits = agent.config();
         String requestId = request.metadataRequestId() != null ? request.metadataRequestId() : call.requestId();
         Execution ex = agent.start(request, charge.account(), requestId, null, limits.maxSteps(), limits.maxWall().toMillis());
-        AgentAnswer.serve(call, agent, ex, charge.account(), request.stream(), request.includeUsage(), extensionField);
+        AgentAnswer.serve(call, agent, ex, charge, request.stream(), request.includeUsage(), extensionField);
     }
 
     /** The body as JSON, its tree charged to the call's memory as it is built (~15x the body for tiny values). */

@@ -77,7 +77,7 @@ final class ResumeEndpoint implements Authenticated.Inner {
             return;
         }
         call.log("stream", stream);
-        AgentAnswer.serve(call, agent, ex, charge.account(), stream, stream && includeUsage(streamOptions, ex), extensionField);
+        AgentAnswer.serve(call, agent, ex, charge, stream, stream && includeUsage(streamOptions, ex), extensionField);
     }
 
     /** {@code decision} or {@code approved}; both may be given if they agree. */

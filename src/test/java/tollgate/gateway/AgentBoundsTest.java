@@ -1,6 +1,7 @@
 package tollgate.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static tollgate.gateway.GatewayHarness.list;
 import static tollgate.gateway.GatewayHarness.obj;
 
@@ -8,7 +9,15 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import tollgate.account.KeyAdmin;
+import tollgate.account.KeyStore;
+import tollgate.call.Clock;
 import tollgate.agent.AgentLoop;
 import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolOutput;
@@ -23,8 +32,33 @@ class AgentBoundsTest extends AgentTestBase {
     /** An output of 400,000 characters (a tool may be configured for up to 4 MiB), 100,000 tokens: gpt-4o-mini takes them. */
     final TestTool big = new TestTool("big", call -> ToolOutput.ok("y".repeat(400_000)));
 
+    final CountDownLatch gateRunning = new CountDownLatch(1);
+    final CountDownLatch gateOpen = new CountDownLatch(1);
+    /** Runs until the test opens it. */
+    final TestTool gate = new TestTool("gate", call -> {
+        gateRunning.countDown();
+        try {
+            return gateOpen.await(20, TimeUnit.SECONDS) ? ToolOutput.ok("open") : ToolOutput.error("never opened");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ToolOutput.error("interrupted");
+        }
+    });
+
     @Override
-    List<GatewayTool> tools() { return List.of(alpha, big); }
+    List<GatewayTool> tools() { return List.of(alpha, big, gate); }
+
+    /** A managed key with {@code fields}, its Authorization header once the gateway knows it. */
+    String key(Map<String, Object> fields) throws Exception {
+        KeyAdmin.Created c = new KeyAdmin(new KeyStore(dataDir), Clock.SYSTEM).create(fields);
+        String auth = "Bearer " + c.secret();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (gw.get("/v1/usage", "Authorization", auth).statusCode() == 401) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the gateway did not pick up the new key");
+            Thread.sleep(10);
+        }
+        return auth;
+    }
 
     @Test
     void aStepOfTooManyCalls_keepsTheFirstMaxCallsPerStep() throws Exception {
@@ -101,5 +135,37 @@ class AgentBoundsTest extends AgentTestBase {
         assertEquals("1", r.headers().firstValue("retry-after").orElse(null));
         assertEquals(1, big.calls.size());
         assertEquals(1, upstream.requests().size());
+    }
+
+    @Test
+    void anAgentStream_holdsOneOfTheKeysStreams_throughItsToolRunsToo() throws Exception {
+        String auth = key(AccountsGatewayTest.fields("name", "carol", "max_streams", 1L));
+        upstream.respondWith(turns(streamedToolCall("chatcmpl-s1", "call_g", "gate", "{}"), streamedText("chatcmpl-s2", "Done.")));
+
+        CompletableFuture<String> agent = CompletableFuture.supplyAsync(() -> {
+            try {
+                HttpResponse<InputStream> r = gw.postStream("/v1/chat/completions", ask(gatewayTool("gate"), "\"stream\":true"),
+                        "Authorization", auth);
+                return r.statusCode() + " " + GatewayHarness.readAll(r.body());
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        try {
+            assertTrue(gateRunning.await(10, TimeUnit.SECONDS), "the tool runs");
+            // The agent's stream is open (between its model calls): the key has no other.
+            HttpResponse<String> other = gw.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":"
+                    + "\"user\",\"content\":\"Hi\"}],\"stream\":true}", "Authorization", auth);
+            assertEquals(429, other.statusCode(), other.body());
+            assertEquals(GatewayHarness.errorJson("Too many concurrent streams for this key (at most 1); wait for one to end.",
+                    "rate_limit_error", null, 429), other.body());
+        } finally {
+            gateOpen.countDown();
+        }
+        // Its own model calls take no second stream: it ends as usual.
+        String done = agent.get(20, TimeUnit.SECONDS);
+        assertTrue(done.startsWith("200 "), done);
+        assertTrue(done.contains("\"content\":\"Done.\"") && done.endsWith("data: [DONE]\n\n"), done);
+        assertEquals(2, upstream.requests().size());
     }
 }
