@@ -27,6 +27,7 @@ import { MistralError } from '@mistralai/mistralai/models/errors';
 import { DeepgramClient, DeepgramError } from '@deepgram/sdk';
 import { createClient as createDeepgramV4, DeepgramApiError } from 'deepgram-v4';
 import { realtimeChecks } from './sdk-realtime.mjs';
+import { agentChecks } from './sdk-agent.mjs';
 
 const BASE = need('TOLLGATE_URL');
 const KEY = need('TOLLGATE_KEY');
@@ -40,6 +41,7 @@ const UPSTREAM = { // what fake-upstreams.js accepts, and so what the gateway mu
   mistral: 'Bearer upstream-mistral-key-000000',
   openai: 'Bearer upstream-openai-key-0000000',
   deepgram: 'Token upstream-deepgram-key-00000',
+  tools: 'Bearer tool-endpoint-key-000000000', // the http gateway tools' configured header
 };
 // Never in the gateway's log (the realtime checks add the session tokens they are given).
 const SECRETS = [KEY, BYOK, ...Object.values(UPSTREAM).map((v) => v.split(' ')[1]), need('VOICE_TLS_PASSWORD')];
@@ -570,8 +572,11 @@ check('deepgram v4 wrong key -> DeepgramApiError 401, nothing upstream', async (
 // ================================================================== realtime voice (sdk-realtime.mjs)
 realtimeChecks({ check, expect, eq, show, Failure, requests, received, one, nothingUpstream, BASE, VOICE, KEY, WRONG_KEY, CONTROL, SECRETS });
 
+// ================================================================== gateway tools, approvals, tasks (sdk-agent.mjs)
+agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, refused, errorText, openai, BASE, KEY });
+
 // ================================================================== the gateway's log
-check('no key (client, own provider key, upstream keys, session tokens, keystore password) in the gateway\'s log', async () => {
+check('no key (client, own provider key, upstream keys, tool endpoint key, session tokens, keystore password) in the gateway\'s log', async () => {
   expect(GATEWAY_LOG, 'GATEWAY_LOG is not set');
   const text = readFileSync(GATEWAY_LOG, 'utf8');
   expect(text.includes('"access_log"') || text.includes('"event":"access'), 'the log holds no access lines: is it the gateway\'s stdout?');
