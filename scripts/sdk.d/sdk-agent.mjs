@@ -31,7 +31,7 @@ const TRANSFER_TEXT = 'Please transfer 10 credits to the build team';
 const user = (content) => [{ role: 'user', content }];
 
 export function agentChecks(t) {
-  const { check, expect, eq, show, Failure, received, one, nothingUpstream, openai, BASE, KEY } = t;
+  const { check, expect, eq, show, Failure, received, one, nothingUpstream, openai, BASE, KEY, OTHER_KEY } = t;
 
   // ---------------------------------------------------------------- helpers
   const echoOf = (toolAnswer) => `Echo: tool result: ${toolAnswer}`;
@@ -97,7 +97,9 @@ export function agentChecks(t) {
     return calls[0];
   }
 
-  const resume = (body, opts) => openai().post('/chat/resume', Object.assign({ body }, opts || {}));
+  const resume = (body, opts, key) => openai(key).post('/chat/resume', Object.assign({ body }, opts || {}));
+  const weather = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city.',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
 
   // ================================================================ chat completions
   check('agent chat.completions.create with tools [{type: "gateway", name: "lookup"}] -> the http tool runs, the answer holds its result, tollgate.steps model, tool, model', async () => {
@@ -121,8 +123,6 @@ export function agentChecks(t) {
   });
 
   check('agent a gateway tool mixed with the client\'s function: the gateway runs lookup, the client gets only get_weather (tool_calls), and its result continues the conversation', async () => {
-    const weather = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city.',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
     const text = 'lookup the museum, then get_weather for Lyon';
     const r = await openai().chat.completions.create({ model: 'echo', messages: user(text), tools: [gateway('lookup'), weather] });
     const c = r.choices[0];
@@ -218,6 +218,31 @@ export function agentChecks(t) {
     const missing = await t.refused(() => resume({ decision: 'approve' }));
     expect(missing instanceof OpenAI.BadRequestError, `no approval_id: not a BadRequestError: ${t.errorText(missing)}`);
     eq(missing.param, 'approval_id', 'no approval_id: error.param');
+    await nothingUpstream();
+  });
+
+  check('agent approval of another key\'s execution -> NotFoundError 404, and it stays usable by its own key', async () => {
+    const r = await openai().chat.completions.create({ model: 'echo', messages: user(TRANSFER_TEXT), tools: [gateway('transfer')] });
+    pausedTransfer(r, 'the paused answer');
+    const e = await t.refused(() => resume({ approval_id: r[EXT].approval_id, decision: 'approve' }, {}, OTHER_KEY));
+    expect(e instanceof OpenAI.NotFoundError, `another key's resume: not a NotFoundError: ${t.errorText(e)}`);
+    eq((await received('tools')).length, 0, 'calls of the tool after another key\'s resume');
+    const done = await resume({ approval_id: r[EXT].approval_id, decision: 'approve' });
+    eq(done.choices[0].message.content, echoOf((await toolCall('/transfer')).sent_text), 'the owner\'s resumed answer');
+  });
+
+  check('agent approval of the client\'s own function (metadata.requires_approval): it pauses; approved, the call comes back to the client as a tool call', async () => {
+    const text = 'get_weather for Lyon';
+    const r = await openai().chat.completions.create({ model: 'echo', messages: user(text), tools: [weather],
+      metadata: { requires_approval: 'get_weather' } });
+    eq(r.choices[0].finish_reason, 'tool_calls', 'the paused answer\'s finish_reason');
+    approvalExt(r[EXT], 'tollgate');
+    const done = await resume({ approval_id: r[EXT].approval_id, approved: true });
+    const c = done.choices[0];
+    eq(c.finish_reason, 'tool_calls', 'the resumed finish_reason');
+    eq(JSON.stringify((c.message.tool_calls || []).map((x) => [x.function.name, JSON.parse(x.function.arguments).city])),
+      JSON.stringify([['get_weather', text]]), 'the tool calls the client got');
+    eq(c.message.tool_calls[0].id, r.choices[0].message.tool_calls[0].id, 'the call\'s id (the one approved)');
     await nothingUpstream();
   });
 
@@ -333,6 +358,12 @@ export function agentChecks(t) {
     const list = await openai().get('/neo/tasks');
     eq(list.object, 'list', 'the list\'s object');
     expect(list.data.some((x) => x.id === created.id && x.status === 'succeeded'), `the list lacks the task: ${show(list.data.map((x) => x.id))}`);
+
+    // Another key's: unknown to it, and not in its list.
+    const other = await t.refused(() => openai(OTHER_KEY).get(`/neo/tasks/${created.id}`));
+    expect(other instanceof OpenAI.NotFoundError, `another key's get: not a NotFoundError: ${t.errorText(other)}`);
+    const theirs = await openai(OTHER_KEY).get('/neo/tasks');
+    expect(!theirs.data.some((x) => x.id === created.id), 'another key\'s list holds the task');
   });
 
   check('agent task events resumed with Last-Event-ID: exactly the events after it; cancel of an ended task -> ConflictError 409; another task id -> NotFoundError', async () => {

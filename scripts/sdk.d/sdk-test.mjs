@@ -3,6 +3,7 @@
 // Environment (set by scripts/sdk):
 //   TOLLGATE_URL     the gateway, http://127.0.0.1:PORT
 //   TOLLGATE_KEY     a client key the gateway accepts
+//   TOLLGATE_OTHER_KEY  another one
 //   FAKE_CONTROL     http://127.0.0.1:PORT of scripts/sdk.d/fake-upstreams.js' control port
 //   TOLLGATE_VOICE_URL  the gateway's voice listener, wss://127.0.0.1:PORT (its certificate
 //                    trusted through NODE_EXTRA_CA_CERTS)
@@ -31,6 +32,7 @@ import { agentChecks } from './sdk-agent.mjs';
 
 const BASE = need('TOLLGATE_URL');
 const KEY = need('TOLLGATE_KEY');
+const OTHER_KEY = need('TOLLGATE_OTHER_KEY'); // another client key (issue 12: its approvals and tasks are not KEY's)
 const CONTROL = need('FAKE_CONTROL');
 const VOICE = need('TOLLGATE_VOICE_URL');
 const GATEWAY_LOG = process.env.GATEWAY_LOG || '';
@@ -44,7 +46,7 @@ const UPSTREAM = { // what fake-upstreams.js accepts, and so what the gateway mu
   tools: 'Bearer tool-endpoint-key-000000000', // the http gateway tools' configured header
 };
 // Never in the gateway's log (the realtime checks add the session tokens they are given).
-const SECRETS = [KEY, BYOK, ...Object.values(UPSTREAM).map((v) => v.split(' ')[1]), need('VOICE_TLS_PASSWORD')];
+const SECRETS = [KEY, OTHER_KEY, BYOK, ...Object.values(UPSTREAM).map((v) => v.split(' ')[1]), need('VOICE_TLS_PASSWORD')];
 
 function need(name) {
   const v = process.env[name];
@@ -573,7 +575,7 @@ check('deepgram v4 wrong key -> DeepgramApiError 401, nothing upstream', async (
 realtimeChecks({ check, expect, eq, show, Failure, requests, received, one, nothingUpstream, BASE, VOICE, KEY, WRONG_KEY, CONTROL, SECRETS });
 
 // ================================================================== gateway tools, approvals, tasks (sdk-agent.mjs)
-agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, refused, errorText, openai, BASE, KEY });
+agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, refused, errorText, openai, BASE, KEY, OTHER_KEY });
 
 // ================================================================== the gateway's log
 check('no key (client, own provider key, upstream keys, tool endpoint key, session tokens, keystore password) in the gateway\'s log', async () => {
