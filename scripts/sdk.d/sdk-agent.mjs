@@ -278,11 +278,11 @@ export function agentChecks(t) {
 
   // The events of a task as SSE, read with fetch until the server ends the stream (the task has
   // ended); {id, event, data} each.
-  async function taskEvents(id, headers) {
+  async function taskEvents(id, headers, query) {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), WAIT_MS);
     try {
-      const res = await fetch(`${BASE}/v1/neo/tasks/${id}/events`, { headers: Object.assign({ Accept: 'text/event-stream' }, auth, headers || {}),
+      const res = await fetch(`${BASE}/v1/neo/tasks/${id}/events${query || ''}`, { headers: Object.assign({ Accept: 'text/event-stream' }, auth, headers || {}),
         signal: ac.signal });
       eq(res.status, 200, 'events status');
       expect(String(res.headers.get('content-type')).startsWith('text/event-stream'), `events content-type: ${res.headers.get('content-type')}`);
@@ -366,7 +366,7 @@ export function agentChecks(t) {
     expect(!theirs.data.some((x) => x.id === created.id), 'another key\'s list holds the task');
   });
 
-  check('agent task events resumed with Last-Event-ID: exactly the events after it; cancel of an ended task -> ConflictError 409; another task id -> NotFoundError', async () => {
+  check('agent task events resumed with Last-Event-ID (and ?after=): exactly the events after it; cancel of an ended task -> ConflictError 409; another task id -> NotFoundError', async () => {
     const { data: created } = await createTask({ model: 'echo', goal: LOOKUP_TEXT, tools: [gateway('lookup')] });
     await waitTask(created.id, ['succeeded', 'failed', 'cancelled']);
     const all = await taskEvents(created.id);
@@ -374,6 +374,8 @@ export function agentChecks(t) {
     const from = all[1].id;
     const rest = await taskEvents(created.id, { 'Last-Event-ID': from });
     eq(JSON.stringify(rest), JSON.stringify(all.slice(2)), `the events after Last-Event-ID ${from}`);
+    const after = await taskEvents(created.id, {}, `?after=${all[2].id}`);
+    eq(JSON.stringify(after), JSON.stringify(all.slice(3)), `the events after ?after=${all[2].id}`);
 
     const e = await t.refused(() => openai().post(`/neo/tasks/${created.id}/cancel`));
     expect(e instanceof OpenAI.ConflictError, `cancel of an ended task: not a ConflictError: ${t.errorText(e)}`);
