@@ -34,6 +34,11 @@ final class McpClient implements AutoCloseable {
     static final int MAX_TOOLS = 256;
     /** Most {@code tools/list} pages read (a server repeating its cursor must not loop us forever). */
     static final int MAX_PAGES = 64;
+    /**
+     * Most skipped names kept to be logged: a server may list thousands (a 4 MiB page of
+     * {@code {"name":""}} is 400,000), each kept and logged would take the heap and the log.
+     */
+    static final int MAX_SKIPPED_LISTED = 16;
     /** Longest tool name taken; longer ones are skipped. */
     static final int MAX_TOOL_NAME_CHARS = 128;
     /** Cap on one {@code initialize} or {@code tools/list} answer. */
@@ -56,8 +61,12 @@ final class McpClient implements AutoCloseable {
     /** A tool as the server describes it; the schema as sent (sanitized by {@link McpTool}). */
     record ToolSpec(String name, String title, String description, Object inputSchema) {}
 
-    /** What {@code tools/list} gave: the tools taken, the names skipped (empty, too long, repeated), whether the cap cut it. */
-    record Listing(List<ToolSpec> tools, List<String> skipped, boolean truncated) {}
+    /**
+     * What {@code tools/list} gave: the tools taken, the first {@link #MAX_SKIPPED_LISTED} names
+     * skipped (empty, too long, with a control character, repeated) and how many were, whether
+     * the cap cut it.
+     */
+    record Listing(List<ToolSpec> tools, List<String> skipped, int skippedCount, boolean truncated) {}
 
     private final McpServerConfig server;
     private final McpHttp http;
@@ -88,7 +97,8 @@ final class McpClient implements AutoCloseable {
         List<ToolSpec> tools = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        if (!open(timer).tools()) return new Listing(List.of(), List.of(), false); // no "tools" capability
+        if (!open(timer).tools()) return new Listing(List.of(), List.of(), 0, false); // no "tools" capability
+        int skippedCount = 0;
         String cursor = null;
         for (int page = 0; page < MAX_PAGES; page++) {
             Map<String, Object> params = new LinkedHashMap<>();
@@ -100,17 +110,19 @@ final class McpClient implements AutoCloseable {
                 String name = t == null || !(t.get("name") instanceof String n) ? "" : n;
                 if (name.isEmpty() || name.length() > MAX_TOOL_NAME_CHARS || name.chars().anyMatch(Character::isISOControl)
                         || !names.add(name)) {
-                    skipped.add(name.length() > MAX_TOOL_NAME_CHARS ? name.substring(0, MAX_TOOL_NAME_CHARS) + "…" : name);
+                    if (skippedCount++ < MAX_SKIPPED_LISTED) {
+                        skipped.add(name.length() > MAX_TOOL_NAME_CHARS ? name.substring(0, MAX_TOOL_NAME_CHARS) + "…" : name);
+                    }
                     continue;
                 }
-                if (tools.size() == MAX_TOOLS) return new Listing(tools, skipped, true);
+                if (tools.size() == MAX_TOOLS) return new Listing(tools, skipped, skippedCount, true);
                 tools.add(new ToolSpec(name, t.get("title") instanceof String s ? s : null,
                         t.get("description") instanceof String s ? s : null, t.get("inputSchema")));
             }
             cursor = result.get("nextCursor") instanceof String c && !c.isEmpty() ? c : null;
-            if (cursor == null) return new Listing(tools, skipped, false);
+            if (cursor == null) return new Listing(tools, skipped, skippedCount, false);
         }
-        return new Listing(tools, skipped, true);
+        return new Listing(tools, skipped, skippedCount, true);
     }
 
     /** {@code tools/call}: the result object ({@code content}, {@code isError}, {@code structuredContent}). */

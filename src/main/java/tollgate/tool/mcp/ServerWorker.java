@@ -31,6 +31,9 @@ import tollgate.tool.ToolBox;
  * tools, whose calls then fail with their own clear errors.
  */
 final class ServerWorker {
+    /** Most skipped names (and unused approval rules) remembered as logged: names a server changes at each listing are not kept forever. */
+    static final int MAX_LOGGED_SKIPS = 4 * McpClient.MAX_SKIPPED_LISTED;
+
     private final McpClient client;
     private final ToolBox box;
     private final Backoff backoff;
@@ -186,10 +189,14 @@ final class ServerWorker {
             for (McpClient.ToolSpec spec : listing.tools()) tools.add(new McpTool(client, spec));
             box.replaceServer(name(), tools);
             for (String skipped : listing.skipped()) {
-                if (loggedSkips.add(skipped)) {
-                    Log.warn("mcp_tool_skipped", "server", name(), "tool", client.scrub(skipped),
-                            "reason", "an empty, repeated or over-long name (over " + McpClient.MAX_TOOL_NAME_CHARS + " chars)");
+                // Each name logged once, and no more of them remembered than one listing gives.
+                if (loggedSkips.size() < MAX_LOGGED_SKIPS && loggedSkips.add(skipped)) {
+                    Log.warn("mcp_tool_skipped", "server", name(), "tool", client.scrub(skipped), "reason",
+                            "an empty, repeated or over-long name (over " + McpClient.MAX_TOOL_NAME_CHARS + " chars), or one with a control character");
                 }
+            }
+            if (listing.skippedCount() > listing.skipped().size()) {
+                Log.warn("mcp_tools_skipped", "server", name(), "count", listing.skippedCount(), "logged", listing.skipped().size());
             }
             for (String rule : client.server().toolApproval().keySet()) {
                 if (listing.tools().stream().noneMatch(t -> t.name().equals(rule)) && loggedSkips.add("\0rule:" + rule)) {

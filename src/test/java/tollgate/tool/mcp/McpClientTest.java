@@ -181,8 +181,25 @@ class McpClientTest {
         assertEquals("t0", l.tools().get(0).name());
         assertTrue(l.truncated());
         assertEquals(3, l.skipped().size());
+        assertEquals(3, l.skippedCount());
         assertEquals("", l.skipped().get(0));
         assertEquals(McpClient.MAX_TOOL_NAME_CHARS + 1, l.skipped().get(1).length()); // cut, with an ellipsis
+    }
+
+    @Test
+    void aListFullOfBadNames_keepsAFewToLog_andCountsTheRest() throws Exception {
+        int bad = 20_000; // one page of ~450 KiB; 64 such pages would have been 1.3 M strings kept and logged one by one
+        mcp.pageSize(bad + 1);
+        for (int i = 0; i < bad; i++) mcp.tool(Map.of("name", "bad\u0007" + i), FakeMcpServer.echo());
+        mcp.tool("good", null, null, FakeMcpServer.echo());
+        McpClient.Listing l;
+        try (CallTimer t = timer(T)) {
+            l = client().listTools(t);
+        }
+        assertEquals(List.of("good"), l.tools().stream().map(McpClient.ToolSpec::name).toList());
+        assertEquals(McpClient.MAX_SKIPPED_LISTED, l.skipped().size());
+        assertEquals("bad\u00070", l.skipped().get(0));
+        assertEquals(bad, l.skippedCount());
     }
 
     @Test
