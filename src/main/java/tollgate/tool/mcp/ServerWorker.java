@@ -185,9 +185,15 @@ final class ServerWorker {
         long started = System.nanoTime();
         try (CallTimer timer = CallTimer.start(started + client.server().timeout().toNanos(), closing)) {
             McpClient.Listing listing = client.listTools(timer);
-            List<GatewayTool> tools = new ArrayList<>();
-            for (McpClient.ToolSpec spec : listing.tools()) tools.add(new McpTool(client, spec));
+            List<McpTool> made = McpTool.fromListing(client, listing.tools());
+            List<GatewayTool> tools = new ArrayList<>(made);
             box.replaceServer(name(), tools);
+            long overBudget = 0;
+            for (int i = 0; i < made.size(); i++) if (made.get(i).schemaOverBudget(listing.tools().get(i))) overBudget++;
+            if (overBudget > 0) {
+                Log.warn("mcp_schemas_capped", "server", name(), "tools", overBudget, "reason", "their input schemas are past the "
+                        + McpTool.MAX_SERVER_SCHEMA_BYTES + " bytes a server's tools may have in all: the model gets {\"type\": \"object\"}");
+            }
             for (String skipped : listing.skipped()) {
                 // Each name logged once, and no more of them remembered than one listing gives.
                 if (loggedSkips.size() < MAX_LOGGED_SKIPS && loggedSkips.add(skipped)) {

@@ -51,10 +51,7 @@ class McpToolTest {
         McpClient client = new McpClient(server, upstream, "1");
         Map<String, GatewayTool> m = new java.util.LinkedHashMap<>();
         try (CallTimer t = timer(T)) {
-            for (McpClient.ToolSpec s : client.listTools(t).tools()) {
-                McpTool tool = new McpTool(client, s);
-                m.put(tool.name(), tool);
-            }
+            for (McpTool tool : McpTool.fromListing(client, client.listTools(t).tools())) m.put(tool.name(), tool);
         }
         return m;
     }
@@ -237,6 +234,27 @@ class McpToolTest {
             assertEquals(Map.of("type", "object"), tools.get("files." + n).parameters(), n);
         }
         assertEquals("The tool none of the MCP server files.", tools.get("files.none").description());
+    }
+
+    @Test
+    void aServersSchemas_takeAtMostTheirBudgetInAll_theRestBecomeTheEmptyObjectSchema() throws Exception {
+        // 256 schemas of 64 KiB each were 16 MiB of JSON, ~560 MiB of heap as trees, kept for as long as the server is configured.
+        StringBuilder big = new StringBuilder("{\"type\":\"object\",\"enum\":[");
+        while (big.length() < McpTool.MAX_SCHEMA_BYTES - 16) big.append("0,");
+        String schema = big.append("0]}").toString();
+        mcp.pageSize(McpClient.MAX_TOOLS);
+        for (int i = 0; i < 40; i++) mcp.tool("t" + i, null, schema, FakeMcpServer.echo());
+        mcp.tool("small", null, "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}", FakeMcpServer.echo());
+        List<GatewayTool> tools = List.copyOf(tools(config("files", mcp.url(), TOKEN)).values());
+
+        long kept = tools.stream().filter(t -> t.parameters().containsKey("enum")).count();
+        assertEquals(McpTool.MAX_SERVER_SCHEMA_BYTES / schema.length(), kept);
+        assertEquals(Json.parse(schema), tools.get(0).parameters(), "the first ones, in the server's order");
+        assertEquals(Map.of("type", "object"), tools.get(39).parameters());
+        assertEquals(Json.parse("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}"), tools.get(40).parameters(),
+                "a small one after the budget ran out still fits if it can");
+        long total = tools.stream().mapToLong(t -> Json.toBytes(t.parameters()).length).sum();
+        assertTrue(total <= McpTool.MAX_SERVER_SCHEMA_BYTES + 40 * 20L, total + " bytes");
     }
 
     @Test
