@@ -107,7 +107,7 @@ public final class Gateway {
             Router router = new Router(catalog, running, disabled, config.groups(), config.router(), config.voice().policies(),
                     Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
-            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream);
+            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream, budget);
             // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
             mcp = McpDiscovery.start(config.tools().mcpServers(), toolBox, upstream, Main.VERSION);
             AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, config.tools().agent(), Clock.SYSTEM);

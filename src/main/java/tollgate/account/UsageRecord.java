@@ -25,13 +25,14 @@ import tollgate.json.JsonNumber;
  * @param startedMs        epoch milliseconds when dispatch began
  * @param endedMs          epoch milliseconds when it ended
  * @param endpoint         what was called: {@code chat} (also the legacy {@code /chat}), {@code fim},
- *                         {@code completions}, {@code stt}, {@code tts}
+ *                         {@code completions}, {@code stt}, {@code tts}, {@code realtime}, {@code images}
  * @param audioMs          milliseconds of audio transcribed (speech-to-text); 0 otherwise
  * @param characters       characters of text spoken (text-to-speech); 0 otherwise
+ * @param images           images generated (image generation); 0 otherwise
  */
 public record UsageRecord(String executionId, String requestId, String key, String model, String deployment,
                           long promptTokens, long completionTokens, BigDecimal cost, BigDecimal savings, long credits, int status,
-                          boolean stream, long startedMs, long endedMs, String endpoint, long audioMs, long characters) {
+                          boolean stream, long startedMs, long endedMs, String endpoint, long audioMs, long characters, long images) {
 
     /** What a chat record's {@code endpoint} is; also what a record written before there were others reads as. */
     public static final String CHAT = "chat";
@@ -41,7 +42,15 @@ public record UsageRecord(String executionId, String requestId, String key, Stri
                        long promptTokens, long completionTokens, BigDecimal cost, BigDecimal savings, long credits, int status,
                        boolean stream, long startedMs, long endedMs) {
         this(executionId, requestId, key, model, deployment, promptTokens, completionTokens, cost, savings, credits, status, stream,
-                startedMs, endedMs, CHAT, 0, 0);
+                startedMs, endedMs, CHAT, 0, 0, 0);
+    }
+
+    /** A record of a call that generated no image. */
+    public UsageRecord(String executionId, String requestId, String key, String model, String deployment,
+                       long promptTokens, long completionTokens, BigDecimal cost, BigDecimal savings, long credits, int status,
+                       boolean stream, long startedMs, long endedMs, String endpoint, long audioMs, long characters) {
+        this(executionId, requestId, key, model, deployment, promptTokens, completionTokens, cost, savings, credits, status, stream,
+                startedMs, endedMs, endpoint, audioMs, characters, 0);
     }
 
     /** The status recorded when the client went away before the answer (nginx's convention). */
@@ -78,6 +87,7 @@ public record UsageRecord(String executionId, String requestId, String key, Stri
             Json.write(endpoint, b);
             if (audioMs > 0) b.appendAscii(",\"audio_ms\":").appendAscii(Long.toString(audioMs));
             if (characters > 0) b.appendAscii(",\"characters\":").appendAscii(Long.toString(characters));
+            if (images > 0) b.appendAscii(",\"images\":").appendAscii(Long.toString(images));
         }
         return b.append((byte) '}').toByteArray();
     }
@@ -92,7 +102,7 @@ public record UsageRecord(String executionId, String requestId, String key, Stri
         return new UsageRecord(str(m, "execution_id"), str(m, "request_id"), str(m, "key"), str(m, "model"),
                 str(m, "deployment"), num(m, "prompt_tokens"), num(m, "completion_tokens"), dec(m, "cost"), dec(m, "savings"),
                 num(m, "credits"), (int) num(m, "status"), Boolean.TRUE.equals(m.get("stream")), num(m, "started_ms"), num(m, "ended_ms"),
-                m.get("endpoint") instanceof String e ? e : CHAT, num(m, "audio_ms"), num(m, "characters"));
+                m.get("endpoint") instanceof String e ? e : CHAT, num(m, "audio_ms"), num(m, "characters"), num(m, "images"));
     }
 
     private static String str(Map<String, Object> m, String k) {

@@ -59,6 +59,9 @@ public final class Api {
         // Realtime voice (issue 11): a session's configuration and token; the session itself is on the voice listener.
         routes.api("POST", "/voice/realtime", Authenticated.require(keys, new VoiceRealtimeEndpoint(dispatcher.router(), config.voice(),
                 config.server().host(), voiceTokens, voicePort)));
+        // Image generation (issue 12): OpenAI's API on the models with capability "images".
+        routes.api("POST", "/images/generations",
+                Authenticated.require(keys, new ImagesEndpoint(dispatcher.services(), config.server().extensionField())));
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
         AdminEndpoints.register(routes, config.accounts(), keys, ledger); // at the root only: /admin/...

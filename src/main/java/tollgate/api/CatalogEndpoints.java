@@ -48,10 +48,11 @@ final class CatalogEndpoints {
                 pricing.put("prompt", m.pricing().prompt() == null ? null : m.pricing().prompt().toPlainString());
                 pricing.put("completion", m.pricing().completion() == null ? null : m.pricing().completion().toPlainString());
                 entry.put("pricing", pricing);
-            } else if (m.pricing().audioMinute() != null || m.pricing().character() != null) { // a speech model
-                Map<String, Object> pricing = new LinkedHashMap<>();
+            } else if (m.pricing().audioMinute() != null || m.pricing().character() != null || m.pricing().image() != null) {
+                Map<String, Object> pricing = new LinkedHashMap<>(); // a speech or image model
                 if (m.pricing().audioMinute() != null) pricing.put("audio_minute", m.pricing().audioMinute().toPlainString());
                 if (m.pricing().character() != null) pricing.put("character", m.pricing().character().toPlainString());
+                if (m.pricing().image() != null) pricing.put("image", m.pricing().image().toPlainString());
                 entry.put("pricing", pricing);
             }
             entry.put("capabilities", List.copyOf(new TreeSet<>(m.capabilities())));

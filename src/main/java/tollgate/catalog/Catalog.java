@@ -40,8 +40,9 @@ public final class Catalog {
             if (configured != null) q = q.with(t, configured);
         }
         if (!c.capabilities().contains("vision")) q = q.with(Task.VISION, 0);
-        return new Model(c.id(), c.name(), c.provider(), c.upstreamModel(), c.contextLength(), c.maxOutputTokens(),
-                Pricing.of(c.promptPrice(), c.completionPrice(), c.audioMinutePrice(), c.characterPrice()), c.capabilities(), q, c.created());
+        Pricing pricing = Pricing.of(c.promptPrice(), c.completionPrice(), c.audioMinutePrice(), c.characterPrice(), c.imagePrice());
+        return new Model(c.id(), c.name(), c.provider(), c.upstreamModel(), c.contextLength(), c.maxOutputTokens(), pricing,
+                c.capabilities(), q, c.created());
     }
 
     private static List<String> taskNames() {

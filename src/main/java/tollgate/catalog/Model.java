@@ -16,7 +16,7 @@ import java.util.Set;
  * @param contextLength   the context window in tokens; 0 when unknown
  * @param maxOutputTokens the {@code max_tokens} sent when the client gives none and the upstream
  *                        requires one (Anthropic); 0 when not configured
- * @param pricing         USD per token
+ * @param pricing         USD per token (and per audio minute, character, image)
  * @param capabilities    a subset of {@link #CAPABILITIES}
  * @param quality         score per task, for the policies
  * @param created         epoch seconds shown in {@code GET /models}
@@ -42,7 +42,7 @@ public record Model(
 
     private static Set<String> chatCapabilities() {
         Set<String> all = new LinkedHashSet<>(CAPABILITIES);
-        all.removeAll(tollgate.config.ModelConfig.SPEECH_CAPABILITIES);
+        all.removeAll(tollgate.config.ModelConfig.NON_CHAT_CAPABILITIES);
         return Collections.unmodifiableSet(all);
     }
 

@@ -11,15 +11,22 @@ import java.math.MathContext;
  * @param completion  USD per completion token, or null when unknown
  * @param audioMinute USD per minute of audio (speech-to-text), or null when unknown
  * @param character   USD per character of input (text-to-speech), or null when unknown
+ * @param image       USD per image generated, whatever its size and quality (image generation), or
+ *                    null when unknown
  */
-public record Pricing(BigDecimal prompt, BigDecimal completion, BigDecimal audioMinute, BigDecimal character) {
+public record Pricing(BigDecimal prompt, BigDecimal completion, BigDecimal audioMinute, BigDecimal character, BigDecimal image) {
     /** Unknown prices (an ad-hoc {@code <provider>/<model>} route). */
-    public static final Pricing UNKNOWN = new Pricing(null, null, null, null);
+    public static final Pricing UNKNOWN = new Pricing(null, null, null, null, null);
     private static final BigDecimal MILLIS_PER_MINUTE = BigDecimal.valueOf(60_000);
 
     /** Token prices only. */
     public Pricing(BigDecimal prompt, BigDecimal completion) {
-        this(prompt, completion, null, null);
+        this(prompt, completion, null, null, null);
+    }
+
+    /** Token, audio and character prices, no image price. */
+    public Pricing(BigDecimal prompt, BigDecimal completion, BigDecimal audioMinute, BigDecimal character) {
+        this(prompt, completion, audioMinute, character, null);
     }
     /** Significant digits kept in reported costs: far below a millionth of a cent per request. */
     static final MathContext COST_PRECISION = MathContext.DECIMAL64;
@@ -31,19 +38,29 @@ public record Pricing(BigDecimal prompt, BigDecimal completion, BigDecimal audio
 
     /** From configured decimal text; any may be null. */
     public static Pricing of(String prompt, String completion, String audioMinute, String character) {
-        return new Pricing(decimal(prompt), decimal(completion), decimal(audioMinute), decimal(character));
+        return of(prompt, completion, audioMinute, character, null);
+    }
+
+    /** From configured decimal text; any may be null. */
+    public static Pricing of(String prompt, String completion, String audioMinute, String character, String image) {
+        return new Pricing(decimal(prompt), decimal(completion), decimal(audioMinute), decimal(character), decimal(image));
     }
 
     private static BigDecimal decimal(String text) {
         return text == null ? null : new BigDecimal(text);
     }
 
-    /**
-     * The exact cost of a call that used any of tokens, audio and characters, or null when a
-     * price for something it used is unknown. A call that used nothing costs 0 when the model has
-     * any price, null when it has none.
-     */
+    /** {@link #cost(long, long, long, long, long)} of a call that generated no image. */
     public BigDecimal cost(long promptTokens, long completionTokens, long audioMillis, long characters) {
+        return cost(promptTokens, completionTokens, audioMillis, characters, 0);
+    }
+
+    /**
+     * The exact cost of a call that used any of tokens, audio, characters and images, or null
+     * when a price for something it used is unknown. A call that used nothing costs 0 when the
+     * model has any price, null when it has none.
+     */
+    public BigDecimal cost(long promptTokens, long completionTokens, long audioMillis, long characters, long images) {
         BigDecimal sum = BigDecimal.ZERO;
         boolean any = false;
         if (promptTokens > 0 || completionTokens > 0) {
@@ -63,7 +80,12 @@ public record Pricing(BigDecimal prompt, BigDecimal completion, BigDecimal audio
             sum = sum.add(character.multiply(BigDecimal.valueOf(characters), COST_PRECISION), COST_PRECISION);
             any = true;
         }
-        if (!any) return known() || audioMinute != null || character != null ? BigDecimal.ZERO : null;
+        if (images > 0) {
+            if (image == null) return null;
+            sum = sum.add(image.multiply(BigDecimal.valueOf(images), COST_PRECISION), COST_PRECISION);
+            any = true;
+        }
+        if (!any) return known() || audioMinute != null || character != null || image != null ? BigDecimal.ZERO : null;
         return sum.stripTrailingZeros();
     }
 

@@ -128,7 +128,7 @@ public final class ConfigLoader {
         SpeechConfig speech = SpeechConfig.read(r, top);
         VoiceConfig voice = VoiceConfig.read(r, top, server.port(), models, baseDir);
         return new GatewayConfig(server, dataDir, keys, providers, models, router, groups, accounts, speech, FimConfig.read(r, top),
-                voice, ToolsConfig.read(r, top));
+                voice, ToolsConfig.read(r, top, models));
     }
 
     /**

@@ -24,6 +24,7 @@ import java.util.Set;
  *                        (the catalog fills in the rest)
  * @param audioMinutePrice price per minute of audio in USD as decimal text (speech-to-text), or null
  * @param characterPrice  price per character of input in USD as decimal text (text-to-speech), or null
+ * @param imagePrice      price per image generated in USD as decimal text (image generation), or null
  */
 public record ModelConfig(
         String id,
@@ -38,24 +39,38 @@ public record ModelConfig(
         long maxOutputTokens,
         Map<String, Integer> quality,
         String audioMinutePrice,
-        String characterPrice) {
+        String characterPrice,
+        String imagePrice) {
 
     /** A model priced per token only. */
     public ModelConfig(String id, String provider, String upstreamModel, String name, long contextLength, String promptPrice,
                        String completionPrice, Set<String> capabilities, long created, long maxOutputTokens,
                        Map<String, Integer> quality) {
         this(id, provider, upstreamModel, name, contextLength, promptPrice, completionPrice, capabilities, created, maxOutputTokens,
-                quality, null, null);
+                quality, null, null, null);
+    }
+
+    /** A model priced per token, per audio minute or per character (no image price). */
+    public ModelConfig(String id, String provider, String upstreamModel, String name, long contextLength, String promptPrice,
+                       String completionPrice, Set<String> capabilities, long created, long maxOutputTokens,
+                       Map<String, Integer> quality, String audioMinutePrice, String characterPrice) {
+        this(id, provider, upstreamModel, name, contextLength, promptPrice, completionPrice, capabilities, created, maxOutputTokens,
+                quality, audioMinutePrice, characterPrice, null);
     }
 
     /** Capabilities a model may declare, in the order error messages list them. */
     public static final List<String> CAPABILITIES =
-            List.of("tools", "vision", "json", "stream", "fim", "completions", "stt", "tts", "realtime");
+            List.of("tools", "vision", "json", "stream", "fim", "completions", "stt", "tts", "realtime", "images");
     /**
      * Capabilities that make a model a speech model: it serves {@code /audio/...}, Deepgram's
      * endpoints or realtime voice sessions, and is never routed a chat request.
      */
     public static final Set<String> SPEECH_CAPABILITIES = Set.of("stt", "tts", "realtime");
+    /**
+     * Capabilities of a model that is not a chat model and is never routed a chat request: the
+     * speech ones, and {@code images} (image generation, {@code /images/generations}, issue 12).
+     */
+    public static final Set<String> NON_CHAT_CAPABILITIES = Set.of("stt", "tts", "realtime", "images");
     /** Capabilities of a model whose config lists none. */
     public static final Set<String> DEFAULT_CAPABILITIES =
             Collections.unmodifiableSet(new LinkedHashSet<>(List.of("tools", "json", "stream")));

@@ -27,7 +27,7 @@ final class ProvidersSection {
             "context_length", "max_output_tokens", "pricing", "capabilities", "created", "quality");
     /** Highest quality score a model may be given for a task. */
     static final int MAX_QUALITY = 100;
-    private static final List<String> PRICING_KEYS = List.of("prompt", "completion", "audio_minute", "character");
+    private static final List<String> PRICING_KEYS = List.of("prompt", "completion", "audio_minute", "character", "image");
     private static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
     /** RFC 9110 §5.6.2 token. */
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -173,12 +173,13 @@ final class ProvidersSection {
             String completion = price(r, pricing, p + ".pricing", "completion");
             String audioMinute = price(r, pricing, p + ".pricing", "audio_minute");
             String character = price(r, pricing, p + ".pricing", "character");
+            String image = price(r, pricing, p + ".pricing", "image");
             Set<String> capabilities = capabilities(r, p, r.array(m, p, "capabilities"));
             long created = r.integer(m, p, "created", 0, 0, Long.MAX_VALUE);
             long maxOutput = r.integer(m, p, "max_output_tokens", 0, 0, MAX_CONTEXT_LENGTH);
             Map<String, Integer> quality = quality(r, p, r.object(m, p, "quality", ModelConfig.TASKS));
             models.add(new ModelConfig(id, provider, upstream, name, context, prompt, completion, capabilities,
-                    created, maxOutput, quality, audioMinute, character));
+                    created, maxOutput, quality, audioMinute, character, image));
         }
         return List.copyOf(models);
     }
@@ -190,7 +191,7 @@ final class ProvidersSection {
         return id;
     }
 
-    /** A price in USD (per token, per audio minute, per character) as plain decimal text ({@code "0.000003"} or {@code 0.000003}), or null. */
+    /** A price in USD (per token, per audio minute, per character, per image) as plain decimal text ({@code "0.000003"} or {@code 0.000003}), or null. */
     private static String price(ConfigReader r, Map<String, Object> pricing, String path, String key) {
         Object v = pricing.get(key);
         if (v == null) return null;

@@ -52,6 +52,8 @@ public record ToolConfig(String name, String type, String description, Map<Strin
     public static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_PYTHON_TIMEOUT = Duration.ofSeconds(10);
+    /** Generating an image often takes longer than the other tools' 30 s: two minutes leaves room for a high-quality one. */
+    public static final Duration DEFAULT_IMAGE_TIMEOUT = Duration.ofSeconds(120);
     /** 64 KiB: a tool's answer goes into the next prompt, and is paid for there. */
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
     public static final int MAX_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -104,7 +106,8 @@ public record ToolConfig(String name, String type, String description, Map<Strin
         }
         boolean approval = r.bool(t, p, "requires_approval", false);
         boolean python = type.equals("python");
-        Duration timeout = r.millis(t, p, "timeout_ms", (python ? DEFAULT_PYTHON_TIMEOUT : DEFAULT_TIMEOUT).toMillis(), 100,
+        Duration defaultTimeout = python ? DEFAULT_PYTHON_TIMEOUT : type.equals("image_generation") ? DEFAULT_IMAGE_TIMEOUT : DEFAULT_TIMEOUT;
+        Duration timeout = r.millis(t, p, "timeout_ms", defaultTimeout.toMillis(), 100,
                 ConfigLoader.MAX_MILLIS);
         int maxOutput = (int) r.integer(t, p, "max_output_bytes", DEFAULT_MAX_OUTPUT_BYTES, 256, MAX_MAX_OUTPUT_BYTES);
         List<String> keys = keys(r, t, p);

@@ -2,6 +2,7 @@ package tollgate.config;
 
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * What issue 12 adds to the config: the {@code agent} section, the {@code tools} the gateway
@@ -12,8 +13,35 @@ public record ToolsConfig(AgentConfig agent, List<ToolConfig> tools, List<McpSer
     /** No {@code agent}, {@code tools} or {@code mcp_servers}: the loop's default bounds and no gateway tools. */
     public static final ToolsConfig DEFAULTS = new ToolsConfig(AgentConfig.DEFAULTS, List.of(), List.of());
 
-    static ToolsConfig read(ConfigReader r, Map<String, Object> top) {
+    /** An image tool's {@code size}: {@code auto} or {@code WIDTHxHEIGHT} (OpenAI's sizes; newer models take any multiple of 16). */
+    static final Pattern IMAGE_SIZE = Pattern.compile("auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4}");
+
+    /** @param models the catalog, which an {@code image_generation} tool's model must be in, with capability {@code images} */
+    static ToolsConfig read(ConfigReader r, Map<String, Object> top, List<ModelConfig> models) {
         List<ToolConfig> tools = ToolConfig.readAll(r, top);
+        for (int i = 0; i < tools.size(); i++) {
+            if (tools.get(i).type().equals("image_generation")) checkImageTool(r, ConfigReader.index("tools", i), tools.get(i), models);
+        }
         return new ToolsConfig(AgentConfig.read(r, top), tools, McpServerConfig.readAll(r, top, tools));
+    }
+
+    /** An image tool's model is a catalog model with capability {@code images} (without one named, some model has it). */
+    private static void checkImageTool(ConfigReader r, String p, ToolConfig t, List<ModelConfig> models) {
+        if (!IMAGE_SIZE.matcher(t.size()).matches()) {
+            throw r.fail(p + ".size", "expected \"auto\" or WIDTHxHEIGHT in pixels such as \"1024x1024\", got "
+                    + ConfigReader.quote(t.size()));
+        }
+        if (t.model() == null) {
+            if (models.stream().noneMatch(m -> m.capabilities().contains("images"))) {
+                throw r.fail(p + ".model", "no model has the \"images\" capability: configure one, or name the tool's model");
+            }
+            return;
+        }
+        ModelConfig m = models.stream().filter(c -> c.id().equals(t.model())).findFirst().orElse(null);
+        if (m == null) throw r.fail(p + ".model", "no model " + ConfigReader.quote(t.model()) + " is configured");
+        if (!m.capabilities().contains("images")) {
+            throw r.fail(p + ".model", "model " + ConfigReader.quote(t.model()) + " has no \"images\" capability (it has: "
+                    + String.join(", ", m.capabilities()) + ")");
+        }
     }
 }

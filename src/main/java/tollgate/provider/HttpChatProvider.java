@@ -38,7 +38,8 @@ import tollgate.json.JsonException;
  *
  * <p>Kind {@code openai} also speaks text-to-speech ({@code POST {base_url}/audio/speech},
  * {@link tollgate.provider.openai.OpenAiSpeech}) through the same {@link Exchange}, and realtime
- * sessions over WebSocket ({@code {base_url}/realtime}, {@link tollgate.provider.openai.OpenAiRealtime}).
+ * sessions over WebSocket ({@code {base_url}/realtime}, {@link tollgate.provider.openai.OpenAiRealtime}) and image
+ * generation ({@code POST {base_url}/images/generations}, {@link tollgate.provider.openai.OpenAiImages}).
  *
  * <p>Memory: the upstream request body is charged to the call's reservation while it is sent;
  * a non-streaming answer as its bytes arrive and again as it is parsed; stream buffers as they
@@ -46,7 +47,7 @@ import tollgate.json.JsonException;
  * ({@link Secrets}) before anything reads it.
  */
 public final class HttpChatProvider implements ChatProvider, CompletionProvider, SpeechProvider, TranscriptionProvider,
-        RealtimeProvider {
+        RealtimeProvider, ImagesProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -67,6 +68,8 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
     private final tollgate.provider.openai.OpenAiTranscriptions transcriptions;
     /** Realtime sessions over WebSocket, for the OpenAI-compatible kind only; null for the others. */
     private final tollgate.provider.openai.OpenAiRealtime realtime;
+    /** Image generation, for the OpenAI-compatible kind only; null for the others. */
+    private final tollgate.provider.openai.OpenAiImages images;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
     public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
@@ -84,6 +87,8 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
                 ? new tollgate.provider.openai.OpenAiTranscriptions(exchange, upstream, watchdog) : null;
         this.realtime = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
                 ? new tollgate.provider.openai.OpenAiRealtime(exchange, upstream, watchdog) : null;
+        this.images = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
+                ? new tollgate.provider.openai.OpenAiImages(exchange, watchdog) : null;
     }
 
     /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
@@ -105,7 +110,7 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
 
     @Override public String kind() { return dialect.kind(); }
 
-    /** {@code chat}, and what else the kind serves: fim, completions, stt, tts, realtime (for {@code GET /providers}). */
+    /** {@code chat}, and what else the kind serves: fim, completions, stt, tts, realtime, images (for {@code GET /providers}). */
     @Override
     public Set<String> capabilities() {
         java.util.LinkedHashSet<String> caps = new java.util.LinkedHashSet<>(List.of("chat"));
@@ -114,6 +119,7 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
         if (transcriptions != null) caps.add("stt");
         if (speech != null) caps.add("tts");
         if (realtime != null) caps.add("realtime");
+        if (images != null) caps.add("images");
         return java.util.Collections.unmodifiableSet(caps);
     }
 
@@ -132,6 +138,16 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
                     + ") does not serve realtime sessions.", "model").noRetry();
         }
         return realtime.connect(call, listener, maxMessageBytes);
+    }
+
+    /** Image generation on an OpenAI-compatible upstream ({@link tollgate.provider.openai.OpenAiImages}); refused (no-retry) for the other kinds. */
+    @Override
+    public GeneratedImages generate(ImagesCall call) {
+        if (images == null) {
+            throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id() + "' (kind " + kind()
+                    + ") does not serve image generation.", "model").noRetry();
+        }
+        return images.generate(call);
     }
 
     @Override public ToolIdRule toolIdRule() { return dialect.toolIdRule(); }

@@ -39,8 +39,8 @@ public final class Deployment {
         this.id = model.provider() + "/" + model.upstream();
         this.model = model;
         this.provider = provider;
-        // A speech model is never a chat deployment, whatever its provider can do.
-        this.chat = provider instanceof ChatProvider c && !speech(model) ? c : null;
+        // A speech or image model is never a chat deployment, whatever its provider can do.
+        this.chat = provider instanceof ChatProvider c && !nonChat(model) ? c : null;
         this.offline = provider.offline();
         this.breaker = breaker;
         this.ttft = PeakEwma.withDefaults(clock);
@@ -62,9 +62,9 @@ public final class Deployment {
     /** The provider as a chat provider, or null when this deployment does not serve chat. */
     public ChatProvider chat() { return chat; }
 
-    /** Whether {@code model} is a speech model ({@code stt} or {@code tts}), never routed chat. */
-    static boolean speech(Model model) {
-        for (String c : tollgate.config.ModelConfig.SPEECH_CAPABILITIES) if (model.has(c)) return true;
+    /** Whether {@code model} is a speech or image model ({@code stt}, {@code tts}, {@code realtime}, {@code images}): never chat. */
+    static boolean nonChat(Model model) {
+        for (String c : tollgate.config.ModelConfig.NON_CHAT_CAPABILITIES) if (model.has(c)) return true;
         return false;
     }
 

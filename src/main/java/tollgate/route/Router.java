@@ -224,7 +224,8 @@ public final class Router {
         if (d != null) return direct(d, "the requested model");
         Deployment service = services.get(model);
         if (service != null) {
-            throw GatewayException.invalid(param, "The model '" + clip(model) + "' is a " + ServicePlans.describe(service.model())
+            String what = ServicePlans.describe(service.model());
+            throw GatewayException.invalid(param, "The model '" + clip(model) + "' is " + (what.startsWith("i") ? "an " : "a ") + what
                     + " model; it does not serve chat completions.");
         }
         int slash = model.indexOf('/');

@@ -18,7 +18,7 @@ import tollgate.log.Log;
 
 /**
  * The pipeline for calls that are not chat (issue 10: fill-in-the-middle, text completions,
- * speech-to-text, text-to-speech), with the same rules as chat's {@link Dispatcher}: the key's
+ * speech-to-text, text-to-speech; issue 11: realtime sessions; issue 12: image generation), with the same rules as chat's {@link Dispatcher}: the key's
  * admission (model rules, per-minute limits, a stream slot), the router's plan
  * ({@link Router#planService}), per candidate the key's deny rules and a hold on its credits for
  * the attempt's worst case, the deployment's breaker and rate-limit cool-down, retries and
@@ -108,7 +108,8 @@ public final class ServiceDispatcher {
     /** {@code meter} at {@code model}'s prices; null for the client's own key, or when a price is unknown. */
     private static BigDecimal price(Model model, Meter meter, ServiceRequest request) {
         if (request.ownKey()) return null;
-        return model.pricing().cost(meter.promptTokens(), meter.completionTokens(), meter.audioMillis(), meter.characters());
+        return model.pricing().cost(meter.promptTokens(), meter.completionTokens(), meter.audioMillis(), meter.characters(),
+                meter.images());
     }
 
     private void record(Caller caller, ServiceRequest request, Deployment d, Meter m, BigDecimal cost, long credits, int status,
@@ -117,7 +118,7 @@ public final class ServiceDispatcher {
         String model = request.model() != null ? Router.clip(request.model()) : d != null ? d.model().id() : null;
         recorder.record(new UsageRecord(caller.executionId(), requestId, caller.keyId(), model, d == null ? null : d.id(),
                 m.promptTokens(), m.completionTokens(), cost, null, credits, status, request.stream(), started, clock.millis(),
-                request.endpoint(), m.audioMillis(), m.characters()));
+                request.endpoint(), m.audioMillis(), m.characters(), m.images()));
     }
 
     /** One call's attempts over its candidates. */
@@ -235,7 +236,7 @@ public final class ServiceDispatcher {
             try {
                 Meter worst = request.worstCase().apply(model);
                 caller.charge().cover(model.pricing().cost(worst.promptTokens(), worst.completionTokens(), worst.audioMillis(),
-                        worst.characters()));
+                        worst.characters(), worst.images()));
                 return true;
             } catch (GatewayException e) {
                 tried.add(new Tried(d.id(), Tried.UNAFFORDABLE, 0, -1, e.getMessage()));

@@ -12,7 +12,8 @@ import tollgate.provider.Provider;
 
 /**
  * The router's plans for calls that are not chat (issue 10): fill-in-the-middle, text
- * completions, speech-to-text and text-to-speech. A client names the model as for chat (a catalog
+ * completions, speech-to-text and text-to-speech; realtime sessions (issue 11) and image
+ * generation (issue 12). A client names the model as for chat (a catalog
  * id, {@code <provider>/<upstream>}, {@code group:<name>}) or none, and every candidate must have
  * the call's capability; neo-mode's policies rank chat models only, so they are refused here.
  *
@@ -23,7 +24,8 @@ import tollgate.provider.Provider;
 final class ServicePlans {
     /** What error messages call each capability. */
     private static final Map<String, String> DESCRIPTIONS = Map.of("fim", "fill-in-the-middle", "completions",
-            "text completion", "stt", "speech-to-text", "tts", "text-to-speech", "realtime", "realtime voice");
+            "text completion", "stt", "speech-to-text", "tts", "text-to-speech", "realtime", "realtime voice", "images",
+            "image generation");
 
     private final Router router;
     private final Map<String, Deployment> defaults = new ConcurrentHashMap<>();
@@ -61,7 +63,7 @@ final class ServicePlans {
     /** The capabilities that make {@code m} what it is, for messages: "speech-to-text/text-to-speech". */
     static String describe(Model m) {
         List<String> names = new ArrayList<>();
-        for (String c : ModelConfig.SPEECH_CAPABILITIES.stream().sorted().toList()) if (m.has(c)) names.add(DESCRIPTIONS.get(c));
+        for (String c : ModelConfig.NON_CHAT_CAPABILITIES.stream().sorted().toList()) if (m.has(c)) names.add(DESCRIPTIONS.get(c));
         return String.join("/", names);
     }
 

@@ -10,6 +10,7 @@ import tollgate.config.ConfigException;
 import tollgate.config.GatewayConfig;
 import tollgate.config.ToolConfig;
 import tollgate.log.Log;
+import tollgate.memory.MemoryBudget;
 import tollgate.provider.Upstream;
 import tollgate.route.ServiceDispatcher;
 import tollgate.schema.SchemaValidator;
@@ -28,9 +29,11 @@ public final class Tools {
      * @param services the pipeline image generation calls its model through
      * @param accounts where a tool's cost is charged
      * @param upstream the gateway's one outbound HTTP client (http and web_search tools)
+     * @param budget   the gateway's memory budget, which an image tool's upstream answers are held in
      * @throws ConfigException naming {@code tools[i]} when a tool cannot work here
      */
-    public static ToolBox build(GatewayConfig config, ServiceDispatcher services, Accounts accounts, Upstream upstream) {
+    public static ToolBox build(GatewayConfig config, ServiceDispatcher services, Accounts accounts, Upstream upstream,
+                                MemoryBudget budget) {
         List<GatewayTool> tools = new ArrayList<>();
         List<ToolConfig> configured = config.tools().tools();
         for (int i = 0; i < configured.size(); i++) {
@@ -52,9 +55,7 @@ public final class Tools {
                     tools.add(new WebSearchTool(t, upstream));
                 }
                 case "python" -> tools.add(new PythonTool(t, PythonHost.probe(t, where)));
-                case "image_generation" -> {
-                    // TODO(issue 12, "images" helper): tools.add(new ImageTool(t, services, accounts, ...)); until then not offered.
-                }
+                case "image_generation" -> tools.add(new ImageTool(t, services, accounts, budget));
                 default -> throw new ConfigException(where + ".type: unknown tool type \"" + t.type() + "\"");
             }
         }

@@ -74,6 +74,10 @@ class DefaultConfigFileTest {
                 assertTrue(m.characterPrice() != null, m.id());
                 continue;
             }
+            if (m.capabilities().contains("images")) {
+                assertTrue(m.imagePrice() != null, m.id());
+                continue;
+            }
             assertTrue(m.contextLength() > 0, m.id());
             assertTrue(m.promptPrice() != null && m.completionPrice() != null, m.id());
         }

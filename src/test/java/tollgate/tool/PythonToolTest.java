@@ -313,11 +313,11 @@ class PythonToolTest {
         ConfigException missing = assertThrows(ConfigException.class, () -> Tools.build(Calls.config(
                 "{\"name\": \"h\", \"type\": \"http\", \"url\": \"http://127.0.0.1:1\"},"
                         + " {\"name\": \"py\", \"type\": \"python\", \"enabled\": true, \"command\": [\"/nonexistent/python3\"]}"),
-                null, null, null));
+                null, null, null, null));
         assertEquals("tools[1].command: python tool \"py\": \"/nonexistent/python3\" is not an executable file", missing.getMessage());
         ConfigException broken = assertThrows(ConfigException.class, () -> Tools.build(Calls.config(
                 "{\"name\": \"py\", \"type\": \"python\", \"enabled\": true, \"network\": \"allow\", \"command\": [\"python3\", \"-c\","
-                        + " \"raise SystemExit(5)\"]}"), null, null, null));
+                        + " \"raise SystemExit(5)\"]}"), null, null, null, null));
         assertTrue(broken.getMessage().startsWith("tools[0].command: python tool \"py\": \"python3 -c raise SystemExit(5)\" did not run a"
                 + " probe: exit code 5"), broken.getMessage());
     }

@@ -26,7 +26,7 @@ class ToolsTest {
                     {"name": "search", "type": "web_search", "url": "http://127.0.0.1:9"},
                     {"name": "off", "type": "http", "url": "http://127.0.0.1:9/x", "enabled": false},
                     {"name": "py", "type": "python", "command": ["/nonexistent/python3"]}
-                    """), null, null, upstream);
+                    """), null, null, upstream, null);
             assertEquals(List.of("hook", "search"), box.all().stream().map(GatewayTool::name).toList());
             assertTrue(box.find("hook") instanceof HttpTool);
             assertTrue(box.find("search") instanceof WebSearchTool);
@@ -39,7 +39,7 @@ class ToolsTest {
     void aHeaderTheClientCannotSend_stopsTheStart_withoutItsValue() {
         ConfigException e = assertThrows(ConfigException.class, () -> Tools.build(Calls.config(
                 "{\"name\": \"hook\", \"type\": \"http\", \"url\": \"http://127.0.0.1:9/x\", \"headers\": {\"Host\": \"secret-host-value\"}}"),
-                null, null, null));
+                null, null, null, null));
         assertEquals("tools[0].headers.Host: a header the gateway cannot send (a restricted name such as host or content-length,"
                 + " or a value with a line break)", e.getMessage());
         assertFalse(e.getMessage().contains("secret-host-value"));

@@ -76,9 +76,12 @@ import tollgate.provider.Usage;
  * <p>Realtime sessions ({@link tollgate.provider.RealtimeProvider}): an offline speech-to-speech
  * session in OpenAI's Realtime event shapes that echoes the user's audio or text, see
  * {@link EchoRealtime}.
+ *
+ * <p>Image generation ({@link tollgate.provider.ImagesProvider}): small deterministic PNGs for the
+ * prompt, see {@link EchoImages}.
  */
 public final class EchoProvider implements ChatProvider, CompletionProvider, SpeechProvider, tollgate.provider.TranscriptionProvider,
-        tollgate.provider.RealtimeProvider {
+        tollgate.provider.RealtimeProvider, tollgate.provider.ImagesProvider {
 
     public static final String KIND = "echo";
     /** Pause between stream chunks for model {@code echo-slow}. */
@@ -119,9 +122,15 @@ public final class EchoProvider implements ChatProvider, CompletionProvider, Spe
 
     @Override public Set<String> capabilities() { return CAPABILITIES; }
 
-    /** Everything, offline: chat, FIM and text completions, speech-to-text, text-to-speech and realtime sessions. */
+    /** Everything, offline: chat, FIM and text completions, speech-to-text, text-to-speech, realtime sessions and images. */
     private static final Set<String> CAPABILITIES = java.util.Collections.unmodifiableSet(
-            new java.util.LinkedHashSet<>(java.util.List.of("chat", "fim", "completions", "stt", "tts", "realtime")));
+            new java.util.LinkedHashSet<>(java.util.List.of("chat", "fim", "completions", "stt", "tts", "realtime", "images")));
+
+    /** Image generation, offline: see {@link EchoImages}. */
+    @Override
+    public tollgate.provider.GeneratedImages generate(tollgate.provider.ImagesCall call) {
+        return EchoImages.generate(id, clock, call);
+    }
 
     /** Realtime sessions opened, for their ids ({@code sess_echo_<n>}). */
     private final java.util.concurrent.atomic.AtomicLong realtimeSessions = new java.util.concurrent.atomic.AtomicLong();

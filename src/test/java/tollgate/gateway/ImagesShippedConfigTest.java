@@ -1,0 +1,53 @@
+package tollgate.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static tollgate.gateway.GatewayHarness.list;
+import static tollgate.gateway.GatewayHarness.obj;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.Gateway;
+import tollgate.config.ConfigLoader;
+import tollgate.json.Json;
+import tollgate.provider.PngCheck;
+
+/** The shipped {@code conf/tollgate.json} generates images offline (no provider key set: echo-image is the images model). */
+class ImagesShippedConfigTest {
+    @TempDir Path dataDir;
+
+    @Test
+    void withoutAModel_echoImageAnswers_andTheCatalogListsItWithItsPrice() throws Exception {
+        Gateway gateway = Gateway.start(ConfigLoader.load(Path.of("conf/tollgate.json"), Map.of("TOLLGATE_API_KEY",
+                GatewayHarness.CLIENT_KEY), new ConfigLoader.Overrides("127.0.0.1", 0, dataDir)));
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        try {
+            String base = "http://127.0.0.1:" + gateway.port();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/images/generations"))
+                    .timeout(Duration.ofSeconds(20)).header("Authorization", GatewayHarness.AUTH).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"a red fox\",\"response_format\":\"b64_json\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("echo/echo-image", r.headers().firstValue("x-tollgate-route").orElse(null));
+            PngCheck.check(Base64.getDecoder().decode((String) obj(list(obj(r.body()).get("data")).get(0)).get("b64_json")));
+
+            String models = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Map<String, Object> echo = null;
+            for (Object m : list(obj(models).get("data"))) if ("echo-image".equals(obj(m).get("id"))) echo = obj(m);
+            assertEquals("{\"image\":\"0\"}", Json.toString(echo.get("pricing")));
+            assertFalse(models.contains("gpt-image-1"), "its provider is off without OPENAI_API_KEY");
+        } finally {
+            gateway.stop(Duration.ZERO);
+            http.shutdownNow();
+        }
+    }
+}
