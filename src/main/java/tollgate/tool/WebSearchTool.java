@@ -35,6 +35,8 @@ final class WebSearchTool extends ConfiguredTool {
     static final int MAX_SNIPPET_CHARS = 500;
     /** Longest URL given to the model, in chars; a result with a longer one is dropped (a clipped URL is a wrong URL). */
     static final int MAX_URL_CHARS = 2048;
+    /** Longest piece of an answer's header quoted to the model, in chars. */
+    static final int MAX_QUOTE_CHARS = 100;
     /** Longest query sent, in chars. */
     static final int MAX_QUERY_CHARS = 500;
     /** Most bytes of a SearXNG answer read: a page of results with all their fields is ~100 KiB. */
@@ -114,7 +116,7 @@ final class WebSearchTool extends ConfiguredTool {
         try {
             parsed = Json.parse(a.body());
         } catch (JsonException e) {
-            return ToolOutput.error(WHAT + " answered something that is not JSON (" + a.mediaType() + ")");
+            return ToolOutput.error(capped(WHAT + " answered something that is not JSON (" + quoted(a.mediaType()) + ")"));
         }
         if (!(Json.asObject(parsed) instanceof Map<String, Object> top) || !(top.get("results") instanceof List<?> results)) {
             return ToolOutput.error(WHAT + " answered JSON without a \"results\" array: is it a SearXNG instance?");
@@ -143,6 +145,14 @@ final class WebSearchTool extends ConfiguredTool {
             json = Json.toString(out);
         }
         return json;
+    }
+
+    /**
+     * A value of the endpoint's quoted to the model: a header is up to hundreds of KiB and may
+     * reflect what it was sent (a configured credential), so scrubbed and clipped.
+     */
+    private String quoted(String value) {
+        return clip(secrets.forLog(value), MAX_QUOTE_CHARS);
     }
 
     /** A string clipped to {@code max} chars with "…", or "" for a missing one. */

@@ -118,6 +118,19 @@ class WebSearchToolTest {
     }
 
     @Test
+    void aContentTypeQuotedToTheModel_isScrubbed_andTheOutputKeepsItsCap() {
+        String secret = "sk-search-0123456789abcdef";
+        // An endpoint that reflects the request's credential into a long content type.
+        searx.answer(FakeEndpoint.fixed(200, "application/x-" + secret + "-" + "y".repeat(20_000), "not json"));
+        ToolOutput out = tool("", ", \"max_output_bytes\": 512, \"headers\": {\"X-Api-Key\": \"" + secret + "\"}")
+                .run(Calls.call("{\"query\": \"q\"}"));
+        assertEquals(ToolOutput.Outcome.ERROR, out.outcome());
+        assertTrue(out.content().startsWith("the search endpoint answered something that is not JSON (application/x-[redacted]-yyy"),
+                out.content());
+        assertTrue(out.content().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 512, out.content().length() + " chars");
+    }
+
+    @Test
     void aMissingQuery_isAnErrorNamingIt_andNothingIsAsked() throws Exception {
         ToolOutput out = tool("", "").run(Calls.call("{\"q\": \"x\"}"));
         assertEquals(ToolOutput.Outcome.ERROR, out.outcome());
