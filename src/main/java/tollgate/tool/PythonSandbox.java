@@ -51,6 +51,10 @@ import tollgate.call.Cancellation;
  * include the gateway's own threads) and no core dumps. A prelude rather than {@code prlimit}: one
  * dependency less (prlimit is Linux-only util-linux), and the limits are set where they are
  * documented. The kernel does not apply the process limit to a gateway running as root.
+ * These limits are per process and per file, not totals (those need cgroups): code that forks
+ * may take {@link #MAX_PROCESSES} × {@code memory_mb}, and write any number of files, in the
+ * scratch directory or wherever the gateway's user may write ({@code /dev/shm}: memory), until
+ * its deadline; only the scratch directory is removed afterwards (README, "Gateway tools").
  */
 final class PythonSandbox {
 
