@@ -203,6 +203,46 @@ class McpClientTest {
     }
 
     @Test
+    void aRedirect_isNotFollowed_soTheTokenGoesNowhereElse() throws Exception {
+        List<String> stolen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer elsewhere = loopbackServer(ex -> {
+            stolen.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+            ex.sendResponseHeaders(500, -1);
+        });
+        com.sun.net.httpserver.HttpServer redirecting = loopbackServer(ex -> {
+            ex.getResponseHeaders().set("Location", "http://127.0.0.1:" + elsewhere.getAddress().getPort() + "/mcp");
+            ex.sendResponseHeaders(307, -1);
+        });
+        try {
+            McpClient c = new McpClient(config("files", "http://127.0.0.1:" + redirecting.getAddress().getPort() + "/mcp", TOKEN),
+                    upstream, "1");
+            McpException e = assertThrows(McpException.class, () -> {
+                try (CallTimer t = timer(T)) {
+                    c.listTools(t);
+                }
+            });
+            assertEquals("the MCP server 'files' answered HTTP 307", e.getMessage());
+            assertEquals(List.of(), stolen);
+        } finally {
+            redirecting.stop(0);
+            elsewhere.stop(0);
+        }
+    }
+
+    private static com.sun.net.httpserver.HttpServer loopbackServer(com.sun.net.httpserver.HttpHandler h) throws java.io.IOException {
+        com.sun.net.httpserver.HttpServer s = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/", ex -> {
+            try (ex) {
+                ex.getRequestBody().readAllBytes();
+                h.handle(ex);
+            }
+        });
+        s.start();
+        return s;
+    }
+
+    @Test
     void aServerThatIsNotThere_isUnreachable() throws Exception {
         String url = mcp.url();
         mcp.stop();
