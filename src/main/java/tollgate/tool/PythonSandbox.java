@@ -25,7 +25,9 @@ import tollgate.call.Cancellation;
  * --bounding-set=-all ... -- python -I ...} ({@link PythonHost#namespaces}):
  * <ul>
  *   <li>{@code --net} (with {@code network: deny}): a network namespace with only a loopback that
- *       is down, so no connection leaves the sandbox, not even to the gateway's own port;</li>
+ *       is down, so no TCP or UDP connection leaves the sandbox, not even to the gateway's own
+ *       port (Unix sockets bound in the file system are not the namespace's: reachable as the
+ *       gateway's user may, a Docker socket included);</li>
  *   <li>{@code --pid --fork --kill-child}: the code is process 1 of its own PID namespace; when
  *       it dies, the kernel kills every process it started, so a timeout leaves nothing behind
  *       (also a daemonised grandchild, which {@link ProcessHandle#descendants()} would miss);</li>
