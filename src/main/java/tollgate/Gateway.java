@@ -24,6 +24,8 @@ import tollgate.provider.Secrets;
 import tollgate.provider.Upstream;
 import tollgate.route.Dispatcher;
 import tollgate.agent.AgentLoop;
+import tollgate.agent.Approvals;
+import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolBox;
 import tollgate.tool.Tools;
 import tollgate.tool.mcp.McpDiscovery;
@@ -80,6 +82,14 @@ public final class Gateway {
 
     /** Builds everything, binds the port and starts serving. Fails here, not per request, on bad setup. */
     public static Gateway start(GatewayConfig config) throws IOException {
+        return start(config, List.of());
+    }
+
+    /**
+     * As {@link #start(GatewayConfig)}, with gateway tools beyond the configured ones (tests, and
+     * programs embedding the gateway with tools of their own).
+     */
+    public static Gateway start(GatewayConfig config, List<? extends GatewayTool> extraTools) throws IOException {
         KeyStore store = new KeyStore(config.dataDir());
         List<KeyConfig> configured = ApiKeys.load(config.keys(), config.dataDir(), !store.read().isEmpty());
         MemoryBudget budget = budget(config.server().limits());
@@ -108,9 +118,15 @@ public final class Gateway {
                     Clock.SYSTEM, RANDOM);
             Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
             ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream, budget);
+            if (!extraTools.isEmpty()) {
+                List<GatewayTool> all = new java.util.ArrayList<>(toolBox.all());
+                all.addAll(extraTools);
+                toolBox = new ToolBox(all);
+            }
             // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
             mcp = McpDiscovery.start(config.tools().mcpServers(), toolBox, upstream, Main.VERSION);
-            AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, config.tools().agent(), Clock.SYSTEM);
+            Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM);
+            AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, approvals, config.tools().agent(), Clock.SYSTEM);
             server = Server.bind(config.server(), budget);
             VoiceTokens tokens = new VoiceTokens(config.voice().tokenTtl(), Clock.SYSTEM);
             if (config.voice().port() != 0) {

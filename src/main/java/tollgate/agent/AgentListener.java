@@ -1,5 +1,6 @@
 package tollgate.agent;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,4 +19,11 @@ public interface AgentListener {
 
     /** A tool call is about to run (for progress events). */
     default void toolStarted(Execution execution, String tool, String callId) { }
+
+    /**
+     * A model call was admitted (or refused) against the key's per-minute limits: OpenAI's
+     * {@code x-ratelimit-*} headers as they stand now, as name/value pairs (a chat surface sets
+     * them on its response while it can). Not called for a key without such limits.
+     */
+    default void rateLimits(List<String> headers) { }
 }

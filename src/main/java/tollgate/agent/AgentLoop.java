@@ -1,82 +1,207 @@
 package tollgate.agent;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import tollgate.account.Account;
 import tollgate.account.Accounts;
 import tollgate.call.Cancellation;
 import tollgate.call.Clock;
 import tollgate.config.AgentConfig;
+import tollgate.error.GatewayException;
+import tollgate.http.RequestIds;
+import tollgate.json.JsonNumber;
+import tollgate.memory.MemoryBudget;
+import tollgate.memory.Reservation;
 import tollgate.route.ChatRequest;
-import tollgate.route.ChatSink;
 import tollgate.route.Dispatcher;
 import tollgate.tool.ToolBox;
 
 /**
  * The agent loop (issue 12): a model call through the {@link Dispatcher}; the gateway tools it
  * asked for run (in parallel); again, until the model answers, calls a tool of the client's, or
- * calls a tool that needs a human's approval (the execution pauses, persisted). Bounded by the
- * execution's step limit, its wall-clock limit and the key's credits; every model call is its own
- * dispatched, charged and recorded request (one ledger record per step).
+ * calls a tool that needs a human's approval (the execution pauses, persisted in
+ * {@link Approvals}). Bounded by the execution's step limit, its wall-clock limit and the key's
+ * credits; every model call is its own dispatched, admitted, charged and recorded request (one
+ * ledger record per call, all with the execution's id).
  *
  * <p>Transport-neutral: chat completions (stream or not), {@code POST /v1/chat/resume} and
- * background tasks all run executions through {@link #run}.
+ * background tasks all run executions through {@link #run}. Thread-safe: one instance serves
+ * every execution; an execution is run by one thread at a time.
  */
 public final class AgentLoop {
     private final Dispatcher dispatcher;
     private final ToolBox tools;
     private final Accounts accounts;
+    private final Approvals approvals;
     private final AgentConfig config;
     private final Clock clock;
+    private final ToolRunner runner;
+    private volatile TaskHandoff handoff = TaskHandoff.NONE;
 
-    public AgentLoop(Dispatcher dispatcher, ToolBox tools, Accounts accounts, AgentConfig config, Clock clock) {
+    /**
+     * @param accounts where each model call's charge is opened (null: nothing charged, tests)
+     */
+    public AgentLoop(Dispatcher dispatcher, ToolBox tools, Accounts accounts, Approvals approvals, AgentConfig config, Clock clock) {
         this.dispatcher = dispatcher;
         this.tools = tools;
         this.accounts = accounts;
+        this.approvals = approvals;
         this.config = config;
         this.clock = clock;
+        this.runner = new ToolRunner(tools);
     }
 
     public ToolBox tools() { return tools; }
 
     public AgentConfig config() { return config; }
 
-    /** Whether {@code request} needs the loop: it names gateway tools, or client tools that need approval. */
+    /** Where paused executions wait for {@code POST /v1/chat/resume}. */
+    public Approvals approvals() { return approvals; }
+
+    /** Where a resumed approval of a background task goes ({@link TaskHandoff#NONE} until the task runner installs itself). */
+    public TaskHandoff handoff() { return handoff; }
+
+    /** Installs the task runner's handoff (at start-up). */
+    public void handoff(TaskHandoff h) { this.handoff = h; }
+
+    Dispatcher dispatcher() { return dispatcher; }
+
+    Clock clock() { return clock; }
+
+    ToolRunner runner() { return runner; }
+
+    /** Opens each model call's charge; a loop without accounts (tests) charges nothing. */
+    Accounts accounts() { return accounts; }
+
+    /**
+     * Whether {@code request} needs the loop: it names gateway tools, or client tools that need
+     * approval. Read from the validated request: nothing is parsed again.
+     */
     public static boolean involves(ChatRequest request) {
-        throw new UnsupportedOperationException("issue 12: agent loop");
+        return request.agent();
     }
 
     /**
-     * A new execution for a validated request: its gateway tools resolved (those the key may not
-     * use refused, 403 naming the tool) and turned into functions.
+     * A new execution for a validated request: its gateway tools resolved (unknown ones refused,
+     * 400 naming {@code tools[i].name} and listing the key's; those the key may not use, 403) and
+     * turned into functions; its {@code tool_choice} and {@code metadata.requires_approval} turned
+     * into those functions' names.
      *
+     * @param account  the key's account (its name decides the tools it may use), or null (tests)
      * @param taskId   the task it runs for, or null
      * @param maxSteps its step limit
      * @param maxWallMs its wall-clock limit
      */
+    @SuppressWarnings("unchecked")
     public Execution start(ChatRequest request, Account account, String requestId, String taskId, int maxSteps, long maxWallMs) {
-        throw new UnsupportedOperationException("issue 12: agent loop");
+        Map<String, Object> body = request.body();
+        if (body.get("n") instanceof JsonNumber n && !n.text().equals("1")) {
+            throw GatewayException.invalid("n", "Invalid value for 'n': a request with gateway tools or approvals answers with one "
+                    + "choice; leave 'n' out or set it to 1.");
+        }
+        String keyName = account == null ? null : account.name();
+        List<?> declared = body.get("tools") instanceof List<?> l ? l : List.of();
+        Functions.Resolved resolved = Functions.resolve(declared, tools, keyName);
+        Map<String, Object> steps = new LinkedHashMap<>(body);
+        steps.remove("messages");
+        steps.remove("stream");
+        if (resolved.tools().isEmpty()) {
+            steps.remove("tools"); // a '<server>.*' of a server without tools, and nothing else
+            steps.remove("tool_choice");
+        } else {
+            steps.put("tools", resolved.tools());
+        }
+        if (steps.get("tool_choice") instanceof Map<?, ?> choice && choice.get("function") instanceof Map<?, ?> f) {
+            String name = (String) f.get("name");
+            String fn = resolved.byGateway().get(name);
+            if (fn == null && !resolved.wire().containsKey(name) && !clientFunction(declared, name)) {
+                throw GatewayException.invalid("tool_choice.function.name", "Invalid value for 'tool_choice.function.name': the gateway "
+                        + "has no tool '" + name + "' for this request.");
+            }
+            if (fn != null) {
+                Map<String, Object> named = new LinkedHashMap<>();
+                named.put("type", "function");
+                named.put("function", Map.of("name", fn));
+                steps.put("tool_choice", named);
+            }
+        }
+        Set<String> approval = new LinkedHashSet<>(resolved.approval());
+        Object metadata = body.get("metadata");
+        if (metadata instanceof Map<?, ?> m && m.get(ChatRequest.REQUIRES_APPROVAL) instanceof String list) {
+            for (String raw : list.split(",")) {
+                String name = raw.strip();
+                String fn = resolved.byGateway().get(name);
+                if (fn == null && !clientFunction(declared, name)) {
+                    throw GatewayException.invalid("metadata." + ChatRequest.REQUIRES_APPROVAL, "Invalid value for 'metadata."
+                            + ChatRequest.REQUIRES_APPROVAL + "': the gateway has no tool '" + name + "' for this request.");
+                }
+                approval.add(fn != null ? fn : name);
+            }
+        }
+        List<Object> messages = new ArrayList<>((List<Object>) body.get("messages"));
+        return new Execution(RequestIds.newUuid(), account == null ? null : account.id(), keyName, requestId, taskId, request.model(),
+                steps, resolved.wire(), approval, maxSteps, maxWallMs, messages);
+    }
+
+    private static boolean clientFunction(List<?> declared, String name) {
+        for (Object t : declared) {
+            if (t instanceof Map<?, ?> m && m.get("function") instanceof Map<?, ?> f && name.equals(f.get("name"))) return true;
+        }
+        return false;
     }
 
     /**
      * Runs {@code execution} from where it stands (a new one, one resumed after an approval with
      * its decision applied, or a task's checkpoint) until it answers, returns client tool calls,
-     * or pauses.
+     * or pauses. Each model call is charged in a reservation of its own, outside any request's
+     * memory budget (a task's).
      *
-     * @param account  the key's account: each model call is charged to it, or null (tests)
-     * @param cancel   fired when the caller leaves or the task is cancelled: the run ends with
-     *                 {@code ClientGoneException}
-     * @param listener told about each completed step
-     * @param stream   where the final answer streams (progress in between), or null for no stream
+     * @see #run(Execution, Account, Cancellation, Reservation, AgentListener, AgentStream)
      */
-    public Outcome run(Execution execution, Account account, Cancellation cancel, AgentListener listener, ChatSink stream) {
-        throw new UnsupportedOperationException("issue 12: agent loop");
+    public Outcome run(Execution execution, Account account, Cancellation cancel, AgentListener listener, AgentStream stream) {
+        try (Reservation memory = MemoryBudget.unlimited().open()) {
+            return run(execution, account, cancel, memory, listener, stream);
+        }
     }
 
-    /** Applies a human's decision to a paused execution (its pending calls approved or refused). */
+    /**
+     * Runs {@code execution} from where it stands until it answers, returns client tool calls, or
+     * pauses. A failure ends it: a {@code GatewayException} (a model call's: 402 when the credits
+     * run out, 429 for the key's limits, the upstream's; an approval that cannot be stored), or
+     * {@code ClientGoneException} when {@code cancel} fired; the steps made until then are charged
+     * and recorded.
+     *
+     * @param account  the key's account: each model call is admitted and charged to it, or null (tests)
+     * @param cancel   fired when the caller leaves or the task is cancelled: the model call or the
+     *                 tools in flight are cancelled and the run ends with {@code ClientGoneException}
+     * @param memory   the caller's share of the memory budget, charged for what streams hold
+     * @param listener told about each completed step
+     * @param stream   where the answer streams (only its text; progress is the listener's to show),
+     *                 or null for no stream
+     * @throws IllegalStateException when the execution waits for a decision ({@link #decide} first)
+     */
+    public Outcome run(Execution execution, Account account, Cancellation cancel, Reservation memory, AgentListener listener,
+                       AgentStream stream) {
+        return new Run(this, execution, account, cancel, memory, listener, stream).run();
+    }
+
+    /**
+     * Applies a human's decision to a paused execution: {@link #run} then runs the approved calls
+     * of the gateway's (and hands the approved calls of the client's back to it), or tells the
+     * model each call was refused, with the reason.
+     *
+     * @throws IllegalStateException when the execution is not paused
+     */
     public void decide(Execution execution, TaskHandoff.Decision decision) {
-        throw new UnsupportedOperationException("issue 12: agent loop");
+        Map<String, Object> pending = execution.pending();
+        if (pending == null) throw new IllegalStateException("execution " + execution.id() + " is not paused");
+        Map<String, Object> decided = new LinkedHashMap<>(pending);
+        decided.put("decision", decision.approve() ? "approve" : "reject");
+        if (decision.reason() != null) decided.put("reason", decision.reason());
+        execution.pending(decided);
     }
-
-    @SuppressWarnings("unused")
-    private Map<String, Object> unused() { return Map.of(dispatcher.hashCode() + "", tools, "" + accounts, config, "c", clock); }
 }

@@ -1,5 +1,6 @@
 package tollgate.agent;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -37,7 +38,10 @@ public final class Execution {
     private long promptTokens;
     private long completionTokens;
     private long credits;
+    private BigDecimal cost = BigDecimal.ZERO;
     private Map<String, Object> pending;
+    /** The last model call's route explanation, for the answer (not persisted: it explains one HTTP answer). */
+    private Map<String, Object> route;
 
     /**
      * @param id            the execution id ({@code execution_id})
@@ -49,7 +53,9 @@ public final class Execution {
      * @param body          the chat request without {@code messages} and {@code stream}, its gateway
      *                      tools already turned into functions: what every step sends
      * @param gatewayTools  function name the model sees → gateway tool name
-     * @param approvalTools the client's own functions that need approval ({@code metadata.requires_approval})
+     * @param approvalTools the functions (as the model sees them) whose calls wait for a human: the
+     *                      client's own listed in {@code metadata.requires_approval}, and the gateway
+     *                      tools that require approval (fixed when the execution starts)
      * @param maxSteps      most model calls
      * @param maxWallMs     the most running time (waiting for an approval not counted)
      * @param messages      the conversation so far
@@ -95,12 +101,25 @@ public final class Execution {
     public long completionTokens() { return completionTokens; }
     public long credits() { return credits; }
 
+    /** USD the model calls cost so far (those whose cost is known). */
+    public BigDecimal cost() { return cost; }
+
+    /** Adds one charged call's usage, credits and cost (null: unknown) to the execution's totals. */
+    public void charged(long prompt, long completion, long credits, BigDecimal usd) {
+        charged(prompt, completion, credits);
+        if (usd != null) cost = cost.add(usd);
+    }
+
     /** Adds one charged call's usage and credits to the execution's totals. */
     public void charged(long prompt, long completion, long credits) {
         this.promptTokens += Math.max(0, prompt);
         this.completionTokens += Math.max(0, completion);
         this.credits += credits;
     }
+
+    /** The last model call's route explanation (null when none was made by this process, or nothing to explain). */
+    public Map<String, Object> route() { return route; }
+    public void route(Map<String, Object> r) { this.route = r; }
 
     /** What waits for approval ({@code approval_id}, {@code expires_at_ms}, the calls), or null. */
     public Map<String, Object> pending() { return pending; }
@@ -128,6 +147,7 @@ public final class Execution {
         m.put("prompt_tokens", promptTokens);
         m.put("completion_tokens", completionTokens);
         m.put("credits", credits);
+        m.put("cost", cost.toPlainString());
         m.put("pending", pending);
         return m;
     }
@@ -157,9 +177,10 @@ public final class Execution {
             ex.promptTokens = number(m, "prompt_tokens");
             ex.completionTokens = number(m, "completion_tokens");
             ex.credits = number(m, "credits");
+            if (m.get("cost") instanceof String c) ex.cost = new BigDecimal(c);
             ex.pending = (Map<String, Object>) m.get("pending");
             return ex;
-        } catch (ClassCastException | NullPointerException e) {
+        } catch (ClassCastException | NullPointerException | NumberFormatException e) {
             throw new IllegalArgumentException("not an execution state: " + e.getMessage(), e);
         }
     }

@@ -30,7 +30,9 @@ public final class Api {
                                 Map<String, Provider> running, Ledger ledger, VoiceTokens voiceTokens, IntSupplier voicePort,
                                 AgentLoop agent) {
         routes.api("POST", "/chat/completions",
-                Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField())));
+                Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField(), agent)));
+        // Seed 003: a paused execution continues once a human has decided (issue 12).
+        routes.api("POST", "/chat/resume", Authenticated.require(keys, new ResumeEndpoint(agent, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
         // Fill-in-the-middle (Mistral's API) and legacy text completions (OpenAI's), issue 10.
         routes.api("POST", "/fim/completions", Authenticated.require(keys,

@@ -2,6 +2,9 @@ package tollgate.api;
 
 import java.io.IOException;
 import java.util.Map;
+import tollgate.agent.AgentLoop;
+import tollgate.agent.Execution;
+import tollgate.config.AgentConfig;
 import tollgate.error.GatewayException;
 import tollgate.http.Endpoint;
 import tollgate.http.HttpCall;
@@ -21,10 +24,16 @@ import tollgate.route.Dispatcher;
 final class ChatCompletionsEndpoint implements Authenticated.Inner {
     private final Dispatcher dispatcher;
     private final String extensionField;
+    private final AgentLoop agent;
 
-    ChatCompletionsEndpoint(Dispatcher dispatcher, String extensionField) {
+    /**
+     * @param agent runs requests with gateway tools or approvals ({@link AgentLoop#involves}), or
+     *              null where there is none (such requests then fail as a gateway fault)
+     */
+    ChatCompletionsEndpoint(Dispatcher dispatcher, String extensionField, AgentLoop agent) {
         this.dispatcher = dispatcher;
         this.extensionField = extensionField;
+        this.agent = agent;
     }
 
     @Override
@@ -32,6 +41,10 @@ final class ChatCompletionsEndpoint implements Authenticated.Inner {
         ChatRequest request = ChatRequestValidator.validate(parse(call));
         call.log("model", request.model());
         call.log("stream", request.stream());
+        if (AgentLoop.involves(request)) {
+            agent(call, charge, request);
+            return;
+        }
         Map<String, Object> extension = Extension.start(call, request);
         if (!request.stream()) {
             Dispatched done = dispatcher.dispatch(Extension.caller(call, extension, charge), request, null);
@@ -50,6 +63,14 @@ final class ChatCompletionsEndpoint implements Authenticated.Inner {
         Extension.log(call, done);
         call.log("chunks", sse.events());
         sse.done();
+    }
+
+    /** Gateway tools or approvals (issue 12): the agent loop runs the request, each model call charged on its own. */
+    private void agent(HttpCall call, tollgate.account.Charge charge, ChatRequest request) throws IOException {
+        AgentConfig limits = agent.config();
+        String requestId = request.metadataRequestId() != null ? request.metadataRequestId() : call.requestId();
+        Execution ex = agent.start(request, charge.account(), requestId, null, limits.maxSteps(), limits.maxWall().toMillis());
+        AgentAnswer.serve(call, agent, ex, charge.account(), request.stream(), request.includeUsage(), extensionField);
     }
 
     /** The body as JSON, its tree charged to the call's memory as it is built (~15x the body for tiny values). */

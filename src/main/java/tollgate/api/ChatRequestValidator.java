@@ -69,8 +69,8 @@ public final class ChatRequestValidator {
         boolean stream = false, logprobs = false, topLogprobs = false;
         Map<String, Object> streamOptions = null;
         Object toolChoice = null;
-        Set<String> toolNames = null;
-        String requestId = null, mode = null, taskHint = null, policy = null;
+        Declared toolNames = null;
+        String requestId = null, mode = null, taskHint = null, policy = null, requiresApproval = null;
         List<String> fallbacks = List.of();
 
         for (Map.Entry<String, Object> e : body.entrySet()) {
@@ -102,6 +102,7 @@ public final class ChatRequestValidator {
                     Map<String, Object> m = metadata(v);
                     requestId = (String) m.get("request_id");
                     mode = (String) m.get("mode");
+                    requiresApproval = (String) m.get(REQUIRES_APPROVAL);
                 }
                 case "taskHint" -> taskHint = taskHint(v);
                 case "policy" -> policy = policy(v);
@@ -119,10 +120,12 @@ public final class ChatRequestValidator {
                     "Invalid value for 'top_logprobs': 'top_logprobs' is only allowed when 'logprobs' is true.");
         }
         if (toolChoice != null) toolChoice(toolChoice, toolNames);
+        if (requiresApproval != null) requiresApproval(requiresApproval, toolNames);
 
         boolean includeUsage = stream && streamOptions != null
                 && Boolean.TRUE.equals(streamOptions.get("include_usage"));
-        return new ChatRequest(model, body, stream, includeUsage, requestId, mode, taskHint, policy, fallbacks);
+        boolean agent = requiresApproval != null || (toolNames != null && toolNames.gateway != null);
+        return new ChatRequest(model, body, stream, includeUsage, requestId, mode, taskHint, policy, fallbacks, agent);
     }
 
     // ---------------------------------------------------------------- top-level fields
@@ -164,19 +167,45 @@ public final class ChatRequestValidator {
         }
     }
 
-    /** @return the declared function names */
-    private static Set<String> tools(Object v) {
+    private static final String REQUIRES_APPROVAL = ChatRequest.REQUIRES_APPROVAL;
+    /** Longest gateway tool name: an MCP server's (32) and one of its tools' (128) names with their dot. */
+    static final int MAX_GATEWAY_NAME_CHARS = 161;
+
+    /** The names {@code tools} declares: its functions', and its gateway tools' (null when none). */
+    static final class Declared {
+        final Set<String> functions = new HashSet<>();
+        Set<String> gateway;
+
+        /** A declared gateway tool, or one of the tools of a declared {@code <server>.*}. */
+        boolean gateway(String name) {
+            if (gateway == null) return false;
+            if (gateway.contains(name)) return true;
+            int dot = name.indexOf('.');
+            return dot > 0 && gateway.contains(name.substring(0, dot) + ".*");
+        }
+    }
+
+    private static Declared tools(Object v) {
         if (!(v instanceof List<?> list)) throw invalidType("tools", "an array of tools", v);
         if (list.isEmpty()) {
             throw GatewayException.invalid("tools",
                     "Invalid value for 'tools': expected an array of at least 1 tool, got an empty array.");
         }
-        Set<String> names = new HashSet<>();
+        Declared declared = new Declared();
+        Set<String> names = declared.functions;
         int i = 0;
         for (Object t : list) {
             if (!(t instanceof Map<?, ?>)) throw invalidType(tool(i, ""), "an object", t);
             Map<String, Object> tool = cast(t);
-            if (!"function".equals(tool.get("type"))) throw notFunction(tool, tool(i, ".type"));
+            if (!"function".equals(tool.get("type"))) {
+                if (!"gateway".equals(tool.get("type"))) {
+                    throw tool.containsKey("type")
+                            ? invalidValue(tool(i, ".type"), "'function' or 'gateway'", tool.get("type")) : notFunction(tool, tool(i, ".type"));
+                }
+                gatewayTool(tool, i, declared);
+                i++;
+                continue;
+            }
             // paths are built only on failure: the required*/string/... calls below then throw
             Object f = tool.get("function");
             Map<String, Object> fn = f instanceof Map<?, ?> ? cast(f) : requiredObject(tool, "function", tool(i, ".function"));
@@ -197,12 +226,40 @@ public final class ChatRequestValidator {
             if (st != null && !(st instanceof Boolean)) bool(tool(i, ".function.strict"), st);
             i++;
         }
-        return names;
+        return declared;
+    }
+
+    /**
+     * {@code {"type": "gateway", "name": N}}: N a tool the gateway runs, or {@code <server>.*}.
+     * Whether such a tool exists for the key is the agent loop's to say (it knows the tools).
+     */
+    private static void gatewayTool(Map<String, Object> tool, int i, Declared declared) {
+        String name = requiredString(tool, "name", tool(i, ".name"));
+        if (name.isEmpty() || longerThan(name, MAX_GATEWAY_NAME_CHARS)) {
+            throw invalidValue(tool(i, ".name"), "the name of a gateway tool, or '<server>.*'", name);
+        }
+        if (declared.gateway == null) declared.gateway = new HashSet<>();
+        declared.gateway.add(name);
+    }
+
+    private static void requiresApproval(String list, Declared declared) {
+        String path = "metadata." + REQUIRES_APPROVAL;
+        for (String raw : list.split(",", -1)) {
+            String name = raw.strip();
+            if (name.isEmpty()) {
+                throw GatewayException.invalid(path, "Invalid value for '" + path + "': expected comma-separated names of "
+                        + "functions declared in 'tools', got an empty name.");
+            }
+            if (declared == null || (!declared.functions.contains(name) && !declared.gateway(name))) {
+                throw GatewayException.invalid(path, "Invalid value for '" + path + "': " + show(name)
+                        + " is not a function (or gateway tool) declared in 'tools'.");
+            }
+        }
     }
 
     private static String tool(int i, String suffix) { return "tools[" + i + "]" + suffix; }
 
-    private static void toolChoice(Object v, Set<String> toolNames) {
+    private static void toolChoice(Object v, Declared toolNames) {
         if (v instanceof String s) {
             if (!s.equals("none") && !s.equals("auto") && !s.equals("required")) {
                 throw invalidValue("tool_choice",
@@ -217,8 +274,9 @@ public final class ChatRequestValidator {
         Map<String, Object> fn = requiredObject(m, "function", "tool_choice.function");
         String name = requiredString(fn, "name", "tool_choice.function.name");
         if (toolNames == null) throw toolChoiceWithoutTools();
-        if (!toolNames.contains(name)) {
-            throw invalidValue("tool_choice.function.name", "the name of a function declared in 'tools'", name);
+        if (!toolNames.functions.contains(name) && !toolNames.gateway(name)) {
+            throw invalidValue("tool_choice.function.name", "the name of a function " + (toolNames.gateway == null ? "" : "(or gateway tool) ")
+                    + "declared in 'tools'", name);
         }
     }
 

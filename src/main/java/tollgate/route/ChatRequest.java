@@ -19,6 +19,9 @@ import java.util.Map;
  * @param policy            {@code policy} (frugal, balanced, premium), or null
  * @param fallbacks         {@code models}: models to try in order after {@code model}
  *                          (OpenRouter's convention), or an empty list
+ * @param agent             whether the request needs the agent loop (issue 12): its {@code tools}
+ *                          name gateway tools ({@code {"type": "gateway"}}), or its
+ *                          {@code metadata.requires_approval} gates functions of its own
  */
 public record ChatRequest(
         String model,
@@ -29,5 +32,18 @@ public record ChatRequest(
         String mode,
         String taskHint,
         String policy,
-        List<String> fallbacks) {
+        List<String> fallbacks,
+        boolean agent) {
+
+    /**
+     * {@code metadata.requires_approval} (issue 12): the functions (or gateway tools) whose calls
+     * wait for a human's approval, comma-separated, since metadata values are strings (OpenAI).
+     */
+    public static final String REQUIRES_APPROVAL = "requires_approval";
+
+    /** A request without gateway tools or approvals. */
+    public ChatRequest(String model, Map<String, Object> body, boolean stream, boolean includeUsage, String metadataRequestId,
+                       String mode, String taskHint, String policy, List<String> fallbacks) {
+        this(model, body, stream, includeUsage, metadataRequestId, mode, taskHint, policy, fallbacks, false);
+    }
 }

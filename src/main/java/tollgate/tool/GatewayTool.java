@@ -16,8 +16,9 @@ import java.util.Map;
  *       timeout, an error result): it returns a {@link ToolOutput} whose outcome says so and
  *       whose content tells the model what went wrong, without secrets (keys, tokens, the
  *       gateway's own configuration);</li>
- *   <li>it returns by {@link ToolInvocation#deadlineNanos()} (the tool's timeout, cut by the
- *       loop's own deadline) and soon after {@link ToolInvocation#cancellation()} fires;</li>
+ *   <li>it returns by its own timeout or by {@link ToolInvocation#deadlineNanos()} (the loop's
+ *       deadline), whichever comes first, and soon after {@link ToolInvocation#cancellation()}
+ *       fires (the loop waits a few seconds past the deadline, then goes on without it);</li>
  *   <li>the content it returns is at most the tool's {@code max_output_bytes} of UTF-8, cut at a
  *       character boundary and marked as cut;</li>
  *   <li>it never reads more of an upstream answer than that cap (plus framing) into memory.</li>

@@ -14,7 +14,8 @@ import tollgate.call.Cancellation;
  * @param requestId     the request id, for the upstream's logs
  * @param executionId   the execution the call belongs to
  * @param cancellation  fired when the caller leaves, a task is cancelled, or the gateway stops
- * @param deadlineNanos {@code System.nanoTime()} by which the tool must have returned
+ * @param deadlineNanos {@code System.nanoTime()} by which the tool must have returned: the agent loop's own deadline
+ *                      (its wall-clock limit); the tool returns earlier when its own timeout is shorter
  */
 public record ToolInvocation(String callId, Map<String, Object> arguments, String keyName, Account account, String requestId,
                              String executionId, Cancellation cancellation, long deadlineNanos) {

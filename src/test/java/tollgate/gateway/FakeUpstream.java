@@ -37,6 +37,9 @@ final class FakeUpstream implements AutoCloseable {
         Server.jdkProperties(tollgate.config.ServerLimits.defaults()).forEach(FakeUpstream::setDefault);
     }
 
+    /** The exchange attribute holding its {@link Received}: behaviours that answer by what was asked read it. */
+    static final String RECEIVED = "tollgate.test.received";
+
     /** One request as the upstream received it. Header names are lower-cased. */
     record Received(String method, String path, Map<String, List<String>> headers, byte[] body) {
         String header(String name) {
@@ -125,6 +128,7 @@ final class FakeUpstream implements AutoCloseable {
             all.add(r);
         }
         received.add(r);
+        ex.setAttribute(RECEIVED, r);
         behaviour.respond(ex, this);
     }
 

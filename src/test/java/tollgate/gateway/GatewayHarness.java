@@ -89,6 +89,7 @@ final class GatewayHarness implements AutoCloseable {
         private final Map<String, String> env = new HashMap<>();
         private final Path dataDir;
         private Map<String, Object> config;
+        private List<tollgate.tool.GatewayTool> tools = List.of();
 
         private Builder(String upstreamUrl, Path dataDir) {
             this.dataDir = dataDir;
@@ -112,6 +113,18 @@ final class GatewayHarness implements AutoCloseable {
             return this;
         }
 
+        /** Sets a top-level section (e.g. {@code agent}) to a JSON value. */
+        Builder top(String key, String json) {
+            config.put(key, Json.parseWithComments(json.getBytes(UTF_8)));
+            return this;
+        }
+
+        /** Gateway tools beyond the configured ones (issue 12's tests: tools scripted in the test). */
+        Builder tools(List<tollgate.tool.GatewayTool> extra) {
+            this.tools = extra;
+            return this;
+        }
+
         Builder env(String name, String value) {
             env.put(name, value);
             return this;
@@ -122,7 +135,7 @@ final class GatewayHarness implements AutoCloseable {
                     new ConfigLoader.Overrides("127.0.0.1", 0, dataDir));
         }
 
-        GatewayHarness start() throws IOException { return new GatewayHarness(Gateway.start(build())); }
+        GatewayHarness start() throws IOException { return new GatewayHarness(Gateway.start(build(), tools)); }
 
         private static Map<String, Object> section(Map<String, Object> parent, String key) {
             Object v = parent.get(key);

@@ -88,9 +88,10 @@ class GeneratedKeyTest {
         assertEquals(sha256Hex(key) + "\n", stored);
         assertFalse(stored.contains(key));
         try (var files = Files.list(dataDir)) {
-            // No temporary file of the key's atomic write is left; the ledger has its own folder.
-            assertEquals(java.util.List.of("generated-key.sha256", "ledger"),
-                    files.map(p -> p.getFileName().toString()).sorted().toList(), "the data dir holds the key file and the ledger");
+            // No temporary file of the key's atomic write is left; the ledger and paused executions have their own folders.
+            assertEquals(java.util.List.of("approvals", "generated-key.sha256", "ledger"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "the data dir holds the key file, the ledger and the approvals");
         }
 
         assertEquals(401, chatAs(null));
