@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import tollgate.config.McpServerConfig;
 import tollgate.log.Log;
+import tollgate.memory.MemoryBudget;
 import tollgate.provider.Upstream;
 import tollgate.route.Backoff;
 import tollgate.tool.ToolBox;
@@ -58,9 +59,15 @@ public final class McpDiscovery implements AutoCloseable {
 
     McpDiscovery(List<McpServerConfig> servers, ToolBox box, Upstream upstream, String clientVersion, Backoff backoff,
                  Duration noticeInterval) {
+        this(servers, box, upstream, clientVersion, MemoryBudget.unlimited(), backoff, noticeInterval);
+    }
+
+    McpDiscovery(List<McpServerConfig> servers, ToolBox box, Upstream upstream, String clientVersion, MemoryBudget budget,
+                 Backoff backoff, Duration noticeInterval) {
         for (McpServerConfig s : servers) {
             box.replaceServer(s.name(), List.of());
-            workers.put(s.name(), new ServerWorker(new McpClient(s, upstream, clientVersion), box, backoff, noticeInterval.toNanos()));
+            workers.put(s.name(), new ServerWorker(new McpClient(s, upstream, clientVersion, budget), box, backoff,
+                    noticeInterval.toNanos()));
         }
     }
 
@@ -69,9 +76,11 @@ public final class McpDiscovery implements AutoCloseable {
      * failed once, or after {@link #STARTUP_WAIT}, whichever is first.
      *
      * @param clientVersion the gateway's version, for {@code clientInfo}
+     * @param budget        the gateway's memory budget, which each tool call's answer is held in
      */
-    public static McpDiscovery start(List<McpServerConfig> servers, ToolBox box, Upstream upstream, String clientVersion) {
-        McpDiscovery d = new McpDiscovery(servers, box, upstream, clientVersion,
+    public static McpDiscovery start(List<McpServerConfig> servers, ToolBox box, Upstream upstream, String clientVersion,
+                                     MemoryBudget budget) {
+        McpDiscovery d = new McpDiscovery(servers, box, upstream, clientVersion, budget,
                 ServerWorker.backoff(FIRST_RETRY.toNanos(), MAX_RETRY.toNanos()), NOTICE_INTERVAL);
         d.startAndWait(STARTUP_WAIT);
         return d;

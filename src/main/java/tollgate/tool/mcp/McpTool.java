@@ -7,6 +7,8 @@ import java.util.Map;
 import tollgate.config.McpServerConfig;
 import tollgate.json.Json;
 import tollgate.log.Log;
+import tollgate.memory.BudgetExceededException;
+import tollgate.memory.Reservation;
 import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolInvocation;
 import tollgate.tool.ToolOutput;
@@ -92,10 +94,13 @@ final class McpTool implements GatewayTool {
     public ToolOutput run(ToolInvocation call) {
         // The invocation's deadline already holds the server's timeout (GatewayTool's contract); cut by it again all the same.
         long deadline = Math.min(call.deadlineNanos(), System.nanoTime() + server.timeout().toNanos());
-        try (CallTimer timer = CallTimer.start(deadline, call.cancellation())) {
-            return McpResults.output(client.callTool(tool, call.arguments(), timer), server.maxOutputBytes(), client::scrub);
+        // The answer (up to 1 MiB or more) and its tree (tens of times its bytes for small numbers) are held in the gateway's budget.
+        try (Reservation memory = client.budget().open(); CallTimer timer = CallTimer.start(deadline, call.cancellation())) {
+            return McpResults.output(client.callTool(tool, call.arguments(), timer, memory), server.maxOutputBytes(), client::scrub);
         } catch (McpException e) {
             return McpResults.failure(e, server.maxOutputBytes());
+        } catch (BudgetExceededException e) {
+            return ToolOutput.error("the gateway is short of memory for the answer of the MCP server '" + server.name() + "'; try again shortly");
         } catch (RuntimeException e) {
             // The contract: never throw for a failed call. A bug of ours is logged, and the model told little.
             Log.error("mcp_call_failed", "tool", name, "request_id", call.requestId(), "error", e.getClass().getName());

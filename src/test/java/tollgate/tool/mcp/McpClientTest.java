@@ -106,7 +106,7 @@ class McpClientTest {
         try (CallTimer t = timer(T)) {
             c.listTools(t);
             assertEquals(Map.of("content", List.of(Map.of("type", "text", "text", "{\"x\":1}"))),
-                    Json.parse(Json.toString(c.callTool("a", Map.of("x", tollgate.json.JsonNumber.of(1)), t))));
+                    Json.parse(Json.toString(c.callTool("a", Map.of("x", tollgate.json.JsonNumber.of(1)), t, tollgate.json.JsonMeter.NONE))));
         }
         assertTrue(mcp.requests().stream().allMatch(r -> r.header("Mcp-Session-Id") == null));
         assertEquals(List.of(), mcp.violations());
@@ -120,7 +120,7 @@ class McpClientTest {
             c.listTools(t);
             String first = mcp.requests().get(2).header("Mcp-Session-Id");
             mcp.expireSessions();
-            c.callTool("a", Map.of(), t);
+            c.callTool("a", Map.of(), t, tollgate.json.JsonMeter.NONE);
             List<FakeMcpServer.Request> r = mcp.requests();
             assertEquals(List.of("tools/call", "initialize", "notifications/initialized", "tools/call"),
                     r.subList(3, 7).stream().map(FakeMcpServer.Request::method).toList());
@@ -137,7 +137,7 @@ class McpClientTest {
         try (CallTimer t = timer(T)) {
             c.listTools(t);
             mcp.loseSessions(true); // every message carrying a session id is answered 404
-            McpException e = assertThrows(McpException.class, () -> c.callTool("a", Map.of(), t));
+            McpException e = assertThrows(McpException.class, () -> c.callTool("a", Map.of(), t, tollgate.json.JsonMeter.NONE));
             assertEquals(McpException.Kind.SESSION_GONE, e.kind());
             assertEquals("the MCP server 'files' no longer knows the session (HTTP 404)", e.getMessage());
         }

@@ -48,7 +48,12 @@ class McpToolTest {
 
     /** The server's tools, discovered with {@code server}'s config. */
     private Map<String, GatewayTool> tools(McpServerConfig server) throws McpException {
-        McpClient client = new McpClient(server, upstream, "1");
+        return tools(server, tollgate.memory.MemoryBudget.unlimited());
+    }
+
+    /** The server's tools, their answers held in {@code budget}. */
+    private Map<String, GatewayTool> tools(McpServerConfig server, tollgate.memory.MemoryBudget budget) throws McpException {
+        McpClient client = new McpClient(server, upstream, "1", budget);
         Map<String, GatewayTool> m = new java.util.LinkedHashMap<>();
         try (CallTimer t = timer(T)) {
             for (McpTool tool : McpTool.fromListing(client, client.listTools(t).tools())) m.put(tool.name(), tool);
@@ -255,6 +260,25 @@ class McpToolTest {
                 "a small one after the budget ran out still fits if it can");
         long total = tools.stream().mapToLong(t -> Json.toBytes(t.parameters()).length).sum();
         assertTrue(total <= McpTool.MAX_SERVER_SCHEMA_BYTES + 40 * 20L, total + " bytes");
+    }
+
+    @ParameterizedTest
+    @EnumSource(FakeMcpServer.Mode.class)
+    void anAnswer_isHeldInTheGatewaysMemoryBudget_andOneThatDoesNotFit_isAnError(FakeMcpServer.Mode mode) throws Exception {
+        // 400 KB of small numbers is a tree of ~14 MB: a hostile server's answers, many at once, would take the heap.
+        List<Object> numbers = new java.util.ArrayList<>();
+        for (int i = 0; i < 200_000; i++) numbers.add(tollgate.json.JsonNumber.of(i % 10));
+        mcp.mode(mode).tool("dump", null, null, args -> Map.of("structuredContent", Map.of("n", numbers)));
+        tollgate.memory.MemoryBudget budget = new tollgate.memory.MemoryBudget(4L * 1024 * 1024);
+
+        ToolOutput out = tools(config("files", mcp.url(), TOKEN), budget).get("files.dump").run(call(Map.of(), T));
+
+        assertEquals(new ToolOutput("the gateway is short of memory for the answer of the MCP server 'files'; try again shortly",
+                Outcome.ERROR, 0), out);
+        assertEquals(0, budget.used(), "all given back");
+        ToolOutput fits = tools(config("files", mcp.url(), TOKEN), new tollgate.memory.MemoryBudget(256L * 1024 * 1024))
+                .get("files.dump").run(call(Map.of(), T));
+        assertEquals(Outcome.OK, fits.outcome(), fits.content());
     }
 
     @Test
