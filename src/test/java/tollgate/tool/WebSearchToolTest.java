@@ -131,6 +131,21 @@ class WebSearchToolTest {
     }
 
     @Test
+    void anAnswer_isParsedInTheGatewaysMemoryBudget_andOneThatDoesNotFit_isAnError() {
+        // 2 MB of small numbers (under the 4 MiB read cap) is a tree of ~70 MB.
+        StringBuilder big = new StringBuilder("{\"results\": [");
+        while (big.length() < 2_000_000) big.append("0,");
+        searx.answer(FakeEndpoint.fixed(200, "application/json", big.append("0]}").toString()));
+        tollgate.memory.MemoryBudget budget = new tollgate.memory.MemoryBudget(16L * 1024 * 1024);
+        WebSearchTool t = new WebSearchTool(Calls.tool("{\"name\": \"web_search\", \"type\": \"web_search\", \"url\": \""
+                + searx.url("") + "\"}"), upstream, budget);
+
+        assertEquals(new ToolOutput("the gateway is short of memory for the search endpoint's answer; try again shortly",
+                ToolOutput.Outcome.ERROR, 0), t.run(Calls.call("{\"query\": \"q\"}")));
+        assertEquals(0, budget.used(), "all given back");
+    }
+
+    @Test
     void aMissingQuery_isAnErrorNamingIt_andNothingIsAsked() throws Exception {
         ToolOutput out = tool("", "").run(Calls.call("{\"q\": \"x\"}"));
         assertEquals(ToolOutput.Outcome.ERROR, out.outcome());
