@@ -33,8 +33,8 @@
 # user+sys time over the requests (loops) it served, at c=1 and c=16; per further step, the
 # loop's minus the one-step request's.
 #
-# BENCH_ONLY=agent scripts/bench runs only this (~2-3 min with BENCH_SECONDS=5); BENCH_AGENT=off
-# leaves it out of a full run.
+# BENCH_ONLY=agent scripts/bench runs only this (~4 min with BENCH_SECONDS=5, most of it the
+# warm-up); BENCH_AGENT=off leaves it out of a full run.
 
 agent_on=1
 case ${BENCH_AGENT:-on} in
@@ -74,20 +74,23 @@ agent_direct_spec() {
         loop-stream) echo "$m=$c/step1-stream.json /tool=$c/tool.json $m=$c/step2-stream.json" ;;
     esac
 }
-# -> the mean time in us of one synchronous 512-byte append (O_DSYNC, as an fdatasync after
-# each write) to a new file in the gateway's data directory's file system: what a ledger record
-# that waits for its fsync waits for (with nothing else to share that fsync with), or n/a.
+# -> the mean time in us of one synchronous 512-byte write (O_DSYNC: as an fsync after each
+# write) over the preallocated blocks of a file in the gateway's data directory's file system, as
+# the ledger's journal writes (account/Journal: records over preallocated zeros, so an fsync
+# flushes data only): what a record that waits for its fsync waits for with nothing to share the
+# fsync with; or n/a.
 agent_dsync_us() {
     local f=$work/agent-data/dsync.test n=${BENCH_AGENT_DSYNC_WRITES:-100} t0 t1
-    t0=${EPOCHREALTIME//[.,]/}
-    if ! dd if=/dev/zero of="$f" bs=512 count="$n" oflag=dsync status=none 2>/dev/null; then
+    if ! dd if=/dev/zero of="$f" bs=512 count="$n" conv=fsync status=none 2>/dev/null; then
         rm -f "$f"
         echo n/a
         return 0
     fi
+    t0=${EPOCHREALTIME//[.,]/}
+    dd if=/dev/zero of="$f" bs=512 count="$n" conv=notrunc oflag=dsync status=none 2>/dev/null || t0=
     t1=${EPOCHREALTIME//[.,]/}
     rm -f "$f"
-    echo $(((t1 - t0) / n))
+    if [ -n "$t0" ]; then echo $(((t1 - t0) / n)); else echo n/a; fi
 }
 agent_calls() { case $1 in loop*) echo 3 ;; *) echo 1 ;; esac; } # requests per direct chain
 
@@ -249,7 +252,7 @@ agent_report() {
         row "per further step, $tag: CPU c=1 / c=$conns" \
             "$(awk -v a="${AG[$loop.cpu1]}" -v b="${AG[$one.cpu1]}" 'BEGIN { printf "%+.3f", a - b }') / $(awk -v a="${AG[$loop.cpuN]}" -v b="${AG[$one.cpuN]}" 'BEGIN { printf "%+.3f", a - b }') ms" "" ""
     done
-    row "this disk: one synchronous 512 B append (mean)" "${AG[dsync]} us (dd oflag=dsync, before / after the c=1 rounds: ${AG[dsync0]} / ${AG[dsync1]} us)" "" ""
+    row "this disk: one synced 512 B write (mean)" "${AG[dsync]} us (dd oflag=dsync over preallocated blocks; before / after the c=1 rounds: ${AG[dsync0]} / ${AG[dsync1]} us)" "" ""
     row "gateway RSS after the agent runs" "$(kb_mb "${AG[rss]}") MB" "" ""
     printf '%s\n' \
         "how to read it: \"direct\" is a client running the same calls itself against the fake, with the same" \
@@ -261,9 +264,10 @@ agent_report() {
         "  model call admitted, charged and recorded in the ledger before the loop goes on): so per further" \
         "  step = added(loop) - added(one step), not loop - 2 x one step (that would count the client hop and" \
         "  parsing twice and the tool call not at all). A non-streamed model call's answer waits for its ledger" \
-        "  record's fsync (account/Ledger.needsSync), so each step of (a) and (b) waits for one (\"this disk\"" \
-        "  above); streamed calls' records do not wait. CPU: the gateway's user+sys time / requests it served." \
-        "  c=$conns direct loops/s = its requests/s / 3; its mean loop = $conns / loops per second."
+        "  record's fsync (account/Ledger.needsSync): each step of (a) and (b) waits for one (\"this disk\" above:" \
+        "  other programs' I/O moves it a lot); streamed calls' records do not wait. CPU: the gateway's" \
+        "  user+sys time / requests it served. c=$conns direct loops/s = its requests/s / 3; its mean loop =" \
+        "  $conns / loops per second (no loop can be timed with interleaved connections)."
     printf 'warm-up at c=8: %s s (JIT settled: %s); load average (1, 5, 15 min) before the agent part: %s; after: %s\n' \
         "${AG[warmed]}" "${AG[jit]}" "${AG[load_start]}" "${AG[load_end]}"
     if [ "$bad" -gt 0 ]; then
