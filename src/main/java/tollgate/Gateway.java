@@ -24,6 +24,7 @@ import tollgate.provider.Secrets;
 import tollgate.provider.Upstream;
 import tollgate.route.Dispatcher;
 import tollgate.agent.AgentLoop;
+import tollgate.task.Tasks;
 import tollgate.agent.Approvals;
 import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolBox;
@@ -63,15 +64,18 @@ public final class Gateway {
     private final Ledger ledger;
 
     private final Accounts accounts;
+    /** Durable agent tasks: stopped before the server drains (their followers end, their runs stop). */
+    private final Tasks tasks;
     /** The realtime voice listener, or null when {@code voice.port} is 0. */
     private final VoiceService voice;
     /** Keeps the MCP servers' tools in the tool box. */
     private final McpDiscovery mcp;
 
     private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
-                    VoiceService voice, McpDiscovery mcp) {
+                    VoiceService voice, McpDiscovery mcp, Tasks tasks) {
         this.voice = voice;
         this.mcp = mcp;
+        this.tasks = tasks;
         this.ledger = ledger;
         this.accounts = accounts;
         this.config = config;
@@ -99,6 +103,7 @@ public final class Gateway {
         VoiceService voice = null;
         Ledger ledger = null;
         Accounts keys = null;
+        Tasks tasks = null;
         McpDiscovery mcp = null;
         try {
             ledger = Ledger.open(config.dataDir());
@@ -124,9 +129,11 @@ public final class Gateway {
                 toolBox = new ToolBox(all);
             }
             // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
-            mcp = McpDiscovery.start(config.tools().mcpServers(), toolBox, upstream, Main.VERSION);
+            mcp = McpDiscovery.start(config.tools().mcpServers(), toolBox, upstream, Main.VERSION, budget);
             Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM);
             AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, approvals, config.tools().agent(), Clock.SYSTEM);
+            // Indexed now (a GET must find them); queued ones run once the server is up.
+            tasks = Tasks.open(config.dataDir(), agent, keys, config.tools().agent(), upstream, Clock.SYSTEM);
             server = Server.bind(config.server(), budget);
             VoiceTokens tokens = new VoiceTokens(config.voice().tokenTtl(), Clock.SYSTEM);
             if (config.voice().port() != 0) {
@@ -135,16 +142,18 @@ public final class Gateway {
             }
             VoiceService listening = voice;
             Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger, tokens,
-                    listening == null ? () -> -1 : listening::port, agent);
+                    listening == null ? () -> -1 : listening::port, agent, tasks);
             server.start();
+            tasks.start();
             ServerLimits limits = config.server().limits();
             Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
                     "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            return new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp);
+            return new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks);
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
+            if (tasks != null) tasks.stop();
             if (server != null) server.stop(Duration.ZERO);
             if (voice != null) voice.close(Duration.ZERO);
             if (mcp != null) mcp.close();
@@ -209,6 +218,9 @@ public final class Gateway {
         Log.info("draining", "active_streams", server.activeStreams(), "drain_ms", drain.toMillis());
         // Sessions first: each is sent 1001 (going away) and recorded before the ledger closes.
         if (voice != null) voice.close(drain);
+        // Tasks before the server: their event followers would hold its drain; a run cut here
+        // stays running on disk and goes on at the next start.
+        tasks.stop();
         server.stop(drain);
         mcp.close(); // after the last request's tool calls; before the shared client closes
         accounts.close();

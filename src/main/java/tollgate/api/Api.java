@@ -11,6 +11,7 @@ import tollgate.provider.Provider;
 import tollgate.catalog.Catalog;
 import tollgate.route.Dispatcher;
 import tollgate.agent.AgentLoop;
+import tollgate.task.Tasks;
 import tollgate.voice.VoiceTokens;
 
 /**
@@ -25,12 +26,13 @@ public final class Api {
      * @param voiceTokens the session tokens {@code POST /voice/realtime} mints and the voice listener redeems
      * @param voicePort   the voice listener's bound port, ≤ 0 when it is off ({@code voice.port} 0)
      * @param agent       the agent loop (gateway tools, approvals; issue 12)
+     * @param tasks       durable agent tasks ({@code /neo/tasks}; issue 12)
      */
     public static void register(Router routes, GatewayConfig config, Accounts keys, Dispatcher dispatcher, Catalog catalog,
                                 Map<String, Provider> running, Ledger ledger, VoiceTokens voiceTokens, IntSupplier voicePort,
-                                AgentLoop agent) {
+                                AgentLoop agent, Tasks tasks) {
         routes.api("POST", "/chat/completions",
-                Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField(), agent)));
+                Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField(), agent, tasks)));
         // Seed 003: a paused execution continues once a human has decided (issue 12).
         routes.api("POST", "/chat/resume", Authenticated.require(keys, new ResumeEndpoint(agent, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
@@ -64,6 +66,8 @@ public final class Api {
         // Image generation (issue 12): OpenAI's API on the models with capability "images".
         routes.api("POST", "/images/generations",
                 Authenticated.require(keys, new ImagesEndpoint(dispatcher.services(), config.server().extensionField())));
+        // Durable agent tasks (issue 12, seed 000's /neo/tasks).
+        TaskEndpoints.register(routes, keys, tasks);
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
         AdminEndpoints.register(routes, config.accounts(), keys, ledger); // at the root only: /admin/...

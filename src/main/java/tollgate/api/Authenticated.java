@@ -23,6 +23,15 @@ final class Authenticated {
         void handle(HttpCall call, Charge charge) throws IOException;
     }
 
+    /** An endpoint of a {@link tollgate.http.Router#template} route for an authenticated key. */
+    interface InnerTemplated {
+        void handle(HttpCall call, Charge charge, List<String> params) throws IOException;
+    }
+
+    static tollgate.http.Router.Templated require(Accounts accounts, InnerTemplated inner) {
+        return (call, params) -> require(accounts, (c, charge) -> inner.handle(c, charge, params)).handle(call);
+    }
+
     static Endpoint require(Accounts accounts, Inner inner) {
         return call -> {
             Account account = accounts.authenticate(call.header("Authorization"));

@@ -25,15 +25,19 @@ final class ChatCompletionsEndpoint implements Authenticated.Inner {
     private final Dispatcher dispatcher;
     private final String extensionField;
     private final AgentLoop agent;
+    /** Background tasks, for {@code Prefer: respond-async} ({@link TaskEndpoints#startFromChat}); null: none. */
+    private final tollgate.task.Tasks tasks;
 
     /**
      * @param agent runs requests with gateway tools or approvals ({@link AgentLoop#involves}), or
      *              null where there is none (such requests then fail as a gateway fault)
+     * @param tasks background tasks, or null
      */
-    ChatCompletionsEndpoint(Dispatcher dispatcher, String extensionField, AgentLoop agent) {
+    ChatCompletionsEndpoint(Dispatcher dispatcher, String extensionField, AgentLoop agent, tollgate.task.Tasks tasks) {
         this.dispatcher = dispatcher;
         this.extensionField = extensionField;
         this.agent = agent;
+        this.tasks = tasks;
     }
 
     @Override
@@ -42,6 +46,7 @@ final class ChatCompletionsEndpoint implements Authenticated.Inner {
         call.log("model", request.model());
         call.log("stream", request.stream());
         if (AgentLoop.involves(request)) {
+            if (tasks != null && TaskEndpoints.startFromChat(tasks, call, charge, request, "/chat/completions")) return;
             agent(call, charge, request);
             return;
         }

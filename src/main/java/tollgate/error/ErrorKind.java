@@ -18,7 +18,7 @@ public enum ErrorKind {
     CALLER_UNAUTHENTICATED(401, "authentication_error", FailureClass.CALLER_FAULT),
     CALLER_NOT_FOUND(404, "not_found_error", FailureClass.CALLER_FAULT),
     CALLER_METHOD_NOT_ALLOWED(405, "invalid_request_error", FailureClass.CALLER_FAULT),
-    /** The request conflicts with the state of what it names: an approval already used (RFC 9110 §15.5.10). */
+    /** The request conflicts with the state of what it names: an approval already used, a task that has ended (RFC 9110 §15.5.10). */
     CALLER_CONFLICT(409, "invalid_request_error", FailureClass.CALLER_FAULT),
     /** What the request names existed but is gone for good: an approval that expired (RFC 9110 §15.5.11). */
     CALLER_GONE(410, "invalid_request_error", FailureClass.CALLER_FAULT),

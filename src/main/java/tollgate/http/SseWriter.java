@@ -76,13 +76,18 @@ public final class SseWriter {
      * the response buffer for the next event (see {@code ChunkSink#chunk(Map, boolean)}).
      */
     public void send(Object json, boolean flush) {
+        send(null, json, flush);
+    }
+
+    /** A JSON event after the lines {@code head} (an id, a type), or none. */
+    private void send(byte[] head, Object json, boolean flush) {
         lock.lock();
         try {
             JsonBuffer b = buf;
             if (b == null) b = buf = new JsonBuffer(1024, call.memory());
             b.reset();
             Json.write(json, b);
-            write(b.array(), b.length(), flush);
+            write(head, b.array(), b.length(), flush);
             if (b.capacity() > KEPT_BUFFER_BYTES) {
                 call.memory().release(b.capacity());
                 buf = null; // a large event's buffer is not kept for the rest of the stream
@@ -91,6 +96,16 @@ public final class SseWriter {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Sends one JSON value as an event with an id and a type, at once:
+     * {@code id: <id>\nevent: <type>\ndata: <json>\n\n} (WHATWG HTML §9.2.6; a client that
+     * reconnects sends the last id it saw as {@code Last-Event-ID}). Neither may hold a line break.
+     */
+    public void send(long id, String type, Object json) {
+        if (type.indexOf('\n') >= 0 || type.indexOf('\r') >= 0) throw new IllegalArgumentException("a line break in an event type");
+        send(("id: " + id + "\nevent: " + type + "\n").getBytes(StandardCharsets.UTF_8), json, true);
     }
 
     /** Writes one event whose data writes itself; {@code flush} as for {@link #send(Object, boolean)}. */
@@ -159,7 +174,7 @@ public final class SseWriter {
             if (state == State.GONE || state == State.CLOSED) return;
             JsonBuffer b = new JsonBuffer(256);
             ErrorBody.render(e, b);
-            write(b.array(), b.length(), true);
+            write(null, b.array(), b.length(), true);
             close();
         } catch (ClientGoneException ignored) {
             // Nobody left to tell.
@@ -233,11 +248,12 @@ public final class SseWriter {
         }
     }
 
-    /** A {@code data:} event around {@code length} bytes of JSON. */
-    private void write(byte[] json, int length, boolean flush) {
+    /** A {@code data:} event around {@code length} bytes of JSON, after the lines {@code head} if any. */
+    private void write(byte[] head, byte[] json, int length, boolean flush) {
         open();
         try {
             call.guarded(() -> {
+                if (head != null) out.write(head);
                 out.write(DATA);
                 out.write(json, 0, length);
                 out.write(END);

@@ -109,6 +109,11 @@ final class GatewayProcess implements AutoCloseable {
                 + "\nlast stdout: " + String.join("\n", out.subList(Math.max(0, out.size() - 5), out.size()));
     }
 
+    /** Ends the process at once (SIGKILL: no drain, no shutdown hook), as a crash would, and waits for it. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() {
         process.destroy(); // SIGTERM: the gateway's own drain

@@ -88,10 +88,10 @@ class GeneratedKeyTest {
         assertEquals(sha256Hex(key) + "\n", stored);
         assertFalse(stored.contains(key));
         try (var files = Files.list(dataDir)) {
-            // No temporary file of the key's atomic write is left; the ledger and paused executions have their own folders.
-            assertEquals(java.util.List.of("approvals", "generated-key.sha256", "ledger"),
+            // No temporary file of the key's atomic write is left; the ledger, paused executions and tasks have their own folders.
+            assertEquals(java.util.List.of("approvals", "generated-key.sha256", "ledger", "tasks"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(),
-                    "the data dir holds the key file, the ledger and the approvals");
+                    "the data dir holds the key file, the ledger, the approvals and the tasks");
         }
 
         assertEquals(401, chatAs(null));

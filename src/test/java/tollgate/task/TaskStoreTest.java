@@ -1,0 +1,209 @@
+package tollgate.task;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.call.ManualClock;
+import tollgate.error.GatewayException;
+import tollgate.json.Json;
+
+/** The task files: round trip, crash safety (a torn write is never read), the events log, the per-key cap. */
+class TaskStoreTest {
+    @TempDir Path dataDir;
+    final ManualClock clock = new ManualClock();
+
+    static Task task(String keyId, long createdMs) {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("project", "Zürich ✓ 🚀");
+        return new Task("task_" + UUID.randomUUID(), keyId, "key " + keyId, "req_1", "neo-mode/balanced", TaskStatus.QUEUED, createdMs,
+                0, 0, 8, null, metadata, null, null, null);
+    }
+
+    static Map<String, Object> execution(String text) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", 1);
+        m.put("messages", new ArrayList<>(List.of(Map.of("role", "user", "content", text))));
+        return m;
+    }
+
+    @Test
+    void create_thenAnotherStoreOnTheDirectory_readsTheSameTaskAndExecution() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        Task t = task("k1", clock.millis());
+        TaskEntry e = store.create(t, execution("Résumé «quoted» 🚀"));
+        assertEquals(1, e.lastEventId);
+
+        TaskStore again = new TaskStore(dataDir, 10);
+        List<TaskEntry> queued = again.open(clock);
+        assertEquals(1, queued.size());
+        TaskEntry loaded = again.entry(t.id(), "k1");
+        assertEquals(TaskStatus.QUEUED, loaded.status);
+        assertEquals(1, loaded.lastEventId);
+        TaskStore.Stored s = again.read(loaded);
+        assertEquals(Json.toString(t.toJson()), Json.toString(s.task().toJson()));
+        assertEquals(Json.toString(execution("Résumé «quoted» 🚀")), Json.toString(s.execution()));
+    }
+
+    @Test
+    void aReplacementTornByACrash_isNeverRead_thePreviousCheckpointIs() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        Task t = task("k1", clock.millis());
+        TaskEntry e = store.create(t, execution("step 1"));
+        Path dir = store.dir(e);
+        // A crash halfway through the next checkpoint: its temporary file holds half a JSON text.
+        byte[] next = Json.toBytes(Map.of("version", 1, "task", t.toJson(), "execution", execution("step 2")));
+        Path torn = dir.resolve(TaskStore.FILE + ".12345" + tollgate.account.DurableFiles.TMP_SUFFIX);
+        Files.write(torn, java.util.Arrays.copyOf(next, next.length / 2));
+
+        TaskStore again = new TaskStore(dataDir, 10);
+        again.open(clock);
+        assertEquals(Json.toString(execution("step 1")), Json.toString(again.read(again.entry(t.id(), "k1")).execution()));
+        assertFalse(Files.exists(torn), "the torn temporary file is removed at start-up");
+    }
+
+    @Test
+    void aTaskFileCutShort_isRefusedAndLeftAlone_theOtherTasksLoad() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        Task good = task("k1", clock.millis());
+        Task bad = task("k1", clock.millis() + 1);
+        store.create(good, execution("fine"));
+        TaskEntry b = store.create(bad, execution("cut"));
+        Path file = store.dir(b).resolve(TaskStore.FILE);
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+
+        TaskStore again = new TaskStore(dataDir, 10);
+        assertEquals(1, again.open(clock).size());
+        assertTrue(again.entry(good.id(), "k1") != null);
+        assertNull(again.entry(bad.id(), "k1"), "a torn file is not a task");
+        assertTrue(Files.exists(file), "left on disk for the operator");
+    }
+
+    @Test
+    void aDirectoryWithoutItsTaskFile_wasNeverAnswered_andIsRemoved() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        Path half = dataDir.resolve(TaskStore.DIR).resolve("task_" + UUID.randomUUID());
+        Files.createDirectories(half);
+        Files.writeString(half.resolve(TaskEvents.FILE), "{\"id\":1,\"event\":\"status\",\"data\":{\"status\":\"queued\"}}\n");
+        new TaskStore(dataDir, 10).open(clock);
+        assertFalse(Files.exists(half));
+    }
+
+    @Test
+    void eventsLog_aTornLastLineIsCutOff_andTheNextEventTakesTheNextId() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        Task t = task("k1", clock.millis());
+        TaskEntry e = store.create(t, execution("x"));
+        e.lock.lock();
+        try {
+            store.event(e, "step", Map.of("index", 0), true);
+            store.event(e, "step", Map.of("index", 1), true);
+        } finally {
+            e.lock.unlock();
+        }
+        Path log = store.dir(e).resolve(TaskEvents.FILE);
+        long good = Files.size(log);
+        Files.write(log, "{\"id\":4,\"event\":\"st".getBytes(UTF_8), java.nio.file.StandardOpenOption.APPEND);
+
+        TaskStore again = new TaskStore(dataDir, 10);
+        again.open(clock);
+        TaskEntry loaded = again.entry(t.id(), "k1");
+        assertEquals(3, loaded.lastEventId);
+        assertEquals(good, Files.size(log));
+        loaded.lock.lock();
+        try {
+            again.event(loaded, "status", Map.of("status", "running"), false);
+        } finally {
+            loaded.lock.unlock();
+        }
+        List<TaskEvents.Event> events = new ArrayList<>();
+        TaskEvents.read(again.dir(loaded), 0, loaded.eventBytes, events::add);
+        assertEquals(List.of(1L, 2L, 3L, 4L), events.stream().map(TaskEvents.Event::id).toList());
+        assertEquals(List.of("status", "step", "step", "status"), events.stream().map(TaskEvents.Event::type).toList());
+        assertEquals("{\"status\":\"running\"}", Json.toString(events.get(3).data()));
+    }
+
+    @Test
+    void restart_makesARunningTaskQueued_sayingWhy() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        Task t = task("k1", clock.millis());
+        TaskEntry e = store.create(t, execution("x"));
+        e.lock.lock();
+        try {
+            store.write(e, t.running(clock.millis()), execution("x"));
+        } finally {
+            e.lock.unlock();
+        }
+        TaskStore again = new TaskStore(dataDir, 10);
+        List<TaskEntry> queued = again.open(clock);
+        assertEquals(1, queued.size());
+        assertEquals(TaskStatus.QUEUED, queued.get(0).status);
+        List<TaskEvents.Event> events = new ArrayList<>();
+        TaskEvents.read(again.dir(queued.get(0)), 0, queued.get(0).eventBytes, events::add);
+        assertEquals("{\"status\":\"queued\",\"reason\":\"restart\"}", Json.toString(events.get(events.size() - 1).data()));
+    }
+
+    @Test
+    void perKeyCap_countsUnfinishedTasksOnly_andEachKeyApart() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 2);
+        store.open(clock);
+        TaskEntry first = store.create(task("k1", 1), execution("a"));
+        store.create(task("k1", 2), execution("b"));
+        GatewayException e = assertThrows(GatewayException.class, () -> store.create(task("k1", 3), execution("c")));
+        assertEquals(429, e.httpStatus());
+        store.create(task("k2", 4), execution("d")); // another key's count
+        first.lock.lock();
+        try {
+            TaskStore.Stored s = store.read(first);
+            store.write(first, s.task().ended(TaskStatus.CANCELLED, 5, null, null), s.execution());
+        } finally {
+            first.lock.unlock();
+        }
+        store.create(task("k1", 6), execution("e")); // an ended task no longer counts
+    }
+
+    @Test
+    void ids_otherThanATaskId_areUnknownWithoutTouchingTheFileSystem_andOtherKeysTasksAreUnknown() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        Task t = task("k1", 1);
+        store.create(t, execution("a"));
+        assertNull(store.entry("../../etc/passwd", "k1"));
+        assertNull(store.entry("", "k1"));
+        assertNull(store.entry("task_" + "a".repeat(10_000), "k1"));
+        assertNull(store.entry(t.id(), "k2"));
+        assertTrue(store.entry(t.id(), "k1") != null);
+    }
+
+    @Test
+    void files_areTheOwnersOnly() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        TaskEntry e = store.create(task("k1", 1), execution("secret conversation"));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(store.dir(e))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir.resolve(TaskStore.DIR))));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(store.dir(e).resolve(TaskStore.FILE))));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(store.dir(e).resolve(TaskEvents.FILE))));
+    }
+}
