@@ -234,6 +234,15 @@ public final class ChatRequestValidator {
      * Whether such a tool exists for the key is the agent loop's to say (it knows the tools).
      */
     private static void gatewayTool(Map<String, Object> tool, int i, Declared declared) {
+        for (String key : tool.keySet()) {
+            // The entry is replaced by the tool's own function: any other member would be dropped
+            // unseen, and one like requires_approval must not look as if it gated anything.
+            if (key.equals("type") || key.equals("name")) continue;
+            String path = tool(i, "." + key);
+            throw GatewayException.invalid(path, "Unrecognized member '" + path + "': a gateway tool entry takes only 'type' and 'name'."
+                    + (key.equals(REQUIRES_APPROVAL) ? " To have its calls wait for approval, name it in 'metadata."
+                    + REQUIRES_APPROVAL + "'." : ""));
+        }
         String name = requiredString(tool, "name", tool(i, ".name"));
         if (name.isEmpty() || longerThan(name, MAX_GATEWAY_NAME_CHARS)) {
             throw invalidValue(tool(i, ".name"), "the name of a gateway tool, or '<server>.*'", name);

@@ -41,6 +41,17 @@ class ChatRequestValidatorAgentTest {
     }
 
     @Test
+    void aGatewayEntry_takesNothingBesidesItsName_notEvenAGateItWouldIgnore() {
+        // The gateway's config decides a gateway tool's approval; a request gates it through
+        // metadata. A member that would be dropped unseen must not look as if it did something.
+        rejects(body("tools", arr(obj("type", "gateway", "name", "deploy", "requires_approval", true))), "tools[0].requires_approval",
+                "Unrecognized member 'tools[0].requires_approval': a gateway tool entry takes only 'type' and 'name'. To have its "
+                        + "calls wait for approval, name it in 'metadata.requires_approval'.");
+        rejects(body("tools", arr(fnTool("f"), obj("type", "gateway", "name", "web_search", "function", obj("name", "x")))),
+                "tools[1].function", "Unrecognized member 'tools[1].function': a gateway tool entry takes only 'type' and 'name'.");
+    }
+
+    @Test
     void requiresApproval_namesDeclaredFunctionsOrGatewayTools() {
         assertTrue(ChatRequestValidator.validate(body("tools", arr(fnTool("create_ticket")),
                 "metadata", obj("requires_approval", "create_ticket"))).agent(), "a gated function of the client's needs the loop");
