@@ -195,7 +195,7 @@ final class Run {
         for (ToolRunner.Planned p : toRun) listener.toolStarted(ex, p.tool(), p.callId());
         long left = deadline - loop.clock().nanos();
         for (ToolRunner.Done done : loop.runner().run(toRun, loop.config().maxParallelTools(), ex, account, cancel,
-                System.nanoTime() + left)) {
+                System.nanoTime() + left, memory)) {
             String id = done.call().callId();
             ToolOutput out = done.output();
             results.put(id, Conversation.toolMessage(id, out.content() == null ? "" : out.content()));

@@ -9,7 +9,9 @@ import tollgate.account.Account;
 import tollgate.call.Cancellation;
 import tollgate.json.Json;
 import tollgate.json.JsonException;
+import tollgate.json.JsonMeter;
 import tollgate.log.Log;
+import tollgate.memory.Reservation;
 import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolBox;
 import tollgate.tool.ToolInvocation;
@@ -45,8 +47,25 @@ final class ToolRunner {
      * Runs {@code calls} and returns their results in the same order.
      *
      * @param deadlineNanos {@link System#nanoTime()} by which every tool must have returned (the loop's deadline)
+     * @param memory        the run's share of the memory budget, charged for the calls' parsed arguments while they run
+     * @throws tollgate.memory.BudgetExceededException when the arguments do not fit (no call has started)
      */
-    List<Done> run(List<Planned> calls, int maxParallel, Execution ex, Account account, Cancellation run, long deadlineNanos) {
+    List<Done> run(List<Planned> calls, int maxParallel, Execution ex, Account account, Cancellation run, long deadlineNanos,
+                   Reservation memory) {
+        long[] parsed = new long[1]; // the arguments' trees, held by the tools until they return
+        JsonMeter meter = bytes -> {
+            memory.reserve(bytes);
+            parsed[0] += bytes;
+        };
+        try {
+            return run(calls, maxParallel, ex, account, run, deadlineNanos, meter);
+        } finally {
+            memory.release(parsed[0]);
+        }
+    }
+
+    private List<Done> run(List<Planned> calls, int maxParallel, Execution ex, Account account, Cancellation run, long deadlineNanos,
+                           JsonMeter meter) {
         int n = calls.size();
         ToolOutput[] outputs = new ToolOutput[n];
         long[] took = new long[n];
@@ -57,20 +76,28 @@ final class ToolRunner {
         run.onCancel(() -> {
             for (Cancellation c : each) c.cancel();
         });
+        // Every call's arguments first: one that does not fit in the memory budget fails the step before any tool starts.
+        GatewayTool[] tools = new GatewayTool[n];
+        ToolInvocation[] invocations = new ToolInvocation[n];
         for (int i = 0; i < n; i++) {
-            int k = i;
             Planned p = calls.get(i);
-            ToolInvocation invocation;
             GatewayTool tool = box.find(p.tool());
             String refused = refusal(tool, p, ex.keyName());
-            Map<String, Object> args = refused == null ? arguments(p.arguments()) : null;
+            Map<String, Object> args = refused == null ? arguments(p.arguments(), meter) : null;
             if (refused == null && args == null) refused = "The arguments of this call are not a JSON object; call "
                     + p.function() + " again with a JSON object of its parameters.";
             if (refused != null) {
-                outputs[k] = ToolOutput.error(refused);
+                outputs[i] = ToolOutput.error(refused);
                 continue;
             }
-            invocation = new ToolInvocation(p.callId(), args, ex.keyName(), account, ex.requestId(), ex.id(), each[k], deadlineNanos);
+            tools[i] = tool;
+            invocations[i] = new ToolInvocation(p.callId(), args, ex.keyName(), account, ex.requestId(), ex.id(), each[i], deadlineNanos);
+        }
+        for (int i = 0; i < n; i++) {
+            if (invocations[i] == null) continue;
+            int k = i;
+            GatewayTool tool = tools[k];
+            ToolInvocation invocation = invocations[k];
             threads[k] = Thread.ofVirtual().name("tollgate-tool").start(() -> {
                 long t0 = System.nanoTime();
                 outputs[k] = call(tool, invocation, slots);
@@ -124,11 +151,16 @@ final class ToolRunner {
         return null;
     }
 
-    /** The model's arguments as an object ({@code ""} as {@code {}}: some models send nothing for no parameters), or null. */
-    private static Map<String, Object> arguments(String text) {
+    /**
+     * The model's arguments as an object ({@code ""} as {@code {}}: some models send nothing for
+     * no parameters), or null. The tree is charged to {@code meter} as it is built: a few
+     * megabytes of arguments can make a tree ten times larger (a number per two characters).
+     */
+    private static Map<String, Object> arguments(String text, JsonMeter meter) {
         if (text == null || text.isBlank()) return new java.util.LinkedHashMap<>();
         try {
-            return Json.asObject(Json.parse(text));
+            byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return Json.asObject(Json.parse(utf8, 0, utf8.length, meter));
         } catch (JsonException e) {
             return null;
         }

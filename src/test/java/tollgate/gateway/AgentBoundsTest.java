@@ -168,4 +168,21 @@ class AgentBoundsTest extends AgentTestBase {
         assertTrue(done.contains("\"content\":\"Done.\"") && done.endsWith("data: [DONE]\n\n"), done);
         assertEquals(2, upstream.requests().size());
     }
+
+    @Test
+    void aCallsArguments_areParsedWithinTheRequestsMemoryBudget() throws Exception {
+        // 300,000 characters of arguments parse into some 9 MB of tree (a JsonNumber per "0,"):
+        // a 4 MB budget holds the answer that carries them and the next call's body, not that tree.
+        gw.close();
+        gw = builder(upstream).server("memory_budget_bytes", 4_000_000).start();
+        String args = "{\"q\":[" + "0,".repeat(150_000) + "0]}";
+        upstream.respondWith(turns(toolCalls("chatcmpl-u1", call("c1", "alpha", args)), text("chatcmpl-u2", "Done.")));
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), ""));
+
+        assertEquals(503, r.statusCode(), r.body());
+        assertEquals(GatewayHarness.errorJson("The gateway is busy (its memory for requests in flight is in use); retry in 1 second.",
+                "service_unavailable", null, 503), r.body());
+        assertEquals(0, alpha.calls.size(), "refused before it runs");
+    }
 }
