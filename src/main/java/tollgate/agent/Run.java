@@ -264,9 +264,19 @@ final class Run {
                 message, finishReason);
     }
 
-    /** Every call an id, unique in the message: some models send none, or the same one twice. */
-    private static void ids(List<Map<String, Object>> calls) {
+    /**
+     * Every call an id unique in the conversation: some models send none, the same one twice, or
+     * number each answer's calls from 0 again. A reused id is a duplicate to the tool call repair
+     * (seed 002), which would drop that call and its result from every later prompt: the model,
+     * not seeing them, would call again and again.
+     */
+    private void ids(List<Map<String, Object>> calls) {
         Set<String> seen = new HashSet<>();
+        for (Object m : ex.messages()) {
+            if (m instanceof Map<?, ?> message && message.get("tool_calls") instanceof List<?> earlier) {
+                for (Object c : earlier) if (c instanceof Map<?, ?> call && call.get("id") instanceof String id) seen.add(id);
+            }
+        }
         for (Map<String, Object> c : calls) {
             String id = Conversation.id(c);
             if (id == null || id.isEmpty() || !seen.add(id)) {

@@ -185,4 +185,25 @@ class AgentBoundsTest extends AgentTestBase {
                 "service_unavailable", null, 503), r.body());
         assertEquals(0, alpha.calls.size(), "refused before it runs");
     }
+
+    @Test
+    void aModelThatReusesAnEarlierStepsCallId_stillSeesEveryCallAndResult() throws Exception {
+        // Some servers number calls per answer ("call_0" every time); to the upstream a reused id
+        // is a duplicate, which the tool call repair drops with its result (seed 002).
+        upstream.respondWith(turns(toolCalls("chatcmpl-u1", call("call_0", "alpha", "{\"q\":\"1\"}")),
+                toolCalls("chatcmpl-u2", call("call_0", "alpha", "{\"q\":\"2\"}")), text("chatcmpl-u3", "Done.")));
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), ""));
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(2, alpha.calls.size());
+        List<Object> sent = messages(upstream.requests().get(2));
+        assertEquals(5, sent.size(), sent.toString());
+        String first = (String) obj(list(obj(sent.get(1)).get("tool_calls")).get(0)).get("id");
+        String second = (String) obj(list(obj(sent.get(3)).get("tool_calls")).get(0)).get("id");
+        assertEquals("call_0", first);
+        assertTrue(!second.equals(first), second);
+        assertEquals(second, obj(sent.get(4)).get("tool_call_id"));
+        assertEquals(second, obj(list(ext(r.body()).get("steps")).get(3)).get("call_id"));
+    }
 }
