@@ -167,6 +167,15 @@ class AgentBoundsTest extends AgentTestBase {
         assertTrue(done.startsWith("200 "), done);
         assertTrue(done.contains("\"content\":\"Done.\"") && done.endsWith("data: [DONE]\n\n"), done);
         assertEquals(2, upstream.requests().size());
+        // And gives its slot back (once its handler has returned, just after the client read [DONE]).
+        upstream.respondWith(streamedText("chatcmpl-s3", "Hi."));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        HttpResponse<String> after;
+        do {
+            after = gw.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":"
+                    + "\"Hi\"}],\"stream\":true}", "Authorization", auth);
+        } while (after.statusCode() == 429 && System.nanoTime() < deadline);
+        assertEquals(200, after.statusCode(), after.body());
     }
 
     @Test
