@@ -67,6 +67,9 @@ final class ResumeEndpoint implements Authenticated.Inner {
             }
         }
         call.log("approval_id", approvalId);
+        // A claim uses the approval for good: whatever could refuse the answer (the key's
+        // max_streams) comes first, so that a 429 leaves it to be resumed again.
+        if (stream) charge.holdStream();
         Execution ex = agent.approvals().claim(approvalId, charge.account().id());
         TaskHandoff.Decision decision = new TaskHandoff.Decision(approve, reason);
         agent.decide(ex, decision);

@@ -45,8 +45,10 @@ class AgentBoundsTest extends AgentTestBase {
         }
     });
 
+    final TestTool deploy = new TestTool("deploy", true, List.of("*"), call -> ToolOutput.ok("deployed"));
+
     @Override
-    List<GatewayTool> tools() { return List.of(alpha, big, gate); }
+    List<GatewayTool> tools() { return List.of(alpha, big, gate, deploy); }
 
     /** A managed key with {@code fields}, its Authorization header once the gateway knows it. */
     String key(Map<String, Object> fields) throws Exception {
@@ -214,5 +216,48 @@ class AgentBoundsTest extends AgentTestBase {
         assertTrue(!second.equals(first), second);
         assertEquals(second, obj(sent.get(4)).get("tool_call_id"));
         assertEquals(second, obj(list(ext(r.body()).get("steps")).get(3)).get("call_id"));
+    }
+
+    @Test
+    void aStreamedResumeRefusedForTheKeysStreams_leavesTheApprovalUnused() throws Exception {
+        String auth = key(AccountsGatewayTest.fields("name", "dave", "max_streams", 1L));
+        upstream.respondWith(script(r -> {
+            boolean stream = r.bodyText().contains("\"stream\":true");
+            if (turn(r) > 0) return stream ? streamedText("chatcmpl-s2", "Done.") : text("chatcmpl-u2", "Done.");
+            return r.bodyText().contains("\"gate\"") ? streamedToolCall("chatcmpl-s1", "call_g", "gate", "{}")
+                    : toolCalls("chatcmpl-u1", call("call_d", "deploy", "{}"));
+        }));
+        HttpResponse<String> paused = gw.post("/v1/chat/completions", ask(gatewayTool("deploy"), ""), "Authorization", auth);
+        assertEquals(200, paused.statusCode(), paused.body());
+        String resume = "{\"approval_id\":\"" + ext(paused.body()).get("approval_id") + "\",\"decision\":\"approve\",\"stream\":true}";
+
+        CompletableFuture<String> agent = CompletableFuture.supplyAsync(() -> {
+            try {
+                HttpResponse<InputStream> r = gw.postStream("/v1/chat/completions", ask(gatewayTool("gate"), "\"stream\":true"),
+                        "Authorization", auth);
+                return r.statusCode() + " " + GatewayHarness.readAll(r.body());
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        try {
+            assertTrue(gateRunning.await(10, TimeUnit.SECONDS), "the other stream is open");
+            HttpResponse<String> refused = gw.post("/v1/chat/resume", resume, "Authorization", auth);
+            assertEquals(429, refused.statusCode(), refused.body());
+            assertEquals(0, deploy.calls.size());
+        } finally {
+            gateOpen.countDown();
+        }
+        assertTrue(agent.get(20, TimeUnit.SECONDS).startsWith("200 "));
+
+        // Refused before it was claimed: once the other stream has ended, the same approval resumes.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        HttpResponse<String> r;
+        do {
+            r = gw.post("/v1/chat/resume", resume, "Authorization", auth);
+        } while (r.statusCode() == 429 && System.nanoTime() < deadline);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"content\":\"Done.\""), r.body());
+        assertEquals(1, deploy.calls.size());
     }
 }
