@@ -124,8 +124,11 @@ public final class AgentLoop {
         steps.remove("messages");
         steps.remove("stream");
         if (resolved.tools().isEmpty()) {
-            steps.remove("tools"); // a '<server>.*' of a server without tools, and nothing else
+            // A '<server>.*' of a server without tools, and nothing else: OpenAI refuses the
+            // members that need tools without them.
+            steps.remove("tools");
             steps.remove("tool_choice");
+            steps.remove("parallel_tool_calls");
         } else {
             steps.put("tools", resolved.tools());
         }

@@ -35,7 +35,7 @@ final class Conversation {
         }
         Object choice = body.get("tool_choice");
         if (last) {
-            body.put("tool_choice", "none");
+            if (body.containsKey("tools")) body.put("tool_choice", "none"); // OpenAI refuses a tool_choice without tools
         } else if (choice != null && ex.modelCalls() > 0 && !(choice instanceof String s && UNFORCED.contains(s))) {
             // A forced call ("required", or a named function) applies to the first call only: forced
             // on every call, the model could never answer (OpenAI's Agents SDK resets it the same way).
