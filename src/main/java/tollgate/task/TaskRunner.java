@@ -132,11 +132,22 @@ final class TaskRunner {
         return accounts.usable(a);
     }
 
-    /** Checkpoint, then the step's event: a step in the events log is a step a restart will not redo. */
+    /**
+     * Checkpoint, then the step's event: a step in the events log is a step a restart will not
+     * redo. Then the key is checked again ({@link #account}): a task runs for up to
+     * {@code agent.task_max_wall_ms}, and one whose key was revoked, expired or deleted meanwhile
+     * must not go on calling models on it (the loop admits each call against the key's limits and
+     * credits, not its revocation).
+     */
     private AgentListener listener(TaskEntry e, Task task) {
         return new AgentListener() {
             @Override
             public void step(Execution execution, Map<String, Object> step) {
+                checkpoint(execution, step);
+                account(task); // 401: the run fails with it, the step kept
+            }
+
+            private void checkpoint(Execution execution, Map<String, Object> step) {
                 e.lock.lock();
                 try {
                     store.write(e, task, execution.toJson());
@@ -154,6 +165,7 @@ final class TaskRunner {
 
             @Override
             public void toolStarted(Execution execution, String tool, String callId) {
+                account(task); // no tool runs (an image charged) on a revoked key
                 e.lock.lock();
                 try {
                     Map<String, Object> data = new LinkedHashMap<>();

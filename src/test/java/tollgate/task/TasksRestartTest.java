@@ -13,7 +13,7 @@ import tollgate.account.KeyStore;
 import tollgate.config.KeyConfig;
 import tollgate.json.Json;
 
-/** What a gateway restart does to tasks: running ones go on from their last checkpoint; a key gone fails them. */
+/** What a gateway restart does to tasks: running ones go on from their last checkpoint; a key gone or revoked fails them. */
 class TasksRestartTest extends TasksTestBase {
 
     @Test
@@ -68,6 +68,39 @@ class TasksRestartTest extends TasksTestBase {
         Map<String, Object> failed = awaitStatus(second, id, alice, "failed");
         assertEquals("{\"message\":\"The API key that created this task no longer exists.\",\"type\":\"authentication_error\","
                 + "\"param\":null,\"code\":401}", Json.toString(failed.get("error")));
+    }
+
+    @Test
+    void aKeyRevokedWhileItsTaskRuns_stopsTheTaskAtItsNextStep_noFurtherModelCall() throws Exception {
+        tollgate.account.KeyAdmin.Created made = accounts.admin().create(Map.of("name", "carol"));
+        accounts.reload();
+        tollgate.account.Account carol = accounts.authenticateKey(made.secret());
+        CountDownLatch firstStep = new CountDownLatch(1);
+        CountDownLatch revoked = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger modelCalls = new java.util.concurrent.atomic.AtomicInteger();
+        engine.then((ex, cancel, l) -> {
+            modelCalls.incrementAndGet();
+            ScriptedEngine.step(ex, l, "one");
+            firstStep.countDown();
+            assertTrue(revoked.await(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 6; i++) { // the first was in flight while the key was revoked: the last one
+                modelCalls.incrementAndGet();
+                ScriptedEngine.step(ex, l, "more");
+            }
+            return ScriptedEngine.answered("all done on a revoked key");
+        });
+        Tasks tasks = open();
+        String id = id(tasks.create(request("long job"), carol, "req_1", 8, null, null));
+        assertTrue(firstStep.await(10, TimeUnit.SECONDS));
+        accounts.admin().revoke(made.key().id());
+        accounts.reload();
+        revoked.countDown();
+
+        Map<String, Object> failed = awaitStatus(tasks, id, carol, "failed");
+        assertEquals("{\"message\":\"This API key has been revoked.\",\"type\":\"authentication_error\",\"param\":null,"
+                + "\"code\":401}", Json.toString(failed.get("error")));
+        assertEquals(2, modelCalls.get(), "no model call after the step that saw the key revoked");
+        assertEquals(2, ((List<?>) failed.get("steps")).size());
     }
 
     @Test
