@@ -155,6 +155,9 @@ final class TaskRunner {
                     data.put("index", execution.steps().size() - 1);
                     data.put("step", step);
                     store.event(e, "step", data, true);
+                } catch (TaskStore.TooLarge big) {
+                    Log.warn("task_too_large", "task_id", e.id, "bytes", big.bytes, "steps", execution.steps().size());
+                    throw tooLarge(big);
                 } catch (IOException io) {
                     Log.error("task_checkpoint_failed", "task_id", e.id, "error", String.valueOf(io.getMessage()));
                     throw new GatewayException(ErrorKind.GATEWAY_INTERNAL, "The task's progress could not be saved; it was stopped.");
@@ -207,7 +210,12 @@ final class TaskRunner {
                 approval.put("expires_at_ms", p.approval().expiresAtMs());
                 approval.put("calls", p.approval().calls());
                 Task waiting = task.waiting(approval);
-                store.write(e, waiting, state);
+                try {
+                    store.write(e, waiting, state);
+                } catch (TaskStore.TooLarge big) {
+                    end(e, task, state, TaskStatus.FAILED, null, error(tooLarge(big)));
+                    return;
+                }
                 store.event(e, "approval", TaskView.approval(approval), false);
                 store.event(e, "status", TaskStore.status(TaskStatus.WAITING_APPROVAL, null), false);
             } else {
@@ -230,7 +238,12 @@ final class TaskRunner {
     void end(TaskEntry e, Task task, Map<String, Object> execution, TaskStatus status, Map<String, Object> result,
              Map<String, Object> error) throws IOException {
         Task done = task.ended(status, clock.millis(), result, error);
-        store.write(e, done, execution);
+        try {
+            store.write(e, done, execution);
+        } catch (TaskStore.TooLarge big) {
+            execution = store.read(e).execution(); // the last checkpoint, which fitted: a task that ends stays readable
+            store.write(e, done, execution);
+        }
         if (error != null) store.event(e, "error", Map.of("error", error), false);
         if (result != null) store.event(e, "result", result, false);
         store.event(e, "status", TaskStore.status(status, null), false);
@@ -255,6 +268,12 @@ final class TaskRunner {
         r.put("stopped", a.stopped());
         r.put("completion", completion);
         return r;
+    }
+
+    /** Why a task whose state outgrew its file stopped (413: the task asked for more than a task may keep). */
+    static GatewayException tooLarge(TaskStore.TooLarge big) {
+        return new GatewayException(ErrorKind.CALLER_BODY_TOO_LARGE, "The task's state (its conversation, its steps and their "
+                + "results) grew past " + big.max + " bytes, the most a task may keep; it was stopped after its last step that fitted.");
     }
 
     /** The error object of {@code g} (OpenAI's: message, type, param, code). */

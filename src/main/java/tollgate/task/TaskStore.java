@@ -42,15 +42,34 @@ final class TaskStore {
     /** A task with its execution state as JSON ({@code Execution.toJson}). */
     record Stored(Task task, Map<String, Object> execution) {}
 
+    /** A task file that would be larger than a read takes: not written (the previous one stays). */
+    static final class TooLarge extends IOException {
+        final long bytes;
+        final long max;
+
+        TooLarge(long bytes, long max) {
+            super("a task file of " + bytes + " bytes is larger than " + max);
+            this.bytes = bytes;
+            this.max = max;
+        }
+    }
+
     private final Path dir;
     private final int maxPerKey;
+    private final long maxFileBytes;
     private final Map<String, TaskEntry> entries = new ConcurrentHashMap<>();
     /** Held while a task is counted against its key's cap and added. */
     private final ReentrantLock creating = new ReentrantLock();
 
     TaskStore(Path dataDir, int maxPerKey) {
+        this(dataDir, maxPerKey, MAX_FILE_BYTES);
+    }
+
+    /** @param maxFileBytes largest task file written or read ({@link #MAX_FILE_BYTES}; smaller in tests) */
+    TaskStore(Path dataDir, int maxPerKey, long maxFileBytes) {
         this.dir = dataDir.resolve(DIR);
         this.maxPerKey = maxPerKey;
+        this.maxFileBytes = maxFileBytes;
     }
 
     /**
@@ -103,7 +122,7 @@ final class TaskStore {
             deleteTree(d);
             return null;
         }
-        Stored s = readFile(d);
+        Stored s = readFile(d, maxFileBytes);
         if (!s.task().id().equals(id)) throw new IOException(d + ": holds task " + s.task().id());
         TaskEntry e = new TaskEntry(id, s.task().keyId(), s.task().createdMs(), s.task().status());
         e.endedMs = s.task().endedMs();
@@ -152,6 +171,10 @@ final class TaskStore {
                 // a leftover without task.json is removed at the next start
             }
             if (ex instanceof GatewayException g) throw g;
+            if (ex instanceof TooLarge big) {
+                throw new GatewayException(ErrorKind.CALLER_BODY_TOO_LARGE, "The task would be " + big.bytes
+                        + " bytes, more than a task may keep (" + big.max + "); send a shorter conversation.", "messages");
+            }
             Log.error("task_write_failed", "task_id", task.id(), "error", String.valueOf(ex.getMessage()));
             throw new GatewayException(ErrorKind.GATEWAY_INTERNAL, "The task could not be stored; it was not created.");
         } finally {
@@ -180,13 +203,13 @@ final class TaskStore {
     Path dir(TaskEntry e) { return dir.resolve(e.id); }
 
     /** The task as last written. */
-    Stored read(TaskEntry e) throws IOException { return readFile(dir(e)); }
+    Stored read(TaskEntry e) throws IOException { return readFile(dir(e), maxFileBytes); }
 
-    private static Stored readFile(Path d) throws IOException {
+    private static Stored readFile(Path d, long maxFileBytes) throws IOException {
         Path file = d.resolve(FILE);
         Map<String, Object> m;
         try {
-            m = Json.asObject(Json.parse(DurableFiles.read(file, MAX_FILE_BYTES)));
+            m = Json.asObject(Json.parse(DurableFiles.read(file, maxFileBytes)));
         } catch (NoSuchFileException gone) {
             throw gone;
         } catch (RuntimeException ex) {
@@ -204,13 +227,20 @@ final class TaskStore {
         }
     }
 
-    /** Replaces the task's file; the caller holds {@code e.lock}. */
+    /**
+     * Replaces the task's file; the caller holds {@code e.lock}.
+     *
+     * @throws TooLarge when the file would be larger than a read takes (a task that could never be
+     *                  read again): nothing is written
+     */
     void write(TaskEntry e, Task task, Map<String, Object> execution) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", VERSION);
         m.put("task", task.toJson());
         m.put("execution", execution);
-        DurableFiles.replace(dir(e).resolve(FILE), Json.toBytes(m), true);
+        byte[] bytes = Json.toBytes(m);
+        if (bytes.length > maxFileBytes) throw new TooLarge(bytes.length, maxFileBytes);
+        DurableFiles.replace(dir(e).resolve(FILE), bytes, true);
         e.live = task.status().ended() ? null : task;
         e.approvalExpiresMs = task.approvalExpiresMs();
         e.endedMs = task.endedMs();

@@ -175,6 +175,31 @@ class TasksLifecycleTest extends TasksTestBase {
     }
 
     @Test
+    void aTaskWhoseStateOutgrowsTheFileCap_failsSayingSo_keepingItsLastCheckpoint_andStaysReadable() throws Exception {
+        maxFileBytes = 64 * 1024;
+        engine.then((ex, cancel, l) -> {
+            ScriptedEngine.step(ex, l, "small");
+            ScriptedEngine.step(ex, l, "x".repeat(100 * 1024)); // say, a tool's images: past the cap
+            ScriptedEngine.step(ex, l, "never reached");
+            return ScriptedEngine.answered("done");
+        });
+        Tasks tasks = open();
+        String id = id(create(tasks, alice, "draw a lot"));
+        Map<String, Object> failed = awaitStatus(tasks, id, alice, "failed");
+        assertEquals("{\"message\":\"The task's state (its conversation, its steps and their results) grew past 65536 bytes, "
+                + "the most a task may keep; it was stopped after its last step that fitted.\",\"type\":\"invalid_request_error\","
+                + "\"param\":null,\"code\":413}", Json.toString(failed.get("error")));
+        assertEquals(1, ((List<?>) failed.get("steps")).size(), "the last checkpoint that fitted");
+        List<String> ev = events(tasks, id, alice, 0);
+        assertEquals("{\"status\":\"failed\"}", ev.get(ev.size() - 1).split(" ", 3)[2]);
+
+        tasks.stop();
+        opened.remove(tasks);
+        Tasks again = open();
+        assertStatus("failed", again.get(id, alice.id()));
+    }
+
+    @Test
     void cancel_queuedAtOnce_runningStopsMidStep_endedIs409() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         engine.then(ScriptedEngine.untilCancelled(started));
