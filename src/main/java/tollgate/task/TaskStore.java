@@ -36,6 +36,13 @@ final class TaskStore {
     static final int VERSION = 1;
     /** Largest task file read, in bytes (a conversation with its tool results). */
     static final long MAX_FILE_BYTES = 64L * 1024 * 1024;
+    /**
+     * Tasks a key keeps, ended ones included, per unfinished task it may have
+     * ({@code agent.max_tasks_per_key}): creating one past that deletes the key's oldest ended
+     * tasks before their retention, so that a key that creates and cancels tasks in a loop fills
+     * no more than its share of the disk.
+     */
+    static final int KEPT_PER_UNFINISHED = 10;
     /** A task id: anything else is unknown without touching the file system (no path tricks). */
     static final Pattern ID = Pattern.compile("task_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
@@ -137,23 +144,45 @@ final class TaskStore {
 
     /**
      * Adds a new task, durably: its directory, its {@code queued} event, its file. Counted against
-     * its key's unfinished tasks first.
+     * its key's unfinished tasks first; the key's oldest ended tasks are deleted when it keeps
+     * {@link #KEPT_PER_UNFINISHED} times {@code maxPerKey} tasks.
      *
      * @throws GatewayException 429 when the key has {@code maxPerKey} unfinished tasks, 500 when it cannot be written
      */
     TaskEntry create(Task task, Map<String, Object> execution) {
         TaskEntry e = new TaskEntry(task.id(), task.keyId(), task.createdMs(), task.status());
+        List<TaskEntry> dropped = new ArrayList<>();
         creating.lock();
         try {
             int open = 0;
-            for (TaskEntry o : entries.values()) if (o.keyId.equals(task.keyId()) && !o.status.ended()) open++;
+            List<TaskEntry> ended = new ArrayList<>();
+            for (TaskEntry o : entries.values()) {
+                if (!o.keyId.equals(task.keyId())) continue;
+                if (o.status.ended()) ended.add(o);
+                else open++;
+            }
             if (open >= maxPerKey) {
                 throw new GatewayException(ErrorKind.POLICY_RATE_LIMITED, "This API key has " + open
                         + " tasks that have not ended, the most it may have (agent.max_tasks_per_key); wait for one to end or cancel one.");
             }
+            long over = (long) open + ended.size() + 1 - (long) maxPerKey * KEPT_PER_UNFINISHED;
+            if (over > 0) {
+                ended.sort(Comparator.comparingLong((TaskEntry o) -> o.endedMs).thenComparing(o -> o.id));
+                for (TaskEntry o : ended.subList(0, (int) Math.min(over, ended.size()))) {
+                    if (entries.remove(o.id, o)) dropped.add(o);
+                }
+            }
             entries.put(task.id(), e);
         } finally {
             creating.unlock();
+        }
+        for (TaskEntry o : dropped) {
+            try {
+                deleteTree(dir(o));
+                Log.info("task_deleted", "task_id", o.id, "reason", "kept_per_key");
+            } catch (IOException ex) {
+                Log.error("task_delete_failed", "task_id", o.id, "error", String.valueOf(ex.getMessage()));
+            }
         }
         e.lock.lock();
         try {

@@ -240,6 +240,38 @@ class TaskStoreTest {
     }
 
     @Test
+    void endedTasks_areKeptUpToACapPerKey_theOldestGoingFirst_soThatOneKeyCannotFillTheDisk() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 1);
+        store.open(clock);
+        int kept = TaskStore.KEPT_PER_UNFINISHED; // per unfinished task a key may have
+        List<TaskEntry> mine = new ArrayList<>();
+        for (int i = 0; i < kept; i++) {
+            TaskEntry e = store.create(task("k1", 100 + i), execution("t" + i));
+            e.lock.lock();
+            try {
+                TaskStore.Stored s = store.read(e);
+                store.write(e, s.task().ended(TaskStatus.CANCELLED, 200 + i, null, null), s.execution());
+            } finally {
+                e.lock.unlock();
+            }
+            mine.add(e);
+        }
+        TaskEntry other = store.create(task("k2", 1), execution("another key's"));
+        assertEquals(kept, store.byKey("k1").size());
+
+        TaskEntry next = store.create(task("k1", 1_000), execution("one more"));
+        assertEquals(kept, store.byKey("k1").size(), "still at the cap");
+        assertNull(store.entry(mine.get(0).id, "k1"), "the oldest ended task made room");
+        assertFalse(Files.exists(store.dir(mine.get(0))));
+        assertTrue(store.entry(mine.get(1).id, "k1") != null);
+        assertTrue(store.entry(next.id, "k1") != null);
+        assertTrue(store.entry(other.id, "k2") != null, "another key's tasks are not touched");
+        try (var dirs = Files.list(dataDir.resolve(TaskStore.DIR))) {
+            assertEquals(kept + 1, dirs.count(), "on disk: k1's cap, and k2's one");
+        }
+    }
+
+    @Test
     void ids_otherThanATaskId_areUnknownWithoutTouchingTheFileSystem_andOtherKeysTasksAreUnknown() throws IOException {
         TaskStore store = new TaskStore(dataDir, 10);
         store.open(clock);
