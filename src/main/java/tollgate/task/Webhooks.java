@@ -52,7 +52,8 @@ final class Webhooks {
      * Why {@code url} may not be a webhook, or null when it may: it must start with one of the
      * configured prefixes, and where a prefix does not end with {@code /} the URL must go on with
      * {@code /}, {@code ?}, {@code #} or end there, so that {@code https://hooks.example.com}
-     * allows neither {@code https://hooks.example.com.evil.io/} nor {@code https://hooks.example.com@evil.io/}.
+     * allows neither {@code https://hooks.example.com.evil.io/} nor {@code https://hooks.example.com@evil.io/};
+     * and its path may not climb out of the prefix's ({@link #climbs}).
      */
     static String refusal(List<String> allow, String url) {
         if (allow.isEmpty()) return "Webhooks are off on this gateway (agent.webhook_allow is empty).";
@@ -63,6 +64,9 @@ final class Webhooks {
             return "The webhook is not a valid URL.";
         }
         if (uri.getRawUserInfo() != null) return "A webhook URL may not carry credentials.";
+        if (climbs(uri.getRawPath())) {
+            return "A webhook URL's path may not hold dot segments ('.', '..') or encoded dots, slashes or backslashes.";
+        }
         for (String prefix : allow) {
             if (!url.startsWith(prefix)) continue;
             if (prefix.endsWith("/") || url.length() == prefix.length()) return null;
@@ -70,6 +74,20 @@ final class Webhooks {
             if (next == '/' || next == '?' || next == '#') return null;
         }
         return "This webhook URL is not allowed: it must start with one of the gateway's agent.webhook_allow prefixes.";
+    }
+
+    /**
+     * Whether a raw path could leave the prefix it starts with once the receiver resolves it: a
+     * {@code .} or {@code ..} segment (RFC 3986 §5.2.4, which the JDK's client sends as it is
+     * and most servers resolve), or a percent-encoded dot, slash or backslash that some servers
+     * decode first.
+     */
+    static boolean climbs(String rawPath) {
+        if (rawPath == null || rawPath.isEmpty()) return false;
+        String p = rawPath.toLowerCase(java.util.Locale.ROOT);
+        if (p.contains("%2e") || p.contains("%2f") || p.contains("%5c")) return true;
+        for (String segment : p.split("/", -1)) if (segment.equals(".") || segment.equals("..")) return true;
+        return false;
     }
 
     /** {@code sha256=<hex>} of {@code body} under the secret, or null without one. */

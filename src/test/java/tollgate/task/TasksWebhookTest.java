@@ -104,4 +104,17 @@ class TasksWebhookTest extends TasksTestBase {
         }
         assertEquals("Webhooks are off on this gateway (agent.webhook_allow is empty).", Webhooks.refusal(List.of(), "https://a.b/"));
     }
+
+    @Test
+    void webhookUrls_mayNotClimbOutOfAnAllowedPath_withDotSegments() {
+        List<String> allow = List.of("https://hooks.example.com/tollgate/");
+        assertNull(Webhooks.refusal(allow, "https://hooks.example.com/tollgate/t/1.json?x=..%2F"));
+        for (String bad : List.of("https://hooks.example.com/tollgate/../admin", "https://hooks.example.com/tollgate/./../admin",
+                "https://hooks.example.com/tollgate/..", "https://hooks.example.com/tollgate/%2e%2e/admin",
+                "https://hooks.example.com/tollgate/%2E./admin", "https://hooks.example.com/tollgate/..%2Fadmin",
+                "https://hooks.example.com/tollgate/a%5c..%5c..%5cadmin")) {
+            assertEquals("A webhook URL's path may not hold dot segments ('.', '..') or encoded dots, slashes or backslashes.",
+                    Webhooks.refusal(allow, bad), bad);
+        }
+    }
 }
