@@ -231,6 +231,15 @@ final class TaskStore {
 
     Path dir(TaskEntry e) { return dir.resolve(e.id); }
 
+    /** The size of the task's file, in bytes (0 when it is gone). */
+    long fileBytes(TaskEntry e) {
+        try {
+            return Files.size(dir(e).resolve(FILE));
+        } catch (IOException gone) {
+            return 0;
+        }
+    }
+
     /** The task as last written. */
     Stored read(TaskEntry e) throws IOException { return readFile(dir(e), maxFileBytes); }
 

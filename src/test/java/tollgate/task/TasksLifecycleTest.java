@@ -250,6 +250,28 @@ class TasksLifecycleTest extends TasksTestBase {
     }
 
     @Test
+    void aListPage_readsAtMostItsByteBudgetOfTaskFiles_andSaysThereIsMore() throws Exception {
+        Tasks tasks = open();
+        List<String> ids = new ArrayList<>();
+        String big = "x".repeat((int) (Tasks.MAX_LIST_BYTES / 2) + 1); // a conversation with, say, images in it
+        for (int i = 0; i < 3; i++) {
+            ids.add(id(create(tasks, alice, big)));
+            clock.advanceMillis(1);
+        }
+        for (String id : ids) awaitStatus(tasks, id, alice, "succeeded");
+
+        Map<String, Object> page1 = tasks.list(alice.id(), null, 100);
+        assertEquals(List.of(ids.get(2)), ids(page1), "the second would take the page past its budget");
+        assertEquals(true, page1.get("has_more"));
+        Map<String, Object> page2 = tasks.list(alice.id(), (String) page1.get("last_id"), 100);
+        assertEquals(List.of(ids.get(1)), ids(page2));
+        assertEquals(true, page2.get("has_more"));
+        Map<String, Object> page3 = tasks.list(alice.id(), (String) page2.get("last_id"), 100);
+        assertEquals(List.of(ids.get(0)), ids(page3));
+        assertEquals(false, page3.get("has_more"));
+    }
+
+    @Test
     void endedTasks_pastTheirRetention_areSweptAway() throws Exception {
         Tasks tasks = open();
         String id = id(create(tasks, alice, "x"));
