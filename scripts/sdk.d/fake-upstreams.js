@@ -8,7 +8,7 @@
 //
 //   node fake-upstreams.js     (from a directory whose node_modules holds ws; scripts/sdk does so)
 //
-// Prints one JSON line {"event":"listening","mistral":P,"openai":P,"deepgram":P,"control":P}.
+// Prints one JSON line {"event":"listening","mistral":P,"openai":P,"deepgram":P,"tools":P,"control":P}.
 //
 // Mistral   POST /v1/fim/completions      {model,prompt,suffix,max_tokens,stream}; the answer text
 //                                         is fimText(prompt, suffix); stream: SSE chunks + [DONE]
@@ -33,6 +33,12 @@
 //                                         model, smart_format, ...; transcript "hello from
 //                                         deepgram <sha256(audio or url)[0:8]>" with word timings
 //           POST /v1/speak                {"text"}, query model/encoding/...: speechBytes(text)
+// Tools     POST /lookup                  the endpoint of an `http` gateway tool (issue 12): the
+//                                         gateway POSTs the model's arguments as JSON; the answer is
+//                                         lookupAnswer(query), recorded as sent_text
+//           POST /transfer                another (the config marks it requires_approval):
+//                                         transferAnswer(memo)
+//           (both take "Authorization: Bearer <tool key>", the header the config gives the tools)
 // Control   GET  /requests                every request received so far, in order: {seq,
 //                                         provider, method, path, query, headers, json | text |
 //                                         multipart | body_sha256+body_length, status, and for
@@ -53,6 +59,7 @@ const KEYS = {
   mistral: 'Bearer upstream-mistral-key-000000',
   openai: 'Bearer upstream-openai-key-0000000',
   deepgram: 'Token upstream-deepgram-key-00000',
+  tools: 'Bearer tool-endpoint-key-000000000',
 };
 // A client's own Mistral key (bring-your-own-key, sent to the gateway as X-Provider-Key).
 const BYOK = 'Bearer byok-mistral-key-from-the-client-1234';
@@ -64,6 +71,8 @@ const fimText = (prompt, suffix) => `FIM<${prompt.length}|${(suffix || '').lengt
 const completionText = (prompt, suffix) =>
   suffix ? `FIM<${prompt.length}|${suffix.length}> middle from openai` : ` completion of "${prompt}" from openai`;
 const chatText = (last) => `chat answer to "${last}" from openai`;
+const lookupAnswer = (query) => JSON.stringify({ query, answer: `lookup ${sha(query).slice(0, 8)}` });
+const transferAnswer = (memo) => JSON.stringify({ status: 'transferred', ref: `tr_${sha(memo).slice(0, 8)}` });
 
 function speechBytes(text) { // deterministic, every byte value, length depends on the text
   const n = 40000 + (Buffer.byteLength(text) * 37) % 9000;
@@ -290,6 +299,21 @@ function deepgram(req, res, rec) {
   err(404, `no route POST ${p}`);
 }
 
+// ------------------------------------------------------------------ gateway tools' endpoints
+// What an http tool's endpoint sees: the arguments the model gave, as a JSON object.
+function tools(req, res, rec) {
+  const p = rec.path;
+  if (req.method !== 'POST') return error(res, rec, 405, `no route ${req.method} ${p}`);
+  const b = rec.json;
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return error(res, rec, 400, 'expected the arguments as a JSON object');
+  let text;
+  if (p === '/lookup' && typeof b.query === 'string') text = lookupAnswer(b.query);
+  else if (p === '/transfer' && typeof b.memo === 'string') text = transferAnswer(b.memo);
+  else return error(res, rec, p === '/lookup' || p === '/transfer' ? 400 : 404, `no route POST ${p} for ${JSON.stringify(b)}`);
+  rec.sent_text = text;
+  send(res, rec, 200, 'application/json', text);
+}
+
 // ------------------------------------------------------------------ OpenAI Realtime (WebSocket)
 // The events and their fields as openai-node 6.x types them (src/resources/realtime/realtime.ts;
 // beta: src/resources/beta/realtime/realtime.ts).
@@ -477,7 +501,8 @@ function control() {
   });
 }
 
-const servers = { mistral: fake('mistral', mistral), openai: fake('openai', openai), deepgram: fake('deepgram', deepgram), control: control() };
+const servers = { mistral: fake('mistral', mistral), openai: fake('openai', openai), deepgram: fake('deepgram', deepgram),
+  tools: fake('tools', tools), control: control() };
 realtime(servers.openai, new WebSocketServer({ noServer: true, maxPayload: REALTIME_MAX_MESSAGE }));
 const ports = {};
 let waiting = Object.keys(servers).length;

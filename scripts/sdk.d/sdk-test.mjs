@@ -3,6 +3,7 @@
 // Environment (set by scripts/sdk):
 //   TOLLGATE_URL     the gateway, http://127.0.0.1:PORT
 //   TOLLGATE_KEY     a client key the gateway accepts
+//   TOLLGATE_OTHER_KEY  another one
 //   FAKE_CONTROL     http://127.0.0.1:PORT of scripts/sdk.d/fake-upstreams.js' control port
 //   TOLLGATE_VOICE_URL  the gateway's voice listener, wss://127.0.0.1:PORT (its certificate
 //                    trusted through NODE_EXTRA_CA_CERTS)
@@ -27,9 +28,11 @@ import { MistralError } from '@mistralai/mistralai/models/errors';
 import { DeepgramClient, DeepgramError } from '@deepgram/sdk';
 import { createClient as createDeepgramV4, DeepgramApiError } from 'deepgram-v4';
 import { realtimeChecks } from './sdk-realtime.mjs';
+import { agentChecks } from './sdk-agent.mjs';
 
 const BASE = need('TOLLGATE_URL');
 const KEY = need('TOLLGATE_KEY');
+const OTHER_KEY = need('TOLLGATE_OTHER_KEY'); // another client key (issue 12: its approvals and tasks are not KEY's)
 const CONTROL = need('FAKE_CONTROL');
 const VOICE = need('TOLLGATE_VOICE_URL');
 const GATEWAY_LOG = process.env.GATEWAY_LOG || '';
@@ -40,9 +43,10 @@ const UPSTREAM = { // what fake-upstreams.js accepts, and so what the gateway mu
   mistral: 'Bearer upstream-mistral-key-000000',
   openai: 'Bearer upstream-openai-key-0000000',
   deepgram: 'Token upstream-deepgram-key-00000',
+  tools: 'Bearer tool-endpoint-key-000000000', // the http gateway tools' configured header
 };
 // Never in the gateway's log (the realtime checks add the session tokens they are given).
-const SECRETS = [KEY, BYOK, ...Object.values(UPSTREAM).map((v) => v.split(' ')[1]), need('VOICE_TLS_PASSWORD')];
+const SECRETS = [KEY, OTHER_KEY, BYOK, ...Object.values(UPSTREAM).map((v) => v.split(' ')[1]), need('VOICE_TLS_PASSWORD')];
 
 function need(name) {
   const v = process.env[name];
@@ -570,8 +574,11 @@ check('deepgram v4 wrong key -> DeepgramApiError 401, nothing upstream', async (
 // ================================================================== realtime voice (sdk-realtime.mjs)
 realtimeChecks({ check, expect, eq, show, Failure, requests, received, one, nothingUpstream, BASE, VOICE, KEY, WRONG_KEY, CONTROL, SECRETS });
 
+// ================================================================== gateway tools, approvals, tasks (sdk-agent.mjs)
+agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, refused, errorText, openai, BASE, KEY, OTHER_KEY });
+
 // ================================================================== the gateway's log
-check('no key (client, own provider key, upstream keys, session tokens, keystore password) in the gateway\'s log', async () => {
+check('no key (client, own provider key, upstream keys, tool endpoint key, session tokens, keystore password) in the gateway\'s log', async () => {
   expect(GATEWAY_LOG, 'GATEWAY_LOG is not set');
   const text = readFileSync(GATEWAY_LOG, 'utf8');
   expect(text.includes('"access_log"') || text.includes('"event":"access'), 'the log holds no access lines: is it the gateway\'s stdout?');

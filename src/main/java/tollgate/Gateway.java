@@ -129,7 +129,7 @@ public final class Gateway {
                 toolBox = new ToolBox(all);
             }
             // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
-            mcp = McpDiscovery.start(config.tools().mcpServers(), toolBox, upstream, Main.VERSION);
+            mcp = McpDiscovery.start(config.tools().mcpServers(), toolBox, upstream, Main.VERSION, budget);
             Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM);
             AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, approvals, config.tools().agent(), Clock.SYSTEM);
             // Indexed now (a GET must find them); queued ones run once the server is up.

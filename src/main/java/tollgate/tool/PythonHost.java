@@ -13,11 +13,11 @@ import tollgate.log.Log;
 
 /**
  * Finds out once, at start-up, how a python tool can run on this host: whether its interpreter
- * runs at all, and whether {@code unshare} can give it user, PID and network namespaces (see
+ * runs at all, and whether {@code unshare} can give it user, PID, mount and network namespaces (see
  * {@link PythonSandbox}). It runs a probe through the very sandbox the calls will use, so that a
  * gateway that starts has a python tool that works.
  *
- * <p>{@code network: deny} on a host without namespaces (no {@code unshare}, unprivileged user
+ * <p>{@code network: deny} on a host without namespaces (no {@code unshare} or {@code setpriv}, unprivileged user
  * namespaces disabled, or forbidden by AppArmor as on Ubuntu 24.04) refuses to start: the config
  * asked for no network, and running anyway would be a silent lie. {@code network: allow} on such a
  * host runs the interpreter directly, with a warning in the log.
@@ -44,7 +44,7 @@ final class PythonHost {
         return probe(t, where, System.getenv("PATH"));
     }
 
-    /** As {@link #probe(ToolConfig, String)}, looking for the interpreter and {@code unshare} in {@code searchPath} (tests). */
+    /** As {@link #probe(ToolConfig, String)}, looking for the interpreter, {@code unshare} and {@code setpriv} in {@code searchPath} (tests). */
     static PythonSandbox probe(ToolConfig t, String where, String searchPath) {
         String first = t.command().get(0);
         Path exe = find(first, searchPath);
@@ -56,18 +56,15 @@ final class PythonHost {
         interpreter.set(0, exe.toString());
         long memory = t.memoryMb() * 1024L * 1024;
         Path unshare = find("unshare", searchPath);
-        List<String> ns = new ArrayList<>();
-        if (unshare != null) {
-            ns.addAll(List.of(unshare.toString(), "--user", "--map-root-user", "--pid", "--fork", "--kill-child"));
-            if (t.denyNetwork()) ns.add("--net");
-            ns.add("--");
-        }
+        Path setpriv = find("setpriv", searchPath);
+        List<String> ns = unshare == null || setpriv == null ? List.of() : namespaces(unshare, setpriv, t.denyNetwork());
         Probe isolated = unshare == null ? new Probe("unshare is not found on the gateway's PATH", null)
+                : setpriv == null ? new Probe("setpriv is not found on the gateway's PATH", null)
                 : attempt(new PythonSandbox(ns, interpreter, memory, PythonSandbox.MAX_PROCESSES));
         if (isolated.error() == null) {
             List<String> pinned = pin(t, interpreter, isolated.executable());
             Log.info("python_sandbox", "tool", t.name(), "interpreter", pinned.get(0), "network", t.denyNetwork() ? "deny" : "allow",
-                    "isolation", t.denyNetwork() ? "user, pid and network namespaces" : "user and pid namespaces");
+                    "isolation", t.denyNetwork() ? "user, pid, mount (own /proc) and network namespaces" : "user, pid and mount (own /proc) namespaces");
             return new PythonSandbox(ns, pinned, memory, PythonSandbox.MAX_PROCESSES);
         }
         Probe direct = attempt(new PythonSandbox(List.of(), interpreter, memory, 0));
@@ -76,14 +73,32 @@ final class PythonHost {
                     + " did not run a probe: " + direct.error());
         }
         if (t.denyNetwork()) {
-            throw new ConfigException(where + ".network: python tool " + quote(t.name()) + ": \"deny\" needs Linux user, pid and network"
-                    + " namespaces (unshare --user --map-root-user --net), which this host does not give (" + isolated.error()
+            throw new ConfigException(where + ".network: python tool " + quote(t.name()) + ": \"deny\" needs Linux user, pid, mount and"
+                    + " network namespaces (util-linux's unshare --user --map-root-user --mount-proc --net, and setpriv), which this host"
+                    + " does not give (" + isolated.error()
                     + "); set \"network\": \"allow\" to run it with the host's network, or \"enabled\": false");
         }
         List<String> pinned = pin(t, interpreter, direct.executable());
         Log.warn("python_sandbox", "tool", t.name(), "interpreter", pinned.get(0), "network", "allow", "isolation", "none",
-                "why", isolated.error(), "effect", "the code has the host's network, and a process it detaches can outlive the timeout");
+                "why", isolated.error(), "effect", "the code has the host's network, sees the host's processes and can read the"
+                        + " gateway's environment (its keys) in /proc, and a process it detaches can outlive the timeout");
         return new PythonSandbox(List.of(), pinned, memory, 0);
+    }
+
+    /**
+     * The wrapper that runs the interpreter in its own namespaces: user (unprivileged), PID (the
+     * code is process 1, its processes die with it), mount with a {@code /proc} of that PID
+     * namespace (the host's would show every process of the host with its command line), and
+     * network with {@code deny}; then {@code setpriv} empties the capability bounding set before
+     * the interpreter runs, so that the code, root of its user namespace but with no
+     * capabilities, cannot unmount that {@code /proc} to uncover the host's beneath it.
+     */
+    static List<String> namespaces(Path unshare, Path setpriv, boolean denyNetwork) {
+        List<String> ns = new ArrayList<>(List.of(unshare.toString(), "--user", "--map-root-user", "--pid", "--fork", "--kill-child",
+                "--mount-proc"));
+        if (denyNetwork) ns.add("--net");
+        ns.addAll(List.of("--", setpriv.toString(), "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"));
+        return List.copyOf(ns);
     }
 
     /**

@@ -20,21 +20,31 @@ import tollgate.call.Cancellation;
  * kills the whole process tree, and stdout and stderr read up to a cap.
  *
  * <p><b>Isolation</b> (what the host gives is found by {@link PythonHost#probe} at start-up):
- * with {@code unshare} and unprivileged user namespaces (Linux), the interpreter runs as
- * {@code unshare --user --map-root-user --pid --fork --kill-child [--net] -- python -I ...}:
+ * with {@code unshare}, {@code setpriv} and unprivileged user namespaces (Linux), the interpreter runs as
+ * {@code unshare --user --map-root-user --pid --fork --kill-child --mount-proc [--net] -- setpriv
+ * --bounding-set=-all ... -- python -I ...} ({@link PythonHost#namespaces}):
  * <ul>
  *   <li>{@code --net} (with {@code network: deny}): a network namespace with only a loopback that
- *       is down, so no connection leaves the sandbox, not even to the gateway's own port;</li>
+ *       is down, so no TCP or UDP connection leaves the sandbox, not even to the gateway's own
+ *       port (Unix sockets bound in the file system are not the namespace's: reachable as the
+ *       gateway's user may, a Docker socket included);</li>
  *   <li>{@code --pid --fork --kill-child}: the code is process 1 of its own PID namespace; when
  *       it dies, the kernel kills every process it started, so a timeout leaves nothing behind
  *       (also a daemonised grandchild, which {@link ProcessHandle#descendants()} would miss);</li>
+ *   <li>{@code --mount-proc}: a {@code /proc} of that PID namespace only: the host's would list
+ *       every process of the host with its command line;</li>
  *   <li>{@code --user}: makes the above possible without privileges, and makes the process limit
- *       count only the sandbox's own processes.</li>
+ *       count only the sandbox's own processes; from a child user namespace the kernel refuses
+ *       the gateway's {@code /proc/<pid>/environ} however it is reached;</li>
+ *   <li>{@code setpriv --bounding-set=-all}: the code is root of its namespace without any
+ *       capability, so it cannot unmount its {@code /proc} (uncovering the host's) nor mount
+ *       anything.</li>
  * </ul>
  * Not isolated: the file system. The code runs as the gateway's user and can read what it can
- * read (though not its environment). Without namespaces ({@code network: allow} on a host
- * without them) the code also has the host's network, and a process it detaches from its parent
- * can outlive the timeout.
+ * read. Without namespaces ({@code network: allow} on a host without them) the code also has the
+ * host's network, sees the host's processes and can read the gateway's environment (its keys)
+ * in {@code /proc/<pid>/environ} (same user), and a process it detaches from its parent can
+ * outlive the timeout.
  *
  * <p><b>Limits</b> are set by a prelude the interpreter runs before the code
  * ({@code resource.setrlimit}, soft and hard, so the code cannot raise them again): address space
@@ -43,6 +53,10 @@ import tollgate.call.Cancellation;
  * include the gateway's own threads) and no core dumps. A prelude rather than {@code prlimit}: one
  * dependency less (prlimit is Linux-only util-linux), and the limits are set where they are
  * documented. The kernel does not apply the process limit to a gateway running as root.
+ * These limits are per process and per file, not totals (those need cgroups): code that forks
+ * may take {@link #MAX_PROCESSES} × {@code memory_mb}, and write any number of files, in the
+ * scratch directory or wherever the gateway's user may write ({@code /dev/shm}: memory), until
+ * its deadline; only the scratch directory is removed afterwards (README, "Gateway tools").
  */
 final class PythonSandbox {
 
@@ -93,7 +107,7 @@ final class PythonSandbox {
     private final int processes;
 
     /**
-     * @param prefix      the namespace wrapper ({@code unshare ... --}), or empty
+     * @param prefix      the namespace wrapper ({@code unshare ... -- setpriv ... --}), or empty
      * @param interpreter the interpreter and its own options
      * @param processes   the process limit, 0 for none
      */

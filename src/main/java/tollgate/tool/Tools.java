@@ -29,7 +29,7 @@ public final class Tools {
      * @param services the pipeline image generation calls its model through
      * @param accounts where a tool's cost is charged
      * @param upstream the gateway's one outbound HTTP client (http and web_search tools)
-     * @param budget   the gateway's memory budget, which an image tool's upstream answers are held in
+     * @param budget   the gateway's memory budget, which image and web_search tools' upstream answers are held in
      * @throws ConfigException naming {@code tools[i]} when a tool cannot work here
      */
     public static ToolBox build(GatewayConfig config, ServiceDispatcher services, Accounts accounts, Upstream upstream,
@@ -52,7 +52,7 @@ public final class Tools {
                 }
                 case "web_search" -> {
                     checkHeaders(t, where);
-                    tools.add(new WebSearchTool(t, upstream));
+                    tools.add(new WebSearchTool(t, upstream, budget));
                 }
                 case "python" -> tools.add(new PythonTool(t, PythonHost.probe(t, where)));
                 case "image_generation" -> tools.add(new ImageTool(t, services, accounts, budget));

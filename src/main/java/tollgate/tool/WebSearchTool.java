@@ -12,6 +12,9 @@ import tollgate.config.ToolConfig;
 import tollgate.json.Json;
 import tollgate.json.JsonException;
 import tollgate.json.JsonNumber;
+import tollgate.memory.BudgetExceededException;
+import tollgate.memory.MemoryBudget;
+import tollgate.memory.Reservation;
 import tollgate.provider.Secrets;
 import tollgate.provider.Upstream;
 import tollgate.schema.SchemaValidator;
@@ -35,6 +38,8 @@ final class WebSearchTool extends ConfiguredTool {
     static final int MAX_SNIPPET_CHARS = 500;
     /** Longest URL given to the model, in chars; a result with a longer one is dropped (a clipped URL is a wrong URL). */
     static final int MAX_URL_CHARS = 2048;
+    /** Longest piece of an answer's header quoted to the model, in chars. */
+    static final int MAX_QUOTE_CHARS = 100;
     /** Longest query sent, in chars. */
     static final int MAX_QUERY_CHARS = 500;
     /** Most bytes of a SearXNG answer read: a page of results with all their fields is ~100 KiB. */
@@ -44,12 +49,20 @@ final class WebSearchTool extends ConfiguredTool {
     private final Upstream upstream;
     private final URI search;
     private final Secrets secrets;
+    private final MemoryBudget budget;
 
+    /** Without a memory budget (tests). */
     WebSearchTool(ToolConfig config, Upstream upstream) {
+        this(config, upstream, MemoryBudget.unlimited());
+    }
+
+    /** @param budget the gateway's memory budget, which each answer and its parsed tree are held in */
+    WebSearchTool(ToolConfig config, Upstream upstream, MemoryBudget budget) {
         super(config, "Searches the web. Returns a JSON array of results, each {title, url, snippet}.", schema(config.maxResults()));
         this.upstream = upstream;
         this.search = searchUri(config.url());
         this.secrets = Secrets.ofHeaders(config.headers());
+        this.budget = budget;
     }
 
     static Map<String, Object> schema(int maxResults) {
@@ -93,12 +106,22 @@ final class WebSearchTool extends ConfiguredTool {
         config.headers().forEach(b::header);
         b.setHeader("accept", "application/json");
         if (call.requestId() != null) b.setHeader("x-request-id", call.requestId());
+        // The answer (up to 4 MiB) and its tree (tens of times its bytes for small numbers) are held in the gateway's budget.
+        try (Reservation memory = budget.open()) {
+            return answer(b, call, memory, max);
+        } catch (BudgetExceededException e) {
+            return ToolOutput.error("the gateway is short of memory for " + WHAT + "'s answer; try again shortly");
+        }
+    }
+
+    private ToolOutput answer(HttpRequest.Builder b, ToolInvocation call, Reservation memory, int max) {
         ToolHttp.Answer a;
         try {
             a = ToolHttp.exchange(upstream.client(), b.build(), MAX_ANSWER_BYTES, call, deadline(call), WHAT);
         } catch (ToolHttp.Failed f) {
             return f.output();
         }
+        memory.reserve(a.body().length);
         if (a.status() == 403) {
             return ToolOutput.error(WHAT + " refused the JSON format (HTTP 403): SearXNG needs \"json\" in search.formats of its settings.yml");
         }
@@ -112,9 +135,9 @@ final class WebSearchTool extends ConfiguredTool {
         if (a.cut()) return ToolOutput.error(WHAT + " answered more than " + MAX_ANSWER_BYTES + " bytes");
         Object parsed;
         try {
-            parsed = Json.parse(a.body());
+            parsed = Json.parse(a.body(), 0, a.body().length, memory);
         } catch (JsonException e) {
-            return ToolOutput.error(WHAT + " answered something that is not JSON (" + a.mediaType() + ")");
+            return ToolOutput.error(capped(WHAT + " answered something that is not JSON (" + quoted(a.mediaType()) + ")"));
         }
         if (!(Json.asObject(parsed) instanceof Map<String, Object> top) || !(top.get("results") instanceof List<?> results)) {
             return ToolOutput.error(WHAT + " answered JSON without a \"results\" array: is it a SearXNG instance?");
@@ -143,6 +166,14 @@ final class WebSearchTool extends ConfiguredTool {
             json = Json.toString(out);
         }
         return json;
+    }
+
+    /**
+     * A value of the endpoint's quoted to the model: a header is up to hundreds of KiB and may
+     * reflect what it was sent (a configured credential), so scrubbed and clipped.
+     */
+    private String quoted(String value) {
+        return clip(secrets.forLog(value), MAX_QUOTE_CHARS);
     }
 
     /** A string clipped to {@code max} chars with "…", or "" for a missing one. */

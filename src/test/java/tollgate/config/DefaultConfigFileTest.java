@@ -105,6 +105,47 @@ class DefaultConfigFileTest {
                 "echo-realtime", "0"), prices);
     }
 
+    /** As shipped: the agent section holds the defaults, and no tool or MCP server is offered. */
+    @Test
+    void tools_noneOffered_agentAtDefaults() throws Exception {
+        assertEquals(ToolsConfig.DEFAULTS, load(Map.of(), new ArrayList<>()).tools());
+    }
+
+    /**
+     * The commented examples of {@code tools} and {@code mcp_servers} load once uncommented: a
+     * comment line in those arrays whose text starts with '{' or a space is part of an example.
+     */
+    @Test
+    void toolExamples_loadWhenUncommented() throws Exception {
+        StringBuilder text = new StringBuilder();
+        boolean inExamples = false;
+        int uncommented = 0;
+        for (String line : Files.readString(FILE).split("\n", -1)) {
+            if (line.equals("  \"tools\": [") || line.equals("  \"mcp_servers\": [")) inExamples = true;
+            else if (line.startsWith("  ]")) inExamples = false;
+            if (inExamples && line.matches(" *// [{ ].*")) {
+                line = line.replaceFirst("// ", "");
+                uncommented++;
+            }
+            text.append(line).append('\n');
+        }
+        assertTrue(uncommented > 10, "examples found: " + uncommented);
+        GatewayConfig c = ConfigLoader.parse(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), FILE.toString(),
+                Path.of("/work"), Map.of("LOOKUP_TOKEN", "lookup-token-0123", "FILES_MCP_TOKEN", "files-token-0123"), Overrides.NONE,
+                line -> { });
+        List<ToolConfig> tools = c.tools().tools();
+        assertEquals(List.of("lookup", "refund", "web_search", "image_generation", "python"), tools.stream().map(ToolConfig::name).toList());
+        assertEquals(List.of("http", "http", "web_search", "image_generation", "python"), tools.stream().map(ToolConfig::type).toList());
+        assertEquals(List.of(false, true, false, false, true), tools.stream().map(ToolConfig::requiresApproval).toList());
+        assertEquals("Bearer lookup-token-0123", tools.get(0).headers().get("Authorization"));
+        assertEquals(List.of("support-bot"), tools.get(1).keys());
+        assertTrue(tools.get(4).enabled() && tools.get(4).denyNetwork());
+        McpServerConfig files = c.tools().mcpServers().get(0);
+        assertEquals("files-token-0123", files.token());
+        assertTrue(files.approvalFor("delete_file"));
+        assertFalse(files.approvalFor("read_file"));
+    }
+
     @Test
     void loadsThroughPublicEntryPoint() {
         GatewayConfig c = ConfigLoader.load(FILE, Map.of("OLLAMA_URL", "http://127.0.0.1:11434/v1/"), Overrides.NONE);

@@ -159,6 +159,19 @@ class HttpToolTest {
     }
 
     @Test
+    void aRedirect_isNotFollowed_soTheCredentialGoesNowhereElse() throws Exception {
+        try (FakeEndpoint elsewhere = new FakeEndpoint(FakeEndpoint.fixed(200, "text/plain", "took it"))) {
+            endpoint.answer(ex -> {
+                ex.getResponseHeaders().set("location", elsewhere.url("/steal"));
+                ex.sendResponseHeaders(307, -1);
+            });
+            ToolOutput out = tool(", \"headers\": {\"authorization\": \"Bearer sk-tool-secret-123456\"}").run(Calls.call("{}"));
+            assertEquals(new ToolOutput("the tool's endpoint answered HTTP 307", ToolOutput.Outcome.ERROR, 0), out);
+            assertEquals(null, elsewhere.received.poll(300, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    @Test
     void aRefusedConnection_isAnError_withoutTheUrl() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {

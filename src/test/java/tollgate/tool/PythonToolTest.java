@@ -154,6 +154,60 @@ class PythonToolTest {
     }
 
     @Test
+    void theCodeCannotSeeTheGatewaysProcess_norItsEnvironment_evenByUnmountingProc() {
+        // The gateway's environment holds its keys (TOLLGATE_API_KEY, ${VAR} references); the
+        // code runs as the gateway's user, so the host's /proc/<pid>/environ would be readable.
+        long gateway = ProcessHandle.current().pid();
+        String code = """
+                import os, json
+                pid = %d
+                r = {"seen": os.path.exists(f"/proc/{pid}")}
+                try:
+                    r["environ"] = len(open(f"/proc/{pid}/environ", "rb").read())
+                except OSError as e:
+                    r["environ"] = e.errno
+                try:
+                    import ctypes
+                    r["unmounted"] = ctypes.CDLL(None, use_errno=True).umount2(b"/proc", 2) == 0
+                except Exception as e:
+                    r["unmounted"] = repr(e)
+                r["seen_after"] = os.path.exists(f"/proc/{pid}")
+                r["pids"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+                print(json.dumps(r))
+                """.formatted(gateway);
+        Map<?, ?> r = (Map<?, ?>) Json.parse((String) result(run(tool(""), code)).get("stdout"));
+        assertEquals(false, r.get("seen"), r.toString());
+        assertEquals(false, r.get("seen_after"), "umount /proc must not uncover the host's: " + r);
+        assertNotEquals(true, r.get("unmounted"), r.toString());
+        assertTrue(((List<?>) r.get("pids")).size() <= 3, "only the sandbox's own processes: " + r);
+    }
+
+    @Test
+    void theCodeInheritsNoOpenFileOfTheGateway(@TempDir Path dir) throws IOException {
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             var data = Files.newOutputStream(dir.resolve("ledger.jsonl"))) {
+            data.write(1);
+            String code = """
+                    import os, json
+                    fds = {}
+                    for fd in os.listdir("/proc/self/fd"):
+                        try:
+                            fds[fd] = os.readlink("/proc/self/fd/" + fd)
+                        except OSError:
+                            pass
+                    print(json.dumps(fds))
+                    """;
+            Map<?, ?> fds = (Map<?, ?>) Json.parse((String) result(run(tool(""), code)).get("stdout"));
+            assertEquals("/dev/null", fds.get("0"), fds.toString());
+            for (var e : fds.entrySet()) {
+                if (List.of("0", "1", "2").contains(e.getKey())) continue;
+                // The one the listing itself opened (/proc/<pid>/fd) may be there; nothing else.
+                assertTrue(e.getValue().toString().startsWith("/proc/"), "an inherited descriptor: " + fds);
+            }
+        }
+    }
+
+    @Test
     void memoryPastTheCap_raisesMemoryError() {
         Map<?, ?> r = result(run(tool(", \"memory_mb\": 256"), "b = bytearray(1 << 30)\nprint('allocated')"));
         assertEquals("1", r.get("exit_code").toString());
@@ -231,7 +285,7 @@ class PythonToolTest {
         Files.createSymbolicLink(bin.resolve("python3"), PythonHost.find("python3", System.getenv("PATH")));
         ToolConfig deny = Calls.tool("{\"name\": \"py\", \"type\": \"python\", \"enabled\": true}");
         ConfigException e = assertThrows(ConfigException.class, () -> PythonHost.probe(deny, "tools[3]", bin.toString()));
-        assertTrue(e.getMessage().startsWith("tools[3].network: python tool \"py\": \"deny\" needs Linux user, pid and network namespaces"),
+        assertTrue(e.getMessage().startsWith("tools[3].network: python tool \"py\": \"deny\" needs Linux user, pid, mount and network namespaces"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("unshare is not found") && e.getMessage().contains("set \"network\": \"allow\""), e.getMessage());
 
@@ -240,6 +294,18 @@ class PythonToolTest {
         assertFalse(direct.command().contains("--user"));
         ToolOutput out = run(new PythonTool(allow, direct), "import os\nprint(sorted(os.environ))");
         assertEquals("['HOME', 'LANG', 'PATH', 'TMPDIR']\n", result(out).get("stdout"));
+    }
+
+    @Test
+    void unshareWithoutSetpriv_isNoIsolation_forTheCodeCouldUnmountItsProc(@TempDir Path bin) throws IOException {
+        Path unshare = PythonHost.find("unshare", System.getenv("PATH"));
+        assumeTrue(unshare != null, "no unshare here");
+        Files.createSymbolicLink(bin.resolve("python3"), PythonHost.find("python3", System.getenv("PATH")));
+        Files.createSymbolicLink(bin.resolve("unshare"), unshare);
+        ToolConfig deny = Calls.tool("{\"name\": \"py\", \"type\": \"python\", \"enabled\": true}");
+        ConfigException e = assertThrows(ConfigException.class, () -> PythonHost.probe(deny, "tools[0]", bin.toString()));
+        assertTrue(e.getMessage().startsWith("tools[0].network: ") && e.getMessage().contains("(setpriv is not found on the gateway's PATH)"),
+                e.getMessage());
     }
 
     @Test

@@ -118,6 +118,34 @@ class WebSearchToolTest {
     }
 
     @Test
+    void aContentTypeQuotedToTheModel_isScrubbed_andTheOutputKeepsItsCap() {
+        String secret = "sk-search-0123456789abcdef";
+        // An endpoint that reflects the request's credential into a long content type.
+        searx.answer(FakeEndpoint.fixed(200, "application/x-" + secret + "-" + "y".repeat(20_000), "not json"));
+        ToolOutput out = tool("", ", \"max_output_bytes\": 512, \"headers\": {\"X-Api-Key\": \"" + secret + "\"}")
+                .run(Calls.call("{\"query\": \"q\"}"));
+        assertEquals(ToolOutput.Outcome.ERROR, out.outcome());
+        assertTrue(out.content().startsWith("the search endpoint answered something that is not JSON (application/x-[redacted]-yyy"),
+                out.content());
+        assertTrue(out.content().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 512, out.content().length() + " chars");
+    }
+
+    @Test
+    void anAnswer_isParsedInTheGatewaysMemoryBudget_andOneThatDoesNotFit_isAnError() {
+        // 2 MB of small numbers (under the 4 MiB read cap) is a tree of ~70 MB.
+        StringBuilder big = new StringBuilder("{\"results\": [");
+        while (big.length() < 2_000_000) big.append("0,");
+        searx.answer(FakeEndpoint.fixed(200, "application/json", big.append("0]}").toString()));
+        tollgate.memory.MemoryBudget budget = new tollgate.memory.MemoryBudget(16L * 1024 * 1024);
+        WebSearchTool t = new WebSearchTool(Calls.tool("{\"name\": \"web_search\", \"type\": \"web_search\", \"url\": \""
+                + searx.url("") + "\"}"), upstream, budget);
+
+        assertEquals(new ToolOutput("the gateway is short of memory for the search endpoint's answer; try again shortly",
+                ToolOutput.Outcome.ERROR, 0), t.run(Calls.call("{\"query\": \"q\"}")));
+        assertEquals(0, budget.used(), "all given back");
+    }
+
+    @Test
     void aMissingQuery_isAnErrorNamingIt_andNothingIsAsked() throws Exception {
         ToolOutput out = tool("", "").run(Calls.call("{\"q\": \"x\"}"));
         assertEquals(ToolOutput.Outcome.ERROR, out.outcome());

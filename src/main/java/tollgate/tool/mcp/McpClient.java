@@ -12,7 +12,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import tollgate.config.McpServerConfig;
 import tollgate.json.Json;
+import tollgate.json.JsonMeter;
 import tollgate.json.JsonNumber;
+import tollgate.memory.MemoryBudget;
 import tollgate.provider.Upstream;
 import tollgate.tool.mcp.McpException.Kind;
 import tollgate.tool.mcp.McpHttp.Session;
@@ -34,6 +36,11 @@ final class McpClient implements AutoCloseable {
     static final int MAX_TOOLS = 256;
     /** Most {@code tools/list} pages read (a server repeating its cursor must not loop us forever). */
     static final int MAX_PAGES = 64;
+    /**
+     * Most skipped names kept to be logged: a server may list thousands (a 4 MiB page of
+     * {@code {"name":""}} is 400,000), each kept and logged would take the heap and the log.
+     */
+    static final int MAX_SKIPPED_LISTED = 16;
     /** Longest tool name taken; longer ones are skipped. */
     static final int MAX_TOOL_NAME_CHARS = 128;
     /** Cap on one {@code initialize} or {@code tools/list} answer. */
@@ -56,12 +63,17 @@ final class McpClient implements AutoCloseable {
     /** A tool as the server describes it; the schema as sent (sanitized by {@link McpTool}). */
     record ToolSpec(String name, String title, String description, Object inputSchema) {}
 
-    /** What {@code tools/list} gave: the tools taken, the names skipped (empty, too long, repeated), whether the cap cut it. */
-    record Listing(List<ToolSpec> tools, List<String> skipped, boolean truncated) {}
+    /**
+     * What {@code tools/list} gave: the tools taken, the first {@link #MAX_SKIPPED_LISTED} names
+     * skipped (empty, too long, with a control character, repeated) and how many were, whether
+     * the cap cut it.
+     */
+    record Listing(List<ToolSpec> tools, List<String> skipped, int skippedCount, boolean truncated) {}
 
     private final McpServerConfig server;
     private final McpHttp http;
     private final String clientVersion;
+    private final MemoryBudget budget;
     private final AtomicLong ids = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Runnable onToolsChanged = () -> { };
@@ -70,13 +82,22 @@ final class McpClient implements AutoCloseable {
 
     private record Opened(Session session, boolean tools) {}
 
+    /** With no memory budget (tests). */
     McpClient(McpServerConfig server, Upstream upstream, String clientVersion) {
+        this(server, upstream, clientVersion, MemoryBudget.unlimited());
+    }
+
+    /** @param budget the gateway's memory budget, which each tool call's answer is held in */
+    McpClient(McpServerConfig server, Upstream upstream, String clientVersion, MemoryBudget budget) {
         this.server = server;
         this.http = new McpHttp(server, upstream);
         this.clientVersion = clientVersion;
+        this.budget = budget;
     }
 
     McpServerConfig server() { return server; }
+
+    MemoryBudget budget() { return budget; }
 
     /** Called (on the thread reading an answer; it must not block) when the server says its tools changed. */
     void onToolsChanged(Runnable action) { onToolsChanged = action; }
@@ -88,38 +109,46 @@ final class McpClient implements AutoCloseable {
         List<ToolSpec> tools = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        if (!open(timer).tools()) return new Listing(List.of(), List.of(), false); // no "tools" capability
+        if (!open(timer).tools()) return new Listing(List.of(), List.of(), 0, false); // no "tools" capability
+        int skippedCount = 0;
         String cursor = null;
         for (int page = 0; page < MAX_PAGES; page++) {
             Map<String, Object> params = new LinkedHashMap<>();
             if (cursor != null) params.put("cursor", cursor);
-            Map<String, Object> result = rpc("tools/list", params, MAX_LIST_BYTES, timer);
+            Map<String, Object> result = rpc("tools/list", params, MAX_LIST_BYTES, timer, JsonMeter.NONE);
             if (!(result.get("tools") instanceof List<?> list)) throw protocol("tools/list answered without a \"tools\" array");
             for (Object o : list) {
                 Map<String, Object> t = Json.asObject(o);
                 String name = t == null || !(t.get("name") instanceof String n) ? "" : n;
                 if (name.isEmpty() || name.length() > MAX_TOOL_NAME_CHARS || name.chars().anyMatch(Character::isISOControl)
                         || !names.add(name)) {
-                    skipped.add(name.length() > MAX_TOOL_NAME_CHARS ? name.substring(0, MAX_TOOL_NAME_CHARS) + "…" : name);
+                    if (skippedCount++ < MAX_SKIPPED_LISTED) {
+                        skipped.add(name.length() > MAX_TOOL_NAME_CHARS ? name.substring(0, MAX_TOOL_NAME_CHARS) + "…" : name);
+                    }
                     continue;
                 }
-                if (tools.size() == MAX_TOOLS) return new Listing(tools, skipped, true);
+                if (tools.size() == MAX_TOOLS) return new Listing(tools, skipped, skippedCount, true);
                 tools.add(new ToolSpec(name, t.get("title") instanceof String s ? s : null,
                         t.get("description") instanceof String s ? s : null, t.get("inputSchema")));
             }
             cursor = result.get("nextCursor") instanceof String c && !c.isEmpty() ? c : null;
-            if (cursor == null) return new Listing(tools, skipped, false);
+            if (cursor == null) return new Listing(tools, skipped, skippedCount, false);
         }
-        return new Listing(tools, skipped, true);
+        return new Listing(tools, skipped, skippedCount, true);
     }
 
-    /** {@code tools/call}: the result object ({@code content}, {@code isError}, {@code structuredContent}). */
-    Map<String, Object> callTool(String name, Map<String, Object> arguments, CallTimer timer) throws McpException {
+    /**
+     * {@code tools/call}: the result object ({@code content}, {@code isError}, {@code structuredContent}).
+     *
+     * @param memory charged for the answer's bytes and its parsed tree, before they are held
+     *               (a {@code tollgate.memory.Reservation}; it may refuse by throwing)
+     */
+    Map<String, Object> callTool(String name, Map<String, Object> arguments, CallTimer timer, JsonMeter memory) throws McpException {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("name", name);
         params.put("arguments", arguments);
         long cap = Math.max(MIN_RESULT_BYTES, (long) server.maxOutputBytes() * RESULT_BYTES_PER_OUTPUT_BYTE + RESULT_FRAMING_BYTES);
-        return rpc("tools/call", params, (int) Math.min(Integer.MAX_VALUE - 8, cap), timer);
+        return rpc("tools/call", params, (int) Math.min(Integer.MAX_VALUE - 8, cap), timer, memory);
     }
 
     /** Forgets the session: the next operation opens a new one. */
@@ -137,23 +166,24 @@ final class McpClient implements AutoCloseable {
     }
 
     /** One request on the open session; on "session gone", a new session and the request once more. */
-    private Map<String, Object> rpc(String method, Map<String, Object> params, int cap, CallTimer timer) throws McpException {
+    private Map<String, Object> rpc(String method, Map<String, Object> params, int cap, CallTimer timer, JsonMeter memory)
+            throws McpException {
         Opened o = open(timer);
         try {
-            return exchange(o.session(), method, params, cap, timer);
+            return exchange(o.session(), method, params, cap, timer, memory);
         } catch (McpException e) {
             if (e.kind() != Kind.SESSION_GONE) throw e;
             forget(o);
-            return exchange(open(timer).session(), method, params, cap, timer);
+            return exchange(open(timer).session(), method, params, cap, timer, memory);
         }
     }
 
-    private Map<String, Object> exchange(Session s, String method, Map<String, Object> params, int cap, CallTimer timer)
-            throws McpException {
+    private Map<String, Object> exchange(Session s, String method, Map<String, Object> params, int cap, CallTimer timer,
+                                         JsonMeter memory) throws McpException {
         long id = ids.incrementAndGet();
         McpHttp.Reply reply;
         try {
-            reply = http.request(s, message(id, method, params), id, cap, timer, this::notified);
+            reply = http.request(s, message(id, method, params), id, cap, timer, this::notified, memory);
         } catch (McpException e) {
             if (e.kind() == Kind.TIMEOUT || e.kind() == Kind.CANCELLED) cancelled(s, id, e.kind());
             throw e;
@@ -194,7 +224,8 @@ final class McpClient implements AutoCloseable {
         params.put("protocolVersion", VERSIONS.get(0));
         params.put("capabilities", Map.of());
         params.put("clientInfo", Map.of("name", "tollgate", "version", clientVersion));
-        McpHttp.Reply reply = http.request(Session.NONE, message(id, "initialize", params), id, MAX_LIST_BYTES, timer, null);
+        McpHttp.Reply reply = http.request(Session.NONE, message(id, "initialize", params), id, MAX_LIST_BYTES, timer, null,
+                JsonMeter.NONE);
         Map<String, Object> result = result("initialize", reply.message());
         String version = result.get("protocolVersion") instanceof String v ? v : null;
         if (!VERSIONS.contains(version)) {

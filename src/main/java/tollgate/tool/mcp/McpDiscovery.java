@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import tollgate.config.McpServerConfig;
 import tollgate.log.Log;
+import tollgate.memory.MemoryBudget;
 import tollgate.provider.Upstream;
 import tollgate.route.Backoff;
 import tollgate.tool.ToolBox;
@@ -18,7 +19,8 @@ import tollgate.tool.ToolBox;
  * much at most; a server that fails is logged ({@code mcp_discovery_failed}, with the reason and
  * no secret) and tried again in the background with backoff ({@link #FIRST_RETRY} doubling up to
  * {@link #MAX_RETRY}) until it answers. {@link #rediscover()} asks every server again (a reload);
- * a server's {@code notifications/tools/list_changed} asks it again by itself.
+ * a server's {@code notifications/tools/list_changed} asks it again by itself, at most once per
+ * {@link #NOTICE_INTERVAL}.
  *
  * <p>Each configured server is in the box from the start, with no tools until its first
  * discovery succeeds: {@link ToolBox#server} then says "known, nothing to offer now" rather than
@@ -34,6 +36,12 @@ public final class McpDiscovery implements AutoCloseable {
     public static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     /** Ceiling of any retry's delay. */
     public static final Duration MAX_RETRY = Duration.ofMinutes(1);
+    /**
+     * Least time between the starts of two listings that a server's
+     * {@code notifications/tools/list_changed} asks for: a server that says so in every answer
+     * (its own tools/list's too) is listed again at this pace, not in a loop.
+     */
+    public static final Duration NOTICE_INTERVAL = Duration.ofSeconds(5);
     /** Longest {@link #close()} waits for each server's thread (then the session's DELETE, itself bounded). */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
@@ -49,10 +57,17 @@ public final class McpDiscovery implements AutoCloseable {
 
     private final Map<String, ServerWorker> workers = new LinkedHashMap<>();
 
-    McpDiscovery(List<McpServerConfig> servers, ToolBox box, Upstream upstream, String clientVersion, Backoff backoff) {
+    McpDiscovery(List<McpServerConfig> servers, ToolBox box, Upstream upstream, String clientVersion, Backoff backoff,
+                 Duration noticeInterval) {
+        this(servers, box, upstream, clientVersion, MemoryBudget.unlimited(), backoff, noticeInterval);
+    }
+
+    McpDiscovery(List<McpServerConfig> servers, ToolBox box, Upstream upstream, String clientVersion, MemoryBudget budget,
+                 Backoff backoff, Duration noticeInterval) {
         for (McpServerConfig s : servers) {
             box.replaceServer(s.name(), List.of());
-            workers.put(s.name(), new ServerWorker(new McpClient(s, upstream, clientVersion), box, backoff));
+            workers.put(s.name(), new ServerWorker(new McpClient(s, upstream, clientVersion, budget), box, backoff,
+                    noticeInterval.toNanos()));
         }
     }
 
@@ -61,10 +76,12 @@ public final class McpDiscovery implements AutoCloseable {
      * failed once, or after {@link #STARTUP_WAIT}, whichever is first.
      *
      * @param clientVersion the gateway's version, for {@code clientInfo}
+     * @param budget        the gateway's memory budget, which each tool call's answer is held in
      */
-    public static McpDiscovery start(List<McpServerConfig> servers, ToolBox box, Upstream upstream, String clientVersion) {
-        McpDiscovery d = new McpDiscovery(servers, box, upstream, clientVersion,
-                ServerWorker.backoff(FIRST_RETRY.toNanos(), MAX_RETRY.toNanos()));
+    public static McpDiscovery start(List<McpServerConfig> servers, ToolBox box, Upstream upstream, String clientVersion,
+                                     MemoryBudget budget) {
+        McpDiscovery d = new McpDiscovery(servers, box, upstream, clientVersion, budget,
+                ServerWorker.backoff(FIRST_RETRY.toNanos(), MAX_RETRY.toNanos()), NOTICE_INTERVAL);
         d.startAndWait(STARTUP_WAIT);
         return d;
     }

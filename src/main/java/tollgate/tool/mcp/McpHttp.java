@@ -85,10 +85,12 @@ final class McpHttp {
      * Sends the request {@code message} (whose id is {@code id}) and returns the response to it.
      *
      * @param onNotification told the method of each notification the server sends before the answer, or null
+     * @param memory         charged for the answer's bytes and parsed trees before they are held ({@link JsonMeter#NONE}: not
+     *                       counted); a refusal it throws ends the request
      * @throws McpException whatever stands between us and that response
      */
-    Reply request(Session s, Map<String, Object> message, long id, int capBytes, CallTimer timer, Consumer<String> onNotification)
-            throws McpException {
+    Reply request(Session s, Map<String, Object> message, long id, int capBytes, CallTimer timer, Consumer<String> onNotification,
+                  JsonMeter memory) throws McpException {
         HttpResponse<InputStream> response = send(post(s, message), timer);
         try (InputStream in = response.body()) {
             timer.guard(in);
@@ -100,11 +102,11 @@ final class McpHttp {
             String sessionId = response.headers().firstValue("Mcp-Session-Id").orElse(null);
             Map<String, Object> answer;
             if (type.equals("application/json")) {
-                answer = fromJson(read(in, capBytes), id);
+                answer = fromJson(read(in, capBytes, memory), id, memory);
             } else if (type.equals("text/event-stream")) {
                 // A ping inside initialize's own stream is answered with the session this answer opens.
                 Session replyAs = s.id() == null && sessionId != null ? new Session(sessionId, s.version()) : s;
-                answer = fromStream(in, replyAs, id, capBytes, timer, onNotification);
+                answer = fromStream(in, replyAs, id, capBytes, timer, onNotification, memory);
             } else {
                 throw protocol("answered with content type '" + quote(type) + "', not JSON or an event stream");
             }
@@ -243,8 +245,8 @@ final class McpHttp {
         return "";
     }
 
-    private Map<String, Object> fromJson(byte[] body, long id) throws McpException {
-        Object parsed = parse(body, 0, body.length);
+    private Map<String, Object> fromJson(byte[] body, long id, JsonMeter memory) throws McpException {
+        Object parsed = parse(body, 0, body.length, memory);
         if (parsed instanceof List<?> batch) { // revision 2025-03-26 allowed batches
             for (Object o : batch) {
                 Map<String, Object> m = Json.asObject(o);
@@ -264,13 +266,13 @@ final class McpHttp {
      * capabilities); an event without data (a stream's priming event) is skipped.
      */
     private Map<String, Object> fromStream(InputStream in, Session s, long id, int capBytes, CallTimer timer,
-                                           Consumer<String> onNotification) throws McpException, IOException {
-        SseReader events = new SseReader(new CappedStream(in, capBytes), capBytes, capBytes, JsonMeter.NONE);
+                                           Consumer<String> onNotification, JsonMeter memory) throws McpException, IOException {
+        SseReader events = new SseReader(new CappedStream(in, capBytes), capBytes, capBytes, memory);
         int messages = 0;
         while (events.advance()) {
             if (isBlank(events.data(), events.dataLength())) continue;
             if (++messages > MAX_STREAM_MESSAGES) throw protocol("sent more than " + MAX_STREAM_MESSAGES + " messages before the answer");
-            Map<String, Object> m = Json.asObject(parse(events.data(), 0, events.dataLength()));
+            Map<String, Object> m = Json.asObject(parse(events.data(), 0, events.dataLength(), memory));
             if (m == null) throw protocol("sent an event that is not a JSON-RPC message");
             if (isResponseTo(m, id)) return m;
             if (m.get("method") instanceof String method) {
@@ -306,17 +308,18 @@ final class McpHttp {
         return got instanceof JsonNumber n ? n.text().equals(want) : want.equals(got);
     }
 
-    private Object parse(byte[] b, int off, int len) throws McpException {
+    private Object parse(byte[] b, int off, int len, JsonMeter memory) throws McpException {
         try {
-            return Json.parse(b, off, len);
+            return Json.parse(b, off, len, memory);
         } catch (JsonException e) {
             throw protocol("sent a message that is not JSON (" + e.getMessage() + ")");
         }
     }
 
-    private static byte[] read(InputStream in, int cap) throws IOException {
+    private static byte[] read(InputStream in, int cap, JsonMeter memory) throws IOException {
         byte[] b = in.readNBytes(cap + 1);
         if (b.length > cap) throw new TooLarge();
+        memory.charge(b.length);
         return b;
     }
 

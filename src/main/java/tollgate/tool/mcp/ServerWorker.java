@@ -16,13 +16,14 @@ import tollgate.tool.ToolBox;
 /**
  * Keeps one MCP server's tools in the {@link ToolBox}: a virtual thread that discovers them
  * (initialize, initialized, tools/list), then waits to be asked again ({@link #request()}: a
- * reload, the server's {@code tools/list_changed}); after a failure it logs
+ * reload; the server's {@code tools/list_changed}, no sooner than the notice interval after the
+ * last attempt began); after a failure it logs
  * {@code mcp_discovery_failed} and tries again with exponential backoff ("equal jitter": half
  * the ceiling plus a random half) until the server answers or it is asked again.
  *
  * <pre>
- *   DISCOVERING ──ok──────▶ WAITING ─────request()─────▶ DISCOVERING
- *   DISCOVERING ──failed──▶ BACKING_OFF ──delay over, or request()──▶ DISCOVERING
+ *   DISCOVERING ──ok──────▶ WAITING ─────request(), or a notice once the interval is over──▶ DISCOVERING
+ *   DISCOVERING ──failed──▶ BACKING_OFF ──delay over, request(), or a notice (as above)──▶ DISCOVERING
  *   any ──stop()──▶ CLOSED (an attempt in flight is aborted)
  * </pre>
  *
@@ -30,9 +31,13 @@ import tollgate.tool.ToolBox;
  * tools, whose calls then fail with their own clear errors.
  */
 final class ServerWorker {
+    /** Most skipped names (and unused approval rules) remembered as logged: names a server changes at each listing are not kept forever. */
+    static final int MAX_LOGGED_SKIPS = 4 * McpClient.MAX_SKIPPED_LISTED;
+
     private final McpClient client;
     private final ToolBox box;
     private final Backoff backoff;
+    private final long noticeIntervalNanos;
     private final Cancellation closing = new Cancellation();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -41,16 +46,19 @@ final class ServerWorker {
     // Guarded by lock:
     private long requested;   // serial of the last request() (0: the first discovery)
     private long served = -1; // serial of the request the last finished attempt served
+    private boolean noticed;  // the server said its tools changed since the last attempt began
     private boolean closed;
     private McpDiscovery.Status status;
 
-    ServerWorker(McpClient client, ToolBox box, Backoff backoff) {
+    /** @param noticeIntervalNanos least time from one attempt's start to the next one a server's notice asks for */
+    ServerWorker(McpClient client, ToolBox box, Backoff backoff, long noticeIntervalNanos) {
         this.client = client;
         this.box = box;
         this.backoff = backoff;
+        this.noticeIntervalNanos = noticeIntervalNanos;
         this.status = new McpDiscovery.Status(false, 0, 0, null);
         this.thread = Thread.ofVirtual().name("tollgate-mcp-" + client.server().name()).unstarted(this::run);
-        client.onToolsChanged(this::request);
+        client.onToolsChanged(this::noticed);
     }
 
     String name() { return client.server().name(); }
@@ -67,6 +75,21 @@ final class ServerWorker {
             requested++;
             changed.signalAll();
             return requested;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The server said its tools changed: a discovery once {@link #noticeIntervalNanos} has passed
+     * since the last one began. Not a {@link #request()}: a server that says so in every answer,
+     * its own tools/list's included, must not keep this thread listing in a loop.
+     */
+    private void noticed() {
+        lock.lock();
+        try {
+            noticed = true;
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -124,16 +147,25 @@ final class ServerWorker {
             } finally {
                 lock.unlock();
             }
+            long started = System.nanoTime();
             boolean ok = attempt();
             failures = ok ? 0 : failures + 1;
-            long wait = ok ? Long.MAX_VALUE : retryDelay(failures);
+            long retryAt = ok ? Long.MAX_VALUE : System.nanoTime() + retryDelay(failures);
             lock.lock();
             try {
                 served = serving;
                 changed.signalAll();
-                while (!closed && requested == serving && wait > 0) {
-                    wait = changed.awaitNanos(wait);
+                while (!closed && requested == serving) {
+                    long until = noticed ? Math.min(retryAt, started + noticeIntervalNanos) : retryAt;
+                    if (until == Long.MAX_VALUE) {
+                        changed.await();
+                        continue;
+                    }
+                    long left = until - System.nanoTime();
+                    if (left <= 0) break;
+                    changed.awaitNanos(left);
                 }
+                noticed = false; // the attempt about to begin lists what changed
             } catch (InterruptedException e) {
                 return;
             } finally {
@@ -153,14 +185,24 @@ final class ServerWorker {
         long started = System.nanoTime();
         try (CallTimer timer = CallTimer.start(started + client.server().timeout().toNanos(), closing)) {
             McpClient.Listing listing = client.listTools(timer);
-            List<GatewayTool> tools = new ArrayList<>();
-            for (McpClient.ToolSpec spec : listing.tools()) tools.add(new McpTool(client, spec));
+            List<McpTool> made = McpTool.fromListing(client, listing.tools());
+            List<GatewayTool> tools = new ArrayList<>(made);
             box.replaceServer(name(), tools);
+            long overBudget = 0;
+            for (int i = 0; i < made.size(); i++) if (made.get(i).schemaOverBudget(listing.tools().get(i))) overBudget++;
+            if (overBudget > 0) {
+                Log.warn("mcp_schemas_capped", "server", name(), "tools", overBudget, "reason", "their input schemas are past the "
+                        + McpTool.MAX_SERVER_SCHEMA_BYTES + " bytes a server's tools may have in all: the model gets {\"type\": \"object\"}");
+            }
             for (String skipped : listing.skipped()) {
-                if (loggedSkips.add(skipped)) {
-                    Log.warn("mcp_tool_skipped", "server", name(), "tool", client.scrub(skipped),
-                            "reason", "an empty, repeated or over-long name (over " + McpClient.MAX_TOOL_NAME_CHARS + " chars)");
+                // Each name logged once, and no more of them remembered than one listing gives.
+                if (loggedSkips.size() < MAX_LOGGED_SKIPS && loggedSkips.add(skipped)) {
+                    Log.warn("mcp_tool_skipped", "server", name(), "tool", client.scrub(skipped), "reason",
+                            "an empty, repeated or over-long name (over " + McpClient.MAX_TOOL_NAME_CHARS + " chars), or one with a control character");
                 }
+            }
+            if (listing.skippedCount() > listing.skipped().size()) {
+                Log.warn("mcp_tools_skipped", "server", name(), "count", listing.skippedCount(), "logged", listing.skipped().size());
             }
             for (String rule : client.server().toolApproval().keySet()) {
                 if (listing.tools().stream().noneMatch(t -> t.name().equals(rule)) && loggedSkips.add("\0rule:" + rule)) {

@@ -103,6 +103,7 @@ public final class FakeMcpServer implements AutoCloseable {
     private volatile boolean chatter;
     private volatile boolean toolsCapability = true;
     private volatile boolean listChangedOnce;
+    private volatile boolean listChangedAlways;
     private volatile boolean loseSessions;
     private volatile String version;
     private volatile String lastVersion; // without sessions: the last negotiated version
@@ -152,6 +153,9 @@ public final class FakeMcpServer implements AutoCloseable {
 
     /** The next event-stream answer carries {@code notifications/tools/list_changed} before it. */
     public FakeMcpServer listChangedOnNextAnswer() { listChangedOnce = true; return this; }
+
+    /** Every event-stream answer carries {@code notifications/tools/list_changed} before it (its own tools/list's too). */
+    public FakeMcpServer listChangedOnEveryAnswer(boolean on) { listChangedAlways = on; return this; }
 
     /** Adds (or replaces) a tool; {@code inputSchemaJson} null leaves the schema out. */
     public FakeMcpServer tool(String name, String description, String inputSchemaJson, Handler handler) {
@@ -402,7 +406,7 @@ public final class FakeMcpServer implements AutoCloseable {
     }
 
     private void answer(HttpExchange ex, Map<String, Object> response) throws IOException {
-        boolean changed = listChangedOnce && mode == Mode.SSE;
+        boolean changed = (listChangedOnce || listChangedAlways) && mode == Mode.SSE;
         if (changed) listChangedOnce = false;
         FakeMcpWire.answer(ex, response, mode == Mode.SSE, chatter, changed);
     }

@@ -106,7 +106,7 @@ class McpClientTest {
         try (CallTimer t = timer(T)) {
             c.listTools(t);
             assertEquals(Map.of("content", List.of(Map.of("type", "text", "text", "{\"x\":1}"))),
-                    Json.parse(Json.toString(c.callTool("a", Map.of("x", tollgate.json.JsonNumber.of(1)), t))));
+                    Json.parse(Json.toString(c.callTool("a", Map.of("x", tollgate.json.JsonNumber.of(1)), t, tollgate.json.JsonMeter.NONE))));
         }
         assertTrue(mcp.requests().stream().allMatch(r -> r.header("Mcp-Session-Id") == null));
         assertEquals(List.of(), mcp.violations());
@@ -120,7 +120,7 @@ class McpClientTest {
             c.listTools(t);
             String first = mcp.requests().get(2).header("Mcp-Session-Id");
             mcp.expireSessions();
-            c.callTool("a", Map.of(), t);
+            c.callTool("a", Map.of(), t, tollgate.json.JsonMeter.NONE);
             List<FakeMcpServer.Request> r = mcp.requests();
             assertEquals(List.of("tools/call", "initialize", "notifications/initialized", "tools/call"),
                     r.subList(3, 7).stream().map(FakeMcpServer.Request::method).toList());
@@ -137,7 +137,7 @@ class McpClientTest {
         try (CallTimer t = timer(T)) {
             c.listTools(t);
             mcp.loseSessions(true); // every message carrying a session id is answered 404
-            McpException e = assertThrows(McpException.class, () -> c.callTool("a", Map.of(), t));
+            McpException e = assertThrows(McpException.class, () -> c.callTool("a", Map.of(), t, tollgate.json.JsonMeter.NONE));
             assertEquals(McpException.Kind.SESSION_GONE, e.kind());
             assertEquals("the MCP server 'files' no longer knows the session (HTTP 404)", e.getMessage());
         }
@@ -181,8 +181,65 @@ class McpClientTest {
         assertEquals("t0", l.tools().get(0).name());
         assertTrue(l.truncated());
         assertEquals(3, l.skipped().size());
+        assertEquals(3, l.skippedCount());
         assertEquals("", l.skipped().get(0));
         assertEquals(McpClient.MAX_TOOL_NAME_CHARS + 1, l.skipped().get(1).length()); // cut, with an ellipsis
+    }
+
+    @Test
+    void aListFullOfBadNames_keepsAFewToLog_andCountsTheRest() throws Exception {
+        int bad = 20_000; // one page of ~450 KiB; 64 such pages would have been 1.3 M strings kept and logged one by one
+        mcp.pageSize(bad + 1);
+        for (int i = 0; i < bad; i++) mcp.tool(Map.of("name", "bad\u0007" + i), FakeMcpServer.echo());
+        mcp.tool("good", null, null, FakeMcpServer.echo());
+        McpClient.Listing l;
+        try (CallTimer t = timer(T)) {
+            l = client().listTools(t);
+        }
+        assertEquals(List.of("good"), l.tools().stream().map(McpClient.ToolSpec::name).toList());
+        assertEquals(McpClient.MAX_SKIPPED_LISTED, l.skipped().size());
+        assertEquals("bad\u00070", l.skipped().get(0));
+        assertEquals(bad, l.skippedCount());
+    }
+
+    @Test
+    void aRedirect_isNotFollowed_soTheTokenGoesNowhereElse() throws Exception {
+        List<String> stolen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer elsewhere = loopbackServer(ex -> {
+            stolen.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+            ex.sendResponseHeaders(500, -1);
+        });
+        com.sun.net.httpserver.HttpServer redirecting = loopbackServer(ex -> {
+            ex.getResponseHeaders().set("Location", "http://127.0.0.1:" + elsewhere.getAddress().getPort() + "/mcp");
+            ex.sendResponseHeaders(307, -1);
+        });
+        try {
+            McpClient c = new McpClient(config("files", "http://127.0.0.1:" + redirecting.getAddress().getPort() + "/mcp", TOKEN),
+                    upstream, "1");
+            McpException e = assertThrows(McpException.class, () -> {
+                try (CallTimer t = timer(T)) {
+                    c.listTools(t);
+                }
+            });
+            assertEquals("the MCP server 'files' answered HTTP 307", e.getMessage());
+            assertEquals(List.of(), stolen);
+        } finally {
+            redirecting.stop(0);
+            elsewhere.stop(0);
+        }
+    }
+
+    private static com.sun.net.httpserver.HttpServer loopbackServer(com.sun.net.httpserver.HttpHandler h) throws java.io.IOException {
+        com.sun.net.httpserver.HttpServer s = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/", ex -> {
+            try (ex) {
+                ex.getRequestBody().readAllBytes();
+                h.handle(ex);
+            }
+        });
+        s.start();
+        return s;
     }
 
     @Test

@@ -50,10 +50,13 @@ class McpDiscoveryTest {
         return s;
     }
 
-    /** Discovery with retries after 50 ms (doubling up to 200 ms), started and awaited up to {@code wait}. */
+    /**
+     * Discovery with retries after 50 ms (doubling up to 200 ms), a server's tools/list_changed
+     * heeded at most every 300 ms, started and awaited up to {@code wait}.
+     */
     private McpDiscovery discover(List<McpServerConfig> servers, ToolBox box, Duration wait) {
         McpDiscovery d = new McpDiscovery(servers, box, upstream, "1",
-                ServerWorker.backoff(TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(200)));
+                ServerWorker.backoff(TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(200)), Duration.ofMillis(300));
         closing.add(d);
         d.startAndWait(wait);
         return d;
@@ -183,6 +186,20 @@ class McpDiscoveryTest {
 
         assertTrue(poll(() -> box.server("files").size() == 2), names(box.server("files")).toString());
         assertNotNull(box.find("files.stat"));
+    }
+
+    @Test
+    void aServerSayingListChangedInEveryAnswer_isListedAgainAtMostOncePerInterval_notInALoop() throws Exception {
+        FakeMcpServer files = server("read").mode(FakeMcpServer.Mode.SSE).listChangedOnEveryAnswer(true);
+        ToolBox box = new ToolBox(List.of());
+        discover(List.of(config("files", files.url(), TOKEN)), box, T);
+        assertEquals(List.of("files.read"), names(box.server("files")));
+
+        Thread.sleep(1_500); // a window in which a loop would list hundreds of times
+        long lists = files.count("tools/list");
+        // One listing per notice interval (300 ms here) at most: the first, then ~5; generous for a slow machine's none.
+        assertTrue(lists >= 1 && lists <= 8, lists + " tools/list in 1.5 s");
+        files.listChangedOnEveryAnswer(false);
     }
 
     @Test

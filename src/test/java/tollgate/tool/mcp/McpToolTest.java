@@ -48,13 +48,15 @@ class McpToolTest {
 
     /** The server's tools, discovered with {@code server}'s config. */
     private Map<String, GatewayTool> tools(McpServerConfig server) throws McpException {
-        McpClient client = new McpClient(server, upstream, "1");
+        return tools(server, tollgate.memory.MemoryBudget.unlimited());
+    }
+
+    /** The server's tools, their answers held in {@code budget}. */
+    private Map<String, GatewayTool> tools(McpServerConfig server, tollgate.memory.MemoryBudget budget) throws McpException {
+        McpClient client = new McpClient(server, upstream, "1", budget);
         Map<String, GatewayTool> m = new java.util.LinkedHashMap<>();
         try (CallTimer t = timer(T)) {
-            for (McpClient.ToolSpec s : client.listTools(t).tools()) {
-                McpTool tool = new McpTool(client, s);
-                m.put(tool.name(), tool);
-            }
+            for (McpTool tool : McpTool.fromListing(client, client.listTools(t).tools())) m.put(tool.name(), tool);
         }
         return m;
     }
@@ -237,6 +239,46 @@ class McpToolTest {
             assertEquals(Map.of("type", "object"), tools.get("files." + n).parameters(), n);
         }
         assertEquals("The tool none of the MCP server files.", tools.get("files.none").description());
+    }
+
+    @Test
+    void aServersSchemas_takeAtMostTheirBudgetInAll_theRestBecomeTheEmptyObjectSchema() throws Exception {
+        // 256 schemas of 64 KiB each were 16 MiB of JSON, ~560 MiB of heap as trees, kept for as long as the server is configured.
+        StringBuilder big = new StringBuilder("{\"type\":\"object\",\"enum\":[");
+        while (big.length() < McpTool.MAX_SCHEMA_BYTES - 16) big.append("0,");
+        String schema = big.append("0]}").toString();
+        mcp.pageSize(McpClient.MAX_TOOLS);
+        for (int i = 0; i < 40; i++) mcp.tool("t" + i, null, schema, FakeMcpServer.echo());
+        mcp.tool("small", null, "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}", FakeMcpServer.echo());
+        List<GatewayTool> tools = List.copyOf(tools(config("files", mcp.url(), TOKEN)).values());
+
+        long kept = tools.stream().filter(t -> t.parameters().containsKey("enum")).count();
+        assertEquals(McpTool.MAX_SERVER_SCHEMA_BYTES / schema.length(), kept);
+        assertEquals(Json.parse(schema), tools.get(0).parameters(), "the first ones, in the server's order");
+        assertEquals(Map.of("type", "object"), tools.get(39).parameters());
+        assertEquals(Json.parse("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}"), tools.get(40).parameters(),
+                "a small one after the budget ran out still fits if it can");
+        long total = tools.stream().mapToLong(t -> Json.toBytes(t.parameters()).length).sum();
+        assertTrue(total <= McpTool.MAX_SERVER_SCHEMA_BYTES + 40 * 20L, total + " bytes");
+    }
+
+    @ParameterizedTest
+    @EnumSource(FakeMcpServer.Mode.class)
+    void anAnswer_isHeldInTheGatewaysMemoryBudget_andOneThatDoesNotFit_isAnError(FakeMcpServer.Mode mode) throws Exception {
+        // 400 KB of small numbers is a tree of ~14 MB: a hostile server's answers, many at once, would take the heap.
+        List<Object> numbers = new java.util.ArrayList<>();
+        for (int i = 0; i < 200_000; i++) numbers.add(tollgate.json.JsonNumber.of(i % 10));
+        mcp.mode(mode).tool("dump", null, null, args -> Map.of("structuredContent", Map.of("n", numbers)));
+        tollgate.memory.MemoryBudget budget = new tollgate.memory.MemoryBudget(4L * 1024 * 1024);
+
+        ToolOutput out = tools(config("files", mcp.url(), TOKEN), budget).get("files.dump").run(call(Map.of(), T));
+
+        assertEquals(new ToolOutput("the gateway is short of memory for the answer of the MCP server 'files'; try again shortly",
+                Outcome.ERROR, 0), out);
+        assertEquals(0, budget.used(), "all given back");
+        ToolOutput fits = tools(config("files", mcp.url(), TOKEN), new tollgate.memory.MemoryBudget(256L * 1024 * 1024))
+                .get("files.dump").run(call(Map.of(), T));
+        assertEquals(Outcome.OK, fits.outcome(), fits.content());
     }
 
     @Test
