@@ -15,7 +15,6 @@ import tollgate.agent.Execution;
 import tollgate.agent.Outcome;
 import tollgate.call.Cancellation;
 import tollgate.call.Clock;
-import tollgate.error.ClientGoneException;
 import tollgate.error.ErrorBody;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
@@ -192,9 +191,14 @@ final class TaskRunner {
             Map<String, Object> state = ex.toJson();
             if (e.cancelRequested) {
                 end(e, task, state, TaskStatus.CANCELLED, null, null);
-            } else if (failure instanceof ClientGoneException && stopping) {
-                store.write(e, task, state); // still running on disk: the next start goes on from here
-                Log.info("task_interrupted", "task_id", e.id, "reason", "the gateway is stopping", "steps", ex.steps().size());
+            } else if (failure != null && stopping) {
+                // Cut by the stop: its cancellation (ClientGoneException), or whatever a call in
+                // flight ended with as the gateway closed under it (the upstream client closes
+                // next). Still running on disk: the next start goes on from here, and a genuine
+                // failure happens again there.
+                store.write(e, task, state);
+                Log.info("task_interrupted", "task_id", e.id, "reason", "the gateway is stopping", "steps", ex.steps().size(),
+                        "failure", failure.getClass().getSimpleName());
             } else if (failure instanceof GatewayException g) {
                 end(e, task, state, TaskStatus.FAILED, null, error(g));
             } else if (failure != null) {
@@ -297,7 +301,15 @@ final class TaskRunner {
         stopping = true;
         for (Thread t : waiting) t.interrupt();
         for (TaskEntry e : store.all()) {
-            Cancellation c = e.running;
+            // Under the task's lock, under which a run checks stopping and sets running: a run
+            // is either seen here and cancelled, or sees stopping and does not start.
+            Cancellation c;
+            e.lock.lock();
+            try {
+                c = e.running;
+            } finally {
+                e.lock.unlock();
+            }
             if (c != null) c.cancel();
         }
         long deadline = System.nanoTime() + wait.toNanos();

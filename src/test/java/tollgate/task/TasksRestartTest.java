@@ -53,6 +53,33 @@ class TasksRestartTest extends TasksTestBase {
     }
 
     @Test
+    void aStepThatFailsBecauseTheGatewayIsStopping_leavesTheTaskToTheNextStart_notFailed() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        engine.then((ex, cancel, l) -> {
+            ScriptedEngine.step(ex, l, "one");
+            CountDownLatch cut = new CountDownLatch(1);
+            cancel.onCancel(cut::countDown);
+            started.countDown();
+            assertTrue(cut.await(10, TimeUnit.SECONDS));
+            // What a model call in flight can end with as the gateway closes its upstream client.
+            throw new tollgate.error.GatewayException(tollgate.error.ErrorKind.PROVIDER_ERROR, "Provider 'openai' closed the connection");
+        });
+        Tasks first = open();
+        String id = id(create(first, alice, "long job"));
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        first.stop();
+        opened.remove(first);
+        assertEquals(TaskStatus.RUNNING, new TaskStore(dataDir, 100).read(new TaskEntry(id, alice.id(), 0, TaskStatus.RUNNING)).task().status(),
+                "cut by the stop: it goes on at the next start");
+
+        ScriptedEngine after = new ScriptedEngine();
+        Tasks second = open(config(4, 100, List.of(), null), after, accounts);
+        Map<String, Object> done = awaitStatus(second, id, alice, "succeeded");
+        assertEquals(1, ((List<?>) after.runs.get(0).get("steps")).size(), "from its last completed step");
+        assertEquals(1, ((List<?>) done.get("steps")).size());
+    }
+
+    @Test
     void aTaskWhoseKeyIsGone_fails_saying_so() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         engine.then(ScriptedEngine.untilCancelled(started));
