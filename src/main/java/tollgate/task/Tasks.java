@@ -89,7 +89,8 @@ public final class Tasks implements TaskHandoff {
     public static Tasks open(Path dataDir, AgentLoop loop, Accounts accounts, AgentConfig config, Upstream upstream, Clock clock)
             throws IOException {
         TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey());
-        Tasks t = new Tasks(store, TaskEngine.of(loop), accounts, config, new Webhooks(upstream::client, config.webhookSecret(), clock), clock);
+        Webhooks webhooks = new Webhooks(upstream::client, config.webhookAllow(), config.webhookSecret(), clock);
+        Tasks t = new Tasks(store, TaskEngine.of(loop), accounts, config, webhooks, clock);
         t.recovered = store.open(clock);
         loop.handoff(t); // POST /v1/chat/resume hands a task's approval here
         return t;

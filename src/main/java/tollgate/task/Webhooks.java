@@ -37,13 +37,18 @@ final class Webhooks {
     static final String EVENT_HEADER = "x-tollgate-event";
 
     private final Supplier<HttpClient> client;
+    private final List<String> allow;
     private final byte[] secret;
     private final Clock clock;
     private final Set<Thread> deliveries = ConcurrentHashMap.newKeySet();
 
-    /** @param secret the HMAC key, or null for unsigned bodies */
-    Webhooks(Supplier<HttpClient> client, String secret, Clock clock) {
+    /**
+     * @param allow  {@code agent.webhook_allow} as this process has it: checked again at delivery
+     * @param secret the HMAC key, or null for unsigned bodies
+     */
+    Webhooks(Supplier<HttpClient> client, List<String> allow, String secret, Clock clock) {
         this.client = client;
+        this.allow = List.copyOf(allow);
         this.secret = secret == null ? null : secret.getBytes(UTF_8);
         this.clock = clock;
     }
@@ -102,8 +107,17 @@ final class Webhooks {
         }
     }
 
-    /** Starts delivering {@code body} ({@code event}: {@code task.succeeded} …) to {@code url}. */
+    /**
+     * Starts delivering {@code body} ({@code event}: {@code task.succeeded} …) to {@code url},
+     * if this process's allow-list still allows it: a task may have been created under an
+     * earlier configuration, and an operator who takes a receiver off the list means it.
+     */
     void deliver(String taskId, String url, String event, byte[] body) {
+        String refusal = refusal(allow, url);
+        if (refusal != null) {
+            Log.warn("webhook_refused", "task_id", taskId, "event", event, "reason", refusal);
+            return;
+        }
         Thread t = Thread.ofVirtual().name("tollgate-webhook-" + taskId).unstarted(() -> {
             try {
                 send(taskId, url, event, body);

@@ -59,7 +59,8 @@ abstract class TasksTestBase {
     /** A started Tasks on the data directory (what it finds there queued runs). */
     Tasks open(AgentConfig config, TaskEngine engine, Accounts accounts) throws IOException {
         TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey(), maxFileBytes);
-        Tasks t = new Tasks(store, engine, accounts, config, new Webhooks(() -> http, config.webhookSecret(), clock), clock);
+        Webhooks webhooks = new Webhooks(() -> http, config.webhookAllow(), config.webhookSecret(), clock);
+        Tasks t = new Tasks(store, engine, accounts, config, webhooks, clock);
         t.recovered = store.open(clock);
         t.start();
         opened.add(t);

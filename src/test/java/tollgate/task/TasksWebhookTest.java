@@ -92,6 +92,23 @@ class TasksWebhookTest extends TasksTestBase {
     }
 
     @Test
+    void aWebhookNoLongerAllowedAfterARestart_isNotCalled() throws Exception {
+        long expires = clock.millis() + 60_000;
+        engine.then((ex, cancel, l) -> new tollgate.agent.Outcome.Paused(ScriptedEngine.answered(null).completion(),
+                new tollgate.agent.Outcome.Approval("a-1", ex.id(), expires, List.of())));
+        Tasks first = open(config(4, 100, List.of(base + "/hooks/"), null), engine, accounts);
+        String id = id(first.create(request("x"), alice, "req_1", 8, base + "/hooks/t", null));
+        awaitStatus(first, id, alice, "waiting_approval");
+        first.stop();
+        opened.remove(first);
+
+        // The operator takes the receiver off agent.webhook_allow (say, it was abused) and restarts.
+        Tasks second = open(config(4, 100, List.of("https://hooks.example.com/"), null), new ScriptedEngine(), accounts);
+        assertStatus("cancelled", second.cancel(id, alice.id()));
+        assertNull(received.poll(500, TimeUnit.MILLISECONDS), "not posted to a URL the gateway no longer allows");
+    }
+
+    @Test
     void webhookUrls_mustStartWithAnAllowedPrefix_atABoundary() {
         List<String> allow = List.of("https://hooks.example.com", "http://127.0.0.1:8080/cb/");
         assertNull(Webhooks.refusal(allow, "https://hooks.example.com"));
