@@ -1,5 +1,7 @@
 package tollgate.provider;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +23,33 @@ public record GeneratedImages(List<Image> images, Map<String, Object> answer) {
      * @param revisedPrompt the prompt the upstream actually used (dall-e-3), or null
      */
     public record Image(String url, String b64Json, String revisedPrompt) { }
+
+    /**
+     * These images cut to the first {@code n}, in {@link #images} and in the answer's
+     * {@code data} alike: an upstream that sent more than were asked for (and held, and paid
+     * for) does not give the client the rest.
+     */
+    public GeneratedImages first(int n) {
+        if (images.size() <= n) return this;
+        Map<String, Object> cut = new LinkedHashMap<>(answer);
+        if (answer.get("data") instanceof List<?> data) {
+            List<Object> kept = new ArrayList<>(n);
+            int seen = 0;
+            for (Object entry : data) {
+                if (seen == n) break;
+                kept.add(entry);
+                if (isImage(entry)) seen++;
+            }
+            cut.put("data", kept);
+        }
+        return new GeneratedImages(List.copyOf(images.subList(0, n)), cut);
+    }
+
+    /** Whether a {@code data[]} entry is an image: a non-empty {@code url} or {@code b64_json} (what {@link #images} holds). */
+    private static boolean isImage(Object entry) {
+        return entry instanceof Map<?, ?> m && (m.get("url") instanceof String u && !u.isEmpty()
+                || m.get("b64_json") instanceof String b && !b.isEmpty());
+    }
 
     /** The images' media type sniffed from the first bytes of base64 data, or null when not known. */
     public static String mediaType(String b64) {

@@ -11,7 +11,8 @@ import tollgate.provider.ImagesProvider;
  * {@code /images/generations} endpoint and the {@code image_generation} gateway tool alike: the
  * candidates are the models with capability {@code images}; the key's credits are held for
  * {@code n} images at each candidate's {@code image} price, and charged for the images returned
- * (at most {@code n}); one ledger record, endpoint {@value #ENDPOINT}, with the image count.
+ * (an upstream that returns more than {@code n} has the rest dropped: never relayed unpaid); one
+ * ledger record, endpoint {@value #ENDPOINT}, with the image count.
  *
  * <p>A model without an {@code image} price (an ad-hoc {@code <provider>/<upstream>} route, a
  * catalog entry priced per token only) is refused before any upstream call: images are charged
@@ -46,8 +47,8 @@ public final class ImageGeneration {
                         + "price, and images are charged per image; use a configured image model.", "model").noRetry();
             }
             GeneratedImages images = provider.generate(new ImagesCall(d.model().upstream(), request, caller.requestId(),
-                    caller.cancellation(), caller.memory(), deadlineNanos));
-            progress.meter(Meter.images(Math.min(images.images().size(), asked)));
+                    caller.cancellation(), caller.memory(), deadlineNanos)).first(asked);
+            progress.meter(Meter.images(images.images().size()));
             return images;
         });
     }

@@ -26,8 +26,10 @@ import tollgate.log.Log;
  * <p>Status, approval, result and error events are fsync'd before anyone is told of them;
  * progress events (steps, tools) are not (the checkpoint written just before a step event is).
  * Progress events stop being kept past {@link #MAX_PROGRESS_BYTES} (one {@code truncated} event
- * says so); the others always are. A line torn by a crash is cut off at start-up
- * ({@link #recover}), never read as an event.
+ * says so); the others always are. No line longer than {@link #MAX_EVENT_BYTES} is written (such
+ * an event, a step with large images, a huge result, is written as a stand-in with its small
+ * members and a note: the task itself has it whole), so that every event written can be read. A
+ * line torn by a crash is cut off at start-up ({@link #recover}), never read as an event.
  */
 final class TaskEvents {
     private TaskEvents() { throw new AssertionError(); }
@@ -39,6 +41,8 @@ final class TaskEvents {
     static final int MAX_EVENT_BYTES = 16 * 1024 * 1024;
     /** Longest events log scanned at start-up, in bytes. */
     static final long MAX_FILE_BYTES = 256L * 1024 * 1024;
+    /** Longest string member a too-large event's stand-in keeps, in characters. */
+    static final int MAX_KEPT_STRING_CHARS = 1024;
 
     /** One event as kept. */
     record Event(long id, String type, Map<String, Object> data) {}
@@ -56,11 +60,8 @@ final class TaskEvents {
             type = "truncated";
             data = Map.of("message", "Progress events past " + MAX_PROGRESS_BYTES + " bytes are not kept; GET the task for its steps.");
         }
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("id", e.lastEventId + 1);
-        line.put("event", type);
-        line.put("data", data);
-        byte[] json = Json.toBytes(line);
+        byte[] json = line(e.lastEventId + 1, type, data);
+        if (json.length + 1 > MAX_EVENT_BYTES) json = line(e.lastEventId + 1, type, standIn(data, json.length));
         byte[] bytes = new byte[json.length + 1];
         System.arraycopy(json, 0, bytes, 0, json.length);
         bytes[json.length] = '\n';
@@ -79,6 +80,29 @@ final class TaskEvents {
         e.eventBytes += bytes.length;
         e.changed.signalAll();
         return true;
+    }
+
+    private static byte[] line(long id, String type, Map<String, Object> data) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("id", id);
+        line.put("event", type);
+        line.put("data", data);
+        return Json.toBytes(line);
+    }
+
+    /** What is written for an event of {@code bytes} too many to read back: its scalar members (short strings), and a note. */
+    private static Map<String, Object> standIn(Map<String, Object> data, long bytes) {
+        Map<String, Object> kept = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> m : data.entrySet()) {
+            Object v = m.getValue();
+            if (v == null || v instanceof Number || v instanceof Boolean || v instanceof JsonNumber
+                    || v instanceof String str && str.length() <= MAX_KEPT_STRING_CHARS) {
+                kept.put(m.getKey(), v);
+            }
+        }
+        kept.put("omitted", "This event's data was " + bytes + " bytes, more than an event may hold (" + MAX_EVENT_BYTES
+                + "); GET the task for it.");
+        return kept;
     }
 
     /**
@@ -134,7 +158,16 @@ final class TaskEvents {
                     if (line.size() <= MAX_EVENT_BYTES) line.write(b);
                     continue;
                 }
-                Event ev = line.size() <= MAX_EVENT_BYTES ? parse(line.toByteArray()) : null;
+                if (line.size() > MAX_EVENT_BYTES) {
+                    // Complete (its line break was written after it), so committed: an event too long
+                    // to read (written by an earlier version), skipped by readers, not the log's end.
+                    line.reset();
+                    lastId++;
+                    kept = offset;
+                    Log.warn("task_event_too_long", "file", file.toString(), "id", lastId);
+                    continue;
+                }
+                Event ev = parse(line.toByteArray());
                 line.reset();
                 if (ev == null || ev.id() != lastId + 1) break; // torn, or not ours: the log ends before it
                 lastId = ev.id();

@@ -15,7 +15,6 @@ import tollgate.agent.Execution;
 import tollgate.agent.Outcome;
 import tollgate.call.Cancellation;
 import tollgate.call.Clock;
-import tollgate.error.ClientGoneException;
 import tollgate.error.ErrorBody;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
@@ -132,11 +131,22 @@ final class TaskRunner {
         return accounts.usable(a);
     }
 
-    /** Checkpoint, then the step's event: a step in the events log is a step a restart will not redo. */
+    /**
+     * Checkpoint, then the step's event: a step in the events log is a step a restart will not
+     * redo. Then the key is checked again ({@link #account}): a task runs for up to
+     * {@code agent.task_max_wall_ms}, and one whose key was revoked, expired or deleted meanwhile
+     * must not go on calling models on it (the loop admits each call against the key's limits and
+     * credits, not its revocation).
+     */
     private AgentListener listener(TaskEntry e, Task task) {
         return new AgentListener() {
             @Override
             public void step(Execution execution, Map<String, Object> step) {
+                checkpoint(execution, step);
+                account(task); // 401: the run fails with it, the step kept
+            }
+
+            private void checkpoint(Execution execution, Map<String, Object> step) {
                 e.lock.lock();
                 try {
                     store.write(e, task, execution.toJson());
@@ -144,6 +154,9 @@ final class TaskRunner {
                     data.put("index", execution.steps().size() - 1);
                     data.put("step", step);
                     store.event(e, "step", data, true);
+                } catch (TaskStore.TooLarge big) {
+                    Log.warn("task_too_large", "task_id", e.id, "bytes", big.bytes, "steps", execution.steps().size());
+                    throw tooLarge(big);
                 } catch (IOException io) {
                     Log.error("task_checkpoint_failed", "task_id", e.id, "error", String.valueOf(io.getMessage()));
                     throw new GatewayException(ErrorKind.GATEWAY_INTERNAL, "The task's progress could not be saved; it was stopped.");
@@ -154,6 +167,7 @@ final class TaskRunner {
 
             @Override
             public void toolStarted(Execution execution, String tool, String callId) {
+                account(task); // no tool runs (an image charged) on a revoked key
                 e.lock.lock();
                 try {
                     Map<String, Object> data = new LinkedHashMap<>();
@@ -177,9 +191,14 @@ final class TaskRunner {
             Map<String, Object> state = ex.toJson();
             if (e.cancelRequested) {
                 end(e, task, state, TaskStatus.CANCELLED, null, null);
-            } else if (failure instanceof ClientGoneException && stopping) {
-                store.write(e, task, state); // still running on disk: the next start goes on from here
-                Log.info("task_interrupted", "task_id", e.id, "reason", "the gateway is stopping", "steps", ex.steps().size());
+            } else if (failure != null && stopping) {
+                // Cut by the stop: its cancellation (ClientGoneException), or whatever a call in
+                // flight ended with as the gateway closed under it (the upstream client closes
+                // next). Still running on disk: the next start goes on from here, and a genuine
+                // failure happens again there.
+                store.write(e, task, state);
+                Log.info("task_interrupted", "task_id", e.id, "reason", "the gateway is stopping", "steps", ex.steps().size(),
+                        "failure", failure.getClass().getSimpleName());
             } else if (failure instanceof GatewayException g) {
                 end(e, task, state, TaskStatus.FAILED, null, error(g));
             } else if (failure != null) {
@@ -195,7 +214,12 @@ final class TaskRunner {
                 approval.put("expires_at_ms", p.approval().expiresAtMs());
                 approval.put("calls", p.approval().calls());
                 Task waiting = task.waiting(approval);
-                store.write(e, waiting, state);
+                try {
+                    store.write(e, waiting, state);
+                } catch (TaskStore.TooLarge big) {
+                    end(e, task, state, TaskStatus.FAILED, null, error(tooLarge(big)));
+                    return;
+                }
                 store.event(e, "approval", TaskView.approval(approval), false);
                 store.event(e, "status", TaskStore.status(TaskStatus.WAITING_APPROVAL, null), false);
             } else {
@@ -218,7 +242,12 @@ final class TaskRunner {
     void end(TaskEntry e, Task task, Map<String, Object> execution, TaskStatus status, Map<String, Object> result,
              Map<String, Object> error) throws IOException {
         Task done = task.ended(status, clock.millis(), result, error);
-        store.write(e, done, execution);
+        try {
+            store.write(e, done, execution);
+        } catch (TaskStore.TooLarge big) {
+            execution = store.read(e).execution(); // the last checkpoint, which fitted: a task that ends stays readable
+            store.write(e, done, execution);
+        }
         if (error != null) store.event(e, "error", Map.of("error", error), false);
         if (result != null) store.event(e, "result", result, false);
         store.event(e, "status", TaskStore.status(status, null), false);
@@ -245,6 +274,12 @@ final class TaskRunner {
         return r;
     }
 
+    /** Why a task whose state outgrew its file stopped (413: the task asked for more than a task may keep). */
+    static GatewayException tooLarge(TaskStore.TooLarge big) {
+        return new GatewayException(ErrorKind.CALLER_BODY_TOO_LARGE, "The task's state (its conversation, its steps and their "
+                + "results) grew past " + big.max + " bytes, the most a task may keep; it was stopped after its last step that fitted.");
+    }
+
     /** The error object of {@code g} (OpenAI's: message, type, param, code). */
     static Map<String, Object> error(GatewayException g) {
         return Json.asObject(ErrorBody.toMap(g).get("error"));
@@ -266,7 +301,15 @@ final class TaskRunner {
         stopping = true;
         for (Thread t : waiting) t.interrupt();
         for (TaskEntry e : store.all()) {
-            Cancellation c = e.running;
+            // Under the task's lock, under which a run checks stopping and sets running: a run
+            // is either seen here and cancelled, or sees stopping and does not start.
+            Cancellation c;
+            e.lock.lock();
+            try {
+                c = e.running;
+            } finally {
+                e.lock.unlock();
+            }
             if (c != null) c.cancel();
         }
         long deadline = System.nanoTime() + wait.toNanos();

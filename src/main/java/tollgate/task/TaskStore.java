@@ -36,21 +36,47 @@ final class TaskStore {
     static final int VERSION = 1;
     /** Largest task file read, in bytes (a conversation with its tool results). */
     static final long MAX_FILE_BYTES = 64L * 1024 * 1024;
+    /**
+     * Tasks a key keeps, ended ones included, per unfinished task it may have
+     * ({@code agent.max_tasks_per_key}): creating one past that deletes the key's oldest ended
+     * tasks before their retention, so that a key that creates and cancels tasks in a loop fills
+     * no more than its share of the disk.
+     */
+    static final int KEPT_PER_UNFINISHED = 10;
     /** A task id: anything else is unknown without touching the file system (no path tricks). */
     static final Pattern ID = Pattern.compile("task_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     /** A task with its execution state as JSON ({@code Execution.toJson}). */
     record Stored(Task task, Map<String, Object> execution) {}
 
+    /** A task file that would be larger than a read takes: not written (the previous one stays). */
+    static final class TooLarge extends IOException {
+        final long bytes;
+        final long max;
+
+        TooLarge(long bytes, long max) {
+            super("a task file of " + bytes + " bytes is larger than " + max);
+            this.bytes = bytes;
+            this.max = max;
+        }
+    }
+
     private final Path dir;
     private final int maxPerKey;
+    private final long maxFileBytes;
     private final Map<String, TaskEntry> entries = new ConcurrentHashMap<>();
     /** Held while a task is counted against its key's cap and added. */
     private final ReentrantLock creating = new ReentrantLock();
 
     TaskStore(Path dataDir, int maxPerKey) {
+        this(dataDir, maxPerKey, MAX_FILE_BYTES);
+    }
+
+    /** @param maxFileBytes largest task file written or read ({@link #MAX_FILE_BYTES}; smaller in tests) */
+    TaskStore(Path dataDir, int maxPerKey, long maxFileBytes) {
         this.dir = dataDir.resolve(DIR);
         this.maxPerKey = maxPerKey;
+        this.maxFileBytes = maxFileBytes;
     }
 
     /**
@@ -103,7 +129,7 @@ final class TaskStore {
             deleteTree(d);
             return null;
         }
-        Stored s = readFile(d);
+        Stored s = readFile(d, maxFileBytes);
         if (!s.task().id().equals(id)) throw new IOException(d + ": holds task " + s.task().id());
         TaskEntry e = new TaskEntry(id, s.task().keyId(), s.task().createdMs(), s.task().status());
         e.endedMs = s.task().endedMs();
@@ -118,23 +144,45 @@ final class TaskStore {
 
     /**
      * Adds a new task, durably: its directory, its {@code queued} event, its file. Counted against
-     * its key's unfinished tasks first.
+     * its key's unfinished tasks first; the key's oldest ended tasks are deleted when it keeps
+     * {@link #KEPT_PER_UNFINISHED} times {@code maxPerKey} tasks.
      *
      * @throws GatewayException 429 when the key has {@code maxPerKey} unfinished tasks, 500 when it cannot be written
      */
     TaskEntry create(Task task, Map<String, Object> execution) {
         TaskEntry e = new TaskEntry(task.id(), task.keyId(), task.createdMs(), task.status());
+        List<TaskEntry> dropped = new ArrayList<>();
         creating.lock();
         try {
             int open = 0;
-            for (TaskEntry o : entries.values()) if (o.keyId.equals(task.keyId()) && !o.status.ended()) open++;
+            List<TaskEntry> ended = new ArrayList<>();
+            for (TaskEntry o : entries.values()) {
+                if (!o.keyId.equals(task.keyId())) continue;
+                if (o.status.ended()) ended.add(o);
+                else open++;
+            }
             if (open >= maxPerKey) {
                 throw new GatewayException(ErrorKind.POLICY_RATE_LIMITED, "This API key has " + open
                         + " tasks that have not ended, the most it may have (agent.max_tasks_per_key); wait for one to end or cancel one.");
             }
+            long over = (long) open + ended.size() + 1 - (long) maxPerKey * KEPT_PER_UNFINISHED;
+            if (over > 0) {
+                ended.sort(Comparator.comparingLong((TaskEntry o) -> o.endedMs).thenComparing(o -> o.id));
+                for (TaskEntry o : ended.subList(0, (int) Math.min(over, ended.size()))) {
+                    if (entries.remove(o.id, o)) dropped.add(o);
+                }
+            }
             entries.put(task.id(), e);
         } finally {
             creating.unlock();
+        }
+        for (TaskEntry o : dropped) {
+            try {
+                deleteTree(dir(o));
+                Log.info("task_deleted", "task_id", o.id, "reason", "kept_per_key");
+            } catch (IOException ex) {
+                Log.error("task_delete_failed", "task_id", o.id, "error", String.valueOf(ex.getMessage()));
+            }
         }
         e.lock.lock();
         try {
@@ -152,6 +200,10 @@ final class TaskStore {
                 // a leftover without task.json is removed at the next start
             }
             if (ex instanceof GatewayException g) throw g;
+            if (ex instanceof TooLarge big) {
+                throw new GatewayException(ErrorKind.CALLER_BODY_TOO_LARGE, "The task would be " + big.bytes
+                        + " bytes, more than a task may keep (" + big.max + "); send a shorter conversation.", "messages");
+            }
             Log.error("task_write_failed", "task_id", task.id(), "error", String.valueOf(ex.getMessage()));
             throw new GatewayException(ErrorKind.GATEWAY_INTERNAL, "The task could not be stored; it was not created.");
         } finally {
@@ -179,14 +231,23 @@ final class TaskStore {
 
     Path dir(TaskEntry e) { return dir.resolve(e.id); }
 
-    /** The task as last written. */
-    Stored read(TaskEntry e) throws IOException { return readFile(dir(e)); }
+    /** The size of the task's file, in bytes (0 when it is gone). */
+    long fileBytes(TaskEntry e) {
+        try {
+            return Files.size(dir(e).resolve(FILE));
+        } catch (IOException gone) {
+            return 0;
+        }
+    }
 
-    private static Stored readFile(Path d) throws IOException {
+    /** The task as last written. */
+    Stored read(TaskEntry e) throws IOException { return readFile(dir(e), maxFileBytes); }
+
+    private static Stored readFile(Path d, long maxFileBytes) throws IOException {
         Path file = d.resolve(FILE);
         Map<String, Object> m;
         try {
-            m = Json.asObject(Json.parse(DurableFiles.read(file, MAX_FILE_BYTES)));
+            m = Json.asObject(Json.parse(DurableFiles.read(file, maxFileBytes)));
         } catch (NoSuchFileException gone) {
             throw gone;
         } catch (RuntimeException ex) {
@@ -204,13 +265,20 @@ final class TaskStore {
         }
     }
 
-    /** Replaces the task's file; the caller holds {@code e.lock}. */
+    /**
+     * Replaces the task's file; the caller holds {@code e.lock}.
+     *
+     * @throws TooLarge when the file would be larger than a read takes (a task that could never be
+     *                  read again): nothing is written
+     */
     void write(TaskEntry e, Task task, Map<String, Object> execution) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", VERSION);
         m.put("task", task.toJson());
         m.put("execution", execution);
-        DurableFiles.replace(dir(e).resolve(FILE), Json.toBytes(m), true);
+        byte[] bytes = Json.toBytes(m);
+        if (bytes.length > maxFileBytes) throw new TooLarge(bytes.length, maxFileBytes);
+        DurableFiles.replace(dir(e).resolve(FILE), bytes, true);
         e.live = task.status().ended() ? null : task;
         e.approvalExpiresMs = task.approvalExpiresMs();
         e.endedMs = task.endedMs();

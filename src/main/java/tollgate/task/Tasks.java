@@ -43,6 +43,12 @@ public final class Tasks implements TaskHandoff {
     public static final String DEFAULT_MODEL = "neo-mode/balanced";
     public static final int DEFAULT_LIST_LIMIT = 20;
     public static final int MAX_LIST_LIMIT = 100;
+    /**
+     * Most bytes of task files one list page reads (at least one task is listed whatever its
+     * size): a task file may hold up to 64 MiB (base64 images in its steps), and a page of 100
+     * such tasks, parsed and rendered at once, would take the heap.
+     */
+    static final long MAX_LIST_BYTES = 16L * 1024 * 1024;
     /** Longest a cancel waits for a running task to stop before answering with it as it stands. */
     static final Duration CANCEL_WAIT = Duration.ofSeconds(10);
     /** How often expired approvals and ended tasks past their retention are swept. */
@@ -83,7 +89,8 @@ public final class Tasks implements TaskHandoff {
     public static Tasks open(Path dataDir, AgentLoop loop, Accounts accounts, AgentConfig config, Upstream upstream, Clock clock)
             throws IOException {
         TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey());
-        Tasks t = new Tasks(store, TaskEngine.of(loop), accounts, config, new Webhooks(upstream::client, config.webhookSecret(), clock), clock);
+        Webhooks webhooks = new Webhooks(upstream::client, config.webhookAllow(), config.webhookSecret(), clock);
+        Tasks t = new Tasks(store, TaskEngine.of(loop), accounts, config, webhooks, clock);
         t.recovered = store.open(clock);
         loop.handoff(t); // POST /v1/chat/resume hands a task's approval here
         return t;
@@ -149,7 +156,8 @@ public final class Tasks implements TaskHandoff {
 
     /**
      * The key's tasks, newest first: {@code limit} of them after the task {@code after} (null: from
-     * the newest), in OpenAI's list shape.
+     * the newest), in OpenAI's list shape; fewer, with {@code has_more}, when they would take the
+     * page past {@link #MAX_LIST_BYTES}.
      */
     public Map<String, Object> list(String keyId, String after, int limit) {
         List<TaskEntry> mine = store.byKey(keyId);
@@ -160,7 +168,12 @@ public final class Tasks implements TaskHandoff {
             if (from < 0) throw GatewayException.invalid("after", "No task '" + clip(after) + "' to list after.");
         }
         List<Object> data = new ArrayList<>();
-        for (int i = from; i < Math.min(mine.size(), from + limit); i++) {
+        long bytes = 0;
+        int i = from;
+        for (; i < Math.min(mine.size(), from + limit); i++) {
+            long size = store.fileBytes(mine.get(i));
+            if (!data.isEmpty() && bytes + size > MAX_LIST_BYTES) break; // the next page starts with it
+            bytes += size;
             try {
                 data.add(view(mine.get(i)));
             } catch (GatewayException gone) {
@@ -172,7 +185,7 @@ public final class Tasks implements TaskHandoff {
         m.put("data", data);
         m.put("first_id", data.isEmpty() ? null : ((Map<?, ?>) data.get(0)).get("id"));
         m.put("last_id", data.isEmpty() ? null : ((Map<?, ?>) data.get(data.size() - 1)).get("id"));
-        m.put("has_more", from + limit < mine.size());
+        m.put("has_more", i < mine.size());
         return m;
     }
 

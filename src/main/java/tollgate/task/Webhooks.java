@@ -37,13 +37,18 @@ final class Webhooks {
     static final String EVENT_HEADER = "x-tollgate-event";
 
     private final Supplier<HttpClient> client;
+    private final List<String> allow;
     private final byte[] secret;
     private final Clock clock;
     private final Set<Thread> deliveries = ConcurrentHashMap.newKeySet();
 
-    /** @param secret the HMAC key, or null for unsigned bodies */
-    Webhooks(Supplier<HttpClient> client, String secret, Clock clock) {
+    /**
+     * @param allow  {@code agent.webhook_allow} as this process has it: checked again at delivery
+     * @param secret the HMAC key, or null for unsigned bodies
+     */
+    Webhooks(Supplier<HttpClient> client, List<String> allow, String secret, Clock clock) {
         this.client = client;
+        this.allow = List.copyOf(allow);
         this.secret = secret == null ? null : secret.getBytes(UTF_8);
         this.clock = clock;
     }
@@ -52,7 +57,8 @@ final class Webhooks {
      * Why {@code url} may not be a webhook, or null when it may: it must start with one of the
      * configured prefixes, and where a prefix does not end with {@code /} the URL must go on with
      * {@code /}, {@code ?}, {@code #} or end there, so that {@code https://hooks.example.com}
-     * allows neither {@code https://hooks.example.com.evil.io/} nor {@code https://hooks.example.com@evil.io/}.
+     * allows neither {@code https://hooks.example.com.evil.io/} nor {@code https://hooks.example.com@evil.io/};
+     * and its path may not climb out of the prefix's ({@link #climbs}).
      */
     static String refusal(List<String> allow, String url) {
         if (allow.isEmpty()) return "Webhooks are off on this gateway (agent.webhook_allow is empty).";
@@ -63,6 +69,9 @@ final class Webhooks {
             return "The webhook is not a valid URL.";
         }
         if (uri.getRawUserInfo() != null) return "A webhook URL may not carry credentials.";
+        if (climbs(uri.getRawPath())) {
+            return "A webhook URL's path may not hold dot segments ('.', '..') or encoded dots, slashes or backslashes.";
+        }
         for (String prefix : allow) {
             if (!url.startsWith(prefix)) continue;
             if (prefix.endsWith("/") || url.length() == prefix.length()) return null;
@@ -70,6 +79,20 @@ final class Webhooks {
             if (next == '/' || next == '?' || next == '#') return null;
         }
         return "This webhook URL is not allowed: it must start with one of the gateway's agent.webhook_allow prefixes.";
+    }
+
+    /**
+     * Whether a raw path could leave the prefix it starts with once the receiver resolves it: a
+     * {@code .} or {@code ..} segment (RFC 3986 §5.2.4, which the JDK's client sends as it is
+     * and most servers resolve), or a percent-encoded dot, slash or backslash that some servers
+     * decode first.
+     */
+    static boolean climbs(String rawPath) {
+        if (rawPath == null || rawPath.isEmpty()) return false;
+        String p = rawPath.toLowerCase(java.util.Locale.ROOT);
+        if (p.contains("%2e") || p.contains("%2f") || p.contains("%5c")) return true;
+        for (String segment : p.split("/", -1)) if (segment.equals(".") || segment.equals("..")) return true;
+        return false;
     }
 
     /** {@code sha256=<hex>} of {@code body} under the secret, or null without one. */
@@ -84,8 +107,17 @@ final class Webhooks {
         }
     }
 
-    /** Starts delivering {@code body} ({@code event}: {@code task.succeeded} …) to {@code url}. */
+    /**
+     * Starts delivering {@code body} ({@code event}: {@code task.succeeded} …) to {@code url},
+     * if this process's allow-list still allows it: a task may have been created under an
+     * earlier configuration, and an operator who takes a receiver off the list means it.
+     */
     void deliver(String taskId, String url, String event, byte[] body) {
+        String refusal = refusal(allow, url);
+        if (refusal != null) {
+            Log.warn("webhook_refused", "task_id", taskId, "event", event, "reason", refusal);
+            return;
+        }
         Thread t = Thread.ofVirtual().name("tollgate-webhook-" + taskId).unstarted(() -> {
             try {
                 send(taskId, url, event, body);

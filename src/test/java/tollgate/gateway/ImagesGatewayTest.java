@@ -237,6 +237,19 @@ class ImagesGatewayTest extends GatewayTestBase {
     }
 
     @Test
+    void theUpstreamReturningMoreImagesThanAsked_givesTheClientThoseAskedForOnly_theOnesPaidFor() throws Exception {
+        String auth = new AccountsKeys(gw, dataDir).create("painter", 1000L);
+        upstream.respondWith(FakeUpstream.json(200, TWO_URLS));
+        HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"dall-e-3\",\"prompt\":\"x\"}",
+                "Authorization", auth, "Content-Type", "application/json");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("[{\"url\":\"https://img.example/1.png\",\"revised_prompt\":\"A red fox in the snow\"}]",
+                Json.toString(obj(r.body()).get("data")), "n left out is one image");
+        assertEquals(40, num(ext(r.body()).get("credits_charged")));
+        assertEquals(960, num(ext(r.body()).get("balance")));
+    }
+
+    @Test
     void theCatalog_listsImageModels_withTheirPerImagePrice() throws Exception {
         HttpResponse<String> r = gw.get("/v1/models", "Authorization", GatewayHarness.AUTH);
         Map<String, Object> dalle = null;

@@ -144,6 +144,62 @@ class TaskStoreTest {
     }
 
     @Test
+    void eventsLog_anEventTooLargeToRead_isWrittenAsAStandIn_andTheLogStaysWholeAcrossARestart() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        Task t = task("k1", clock.millis());
+        TaskEntry e = store.create(t, execution("x"));
+        Map<String, Object> huge = new LinkedHashMap<>();
+        huge.put("index", 0);
+        huge.put("step", Map.of("type", "tool", "attachments", List.of(Map.of("id", "call_1/1", "b64_json",
+                "A".repeat(TaskEvents.MAX_EVENT_BYTES)))));
+        e.lock.lock();
+        try {
+            store.event(e, "step", huge, true);
+            store.event(e, "status", Map.of("status", "succeeded"), false);
+        } finally {
+            e.lock.unlock();
+        }
+        assertTrue(Files.size(store.dir(e).resolve(TaskEvents.FILE)) < 4096, "no line longer than a reader takes is written");
+        List<TaskEvents.Event> events = new ArrayList<>();
+        TaskEvents.read(store.dir(e), 0, e.eventBytes, events::add);
+        assertEquals(List.of(1L, 2L, 3L), events.stream().map(TaskEvents.Event::id).toList());
+        Map<String, Object> standIn = events.get(1).data();
+        assertEquals("step", events.get(1).type());
+        assertEquals(0L, ((tollgate.json.JsonNumber) standIn.get("index")).longValue(), "its small members are kept");
+        assertTrue(((String) standIn.get("omitted")).startsWith("This event's data was "), Json.toString(standIn));
+
+        TaskStore again = new TaskStore(dataDir, 10);
+        again.open(clock);
+        TaskEntry loaded = again.entry(t.id(), "k1");
+        assertEquals(3, loaded.lastEventId, "the events after it are kept");
+        assertEquals(e.eventBytes, loaded.eventBytes);
+    }
+
+    @Test
+    void eventsLog_aCompleteLineTooLongToRead_isSkipped_notTheEndOfTheLog() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 10);
+        store.open(clock);
+        Task t = task("k1", clock.millis());
+        TaskEntry e = store.create(t, execution("x"));
+        // As an earlier version wrote it: a step event longer than any reader takes, then the end.
+        Path log = store.dir(e).resolve(TaskEvents.FILE);
+        String big = "{\"id\":2,\"event\":\"step\",\"data\":{\"b64\":\"" + "A".repeat(TaskEvents.MAX_EVENT_BYTES) + "\"}}\n";
+        Files.write(log, (big + "{\"id\":3,\"event\":\"status\",\"data\":{\"status\":\"queued\"}}\n").getBytes(UTF_8),
+                java.nio.file.StandardOpenOption.APPEND);
+        long size = Files.size(log);
+
+        TaskStore again = new TaskStore(dataDir, 10);
+        again.open(clock);
+        TaskEntry loaded = again.entry(t.id(), "k1");
+        assertEquals(3, loaded.lastEventId);
+        assertEquals(size, Files.size(log), "nothing cut off");
+        List<TaskEvents.Event> events = new ArrayList<>();
+        TaskEvents.read(again.dir(loaded), 0, loaded.eventBytes, events::add);
+        assertEquals(List.of(1L, 3L), events.stream().map(TaskEvents.Event::id).toList());
+    }
+
+    @Test
     void restart_makesARunningTaskQueued_sayingWhy() throws IOException {
         TaskStore store = new TaskStore(dataDir, 10);
         store.open(clock);
@@ -181,6 +237,38 @@ class TaskStoreTest {
             first.lock.unlock();
         }
         store.create(task("k1", 6), execution("e")); // an ended task no longer counts
+    }
+
+    @Test
+    void endedTasks_areKeptUpToACapPerKey_theOldestGoingFirst_soThatOneKeyCannotFillTheDisk() throws IOException {
+        TaskStore store = new TaskStore(dataDir, 1);
+        store.open(clock);
+        int kept = TaskStore.KEPT_PER_UNFINISHED; // per unfinished task a key may have
+        List<TaskEntry> mine = new ArrayList<>();
+        for (int i = 0; i < kept; i++) {
+            TaskEntry e = store.create(task("k1", 100 + i), execution("t" + i));
+            e.lock.lock();
+            try {
+                TaskStore.Stored s = store.read(e);
+                store.write(e, s.task().ended(TaskStatus.CANCELLED, 200 + i, null, null), s.execution());
+            } finally {
+                e.lock.unlock();
+            }
+            mine.add(e);
+        }
+        TaskEntry other = store.create(task("k2", 1), execution("another key's"));
+        assertEquals(kept, store.byKey("k1").size());
+
+        TaskEntry next = store.create(task("k1", 1_000), execution("one more"));
+        assertEquals(kept, store.byKey("k1").size(), "still at the cap");
+        assertNull(store.entry(mine.get(0).id, "k1"), "the oldest ended task made room");
+        assertFalse(Files.exists(store.dir(mine.get(0))));
+        assertTrue(store.entry(mine.get(1).id, "k1") != null);
+        assertTrue(store.entry(next.id, "k1") != null);
+        assertTrue(store.entry(other.id, "k2") != null, "another key's tasks are not touched");
+        try (var dirs = Files.list(dataDir.resolve(TaskStore.DIR))) {
+            assertEquals(kept + 1, dirs.count(), "on disk: k1's cap, and k2's one");
+        }
     }
 
     @Test

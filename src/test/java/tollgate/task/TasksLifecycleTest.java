@@ -175,6 +175,31 @@ class TasksLifecycleTest extends TasksTestBase {
     }
 
     @Test
+    void aTaskWhoseStateOutgrowsTheFileCap_failsSayingSo_keepingItsLastCheckpoint_andStaysReadable() throws Exception {
+        maxFileBytes = 64 * 1024;
+        engine.then((ex, cancel, l) -> {
+            ScriptedEngine.step(ex, l, "small");
+            ScriptedEngine.step(ex, l, "x".repeat(100 * 1024)); // say, a tool's images: past the cap
+            ScriptedEngine.step(ex, l, "never reached");
+            return ScriptedEngine.answered("done");
+        });
+        Tasks tasks = open();
+        String id = id(create(tasks, alice, "draw a lot"));
+        Map<String, Object> failed = awaitStatus(tasks, id, alice, "failed");
+        assertEquals("{\"message\":\"The task's state (its conversation, its steps and their results) grew past 65536 bytes, "
+                + "the most a task may keep; it was stopped after its last step that fitted.\",\"type\":\"invalid_request_error\","
+                + "\"param\":null,\"code\":413}", Json.toString(failed.get("error")));
+        assertEquals(1, ((List<?>) failed.get("steps")).size(), "the last checkpoint that fitted");
+        List<String> ev = events(tasks, id, alice, 0);
+        assertEquals("{\"status\":\"failed\"}", ev.get(ev.size() - 1).split(" ", 3)[2]);
+
+        tasks.stop();
+        opened.remove(tasks);
+        Tasks again = open();
+        assertStatus("failed", again.get(id, alice.id()));
+    }
+
+    @Test
     void cancel_queuedAtOnce_runningStopsMidStep_endedIs409() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         engine.then(ScriptedEngine.untilCancelled(started));
@@ -222,6 +247,28 @@ class TasksLifecycleTest extends TasksTestBase {
             assertTrue(e.getMessage().startsWith("No task '"), e.getMessage());
         }
         assertEquals(400, assertThrows(GatewayException.class, () -> tasks.list(alice.id(), bobs, 2)).httpStatus());
+    }
+
+    @Test
+    void aListPage_readsAtMostItsByteBudgetOfTaskFiles_andSaysThereIsMore() throws Exception {
+        Tasks tasks = open();
+        List<String> ids = new ArrayList<>();
+        String big = "x".repeat((int) (Tasks.MAX_LIST_BYTES / 2) + 1); // a conversation with, say, images in it
+        for (int i = 0; i < 3; i++) {
+            ids.add(id(create(tasks, alice, big)));
+            clock.advanceMillis(1);
+        }
+        for (String id : ids) awaitStatus(tasks, id, alice, "succeeded");
+
+        Map<String, Object> page1 = tasks.list(alice.id(), null, 100);
+        assertEquals(List.of(ids.get(2)), ids(page1), "the second would take the page past its budget");
+        assertEquals(true, page1.get("has_more"));
+        Map<String, Object> page2 = tasks.list(alice.id(), (String) page1.get("last_id"), 100);
+        assertEquals(List.of(ids.get(1)), ids(page2));
+        assertEquals(true, page2.get("has_more"));
+        Map<String, Object> page3 = tasks.list(alice.id(), (String) page2.get("last_id"), 100);
+        assertEquals(List.of(ids.get(0)), ids(page3));
+        assertEquals(false, page3.get("has_more"));
     }
 
     @Test

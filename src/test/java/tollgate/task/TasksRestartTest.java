@@ -13,7 +13,7 @@ import tollgate.account.KeyStore;
 import tollgate.config.KeyConfig;
 import tollgate.json.Json;
 
-/** What a gateway restart does to tasks: running ones go on from their last checkpoint; a key gone fails them. */
+/** What a gateway restart does to tasks: running ones go on from their last checkpoint; a key gone or revoked fails them. */
 class TasksRestartTest extends TasksTestBase {
 
     @Test
@@ -53,6 +53,33 @@ class TasksRestartTest extends TasksTestBase {
     }
 
     @Test
+    void aStepThatFailsBecauseTheGatewayIsStopping_leavesTheTaskToTheNextStart_notFailed() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        engine.then((ex, cancel, l) -> {
+            ScriptedEngine.step(ex, l, "one");
+            CountDownLatch cut = new CountDownLatch(1);
+            cancel.onCancel(cut::countDown);
+            started.countDown();
+            assertTrue(cut.await(10, TimeUnit.SECONDS));
+            // What a model call in flight can end with as the gateway closes its upstream client.
+            throw new tollgate.error.GatewayException(tollgate.error.ErrorKind.PROVIDER_ERROR, "Provider 'openai' closed the connection");
+        });
+        Tasks first = open();
+        String id = id(create(first, alice, "long job"));
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        first.stop();
+        opened.remove(first);
+        assertEquals(TaskStatus.RUNNING, new TaskStore(dataDir, 100).read(new TaskEntry(id, alice.id(), 0, TaskStatus.RUNNING)).task().status(),
+                "cut by the stop: it goes on at the next start");
+
+        ScriptedEngine after = new ScriptedEngine();
+        Tasks second = open(config(4, 100, List.of(), null), after, accounts);
+        Map<String, Object> done = awaitStatus(second, id, alice, "succeeded");
+        assertEquals(1, ((List<?>) after.runs.get(0).get("steps")).size(), "from its last completed step");
+        assertEquals(1, ((List<?>) done.get("steps")).size());
+    }
+
+    @Test
     void aTaskWhoseKeyIsGone_fails_saying_so() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         engine.then(ScriptedEngine.untilCancelled(started));
@@ -68,6 +95,39 @@ class TasksRestartTest extends TasksTestBase {
         Map<String, Object> failed = awaitStatus(second, id, alice, "failed");
         assertEquals("{\"message\":\"The API key that created this task no longer exists.\",\"type\":\"authentication_error\","
                 + "\"param\":null,\"code\":401}", Json.toString(failed.get("error")));
+    }
+
+    @Test
+    void aKeyRevokedWhileItsTaskRuns_stopsTheTaskAtItsNextStep_noFurtherModelCall() throws Exception {
+        tollgate.account.KeyAdmin.Created made = accounts.admin().create(Map.of("name", "carol"));
+        accounts.reload();
+        tollgate.account.Account carol = accounts.authenticateKey(made.secret());
+        CountDownLatch firstStep = new CountDownLatch(1);
+        CountDownLatch revoked = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger modelCalls = new java.util.concurrent.atomic.AtomicInteger();
+        engine.then((ex, cancel, l) -> {
+            modelCalls.incrementAndGet();
+            ScriptedEngine.step(ex, l, "one");
+            firstStep.countDown();
+            assertTrue(revoked.await(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 6; i++) { // the first was in flight while the key was revoked: the last one
+                modelCalls.incrementAndGet();
+                ScriptedEngine.step(ex, l, "more");
+            }
+            return ScriptedEngine.answered("all done on a revoked key");
+        });
+        Tasks tasks = open();
+        String id = id(tasks.create(request("long job"), carol, "req_1", 8, null, null));
+        assertTrue(firstStep.await(10, TimeUnit.SECONDS));
+        accounts.admin().revoke(made.key().id());
+        accounts.reload();
+        revoked.countDown();
+
+        Map<String, Object> failed = awaitStatus(tasks, id, carol, "failed");
+        assertEquals("{\"message\":\"This API key has been revoked.\",\"type\":\"authentication_error\",\"param\":null,"
+                + "\"code\":401}", Json.toString(failed.get("error")));
+        assertEquals(2, modelCalls.get(), "no model call after the step that saw the key revoked");
+        assertEquals(2, ((List<?>) failed.get("steps")).size());
     }
 
     @Test

@@ -30,6 +30,8 @@ abstract class TasksTestBase {
     final ScriptedEngine engine = new ScriptedEngine();
     final List<Tasks> opened = new ArrayList<>();
     final HttpClient http = HttpClient.newHttpClient();
+    /** The task file's cap for the stores {@link #open} makes (a test may lower it). */
+    long maxFileBytes = TaskStore.MAX_FILE_BYTES;
     Accounts accounts;
     Account alice;
     Account bob;
@@ -56,8 +58,9 @@ abstract class TasksTestBase {
 
     /** A started Tasks on the data directory (what it finds there queued runs). */
     Tasks open(AgentConfig config, TaskEngine engine, Accounts accounts) throws IOException {
-        TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey());
-        Tasks t = new Tasks(store, engine, accounts, config, new Webhooks(() -> http, config.webhookSecret(), clock), clock);
+        TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey(), maxFileBytes);
+        Webhooks webhooks = new Webhooks(() -> http, config.webhookAllow(), config.webhookSecret(), clock);
+        Tasks t = new Tasks(store, engine, accounts, config, webhooks, clock);
         t.recovered = store.open(clock);
         t.start();
         opened.add(t);

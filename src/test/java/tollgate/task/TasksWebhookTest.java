@@ -92,6 +92,23 @@ class TasksWebhookTest extends TasksTestBase {
     }
 
     @Test
+    void aWebhookNoLongerAllowedAfterARestart_isNotCalled() throws Exception {
+        long expires = clock.millis() + 60_000;
+        engine.then((ex, cancel, l) -> new tollgate.agent.Outcome.Paused(ScriptedEngine.answered(null).completion(),
+                new tollgate.agent.Outcome.Approval("a-1", ex.id(), expires, List.of())));
+        Tasks first = open(config(4, 100, List.of(base + "/hooks/"), null), engine, accounts);
+        String id = id(first.create(request("x"), alice, "req_1", 8, base + "/hooks/t", null));
+        awaitStatus(first, id, alice, "waiting_approval");
+        first.stop();
+        opened.remove(first);
+
+        // The operator takes the receiver off agent.webhook_allow (say, it was abused) and restarts.
+        Tasks second = open(config(4, 100, List.of("https://hooks.example.com/"), null), new ScriptedEngine(), accounts);
+        assertStatus("cancelled", second.cancel(id, alice.id()));
+        assertNull(received.poll(500, TimeUnit.MILLISECONDS), "not posted to a URL the gateway no longer allows");
+    }
+
+    @Test
     void webhookUrls_mustStartWithAnAllowedPrefix_atABoundary() {
         List<String> allow = List.of("https://hooks.example.com", "http://127.0.0.1:8080/cb/");
         assertNull(Webhooks.refusal(allow, "https://hooks.example.com"));
@@ -103,5 +120,18 @@ class TasksWebhookTest extends TasksTestBase {
             assertTrue(Webhooks.refusal(allow, bad) != null, bad);
         }
         assertEquals("Webhooks are off on this gateway (agent.webhook_allow is empty).", Webhooks.refusal(List.of(), "https://a.b/"));
+    }
+
+    @Test
+    void webhookUrls_mayNotClimbOutOfAnAllowedPath_withDotSegments() {
+        List<String> allow = List.of("https://hooks.example.com/tollgate/");
+        assertNull(Webhooks.refusal(allow, "https://hooks.example.com/tollgate/t/1.json?x=..%2F"));
+        for (String bad : List.of("https://hooks.example.com/tollgate/../admin", "https://hooks.example.com/tollgate/./../admin",
+                "https://hooks.example.com/tollgate/..", "https://hooks.example.com/tollgate/%2e%2e/admin",
+                "https://hooks.example.com/tollgate/%2E./admin", "https://hooks.example.com/tollgate/..%2Fadmin",
+                "https://hooks.example.com/tollgate/a%5c..%5c..%5cadmin")) {
+            assertEquals("A webhook URL's path may not hold dot segments ('.', '..') or encoded dots, slashes or backslashes.",
+                    Webhooks.refusal(allow, bad), bad);
+        }
     }
 }
