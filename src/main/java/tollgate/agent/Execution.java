@@ -101,7 +101,7 @@ public final class Execution {
     public long completionTokens() { return completionTokens; }
     public long credits() { return credits; }
 
-    /** USD the model calls cost so far (those whose cost is known). */
+    /** USD the model calls and priced tool calls (image generation) cost so far (those whose cost is known). */
     public BigDecimal cost() { return cost; }
 
     /** Adds one charged call's usage, credits and cost (null: unknown) to the execution's totals. */

@@ -207,7 +207,7 @@ final class Run {
                 step.put("attachments", made);
             }
             steps.put(id, step);
-            ex.charged(0, 0, out.credits());
+            ex.charged(0, 0, out.credits(), out.cost()); // an image's USD with its credits, as a model call's
         }
         if (cancel.isCancelled()) throw new ClientGoneException(null);
         for (Map<String, Object> c : open) {

@@ -122,7 +122,7 @@ final class ImageTool extends ConfiguredTool {
              Charge charge = call.account() == null || accounts == null ? Charge.none() : accounts.charge(call.account())) {
             Caller caller = new Caller(call.keyName(), call.requestId(), call.executionId(), call.cancellation(), memory, charge);
             Served<GeneratedImages> served = ImageGeneration.generate(services, caller, config.model(), request, null, deadline);
-            return output(call.callId(), served.value(), served.credits());
+            return output(call.callId(), served.value(), served.credits(), served.cost());
         } catch (ClientGoneException e) {
             return deadline - System.nanoTime() <= 0 ? timedOut() : cancelled();
         } catch (GatewayException e) {
@@ -172,6 +172,11 @@ final class ImageTool extends ConfiguredTool {
 
     /** The model's JSON (ids, https URLs, sizes of what was omitted) and the client's attachments. */
     ToolOutput output(String callId, GeneratedImages generated, long credits) {
+        return output(callId, generated, credits, null);
+    }
+
+    /** As {@link #output(String, GeneratedImages, long)}, with what the images cost in USD (null: unknown). */
+    ToolOutput output(String callId, GeneratedImages generated, long credits, java.math.BigDecimal cost) {
         List<Object> forModel = new ArrayList<>();
         List<ToolOutput.Attachment> attachments = new ArrayList<>();
         int i = 0;
@@ -206,7 +211,7 @@ final class ImageTool extends ConfiguredTool {
             if (image.revisedPrompt() != null) entry.put("revised_prompt", image.revisedPrompt());
             forModel.add(entry);
         }
-        return new ToolOutput(capped(Json.toString(Map.of("images", forModel))), ToolOutput.Outcome.OK, credits, attachments);
+        return new ToolOutput(capped(Json.toString(Map.of("images", forModel))), ToolOutput.Outcome.OK, credits, attachments, cost);
     }
 
     /** The length of the bytes {@code b64} encodes (RFC 4648 §4: 3 bytes per 4 characters, less the padding). */

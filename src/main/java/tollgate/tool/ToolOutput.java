@@ -1,5 +1,6 @@
 package tollgate.tool;
 
+import java.math.BigDecimal;
 import java.util.List;
 
 /**
@@ -12,11 +13,20 @@ import java.util.List;
  *                    generation's images): never put in the model's prompt, where base64 data
  *                    would be huge and paid for as tokens; {@link #content} names each by its
  *                    {@link Attachment#id()}. Empty for most tools.
+ * @param cost        USD the call cost at the model's prices (image generation), null when none
+ *                    or unknown: added to the execution's {@code cost} as {@code credits} to its
+ *                    credits, so that an answer's (or a task's) {@code cost} and
+ *                    {@code credits_charged} cover the same calls
  */
-public record ToolOutput(String content, Outcome outcome, long credits, List<Attachment> attachments) {
+public record ToolOutput(String content, Outcome outcome, long credits, List<Attachment> attachments, BigDecimal cost) {
 
     public ToolOutput {
         attachments = attachments == null ? List.of() : List.copyOf(attachments);
+    }
+
+    /** An output that cost nothing in USD the gateway knows of (or whose cost is unknown). */
+    public ToolOutput(String content, Outcome outcome, long credits, List<Attachment> attachments) {
+        this(content, outcome, credits, attachments, null);
     }
 
     /** An output without attachments. */

@@ -172,6 +172,7 @@ class ImageToolTest {
         assertEquals(List.of(new ToolOutput.Attachment("call_1/1", null, "https://img.example/1.png", null),
                 new ToolOutput.Attachment("call_1/2", null, "https://img.example/2.png", null)), out.attachments());
         assertEquals(80, out.credits(), "2 images at 0.04 USD, 1000 credits per USD");
+        assertEquals(0, new java.math.BigDecimal("0.08").compareTo(out.cost()), "and their USD with them: " + out.cost());
         assertEquals(20L, painter.balance());
         assertEquals("{\"model\":\"dall-e-3\",\"prompt\":\"a red fox\",\"n\":2,\"size\":\"1792x1024\",\"response_format\":\"url\"}",
                 up.take().bodyText());
