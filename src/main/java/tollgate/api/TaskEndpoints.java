@@ -47,8 +47,13 @@ final class TaskEndpoints {
     private void create(HttpCall call, Charge charge) throws IOException {
         TaskRequests.TaskRequest r = TaskRequests.read(ChatCompletionsEndpoint.parse(call), tasks.config());
         call.log("model", r.chat().model());
-        Map<String, Object> task = tasks.create(r.chat(), charge.account(), call.requestId(), r.maxSteps(), r.webhook(), r.metadata());
+        Map<String, Object> task = tasks.create(r.chat(), charge.account(), requestId(call, r.chat()), r.maxSteps(), r.webhook(), r.metadata());
         answer(call, task, call.path().substring(0, call.path().length() - TASKS.length()));
+    }
+
+    /** Seed 003's {@code metadata.request_id} when the client gave one, as a chat's extension object has it; else the call's. */
+    private static String requestId(HttpCall call, ChatRequest chat) {
+        return chat.metadataRequestId() != null ? chat.metadataRequestId() : call.requestId();
     }
 
     /**
@@ -58,7 +63,8 @@ final class TaskEndpoints {
     static boolean startFromChat(Tasks tasks, HttpCall call, Charge charge, ChatRequest request, String suffix) throws IOException {
         if (tasks == null || !TaskRequests.prefersAsync(call.header("Prefer")) || !TaskRequests.taskable(request)) return false;
         Map<String, Object> metadata = request.body().get("metadata") instanceof Map<?, ?> m ? Validation.cast(m) : null;
-        Map<String, Object> task = tasks.create(request, charge.account(), call.requestId(), tasks.config().taskMaxSteps(), null, metadata);
+        Map<String, Object> task = tasks.create(request, charge.account(), requestId(call, request), tasks.config().taskMaxSteps(), null,
+                metadata);
         call.setResponseHeader("Preference-Applied", "respond-async");
         answer(call, task, call.path().substring(0, call.path().length() - suffix.length()));
         return true;

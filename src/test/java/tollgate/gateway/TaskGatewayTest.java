@@ -159,6 +159,12 @@ class TaskGatewayTest extends TaskTestBase {
         assertEquals("neo-mode/balanced", obj(create("{\"goal\":\"g\"}").body()).get("model"));
     }
 
+    @Test
+    void metadataRequestId_isTheTasksRequestId_asInAChatsExtension() throws Exception {
+        Map<String, Object> created = obj(create("{\"goal\":\"g\",\"metadata\":{\"request_id\":\"req_demo_001\"}}").body());
+        assertEquals("req_demo_001", created.get("request_id"));
+    }
+
     private void assertError(String body, String message, String param) throws Exception {
         HttpResponse<String> r = gw.post("/v1/neo/tasks", body);
         assertEquals(400, r.statusCode(), r.body());
