@@ -18,6 +18,12 @@ import tollgate.route.ChatSink;
 final class StepStream implements ChatSink {
     /** Most characters of text and tool arguments one model call may stream: the message goes into every later prompt. */
     static final int MAX_ASSEMBLED_CHARS = AgentLoop.MAX_STEP_CHARS;
+    /**
+     * Most tool calls assembled: one past what a step keeps ({@link AgentLoop#MAX_CALLS_PER_STEP}),
+     * so that the loop still sees (and logs) that some were dropped. Deltas of further calls are
+     * ignored: a call with no arguments adds no characters, so the character cap does not bound them.
+     */
+    static final int MAX_ASSEMBLED_CALLS = AgentLoop.MAX_CALLS_PER_STEP + 1;
 
     private final AgentStream out;
     private ClientToolIds toolIds = ClientToolIds.NONE;
@@ -108,7 +114,10 @@ final class StepStream implements ChatSink {
             long index = index(d.get("index"));
             Call call = null;
             for (Call c : calls) if (c.index == index) call = c;
-            if (call == null) calls.add(call = new Call(index));
+            if (call == null) {
+                if (calls.size() == MAX_ASSEMBLED_CALLS) continue;
+                calls.add(call = new Call(index));
+            }
             if (call.id == null && d.get("id") instanceof String s && !s.isEmpty()) call.id = s;
             if (d.get("function") instanceof Map<?, ?> f) {
                 if (call.name == null && f.get("name") instanceof String n && !n.isEmpty()) call.name = n;

@@ -63,4 +63,15 @@ class StepStreamTest {
         for (int i = 0; i < 4; i++) s.chunk(chunk("{\"content\":\"" + piece + "\"}", "null"), false);
         assertThrows(GatewayException.class, () -> s.chunk(chunk("{\"content\":\"y\"}", "null"), false));
     }
+
+    @Test
+    void callsPastWhatAStepKeeps_areNotAssembled() {
+        StepStream s = new StepStream(new Recorder());
+        for (int i = 0; i < 10_000; i++) {
+            s.chunk(chunk("{\"tool_calls\":[{\"index\":" + i + ",\"id\":\"c" + i + "\",\"function\":{\"name\":\"f\"}}]}", "null"), false);
+        }
+        List<?> calls = (List<?>) Conversation.message(s.completion("asked", 9)).get("tool_calls");
+        assertEquals(AgentLoop.MAX_CALLS_PER_STEP + 1, calls.size()); // one past the step's cap: the loop logs the drop
+        assertEquals("c0", Conversation.id(Json.asObject(calls.get(0))));
+    }
 }
