@@ -197,14 +197,14 @@ final class ImageTool extends ConfiguredTool {
                     b64 = url.substring(comma + 1);
                     url = null;
                 }
-                entry.put("b64_json", "(omitted: " + (b64 != null ? decodedBytes(b64) + " bytes" : url.length() + " characters")
+                entry.put("b64_json", "(omitted: " + (b64 != null ? ToolText.base64Bytes(b64) + " bytes" : url.length() + " characters")
                         + (type != null ? " of " + type : "") + ", given to the user as " + id + ")");
             } else if (url != null) {
                 entry.put("url", url); // short, and the model may link it
             }
             if (type == null) type = GeneratedImages.mediaType(b64);
             if (!entry.containsKey("url") && !entry.containsKey("b64_json")) {
-                entry.put("b64_json", "(omitted: " + decodedBytes(b64) + " bytes" + (type != null ? " of " + type : "")
+                entry.put("b64_json", "(omitted: " + ToolText.base64Bytes(b64) + " bytes" + (type != null ? " of " + type : "")
                         + ", given to the user as " + id + ")");
             }
             attachments.add(new ToolOutput.Attachment(id, type, url, b64));
@@ -212,14 +212,6 @@ final class ImageTool extends ConfiguredTool {
             forModel.add(entry);
         }
         return new ToolOutput(capped(Json.toString(Map.of("images", forModel))), ToolOutput.Outcome.OK, credits, attachments, cost);
-    }
-
-    /** The length of the bytes {@code b64} encodes (RFC 4648 §4: 3 bytes per 4 characters, less the padding). */
-    static long decodedBytes(String b64) {
-        if (b64 == null) return 0;
-        int len = b64.length();
-        int pad = len > 0 && b64.charAt(len - 1) == '=' ? (len > 1 && b64.charAt(len - 2) == '=' ? 2 : 1) : 0;
-        return (long) len / 4 * 3 + (len % 4 == 0 ? 0 : (len % 4) * 3 / 4) - pad;
     }
 
     private static ToolOutput timedOut() {

@@ -62,6 +62,17 @@ public final class ToolText {
         return text.substring(0, end) + marker;
     }
 
+    /**
+     * The length of the bytes a base64 text encodes (RFC 4648 §4: 3 bytes per 4 characters, less
+     * the padding; unpadded text too), for saying how large what was left out is; 0 for null.
+     */
+    public static long base64Bytes(String b64) {
+        if (b64 == null) return 0;
+        int len = b64.length();
+        int pad = len > 0 && b64.charAt(len - 1) == '=' ? (len > 1 && b64.charAt(len - 2) == '=' ? 2 : 1) : 0;
+        return Math.max(0, (long) len * 3 / 4 - pad);
+    }
+
     /** The first {@code n} chars of {@code s} (all if shorter), one less where the n-th would split a surrogate pair. */
     public static String prefix(String s, int n) {
         if (n <= 0) return "";

@@ -55,7 +55,7 @@ final class McpResults {
         String type = part.get("type") instanceof String t ? t : "unknown";
         return switch (type) {
             case "text" -> string(part, "text");
-            case "image", "audio" -> "[" + type + " " + mime(part) + ", " + base64Bytes(part.get("data")) + " bytes]";
+            case "image", "audio" -> "[" + type + " " + mime(part) + ", " + ToolText.base64Bytes(string(part, "data")) + " bytes]";
             case "resource_link" -> "[resource " + string(part, "name") + " <" + string(part, "uri") + ">]";
             case "resource" -> resource(Json.asObject(part.get("resource")));
             default -> "[" + type + " content]";
@@ -66,7 +66,7 @@ final class McpResults {
         if (r == null) return "[resource]";
         String head = "[resource <" + string(r, "uri") + ">";
         if (r.get("text") instanceof String text) return head + "]\n" + text;
-        return head + " " + mime(r) + ", " + base64Bytes(r.get("blob")) + " bytes]";
+        return head + " " + mime(r) + ", " + ToolText.base64Bytes(string(r, "blob")) + " bytes]";
     }
 
     private static String mime(Map<String, Object> m) {
@@ -75,13 +75,5 @@ final class McpResults {
 
     private static String string(Map<String, Object> m, String key) {
         return m.get(key) instanceof String s ? s : "";
-    }
-
-    /** Bytes encoded by a base64 text (RFC 4648 §4: 3 bytes per 4 characters, less the padding). */
-    static long base64Bytes(Object data) {
-        if (!(data instanceof String s)) return 0;
-        int len = s.length();
-        int pad = len > 0 && s.charAt(len - 1) == '=' ? (len > 1 && s.charAt(len - 2) == '=' ? 2 : 1) : 0;
-        return Math.max(0, (long) len * 3 / 4 - pad);
     }
 }
