@@ -3,7 +3,7 @@ package tollgate.api;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
+import tollgate.config.ToolsConfig;
 import tollgate.error.GatewayException;
 import tollgate.json.JsonNumber;
 import tollgate.provider.ImagesCall;
@@ -26,8 +26,6 @@ record ImagesRequest(String model, ImagesCall.Request images) {
     static final int MAX_IMAGES = 10;
     /** Longest {@code model} or {@code user}, in characters. */
     static final int MAX_NAME_CHARS = 256;
-    /** {@code auto} or {@code WIDTHxHEIGHT}: OpenAI's sizes, and the multiples of 16 newer models take. */
-    static final Pattern SIZE = Pattern.compile("auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4}");
 
     static final List<String> QUALITIES = List.of("auto", "high", "medium", "low", "hd", "standard");
     static final List<String> RESPONSE_FORMATS = List.of("url", "b64_json");
@@ -55,7 +53,7 @@ record ImagesRequest(String model, ImagesCall.Request images) {
             n = (int) ((JsonNumber) body.get("n")).longValue();
         }
         String size = optional(body, "size");
-        if (size != null && !SIZE.matcher(size).matches()) {
+        if (size != null && !ToolsConfig.IMAGE_SIZE.matcher(size).matches()) {
             throw Validation.invalidValue("size", "'auto' or WIDTHxHEIGHT such as '1024x1024'", size);
         }
         String quality = oneOf(body, "quality", QUALITIES);

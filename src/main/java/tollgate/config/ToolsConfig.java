@@ -13,8 +13,12 @@ public record ToolsConfig(AgentConfig agent, List<ToolConfig> tools, List<McpSer
     /** No {@code agent}, {@code tools} or {@code mcp_servers}: the loop's default bounds and no gateway tools. */
     public static final ToolsConfig DEFAULTS = new ToolsConfig(AgentConfig.DEFAULTS, List.of(), List.of());
 
-    /** An image tool's {@code size}: {@code auto} or {@code WIDTHxHEIGHT} (OpenAI's sizes; newer models take any multiple of 16). */
-    static final Pattern IMAGE_SIZE = Pattern.compile("auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4}");
+    /**
+     * An image's {@code size}: {@code auto} or {@code WIDTHxHEIGHT} (OpenAI's sizes; newer models
+     * take any multiple of 16). The one rule for an image tool's configured size, its call's
+     * {@code size} argument and {@code POST /images/generations}' {@code size}.
+     */
+    public static final Pattern IMAGE_SIZE = Pattern.compile("auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4}");
 
     /** @param models the catalog, which an {@code image_generation} tool's model must be in, with capability {@code images} */
     static ToolsConfig read(ConfigReader r, Map<String, Object> top, List<ModelConfig> models) {

@@ -5,10 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import tollgate.account.Accounts;
 import tollgate.account.Charge;
 import tollgate.config.ToolConfig;
+import tollgate.config.ToolsConfig;
 import tollgate.error.ClientGoneException;
 import tollgate.error.GatewayException;
 import tollgate.json.Json;
@@ -62,8 +62,6 @@ import tollgate.schema.SchemaValidator;
 final class ImageTool extends ConfiguredTool {
     /** Longest prompt, in characters: OpenAI's limit for GPT image models (protocols-2.md §14). */
     static final int MAX_PROMPT_CHARS = 32_000;
-    /** A size argument: {@code auto} or {@code WIDTHxHEIGHT} (OpenAI's sizes; newer models take any multiple of 16). */
-    static final Pattern SIZE = Pattern.compile("auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4}");
     static final String DEFAULT_DESCRIPTION = "Generate images from a text description. The images are shown to the user; "
             + "you get a URL or an id for each, not the image itself.";
 
@@ -143,7 +141,7 @@ final class ImageTool extends ConfiguredTool {
         String size = config.size();
         Object s = args.get("size");
         if (s != null) {
-            if (!(s instanceof String given) || !SIZE.matcher(given).matches()) {
+            if (!(s instanceof String given) || !ToolsConfig.IMAGE_SIZE.matcher(given).matches()) {
                 throw new IllegalArgumentException("'size' must be WIDTHxHEIGHT in pixels (e.g. 1024x1024) or 'auto'.");
             }
             size = given;
