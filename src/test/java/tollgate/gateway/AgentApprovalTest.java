@@ -132,8 +132,8 @@ class AgentApprovalTest extends AgentTestBase {
         upstream.respondWith(turns(streamedToolCall("chatcmpl-s1", "call_d", "deploy", DEPLOY_ARGS),
                 streamedText("chatcmpl-s2", "Deploy", "ed.")));
 
-        String text = GatewayHarness.readAll(gw.postStream("/v1/chat/completions",
-                ask(gatewayTool("deploy"), "\"stream\":true,\"stream_options\":{\"include_usage\":true}")).body());
+        String text = readStream(gw.postStream("/v1/chat/completions",
+                ask(gatewayTool("deploy"), "\"stream\":true,\"stream_options\":{\"include_usage\":true}")));
 
         List<String> events = sseData(text);
         assertEquals(5, events.size(), text);
@@ -164,8 +164,8 @@ class AgentApprovalTest extends AgentTestBase {
         assertFalse(text.contains("\"tool_calls\":[{\"index\":0,\"function\""), "the model's tool call deltas are not passed on");
 
         // Resumed as a stream: the tool's step, the answer's text, the model's step, the end.
-        text = GatewayHarness.readAll(gw.postStream("/v1/chat/resume", "{\"approval_id\":\"" + approvalId + "\",\"decision\":\"approve\","
-                + "\"stream\":true}").body());
+        text = readStream(gw.postStream("/v1/chat/resume", "{\"approval_id\":\"" + approvalId + "\",\"decision\":\"approve\","
+                + "\"stream\":true}"));
         events = sseData(text);
         assertEquals(8, events.size(), text);
         Map<String, Object> step = obj(obj(obj(events.get(0)).get("tollgate")).get("step"));
