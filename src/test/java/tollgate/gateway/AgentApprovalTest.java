@@ -244,6 +244,10 @@ class AgentApprovalTest extends AgentTestBase {
         assertEquals(404, theirs.statusCode());
         assertEquals(404, unknown.statusCode());
         assertEquals(404, junk.statusCode());
+        // Compared with each other only, three equal wrong bodies would pass: the unknown one is pinned.
+        assertEquals("application/json", unknown.headers().firstValue("content-type").orElse(null));
+        assertEquals(errorJson("No approval with this approval_id is waiting for this key.", "not_found_error", "approval_id", 404),
+                unknown.body());
         assertEquals(unknown.body(), theirs.body());
         assertEquals(unknown.body(), junk.body());
         // Still waiting for its own key.
