@@ -17,9 +17,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
-import tollgate.account.KeyAdmin;
-import tollgate.account.KeyStore;
-import tollgate.call.Clock;
 
 /**
  * Keys with credits, limits and model rules, seen by a client (issue 9; seed 002's 402, 403 and
@@ -38,14 +35,7 @@ class AccountsGatewayTest extends GatewayTestBase {
 
     /** A managed key written to the data directory (the gateway watches it), its secret returned. */
     String key(Map<String, Object> fields) throws Exception {
-        KeyAdmin.Created c = new KeyAdmin(new KeyStore(dataDir), Clock.SYSTEM).create(fields);
-        String auth = "Bearer " + c.secret();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (gw.get("/v1/usage", "Authorization", auth).statusCode() == 401) {
-            if (System.nanoTime() > deadline) throw new AssertionError("the gateway did not pick up the new key");
-            Thread.sleep(10);
-        }
-        return auth;
+        return new AccountsKeys(gw, dataDir).create(fields);
     }
 
     static Map<String, Object> fields(Object... kv) {

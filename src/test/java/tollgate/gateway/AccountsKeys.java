@@ -23,6 +23,11 @@ final class AccountsKeys {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("name", name);
         if (credits != null) fields.put("credits", credits);
+        return create(fields);
+    }
+
+    /** A key with the admin API's {@code fields}, once the gateway accepts it; its {@code Authorization} value. */
+    String create(Map<String, Object> fields) throws Exception {
         KeyAdmin.Created c = new KeyAdmin(new KeyStore(dataDir), Clock.SYSTEM).create(fields);
         String auth = "Bearer " + c.secret();
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

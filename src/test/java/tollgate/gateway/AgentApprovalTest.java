@@ -132,8 +132,8 @@ class AgentApprovalTest extends AgentTestBase {
         upstream.respondWith(turns(streamedToolCall("chatcmpl-s1", "call_d", "deploy", DEPLOY_ARGS),
                 streamedText("chatcmpl-s2", "Deploy", "ed.")));
 
-        String text = GatewayHarness.readAll(gw.postStream("/v1/chat/completions",
-                ask(gatewayTool("deploy"), "\"stream\":true,\"stream_options\":{\"include_usage\":true}")).body());
+        String text = readStream(gw.postStream("/v1/chat/completions",
+                ask(gatewayTool("deploy"), "\"stream\":true,\"stream_options\":{\"include_usage\":true}")));
 
         List<String> events = sseData(text);
         assertEquals(5, events.size(), text);
@@ -164,8 +164,8 @@ class AgentApprovalTest extends AgentTestBase {
         assertFalse(text.contains("\"tool_calls\":[{\"index\":0,\"function\""), "the model's tool call deltas are not passed on");
 
         // Resumed as a stream: the tool's step, the answer's text, the model's step, the end.
-        text = GatewayHarness.readAll(gw.postStream("/v1/chat/resume", "{\"approval_id\":\"" + approvalId + "\",\"decision\":\"approve\","
-                + "\"stream\":true}").body());
+        text = readStream(gw.postStream("/v1/chat/resume", "{\"approval_id\":\"" + approvalId + "\",\"decision\":\"approve\","
+                + "\"stream\":true}"));
         events = sseData(text);
         assertEquals(8, events.size(), text);
         Map<String, Object> step = obj(obj(obj(events.get(0)).get("tollgate")).get("step"));
@@ -244,6 +244,10 @@ class AgentApprovalTest extends AgentTestBase {
         assertEquals(404, theirs.statusCode());
         assertEquals(404, unknown.statusCode());
         assertEquals(404, junk.statusCode());
+        // Compared with each other only, three equal wrong bodies would pass: the unknown one is pinned.
+        assertEquals("application/json", unknown.headers().firstValue("content-type").orElse(null));
+        assertEquals(errorJson("No approval with this approval_id is waiting for this key.", "not_found_error", "approval_id", 404),
+                unknown.body());
         assertEquals(unknown.body(), theirs.body());
         assertEquals(unknown.body(), junk.body());
         // Still waiting for its own key.

@@ -15,9 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import tollgate.account.KeyAdmin;
-import tollgate.account.KeyStore;
-import tollgate.call.Clock;
 import tollgate.agent.AgentLoop;
 import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolOutput;
@@ -52,14 +49,7 @@ class AgentBoundsTest extends AgentTestBase {
 
     /** A managed key with {@code fields}, its Authorization header once the gateway knows it. */
     String key(Map<String, Object> fields) throws Exception {
-        KeyAdmin.Created c = new KeyAdmin(new KeyStore(dataDir), Clock.SYSTEM).create(fields);
-        String auth = "Bearer " + c.secret();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (gw.get("/v1/usage", "Authorization", auth).statusCode() == 401) {
-            if (System.nanoTime() > deadline) throw new AssertionError("the gateway did not pick up the new key");
-            Thread.sleep(10);
-        }
-        return auth;
+        return new AccountsKeys(gw, dataDir).create(fields);
     }
 
     @Test

@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static tollgate.gateway.GatewayHarness.obj;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import tollgate.account.KeyAdmin;
-import tollgate.account.KeyStore;
 import tollgate.account.UsageRecord;
-import tollgate.call.Clock;
 import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolOutput;
 
@@ -35,14 +31,7 @@ class AgentCreditsTest extends AgentTestBase {
 
     /** A managed key (the gateway watches the keys file), its Authorization header once the gateway knows it. */
     String key(Map<String, Object> fields) throws Exception {
-        KeyAdmin.Created c = new KeyAdmin(new KeyStore(dataDir), Clock.SYSTEM).create(fields);
-        String auth = "Bearer " + c.secret();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (gw.get("/v1/usage", "Authorization", auth).statusCode() == 401) {
-            if (System.nanoTime() > deadline) throw new AssertionError("the gateway did not pick up the new key");
-            Thread.sleep(10);
-        }
-        return auth;
+        return new AccountsKeys(gw, dataDir).create(fields);
     }
 
     /** {@code max_tokens: 100} keeps a call's worst case at 1 credit. */

@@ -50,7 +50,7 @@ class AgentStreamTest extends AgentTestBase {
                 streamedText("chatcmpl-s2", "Hel", "lo")));
 
         var response = gw.postStream("/v1/chat/completions", ask(gatewayTool("lookup"), "\"stream\":true"));
-        String text = GatewayHarness.readAll(response.body());
+        String text = readStream(response);
 
         assertEquals(200, response.statusCode());
         assertEquals("openai/gpt-4o-mini-2024-07-18", response.headers().firstValue("x-tollgate-route").orElseThrow());
@@ -86,8 +86,8 @@ class AgentStreamTest extends AgentTestBase {
     void clientToolCalls_endTheStreamAsOneDelta_withUsageWhenAsked() throws Exception {
         upstream.respondWith(turns(streamedToolCall("chatcmpl-s1", "call_w", "get_weather", "{\"city\":\"Oslo\"}")));
 
-        String text = GatewayHarness.readAll(gw.postStream("/v1/chat/completions", ask(gatewayTool("lookup") + ","
-                + clientFunction("get_weather"), "\"stream\":true,\"stream_options\":{\"include_usage\":true}")).body());
+        String text = readStream(gw.postStream("/v1/chat/completions", ask(gatewayTool("lookup") + ","
+                + clientFunction("get_weather"), "\"stream\":true,\"stream_options\":{\"include_usage\":true}")));
 
         List<String> events = sseData(text);
         assertEquals(5, events.size(), text);
@@ -114,7 +114,9 @@ class AgentStreamTest extends AgentTestBase {
 
         try (RawHttp raw = gw.raw()) {
             raw.post("/v1/chat/completions", ask(gatewayTool("stuck"), "\"stream\":true"), "Authorization: " + AUTH);
-            assertEquals(200, raw.readHead().status());
+            RawHttp.Head head = raw.readHead();
+            assertEquals(200, head.status());
+            assertEquals("text/event-stream", head.header("content-type"));
             String event;
             do {
                 event = raw.readEvent();
@@ -139,7 +141,7 @@ class AgentStreamTest extends AgentTestBase {
                 FakeUpstream.data(chunk("chatcmpl-s1", "{}", "\"tool_calls\"")),
                 FakeUpstream.data(usageChunk("chatcmpl-s1")), FakeUpstream.DONE), status(500)));
 
-        String text = GatewayHarness.readAll(gw.postStream("/v1/chat/completions", ask(gatewayTool("lookup"), "\"stream\":true")).body());
+        String text = readStream(gw.postStream("/v1/chat/completions", ask(gatewayTool("lookup"), "\"stream\":true")));
 
         List<String> events = sseData(text);
         assertEquals("Let me look.", obj(obj(list(obj(events.get(0)).get("choices")).get(0)).get("delta")).get("content"));

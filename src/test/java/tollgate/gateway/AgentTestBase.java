@@ -1,11 +1,14 @@
 package tollgate.gateway;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static tollgate.gateway.FakeUpstream.DONE;
 import static tollgate.gateway.FakeUpstream.data;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -186,6 +189,17 @@ abstract class AgentTestBase extends GatewayTestBase {
     }
 
     // ------------------------------------------------------------------ reading answers
+
+    /**
+     * A streamed answer's text, once its status and Content-Type are what a client's SSE reader
+     * needs: a 200 {@code text/event-stream} (an error sent before the stream starts is JSON).
+     */
+    static String readStream(HttpResponse<InputStream> r) throws IOException {
+        String text = GatewayHarness.readAll(r.body());
+        assertEquals(200, r.statusCode(), text);
+        assertEquals("text/event-stream", r.headers().firstValue("content-type").orElse(null), text);
+        return text;
+    }
 
     static Map<String, Object> ext(String body) {
         return GatewayHarness.obj(GatewayHarness.obj(body).get("tollgate"));

@@ -154,9 +154,11 @@ class ImagesGatewayTest extends GatewayTestBase {
     @Test
     void imageModels_serveNoChat_andChatModelsNoImages() throws Exception {
         HttpResponse<String> r = gw.post("/v1/chat/completions", GatewayHarness.chat("dall-e-3", false));
+        assertJsonStatus(400, r);
         assertEquals(errorJson("The model 'dall-e-3' is an image generation model; it does not serve chat completions.",
                 "invalid_request_error", "model", 400), r.body());
         r = gw.post("/v1/images/generations", "{\"model\":\"echo\",\"prompt\":\"x\"}", "Content-Type", "application/json");
+        assertJsonStatus(400, r);
         assertEquals(errorJson("The model 'echo' does not support image generation; models that do: dall-e-3, gpt-image, unpriced, "
                 + "echo-image.", "invalid_request_error", "model", 400), r.body());
         assertEquals(0, upstream.requests().size());
@@ -166,9 +168,11 @@ class ImagesGatewayTest extends GatewayTestBase {
     void aModelWithoutAnImagePrice_isRefused_neverFree() throws Exception {
         HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"unpriced\",\"prompt\":\"x\"}",
                 "Content-Type", "application/json");
+        assertJsonStatus(400, r);
         assertEquals(errorJson("The model 'unpriced' has no image price, and images are charged per image; use a configured image "
                 + "model.", "invalid_request_error", "model", 400), r.body());
         r = gw.post("/v1/images/generations", "{\"model\":\"openai/dall-e-2\",\"prompt\":\"x\"}", "Content-Type", "application/json");
+        assertJsonStatus(400, r);
         assertEquals(errorJson("The model 'openai/dall-e-2' has no image price, and images are charged per image; use a configured "
                 + "image model.", "invalid_request_error", "model", 400), r.body());
         assertEquals(0, upstream.requests().size());
@@ -252,10 +256,17 @@ class ImagesGatewayTest extends GatewayTestBase {
     @Test
     void theCatalog_listsImageModels_withTheirPerImagePrice() throws Exception {
         HttpResponse<String> r = gw.get("/v1/models", "Authorization", GatewayHarness.AUTH);
+        assertJsonStatus(200, r);
         Map<String, Object> dalle = null;
         for (Object m : list(obj(r.body()).get("data"))) if ("dall-e-3".equals(obj(m).get("id"))) dalle = obj(m);
         assertEquals("{\"image\":\"0.04\"}", Json.toString(dalle.get("pricing")));
         assertEquals("[\"images\"]", Json.toString(dalle.get("capabilities")));
         assertNull(obj(r.body()).get("error"));
+    }
+
+    /** What a client reads before the body: the status, and that the body is JSON. */
+    static void assertJsonStatus(int status, HttpResponse<String> r) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
     }
 }

@@ -90,6 +90,8 @@ class TaskControlTest extends TaskTestBase {
         assertEquals("deploy", obj(obj(GatewayHarness.list(approval.get("calls")).get(0)).get("function")).get("name"));
         HttpResponse<java.io.InputStream> stream = gw.http.send(gw.request("/v1/neo/tasks/" + id + "/events?after=3", "Authorization",
                 GatewayHarness.AUTH).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, stream.statusCode());
+        assertEquals("text/event-stream", stream.headers().firstValue("Content-Type").orElseThrow());
         try (java.io.BufferedReader in = reader(stream.body())) { // a waiting task's stream stays open: read what is there
             List<Event> ev = read(in, 2);
             assertEquals(List.of("4 approval", "5 status waiting_approval"), types(ev));
@@ -99,6 +101,7 @@ class TaskControlTest extends TaskTestBase {
 
         HttpResponse<String> r = gw.post("/v1/chat/resume", "{\"approval_id\":\"" + approval.get("approval_id") + "\",\"decision\":\"approve\"}");
         assertEquals(202, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElseThrow());
         assertEquals(id, obj(r.body()).get("id"));
         assertTrue(List.of("queued", "running", "succeeded").contains(obj(r.body()).get("status")), r.body());
         Map<String, Object> done = awaitStatus(id, "succeeded");
@@ -134,6 +137,7 @@ class TaskControlTest extends TaskTestBase {
         String first = createId(task(gatewayTool("hold"), ""));
         HttpResponse<String> r = gw.post("/v1/neo/tasks", task(gatewayTool("hold"), ""));
         assertEquals(429, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElseThrow());
         assertEquals(errorJson("This API key has 1 tasks that have not ended, the most it may have (agent.max_tasks_per_key); wait for one to "
                 + "end or cancel one.", "rate_limit_error", null, 429), r.body());
         HttpResponse<String> other = gw.send(gw.request("/v1/neo/tasks", "Authorization", OTHER_AUTH)

@@ -88,6 +88,8 @@ class TaskGatewayTest extends TaskTestBase {
         assertTrue(holding.await(20, TimeUnit.SECONDS));
         HttpResponse<InputStream> r = gw.http.send(gw.request("/v1/neo/tasks/" + id + "/events", "Authorization", GatewayHarness.AUTH)
                 .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        assertEquals("text/event-stream", r.headers().firstValue("Content-Type").orElseThrow());
         try (BufferedReader in = reader(r.body())) {
             assertEquals(List.of("1 status queued", "2 status running", "3 step", "4 tool"), types(read(in, 4)));
             release.countDown(); // the rest happens while the client listens

@@ -9,35 +9,15 @@ import static tollgate.tool.mcp.McpTestSupport.TOKEN;
 import static tollgate.tool.mcp.McpTestSupport.config;
 import static tollgate.tool.mcp.McpTestSupport.timer;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 import tollgate.json.Json;
-import tollgate.provider.Upstream;
 
 /** The MCP client against {@link FakeMcpServer}: the lifecycle, tools/list's pages, sessions, versions, auth. */
-class McpClientTest {
-    private static final Duration T = Duration.ofSeconds(10);
-    private Upstream upstream;
-    private FakeMcpServer mcp;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        upstream = new Upstream(Duration.ofSeconds(2));
-        mcp = FakeMcpServer.start().token(TOKEN);
-    }
-
-    @AfterEach
-    void tearDown() {
-        mcp.close();
-        upstream.close();
-    }
-
+class McpClientTest extends McpServerTestBase {
     private McpClient client() { return new McpClient(config("files", mcp.url(), TOKEN), upstream, "9.9.9"); }
 
     @ParameterizedTest

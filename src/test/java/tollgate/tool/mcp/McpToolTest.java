@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -23,29 +21,12 @@ import tollgate.call.Cancellation;
 import tollgate.config.McpServerConfig;
 import tollgate.json.Json;
 import tollgate.json.JsonNumber;
-import tollgate.provider.Upstream;
 import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolOutput;
 import tollgate.tool.ToolOutput.Outcome;
 
 /** An MCP server's tools as gateway tools: what a call gives the model, and how it fails. */
-class McpToolTest {
-    private static final Duration T = Duration.ofSeconds(10);
-    private Upstream upstream;
-    private FakeMcpServer mcp;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        upstream = new Upstream(Duration.ofSeconds(2));
-        mcp = FakeMcpServer.start().token(TOKEN);
-    }
-
-    @AfterEach
-    void tearDown() {
-        mcp.close();
-        upstream.close();
-    }
-
+class McpToolTest extends McpServerTestBase {
     /** The server's tools, discovered with {@code server}'s config. */
     private Map<String, GatewayTool> tools(McpServerConfig server) throws McpException {
         return tools(server, tollgate.memory.MemoryBudget.unlimited());
