@@ -133,7 +133,7 @@ public final class Gateway {
             Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM);
             AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, approvals, config.tools().agent(), Clock.SYSTEM);
             // Indexed now (a GET must find them); queued ones run once the server is up.
-            tasks = Tasks.open(config.dataDir(), agent, keys, config.tools().agent(), upstream, Clock.SYSTEM);
+            tasks = Tasks.open(config.dataDir(), agent, keys, config.tools().agent(), upstream, budget, Clock.SYSTEM);
             server = Server.bind(config.server(), budget);
             VoiceTokens tokens = new VoiceTokens(config.voice().tokenTtl(), Clock.SYSTEM);
             if (config.voice().port() != 0) {

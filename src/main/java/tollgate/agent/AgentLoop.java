@@ -14,7 +14,6 @@ import tollgate.config.AgentConfig;
 import tollgate.error.GatewayException;
 import tollgate.http.RequestIds;
 import tollgate.json.JsonNumber;
-import tollgate.memory.MemoryBudget;
 import tollgate.memory.Reservation;
 import tollgate.route.ChatRequest;
 import tollgate.route.Dispatcher;
@@ -173,20 +172,7 @@ public final class AgentLoop {
 
     /**
      * Runs {@code execution} from where it stands (a new one, one resumed after an approval with
-     * its decision applied, or a task's checkpoint) until it answers, returns client tool calls,
-     * or pauses. Each model call is charged in a reservation of its own, outside any request's
-     * memory budget (a task's).
-     *
-     * @see #run(Execution, Account, Cancellation, Reservation, AgentListener, AgentStream)
-     */
-    public Outcome run(Execution execution, Account account, Cancellation cancel, AgentListener listener, AgentStream stream) {
-        try (Reservation memory = MemoryBudget.unlimited().open()) {
-            return run(execution, account, cancel, memory, listener, stream);
-        }
-    }
-
-    /**
-     * Runs {@code execution} from where it stands until it answers, returns client tool calls, or
+     * its decision applied, or a task's checkpoint) until it answers, returns client tool calls, or
      * pauses. A failure ends it: a {@code GatewayException} (a model call's: 402 when the credits
      * run out, 429 for the key's limits, the upstream's; an approval that cannot be stored), or
      * {@code ClientGoneException} when {@code cancel} fired; the steps made until then are charged

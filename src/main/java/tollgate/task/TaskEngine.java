@@ -6,6 +6,8 @@ import tollgate.agent.AgentLoop;
 import tollgate.agent.Execution;
 import tollgate.agent.Outcome;
 import tollgate.call.Cancellation;
+import tollgate.memory.MemoryBudget;
+import tollgate.memory.Reservation;
 import tollgate.route.ChatRequest;
 
 /**
@@ -23,7 +25,8 @@ interface TaskEngine {
      */
     Outcome run(Execution execution, Account account, Cancellation cancel, AgentListener listener);
 
-    static TaskEngine of(AgentLoop loop) {
+    /** The loop, each run holding what it parses and adds to its conversation in the gateway's {@code budget}. */
+    static TaskEngine of(AgentLoop loop, MemoryBudget budget) {
         return new TaskEngine() {
             @Override
             public Execution start(ChatRequest request, Account account, String requestId, String taskId, int maxSteps, long maxWallMs) {
@@ -32,7 +35,9 @@ interface TaskEngine {
 
             @Override
             public Outcome run(Execution execution, Account account, Cancellation cancel, AgentListener listener) {
-                return loop.run(execution, account, cancel, listener, null);
+                try (Reservation memory = budget.open()) {
+                    return loop.run(execution, account, cancel, memory, listener, null);
+                }
             }
         };
     }

@@ -18,6 +18,7 @@ import tollgate.call.Clock;
 import tollgate.error.ErrorBody;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
+import tollgate.memory.BudgetExceededException;
 import tollgate.json.Json;
 import tollgate.log.Log;
 
@@ -199,7 +200,9 @@ final class TaskRunner {
                 store.write(e, task, state);
                 Log.info("task_interrupted", "task_id", e.id, "reason", "the gateway is stopping", "steps", ex.steps().size(),
                         "failure", failure.getClass().getSimpleName());
-            } else if (failure instanceof GatewayException g) {
+            } else if (failure instanceof GatewayException || failure instanceof BudgetExceededException) {
+                // A run the memory budget could not hold fails as a request would: 503, retry later.
+                GatewayException g = failure instanceof BudgetExceededException b ? b.toGatewayException() : (GatewayException) failure;
                 end(e, task, state, TaskStatus.FAILED, null, error(g));
             } else if (failure != null) {
                 Log.error("task_failed", "task_id", e.id, "exception", failure.toString());

@@ -19,6 +19,7 @@ import tollgate.agent.TaskHandoff;
 import tollgate.call.Cancellation;
 import tollgate.call.Clock;
 import tollgate.config.AgentConfig;
+import tollgate.memory.MemoryBudget;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.log.Log;
@@ -85,12 +86,16 @@ public final class Tasks implements TaskHandoff {
         this.runner = new TaskRunner(store, engine, accounts, webhooks, clock, config.maxRunningTasks());
     }
 
-    /** The tasks of {@code dataDir}, indexed (nothing runs before {@link #start}). */
-    public static Tasks open(Path dataDir, AgentLoop loop, Accounts accounts, AgentConfig config, Upstream upstream, Clock clock)
-            throws IOException {
+    /**
+     * The tasks of {@code dataDir}, indexed (nothing runs before {@link #start}).
+     *
+     * @param budget the gateway's memory budget, which each run's answers, arguments and conversation are held in
+     */
+    public static Tasks open(Path dataDir, AgentLoop loop, Accounts accounts, AgentConfig config, Upstream upstream,
+                             MemoryBudget budget, Clock clock) throws IOException {
         TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey());
         Webhooks webhooks = new Webhooks(upstream::client, config.webhookAllow(), config.webhookSecret(), clock);
-        Tasks t = new Tasks(store, TaskEngine.of(loop), accounts, config, webhooks, clock);
+        Tasks t = new Tasks(store, TaskEngine.of(loop, budget), accounts, config, webhooks, clock);
         t.recovered = store.open(clock);
         loop.handoff(t); // POST /v1/chat/resume hands a task's approval here
         return t;
