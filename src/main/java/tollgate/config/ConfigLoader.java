@@ -54,12 +54,12 @@ public final class ConfigLoader {
     static final long MAX_MILLIS = 86_400_000;
 
     private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models", "router", "groups",
-            "accounts", "speech", "fim", "voice", "agent", "tools", "mcp_servers");
+            "accounts", "speech", "fim", "voice", "agent", "tools", "mcp_servers", "metrics", "telemetry");
     private static final List<String> ACCOUNTS_KEYS = List.of("credits_per_usd", "admin_token", "admin_token_sha256");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "max_body_bytes", "drain_ms",
             "heartbeat_ms", "connect_timeout_ms", "extension_field", "access_log", "max_connections",
             "request_timeout_ms", "idle_timeout_ms", "write_timeout_ms", "memory_budget_bytes",
-            "max_header_bytes", "max_headers", "max_url_bytes");
+            "max_header_bytes", "max_headers", "max_url_bytes", "tls", "cors");
     /** Most client connections that may be configured (each takes a file descriptor and buffers). */
     static final long MAX_CONNECTIONS = 1_000_000;
     /** The JDK server counts its request and idle timeouts in whole seconds. */
@@ -117,7 +117,8 @@ public final class ConfigLoader {
         Overrides o = overrides == null ? Overrides.NONE : overrides;
         ConfigReader r = new ConfigReader(source, env);
         Map<String, Object> top = r.object("", root, ROOT_KEYS);
-        ServerConfig server = server(r, r.object(top, "", "server", SERVER_KEYS), env, o);
+        Map<String, Object> serverSection = r.object(top, "", "server", SERVER_KEYS);
+        ServerConfig server = server(r, serverSection, env, o);
         Path dataDir = dataDir(r, top, baseDir, env, o);
         List<KeyConfig> keys = keys(r, top, env, log);
         Map<String, ProviderConfig> providers = ProvidersSection.providers(r, top, log);
@@ -128,7 +129,7 @@ public final class ConfigLoader {
         SpeechConfig speech = SpeechConfig.read(r, top);
         VoiceConfig voice = VoiceConfig.read(r, top, server.port(), models, baseDir);
         return new GatewayConfig(server, dataDir, keys, providers, models, router, groups, accounts, speech, FimConfig.read(r, top),
-                voice, ToolsConfig.read(r, top, models));
+                voice, ToolsConfig.read(r, top, models), OpsConfig.read(r, top, serverSection, baseDir));
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param fim       the {@code fim} section (fill-in-the-middle)
  * @param voice     the {@code voice} section (realtime voice sessions)
  * @param tools     the {@code agent}, {@code tools} and {@code mcp_servers} sections (gateway-run tools, approvals, tasks)
+ * @param ops       metrics, TLS, CORS and telemetry (issue 13)
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -33,7 +34,15 @@ public record GatewayConfig(
         SpeechConfig speech,
         FimConfig fim,
         VoiceConfig voice,
-        ToolsConfig tools) {
+        ToolsConfig tools,
+        OpsConfig ops) {
+
+    /** A config without the operations sections (their defaults). */
+    public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,
+                         List<ModelConfig> models, RouterConfig router, List<GroupConfig> groups, AccountsConfig accounts,
+                         SpeechConfig speech, FimConfig fim, VoiceConfig voice, ToolsConfig tools) {
+        this(server, dataDir, keys, providers, models, router, groups, accounts, speech, fim, voice, tools, OpsConfig.DEFAULTS);
+    }
 
     /** A config without gateway tools. */
     public GatewayConfig(ServerConfig server, Path dataDir, List<KeyConfig> keys, Map<String, ProviderConfig> providers,

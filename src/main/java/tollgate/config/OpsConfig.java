@@ -1,0 +1,29 @@
+package tollgate.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What operating the gateway needs beyond serving requests (issue 13): metrics, TLS on the HTTP
+ * listener, CORS, and the export of request spans. Each part is its own record with its own
+ * reader, so that the sections stay independent.
+ *
+ * @param metrics   the {@code metrics} section ({@code GET /metrics})
+ * @param tls       {@code server.tls}: HTTPS on the HTTP listener from a PKCS#12 keystore
+ * @param cors      {@code server.cors}: the browser origins allowed to call the API
+ * @param telemetry the {@code telemetry} section (OTLP/HTTP export of request spans)
+ */
+public record OpsConfig(MetricsConfig metrics, TlsConfig tls, CorsConfig cors, TelemetryConfig telemetry) {
+    public static final OpsConfig DEFAULTS = new OpsConfig(MetricsConfig.DEFAULTS, TlsConfig.DEFAULTS, CorsConfig.DEFAULTS,
+            TelemetryConfig.DEFAULTS);
+
+    /**
+     * @param top     the config root
+     * @param server  the {@code server} object (empty when absent)
+     * @param baseDir what a relative keystore path resolves against
+     */
+    static OpsConfig read(ConfigReader r, Map<String, Object> top, Map<String, Object> server, Path baseDir) {
+        return new OpsConfig(MetricsConfig.read(r, top), TlsConfig.read(r, server, baseDir), CorsConfig.read(r, server),
+                TelemetryConfig.read(r, top));
+    }
+}
