@@ -11,6 +11,7 @@ import tollgate.account.KeyStore;
 import tollgate.account.Ledger;
 import tollgate.config.KeyConfig;
 import tollgate.api.Api;
+import tollgate.api.FrontDoor;
 import tollgate.config.GatewayConfig;
 import tollgate.config.ProviderConfig;
 import tollgate.config.ServerLimits;
@@ -143,6 +144,8 @@ public final class Gateway {
             VoiceService listening = voice;
             Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger, tokens,
                     listening == null ? () -> -1 : listening::port, agent, tasks);
+            FrontDoor.register(server.router(), Main.VERSION, config, catalog, running); // GET /: the status page
+            server.router().cors(config.ops().cors());
             server.start();
             tasks.start();
             ServerLimits limits = config.server().limits();

@@ -62,11 +62,17 @@ public final class HttpCall {
     /** The raw query string (after {@code ?}), or null. */
     public String query() { return exchange.getRequestURI().getRawQuery(); }
 
+    /** {@code http(s)://host:port} as the client reached the gateway ({@link ServerUrl}). */
+    public String serverUrl() { return ServerUrl.of(exchange); }
+
     /** The first value of a request header, or null. */
     public String header(String name) { return exchange.getRequestHeaders().getFirst(name); }
 
     /** Sets a response header; before the response starts. */
     public void setResponseHeader(String name, String value) { exchange.getResponseHeaders().set(name, value); }
+
+    /** Adds a response header field beside those of the same name ({@code Vary}); before the response starts. */
+    public void addResponseHeader(String name, String value) { exchange.getResponseHeaders().add(name, value); }
 
     /** Adds a field to this request's access-log line (model, provider, usage...). */
     public void log(String key, Object value) { logFields.put(key, value); }
@@ -307,6 +313,13 @@ public final class HttpCall {
             }
             guarded(out::close);
         }
+    }
+
+    /** Answers with a status alone: no body, no Content-Type (a 204, RFC 9110 §15.3.5). */
+    public void respondEmpty(int code) throws IOException {
+        if (responseStarted()) throw new IllegalStateException("response already started");
+        status = code;
+        guarded(() -> exchange.sendResponseHeaders(code, -1)); // -1: no body (HttpExchange javadoc)
     }
 
     /** A blocking write to the client. */
