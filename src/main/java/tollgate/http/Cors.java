@@ -80,12 +80,13 @@ final class Cors {
      */
     boolean handle(HttpCall call, HttpExchange exchange) throws IOException {
         Headers request = exchange.getRequestHeaders();
-        String origin = request.getFirst("Origin");
-        if (origin != null && call.method().equals("OPTIONS") && request.getFirst("Access-Control-Request-Method") != null) {
-            preflight(call, exchange.getResponseHeaders(), origin, request.getFirst("Access-Control-Request-Headers"));
+        if (call.method().equals("OPTIONS") && request.getFirst("Origin") != null
+                && request.getFirst("Access-Control-Request-Method") != null) {
+            preflight(call, exchange.getResponseHeaders(), request.getFirst("Origin"), request.getFirst("Access-Control-Request-Headers"));
             return true;
         }
-        if (!enabled) return false;
+        if (!enabled) return false; // off: one comparison per request
+        String origin = request.getFirst("Origin");
         Headers response = exchange.getResponseHeaders();
         if (!anyOrigin) response.add("Vary", "Origin");
         if (origin != null && allowed(origin)) {
@@ -97,7 +98,6 @@ final class Cors {
 
     private void preflight(HttpCall call, Headers response, String origin, String requestedHeaders) throws IOException {
         if (!allowed(origin)) {
-            call.log("cors", "refused");
             throw new GatewayException(ErrorKind.POLICY_FORBIDDEN, enabled
                     ? "Cross-origin requests from " + printable(origin) + " are not allowed: the origin is not in server.cors.allow_origins."
                     : "Cross-origin requests are off on this gateway: server.cors.allow_origins lists the origins that may call it.");
