@@ -17,6 +17,8 @@ final class PathHints {
     static final String OPENAI_BASE = "/v1";
     /** Most edits (Levenshtein: a letter inserted, deleted or replaced) between a path and a suggestion. */
     static final int MAX_EDITS = 2;
+    /** Leading segments tried away, at most ({@code /openai/v1/...} is one, {@code /proxy/openai/v1/...} two). */
+    static final int MAX_STRIPPED_SEGMENTS = 4;
     /** Paths longer than this (in characters) are not compared letter by letter: the work stays bounded. */
     static final int MAX_COMPARED_CHARS = 128;
 
@@ -39,10 +41,13 @@ final class PathHints {
     /** The known path the client most likely meant, in its {@code /v1} form where there is one; or null. */
     static String suggestion(String path, Collection<String> known) {
         String p = path.toLowerCase(Locale.ROOT);
-        while (p.length() > 1 && p.endsWith("/")) p = p.substring(0, p.length() - 1);
+        int end = p.length();
+        while (end > 1 && p.charAt(end - 1) == '/') end--;
+        p = p.substring(0, end);
         if (!p.equals(path) && known.contains(p)) return canonical(p, known);
         // An extra prefix: /openai/v1/chat/completions, /v1/v1/models, /v1/admin/keys.
-        for (int slash = p.indexOf('/', 1); slash > 0; slash = p.indexOf('/', slash + 1)) {
+        int stripped = 0;
+        for (int slash = p.indexOf('/', 1); slash > 0 && stripped++ < MAX_STRIPPED_SEGMENTS; slash = p.indexOf('/', slash + 1)) {
             String rest = p.substring(slash);
             if (known.contains(OPENAI_BASE + rest) && !(OPENAI_BASE + rest).equals(path)) return OPENAI_BASE + rest;
             if (known.contains(rest)) return canonical(rest, known);
