@@ -41,15 +41,25 @@ public final class Catalog {
         Set<String> served = new HashSet<>();
         for (ModelConfig c : configs) {
             byId.put(c.id(), model(c));
-            served.add(c.provider() + "/" + c.upstreamModel());
+            served.add(served(c));
         }
         Set<String> found = new LinkedHashSet<>();
         for (ModelConfig c : discoveredModels) {
-            if (byId.containsKey(c.id()) || !served.add(c.provider() + "/" + c.upstreamModel())) continue;
+            if (byId.containsKey(c.id()) || !served.add(served(c))) continue;
             byId.put(c.id(), model(c));
             found.add(c.id());
         }
         return new Catalog(Collections.unmodifiableMap(byId), Collections.unmodifiableSet(found));
+    }
+
+    /** Tag Ollama assumes when a model is named without one: {@code llama3.2} is {@code llama3.2:latest}. */
+    static final String DEFAULT_TAG = ":latest";
+
+    /** {@code <provider>/<upstream>}, the default tag left out: the same model however it is named. */
+    private static String served(ModelConfig c) {
+        String u = c.upstreamModel();
+        if (u.endsWith(DEFAULT_TAG)) u = u.substring(0, u.length() - DEFAULT_TAG.length());
+        return c.provider() + "/" + u;
     }
 
     /** The model with this id, or null. */

@@ -34,6 +34,7 @@ class LocalModelsTest {
             {"models": [
               {"name": "llama3:8b", "model": "llama3:8b", "size": 4661224676, "details": {"family": "llama"}},
               {"name": "qwen2.5-coder:latest", "model": "qwen2.5-coder:latest"},
+              {"name": "llama3.2:latest", "model": "llama3.2:latest"},
               {"name": "has space", "model": "has space"},
               {"model": "no-name:1b"},
               {"name": 7}
@@ -117,7 +118,8 @@ class LocalModelsTest {
         startBoth(ollama, vllm);
 
         List<Map<String, Object>> models = models();
-        // Configured first; "qwen2.5-coder:latest" is the configured "qwen" already, so not listed twice;
+        // Configured first; "qwen2.5-coder:latest" is the configured "qwen" already, and "llama3.2:latest" the
+        // configured "llama-3.2" (Ollama's default tag), so neither is listed twice;
         // "has space" and entries without a string name are skipped; discovered ones are no neo-mode candidates.
         assertEquals(List.of("qwen", "llama-3.2", "ollama/llama3:8b", "ollama/no-name:1b", "vllm/meta-llama/Llama-3.1-8B-Instruct",
                 "neo-mode", "neo-mode/frugal", "neo-mode/balanced", "neo-mode/premium"), ids(models));
@@ -198,20 +200,35 @@ class LocalModelsTest {
         SilentUpstream silent = new SilentUpstream(false);
         open.add(silent);
         FakeUpstream ollama = local("/api/tags", TAGS);
+        FakeUpstream failing = local("/elsewhere", "{}"); // its /v1/models is a 404, its chat completions work
+        FakeUpstream notAList = local("/v1/models", "{\"object\": \"list\", \"data\": 5}");
+        FakeUpstream tooBig = local("/v1/models", "{\"data\": [{\"id\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}]}");
         // "timeout_ms" shortens the discovery wait below ModelDiscovery.TIMEOUT.
         start("""
                 "providers": {"down": {"kind": "vllm", "base_url": "http://127.0.0.1:%d/v1"},
                               "silent": {"kind": "llamacpp", "base_url": "${SILENT}", "timeout_ms": 300},
+                              "failing": {"kind": "vllm", "base_url": "${FAILING}/v1"},
+                              "notalist": {"kind": "vllm", "base_url": "${NOT_A_LIST}/v1"},
+                              "toobig": {"kind": "vllm", "base_url": "${TOO_BIG}/v1"},
                               "ollama": {"kind": "ollama", "base_url": "${FAKE_URL}/v1"}},
                 "models": [{"id": "local-big", "provider": "down", "upstream": "big"},
-                           {"id": "local-small", "provider": "silent", "upstream": "small"}]""".formatted(closedPort),
-                Map.of("SILENT", silent.url()), ollama.url());
+                           {"id": "local-small", "provider": "silent", "upstream": "small"},
+                           {"id": "local-mid", "provider": "failing", "upstream": "mid"}]""".formatted(closedPort),
+                Map.of("SILENT", silent.url(), "FAILING", failing.url(), "NOT_A_LIST", notAList.url(), "TOO_BIG", tooBig.url()),
+                ollama.url());
 
         assertTrue(silent.awaitRequest(Duration.ofSeconds(5)));
         // Given up on, not left hanging: the gateway closed its connection.
         assertTrue(silent.awaitPeerClosed(Duration.ofSeconds(5)));
-        assertEquals(List.of("local-big", "local-small", "ollama/llama3:8b", "ollama/qwen2.5-coder:latest", "ollama/no-name:1b",
+        assertEquals("/v1/models", failing.takeRequest().path());
+        assertEquals("/v1/models", notAList.takeRequest().path());
+        assertEquals("/v1/models", tooBig.takeRequest().path());
+        assertEquals(List.of("local-big", "local-small", "local-mid", "ollama/llama3:8b", "ollama/qwen2.5-coder:latest",
+                "ollama/llama3.2:latest", "ollama/no-name:1b",
                 "neo-mode", "neo-mode/frugal", "neo-mode/balanced", "neo-mode/premium"), ids(models()));
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("local-mid", false));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("failing/mid", r.headers().firstValue("x-tollgate-route").orElseThrow());
     }
 
     @Test
