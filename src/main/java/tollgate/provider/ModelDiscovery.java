@@ -25,10 +25,11 @@ import tollgate.log.Log;
  * {@code GET {base_url}/models} for the other providers with {@code discover} on (vLLM and
  * llama.cpp's server answer it). Run whenever the providers are built (start-up, reload).
  *
- * <p>Bounded: the providers are asked in parallel, each on its own virtual thread, and the
- * caller waits at most the longest of their waits ({@link #TIMEOUT}, or the provider's
- * {@code timeout_ms} when shorter), so that an upstream that is down or hangs delays the
- * gateway's start by that much at most; a thread still busy then is interrupted. Each answer is
+ * <p>Bounded: the providers are asked in parallel, each on its own virtual thread, each request
+ * with a timeout of {@link #TIMEOUT} (or the provider's {@code timeout_ms} when shorter), and
+ * the caller waits at most the longest of these plus {@link #WARM_UP_ALLOWANCE}, so that an
+ * upstream that is down or hangs delays the gateway's start by that much at most; a thread
+ * still busy then (a body that trickles) is interrupted. Each answer is
  * read up to {@link #MAX_BODY_BYTES}; at most {@link #MAX_MODELS} models are taken per provider.
  * A provider that fails is logged once ({@code model_discovery_failed}) and adds no models; the
  * models configured for it are not affected.
@@ -38,6 +39,12 @@ public final class ModelDiscovery {
 
     /** Longest wait for one provider's list, headers and body. A local server answers in milliseconds. */
     public static final Duration TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * Added to the longest wait before the caller gives up on a provider: the first request of a
+     * gateway builds the JDK HTTP client and loads its classes, which took 1.7 s of a local
+     * discovery's 1.73 s on a 2-core host at load average 18 (the answer itself is milliseconds).
+     */
+    static final Duration WARM_UP_ALLOWANCE = Duration.ofSeconds(3);
     /** Largest model list read, in bytes: Ollama's is ~0.5 KiB per model. */
     public static final int MAX_BODY_BYTES = 2 * 1024 * 1024;
     /** Most models taken from one provider; the rest are logged as left out. */
@@ -151,8 +158,8 @@ public final class ModelDiscovery {
         }
         if (fetches.isEmpty()) return List.of();
         long t0 = System.nanoTime();
-        // A margin past the request timeout, so that the client's own timeout is what ends a slow wait for headers.
-        long deadline = t0 + longest + Duration.ofMillis(250).toNanos();
+        // The request timeout counts from the send; the allowance covers what comes before it.
+        long deadline = t0 + longest + WARM_UP_ALLOWANCE.toNanos();
         List<ModelConfig> all = new ArrayList<>();
         for (Fetch f : fetches) {
             boolean done = join(f.thread, deadline);
