@@ -19,6 +19,7 @@ import tollgate.http.Server;
 import tollgate.log.Log;
 import tollgate.memory.MemoryBudget;
 import tollgate.provider.IdleWatchdog;
+import tollgate.provider.ModelDiscovery;
 import tollgate.provider.Provider;
 import tollgate.provider.Providers;
 import tollgate.provider.Secrets;
@@ -115,7 +116,8 @@ public final class Gateway {
             for (ProviderConfig pc : config.providers().values()) {
                 if (pc.enabled()) running.put(pc.id(), Providers.create(pc, upstream, watchdog, secrets));
             }
-            Catalog catalog = Catalog.of(config.models());
+            // Bounded (ModelDiscovery.TIMEOUT): a local upstream that is down delays the start that much at most.
+            Catalog catalog = Catalog.of(config.models(), ModelDiscovery.discover(config.providers().values(), upstream));
             Map<String, String> disabled = new LinkedHashMap<>();
             for (ProviderConfig pc : config.providers().values()) {
                 if (!pc.enabled()) disabled.put(pc.id(), pc.disabledReason() != null ? pc.disabledReason() : "it is disabled");

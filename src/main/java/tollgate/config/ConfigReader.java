@@ -39,6 +39,9 @@ final class ConfigReader {
 
     static String index(String path, int i) { return path + "[" + i + "]"; }
 
+    /** The environment variable {@code name}, or null: for values the environment gives beside the file. */
+    String variable(String name) { return env.get(name); }
+
     ConfigException fail(String path, String problem) {
         return new ConfigException(source + ": " + (path.isEmpty() ? "top level" : path) + ": " + problem);
     }

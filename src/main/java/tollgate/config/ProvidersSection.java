@@ -22,7 +22,7 @@ final class ProvidersSection {
     private ProvidersSection() { throw new AssertionError(); }
 
     private static final List<String> PROVIDER_KEYS =
-            List.of("kind", "base_url", "api_key", "headers", "timeout_ms", "idle_timeout_ms", "deadline_ms");
+            List.of("kind", "base_url", "api_key", "headers", "timeout_ms", "idle_timeout_ms", "deadline_ms", "discover");
     private static final List<String> MODEL_KEYS = List.of("id", "provider", "upstream", "name",
             "context_length", "max_output_tokens", "pricing", "capabilities", "created", "quality");
     /** Highest quality score a model may be given for a task. */
@@ -67,7 +67,7 @@ final class ProvidersSection {
         if (kind.equals("echo")) {
             if (base != null) throw r.fail(p + ".base_url", "the echo kind takes no base_url (it never goes online)");
             if (key != null) throw r.fail(p + ".api_key", "the echo kind takes no api_key");
-        } else if (base == null) {
+        } else if (base == null && !LocalKinds.isLocal(kind)) {
             throw r.fail(p + ".base_url", "required for kind " + ConfigReader.quote(kind));
         }
         List<String> unset = new ArrayList<>();
@@ -77,6 +77,16 @@ final class ProvidersSection {
             if (base.hasUnset()) unset.addAll(base.unset());
             else if (base.value().isEmpty() && base.references()) reason = "base_url is empty";
             else baseUrl = baseUrl(r, p + ".base_url", base);
+        } else if (LocalKinds.isLocal(kind)) {
+            LocalKinds.Source from = LocalKinds.fromEnvironment(kind, r);
+            ConfigReader env = from.from().equals("default") ? r : new ConfigReader("environment", Map.of());
+            baseUrl = baseUrl(env, from.from().equals("default") ? p + ".base_url" : from.from(), Text.literal(from.url()));
+        }
+        if (baseUrl != null && LocalKinds.isLocal(kind)) baseUrl = URI.create(LocalKinds.withApiPath(baseUrl));
+        boolean discover = r.bool(m, p, "discover", LocalKinds.isLocal(kind));
+        if (discover && !LocalKinds.openAiCompatible(kind)) {
+            throw r.fail(p + ".discover", "model discovery needs an OpenAI-compatible kind (openai, "
+                    + String.join(", ", LocalKinds.KINDS) + "), not " + ConfigReader.quote(kind));
         }
         String apiKey = null;
         if (key != null) {
@@ -93,7 +103,8 @@ final class ProvidersSection {
         Duration deadline = r.millis(m, p, "deadline_ms", ProviderConfig.DEFAULT_DEADLINE.toMillis(), 1, max);
         if (!unset.isEmpty()) reason = Text.unsetReason(unset);
         boolean enabled = reason == null;
-        return new ProviderConfig(id, kind, baseUrl, enabled ? apiKey : null, headers, timeout, idle, deadline, enabled, reason);
+        return new ProviderConfig(id, kind, baseUrl, enabled ? apiKey : null, headers, timeout, idle, deadline, enabled, reason,
+                discover);
     }
 
     /** An absolute http(s) URL without query or fragment; trailing slashes removed. */
