@@ -152,7 +152,8 @@ public final class ConfigLoader {
      */
     private static GatewayConfig read(ConfigReader r, Object root, Path baseDir, Map<String, String> env, Overrides o,
                                       Consumer<String> log) {
-        Map<String, Object> top = r.object("", root, ROOT_KEYS);
+        Map<String, Object> top = r.object("", root, null);
+        r.attempt(() -> r.object("", root, ROOT_KEYS), null); // an unknown section is reported, the others still read
         Map<String, Object> serverSection = r.attempt(() -> r.object(top, "", "server", SERVER_KEYS), Map.of());
         ServerConfig parsedServer = r.attempt(() -> server(r, serverSection, env, o), null);
         ServerConfig server = parsedServer != null ? parsedServer : server(r, Map.of(), Map.of(), Overrides.NONE);

@@ -23,7 +23,7 @@ import tollgate.json.JsonNumber;
  *
  * <p>A collecting reader (the config file's) does not stop at the first problem: the loader
  * reads each section and each entry of a list through {@link #attempt}, which records a failure
- * and goes on with a fallback, and unknown keys are recorded without stopping; the loader throws
+ * and goes on with a fallback; the loader throws
  * them all at the end ({@link #problems()}). An entry that fails is remembered as broken by kind
  * and name, and a reference to it elsewhere ({@link #missing}) is then not reported again.
  */
@@ -135,9 +135,8 @@ final class ConfigReader {
             List<String> unknown = new ArrayList<>();
             for (String k : map.keySet()) if (!known.contains(k)) unknown.add(quote(k));
             if (!unknown.isEmpty()) {
-                // Recorded, not thrown, when collecting: the known keys are still checked.
-                report(fail(path, "unknown key" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown)
-                        + " (known keys: " + String.join(", ", known) + ")"));
+                throw fail(path, "unknown key" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown)
+                        + " (known keys: " + String.join(", ", known) + ")");
             }
         }
         return map;
