@@ -110,10 +110,10 @@ class ConfigProblemsTest {
                 + "    |     ^\n"
                 + "  hint: a ',' is missing between members: add one after the value that ends at line 2, column 22",
                 load("{\n  \"server\": {\"port\": 1\n    \"host\": \"x\"\n  }\n}").getMessage());
-        assertEquals(f() + ":2:28: invalid JSON: Unexpected character '{'\n"
+        assertEquals(f() + ":2:26: invalid JSON: Unexpected character '{'\n"
                 + "  2 |   \"keys\": [{\"name\": \"a\"} {\"name\": \"b\"}]\n"
-                + "    |                            ^\n"
-                + "  hint: a ',' is missing between elements: add one after the value that ends at line 2, column 26",
+                + "    |                          ^\n"
+                + "  hint: a ',' is missing between elements: add one after the value that ends at line 2, column 24",
                 load("{\n  \"keys\": [{\"name\": \"a\"} {\"name\": \"b\"}]\n}").getMessage());
     }
 
