@@ -123,8 +123,11 @@ final class KeysCommand {
         } catch (IllegalArgumentException | ConfigException e) {
             err.println(ERROR_PREFIX + e.getMessage());
             return Main.Exit.CMDERR;
-        } catch (IOException | UncheckedIOException e) {
-            err.println(ERROR_PREFIX + e.getMessage());
+        } catch (IOException e) {
+            err.println(ERROR_PREFIX + tollgate.log.Failures.describe(e));
+            return Main.Exit.SYSERR;
+        } catch (UncheckedIOException e) {
+            err.println(ERROR_PREFIX + tollgate.log.Failures.describe(e.getCause()));
             return Main.Exit.SYSERR;
         }
     }
@@ -204,7 +207,7 @@ final class KeysCommand {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file (give --data-dir DIR or --config FILE)");
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage());
+            throw new IllegalArgumentException(file + ": cannot read: " + tollgate.log.Failures.describe(e).replace(file + ": ", ""));
         } catch (JsonException e) {
             throw new IllegalArgumentException(file + ": invalid JSON: " + e.getMessage());
         }

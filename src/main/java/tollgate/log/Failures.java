@@ -19,6 +19,13 @@ import java.nio.file.NotDirectoryException;
 public final class Failures {
     private Failures() { throw new AssertionError(); }
 
+    /**
+     * A class name leading a message: {@code new IOException(cause)} takes {@code cause.toString()},
+     * "java.security.UnrecoverableKeyException: ...", as its message.
+     */
+    private static final java.util.regex.Pattern LEADING_CLASS =
+            java.util.regex.Pattern.compile("^(?:(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)(?::\\s*|$))+");
+
     /** Longest message kept from an exception, in chars: some carry a whole response or file. */
     static final int MAX_MESSAGE_CHARS = 300;
 
@@ -32,8 +39,8 @@ public final class Failures {
             case FileAlreadyExistsException f -> file + "already exists";
             case NotDirectoryException f -> file + "not a directory";
             case DirectoryNotEmptyException f -> file + "directory not empty";
-            case FileSystemException f when f.getReason() != null -> file + f.getReason();
-            case UnknownHostException u -> "no such host or address" + (m != null ? " (" + m + ")" : "");
+            case FileSystemException f when f.getReason() != null -> file + clip(f.getReason());
+            case UnknownHostException u -> "no such host or address" + (m != null ? " (" + clip(m) + ")" : "");
             case BindException b -> m != null ? lower(m) : "cannot bind";
             case ConnectException c -> m != null ? lower(m) : "connection refused";
             case SocketException s when "Unresolved address".equals(m) -> "no such host or address";
@@ -48,7 +55,9 @@ public final class Failures {
                 ? Character.toLowerCase(m.charAt(0)) + clip(m.substring(1)) : clip(m);
     }
 
-    private static String clip(String m) {
+    private static String clip(String message) {
+        String m = LEADING_CLASS.matcher(message).replaceFirst("");
+        if (m.isBlank()) m = "unexpected internal error";
         return m.length() <= MAX_MESSAGE_CHARS ? m : m.substring(0, MAX_MESSAGE_CHARS) + "...";
     }
 }
