@@ -80,6 +80,8 @@ public final class Main {
             err.println(PREFIX + e.getMessage());
             return Exit.CMDERR;
         }
+        Log.debug("config_loaded", "file", file.toAbsolutePath().normalize().toString(), "log_format", Log.format().name().toLowerCase(
+                java.util.Locale.ROOT));
         Gateway gateway;
         try {
             gateway = Gateway.start(cfg);

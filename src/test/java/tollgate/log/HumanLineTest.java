@@ -58,6 +58,22 @@ class HumanLineTest {
     }
 
     @Test
+    void threshold_dropsLowerLevels() {
+        try {
+            Log.configure(Log.Level.WARN, Log.Format.JSON);
+            assertEquals(false, Log.enabled(Log.Level.INFO));
+            assertEquals(true, Log.enabled(Log.Level.WARN));
+            assertEquals(true, Log.enabled(Log.Level.ERROR));
+            Log.configure(Log.Level.DEBUG, Log.Format.HUMAN);
+            assertEquals(true, Log.enabled(Log.Level.DEBUG));
+            assertEquals(Log.Format.HUMAN, Log.format());
+        } finally {
+            Log.configure(Log.Level.INFO, Log.Format.JSON);
+        }
+        assertEquals(false, Log.enabled(Log.Level.DEBUG));
+    }
+
+    @Test
     void levelNames() {
         assertEquals(Log.Level.WARN, Log.Level.of("warn"));
         assertEquals(null, Log.Level.of("WARN"));
