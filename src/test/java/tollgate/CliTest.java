@@ -60,6 +60,17 @@ class CliTest {
     }
 
     @Test
+    void keysCommand_takesBothFormsToo() {
+        KeysCommand.Args joined = KeysCommand.parse(new String[] {"create", "--name=ci", "--credits=5", "--meta=team=a", "--json"});
+        KeysCommand.Args spaced = KeysCommand.parse(new String[] {"create", "--name", "ci", "--credits", "5", "--meta", "team=a", "--json"});
+        assertEquals(spaced.flags(), joined.flags());
+        assertEquals(List.of("team=a"), joined.all("--meta"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KeysCommand.parse(new String[] {"list", "--json=yes"}));
+        assertEquals("--json takes no value (got '--json=yes')", e.getMessage());
+    }
+
+    @Test
     void badOptions_areNamedInWords() {
         String[][] cases = {
                 {"unknown option '--bogus'", "--bogus"},
