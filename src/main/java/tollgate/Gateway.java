@@ -152,7 +152,7 @@ public final class Gateway {
             tasks.start();
             ServerLimits limits = config.server().limits();
             Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
-                    "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size(),
+                    "providers", List.copyOf(running.keySet()), "models", usableModels(config, running), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
             return new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks);
@@ -234,6 +234,11 @@ public final class Gateway {
         upstream.close();
         Log.info("stopped", "took_ms", (System.nanoTime() - t0) / 1_000_000);
         Log.flush(1000);
+    }
+
+    /** Models whose provider is enabled: what clients can use (a disabled provider's are listed in its own log line). */
+    static long usableModels(GatewayConfig config, Map<String, Provider> running) {
+        return config.models().stream().filter(m -> running.containsKey(m.provider())).count();
     }
 
     private static String hostForUrl(String host) {

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import tollgate.config.Substitution.Text;
+import tollgate.json.Json;
 import tollgate.json.JsonNumber;
 
 /** The {@code providers} and {@code models} sections of the config. */
@@ -42,15 +43,27 @@ final class ProvidersSection {
     static Map<String, ProviderConfig> providers(ConfigReader r, Map<String, Object> top, Consumer<String> log) {
         Map<String, Object> section = r.object(top, "", "providers", null);
         Map<String, ProviderConfig> providers = new LinkedHashMap<>();
+        List<String> disabled = new ArrayList<>();
         for (Map.Entry<String, Object> e : section.entrySet()) {
             String id = e.getKey();
-            if (!PROVIDER_ID.matcher(id).matches()) {
-                throw r.fail("providers", "provider id " + ConfigReader.quote(id)
-                        + " must match [a-z0-9][a-z0-9_-]{0,63}");
-            }
-            ProviderConfig p = provider(r, id, e.getValue());
-            if (!p.enabled()) log.accept(ConfigLoader.logLine("provider_disabled", "provider", id, p.disabledReason()));
+            // Each provider on its own: a broken one is reported, and models naming it are not reported again.
+            ProviderConfig p = r.attempt("provider", id, () -> {
+                if (!PROVIDER_ID.matcher(id).matches()) {
+                    throw r.fail("providers", "provider id " + ConfigReader.quote(id) + " must match [a-z0-9][a-z0-9_-]{0,63}");
+                }
+                return provider(r, id, e.getValue());
+            }, null);
+            if (p == null) continue;
+            if (!p.enabled()) disabled.add(id + " (" + p.disabledReason() + ")");
             providers.put(id, p);
+        }
+        // One line for all of them: the shipped config names several providers whose keys are rarely all set.
+        if (!disabled.isEmpty()) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("level", "info");
+            line.put("event", "providers_disabled");
+            line.put("providers", disabled);
+            log.accept(Json.toString(line));
         }
         return Collections.unmodifiableMap(providers);
     }
@@ -164,35 +177,44 @@ final class ProvidersSection {
         Map<String, String> pathById = new HashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             String p = ConfigReader.index("models", i);
-            Map<String, Object> m = r.object(p, entries.get(i), MODEL_KEYS);
-            String id = modelId(r, p + ".id", r.requiredString(m, p, "id"));
-            String clash = pathById.putIfAbsent(id, p);
-            if (clash != null) {
-                throw r.fail(p + ".id", "duplicate model id " + ConfigReader.quote(id) + " (also " + clash + ")");
-            }
-            String provider = r.requiredString(m, p, "provider");
-            if (!providers.containsKey(provider)) {
-                throw r.fail(p + ".provider", "no provider " + ConfigReader.quote(provider) + " is configured"
-                        + (providers.isEmpty() ? "" : " (configured: " + String.join(", ", providers.keySet()) + ")"));
-            }
-            String upstream = modelId(r, p + ".upstream", r.string(m, p, "upstream", id));
-            String name = r.string(m, p, "name", id);
-            if (name.isBlank()) throw r.expected(p + ".name", "a display name", Text.literal(name));
-            long context = r.integer(m, p, "context_length", 0, 0, MAX_CONTEXT_LENGTH);
-            Map<String, Object> pricing = r.object(m, p, "pricing", PRICING_KEYS);
-            String prompt = price(r, pricing, p + ".pricing", "prompt");
-            String completion = price(r, pricing, p + ".pricing", "completion");
-            String audioMinute = price(r, pricing, p + ".pricing", "audio_minute");
-            String character = price(r, pricing, p + ".pricing", "character");
-            String image = price(r, pricing, p + ".pricing", "image");
-            Set<String> capabilities = capabilities(r, p, r.array(m, p, "capabilities"));
-            long created = r.integer(m, p, "created", 0, 0, Long.MAX_VALUE);
-            long maxOutput = r.integer(m, p, "max_output_tokens", 0, 0, MAX_CONTEXT_LENGTH);
-            Map<String, Integer> quality = quality(r, p, r.object(m, p, "quality", ModelConfig.TASKS));
-            models.add(new ModelConfig(id, provider, upstream, name, context, prompt, completion, capabilities,
-                    created, maxOutput, quality, audioMinute, character, image));
+            Object entry = entries.get(i);
+            // Each model on its own; a broken one is remembered by its id, so that references to it are not reported again.
+            ModelConfig model = r.attempt("model", entry instanceof Map<?, ?> raw ? raw.get("id") : null,
+                    () -> model(r, p, entry, providers, pathById), null);
+            if (model != null) models.add(model);
         }
         return List.copyOf(models);
+    }
+
+    private static ModelConfig model(ConfigReader r, String p, Object entry, Map<String, ProviderConfig> providers,
+                                     Map<String, String> pathById) {
+        Map<String, Object> m = r.object(p, entry, MODEL_KEYS);
+        String id = modelId(r, p + ".id", r.requiredString(m, p, "id"));
+        String clash = pathById.putIfAbsent(id, p);
+        if (clash != null) {
+            throw r.fail(p + ".id", "duplicate model id " + ConfigReader.quote(id) + " (also " + clash + ")");
+        }
+        String provider = r.requiredString(m, p, "provider");
+        if (!providers.containsKey(provider)) {
+            throw r.missing(p + ".provider", "provider", provider, "no provider " + ConfigReader.quote(provider) + " is configured"
+                    + (providers.isEmpty() ? "" : " (configured: " + String.join(", ", providers.keySet()) + ")"));
+        }
+        String upstream = modelId(r, p + ".upstream", r.string(m, p, "upstream", id));
+        String name = r.string(m, p, "name", id);
+        if (name.isBlank()) throw r.expected(p + ".name", "a display name", Text.literal(name));
+        long context = r.integer(m, p, "context_length", 0, 0, MAX_CONTEXT_LENGTH);
+        Map<String, Object> pricing = r.object(m, p, "pricing", PRICING_KEYS);
+        String prompt = price(r, pricing, p + ".pricing", "prompt");
+        String completion = price(r, pricing, p + ".pricing", "completion");
+        String audioMinute = price(r, pricing, p + ".pricing", "audio_minute");
+        String character = price(r, pricing, p + ".pricing", "character");
+        String image = price(r, pricing, p + ".pricing", "image");
+        Set<String> capabilities = capabilities(r, p, r.array(m, p, "capabilities"));
+        long created = r.integer(m, p, "created", 0, 0, Long.MAX_VALUE);
+        long maxOutput = r.integer(m, p, "max_output_tokens", 0, 0, MAX_CONTEXT_LENGTH);
+        Map<String, Integer> quality = quality(r, p, r.object(m, p, "quality", ModelConfig.TASKS));
+        return new ModelConfig(id, provider, upstream, name, context, prompt, completion, capabilities,
+                created, maxOutput, quality, audioMinute, character, image);
     }
 
     private static String modelId(ConfigReader r, String path, String id) {
