@@ -134,7 +134,7 @@ class CliTest {
         Result r = run(Map.of(), "--config=" + file);
         assertEquals(new Result(Main.Exit.CMDERR, "", "tollgate: " + file + ": 3 problems:\n"
                 + file + ":2: server.port: expected an integer 0-65535, got \"x\"\n"
-                + file + ":3: providers.p.kind: expected one of openai, anthropic, mistral, echo, deepgram, got \"nope\"\n"
+                + file + ":3: providers.p.kind: expected one of openai, anthropic, mistral, echo, deepgram, ollama, vllm, llamacpp, got \"nope\"\n"
                 + file + ":4: fim.max_tokens: expected an integer 1-1000000, got 0\n"), r);
     }
 

@@ -67,7 +67,7 @@ class ConfigProblemsTest {
                 }
                 """);
         assertEquals(List.of(
-                f() + ":4: providers.up.kind: expected one of openai, anthropic, mistral, echo, deepgram, got \"opneai\"",
+                f() + ":4: providers.up.kind: expected one of openai, anthropic, mistral, echo, deepgram, ollama, vllm, llamacpp, got \"opneai\"",
                 // a provider that is not configured at all is still named
                 f() + ":9: models[2].provider: no provider \"nowhere\" is configured (configured: echo)",
                 f() + ":10: models[3].context_length: expected an integer 0-1000000000, got \"long\""), e.problems());
