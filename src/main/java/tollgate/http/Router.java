@@ -77,6 +77,8 @@ public final class Router implements HttpHandler {
     private final InFlight inFlight;
     private final boolean accessLog;
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** Where finished requests go as spans (README, "Tracing"), or null when telemetry is off. */
+    private volatile tollgate.telemetry.Tracer tracer;
 
     Router(long maxBodyBytes, ServerLimits limits, MemoryBudget budget, InFlight inFlight, boolean accessLog) {
         this.maxBodyBytes = maxBodyBytes;
@@ -118,6 +120,9 @@ public final class Router implements HttpHandler {
         return this;
     }
 
+    /** From now on every finished request is also reported to {@code tracer} (null: none is). */
+    public void trace(tollgate.telemetry.Tracer tracer) { this.tracer = tracer; }
+
     /** From now on, requests still arriving on open connections get a 503 and are closed. */
     void startDraining() { draining.set(true); }
 
@@ -139,6 +144,9 @@ public final class Router implements HttpHandler {
             call.memory().close();
             inFlight.remove(call);
             if (accessLog) AccessLine.write(call, exchange, start);
+            tollgate.telemetry.Tracer t = tracer;
+            if (t != null) t.request(call.method(), call.route(), call.status(), System.nanoTime() - start,
+                    exchange.getRequestHeaders().getFirst("traceparent"), requestId, call.logFields());
         }
     }
 
@@ -155,12 +163,15 @@ public final class Router implements HttpHandler {
             }
             Map<String, Endpoint> byMethod = routes.get(call.path());
             if (byMethod != null) {
+                call.route(call.path());
                 method(byMethod, call, exchange).handle(call);
                 return;
             }
-            for (Template t : templates.values()) {
+            for (Map.Entry<String, Template> e : templates.entrySet()) {
+                Template t = e.getValue();
                 List<String> params = t.match(call.path());
                 if (params != null) {
+                    call.route(e.getKey());
                     method(t.byMethod(), call, exchange).handle(call, params);
                     return;
                 }
