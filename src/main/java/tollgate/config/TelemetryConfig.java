@@ -13,8 +13,8 @@ import tollgate.json.JsonNumber;
 
 /**
  * The {@code telemetry} section: OTLP/HTTP JSON export of one span per request to a collector
- * (README, "Tracing"). Off unless {@code otlp_endpoint} is set: without it the gateway opens no
- * outbound connection for telemetry at all.
+ * (README, "Tracing"). Off unless {@code otlp_endpoint} is set (a reference to an unset variable
+ * counts as not set): without it the gateway opens no outbound connection for telemetry at all.
  *
  * @param endpoint       the collector's traces URL, used as written (OTLP/HTTP's default path
  *                       is {@code /v1/traces}, opentelemetry-proto docs/specification.md
@@ -58,8 +58,12 @@ public record TelemetryConfig(URI endpoint, Map<String, String> headers, String 
         String p = "telemetry";
         Map<String, Object> t = r.object(p, top.get("telemetry"), KEYS);
         URI endpoint = null;
-        String url = r.string(t, p, "otlp_endpoint", null);
-        if (url != null && !url.isEmpty()) endpoint = URI.create(ToolConfig.url(r, p + ".otlp_endpoint", url));
+        // A reference to an unset variable ("${TOLLGATE_OTLP_ENDPOINT}") leaves export off, so that
+        // the shipped config can offer it and the environment switch it on.
+        Text url = r.text(t, p, "otlp_endpoint");
+        if (url != null && !url.hasUnset() && !url.value().isEmpty()) {
+            endpoint = URI.create(ToolConfig.url(r, p + ".otlp_endpoint", url.value()));
+        }
         Map<String, String> headers = new LinkedHashMap<>();
         for (var e : r.object(t, p, "headers", null).entrySet()) {
             String hp = p + ".headers." + e.getKey();

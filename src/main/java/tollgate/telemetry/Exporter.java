@@ -191,8 +191,9 @@ final class Exporter {
     }
 
     /** The endpoint without user info or query (they may hold credentials) for the log. */
-    private String where() {
-        URI u = config.endpoint();
+    private String where() { return where(config.endpoint()); }
+
+    static String where(URI u) {
         return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "") + u.getRawPath();
     }
 

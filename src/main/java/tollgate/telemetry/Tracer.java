@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 import tollgate.call.Clock;
 import tollgate.config.TelemetryConfig;
 import tollgate.json.JsonNumber;
+import tollgate.log.Log;
 import tollgate.provider.Upstream;
 
 /**
@@ -56,6 +57,8 @@ public final class Tracer {
         if (!config.enabled()) return null;
         Tracer t = new Tracer(config, upstream, version, clock);
         t.exporter.start();
+        Log.info("telemetry_export", "endpoint", Exporter.where(config.endpoint()), "sample_ratio", config.sampleRatio(),
+                "export_interval_ms", config.exportInterval().toMillis(), "max_queue", config.maxQueue());
         return t;
     }
 
@@ -129,7 +132,7 @@ public final class Tracer {
     public void close(Duration grace) {
         exporter.close(grace);
         long lost = dropped.sum();
-        if (lost > 0) tollgate.log.Log.info("telemetry_closed", "dropped_spans", lost, "exported_spans", exported(),
+        if (lost > 0) Log.info("telemetry_closed", "dropped_spans", lost, "exported_spans", exported(),
                 "failed_spans", failed());
     }
 
