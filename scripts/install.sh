@@ -129,6 +129,7 @@ if [ ! -e "$etc/env" ]; then
 #OPENAI_API_KEY=
 #ANTHROPIC_API_KEY=
 #MISTRAL_API_KEY=
+#DEEPGRAM_API_KEY=
 # Request spans to an OpenTelemetry collector (README, "Tracing").
 #TOLLGATE_OTLP_ENDPOINT=http://127.0.0.1:4318/v1/traces
 EOF
