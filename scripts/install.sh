@@ -24,7 +24,7 @@
 # Exit status: 0 done, 1 bad arguments or a step failed, 2 not run from an unpacked tarball.
 set -eu
 
-prefix=/opt/tollgate root= systemd=1 dry=0
+prefix=/opt/tollgate root='' systemd=1 dry=0
 while [ $# -gt 0 ]; do
     case $1 in
         --prefix) [ $# -ge 2 ] || { echo "install: --prefix needs a directory" >&2; exit 1; }; prefix=$2; shift ;;
