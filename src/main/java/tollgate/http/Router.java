@@ -142,11 +142,12 @@ public final class Router implements HttpHandler {
             }
         } finally {
             call.memory().close();
-            inFlight.remove(call);
-            if (accessLog) AccessLine.write(call, exchange, start);
+            // While the call is still in flight: a stop waits for it, then sends what is queued.
             tollgate.telemetry.Tracer t = tracer;
             if (t != null) t.request(call.method(), call.route(), call.status(), System.nanoTime() - start,
                     exchange.getRequestHeaders().getFirst("traceparent"), requestId, call.logFields());
+            inFlight.remove(call);
+            if (accessLog) AccessLine.write(call, exchange, start);
         }
     }
 

@@ -111,7 +111,8 @@ final class Exporter {
                 batch.clear();
             }
         } catch (InterruptedException e) {
-            // close() gave up waiting
+            // close() gave up waiting: what was left is lost
+            failed.addAndGet(batch.size() + queue.size());
         }
     }
 
@@ -142,6 +143,9 @@ final class Exporter {
                 if (status != 429 && status != 502 && status != 503 && status != 504) break;
                 wait = retryAfter(r.headers().firstValue("Retry-After").orElse(null), attempt);
             } catch (IOException | RuntimeException e) {
+                // close() interrupted the exchange (the JDK client reports that as an IOException):
+                // the batch is sent once more by the final flush rather than counted as failed.
+                if (closing && attempts > 1) throw new InterruptedException("closing");
                 // Connection refused or reset, a timeout, or a closed client: retryable.
                 problem = e.getMessage() != null ? clip(e.getMessage()) : "the connection failed";
                 wait = backoff(attempt);

@@ -128,6 +128,7 @@ class TracerTest {
                       "status": {}}]}]}]}
                 """.formatted(spanId, end - 1_500_000, end);
         assertEquals(Json.parse(expected), body);
+        awaitExported(1);
         tracer.close(Duration.ofSeconds(5));
         assertEquals(1, tracer.exported());
         assertEquals(0, tracer.failed());
@@ -162,6 +163,7 @@ class TracerTest {
         assertEquals(2, got.size());
         assertEquals(new String(got.get(0).body()), new String(got.get(1).body()));
         assertTrue(clock.sleeps.contains(0L), "Retry-After: 0 means no wait: " + clock.sleeps);
+        awaitExported(1);
         tracer.close(Duration.ofSeconds(5));
         assertEquals(1, tracer.exported());
         assertEquals(2, collector.received().size());
@@ -174,6 +176,7 @@ class TracerTest {
         tracer(collector.url() + "/v1/traces", 1.0, 16, clock);
         tracer.request("POST", "/v1/chat/completions", 200, 1_000, null, "req_1", chatFields());
         assertEquals(3, collector.await(3, Duration.ofSeconds(20)).size());
+        awaitExported(1);
         tracer.close(Duration.ofSeconds(5));
         List<Long> backoffs = clock.sleeps.stream().filter(n -> n != Duration.ofSeconds(60).toNanos()).toList();
         assertEquals(2, backoffs.size(), clock.sleeps.toString());
@@ -241,6 +244,12 @@ class TracerTest {
     @Test
     void offWithoutAnEndpoint() {
         assertEquals(null, Tracer.start(TelemetryConfig.DEFAULTS, upstream, "1", Clock.SYSTEM));
+    }
+
+    /** Waits (at most 20 s) until the collector's answer to the last request has been read. */
+    void awaitExported(long n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (tracer.exported() < n && System.nanoTime() < deadline) Thread.sleep(5);
     }
 
     static List<?> spans(Map<String, Object> body) {
