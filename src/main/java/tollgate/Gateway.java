@@ -50,6 +50,8 @@ import java.util.random.RandomGenerator;
 public final class Gateway {
     /** Most of the maximum heap the memory budget may take; the rest is for connections and garbage. */
     static final double MAX_BUDGET_SHARE = 0.8;
+    /** At stop, how long the spans still queued get to reach the collector (one attempt, no retries). */
+    static final Duration TRACE_FLUSH = Duration.ofSeconds(3);
 
     /**
      * Randomness for weighted groups and backoff jitter, shared by every request thread: each
@@ -72,6 +74,8 @@ public final class Gateway {
     private final VoiceService voice;
     /** Keeps the MCP servers' tools in the tool box. */
     private final McpDiscovery mcp;
+    /** Request spans to an OTLP collector, or null when {@code telemetry} is off; set once at start. */
+    private tollgate.telemetry.Tracer tracer;
 
     private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
                     VoiceService voice, McpDiscovery mcp, Tasks tasks) {
@@ -107,6 +111,7 @@ public final class Gateway {
         Accounts keys = null;
         Tasks tasks = null;
         McpDiscovery mcp = null;
+        tollgate.telemetry.Tracer tracer = null;
         try {
             ledger = Ledger.open(config.dataDir());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
@@ -148,6 +153,8 @@ public final class Gateway {
                     listening == null ? () -> -1 : listening::port, agent, tasks);
             FrontDoor.register(server.router(), Main.VERSION, config, catalog, running); // GET /: the status page
             server.router().cors(config.ops().cors());
+            tracer = tollgate.telemetry.Tracer.start(config.ops().telemetry(), upstream, Main.VERSION, Clock.SYSTEM);
+            server.router().trace(tracer);
             server.start();
             tasks.start();
             ServerLimits limits = config.server().limits();
@@ -155,13 +162,16 @@ public final class Gateway {
                     "providers", List.copyOf(running.keySet()), "models", usableModels(config, running), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            return new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks);
+            Gateway gateway = new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks);
+            gateway.tracer = tracer;
+            return gateway;
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
             if (tasks != null) tasks.stop();
             if (server != null) server.stop(Duration.ZERO);
             if (voice != null) voice.close(Duration.ZERO);
             if (mcp != null) mcp.close();
+            if (tracer != null) tracer.close(Duration.ZERO);
             if (keys != null) keys.close();
             if (ledger != null) ledger.close();
             watchdog.close();
@@ -228,6 +238,7 @@ public final class Gateway {
         tasks.stop();
         server.stop(drain);
         mcp.close(); // after the last request's tool calls; before the shared client closes
+        if (tracer != null) tracer.close(TRACE_FLUSH); // the last requests' spans, before the shared client closes
         accounts.close();
         ledger.close(); // after the last request: every record it took is durable
         watchdog.close();

@@ -41,6 +41,8 @@ public final class HttpCall {
     private final Cancellation cancellation = new Cancellation();
     private final Map<String, Object> logFields = new LinkedHashMap<>();
     private long bodyBytes;
+    /** The route that matched ({@code /v1/chat/completions}, {@code /admin/keys/{id}}), or null: for the request's span. */
+    private String route;
     private volatile int status; // set by a heartbeat thread when it opens the stream
     private volatile SseWriter sse;
     private volatile GatewayException aborted;
@@ -98,6 +100,10 @@ public final class HttpCall {
     public Cancellation cancellation() { return cancellation; }
 
     Map<String, Object> logFields() { return logFields; }
+
+    String route() { return route; }
+
+    void route(String route) { this.route = route; }
 
     long bodyBytes() { return bodyBytes; }
 

@@ -84,6 +84,8 @@ public final class Router implements HttpHandler {
     private final boolean accessLog;
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile Cors cors = Cors.OFF;
+    /** Where finished requests go as spans (README, "Tracing"), or null when telemetry is off. */
+    private volatile tollgate.telemetry.Tracer tracer;
 
     Router(long maxBodyBytes, ServerLimits limits, MemoryBudget budget, InFlight inFlight, boolean accessLog) {
         this.maxBodyBytes = maxBodyBytes;
@@ -128,6 +130,8 @@ public final class Router implements HttpHandler {
 
     /** Answers CORS preflights and marks responses for the origins of {@code config} from the next request on. */
     public void cors(tollgate.config.CorsConfig config) { cors = Cors.of(config); }
+    /** From now on every finished request is also reported to {@code tracer} (null: none is). */
+    public void trace(tollgate.telemetry.Tracer tracer) { this.tracer = tracer; }
 
     /** From now on, requests still arriving on open connections get a 503 and are closed. */
     void startDraining() { draining.set(true); }
@@ -148,6 +152,10 @@ public final class Router implements HttpHandler {
             }
         } finally {
             call.memory().close();
+            // While the call is still in flight: a stop waits for it, then sends what is queued.
+            tollgate.telemetry.Tracer t = tracer;
+            if (t != null) t.request(call.method(), call.route(), call.status(), System.nanoTime() - start,
+                    exchange.getRequestHeaders().getFirst("traceparent"), requestId, call.logFields());
             inFlight.remove(call);
             if (accessLog) AccessLine.write(call, exchange, start);
         }
@@ -167,12 +175,15 @@ public final class Router implements HttpHandler {
             }
             Map<String, Endpoint> byMethod = routes.get(call.path());
             if (byMethod != null) {
+                call.route(call.path());
                 method(byMethod, call, exchange).handle(call);
                 return;
             }
-            for (Template t : templates.values()) {
+            for (Map.Entry<String, Template> e : templates.entrySet()) {
+                Template t = e.getValue();
                 List<String> params = t.match(call.path());
                 if (params != null) {
+                    call.route(e.getKey());
                     method(t.byMethod(), call, exchange).handle(call, params);
                     return;
                 }
