@@ -44,6 +44,8 @@ public final class HttpCall {
     private volatile int status; // set by a heartbeat thread when it opens the stream
     private volatile SseWriter sse;
     private volatile GatewayException aborted;
+    /** The registered path or template that served this call ({@link Router}), null when none matched. */
+    private String route;
 
     HttpCall(HttpExchange exchange, String requestId, long maxBodyBytes, Reservation memory) {
         this.exchange = exchange;
@@ -92,6 +94,28 @@ public final class HttpCall {
     public Cancellation cancellation() { return cancellation; }
 
     Map<String, Object> logFields() { return logFields; }
+
+    // ---- read by a CallObserver (metrics, issue 13) once the call has ended
+
+    /** The access-log field {@code name} an endpoint set ({@link #log}), or null. */
+    public Object logField(String name) { return logFields.get(name); }
+
+    /** The route that served this call as registered ({@code /v1/chat/completions}, {@code /admin/keys/{id}}), or null. */
+    public String route() { return route; }
+
+    void route(String registered) { this.route = registered; }
+
+    /** The status sent, 0 when no response started. */
+    public int responseStatus() { return status; }
+
+    /** Whether the answer was an SSE stream. */
+    public boolean streamed() { return sse != null; }
+
+    /** {@link System#nanoTime()} when the stream's first data event went out, 0 when none did. */
+    public long firstEventNanos() {
+        SseWriter w = sse;
+        return w == null ? 0 : w.firstEventNanos();
+    }
 
     long bodyBytes() { return bodyBytes; }
 

@@ -77,6 +77,8 @@ public final class Router implements HttpHandler {
     private final InFlight inFlight;
     private final boolean accessLog;
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** Told of every call once it has ended (metrics); set before the server starts. */
+    private volatile CallObserver observer = CallObserver.NONE;
 
     Router(long maxBodyBytes, ServerLimits limits, MemoryBudget budget, InFlight inFlight, boolean accessLog) {
         this.maxBodyBytes = maxBodyBytes;
@@ -94,7 +96,10 @@ public final class Router implements HttpHandler {
 
     /** Serves exactly this path (e.g. {@code /healthz}). */
     public Router exact(String method, String path, Endpoint endpoint) {
-        routes.computeIfAbsent(path, p -> new TreeMap<>()).put(method, endpoint);
+        routes.computeIfAbsent(path, p -> new TreeMap<>()).put(method, call -> {
+            call.route(path); // the registered string: a bounded metrics label
+            endpoint.handle(call);
+        });
         return this;
     }
 
@@ -114,9 +119,15 @@ public final class Router implements HttpHandler {
             }
         }
         if (!placeholders) return exact(method, template, call -> endpoint.handle(call, List.of()));
-        templates.computeIfAbsent(template, t -> new Template(segments, new TreeMap<>())).byMethod().put(method, endpoint);
+        templates.computeIfAbsent(template, t -> new Template(segments, new TreeMap<>())).byMethod().put(method, (call, params) -> {
+            call.route(template);
+            endpoint.handle(call, params);
+        });
         return this;
     }
+
+    /** Sets who is told of every call once it has ended (before the server starts). */
+    public void observe(CallObserver observer) { this.observer = observer; }
 
     /** From now on, requests still arriving on open connections get a 503 and are closed. */
     void startDraining() { draining.set(true); }
@@ -138,6 +149,7 @@ public final class Router implements HttpHandler {
         } finally {
             call.memory().close();
             inFlight.remove(call);
+            observer.ended(call, start, System.nanoTime());
             if (accessLog) AccessLine.write(call, exchange, start);
         }
     }
