@@ -50,10 +50,11 @@ final class Histogram {
 
     /** The family's samples for one label set ({@code labels} as {@link Exposition#labels} makes them). */
     void render(Exposition out, String name, String labels) {
+        String bucket = name + "_bucket";
         long cumulative = 0;
         for (int i = 0; i < counts.length; i++) {
             cumulative += counts[i].sum();
-            out.sample(name + "_bucket", labels, "le", le[i], cumulative);
+            out.sample(bucket, labels, "le", le[i], cumulative);
         }
         out.sample(name + "_sum", labels, sumNanos.sum() / 1e9);
         out.sample(name + "_count", labels, cumulative);
