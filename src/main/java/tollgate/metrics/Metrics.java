@@ -137,6 +137,8 @@ public final class Metrics implements CallObserver, DispatchEvents {
 
     /** One ledger record: tokens, cost, credits and savings. */
     void used(UsageRecord r) {
+        // A request that reached no upstream used nothing: no series for it.
+        if (r.deployment() == null && r.promptTokens() == 0 && r.completionTokens() == 0 && r.credits() == 0) return;
         String name = r.key() == null ? null : keyNames.apply(r.key());
         UsageCounters.Cell c = usage.cell(labels.deployment(r.deployment()), labels.key(name));
         double usd = r.cost() == null ? 0 : r.cost().doubleValue();
