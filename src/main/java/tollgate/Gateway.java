@@ -17,6 +17,8 @@ import tollgate.config.ProviderConfig;
 import tollgate.config.ServerLimits;
 import tollgate.http.Server;
 import tollgate.log.Log;
+import tollgate.metrics.Metrics;
+import tollgate.metrics.MetricsListener;
 import tollgate.memory.MemoryBudget;
 import tollgate.provider.IdleWatchdog;
 import tollgate.provider.ModelDiscovery;
@@ -76,9 +78,15 @@ public final class Gateway {
     private final McpDiscovery mcp;
     /** Request spans to an OTLP collector, or null when {@code telemetry} is off; set once at start. */
     private tollgate.telemetry.Tracer tracer;
+    /** The metrics, for the gateway's lifetime (issue 13); a reload attaches its new router to them. */
+    private final Metrics metrics;
+    /** The open {@code metrics.listen} listener, or null. */
+    private final MetricsListener metricsListener;
 
     private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
-                    VoiceService voice, McpDiscovery mcp, Tasks tasks) {
+                    VoiceService voice, McpDiscovery mcp, Tasks tasks, Metrics metrics, MetricsListener metricsListener) {
+        this.metrics = metrics;
+        this.metricsListener = metricsListener;
         this.voice = voice;
         this.mcp = mcp;
         this.tasks = tasks;
@@ -112,8 +120,11 @@ public final class Gateway {
         Tasks tasks = null;
         McpDiscovery mcp = null;
         tollgate.telemetry.Tracer tracer = null;
+        MetricsListener metricsListener = null;
+        Metrics metrics = new Metrics(Clock.SYSTEM, Main.VERSION);
         try {
             ledger = Ledger.open(config.dataDir());
+            ledger.onFsync(metrics.fsyncs());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
             keys.watch();
             Secrets secrets = Secrets.of(config.providers().values());
@@ -129,7 +140,14 @@ public final class Gateway {
             }
             Router router = new Router(catalog, running, disabled, config.groups(), config.router(), config.voice().policies(),
                     Clock.SYSTEM, RANDOM);
-            Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM, ledger);
+            Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM,
+                    metrics.recording(ledger), metrics);
+            metrics.attach(catalog, router);
+            Accounts accounts = keys;
+            metrics.keyNames(id -> {
+                tollgate.account.Account a = accounts.get(id);
+                return a == null ? id : a.name();
+            });
             ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream, budget);
             if (!extraTools.isEmpty()) {
                 List<GatewayTool> all = new java.util.ArrayList<>(toolBox.all());
@@ -149,6 +167,12 @@ public final class Gateway {
                         config.voice().sslContext(), keys, tokens, dispatcher.services(), budget, Clock.SYSTEM);
             }
             VoiceService listening = voice;
+            server.router().observe(metrics);
+            metrics.gauges(server::inFlight, server::activeStreams, listening == null ? null : listening::sessions);
+            tollgate.api.MetricsEndpoints.register(server.router(), config, metrics);
+            if (config.ops().metrics().enabled() && config.ops().metrics().listens()) {
+                metricsListener = MetricsListener.start(config.ops().metrics().listenHost(), config.ops().metrics().listenPort(), metrics);
+            }
             Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger, tokens,
                     listening == null ? () -> -1 : listening::port, agent, tasks);
             FrontDoor.register(server.router(), Main.VERSION, config, catalog, running); // GET /: the status page
@@ -162,11 +186,12 @@ public final class Gateway {
                     "providers", List.copyOf(running.keySet()), "models", usableModels(config, running), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            Gateway gateway = new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks);
+            Gateway gateway = new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks, metrics, metricsListener);
             gateway.tracer = tracer;
             return gateway;
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
+            if (metricsListener != null) metricsListener.close();
             if (tasks != null) tasks.stop();
             if (server != null) server.stop(Duration.ZERO);
             if (voice != null) voice.close(Duration.ZERO);
@@ -222,6 +247,12 @@ public final class Gateway {
     /** The realtime voice listener's port, or -1 when it is off ({@code voice.port} 0). */
     public int voicePort() { return voice == null ? -1 : voice.port(); }
 
+    /** The metrics (issue 13). */
+    public Metrics metrics() { return metrics; }
+
+    /** The {@code metrics.listen} listener's port, or -1 when there is none. */
+    public int metricsPort() { return metricsListener == null ? -1 : metricsListener.port(); }
+
     /** The MCP servers' discovery: their status, and a rediscovery on reload. */
     public McpDiscovery mcp() { return mcp; }
 
@@ -237,6 +268,7 @@ public final class Gateway {
         // stays running on disk and goes on at the next start.
         tasks.stop();
         server.stop(drain);
+        if (metricsListener != null) metricsListener.close();
         mcp.close(); // after the last request's tool calls; before the shared client closes
         if (tracer != null) tracer.close(TRACE_FLUSH); // the last requests' spans, before the shared client closes
         accounts.close();

@@ -41,11 +41,11 @@ public final class HttpCall {
     private final Cancellation cancellation = new Cancellation();
     private final Map<String, Object> logFields = new LinkedHashMap<>();
     private long bodyBytes;
-    /** The route that matched ({@code /v1/chat/completions}, {@code /admin/keys/{id}}), or null: for the request's span. */
-    private String route;
     private volatile int status; // set by a heartbeat thread when it opens the stream
     private volatile SseWriter sse;
     private volatile GatewayException aborted;
+    /** The registered path or template that served this call ({@link Router}), null when none matched. */
+    private String route;
 
     HttpCall(HttpExchange exchange, String requestId, long maxBodyBytes, Reservation memory) {
         this.exchange = exchange;
@@ -101,9 +101,27 @@ public final class HttpCall {
 
     Map<String, Object> logFields() { return logFields; }
 
-    String route() { return route; }
+    // ---- read by a CallObserver (metrics, issue 13) once the call has ended
 
-    void route(String route) { this.route = route; }
+    /** The access-log field {@code name} an endpoint set ({@link #log}), or null. */
+    public Object logField(String name) { return logFields.get(name); }
+
+    /** The route that served this call as registered ({@code /v1/chat/completions}, {@code /admin/keys/{id}}), or null. */
+    public String route() { return route; }
+
+    void route(String registered) { this.route = registered; }
+
+    /** The status sent, 0 when no response started. */
+    public int responseStatus() { return status; }
+
+    /** Whether the answer was an SSE stream. */
+    public boolean streamed() { return sse != null; }
+
+    /** {@link System#nanoTime()} when the stream's first data event went out, 0 when none did. */
+    public long firstEventNanos() {
+        SseWriter w = sse;
+        return w == null ? 0 : w.firstEventNanos();
+    }
 
     long bodyBytes() { return bodyBytes; }
 

@@ -86,6 +86,8 @@ public final class Router implements HttpHandler {
     private volatile Cors cors = Cors.OFF;
     /** Where finished requests go as spans (README, "Tracing"), or null when telemetry is off. */
     private volatile tollgate.telemetry.Tracer tracer;
+    /** Told of every call once it has ended (metrics); set before the server starts. */
+    private volatile CallObserver observer = CallObserver.NONE;
 
     Router(long maxBodyBytes, ServerLimits limits, MemoryBudget budget, InFlight inFlight, boolean accessLog) {
         this.maxBodyBytes = maxBodyBytes;
@@ -104,7 +106,10 @@ public final class Router implements HttpHandler {
 
     /** Serves exactly this path (e.g. {@code /healthz}). */
     public Router exact(String method, String path, Endpoint endpoint) {
-        routes.computeIfAbsent(path, p -> new TreeMap<>()).put(method, endpoint);
+        routes.computeIfAbsent(path, p -> new TreeMap<>()).put(method, call -> {
+            call.route(path); // the registered string: a bounded metrics label
+            endpoint.handle(call);
+        });
         return this;
     }
 
@@ -124,7 +129,10 @@ public final class Router implements HttpHandler {
             }
         }
         if (!placeholders) return exact(method, template, call -> endpoint.handle(call, List.of()));
-        templates.computeIfAbsent(template, t -> new Template(segments, new TreeMap<>())).byMethod().put(method, endpoint);
+        templates.computeIfAbsent(template, t -> new Template(segments, new TreeMap<>())).byMethod().put(method, (call, params) -> {
+            call.route(template);
+            endpoint.handle(call, params);
+        });
         return this;
     }
 
@@ -132,6 +140,8 @@ public final class Router implements HttpHandler {
     public void cors(tollgate.config.CorsConfig config) { cors = Cors.of(config); }
     /** From now on every finished request is also reported to {@code tracer} (null: none is). */
     public void trace(tollgate.telemetry.Tracer tracer) { this.tracer = tracer; }
+    /** Sets who is told of every call once it has ended (before the server starts). */
+    public void observe(CallObserver observer) { this.observer = observer; }
 
     /** From now on, requests still arriving on open connections get a 503 and are closed. */
     void startDraining() { draining.set(true); }
@@ -157,6 +167,7 @@ public final class Router implements HttpHandler {
             if (t != null) t.request(call.method(), call.route(), call.status(), System.nanoTime() - start,
                     exchange.getRequestHeaders().getFirst("traceparent"), requestId, call.logFields());
             inFlight.remove(call);
+            observer.ended(call, start, System.nanoTime());
             if (accessLog) AccessLine.write(call, exchange, start);
         }
     }
@@ -175,7 +186,6 @@ public final class Router implements HttpHandler {
             }
             Map<String, Endpoint> byMethod = routes.get(call.path());
             if (byMethod != null) {
-                call.route(call.path());
                 method(byMethod, call, exchange).handle(call);
                 return;
             }
@@ -183,7 +193,6 @@ public final class Router implements HttpHandler {
                 Template t = e.getValue();
                 List<String> params = t.match(call.path());
                 if (params != null) {
-                    call.route(e.getKey());
                     method(t.byMethod(), call, exchange).handle(call, params);
                     return;
                 }
