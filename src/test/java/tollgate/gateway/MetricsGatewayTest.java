@@ -207,7 +207,8 @@ class MetricsGatewayTest extends GatewayTestBase {
         gw = configured(upstream).top("metrics", "{\"enabled\": false}").start();
         HttpResponse<String> r = gw.get("/metrics", "Authorization", ADMIN);
         assertEquals(404, r.statusCode());
-        assertEquals(errorJson("Unknown path GET /metrics.", "not_found_error", null, 404), r.body());
+        assertEquals(errorJson("Unknown path GET /metrics. Tollgate serves the OpenAI API under http://127.0.0.1:" + gw.port()
+                + "/v1 (e.g. POST /v1/chat/completions); GET /v1/models lists the models.", "not_found_error", null, 404), r.body());
         assertEquals(200, gw.get("/admin/stats", "Authorization", ADMIN).statusCode());
     }
 
