@@ -35,6 +35,11 @@
     if (a >= 0.01) return '$' + v.toFixed(2);
     return '$' + v.toFixed(6).replace(/0+$/, '');
   }
+  /** An axis label in USD: as many decimals as the value needs (0.025 stays 0.025). */
+  function usdAxis(v) {
+    if (!v) return '$0';
+    return '$' + v.toFixed(10).replace(/0+$/, '').replace(/\.$/, '');
+  }
   function ms(v) {
     if (v === null || v === undefined) return '–';
     if (v >= 10000) return (v / 1000).toFixed(1) + ' s';
@@ -211,7 +216,7 @@
     charts.draw($('c-tokens'), { times: times, integer: true, format: compact,
       series: [{ name: 'in', values: col('tokens_in'), kind: 'line', cls: 'l-in', area: 'a-in' },
                { name: 'out', values: col('tokens_out'), kind: 'line', cls: 'l-out', area: 'a-out' }] });
-    charts.draw($('c-spend'), { times: times, integer: false, format: usd,
+    charts.draw($('c-spend'), { times: times, integer: false, format: (v, exact) => exact ? usd(v) : usdAxis(v),
       series: [{ name: 'spend', values: col('cost_usd'), kind: 'line', cls: 'l-cost', area: 'a-cost' },
                { name: 'savings', values: col('savings_usd'), kind: 'line', cls: 'l-save', area: 'a-save' }] });
   }
