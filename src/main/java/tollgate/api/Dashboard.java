@@ -21,7 +21,7 @@ import tollgate.route.Dispatcher;
  * </ul>
  * The page's other data are {@code GET /admin/stats}, {@code /admin/requests} and {@code /admin/keys}.
  */
-public final class Dashboard {
+final class Dashboard {
     private Dashboard() { throw new AssertionError(); }
 
     static final String PAGE = "/dashboard";
