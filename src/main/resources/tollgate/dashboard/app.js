@@ -203,7 +203,9 @@
     text('t-cost', usd(t.cost_usd));
     text('t-cost-sub', count(t.credits) + ' credits charged');
     text('t-savings', usd(t.savings_usd));
-    text('t-savings-sub', baselineModel ? 'against the premium baseline, ' + baselineModel : 'no priced baseline model configured');
+    text('t-savings-sub', baselineModel ? 'against ' + baselineModel + ', the baseline' : 'no priced baseline model');
+    $('t-savings-sub').title = baselineModel ? 'What the same requests would have cost on the premium baseline model, '
+      + baselineModel + ', less what they cost' : '';
     text('t-inflight', count(t.in_flight));
     text('t-inflight-sub', count(t.streams) + ' streams open');
 
