@@ -11,6 +11,7 @@ import tollgate.account.KeyStore;
 import tollgate.account.Ledger;
 import tollgate.config.KeyConfig;
 import tollgate.api.Api;
+import tollgate.api.FrontDoor;
 import tollgate.config.GatewayConfig;
 import tollgate.config.ProviderConfig;
 import tollgate.config.ServerLimits;
@@ -18,6 +19,7 @@ import tollgate.http.Server;
 import tollgate.log.Log;
 import tollgate.memory.MemoryBudget;
 import tollgate.provider.IdleWatchdog;
+import tollgate.provider.ModelDiscovery;
 import tollgate.provider.Provider;
 import tollgate.provider.Providers;
 import tollgate.provider.Secrets;
@@ -48,6 +50,8 @@ import java.util.random.RandomGenerator;
 public final class Gateway {
     /** Most of the maximum heap the memory budget may take; the rest is for connections and garbage. */
     static final double MAX_BUDGET_SHARE = 0.8;
+    /** At stop, how long the spans still queued get to reach the collector (one attempt, no retries). */
+    static final Duration TRACE_FLUSH = Duration.ofSeconds(3);
 
     /**
      * Randomness for weighted groups and backoff jitter, shared by every request thread: each
@@ -70,6 +74,8 @@ public final class Gateway {
     private final VoiceService voice;
     /** Keeps the MCP servers' tools in the tool box. */
     private final McpDiscovery mcp;
+    /** Request spans to an OTLP collector, or null when {@code telemetry} is off; set once at start. */
+    private tollgate.telemetry.Tracer tracer;
 
     private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
                     VoiceService voice, McpDiscovery mcp, Tasks tasks) {
@@ -105,6 +111,7 @@ public final class Gateway {
         Accounts keys = null;
         Tasks tasks = null;
         McpDiscovery mcp = null;
+        tollgate.telemetry.Tracer tracer = null;
         try {
             ledger = Ledger.open(config.dataDir());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
@@ -114,7 +121,8 @@ public final class Gateway {
             for (ProviderConfig pc : config.providers().values()) {
                 if (pc.enabled()) running.put(pc.id(), Providers.create(pc, upstream, watchdog, secrets));
             }
-            Catalog catalog = Catalog.of(config.models());
+            // Bounded (ModelDiscovery.TIMEOUT): a local upstream that is down delays the start that much at most.
+            Catalog catalog = Catalog.of(config.models(), ModelDiscovery.discover(config.providers().values(), upstream));
             Map<String, String> disabled = new LinkedHashMap<>();
             for (ProviderConfig pc : config.providers().values()) {
                 if (!pc.enabled()) disabled.put(pc.id(), pc.disabledReason() != null ? pc.disabledReason() : "it is disabled");
@@ -143,20 +151,27 @@ public final class Gateway {
             VoiceService listening = voice;
             Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger, tokens,
                     listening == null ? () -> -1 : listening::port, agent, tasks);
+            FrontDoor.register(server.router(), Main.VERSION, config, catalog, running); // GET /: the status page
+            server.router().cors(config.ops().cors());
+            tracer = tollgate.telemetry.Tracer.start(config.ops().telemetry(), upstream, Main.VERSION, Clock.SYSTEM);
+            server.router().trace(tracer);
             server.start();
             tasks.start();
             ServerLimits limits = config.server().limits();
             Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
-                    "providers", List.copyOf(running.keySet()), "models", config.models().size(), "keys", keys.size(),
+                    "providers", List.copyOf(running.keySet()), "models", usableModels(config, running), "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            return new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks);
+            Gateway gateway = new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks);
+            gateway.tracer = tracer;
+            return gateway;
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
             if (tasks != null) tasks.stop();
             if (server != null) server.stop(Duration.ZERO);
             if (voice != null) voice.close(Duration.ZERO);
             if (mcp != null) mcp.close();
+            if (tracer != null) tracer.close(Duration.ZERO);
             if (keys != null) keys.close();
             if (ledger != null) ledger.close();
             watchdog.close();
@@ -223,12 +238,18 @@ public final class Gateway {
         tasks.stop();
         server.stop(drain);
         mcp.close(); // after the last request's tool calls; before the shared client closes
+        if (tracer != null) tracer.close(TRACE_FLUSH); // the last requests' spans, before the shared client closes
         accounts.close();
         ledger.close(); // after the last request: every record it took is durable
         watchdog.close();
         upstream.close();
         Log.info("stopped", "took_ms", (System.nanoTime() - t0) / 1_000_000);
         Log.flush(1000);
+    }
+
+    /** Models whose provider is enabled: what clients can use (a disabled provider's are listed in its own log line). */
+    static long usableModels(GatewayConfig config, Map<String, Provider> running) {
+        return config.models().stream().filter(m -> running.containsKey(m.provider())).count();
     }
 
     private static String hostForUrl(String host) {

@@ -41,6 +41,8 @@ public final class HttpCall {
     private final Cancellation cancellation = new Cancellation();
     private final Map<String, Object> logFields = new LinkedHashMap<>();
     private long bodyBytes;
+    /** The route that matched ({@code /v1/chat/completions}, {@code /admin/keys/{id}}), or null: for the request's span. */
+    private String route;
     private volatile int status; // set by a heartbeat thread when it opens the stream
     private volatile SseWriter sse;
     private volatile GatewayException aborted;
@@ -62,11 +64,17 @@ public final class HttpCall {
     /** The raw query string (after {@code ?}), or null. */
     public String query() { return exchange.getRequestURI().getRawQuery(); }
 
+    /** {@code http(s)://host:port} as the client reached the gateway ({@link ServerUrl}). */
+    public String serverUrl() { return ServerUrl.of(exchange); }
+
     /** The first value of a request header, or null. */
     public String header(String name) { return exchange.getRequestHeaders().getFirst(name); }
 
     /** Sets a response header; before the response starts. */
     public void setResponseHeader(String name, String value) { exchange.getResponseHeaders().set(name, value); }
+
+    /** Adds a response header field beside those of the same name ({@code Vary}); before the response starts. */
+    public void addResponseHeader(String name, String value) { exchange.getResponseHeaders().add(name, value); }
 
     /** Adds a field to this request's access-log line (model, provider, usage...). */
     public void log(String key, Object value) { logFields.put(key, value); }
@@ -92,6 +100,10 @@ public final class HttpCall {
     public Cancellation cancellation() { return cancellation; }
 
     Map<String, Object> logFields() { return logFields; }
+
+    String route() { return route; }
+
+    void route(String route) { this.route = route; }
 
     long bodyBytes() { return bodyBytes; }
 
@@ -307,6 +319,13 @@ public final class HttpCall {
             }
             guarded(out::close);
         }
+    }
+
+    /** Answers with a status alone: no body, no Content-Type (a 204, RFC 9110 §15.3.5). */
+    public void respondEmpty(int code) throws IOException {
+        if (responseStarted()) throw new IllegalStateException("response already started");
+        status = code;
+        guarded(() -> exchange.sendResponseHeaders(code, -1)); // -1: no body (HttpExchange javadoc)
     }
 
     /** A blocking write to the client. */

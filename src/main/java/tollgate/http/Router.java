@@ -35,6 +35,12 @@ import tollgate.memory.MemoryBudget;
 public final class Router implements HttpHandler {
     /** The path layouts of the seed APIs (four APIs, three layouts): {@code /v1/...}, {@code /api/...}, {@code /api/gateway/...}. */
     public static final List<String> PREFIXES = List.of("/v1", "/api", "/api/gateway");
+    /**
+     * Routes of OpenAI's API also served at the root, for clients given the gateway's address
+     * without {@code /v1} as their base URL (LiteLLM's habit). None clashes with a root route.
+     */
+    public static final List<String> ROOT_ALIASES = List.of("/chat/completions", "/completions", "/models", "/audio/speech",
+            "/audio/transcriptions", "/audio/translations", "/images/generations");
     /** Bytes the JDK counts per header field besides its name and value (RFC 9113 §6.5.2's overhead). */
     static final int HEADER_FIELD_OVERHEAD_BYTES = 32;
 
@@ -77,6 +83,9 @@ public final class Router implements HttpHandler {
     private final InFlight inFlight;
     private final boolean accessLog;
     private final AtomicBoolean draining = new AtomicBoolean();
+    private volatile Cors cors = Cors.OFF;
+    /** Where finished requests go as spans (README, "Tracing"), or null when telemetry is off. */
+    private volatile tollgate.telemetry.Tracer tracer;
 
     Router(long maxBodyBytes, ServerLimits limits, MemoryBudget budget, InFlight inFlight, boolean accessLog) {
         this.maxBodyBytes = maxBodyBytes;
@@ -89,6 +98,7 @@ public final class Router implements HttpHandler {
     /** Serves {@code suffix} (e.g. {@code /chat/completions}) under every prefix. */
     public Router api(String method, String suffix, Endpoint endpoint) {
         for (String prefix : PREFIXES) exact(method, prefix + suffix, endpoint);
+        if (ROOT_ALIASES.contains(suffix)) exact(method, suffix, endpoint);
         return this;
     }
 
@@ -118,6 +128,11 @@ public final class Router implements HttpHandler {
         return this;
     }
 
+    /** Answers CORS preflights and marks responses for the origins of {@code config} from the next request on. */
+    public void cors(tollgate.config.CorsConfig config) { cors = Cors.of(config); }
+    /** From now on every finished request is also reported to {@code tracer} (null: none is). */
+    public void trace(tollgate.telemetry.Tracer tracer) { this.tracer = tracer; }
+
     /** From now on, requests still arriving on open connections get a 503 and are closed. */
     void startDraining() { draining.set(true); }
 
@@ -137,6 +152,10 @@ public final class Router implements HttpHandler {
             }
         } finally {
             call.memory().close();
+            // While the call is still in flight: a stop waits for it, then sends what is queued.
+            tollgate.telemetry.Tracer t = tracer;
+            if (t != null) t.request(call.method(), call.route(), call.status(), System.nanoTime() - start,
+                    exchange.getRequestHeaders().getFirst("traceparent"), requestId, call.logFields());
             inFlight.remove(call);
             if (accessLog) AccessLine.write(call, exchange, start);
         }
@@ -144,6 +163,7 @@ public final class Router implements HttpHandler {
 
     private void dispatch(HttpCall call, HttpExchange exchange) {
         try {
+            if (cors.handle(call, exchange)) return; // a preflight, answered before any route or key
             GatewayException tooLarge = overLimits(exchange);
             if (tooLarge != null) {
                 exchange.getResponseHeaders().set("Connection", "close");
@@ -155,17 +175,21 @@ public final class Router implements HttpHandler {
             }
             Map<String, Endpoint> byMethod = routes.get(call.path());
             if (byMethod != null) {
+                call.route(call.path());
                 method(byMethod, call, exchange).handle(call);
                 return;
             }
-            for (Template t : templates.values()) {
+            for (Map.Entry<String, Template> e : templates.entrySet()) {
+                Template t = e.getValue();
                 List<String> params = t.match(call.path());
                 if (params != null) {
+                    call.route(e.getKey());
                     method(t.byMethod(), call, exchange).handle(call, params);
                     return;
                 }
             }
-            throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "Unknown path " + call.method() + " " + call.path() + ".");
+            throw new GatewayException(ErrorKind.CALLER_NOT_FOUND,
+                    PathHints.notFound(call.method(), call.path(), routes.keySet(), ServerUrl.of(exchange)));
         } catch (GatewayException e) {
             Failures.answer(call, e);
         } catch (BudgetExceededException e) {
