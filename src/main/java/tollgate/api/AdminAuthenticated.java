@@ -24,6 +24,10 @@ final class AdminAuthenticated {
     /** Longest Authorization header read, in chars: as for client keys. */
     static final int MAX_HEADER_CHARS = ApiKeys.MAX_KEY_CHARS;
     static final String BEARER = "Bearer ";
+    /** What a caller is told while the admin API is off (the dashboard shows it too). */
+    static final String OFF = "The admin API is off: set the TOLLGATE_ADMIN_TOKEN environment "
+            + "variable (read by \"accounts\": {\"admin_token\": \"${TOLLGATE_ADMIN_TOKEN}\"} in the config), or "
+            + "accounts.admin_token_sha256, and restart the gateway.";
 
     /**
      * @param tokenSha256 SHA-256 of the admin token, or null: the admin API is off
@@ -42,9 +46,7 @@ final class AdminAuthenticated {
 
     private static void check(byte[] expected, String authorization) {
         if (expected == null) {
-            throw new GatewayException(ErrorKind.POLICY_FORBIDDEN, "The admin API is off: set the TOLLGATE_ADMIN_TOKEN environment "
-                    + "variable (read by \"accounts\": {\"admin_token\": \"${TOLLGATE_ADMIN_TOKEN}\"} in the config), or "
-                    + "accounts.admin_token_sha256, and restart the gateway.");
+            throw new GatewayException(ErrorKind.POLICY_FORBIDDEN, OFF);
         }
         if (authorization == null) {
             throw unauthenticated("Missing admin token: send it as \"Authorization: Bearer <admin token>\".");

@@ -71,6 +71,7 @@ public final class Api {
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));
         routes.api("GET", "/providers", CatalogEndpoints.providers(config, dispatcher.router(), running));
         AdminEndpoints.register(routes, config.accounts(), keys, ledger); // at the root only: /admin/...
+        Dashboard.register(routes, config, dispatcher); // GET /dashboard and GET /admin/routing (issue 13)
         byte[] ok = Json.toBytes(Map.of("status", "ok"));
         routes.exact("GET", "/healthz", call -> call.respond(200, "application/json", ok, ok.length));
         // Draining is answered by the router (503) before any endpoint runs, so reaching

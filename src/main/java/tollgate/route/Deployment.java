@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import tollgate.call.Clock;
 import tollgate.catalog.Model;
 import tollgate.provider.ChatProvider;
@@ -24,6 +25,9 @@ public final class Deployment {
     private final CircuitBreaker breaker;
     private final PeakEwma ttft;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Upstream calls made and those that failed, since start ({@code GET /admin/routing}); adders: no contention per call. */
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder errors = new LongAdder();
     /** {@link Clock#nanos()} until which the upstream asked us to wait (its retry-after); 0 = not cooling. */
     private final AtomicLong coolUntil = new AtomicLong();
     private final Clock clock;
@@ -78,7 +82,16 @@ public final class Deployment {
 
     public int inFlight() { return inFlight.get(); }
 
-    void enter() { inFlight.incrementAndGet(); }
+    void enter() {
+        inFlight.incrementAndGet();
+        calls.increment();
+    }
+
+    /** Upstream calls made to this deployment since start, retries included. */
+    public long calls() { return calls.sum(); }
+
+    /** Of {@link #calls()}, those that failed (any failure, the caller's own faults included). */
+    public long errors() { return errors.sum(); }
 
     void leave() { inFlight.decrementAndGet(); }
 
@@ -124,6 +137,7 @@ public final class Deployment {
 
     /** What the breaker and the latency estimate learn from a failed call: only the deployment's own faults count against it. */
     void failed(tollgate.error.FailureClass failure, long tookNanos) {
+        errors.increment();
         switch (failure) {
             case UNAVAILABLE, TIMEOUT, BROKEN_STREAM, CREDENTIALS -> {
                 breaker.recordFailure();

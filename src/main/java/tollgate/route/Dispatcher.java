@@ -92,6 +92,9 @@ public final class Dispatcher {
 
     public Router router() { return router; }
 
+    /** The model savings are measured against, or null for no savings. */
+    public Model baseline() { return baseline; }
+
     /** The pipeline for calls that are not chat (FIM, text completions, speech), on the same router and ledger. */
     public ServiceDispatcher services() { return services; }
 
