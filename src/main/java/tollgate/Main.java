@@ -13,7 +13,7 @@ import tollgate.log.Log;
 /**
  * Command line entry point: {@code tollgate [--config FILE] [--host H] [--port N] [--data-dir DIR]}.
  * Exit status (after jwebserver's {@code Startup} codes): 0 normal, 1 bad arguments or config,
- * 2 system error such as a port in use. SIGTERM (and Ctrl-C) drain and stop.
+ * 2 system error such as a port in use. SIGTERM (and Ctrl-C) drain and stop; SIGHUP reloads the config.
  */
 public final class Main {
     /** Exit statuses. */
@@ -71,15 +71,17 @@ public final class Main {
         }
         Path file = config != null ? config : defaultConfig(env);
         GatewayConfig cfg;
+        ConfigLoader.Overrides overrides = new ConfigLoader.Overrides(host, port, dataDir);
         try {
-            cfg = ConfigLoader.load(file, env, new ConfigLoader.Overrides(host, port, dataDir));
+            cfg = ConfigLoader.load(file, env, overrides);
         } catch (ConfigException e) {
             System.err.println("tollgate: " + e.getMessage());
             return Exit.CMDERR;
         }
         Gateway gateway;
         try {
-            gateway = Gateway.start(cfg);
+            // A reload (SIGHUP, POST /admin/reload) reads the same file with the same environment and overrides.
+            gateway = Gateway.start(cfg, java.util.List.of(), () -> ConfigLoader.load(file, env, overrides));
         } catch (BindException e) {
             String message = e.getMessage() != null && e.getMessage().startsWith(tollgate.voice.VoiceService.VOICE_PORT_PREFIX)
                     ? e.getMessage()
@@ -95,6 +97,7 @@ public final class Main {
             return Exit.SYSERR;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::stop, "tollgate-shutdown"));
+        Hangup.reloads(gateway);
         return Exit.OK; // the HTTP dispatcher thread keeps the process alive
     }
 
