@@ -1,8 +1,8 @@
 package tollgate.task;
 
+import java.util.function.Supplier;
 import tollgate.account.Account;
 import tollgate.agent.AgentListener;
-import java.util.function.Supplier;
 import tollgate.agent.AgentLoop;
 import tollgate.agent.Execution;
 import tollgate.agent.Outcome;

@@ -2,6 +2,7 @@ package tollgate.voice;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import tollgate.account.Accounts;
 import tollgate.call.Clock;
@@ -9,7 +10,6 @@ import tollgate.config.ServerLimits;
 import tollgate.config.VoiceConfig;
 import tollgate.log.Log;
 import tollgate.memory.MemoryBudget;
-import java.util.function.Supplier;
 import tollgate.route.ServiceDispatcher;
 import tollgate.websocket.WsLimits;
 import tollgate.websocket.WsServer;
