@@ -20,6 +20,8 @@ import tollgate.config.ServerLimits;
 import tollgate.http.Router;
 import tollgate.http.Server;
 import tollgate.log.Log;
+import tollgate.metrics.Metrics;
+import tollgate.metrics.MetricsListener;
 import tollgate.memory.MemoryBudget;
 import tollgate.provider.IdleWatchdog;
 import tollgate.provider.Upstream;
@@ -44,6 +46,8 @@ import java.util.random.RandomGenerator;
 public final class Gateway {
     /** Most of the maximum heap the memory budget may take; the rest is for connections and garbage. */
     static final double MAX_BUDGET_SHARE = 0.8;
+    /** At stop, how long the spans still queued get to reach the collector (one attempt, no retries). */
+    static final Duration TRACE_FLUSH = Duration.ofSeconds(3);
 
     /**
      * Randomness for weighted groups and backoff jitter, shared by every request thread: each
@@ -65,6 +69,12 @@ public final class Gateway {
     private final VoiceService voice;
     /** Keeps the MCP servers' tools in the tool box; replaced by a reload that changes {@code mcp_servers}. */
     private volatile McpDiscovery mcp;
+    /** Request spans to an OTLP collector, or null when {@code telemetry} is off; set once at start. */
+    private tollgate.telemetry.Tracer tracer;
+    /** The metrics, for the gateway's lifetime (issue 13); each generation's router is attached to them when it is served. */
+    private final Metrics metrics;
+    /** The open {@code metrics.listen} listener, or null. */
+    private final MetricsListener metricsListener;
     /** What every generation is built over. */
     private final Generation.Lifetime life;
     private final VoiceTokens tokens;
@@ -81,8 +91,10 @@ public final class Gateway {
 
     private Gateway(Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
                     VoiceService voice, McpDiscovery mcp, Tasks tasks, Generation.Lifetime life, VoiceTokens tokens,
-                    Supplier<GatewayConfig> source, AtomicReference<Generation> current) {
+                    Supplier<GatewayConfig> source, AtomicReference<Generation> current, MetricsListener metricsListener) {
         this.current = current;
+        this.metrics = life.metrics();
+        this.metricsListener = metricsListener;
         this.voice = voice;
         this.mcp = mcp;
         this.tasks = tasks;
@@ -129,12 +141,22 @@ public final class Gateway {
         Accounts keys = null;
         Tasks tasks = null;
         McpDiscovery mcp = null;
+        tollgate.telemetry.Tracer tracer = null;
+        MetricsListener metricsListener = null;
+        Metrics metrics = new Metrics(Clock.SYSTEM, Main.VERSION);
         try {
             ledger = Ledger.open(config.dataDir());
+            ledger.onFsync(metrics.fsyncs());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
             keys.watch();
+            Accounts accounts = keys;
+            metrics.keyNames(id -> {
+                tollgate.account.Account a = accounts.get(id);
+                return a == null ? id : a.name();
+            });
             Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM);
-            Generation.Lifetime life = new Generation.Lifetime(upstream, watchdog, keys, ledger, budget, approvals, List.copyOf(extraTools));
+            Generation.Lifetime life = new Generation.Lifetime(upstream, watchdog, keys, ledger, budget, approvals, metrics,
+                    List.copyOf(extraTools));
             Generation first = Generation.build(config, life, null, null);
             // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
             mcp = McpDiscovery.start(config.tools().mcpServers(), first.toolBox(), upstream, Main.VERSION, budget);
@@ -147,22 +169,35 @@ public final class Gateway {
                 voice = VoiceService.start(config.voice(), config.server().host(), config.server().port(), config.server().limits(),
                         config.voice().sslContext(), keys, tokens, () -> current.get().dispatcher().services(), budget, Clock.SYSTEM);
             }
-            Gateway g = new Gateway(server, upstream, watchdog, ledger, keys, voice, mcp, tasks, life, tokens, source, current);
+            VoiceService listening = voice;
+            server.router().observe(metrics);
+            metrics.gauges(server::inFlight, server::activeStreams, listening == null ? null : listening::sessions);
+            if (config.ops().metrics().enabled() && config.ops().metrics().listens()) {
+                metricsListener = MetricsListener.start(config.ops().metrics().listenHost(), config.ops().metrics().listenPort(), metrics);
+            }
+            Gateway g = new Gateway(server, upstream, watchdog, ledger, keys, voice, mcp, tasks, life, tokens, source, current,
+                    metricsListener);
             g.serve(first);
+            tracer = tollgate.telemetry.Tracer.start(config.ops().telemetry(), upstream, Main.VERSION, Clock.SYSTEM);
+            server.router().trace(tracer);
+            g.tracer = tracer;
             server.start();
             tasks.start();
             ServerLimits limits = config.server().limits();
             Log.info("listening", "url", server.scheme() + "://" + hostForUrl(server.host()) + ":" + server.port(),
-                    "providers", List.copyOf(first.running().keySet()), "models", config.models().size(), "keys", keys.size(),
+                    "providers", List.copyOf(first.running().keySet()), "models", usableModels(config, first.running()),
+                    "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
             return g;
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
+            if (metricsListener != null) metricsListener.close();
             if (tasks != null) tasks.stop();
             if (server != null) server.stop(Duration.ZERO);
             if (voice != null) voice.close(Duration.ZERO);
             if (mcp != null) mcp.close();
+            if (tracer != null) tracer.close(Duration.ZERO);
             if (keys != null) keys.close();
             if (ledger != null) ledger.close();
             watchdog.close();
@@ -171,11 +206,16 @@ public final class Gateway {
         }
     }
 
-    /** Registers {@code g}'s endpoints on a staging table and serves it, whole, from the next request on. */
+    /**
+     * Registers {@code g}'s endpoints on a staging table and serves it, whole, from the next
+     * request on; the metrics name its models and deployments, CORS follows its config.
+     */
     private void serve(Generation g) {
         Router staging = server.router().staging();
         VoiceService listening = voice;
         g.register(staging, life, tokens, listening == null ? () -> -1 : listening::port, tasks, this::reload);
+        metrics.attach(g.catalog(), g.dispatcher().router());
+        server.router().cors(g.config().ops().cors());
         server.router().install(staging);
     }
 
@@ -238,12 +278,12 @@ public final class Gateway {
             if (replaced != null) replaced.close();
             Map<String, Object> changed = new LinkedHashMap<>();
             changed.put("reloaded", true);
-            changed.put("models", next.config().models().size());
+            changed.put("models", usableModels(next.config(), next.running()));
             changed.put("providers", List.copyOf(next.running().keySet()));
             changed.put("keys", accounts.size());
             changed.put("tls_reloaded", tls != null);
             changed.put("restart_needed", restart);
-            Log.info("config_reloaded", "models", next.config().models().size(), "providers", List.copyOf(next.running().keySet()),
+            Log.info("config_reloaded", "models", usableModels(next.config(), next.running()), "providers", List.copyOf(next.running().keySet()),
                     "keys", accounts.size(), "tls_reloaded", tls != null);
             if (!restart.isEmpty()) {
                 Log.warn("restart_needed", "fields", restart, "reason", "these settings keep their old value until the gateway restarts");
@@ -299,6 +339,12 @@ public final class Gateway {
     /** The realtime voice listener's port, or -1 when it is off ({@code voice.port} 0). */
     public int voicePort() { return voice == null ? -1 : voice.port(); }
 
+    /** The metrics (issue 13). */
+    public Metrics metrics() { return metrics; }
+
+    /** The {@code metrics.listen} listener's port, or -1 when there is none. */
+    public int metricsPort() { return metricsListener == null ? -1 : metricsListener.port(); }
+
     /** The MCP servers' discovery: their status, and a rediscovery on reload. */
     public McpDiscovery mcp() { return mcp; }
 
@@ -314,13 +360,20 @@ public final class Gateway {
         // stays running on disk and goes on at the next start.
         tasks.stop();
         server.stop(drain);
+        if (metricsListener != null) metricsListener.close();
         mcp.close(); // after the last request's tool calls; before the shared client closes
+        if (tracer != null) tracer.close(TRACE_FLUSH); // the last requests' spans, before the shared client closes
         accounts.close();
         ledger.close(); // after the last request: every record it took is durable
         watchdog.close();
         upstream.close();
         Log.info("stopped", "took_ms", (System.nanoTime() - t0) / 1_000_000);
         Log.flush(1000);
+    }
+
+    /** Models whose provider is enabled: what clients can use (a disabled provider's are listed in its own log line). */
+    static long usableModels(GatewayConfig config, Map<String, tollgate.provider.Provider> running) {
+        return config.models().stream().filter(m -> running.containsKey(m.provider())).count();
     }
 
     private static String hostForUrl(String host) {

@@ -11,6 +11,8 @@ import tollgate.account.Ledger;
 import tollgate.agent.AgentLoop;
 import tollgate.agent.Approvals;
 import tollgate.api.Api;
+import tollgate.api.FrontDoor;
+import tollgate.api.MetricsEndpoints;
 import tollgate.api.ReloadEndpoint;
 import tollgate.call.Clock;
 import tollgate.catalog.Catalog;
@@ -18,6 +20,8 @@ import tollgate.config.GatewayConfig;
 import tollgate.config.ProviderConfig;
 import tollgate.http.Router;
 import tollgate.memory.MemoryBudget;
+import tollgate.metrics.Metrics;
+import tollgate.provider.ModelDiscovery;
 import tollgate.provider.IdleWatchdog;
 import tollgate.provider.Provider;
 import tollgate.provider.Providers;
@@ -56,7 +60,7 @@ record Generation(GatewayConfig config, Catalog catalog, Map<String, Provider> r
      * @param extraTools gateway tools of the program embedding the gateway (tests), in every generation
      */
     record Lifetime(Upstream upstream, IdleWatchdog watchdog, Accounts keys, Ledger ledger, MemoryBudget budget,
-                    Approvals approvals, List<? extends GatewayTool> extraTools) {}
+                    Approvals approvals, Metrics metrics, List<? extends GatewayTool> extraTools) {}
 
     /**
      * Builds a generation from {@code config}; fails (a {@code ConfigException}, or an
@@ -75,11 +79,12 @@ record Generation(GatewayConfig config, Catalog catalog, Map<String, Provider> r
             if (pc.enabled()) running.put(pc.id(), Providers.create(pc, life.upstream(), life.watchdog(), secrets));
             else disabled.put(pc.id(), pc.disabledReason() != null ? pc.disabledReason() : "it is disabled");
         }
-        Catalog catalog = Catalog.of(config.models());
+        // Bounded (ModelDiscovery.TIMEOUT): a local upstream that is down delays the start, or the reload, that much at most.
+        Catalog catalog = Catalog.of(config.models(), ModelDiscovery.discover(config.providers().values(), life.upstream()));
         tollgate.route.Router router = new tollgate.route.Router(catalog, running, disabled, config.groups(), config.router(),
                 config.voice().policies(), Clock.SYSTEM, Gateway.RANDOM, carried(previous, config));
         Dispatcher dispatcher = new Dispatcher(router, Gateway.baseline(catalog, config.router()), Clock.SYSTEM, Gateway.RANDOM,
-                life.ledger());
+                life.metrics().recording(life.ledger()), life.metrics());
         List<GatewayTool> tools = new ArrayList<>(Tools.build(config, dispatcher.services(), life.keys(), life.upstream(),
                 life.budget()).all());
         tools.addAll(life.extraTools());
@@ -113,7 +118,9 @@ record Generation(GatewayConfig config, Catalog catalog, Map<String, Provider> r
      */
     void register(Router routes, Lifetime life, VoiceTokens tokens, IntSupplier voicePort, Tasks tasks,
                   ReloadEndpoint.Reloader reloader) {
+        MetricsEndpoints.register(routes, config, life.metrics());
         Api.register(routes, config, life.keys(), dispatcher, catalog, running, life.ledger(), tokens, voicePort, agent, tasks);
+        FrontDoor.register(routes, Main.VERSION, config, catalog, running); // GET /: the status page
         ReloadEndpoint.register(routes, config.accounts(), reloader);
     }
 }

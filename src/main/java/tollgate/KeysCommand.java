@@ -47,6 +47,9 @@ final class KeysCommand {
               show ID             one key, every field
               revoke ID           refuse the key from now on (it stays listed)
               topup ID CREDITS    add CREDITS to what the key was granted
+              hash [--name NAME] [--generate]
+                                  a {"name", "sha256"} entry for the config's "keys", for the key on
+                                  standard input (or a new one): tollgate keys hash --help
               set ID [--name NAME] [--credits N | --unlimited] [--rpm N] [--tpm N] [--max-streams N]
                      [--allow GLOB]... [--deny GLOB]... [--clear-allow] [--clear-deny]
                      [--expires DATE|INSTANT|never] [--meta K=V]... [--clear-meta] [--enable | --disable]
@@ -107,6 +110,7 @@ final class KeysCommand {
 
     /** Runs {@code tollgate keys <args>}: output on {@code out}, errors on {@code err}. */
     static Main.Exit run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("hash")) return KeysHash.run(List.of(args).subList(1, args.length), System.in, out, err);
         try {
             Args a = parse(args);
             if (a == null) {
@@ -119,14 +123,20 @@ final class KeysCommand {
         } catch (IllegalArgumentException | ConfigException e) {
             err.println(ERROR_PREFIX + e.getMessage());
             return Main.Exit.CMDERR;
-        } catch (IOException | UncheckedIOException e) {
-            err.println(ERROR_PREFIX + e.getMessage());
+        } catch (IOException e) {
+            err.println(ERROR_PREFIX + tollgate.log.Failures.describe(e));
+            return Main.Exit.SYSERR;
+        } catch (UncheckedIOException e) {
+            err.println(ERROR_PREFIX + tollgate.log.Failures.describe(e.getCause()));
             return Main.Exit.SYSERR;
         }
     }
 
     /** The command line, or null when it asks for help. */
-    static Args parse(String[] args) {
+    static Args parse(String[] given) {
+        Set<String> valued = new java.util.HashSet<>(VALUE_FLAGS);
+        valued.addAll(LIST_FLAGS);
+        String[] args = Cli.splitEquals(given, valued); // --name=ci as well as --name ci
         Command command = null;
         List<String> operands = new ArrayList<>();
         Map<String, List<String>> flags = new LinkedHashMap<>();
@@ -136,7 +146,7 @@ final class KeysCommand {
             if (!arg.startsWith("--")) {
                 if (command != null) operands.add(arg);
                 else if ((command = COMMANDS.get(arg)) == null) throw new IllegalArgumentException("unknown command '" + arg
-                        + "'; commands: create, list, show, revoke, topup, set (tollgate keys --help)");
+                        + "'; commands: create, list, show, revoke, topup, set, hash (tollgate keys --help)");
                 continue;
             }
             boolean single = VALUE_FLAGS.contains(arg);
@@ -150,7 +160,7 @@ final class KeysCommand {
             if (++i >= args.length || args[i].startsWith("--")) throw new IllegalArgumentException(arg + " needs a value");
             values.add(args[i]);
         }
-        if (command == null) throw new IllegalArgumentException("missing command; commands: create, list, show, revoke, topup, set"
+        if (command == null) throw new IllegalArgumentException("missing command; commands: create, list, show, revoke, topup, set, hash"
                 + " (tollgate keys --help)");
         for (String flag : flags.keySet()) {
             if (!GLOBAL_FLAGS.contains(flag) && !command.flags().contains(flag)) {
@@ -197,7 +207,7 @@ final class KeysCommand {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file (give --data-dir DIR or --config FILE)");
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage());
+            throw new IllegalArgumentException(file + ": cannot read: " + tollgate.log.Failures.describe(e).replace(file + ": ", ""));
         } catch (JsonException e) {
             throw new IllegalArgumentException(file + ": invalid JSON: " + e.getMessage());
         }

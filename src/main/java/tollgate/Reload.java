@@ -15,8 +15,8 @@ import tollgate.config.VoiceConfig;
  * a reload then serves: the new file's, with those settings as the process has them. They belong
  * to parts that live as long as the process: the listener (address, limits, body cap, heartbeat,
  * access log), the upstream client (connect timeout), the data directory (ledger, keys file,
- * tasks, approvals), the accounts' credit rate, the voice listener, the task runner and whether
- * the listener speaks TLS at all. Each one that differs is named in {@code restart_needed}
+ * tasks, approvals), the accounts' credit rate, the voice listener, the task runner, the metrics
+ * listener, the span exporter and whether the listener speaks TLS at all. Each one that differs is named in {@code restart_needed}
  * (logged, and in {@code POST /admin/reload}'s answer) by its config path.
  */
 final class Reload {
@@ -45,6 +45,9 @@ final class Reload {
         differs(names, "server.max_url_bytes", la.maxUrlBytes(), lb.maxUrlBytes());
         differs(names, "server.tls", old.ops().tls().enabled(), next.ops().tls().enabled());
         differs(names, "data_dir", old.dataDir(), next.dataDir());
+        differs(names, "metrics.listen", old.ops().metrics().listens() ? old.ops().metrics().listenHost() + ":" + old.ops().metrics().listenPort() : null,
+                next.ops().metrics().listens() ? next.ops().metrics().listenHost() + ":" + next.ops().metrics().listenPort() : null);
+        differs(names, "telemetry", old.ops().telemetry(), next.ops().telemetry());
         differs(names, "accounts.credits_per_usd", old.accounts().creditsPerUsd(), next.accounts().creditsPerUsd());
         VoiceConfig va = old.voice();
         VoiceConfig vb = next.voice();

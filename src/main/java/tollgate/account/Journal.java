@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 import tollgate.log.Log;
 
@@ -127,7 +128,19 @@ public final class Journal implements AutoCloseable {
         this.cutBytes = recovered.cutBytes();
         this.written = recovered.end();
         this.allocated = recovered.end(); // the zero tail was cut: preallocated on the next append
-        this.commit = new GroupCommit(recovered.end(), fd::sync, () -> written, this::logFailure, this::failed);
+        this.commit = new GroupCommit(recovered.end(), this::sync, () -> written, this::logFailure, this::failed);
+    }
+
+    /** Told how long each fsync took, in nanoseconds (metrics, issue 13); nothing by default. */
+    private volatile LongConsumer fsyncNanos = n -> { };
+
+    /** Sets who is told how long each fsync of this journal takes. */
+    void onFsync(LongConsumer nanos) { this.fsyncNanos = nanos; }
+
+    private void sync() throws IOException {
+        long t0 = System.nanoTime();
+        fd.sync();
+        fsyncNanos.accept(System.nanoTime() - t0);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import tollgate.log.Log;
 
 /**
@@ -79,6 +80,8 @@ public final class Ledger implements Recorder, AutoCloseable {
     private long appendedToClosed;
 
     private final long snapshotEvery;
+    /** Told how long each fsync takes (metrics); passed on to each segment's journal. */
+    private volatile LongConsumer fsyncNanos = n -> { };
 
     private Ledger(Path dir, Journal journal, long segment, long replayed, long snapshotEvery, Map<Key, Totals> totals,
                    Map<Key, AtomicInteger> models) {
@@ -136,6 +139,17 @@ public final class Ledger implements Recorder, AutoCloseable {
         return ledger;
     }
 
+    /** Sets who is told how long each fsync of the journal takes, in nanoseconds (issue 13: metrics). */
+    public void onFsync(LongConsumer nanos) {
+        segmentLock.writeLock().lock();
+        try {
+            fsyncNanos = nanos;
+            journal.onFsync(nanos);
+        } finally {
+            segmentLock.writeLock().unlock();
+        }
+    }
+
     @Override
     public void record(UsageRecord r) {
         boolean full;
@@ -183,6 +197,7 @@ public final class Ledger implements Recorder, AutoCloseable {
             copy = new LinkedHashMap<>(totals);
             if (next) {
                 journal = Journal.open(LedgerFiles.segment(dir, segment + 1), payload -> { });
+                journal.onFsync(fsyncNanos);
                 segment++;
                 segmentBase = 0;
                 appendedToClosed += closing.records();

@@ -70,29 +70,41 @@ public final class ConfigLoader {
     /** {@code keys} when the config has none: the README's and conf/tollgate.json's default. */
     private static final List<Object> DEFAULT_KEYS = List.of(Map.of("name", "env", "key", "${" + ENV_KEY + "}"));
     private static final Pattern EXTENSION_FIELD = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]{0,63}");
-    private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
+    /** What a key's name must match, as messages state it. */
+    public static final String KEY_NAME_RULE = "[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}";
+    private static final Pattern KEY_NAME = Pattern.compile(KEY_NAME_RULE);
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
 
     /**
-     * Loads the file. The file name as given is the prefix of error messages.
+     * Loads the file. The file name as given is the prefix of error messages, followed by the line
+     * of the offending key: {@code conf/tollgate.json:12: server.port: expected ...}. Every
+     * problem of the file is reported, in one exception ({@link ConfigException#problems()}).
      *
      * @param file      the config file; null means no file (all defaults)
      * @param env       environment variables, normally {@code System.getenv()}
      * @param overrides command-line overrides, or {@link Overrides#NONE}
      */
     public static GatewayConfig load(Path file, Map<String, String> env, Overrides overrides) {
+        return load(file, env, overrides, Log::writeRendered);
+    }
+
+    /**
+     * As {@link #load(Path, Map, Overrides)}, with the notes reading the config gives (disabled
+     * providers, skipped keys: each one JSON object) sent to {@code log} rather than to the log
+     * ({@code tollgate check-config} prints them on stderr).
+     */
+    public static GatewayConfig load(Path file, Map<String, String> env, Overrides overrides, Consumer<String> log) {
         Path workingDir = Path.of("").toAbsolutePath();
         if (file == null) return parse("{}".getBytes(StandardCharsets.UTF_8), "defaults",
-                workingDir, env, overrides, Log::writeRendered);
+                workingDir, env, overrides, log, false);
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file + ": no such file", e);
         } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e, e);
+            throw new ConfigException(file + ": " + (e instanceof NoSuchFileException ? "no such file"
+                    : "cannot read: " + tollgate.log.Failures.describe(e).replace(file + ": ", "")), e);
         }
-        return parse(bytes, file.toString(), workingDir, env, overrides, Log::writeRendered);
+        return parse(bytes, file.toString(), workingDir, env, overrides, log, true);
     }
 
     /**
@@ -102,34 +114,63 @@ public final class ConfigLoader {
      *                ({@link #load} passes the working directory)
      */
     public static GatewayConfig parse(byte[] json, Path baseDir, Map<String, String> env, Overrides overrides) {
-        return parse(json, "config", baseDir, env, overrides, Log::writeRendered);
+        return parse(json, "config", baseDir, env, overrides, Log::writeRendered, false);
     }
 
     /** As {@link #parse(byte[], Path, Map, Overrides)}, with the message prefix and log sink chosen (tests). */
     static GatewayConfig parse(byte[] json, String source, Path baseDir, Map<String, String> env,
                                Overrides overrides, Consumer<String> log) {
+        return parse(json, source, baseDir, env, overrides, log, false);
+    }
+
+    /** @param withLines name the line of each problem's key ({@code source} is a file) */
+    private static GatewayConfig parse(byte[] json, String source, Path baseDir, Map<String, String> env,
+                                       Overrides overrides, Consumer<String> log, boolean withLines) {
         Object root;
         try {
             root = Json.parseWithComments(json);
         } catch (JsonException e) {
-            throw new ConfigException(source + ": invalid JSON: " + e.getMessage(), e);
+            throw new ConfigException(JsonSlips.describe(source, json, e), e);
         }
-        Overrides o = overrides == null ? Overrides.NONE : overrides;
-        ConfigReader r = new ConfigReader(source, env);
-        Map<String, Object> top = r.object("", root, ROOT_KEYS);
-        Map<String, Object> serverSection = r.object(top, "", "server", SERVER_KEYS);
-        ServerConfig server = server(r, serverSection, env, o);
-        Path dataDir = dataDir(r, top, baseDir, env, o);
-        List<KeyConfig> keys = keys(r, top, env, log);
-        Map<String, ProviderConfig> providers = ProvidersSection.providers(r, top, log);
-        List<ModelConfig> models = ProvidersSection.models(r, top, providers);
-        RouterConfig router = RouterSection.router(r, top, models);
-        List<GroupConfig> groups = RouterSection.groups(r, top, providers, models);
-        AccountsConfig accounts = accounts(r, top, keys, log);
-        SpeechConfig speech = SpeechConfig.read(r, top);
-        VoiceConfig voice = VoiceConfig.read(r, top, server.port(), models, baseDir);
-        return new GatewayConfig(server, dataDir, keys, providers, models, router, groups, accounts, speech, FimConfig.read(r, top),
-                voice, ToolsConfig.read(r, top, models), OpsConfig.read(r, top, serverSection, baseDir));
+        ConfigReader r = new ConfigReader(source, env, true);
+        GatewayConfig config = null;
+        try {
+            config = read(r, root, baseDir, env, overrides == null ? Overrides.NONE : overrides, log);
+        } catch (ConfigException e) {
+            r.report(e); // the root is not an object: nothing else can be read
+        }
+        List<ConfigException> problems = r.problems();
+        if (!problems.isEmpty()) throw SourceLines.collected(source, json, problems, withLines);
+        return config;
+    }
+
+    /**
+     * Every section and every entry of a list is read on its own ({@link ConfigReader#attempt}), so
+     * that one problem does not hide the next; a section that fails leaves a fallback for the
+     * sections that depend on it, whose references to a broken entry are not reported again.
+     * Null when there were problems.
+     */
+    private static GatewayConfig read(ConfigReader r, Object root, Path baseDir, Map<String, String> env, Overrides o,
+                                      Consumer<String> log) {
+        Map<String, Object> top = r.object("", root, null);
+        r.attempt(() -> r.object("", root, ROOT_KEYS), null); // an unknown section is reported, the others still read
+        Map<String, Object> serverSection = r.attempt(() -> r.object(top, "", "server", SERVER_KEYS), Map.of());
+        ServerConfig parsedServer = r.attempt(() -> server(r, serverSection, env, o), null);
+        ServerConfig server = parsedServer != null ? parsedServer : server(r, Map.of(), Map.of(), Overrides.NONE);
+        Path dataDir = r.attempt(() -> dataDir(r, top, baseDir, env, o), null);
+        List<KeyConfig> keys = r.attempt(() -> keys(r, top, env, log), List.of());
+        Map<String, ProviderConfig> providers = r.attempt("provider", null, () -> ProvidersSection.providers(r, top, log), Map.of());
+        List<ModelConfig> models = r.attempt("model", null, () -> ProvidersSection.models(r, top, providers), List.of());
+        RouterConfig router = r.attempt(() -> RouterSection.router(r, top, models), null);
+        List<GroupConfig> groups = r.attempt(() -> RouterSection.groups(r, top, providers, models), List.of());
+        AccountsConfig accounts = r.attempt(() -> accounts(r, top, keys, log), null);
+        SpeechConfig speech = r.attempt(() -> SpeechConfig.read(r, top), null);
+        FimConfig fim = r.attempt(() -> FimConfig.read(r, top), null);
+        VoiceConfig voice = r.attempt(() -> VoiceConfig.read(r, top, server.port(), models, baseDir), null);
+        ToolsConfig tools = r.attempt(() -> ToolsConfig.read(r, top, models), null);
+        OpsConfig ops = r.attempt(() -> OpsConfig.read(r, top, serverSection, baseDir), null);
+        if (!r.problems().isEmpty()) return null;
+        return new GatewayConfig(server, dataDir, keys, providers, models, router, groups, accounts, speech, fim, voice, tools, ops);
     }
 
     /**
@@ -277,40 +318,10 @@ public final class ConfigLoader {
         boolean envKeyUsed = false;
         for (int i = 0; i < entries.size(); i++) {
             String p = byDefault ? "keys (default: " + ENV_KEY + ")" : ConfigReader.index("keys", i);
-            Map<String, Object> k = r.object(p, entries.get(i), KEY_KEYS);
-            String name = r.requiredString(k, p, "name");
-            if (!KEY_NAME.matcher(name).matches()) {
-                throw r.expected(p + ".name", "a name matching [A-Za-z0-9][A-Za-z0-9_.@-]{0,63}", Text.literal(name));
-            }
-            String clash = pathByName.putIfAbsent(name, p);
-            if (clash != null) throw r.fail(p + ".name", "duplicate key name " + ConfigReader.quote(name)
-                    + " (also " + clash + ")");
-            Text key = r.text(k, p, "key");
-            String sha = r.string(k, p, "sha256", null);
-            if ((key == null) == (sha == null)) throw r.fail(p, "needs exactly one of \"key\" or \"sha256\"");
-            byte[] hash;
-            if (key != null) {
-                envKeyUsed |= key.raw().contains("${" + ENV_KEY);
-                // Never put the key itself in a message or a log line.
-                if (key.hasUnset() || (key.value().isEmpty() && key.references())) {
-                    String reason = key.hasUnset() ? key.unsetReason() : "key is empty";
-                    log.accept(logLine("key_skipped", "name", name, reason));
-                    continue;
-                }
-                if (key.value().length() < MIN_KEY_CHARS) {
-                    throw r.fail(p + ".key", "too short for an API key (" + key.value().length()
-                            + " characters, at least " + MIN_KEY_CHARS + " required)");
-                }
-                hash = KeyConfig.hash(key.value());
-            } else {
-                if (!SHA256_HEX.matcher(sha).matches()) {
-                    throw r.expected(p + ".sha256", "64 hex digits (a SHA-256)", Text.literal(sha));
-                }
-                hash = HexFormat.of().parseHex(sha.toLowerCase(Locale.ROOT));
-            }
-            String same = pathByHash.putIfAbsent(HexFormat.of().formatHex(hash), p);
-            if (same != null) throw r.fail(p, "same key as " + same);
-            keys.add(new KeyConfig(name, hash));
+            Object entry = entries.get(i);
+            envKeyUsed |= entry instanceof Map<?, ?> m && m.get("key") instanceof String raw && raw.contains("${" + ENV_KEY);
+            KeyConfig k = r.attempt(() -> key(r, p, entry, pathByName, pathByHash, log), null);
+            if (k != null) keys.add(k);
         }
         if (!envKeyUsed && nonEmpty(env.get(ENV_KEY)) != null) {
             log.accept(logLine("warn", "env_key_unused", "variable", ENV_KEY,
@@ -318,6 +329,44 @@ public final class ConfigLoader {
         }
         return List.copyOf(keys);
     }
+
+    /** The entry {@code keys[i]} at {@code p}; null when its key comes from a variable that is not set (logged). */
+    private static KeyConfig key(ConfigReader r, String p, Object entry, Map<String, String> pathByName,
+                                 Map<String, String> pathByHash, Consumer<String> log) {
+        Map<String, Object> k = r.object(p, entry, KEY_KEYS);
+        String name = r.requiredString(k, p, "name");
+        if (!KEY_NAME.matcher(name).matches()) {
+            throw r.expected(p + ".name", "a name matching " + KEY_NAME_RULE, Text.literal(name));
+        }
+        String clash = pathByName.putIfAbsent(name, p);
+        if (clash != null) throw r.fail(p + ".name", "duplicate key name " + ConfigReader.quote(name) + " (also " + clash + ")");
+        Text key = r.text(k, p, "key");
+        String sha = r.string(k, p, "sha256", null);
+        if ((key == null) == (sha == null)) throw r.fail(p, "needs exactly one of \"key\" or \"sha256\"");
+        byte[] hash;
+        if (key != null) {
+            // Never put the key itself in a message or a log line.
+            if (key.hasUnset() || (key.value().isEmpty() && key.references())) {
+                String reason = key.hasUnset() ? key.unsetReason() : "key is empty";
+                log.accept(logLine("key_skipped", "name", name, reason));
+                return null;
+            }
+            if (key.value().length() < MIN_KEY_CHARS) {
+                throw r.fail(p + ".key", "too short for an API key (" + key.value().length()
+                        + " characters, at least " + MIN_KEY_CHARS + " required)");
+            }
+            hash = KeyConfig.hash(key.value());
+        } else {
+            if (!SHA256_HEX.matcher(sha).matches()) throw r.expected(p + ".sha256", "64 hex digits (a SHA-256)", Text.literal(sha));
+            hash = HexFormat.of().parseHex(sha.toLowerCase(Locale.ROOT));
+        }
+        String same = pathByHash.putIfAbsent(HexFormat.of().formatHex(hash), p);
+        if (same != null) throw r.fail(p, "same key as " + same);
+        return new KeyConfig(name, hash);
+    }
+
+    /** Whether {@code name} may name an entry of {@code keys} ({@link #KEY_NAME_RULE}). */
+    public static boolean isKeyName(String name) { return KEY_NAME.matcher(name).matches(); }
 
     /** One {@code {"level":"info","event":...}} line; values here are names and reasons, never secrets. */
     static String logLine(String event, String field, String value, String reason) {

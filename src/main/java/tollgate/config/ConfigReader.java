@@ -2,8 +2,11 @@ package tollgate.config;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import tollgate.config.Substitution.Text;
 import tollgate.json.JsonNumber;
@@ -17,30 +20,104 @@ import tollgate.json.JsonNumber;
  * {@code null} counts as absent. String values come back with {@code ${VAR}} references expanded
  * ({@link Substitution}); plain string getters reject a reference to an unset variable, the
  * {@link #text} getter leaves that decision to the caller (keys, providers).
+ *
+ * <p>A collecting reader (the config file's) does not stop at the first problem: the loader
+ * reads each section and each entry of a list through {@link #attempt}, which records a failure
+ * and goes on with a fallback; the loader throws
+ * them all at the end ({@link #problems()}). An entry that fails is remembered as broken by kind
+ * and name, and a reference to it elsewhere ({@link #missing}) is then not reported again.
  */
 final class ConfigReader {
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,19}");
     /** Longest string quoted back in an error message; the rest is elided. */
     private static final int MAX_QUOTED_CHARS = 120;
 
+    /** Kind and name of a broken entry that stands for every entry of the kind (the section itself failed). */
+    private static final String ALL = "*";
+
     private final String source;
     private final Map<String, String> env;
+    /** Problems recorded so far; null when the first problem is thrown. */
+    private final List<ConfigException> problems;
+    /** {@code kind:name} of the entries that failed. */
+    private final Set<String> broken = new HashSet<>();
 
     /**
      * @param source what the paths are relative to, e.g. the file name, "environment", "override"
      * @param env    variables for {@code ${VAR}} expansion
      */
     ConfigReader(String source, Map<String, String> env) {
+        this(source, env, false);
+    }
+
+    /** @param collect record problems and go on ({@link #attempt}) rather than throw the first */
+    ConfigReader(String source, Map<String, String> env, boolean collect) {
         this.source = source;
         this.env = env;
+        this.problems = collect ? new ArrayList<>() : null;
+    }
+
+    String source() { return source; }
+
+    // ---- collecting problems
+
+    /**
+     * {@code read}'s value; when collecting and it fails, the problem is recorded, the entry
+     * {@code kind}/{@code name} is marked broken (a null name: every entry of the kind) and
+     * {@code fallback} is returned. A reader that does not collect lets the problem through.
+     *
+     * @param kind "provider", "model", ... or null to mark nothing
+     * @param name the entry's name as written (any value; only a string marks it)
+     */
+    <T> T attempt(String kind, Object name, Supplier<T> read, T fallback) {
+        if (problems == null) return read.get();
+        try {
+            return read.get();
+        } catch (ConfigException e) {
+            report(e);
+            if (kind != null && (name == null || name instanceof String)) broken.add(kind + ":" + (name == null ? ALL : name));
+            return fallback;
+        }
+    }
+
+    /** As {@link #attempt(String, Object, Supplier, Object)} for a section no other one refers to. */
+    <T> T attempt(Supplier<T> read, T fallback) { return attempt(null, null, read, fallback); }
+
+    /** Records {@code e} (throws it when not collecting); a mere consequence of another problem is dropped. */
+    void report(ConfigException e) {
+        if (e.consequence()) return;
+        if (problems == null) throw e;
+        for (ConfigException p : problems) if (p.getMessage().equals(e.getMessage())) return;
+        problems.add(e);
+    }
+
+    /** The problems recorded, in the order found. */
+    List<ConfigException> problems() { return problems == null ? List.of() : List.copyOf(problems); }
+
+    /**
+     * The failure for a reference to a {@code kind} named {@code name} that does not exist: a mere
+     * consequence, not reported, when that entry (or its whole section) is broken.
+     */
+    ConfigException missing(String path, String kind, String name, String problem) {
+        ConfigException e = fail(path, problem);
+        return broken.contains(kind + ":" + name) || broken.contains(kind + ":" + ALL) ? e.asConsequence() : e;
+    }
+
+    /** Whether any entry of {@code kind} is broken (a check over all of them would be a consequence). */
+    boolean anyBroken(String kind) {
+        for (String b : broken) if (b.startsWith(kind + ":")) return true;
+        return false;
     }
 
     static String child(String path, String key) { return path.isEmpty() ? key : path + "." + key; }
 
     static String index(String path, int i) { return path + "[" + i + "]"; }
 
+    /** The environment variable {@code name}, or null: for values the environment gives beside the file. */
+    String variable(String name) { return env.get(name); }
+
     ConfigException fail(String path, String problem) {
-        return new ConfigException(source + ": " + (path.isEmpty() ? "top level" : path) + ": " + problem);
+        return new ConfigException(source, path, problem);
     }
 
     ConfigException expected(String path, String what, Object value) {

@@ -76,32 +76,40 @@ public record McpServerConfig(String name, String url, String token, Map<String,
         List<McpServerConfig> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             String p = ConfigReader.index("mcp_servers", i);
-            Map<String, Object> m = r.object(p, list.get(i), KEYS);
-            String name = r.requiredString(m, p, "name");
-            if (!NAME.matcher(name).matches()) {
-                throw r.fail(p + ".name", "expected 1-32 letters, digits, '_' or '-', got " + ConfigReader.quote(name));
-            }
-            if (!names.add(name)) throw r.fail(p + ".name", "duplicate MCP server name " + ConfigReader.quote(name));
-            String url = ToolConfig.url(r, p + ".url", r.requiredString(m, p, "url"));
-            String token = m.get("token") == null ? null : r.secret(p + ".token", m.get("token"));
-            Map<String, String> headers = ToolConfig.headers(r, m, p);
-            checkHeaders(r, p, headers, token != null);
-            boolean approval = r.bool(m, p, "requires_approval", false);
-            Map<String, Boolean> perTool = new LinkedHashMap<>();
-            if (m.get("tools") != null) {
-                Map<String, Object> t = r.object(p + ".tools", m.get("tools"), null);
-                for (var e : t.entrySet()) {
-                    String tp = p + ".tools." + e.getKey();
-                    perTool.put(e.getKey(), r.bool(r.object(tp, e.getValue(), TOOL_KEYS), tp, "requires_approval", approval));
-                }
-            }
-            List<String> keys = ToolConfig.keys(r, m, p);
-            Duration timeout = r.millis(m, p, "timeout_ms", ToolConfig.DEFAULT_TIMEOUT.toMillis(), 100, ConfigLoader.MAX_MILLIS);
-            int maxOutput = (int) r.integer(m, p, "max_output_bytes", ToolConfig.DEFAULT_MAX_OUTPUT_BYTES, 256,
-                    ToolConfig.MAX_MAX_OUTPUT_BYTES);
-            out.add(new McpServerConfig(name, url, token, headers, approval, java.util.Collections.unmodifiableMap(perTool), keys,
-                    timeout, maxOutput));
+            Object entry = list.get(i);
+            // Each server on its own, so that one problem does not hide the next.
+            McpServerConfig server = r.attempt(() -> read(r, p, entry, names), null);
+            if (server != null) out.add(server);
         }
         return List.copyOf(out);
+    }
+
+    /** {@code mcp_servers[i]} at {@code p}; {@code names} holds the names taken so far. */
+    private static McpServerConfig read(ConfigReader r, String p, Object entry, Set<String> names) {
+        Map<String, Object> m = r.object(p, entry, KEYS);
+        String name = r.requiredString(m, p, "name");
+        if (!NAME.matcher(name).matches()) {
+            throw r.fail(p + ".name", "expected 1-32 letters, digits, '_' or '-', got " + ConfigReader.quote(name));
+        }
+        if (!names.add(name)) throw r.fail(p + ".name", "duplicate MCP server name " + ConfigReader.quote(name));
+        String url = ToolConfig.url(r, p + ".url", r.requiredString(m, p, "url"));
+        String token = m.get("token") == null ? null : r.secret(p + ".token", m.get("token"));
+        Map<String, String> headers = ToolConfig.headers(r, m, p);
+        checkHeaders(r, p, headers, token != null);
+        boolean approval = r.bool(m, p, "requires_approval", false);
+        Map<String, Boolean> perTool = new LinkedHashMap<>();
+        if (m.get("tools") != null) {
+            Map<String, Object> t = r.object(p + ".tools", m.get("tools"), null);
+            for (var e : t.entrySet()) {
+                String tp = p + ".tools." + e.getKey();
+                perTool.put(e.getKey(), r.bool(r.object(tp, e.getValue(), TOOL_KEYS), tp, "requires_approval", approval));
+            }
+        }
+        List<String> keys = ToolConfig.keys(r, m, p);
+        Duration timeout = r.millis(m, p, "timeout_ms", ToolConfig.DEFAULT_TIMEOUT.toMillis(), 100, ConfigLoader.MAX_MILLIS);
+        int maxOutput = (int) r.integer(m, p, "max_output_bytes", ToolConfig.DEFAULT_MAX_OUTPUT_BYTES, 256,
+                ToolConfig.MAX_MAX_OUTPUT_BYTES);
+        return new McpServerConfig(name, url, token, headers, approval, java.util.Collections.unmodifiableMap(perTool), keys,
+                timeout, maxOutput);
     }
 }

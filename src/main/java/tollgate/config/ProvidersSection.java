@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import tollgate.config.Substitution.Text;
+import tollgate.json.Json;
 import tollgate.json.JsonNumber;
 
 /** The {@code providers} and {@code models} sections of the config. */
@@ -22,7 +23,7 @@ final class ProvidersSection {
     private ProvidersSection() { throw new AssertionError(); }
 
     private static final List<String> PROVIDER_KEYS =
-            List.of("kind", "base_url", "api_key", "headers", "timeout_ms", "idle_timeout_ms", "deadline_ms");
+            List.of("kind", "base_url", "api_key", "headers", "timeout_ms", "idle_timeout_ms", "deadline_ms", "discover");
     private static final List<String> MODEL_KEYS = List.of("id", "provider", "upstream", "name",
             "context_length", "max_output_tokens", "pricing", "capabilities", "created", "quality");
     /** Highest quality score a model may be given for a task. */
@@ -42,15 +43,27 @@ final class ProvidersSection {
     static Map<String, ProviderConfig> providers(ConfigReader r, Map<String, Object> top, Consumer<String> log) {
         Map<String, Object> section = r.object(top, "", "providers", null);
         Map<String, ProviderConfig> providers = new LinkedHashMap<>();
+        List<String> disabled = new ArrayList<>();
         for (Map.Entry<String, Object> e : section.entrySet()) {
             String id = e.getKey();
-            if (!PROVIDER_ID.matcher(id).matches()) {
-                throw r.fail("providers", "provider id " + ConfigReader.quote(id)
-                        + " must match [a-z0-9][a-z0-9_-]{0,63}");
-            }
-            ProviderConfig p = provider(r, id, e.getValue());
-            if (!p.enabled()) log.accept(ConfigLoader.logLine("provider_disabled", "provider", id, p.disabledReason()));
+            // Each provider on its own: a broken one is reported, and models naming it are not reported again.
+            ProviderConfig p = r.attempt("provider", id, () -> {
+                if (!PROVIDER_ID.matcher(id).matches()) {
+                    throw r.fail("providers", "provider id " + ConfigReader.quote(id) + " must match [a-z0-9][a-z0-9_-]{0,63}");
+                }
+                return provider(r, id, e.getValue());
+            }, null);
+            if (p == null) continue;
+            if (!p.enabled()) disabled.add(id + " (" + p.disabledReason() + ")");
             providers.put(id, p);
+        }
+        // One line for all of them: the shipped config names several providers whose keys are rarely all set.
+        if (!disabled.isEmpty()) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("level", "info");
+            line.put("event", "providers_disabled");
+            line.put("providers", disabled);
+            log.accept(Json.toString(line));
         }
         return Collections.unmodifiableMap(providers);
     }
@@ -67,7 +80,7 @@ final class ProvidersSection {
         if (kind.equals("echo")) {
             if (base != null) throw r.fail(p + ".base_url", "the echo kind takes no base_url (it never goes online)");
             if (key != null) throw r.fail(p + ".api_key", "the echo kind takes no api_key");
-        } else if (base == null) {
+        } else if (base == null && !LocalKinds.isLocal(kind)) {
             throw r.fail(p + ".base_url", "required for kind " + ConfigReader.quote(kind));
         }
         List<String> unset = new ArrayList<>();
@@ -77,6 +90,16 @@ final class ProvidersSection {
             if (base.hasUnset()) unset.addAll(base.unset());
             else if (base.value().isEmpty() && base.references()) reason = "base_url is empty";
             else baseUrl = baseUrl(r, p + ".base_url", base);
+        } else if (LocalKinds.isLocal(kind)) {
+            LocalKinds.Source from = LocalKinds.fromEnvironment(kind, r);
+            ConfigReader env = from.from().equals("default") ? r : new ConfigReader("environment", Map.of());
+            baseUrl = baseUrl(env, from.from().equals("default") ? p + ".base_url" : from.from(), Text.literal(from.url()));
+        }
+        if (baseUrl != null && LocalKinds.isLocal(kind)) baseUrl = URI.create(LocalKinds.withApiPath(baseUrl));
+        boolean discover = r.bool(m, p, "discover", LocalKinds.isLocal(kind));
+        if (discover && !LocalKinds.openAiCompatible(kind)) {
+            throw r.fail(p + ".discover", "model discovery needs an OpenAI-compatible kind (openai, "
+                    + String.join(", ", LocalKinds.KINDS) + "), not " + ConfigReader.quote(kind));
         }
         String apiKey = null;
         if (key != null) {
@@ -93,7 +116,8 @@ final class ProvidersSection {
         Duration deadline = r.millis(m, p, "deadline_ms", ProviderConfig.DEFAULT_DEADLINE.toMillis(), 1, max);
         if (!unset.isEmpty()) reason = Text.unsetReason(unset);
         boolean enabled = reason == null;
-        return new ProviderConfig(id, kind, baseUrl, enabled ? apiKey : null, headers, timeout, idle, deadline, enabled, reason);
+        return new ProviderConfig(id, kind, baseUrl, enabled ? apiKey : null, headers, timeout, idle, deadline, enabled, reason,
+                discover);
     }
 
     /** An absolute http(s) URL without query or fragment; trailing slashes removed. */
@@ -153,35 +177,44 @@ final class ProvidersSection {
         Map<String, String> pathById = new HashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             String p = ConfigReader.index("models", i);
-            Map<String, Object> m = r.object(p, entries.get(i), MODEL_KEYS);
-            String id = modelId(r, p + ".id", r.requiredString(m, p, "id"));
-            String clash = pathById.putIfAbsent(id, p);
-            if (clash != null) {
-                throw r.fail(p + ".id", "duplicate model id " + ConfigReader.quote(id) + " (also " + clash + ")");
-            }
-            String provider = r.requiredString(m, p, "provider");
-            if (!providers.containsKey(provider)) {
-                throw r.fail(p + ".provider", "no provider " + ConfigReader.quote(provider) + " is configured"
-                        + (providers.isEmpty() ? "" : " (configured: " + String.join(", ", providers.keySet()) + ")"));
-            }
-            String upstream = modelId(r, p + ".upstream", r.string(m, p, "upstream", id));
-            String name = r.string(m, p, "name", id);
-            if (name.isBlank()) throw r.expected(p + ".name", "a display name", Text.literal(name));
-            long context = r.integer(m, p, "context_length", 0, 0, MAX_CONTEXT_LENGTH);
-            Map<String, Object> pricing = r.object(m, p, "pricing", PRICING_KEYS);
-            String prompt = price(r, pricing, p + ".pricing", "prompt");
-            String completion = price(r, pricing, p + ".pricing", "completion");
-            String audioMinute = price(r, pricing, p + ".pricing", "audio_minute");
-            String character = price(r, pricing, p + ".pricing", "character");
-            String image = price(r, pricing, p + ".pricing", "image");
-            Set<String> capabilities = capabilities(r, p, r.array(m, p, "capabilities"));
-            long created = r.integer(m, p, "created", 0, 0, Long.MAX_VALUE);
-            long maxOutput = r.integer(m, p, "max_output_tokens", 0, 0, MAX_CONTEXT_LENGTH);
-            Map<String, Integer> quality = quality(r, p, r.object(m, p, "quality", ModelConfig.TASKS));
-            models.add(new ModelConfig(id, provider, upstream, name, context, prompt, completion, capabilities,
-                    created, maxOutput, quality, audioMinute, character, image));
+            Object entry = entries.get(i);
+            // Each model on its own; a broken one is remembered by its id, so that references to it are not reported again.
+            ModelConfig model = r.attempt("model", entry instanceof Map<?, ?> raw ? raw.get("id") : null,
+                    () -> model(r, p, entry, providers, pathById), null);
+            if (model != null) models.add(model);
         }
         return List.copyOf(models);
+    }
+
+    private static ModelConfig model(ConfigReader r, String p, Object entry, Map<String, ProviderConfig> providers,
+                                     Map<String, String> pathById) {
+        Map<String, Object> m = r.object(p, entry, MODEL_KEYS);
+        String id = modelId(r, p + ".id", r.requiredString(m, p, "id"));
+        String clash = pathById.putIfAbsent(id, p);
+        if (clash != null) {
+            throw r.fail(p + ".id", "duplicate model id " + ConfigReader.quote(id) + " (also " + clash + ")");
+        }
+        String provider = r.requiredString(m, p, "provider");
+        if (!providers.containsKey(provider)) {
+            throw r.missing(p + ".provider", "provider", provider, "no provider " + ConfigReader.quote(provider) + " is configured"
+                    + (providers.isEmpty() ? "" : " (configured: " + String.join(", ", providers.keySet()) + ")"));
+        }
+        String upstream = modelId(r, p + ".upstream", r.string(m, p, "upstream", id));
+        String name = r.string(m, p, "name", id);
+        if (name.isBlank()) throw r.expected(p + ".name", "a display name", Text.literal(name));
+        long context = r.integer(m, p, "context_length", 0, 0, MAX_CONTEXT_LENGTH);
+        Map<String, Object> pricing = r.object(m, p, "pricing", PRICING_KEYS);
+        String prompt = price(r, pricing, p + ".pricing", "prompt");
+        String completion = price(r, pricing, p + ".pricing", "completion");
+        String audioMinute = price(r, pricing, p + ".pricing", "audio_minute");
+        String character = price(r, pricing, p + ".pricing", "character");
+        String image = price(r, pricing, p + ".pricing", "image");
+        Set<String> capabilities = capabilities(r, p, r.array(m, p, "capabilities"));
+        long created = r.integer(m, p, "created", 0, 0, Long.MAX_VALUE);
+        long maxOutput = r.integer(m, p, "max_output_tokens", 0, 0, MAX_CONTEXT_LENGTH);
+        Map<String, Integer> quality = quality(r, p, r.object(m, p, "quality", ModelConfig.TASKS));
+        return new ModelConfig(id, provider, upstream, name, context, prompt, completion, capabilities,
+                created, maxOutput, quality, audioMinute, character, image);
     }
 
     private static String modelId(ConfigReader r, String path, String id) {

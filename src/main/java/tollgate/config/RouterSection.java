@@ -43,7 +43,7 @@ final class RouterSection {
         Duration maxRetryAfter = r.millis(s, p, "max_retry_after_ms", RouterConfig.DEFAULT_MAX_RETRY_AFTER_MS, 0, MAX_WAIT_MS);
         String baseline = r.string(s, p, "baseline_model", null);
         if (baseline != null && models.stream().noneMatch(m -> m.id().equals(baseline))) {
-            throw r.fail(p + ".baseline_model", "no model " + ConfigReader.quote(baseline) + " is configured");
+            throw r.missing(p + ".baseline_model", "model", baseline, "no model " + ConfigReader.quote(baseline) + " is configured");
         }
         Map<String, Object> policies = r.object(s, p, "policies", RouterConfig.POLICIES);
         Map<String, Integer> floors = new LinkedHashMap<>();
@@ -74,30 +74,38 @@ final class RouterSection {
         List<GroupConfig> groups = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             String p = ConfigReader.index("groups", i);
-            Map<String, Object> g = r.object(p, entries.get(i), GROUP_KEYS);
-            String id = r.requiredString(g, p, "id");
-            if (!UUID.matcher(id).matches()) throw r.expected(p + ".id", "a UUID like 123e4567-e89b-12d3-a456-426614174000", Text.literal(id));
-            id = id.toLowerCase(Locale.ROOT);
-            String name = r.string(g, p, "name", null);
-            if (name != null && !GROUP_NAME.matcher(name).matches()) {
-                throw r.expected(p + ".name", "a name of letters, digits, '_', '.', '-' (at most 64)", Text.literal(name));
-            }
-            for (String handle : name == null ? List.of(id) : List.of(id, name)) {
-                String clash = handles.putIfAbsent(handle, p);
-                if (clash != null) throw r.fail(p, "group handle " + ConfigReader.quote(handle) + " is also used by " + clash);
-            }
-            String strategy = r.string(g, p, "strategy", "priority");
-            if (!GroupConfig.STRATEGIES.contains(strategy)) {
-                throw r.expected(p + ".strategy", "one of " + String.join(", ", GroupConfig.STRATEGIES), Text.literal(strategy));
-            }
-            List<Object> list = r.array(g, p, "deployments");
-            if (list == null || list.isEmpty()) throw r.fail(p + ".deployments", "required: at least one deployment");
-            if (list.size() > GroupConfig.MAX_MEMBERS) throw r.fail(p + ".deployments", "more than " + GroupConfig.MAX_MEMBERS + " deployments");
-            List<GroupConfig.Member> members = new ArrayList<>();
-            for (int j = 0; j < list.size(); j++) members.add(member(r, ConfigReader.index(p + ".deployments", j), list.get(j), providers, models));
-            groups.add(new GroupConfig(id, name, strategy, List.copyOf(members)));
+            Object entry = entries.get(i);
+            GroupConfig group = r.attempt(() -> group(r, p, entry, handles, providers, models), null);
+            if (group != null) groups.add(group);
         }
         return List.copyOf(groups);
+    }
+
+    /** {@code groups[i]} at {@code p}; {@code handles} holds the ids and names taken so far. */
+    private static GroupConfig group(ConfigReader r, String p, Object entry, Map<String, String> handles,
+                                     Map<String, ProviderConfig> providers, List<ModelConfig> models) {
+        Map<String, Object> g = r.object(p, entry, GROUP_KEYS);
+        String id = r.requiredString(g, p, "id");
+        if (!UUID.matcher(id).matches()) throw r.expected(p + ".id", "a UUID like 123e4567-e89b-12d3-a456-426614174000", Text.literal(id));
+        id = id.toLowerCase(Locale.ROOT);
+        String name = r.string(g, p, "name", null);
+        if (name != null && !GROUP_NAME.matcher(name).matches()) {
+            throw r.expected(p + ".name", "a name of letters, digits, '_', '.', '-' (at most 64)", Text.literal(name));
+        }
+        for (String handle : name == null ? List.of(id) : List.of(id, name)) {
+            String clash = handles.putIfAbsent(handle, p);
+            if (clash != null) throw r.fail(p, "group handle " + ConfigReader.quote(handle) + " is also used by " + clash);
+        }
+        String strategy = r.string(g, p, "strategy", "priority");
+        if (!GroupConfig.STRATEGIES.contains(strategy)) {
+            throw r.expected(p + ".strategy", "one of " + String.join(", ", GroupConfig.STRATEGIES), Text.literal(strategy));
+        }
+        List<Object> list = r.array(g, p, "deployments");
+        if (list == null || list.isEmpty()) throw r.fail(p + ".deployments", "required: at least one deployment");
+        if (list.size() > GroupConfig.MAX_MEMBERS) throw r.fail(p + ".deployments", "more than " + GroupConfig.MAX_MEMBERS + " deployments");
+        List<GroupConfig.Member> members = new ArrayList<>();
+        for (int j = 0; j < list.size(); j++) members.add(member(r, ConfigReader.index(p + ".deployments", j), list.get(j), providers, models));
+        return new GroupConfig(id, name, strategy, List.copyOf(members));
     }
 
     private static GroupConfig.Member member(ConfigReader r, String p, Object value, Map<String, ProviderConfig> providers,
@@ -110,12 +118,12 @@ final class RouterSection {
         if (model != null) {
             if (provider != null || upstream != null) throw r.fail(p, "give either model, or provider and upstream, not both");
             if (models.stream().noneMatch(x -> x.id().equals(model))) {
-                throw r.fail(p + ".model", "no model " + ConfigReader.quote(model) + " is configured");
+                throw r.missing(p + ".model", "model", model, "no model " + ConfigReader.quote(model) + " is configured");
             }
             return new GroupConfig.Member(model, null, null, weight);
         }
         if (provider == null || upstream == null) throw r.fail(p, "required: model, or provider and upstream");
-        if (!providers.containsKey(provider)) throw r.fail(p + ".provider", "no provider " + ConfigReader.quote(provider) + " is configured");
+        if (!providers.containsKey(provider)) throw r.missing(p + ".provider", "provider", provider, "no provider " + ConfigReader.quote(provider) + " is configured");
         if (upstream.isEmpty() || upstream.length() > 256) throw r.expected(p + ".upstream", "an upstream model name", Text.literal(upstream));
         return new GroupConfig.Member(null, provider, upstream, weight);
     }

@@ -84,9 +84,14 @@ public record ToolConfig(String name, String type, String description, Map<Strin
         Set<String> names = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
             String p = ConfigReader.index("tools", i);
-            ToolConfig t = read(r, p, r.object(p, list.get(i), KEYS));
-            if (!names.add(t.name())) throw r.fail(p + ".name", "duplicate tool name " + ConfigReader.quote(t.name()));
-            out.add(t);
+            Object entry = list.get(i);
+            // Each tool on its own, so that one problem does not hide the next.
+            ToolConfig t = r.attempt(() -> {
+                ToolConfig read = read(r, p, r.object(p, entry, KEYS));
+                if (!names.add(read.name())) throw r.fail(p + ".name", "duplicate tool name " + ConfigReader.quote(read.name()));
+                return read;
+            }, null);
+            if (t != null) out.add(t);
         }
         return List.copyOf(out);
     }

@@ -23,8 +23,17 @@ public record ToolsConfig(AgentConfig agent, List<ToolConfig> tools, List<McpSer
     /** @param models the catalog, which an {@code image_generation} tool's model must be in, with capability {@code images} */
     static ToolsConfig read(ConfigReader r, Map<String, Object> top, List<ModelConfig> models) {
         List<ToolConfig> tools = ToolConfig.readAll(r, top);
-        for (int i = 0; i < tools.size(); i++) {
-            if (tools.get(i).type().equals("image_generation")) checkImageTool(r, ConfigReader.index("tools", i), tools.get(i), models);
+        List<Object> written = r.array(top, "", "tools");
+        for (ToolConfig t : tools) {
+            if (!t.type().equals("image_generation")) continue;
+            // By name: a broken tool before this one is not in the list, so list positions may differ.
+            int i = 0;
+            while (i < written.size() && !(written.get(i) instanceof Map<?, ?> w && t.name().equals(w.get("name")))) i++;
+            String p = ConfigReader.index("tools", i);
+            r.attempt(() -> {
+                checkImageTool(r, p, t, models);
+                return t;
+            }, null);
         }
         return new ToolsConfig(AgentConfig.read(r, top), tools, McpServerConfig.readAll(r, top, tools));
     }
@@ -37,12 +46,13 @@ public record ToolsConfig(AgentConfig agent, List<ToolConfig> tools, List<McpSer
         }
         if (t.model() == null) {
             if (models.stream().noneMatch(m -> m.capabilities().contains("images"))) {
-                throw r.fail(p + ".model", "no model has the \"images\" capability: configure one, or name the tool's model");
+                ConfigException e = r.fail(p + ".model", "no model has the \"images\" capability: configure one, or name the tool's model");
+                throw r.anyBroken("model") ? e.asConsequence() : e; // the broken model may be the one
             }
             return;
         }
         ModelConfig m = models.stream().filter(c -> c.id().equals(t.model())).findFirst().orElse(null);
-        if (m == null) throw r.fail(p + ".model", "no model " + ConfigReader.quote(t.model()) + " is configured");
+        if (m == null) throw r.missing(p + ".model", "model", t.model(), "no model " + ConfigReader.quote(t.model()) + " is configured");
         if (!m.capabilities().contains("images")) {
             throw r.fail(p + ".model", "model " + ConfigReader.quote(t.model()) + " has no \"images\" capability (it has: "
                     + String.join(", ", m.capabilities()) + ")");

@@ -231,7 +231,7 @@ public record VoiceConfig(
                 String ip = ConfigReader.index(pp, i);
                 String id = r.string(ip, list.get(i));
                 ModelConfig m = models.stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
-                if (m == null) throw r.fail(ip, "no model " + ConfigReader.quote(id) + " is configured");
+                if (m == null) throw r.missing(ip, "model", id, "no model " + ConfigReader.quote(id) + " is configured");
                 if (!m.capabilities().contains("realtime")) {
                     throw r.fail(ip, "model " + ConfigReader.quote(id) + " has no \"realtime\" capability (it has: "
                             + String.join(", ", m.capabilities()) + ")");

@@ -87,7 +87,7 @@ public final class VoiceTls {
         } catch (java.security.UnrecoverableEntryException e) { // UnrecoverableKeyException among them
             throw new KeystoreException("its private key cannot be read with the configured password", e);
         } catch (GeneralSecurityException e) {
-            throw new KeystoreException("cannot be used for TLS: " + e.getMessage(), e);
+            throw new KeystoreException("cannot be used for TLS: " + tollgate.log.Failures.describe(e), e);
         } finally {
             java.util.Arrays.fill(secret, '\0');
         }
@@ -110,7 +110,7 @@ public final class VoiceTls {
             if (e.getCause() instanceof UnrecoverableKeyException) {
                 throw new KeystoreException("the password is wrong (or it is not a PKCS#12 keystore)", e);
             }
-            throw new KeystoreException("is not a readable PKCS#12 keystore: " + e.getMessage(), e);
+            throw new KeystoreException("is not a readable PKCS#12 keystore: " + tollgate.log.Failures.describe(e), e);
         }
     }
 }

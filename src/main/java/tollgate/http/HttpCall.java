@@ -44,6 +44,8 @@ public final class HttpCall {
     private volatile int status; // set by a heartbeat thread when it opens the stream
     private volatile SseWriter sse;
     private volatile GatewayException aborted;
+    /** The registered path or template that served this call ({@link Router}), null when none matched. */
+    private String route;
 
     HttpCall(HttpExchange exchange, String requestId, long maxBodyBytes, Reservation memory) {
         this.exchange = exchange;
@@ -62,11 +64,17 @@ public final class HttpCall {
     /** The raw query string (after {@code ?}), or null. */
     public String query() { return exchange.getRequestURI().getRawQuery(); }
 
+    /** {@code http(s)://host:port} as the client reached the gateway ({@link ServerUrl}). */
+    public String serverUrl() { return ServerUrl.of(exchange); }
+
     /** The first value of a request header, or null. */
     public String header(String name) { return exchange.getRequestHeaders().getFirst(name); }
 
     /** Sets a response header; before the response starts. */
     public void setResponseHeader(String name, String value) { exchange.getResponseHeaders().set(name, value); }
+
+    /** Adds a response header field beside those of the same name ({@code Vary}); before the response starts. */
+    public void addResponseHeader(String name, String value) { exchange.getResponseHeaders().add(name, value); }
 
     /** Adds a field to this request's access-log line (model, provider, usage...). */
     public void log(String key, Object value) { logFields.put(key, value); }
@@ -92,6 +100,28 @@ public final class HttpCall {
     public Cancellation cancellation() { return cancellation; }
 
     Map<String, Object> logFields() { return logFields; }
+
+    // ---- read by a CallObserver (metrics, issue 13) once the call has ended
+
+    /** The access-log field {@code name} an endpoint set ({@link #log}), or null. */
+    public Object logField(String name) { return logFields.get(name); }
+
+    /** The route that served this call as registered ({@code /v1/chat/completions}, {@code /admin/keys/{id}}), or null. */
+    public String route() { return route; }
+
+    void route(String registered) { this.route = registered; }
+
+    /** The status sent, 0 when no response started. */
+    public int responseStatus() { return status; }
+
+    /** Whether the answer was an SSE stream. */
+    public boolean streamed() { return sse != null; }
+
+    /** {@link System#nanoTime()} when the stream's first data event went out, 0 when none did. */
+    public long firstEventNanos() {
+        SseWriter w = sse;
+        return w == null ? 0 : w.firstEventNanos();
+    }
 
     long bodyBytes() { return bodyBytes; }
 
@@ -307,6 +337,13 @@ public final class HttpCall {
             }
             guarded(out::close);
         }
+    }
+
+    /** Answers with a status alone: no body, no Content-Type (a 204, RFC 9110 §15.3.5). */
+    public void respondEmpty(int code) throws IOException {
+        if (responseStarted()) throw new IllegalStateException("response already started");
+        status = code;
+        guarded(() -> exchange.sendResponseHeaders(code, -1)); // -1: no body (HttpExchange javadoc)
     }
 
     /** A blocking write to the client. */

@@ -30,6 +30,12 @@ import tollgate.memory.MemoryBudget;
 public final class Router implements HttpHandler {
     /** The path layouts of the seed APIs (four APIs, three layouts): {@code /v1/...}, {@code /api/...}, {@code /api/gateway/...}. */
     public static final List<String> PREFIXES = List.of("/v1", "/api", "/api/gateway");
+    /**
+     * Routes of OpenAI's API also served at the root, for clients given the gateway's address
+     * without {@code /v1} as their base URL (LiteLLM's habit). None clashes with a root route.
+     */
+    public static final List<String> ROOT_ALIASES = List.of("/chat/completions", "/completions", "/models", "/audio/speech",
+            "/audio/transcriptions", "/audio/translations", "/images/generations");
     /** Bytes the JDK counts per header field besides its name and value (RFC 9113 §6.5.2's overhead). */
     static final int HEADER_FIELD_OVERHEAD_BYTES = 32;
 
@@ -49,6 +55,11 @@ public final class Router implements HttpHandler {
     private final InFlight inFlight;
     private final boolean accessLog;
     private final AtomicBoolean draining;
+    private volatile Cors cors = Cors.OFF;
+    /** Where finished requests go as spans (README, "Tracing"), or null when telemetry is off. */
+    private volatile tollgate.telemetry.Tracer tracer;
+    /** Told of every call once it has ended (metrics); set before the server starts. */
+    private volatile CallObserver observer = CallObserver.NONE;
 
     Router(long maxBodyBytes, ServerLimits limits, MemoryBudget budget, InFlight inFlight, boolean accessLog) {
         this(maxBodyBytes, limits, budget, inFlight, accessLog, new AtomicBoolean());
@@ -82,12 +93,16 @@ public final class Router implements HttpHandler {
     /** Serves {@code suffix} (e.g. {@code /chat/completions}) under every prefix. */
     public Router api(String method, String suffix, Endpoint endpoint) {
         for (String prefix : PREFIXES) exact(method, prefix + suffix, endpoint);
+        if (ROOT_ALIASES.contains(suffix)) exact(method, suffix, endpoint);
         return this;
     }
 
     /** Serves exactly this path (e.g. {@code /healthz}). */
     public Router exact(String method, String path, Endpoint endpoint) {
-        building.exact(method, path, endpoint);
+        building.exact(method, path, call -> {
+            call.route(path); // the registered string: a bounded metrics label
+            endpoint.handle(call);
+        });
         return this;
     }
 
@@ -98,9 +113,20 @@ public final class Router implements HttpHandler {
      * other requests nothing. A template without braces is an exact route.
      */
     public Router template(String method, String template, Templated endpoint) {
-        if (!building.template(method, template, endpoint)) exact(method, template, call -> endpoint.handle(call, List.of()));
+        Templated labelled = (call, params) -> {
+            call.route(template); // the registered string: a bounded metrics label
+            endpoint.handle(call, params);
+        };
+        if (!building.template(method, template, labelled)) exact(method, template, call -> endpoint.handle(call, List.of()));
         return this;
     }
+
+    /** Answers CORS preflights and marks responses for the origins of {@code config} from the next request on. */
+    public void cors(tollgate.config.CorsConfig config) { cors = Cors.of(config); }
+    /** From now on every finished request is also reported to {@code tracer} (null: none is). */
+    public void trace(tollgate.telemetry.Tracer tracer) { this.tracer = tracer; }
+    /** Sets who is told of every call once it has ended (before the server starts). */
+    public void observe(CallObserver observer) { this.observer = observer; }
 
     /** From now on, requests still arriving on open connections get a 503 and are closed. */
     void startDraining() { draining.set(true); }
@@ -121,13 +147,19 @@ public final class Router implements HttpHandler {
             }
         } finally {
             call.memory().close();
+            // While the call is still in flight: a stop waits for it, then sends what is queued.
+            tollgate.telemetry.Tracer t = tracer;
+            if (t != null) t.request(call.method(), call.route(), call.status(), System.nanoTime() - start,
+                    exchange.getRequestHeaders().getFirst("traceparent"), requestId, call.logFields());
             inFlight.remove(call);
+            observer.ended(call, start, System.nanoTime());
             if (accessLog) AccessLine.write(call, exchange, start);
         }
     }
 
     private void dispatch(HttpCall call, HttpExchange exchange) {
         try {
+            if (cors.handle(call, exchange)) return; // a preflight, answered before any route or key
             GatewayException tooLarge = overLimits(exchange);
             if (tooLarge != null) {
                 exchange.getResponseHeaders().set("Connection", "close");
@@ -148,7 +180,8 @@ public final class Router implements HttpHandler {
                 method(t.byMethod(), call, exchange).handle(call, t.params());
                 return;
             }
-            throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "Unknown path " + call.method() + " " + call.path() + ".");
+            throw new GatewayException(ErrorKind.CALLER_NOT_FOUND,
+                    PathHints.notFound(call.method(), call.path(), routes.paths(), ServerUrl.of(exchange)));
         } catch (GatewayException e) {
             Failures.answer(call, e);
         } catch (BudgetExceededException e) {

@@ -82,8 +82,8 @@ final class Routes {
         return null;
     }
 
-    /** Whether some exact route or template serves {@code path} (any method). */
-    boolean serves(String path) {
-        return exact.containsKey(path) || template(path) != null;
+    /** Every exact route's path (for the 404's hints). */
+    java.util.Set<String> paths() {
+        return exact.keySet();
     }
 }

@@ -149,6 +149,9 @@ public final class Server {
     /** Streams currently open. */
     public int activeStreams() { return inFlight.streams(); }
 
+    /** Exchanges in progress, streams included. */
+    public int inFlight() { return inFlight.size(); }
+
     /**
      * Graceful stop: new connections are refused at once, requests still arriving on open
      * connections get a 503, and exchanges in flight (streams included) may finish within

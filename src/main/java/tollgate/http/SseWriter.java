@@ -59,6 +59,8 @@ public final class SseWriter {
     private OutputStream out;
     private State state = State.PENDING;
     private volatile long lastWriteNanos = System.nanoTime();
+    /** {@link System#nanoTime()} when the first data event went out, 0 before (time to first token, issue 13). */
+    private volatile long firstEventNanos;
     private long events;
 
     SseWriter(Opener opener, HttpCall call) {
@@ -120,6 +122,7 @@ public final class SseWriter {
                 if (flush) out.flush();
             });
             lastWriteNanos = System.nanoTime();
+            if (firstEventNanos == 0) firstEventNanos = lastWriteNanos;
             events++;
         } catch (IOException | ClientGoneException e) {
             throw gone(e);
@@ -219,6 +222,9 @@ public final class SseWriter {
     /** Number of data events sent. */
     public long events() { return events; }
 
+    /** {@link System#nanoTime()} when the first data event was written (not a ping), 0 before. */
+    long firstEventNanos() { return firstEventNanos; }
+
     /** Whether nothing was written for {@code idleNanos}; lock-free, for the heartbeat ticker. */
     boolean idleFor(long idleNanos) {
         return System.nanoTime() - lastWriteNanos >= idleNanos && (state == State.PENDING || state == State.OPEN);
@@ -260,6 +266,7 @@ public final class SseWriter {
                 if (flush) out.flush(); // ChunkedOutputStream: one chunk per flush
             });
             lastWriteNanos = System.nanoTime();
+            if (firstEventNanos == 0) firstEventNanos = lastWriteNanos;
         } catch (IOException | ClientGoneException e) {
             throw gone(e);
         }

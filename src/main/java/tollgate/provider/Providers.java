@@ -1,5 +1,6 @@
 package tollgate.provider;
 
+import tollgate.config.LocalKinds;
 import tollgate.config.ProviderConfig;
 import tollgate.provider.anthropic.AnthropicDialect;
 import tollgate.provider.deepgram.DeepgramProvider;
@@ -20,7 +21,9 @@ public final class Providers {
      */
     public static Provider create(ProviderConfig cfg, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
         return switch (cfg.kind()) {
-            case OpenAiDialect.KIND -> new HttpChatProvider(cfg, new OpenAiDialect(), upstream, watchdog, secrets);
+            // The local kinds are names for the OpenAI-compatible kind: the same dialect and calls.
+            case OpenAiDialect.KIND, LocalKinds.OLLAMA, LocalKinds.VLLM, LocalKinds.LLAMACPP ->
+                    new HttpChatProvider(cfg, new OpenAiDialect(), upstream, watchdog, secrets);
             case AnthropicDialect.KIND -> new HttpChatProvider(cfg, new AnthropicDialect(), upstream, watchdog, secrets);
             case MistralDialect.KIND -> new HttpChatProvider(cfg, new MistralDialect(), upstream, watchdog, secrets);
             case EchoProvider.KIND -> new EchoProvider(cfg);

@@ -71,11 +71,21 @@ public final class Dispatcher {
      * @param recorder where every dispatched request is recorded, durably, before it returns
      */
     public Dispatcher(Router router, Model baseline, Clock clock, RandomGenerator random, Recorder recorder) {
+        this(router, baseline, clock, random, recorder, DispatchEvents.NONE);
+    }
+
+    /**
+     * @param baseline the model savings are measured against, or null for no savings
+     * @param recorder where every dispatched request is recorded, durably, before it returns
+     * @param events   told of retries, failovers and failed upstream calls (metrics)
+     */
+    public Dispatcher(Router router, Model baseline, Clock clock, RandomGenerator random, Recorder recorder, DispatchEvents events) {
         this.settlement = new Settlement(recorder, clock, this);
         this.router = router;
         this.config = router.config();
         this.clock = clock;
-        this.retries = new Retries(config, new Backoff(config.backoff().toNanos(), config.maxBackoff().toNanos(), random), clock);
+        this.retries = new Retries(config, new Backoff(config.backoff().toNanos(), config.maxBackoff().toNanos(), random), clock,
+                events);
         this.baseline = baseline;
         this.services = new ServiceDispatcher(router, retries, recorder, clock);
     }
@@ -131,6 +141,7 @@ public final class Dispatcher {
         GatewayException last;
         long minWindow; // after a context error: only larger windows are worth trying
         int calls;      // upstream calls made, retries included
+        Deployment lastCalled; // for the metrics: a retry or a failover
         boolean schemaRetried;
 
         Attempts(Plan plan, ChatRequest request, Caller caller, long promptTokens, long maxTokens, ChatSink sink) {
@@ -215,6 +226,8 @@ public final class Dispatcher {
                     return null;
                 }
                 calls++;
+                retries.calling(d, lastCalled);
+                lastCalled = d;
                 long t0 = clock.nanos();
                 FirstContent gate = sink == null ? null : new FirstContent(sink, () -> begin(d, t0, toolIds, repaired), clock,
                         caller.memory());
@@ -257,7 +270,7 @@ public final class Dispatcher {
                 } catch (GatewayException e) {
                     long took = clock.nanos() - t0;
                     if (gate != null && gate.committed()) {
-                        d.failed(e.failure(), took);
+                        retries.failed(d, e.failure(), took);
                         streaming = gate;
                         streamingDeployment = d;
                         throw e; // content reached the client: the stream ends with this error

@@ -25,11 +25,32 @@ final class Retries {
     private final RouterConfig config;
     private final Backoff backoff;
     private final Clock clock;
+    private final DispatchEvents events;
 
     Retries(RouterConfig config, Backoff backoff, Clock clock) {
+        this(config, backoff, clock, DispatchEvents.NONE);
+    }
+
+    Retries(RouterConfig config, Backoff backoff, Clock clock, DispatchEvents events) {
         this.config = config;
         this.backoff = backoff;
         this.clock = clock;
+        this.events = events;
+    }
+
+    /**
+     * An upstream call to {@code d} is about to be made; {@code previous} is the deployment the
+     * same request called last (null for its first call): the same one again is a retry, another
+     * one a failover.
+     */
+    void calling(Deployment d, Deployment previous) {
+        if (previous != null) events.called(d, previous);
+    }
+
+    /** A call to {@code d} failed: its health learns it ({@link Deployment#failed}), and so do the metrics. */
+    void failed(Deployment d, FailureClass failure, long tookNanos) {
+        d.failed(failure, tookNanos);
+        events.failed(d, failure);
     }
 
     /**
@@ -42,7 +63,7 @@ final class Retries {
         FailureClass failure = e.failure();
         long retryAfter = failure == FailureClass.RATE_LIMITED ? retryAfter(e) : -1;
         tried.add(new Tried(d.id(), failure.outcome(), tookNanos / 1_000_000, retryAfter, e.getMessage()));
-        d.failed(failure, tookNanos);
+        failed(d, failure, tookNanos);
         switch (failure) {
             case CALLER_FAULT, BUSY, INTERNAL -> throw e;
             case CONTEXT_TOO_LONG, CREDENTIALS, REJECTED -> {

@@ -57,6 +57,8 @@ public final class Router {
     private final Map<String, List<String>> voicePolicies;
     /** Plans for calls that are not chat, over {@link #services}; made last in the constructor. */
     private final ServicePlans servicePlans;
+    /** What an unknown model's error suggests: the chat models served. */
+    private final ModelSuggestions suggestions;
     private final Map<String, Group> groups = new HashMap<>();
     private final List<Group> groupOrder = new ArrayList<>();
     private final List<Deployment> policyPool = new ArrayList<>();
@@ -120,7 +122,7 @@ public final class Router {
         boolean anyOnline = byModelId.values().stream().anyMatch(d -> !d.offline());
         for (Model m : catalog.models()) {
             Deployment d = byModelId.get(m.id());
-            if (d != null && (anyOnline != d.offline()) && !policyPool.contains(d)) policyPool.add(d);
+            if (d != null && (anyOnline != d.offline()) && !policyPool.contains(d) && !catalog.discovered(m.id())) policyPool.add(d);
         }
         for (GroupConfig g : groups) {
             List<GroupOrder.Member> members = new ArrayList<>();
@@ -137,6 +139,7 @@ public final class Router {
             groupOrder.add(group);
             if (g.name() != null) this.groups.put(g.name(), group);
         }
+        this.suggestions = new ModelSuggestions(byModelId.keySet());
         this.servicePlans = new ServicePlans(this); // reads the maps above: last
     }
 
@@ -257,7 +260,7 @@ public final class Router {
         String configuredProvider = catalogProviderOf(model);
         if (configuredProvider != null) return disabled(model, configuredProvider, param, alone);
         throw new GatewayException(ErrorKind.CALLER_INVALID_REQUEST, "The model '" + clip(model)
-                + "' does not exist on this gateway. GET /v1/models lists the models it serves.", param);
+                + "' does not exist on this gateway." + suggestions.didYouMean(model) + " GET /v1/models lists the models it serves.", param);
     }
 
     private String catalogProviderOf(String model) { return catalogProviders.get(model); }

@@ -133,6 +133,7 @@ public final class ServiceDispatcher {
         Deployment chosen;
         GatewayException last;
         int calls;
+        Deployment lastCalled; // for the metrics: a retry or a failover
 
         Run(Plan plan, ServiceRequest request, Caller caller, ServiceAttempt<R> attempt) {
             this.plan = plan;
@@ -162,6 +163,8 @@ public final class ServiceDispatcher {
                         break;
                     }
                     calls++;
+                    retries.calling(d, lastCalled);
+                    lastCalled = d;
                     Progress p = new Progress();
                     long t0 = clock.nanos();
                     long wait;
@@ -178,7 +181,7 @@ public final class ServiceDispatcher {
                     } catch (GatewayException e) {
                         long took = clock.nanos() - t0;
                         if (p.committed()) { // the answer had started: it ends with this error
-                            d.failed(e.failure(), took);
+                            retries.failed(d, e.failure(), took);
                             progress = p;
                             chosen = d;
                             throw e;

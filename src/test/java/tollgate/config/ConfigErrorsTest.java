@@ -45,7 +45,7 @@ class ConfigErrorsTest {
         Path file = tmp.resolve("tollgate.json");
         Files.writeString(file, "{\"server\": {\"port\": \"80800\"}}");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), Overrides.NONE));
-        assertEquals(file + ": server.port: expected an integer 0-65535, got \"80800\"", e.getMessage());
+        assertEquals(file + ":1: server.port: expected an integer 0-65535, got \"80800\"", e.getMessage());
         ConfigException missing = assertThrows(ConfigException.class,
                 () -> ConfigLoader.load(tmp.resolve("nope.json"), Map.of(), Overrides.NONE));
         assertMentions(missing.getMessage(), "nope.json", "no such file");
@@ -53,7 +53,7 @@ class ConfigErrorsTest {
 
     @Test
     void invalidJson_reportsLineAndColumn() {
-        assertMentions(error("{\n  \"server\": {\"port\": 1,}\n}"), "config: invalid JSON", "line 2");
+        assertMentions(error("{\n  \"server\": {\"port\": 1,}\n}"), "config:2:24: invalid JSON", "line 2, column 23");
     }
 
     @Test

@@ -158,6 +158,7 @@ class ConfigLoaderTest {
 
     @Test
     void providerWithUnsetApiKey_isDisabledWithReasonAndOneLogLine() {
+        // One line for all disabled providers (issue 13): {"event":"providers_disabled","providers":["id (reason)", ...]}
         Loaded l = load("""
                 {"keys": [], "providers": {"openai": {"kind": "openai", "base_url": "https://api.openai.com/v1",
                   "api_key": "${OPENAI_API_KEY}"}}}""", Map.of("OPENAI_API_KEY", ""), Overrides.NONE);
@@ -165,8 +166,8 @@ class ConfigLoaderTest {
         assertFalse(p.enabled());
         assertEquals("OPENAI_API_KEY is not set", p.disabledReason());
         assertNull(p.apiKey());
-        assertEquals(List.of("{\"level\":\"info\",\"event\":\"provider_disabled\",\"provider\":\"openai\","
-                + "\"reason\":\"OPENAI_API_KEY is not set\"}"), l.log());
+        assertEquals(List.of("{\"level\":\"info\",\"event\":\"providers_disabled\","
+                + "\"providers\":[\"openai (OPENAI_API_KEY is not set)\"]}"), l.log());
     }
 
     @Test

@@ -37,10 +37,13 @@ class DefaultConfigFileTest {
         });
         assertTrue(c.providers().get("echo").enabled());
         assertEquals(List.of(), c.keys());
-        assertEquals(7, log.size(), log::toString); // env key skipped + five providers disabled + admin API off
+        assertEquals(3, log.size(), log::toString); // env key skipped + one line for the five providers disabled + admin API off
         assertTrue(log.get(0).contains("\"event\":\"key_skipped\""), log.get(0));
+        assertEquals("{\"level\":\"info\",\"event\":\"providers_disabled\",\"providers\":[\"openai (OPENAI_API_KEY is not set)\","
+                + "\"anthropic (ANTHROPIC_API_KEY is not set)\",\"mistral (MISTRAL_API_KEY is not set)\","
+                + "\"deepgram (DEEPGRAM_API_KEY is not set)\",\"ollama (OLLAMA_URL is not set)\"]}", log.get(1));
         assertEquals("{\"level\":\"info\",\"event\":\"admin_api_off\",\"field\":\"accounts.admin_token\","
-                + "\"reason\":\"TOLLGATE_ADMIN_TOKEN is not set\"}", log.get(6));
+                + "\"reason\":\"TOLLGATE_ADMIN_TOKEN is not set\"}", log.get(2));
         assertEquals(1000, c.accounts().creditsPerUsd());
         assertEquals(null, c.accounts().adminTokenSha256());
         assertEquals(ServerConfig.defaults(), c.server());

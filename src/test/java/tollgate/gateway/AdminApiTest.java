@@ -180,7 +180,7 @@ class AdminApiTest extends GatewayTestBase {
         assertEquals(200, gw.get("/admin/keys", "Authorization", "bearer " + ADMIN_TOKEN).statusCode());
         HttpResponse<String> notHere = gw.get("/v1/admin/keys", "Authorization", ADMIN);
         assertEquals(404, notHere.statusCode());
-        assertEquals(errorJson("Unknown path GET /v1/admin/keys.", "not_found_error", null, 404), notHere.body());
+        assertEquals(errorJson("Unknown path GET /v1/admin/keys. Did you mean /admin/keys?", "not_found_error", null, 404), notHere.body());
     }
 
     @Test

@@ -47,8 +47,15 @@ class PathLayoutsTest extends GatewayTestBase {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/v2/models", "/api/v1/models", "/gateway/models", "/models", "/v1/models/", "/V1/models"})
+    @ValueSource(strings = {"/v2/models", "/api/v1/models", "/gateway/models", "/v1/models/", "/V1/models"})
     void otherLayouts_are404(String path) throws Exception {
         assertEquals(404, gw.get(path).statusCode());
+    }
+
+    /** OpenAI's routes also at the root, for a base URL given without {@code /v1} (FrontDoorTest). */
+    @ParameterizedTest
+    @ValueSource(strings = {"/models", "/v1/models", "/api/models", "/api/gateway/models"})
+    void modelsAlsoAtTheRoot(String path) throws Exception {
+        assertEquals(CatalogTest.MODELS, gw.get(path).body());
     }
 }

@@ -149,9 +149,12 @@ class RequestErrorsTest extends GatewayTestBase {
 
     @Test
     void unknownPath_is404() throws Exception {
-        assertError(gw.get("/v1/nope"), 404, errorJson("Unknown path GET /v1/nope.", "not_found_error", null, 404));
-        assertError(gw.post("/chat/completions", chat("echo", false)), 404,
-                errorJson("Unknown path POST /chat/completions.", "not_found_error", null, 404));
+        // The hint naming the base URL, and the paths it suggests: FrontDoorTest.
+        String hint = " Tollgate serves the OpenAI API under http://127.0.0.1:" + gw.port()
+                + "/v1 (e.g. POST /v1/chat/completions); GET /v1/models lists the models.";
+        assertError(gw.get("/v1/nope"), 404, errorJson("Unknown path GET /v1/nope." + hint, "not_found_error", null, 404));
+        assertError(gw.post("/chat/completionz/x", chat("echo", false)), 404,
+                errorJson("Unknown path POST /chat/completionz/x." + hint, "not_found_error", null, 404));
     }
 
     @Test

@@ -50,6 +50,31 @@ class ProvidersTest {
     }
 
     @Test
+    void localKinds_areTheOpenAiCompatibleProvider() {
+        try (Upstream up = new Upstream(Duration.ofSeconds(1)); IdleWatchdog dog = new IdleWatchdog()) {
+            Set<String> openai = Providers.create(cfg("openai"), up, dog, Secrets.NONE).capabilities();
+            for (String kind : tollgate.config.LocalKinds.KINDS) {
+                Provider p = Providers.create(cfg(kind), up, dog, Secrets.NONE);
+                assertInstanceOf(HttpChatProvider.class, p);
+                assertEquals("openai", p.kind(), kind); // the wire format; GET /providers shows the configured kind
+                assertEquals("p-" + kind, p.id());
+                assertEquals(openai, p.capabilities(), kind);
+                assertEquals(ToolIdRule.ANY, ((ChatProvider) p).toolIdRule());
+            }
+        }
+    }
+
+    @Test
+    void discovery_asksOllamaAtItsOriginAndTheOthersUnderTheirBaseUrl() {
+        assertEquals(URI.create("http://127.0.0.1:9/api/tags"), ModelDiscovery.listUri(cfg("ollama")));
+        assertEquals(URI.create("http://127.0.0.1:9/v1/models"), ModelDiscovery.listUri(cfg("vllm")));
+        assertEquals(URI.create("http://127.0.0.1:9/v1/models"), ModelDiscovery.listUri(cfg("openai")));
+        ProviderConfig proxied = new ProviderConfig("o", "ollama", URI.create("https://proxy.example/ollama/v1"), null, Map.of(),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), true, null, true);
+        assertEquals(URI.create("https://proxy.example/ollama/api/tags"), ModelDiscovery.listUri(proxied));
+    }
+
+    @Test
     void upstream_versionByScheme() {
         assertEquals(java.net.http.HttpClient.Version.HTTP_1_1, Upstream.versionFor(URI.create("http://x/")));
         assertEquals(java.net.http.HttpClient.Version.HTTP_2, Upstream.versionFor(URI.create("https://x/")));

@@ -1,0 +1,90 @@
+package tollgate.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import tollgate.error.ErrorBody;
+import tollgate.error.ErrorKind;
+import tollgate.error.GatewayException;
+import tollgate.log.Log;
+
+/**
+ * The listener of {@code metrics.listen}: {@code GET /metrics} without the admin token, for a
+ * Prometheus scraper on a private address, and nothing else (any other path is a 404, any other
+ * method a 405, in the OpenAI error shape). A server of its own, so that opening the metrics
+ * never opens the admin API; on virtual threads like the main listener. A request body, which
+ * a GET has no use for, is never read.
+ */
+public final class MetricsListener implements AutoCloseable {
+    /** Pending connections the kernel may queue: a scraper or two. */
+    static final int BACKLOG = 16;
+    static final String PATH = "/metrics";
+
+    private final HttpServer http;
+    private final ExecutorService executor;
+
+    private MetricsListener(HttpServer http, ExecutorService executor) {
+        this.http = http;
+        this.executor = executor;
+    }
+
+    /** Binds {@code host:port} (0: any free port) and serves {@code metrics}; fails here when the port is taken. */
+    public static MetricsListener start(String host, int port, Metrics metrics) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress(host, port), BACKLOG);
+        ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tollgate-metrics-", 0).factory());
+        http.setExecutor(executor);
+        http.createContext("/", exchange -> serve(exchange, metrics));
+        http.start();
+        MetricsListener l = new MetricsListener(http, executor);
+        Log.info("metrics_listening", "url", "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + l.port() + PATH);
+        return l;
+    }
+
+    private static void serve(HttpExchange exchange, Metrics metrics) {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            if (!exchange.getRequestURI().getRawPath().equals(PATH)) {
+                error(exchange, new GatewayException(ErrorKind.CALLER_NOT_FOUND, "This listener serves only GET " + PATH + "."));
+            } else if (!method.equals("GET") && !method.equals("HEAD")) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                error(exchange, new GatewayException(ErrorKind.CALLER_METHOD_NOT_ALLOWED, "Method " + method + " is not allowed on "
+                        + PATH + "; use GET."));
+            } else {
+                byte[] body = metrics.render();
+                exchange.getResponseHeaders().set("Content-Type", Exposition.CONTENT_TYPE);
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                boolean head = method.equals("HEAD");
+                exchange.sendResponseHeaders(200, head ? -1 : body.length);
+                if (!head) {
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(body);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // The scraper went away, or a bug: the exchange is closed either way.
+            Log.warn("metrics_listener_failed", "error", e.toString());
+        }
+    }
+
+    private static void error(HttpExchange exchange, GatewayException e) throws IOException {
+        byte[] body = ErrorBody.render(e);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(e.httpStatus(), body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    public int port() { return http.getAddress().getPort(); }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,128 @@
+package tollgate;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.config.EffectiveConfig;
+import tollgate.json.Json;
+import tollgate.log.Log;
+
+/** {@code tollgate check-config}: the effective config on stdout with every secret masked, or every problem; 0 or 1. */
+class CheckConfigTest {
+    @TempDir Path dir;
+
+    static final String PROVIDER_KEY = "sk-provider-literal-0123456789";
+    static final String ENV_PROVIDER_KEY = "sk-provider-from-env-abcdef987";
+    static final String UPSTREAM_HEADER = "Bearer upstream-header-secret-42";
+    static final String CLIENT_KEY = "sk-client-key-0123456789abcdef";
+    static final String ADMIN_TOKEN = "admin-token-0123456789abcdef";
+    static final String MCP_TOKEN = "mcp-token-0123456789abcdef";
+    static final String MCP_HEADER = "mcp-header-secret-0123456789";
+    static final String TOOL_HEADER = "tool-header-secret-0123456789";
+    static final String WEBHOOK_SECRET = "webhook-secret-0123456789abc";
+
+    static final String CONFIG = """
+            {
+              // every kind of secret a config holds
+              "keys": [{"name": "client", "key": "%s"}],
+              "accounts": {"admin_token": "%s"},
+              "providers": {
+                "up": {"kind": "openai", "base_url": "https://api.example.com/v1", "api_key": "%s",
+                       "headers": {"X-Org": "%s"}},
+                "env": {"kind": "anthropic", "base_url": "https://api.example.org/v1", "api_key": "${ENV_PROVIDER_KEY}"},
+                "echo": {"kind": "echo"}
+              },
+              "models": [{"id": "m", "provider": "echo"}],
+              "tools": [{"name": "hook", "type": "http", "url": "https://hooks.example.com/x",
+                         "headers": {"Authorization": "%s"}}],
+              "mcp_servers": [{"name": "files", "url": "http://127.0.0.1:9/mcp", "token": "%s"},
+                              {"name": "other", "url": "http://127.0.0.1:9/mcp", "headers": {"X-Api-Key": "%s"}}],
+              "agent": {"webhook_secret": "%s"},
+              "voice": {"port": 0}
+            }
+            """.formatted(CLIENT_KEY, ADMIN_TOKEN, PROVIDER_KEY, UPSTREAM_HEADER, TOOL_HEADER, MCP_TOKEN, MCP_HEADER, WEBHOOK_SECRET);
+
+    record Result(Main.Exit exit, String out, String err) {}
+
+    static Result run(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Main.Exit exit = Main.run(args, env, new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+        return new Result(exit, out.toString(UTF_8), err.toString(UTF_8));
+    }
+
+    @AfterEach
+    void resetLog() { Log.configure(Log.Level.INFO, Log.Format.JSON); }
+
+    @Test
+    void validConfig_exit0_printsItAsJson_withEverySecretMasked() throws Exception {
+        Path file = dir.resolve("t.json");
+        Files.writeString(file, CONFIG);
+        Result r = run(Map.of("ENV_PROVIDER_KEY", ENV_PROVIDER_KEY), "check-config", "--config=" + file, "--port", "9123");
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        for (String secret : List.of(PROVIDER_KEY, ENV_PROVIDER_KEY, UPSTREAM_HEADER, CLIENT_KEY, ADMIN_TOKEN, MCP_TOKEN, MCP_HEADER,
+                TOOL_HEADER, WEBHOOK_SECRET, "upstream-header-secret")) {
+            assertFalse(r.out().contains(secret), () -> "stdout shows " + secret + ":\n" + r.out());
+            assertFalse(r.err().contains(secret), () -> "stderr shows " + secret + ":\n" + r.err());
+        }
+        Map<String, Object> doc = Json.asObject(Json.parse(r.out()));
+        assertEquals(file.toAbsolutePath().toString(), doc.get("file"));
+        Map<String, Object> server = Json.asObject(doc.get("server"));
+        assertEquals("9123", server.get("port").toString()); // the override applied
+        Map<String, Object> up = Json.asObject(Json.asObject(doc.get("providers")).get("up"));
+        assertEquals(EffectiveConfig.MASK, up.get("api_key"));
+        assertEquals(Map.of("X-Org", EffectiveConfig.MASK), up.get("headers"));
+        assertEquals("https://api.example.com/v1", up.get("base_url"));
+        assertEquals(EffectiveConfig.MASK, Json.asObject(Json.asObject(doc.get("providers")).get("env")).get("api_key"));
+        assertTrue(r.out().contains("\"drain_ms\": 10000"), "durations in milliseconds, indented output");
+        assertTrue(r.out().startsWith("{\n  \"file\": "), r.out());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void invalidConfig_exit1_everyProblemOnStderr_nothingOnStdout() throws Exception {
+        Path file = dir.resolve("bad.json");
+        Files.writeString(file, """
+                {
+                  "keys": [{"name": "a", "key": "short"}],
+                  "providers": {"echo": {"kind": "echo", "timeout_ms": -1}},
+                  "router": {"retries": "many"}
+                }
+                """);
+        Result r = run(Map.of("TOLLGATE_CONFIG", file.toString()), "check-config");
+        assertEquals(new Result(Main.Exit.CMDERR, "", "tollgate: " + file + ": 3 problems:\n"
+                + file + ":2: keys[0].key: too short for an API key (5 characters, at least 16 required)\n"
+                + file + ":3: providers.echo.timeout_ms: expected an integer 1-86400000, got -1\n"
+                + file + ":4: router.retries: expected an integer 0-10, got \"many\"\n"), r);
+    }
+
+    @Test
+    void notesGoToStderr_soThatStdoutIsTheJsonAlone() throws Exception {
+        Path file = dir.resolve("n.json");
+        Files.writeString(file, "{\"keys\": [], \"providers\": {\"o\": {\"kind\": \"openai\", \"base_url\": \"https://x.example/v1\","
+                + " \"api_key\": \"${NOT_SET_KEY}\"}}}");
+        Result r = run(Map.of(), "--config", file.toString(), "check-config");
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        assertEquals("tollgate check-config: note: {\"level\":\"info\",\"event\":\"providers_disabled\","
+                + "\"providers\":[\"o (NOT_SET_KEY is not set)\"]}\n", r.err());
+        assertTrue(Json.parse(r.out()) instanceof Map<?, ?>);
+    }
+
+    @Test
+    void helpAndBadOptions() {
+        assertEquals(new Result(Main.Exit.OK, CheckConfig.USAGE, ""), run(Map.of(), "check-config", "--help"));
+        assertEquals(new Result(Main.Exit.CMDERR, "", CheckConfig.PREFIX + "unknown option '--frob'\n" + Main.HELP_HINT + "\n"),
+                run(Map.of(), "check-config", "--frob"));
+    }
+}
