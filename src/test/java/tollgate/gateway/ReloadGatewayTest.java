@@ -231,6 +231,30 @@ class ReloadGatewayTest {
         }
     }
 
+    @Test
+    void corsAndTheFrontDoorFollowTheServedConfig() throws Exception {
+        try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
+             GatewayHarness gw = start(first, second, v1())) {
+            HttpRequest preflight = gw.request("/v1/chat/completions").header("Origin", "https://app.example")
+                    .header("Access-Control-Request-Method", "POST").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build();
+            HttpResponse<String> off = gw.send(preflight);
+            assertEquals(403, off.statusCode(), "CORS off: a preflight is refused");
+            assertEquals("permission_error", obj(obj(off.body()).get("error")).get("type"));
+            assertTrue(off.headers().firstValue("access-control-allow-origin").isEmpty());
+
+            String withCors = V2.replace("\"access_log\": false", "\"access_log\": false, \"cors\": {\"allow_origins\": [\"https://app.example\"]}");
+            assertEquals(200, reload(gw, withCors).statusCode());
+            HttpResponse<String> on = gw.send(preflight);
+            assertEquals(204, on.statusCode());
+            assertEquals("https://app.example", on.headers().firstValue("access-control-allow-origin").orElse(null));
+
+            // The status page names the new provider.
+            HttpResponse<String> page = gw.get("/", "Accept", "application/json");
+            assertEquals(200, page.statusCode(), page.body());
+            assertTrue(page.body().contains("\"second\"") && !page.body().contains("\"first\""), page.body());
+        }
+    }
+
     /** The breaker window of {@code first/up-one} as {@code GET /v1/providers} shows it. */
     private static Map<String, Long> window(GatewayHarness gw) throws Exception {
         HttpResponse<String> r = gw.get("/v1/providers");
