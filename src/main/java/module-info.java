@@ -4,4 +4,6 @@ module tollgate {
     requires java.management;
     requires jdk.httpserver;
     requires java.net.http;
+    // sun.misc.Signal: SIGHUP reloads the config (issue 13); the JDK has no supported API for it.
+    requires jdk.unsupported;
 }

@@ -5,36 +5,30 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import tollgate.account.ApiKeys;
 import tollgate.account.Accounts;
 import tollgate.account.KeyStore;
 import tollgate.account.Ledger;
+import tollgate.config.ConfigException;
 import tollgate.config.KeyConfig;
-import tollgate.api.Api;
-import tollgate.api.FrontDoor;
 import tollgate.config.GatewayConfig;
-import tollgate.config.ProviderConfig;
 import tollgate.config.ServerLimits;
+import tollgate.http.Router;
 import tollgate.http.Server;
 import tollgate.log.Log;
 import tollgate.metrics.Metrics;
 import tollgate.metrics.MetricsListener;
 import tollgate.memory.MemoryBudget;
 import tollgate.provider.IdleWatchdog;
-import tollgate.provider.ModelDiscovery;
-import tollgate.provider.Provider;
-import tollgate.provider.Providers;
-import tollgate.provider.Secrets;
 import tollgate.provider.Upstream;
-import tollgate.route.Dispatcher;
-import tollgate.agent.AgentLoop;
 import tollgate.task.Tasks;
 import tollgate.agent.Approvals;
 import tollgate.tool.GatewayTool;
-import tollgate.tool.ToolBox;
-import tollgate.tool.Tools;
 import tollgate.tool.mcp.McpDiscovery;
-import tollgate.route.Router;
 import tollgate.voice.VoiceService;
 import tollgate.voice.VoiceTokens;
 import tollgate.call.Clock;
@@ -62,7 +56,6 @@ public final class Gateway {
      */
     static final RandomGenerator RANDOM = () -> ThreadLocalRandom.current().nextLong();
 
-    private final GatewayConfig config;
     private final Server server;
     private final Upstream upstream;
     private final IdleWatchdog watchdog;
@@ -74,28 +67,45 @@ public final class Gateway {
     private final Tasks tasks;
     /** The realtime voice listener, or null when {@code voice.port} is 0. */
     private final VoiceService voice;
-    /** Keeps the MCP servers' tools in the tool box. */
-    private final McpDiscovery mcp;
+    /** Keeps the MCP servers' tools in the tool box; replaced by a reload that changes {@code mcp_servers}. */
+    private volatile McpDiscovery mcp;
     /** Request spans to an OTLP collector, or null when {@code telemetry} is off; set once at start. */
     private tollgate.telemetry.Tracer tracer;
-    /** The metrics, for the gateway's lifetime (issue 13); a reload attaches its new router to them. */
+    /** The metrics, for the gateway's lifetime (issue 13); each generation's router is attached to them when it is served. */
     private final Metrics metrics;
     /** The open {@code metrics.listen} listener, or null. */
     private final MetricsListener metricsListener;
+    /** What every generation is built over. */
+    private final Generation.Lifetime life;
+    private final VoiceTokens tokens;
+    /** Re-reads the config file as at start-up (same file, environment, overrides), or null: nothing to reload from. */
+    private final Supplier<GatewayConfig> source;
+    /**
+     * The config generation served now (issue 13), replaced whole by {@link #reload}; the
+     * lifetime parts that use config-made ones (tasks: the agent loop; voice sessions: the
+     * dispatcher) read it when they start something.
+     */
+    private final AtomicReference<Generation> current;
+    /** One reload at a time (SIGHUP and {@code POST /admin/reload} may cross). */
+    private final ReentrantLock reloading = new ReentrantLock();
 
-    private Gateway(GatewayConfig config, Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
-                    VoiceService voice, McpDiscovery mcp, Tasks tasks, Metrics metrics, MetricsListener metricsListener) {
-        this.metrics = metrics;
+    private Gateway(Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
+                    VoiceService voice, McpDiscovery mcp, Tasks tasks, Generation.Lifetime life, VoiceTokens tokens,
+                    Supplier<GatewayConfig> source, AtomicReference<Generation> current, MetricsListener metricsListener) {
+        this.current = current;
+        this.metrics = life.metrics();
         this.metricsListener = metricsListener;
         this.voice = voice;
         this.mcp = mcp;
         this.tasks = tasks;
         this.ledger = ledger;
         this.accounts = accounts;
-        this.config = config;
         this.server = server;
         this.upstream = upstream;
         this.watchdog = watchdog;
+        this.life = life;
+        this.tokens = tokens;
+        this.source = source;
     }
 
     /** Builds everything, binds the port and starts serving. Fails here, not per request, on bad setup. */
@@ -108,6 +118,18 @@ public final class Gateway {
      * programs embedding the gateway with tools of their own).
      */
     public static Gateway start(GatewayConfig config, List<? extends GatewayTool> extraTools) throws IOException {
+        return start(config, extraTools, null);
+    }
+
+    /**
+     * As {@link #start(GatewayConfig, List)}, reloadable ({@link #reload}) from {@code source}.
+     *
+     * @param source reads the config again as {@code config} was read (the same file, environment
+     *               and command-line overrides), throwing a {@code ConfigException} when it is bad;
+     *               null: the config cannot be reloaded
+     */
+    public static Gateway start(GatewayConfig config, List<? extends GatewayTool> extraTools, Supplier<GatewayConfig> source)
+            throws IOException {
         KeyStore store = new KeyStore(config.dataDir());
         List<KeyConfig> configured = ApiKeys.load(config.keys(), config.dataDir(), !store.read().isEmpty());
         MemoryBudget budget = budget(config.server().limits());
@@ -127,68 +149,47 @@ public final class Gateway {
             ledger.onFsync(metrics.fsyncs());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
             keys.watch();
-            Secrets secrets = Secrets.of(config.providers().values());
-            Map<String, Provider> running = new LinkedHashMap<>();
-            for (ProviderConfig pc : config.providers().values()) {
-                if (pc.enabled()) running.put(pc.id(), Providers.create(pc, upstream, watchdog, secrets));
-            }
-            // Bounded (ModelDiscovery.TIMEOUT): a local upstream that is down delays the start that much at most.
-            Catalog catalog = Catalog.of(config.models(), ModelDiscovery.discover(config.providers().values(), upstream));
-            Map<String, String> disabled = new LinkedHashMap<>();
-            for (ProviderConfig pc : config.providers().values()) {
-                if (!pc.enabled()) disabled.put(pc.id(), pc.disabledReason() != null ? pc.disabledReason() : "it is disabled");
-            }
-            Router router = new Router(catalog, running, disabled, config.groups(), config.router(), config.voice().policies(),
-                    Clock.SYSTEM, RANDOM);
-            Dispatcher dispatcher = new Dispatcher(router, baseline(catalog, config.router()), Clock.SYSTEM, RANDOM,
-                    metrics.recording(ledger), metrics);
-            metrics.attach(catalog, router);
             Accounts accounts = keys;
             metrics.keyNames(id -> {
                 tollgate.account.Account a = accounts.get(id);
                 return a == null ? id : a.name();
             });
-            ToolBox toolBox = Tools.build(config, dispatcher.services(), keys, upstream, budget);
-            if (!extraTools.isEmpty()) {
-                List<GatewayTool> all = new java.util.ArrayList<>(toolBox.all());
-                all.addAll(extraTools);
-                toolBox = new ToolBox(all);
-            }
-            // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
-            mcp = McpDiscovery.start(config.tools().mcpServers(), toolBox, upstream, Main.VERSION, budget);
             Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM);
-            AgentLoop agent = new AgentLoop(dispatcher, toolBox, keys, approvals, config.tools().agent(), Clock.SYSTEM);
+            Generation.Lifetime life = new Generation.Lifetime(upstream, watchdog, keys, ledger, budget, approvals, metrics,
+                    List.copyOf(extraTools));
+            Generation first = Generation.build(config, life, null, null);
+            // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
+            mcp = McpDiscovery.start(config.tools().mcpServers(), first.toolBox(), upstream, Main.VERSION, budget);
+            AtomicReference<Generation> current = new AtomicReference<>(first);
             // Indexed now (a GET must find them); queued ones run once the server is up.
-            tasks = Tasks.open(config.dataDir(), agent, keys, config.tools().agent(), upstream, budget, Clock.SYSTEM);
-            server = Server.bind(config.server(), budget);
+            tasks = Tasks.open(config.dataDir(), () -> current.get().agent(), keys, config.tools().agent(), upstream, budget, Clock.SYSTEM);
+            server = Server.bind(config.server(), config.ops().tls().sslContext(), budget);
             VoiceTokens tokens = new VoiceTokens(config.voice().tokenTtl(), Clock.SYSTEM);
             if (config.voice().port() != 0) {
                 voice = VoiceService.start(config.voice(), config.server().host(), config.server().port(), config.server().limits(),
-                        config.voice().sslContext(), keys, tokens, dispatcher.services(), budget, Clock.SYSTEM);
+                        config.voice().sslContext(), keys, tokens, () -> current.get().dispatcher().services(), budget, Clock.SYSTEM);
             }
             VoiceService listening = voice;
             server.router().observe(metrics);
             metrics.gauges(server::inFlight, server::activeStreams, listening == null ? null : listening::sessions);
-            tollgate.api.MetricsEndpoints.register(server.router(), config, metrics);
             if (config.ops().metrics().enabled() && config.ops().metrics().listens()) {
                 metricsListener = MetricsListener.start(config.ops().metrics().listenHost(), config.ops().metrics().listenPort(), metrics);
             }
-            Api.register(server.router(), config, keys, dispatcher, catalog, running, ledger, tokens,
-                    listening == null ? () -> -1 : listening::port, agent, tasks);
-            FrontDoor.register(server.router(), Main.VERSION, config, catalog, running); // GET /: the status page
-            server.router().cors(config.ops().cors());
+            Gateway g = new Gateway(server, upstream, watchdog, ledger, keys, voice, mcp, tasks, life, tokens, source, current,
+                    metricsListener);
+            g.serve(first);
             tracer = tollgate.telemetry.Tracer.start(config.ops().telemetry(), upstream, Main.VERSION, Clock.SYSTEM);
             server.router().trace(tracer);
+            g.tracer = tracer;
             server.start();
             tasks.start();
             ServerLimits limits = config.server().limits();
-            Log.info("listening", "url", "http://" + hostForUrl(server.host()) + ":" + server.port(),
-                    "providers", List.copyOf(running.keySet()), "models", usableModels(config, running), "keys", keys.size(),
+            Log.info("listening", "url", server.scheme() + "://" + hostForUrl(server.host()) + ":" + server.port(),
+                    "providers", List.copyOf(first.running().keySet()), "models", usableModels(config, first.running()),
+                    "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
-            Gateway gateway = new Gateway(config, server, upstream, watchdog, ledger, keys, voice, mcp, tasks, metrics, metricsListener);
-            gateway.tracer = tracer;
-            return gateway;
+            return g;
         } catch (IOException | RuntimeException e) {
             // Leave nothing bound or running behind a failed start.
             if (metricsListener != null) metricsListener.close();
@@ -202,6 +203,94 @@ public final class Gateway {
             watchdog.close();
             upstream.close();
             throw e;
+        }
+    }
+
+    /**
+     * Registers {@code g}'s endpoints on a staging table and serves it, whole, from the next
+     * request on; the metrics name its models and deployments, CORS follows its config.
+     */
+    private void serve(Generation g) {
+        Router staging = server.router().staging();
+        VoiceService listening = voice;
+        g.register(staging, life, tokens, listening == null ? () -> -1 : listening::port, tasks, this::reload);
+        metrics.attach(g.catalog(), g.dispatcher().router());
+        server.router().cors(g.config().ops().cors());
+        server.router().install(staging);
+    }
+
+    /**
+     * Reads the config again and serves it (issue 13; {@code SIGHUP} and {@code POST /admin/reload}).
+     * The new config is read, checked and built into a whole {@link Generation} first: if any of
+     * that fails, nothing changes (logged as {@code config_reload_failed}). Then, in this order,
+     * the config's keys, the tasks' and voice sessions' view, the MCP servers, the listener's
+     * certificate and the routing table are switched to it; requests and streams already running
+     * finish on the generation they started on. Settings that need a restart keep their value
+     * and are named ({@link Reload#restartNeeded}, logged as {@code restart_needed}).
+     *
+     * @return what changed, for {@code POST /admin/reload}'s answer
+     * @throws ConfigException the file is bad or cannot be built from (the message names the
+     *                         setting), or the gateway has no file to read again
+     */
+    public Map<String, Object> reload() {
+        if (source == null) throw new ConfigException("this gateway was started without a config file to read again");
+        reloading.lock();
+        try {
+            Generation old = current.get();
+            List<String> restart;
+            Generation next;
+            List<KeyConfig> keys;
+            boolean mcpChanged;
+            SSLContext tls = null;
+            try {
+                GatewayConfig read = source.get();
+                restart = Reload.restartNeeded(old.config(), read);
+                GatewayConfig effective = Reload.effective(old.config(), read);
+                mcpChanged = !old.config().tools().mcpServers().equals(effective.tools().mcpServers());
+                next = Generation.build(effective, life, old, mcpChanged ? null : old.toolBox());
+                keys = ApiKeys.load(effective.keys(), effective.dataDir(), !new KeyStore(effective.dataDir()).read().isEmpty());
+                // The file may hold a renewed certificate: loaded again, and checked before anything changes.
+                if (effective.ops().tls().enabled() && server.scheme().equals("https")) tls = effective.ops().tls().sslContext();
+            } catch (ConfigException | IllegalArgumentException | IOException e) {
+                Log.error("config_reload_failed", "error", e.getMessage(), "changed", "nothing");
+                throw e instanceof ConfigException c ? c : new ConfigException(e.getMessage(), e);
+            }
+            try {
+                accounts.reconfigure(keys);
+            } catch (IOException e) {
+                Log.error("config_reload_failed", "error", "keys file: " + e.getMessage(), "changed", "nothing");
+                throw new ConfigException("keys file: " + e.getMessage(), e);
+            }
+            next.agent().handoff(tasks);
+            current.set(next);
+            McpDiscovery replaced = null;
+            if (mcpChanged) {
+                // Waits for the new servers as start-up does (bounded); the old servers' sessions
+                // end after the switch, so a tool call of a request still running on the old
+                // generation may fail with them (its server left the config).
+                replaced = mcp;
+                mcp = McpDiscovery.start(next.config().tools().mcpServers(), next.toolBox(), upstream, Main.VERSION, life.budget());
+            } else {
+                mcp.rediscover(); // in the background; a server that fails keeps its tools
+            }
+            if (tls != null) server.replaceTls(tls);
+            serve(next);
+            if (replaced != null) replaced.close();
+            Map<String, Object> changed = new LinkedHashMap<>();
+            changed.put("reloaded", true);
+            changed.put("models", usableModels(next.config(), next.running()));
+            changed.put("providers", List.copyOf(next.running().keySet()));
+            changed.put("keys", accounts.size());
+            changed.put("tls_reloaded", tls != null);
+            changed.put("restart_needed", restart);
+            Log.info("config_reloaded", "models", usableModels(next.config(), next.running()), "providers", List.copyOf(next.running().keySet()),
+                    "keys", accounts.size(), "tls_reloaded", tls != null);
+            if (!restart.isEmpty()) {
+                Log.warn("restart_needed", "fields", restart, "reason", "these settings keep their old value until the gateway restarts");
+            }
+            return changed;
+        } finally {
+            reloading.unlock();
         }
     }
 
@@ -244,6 +333,9 @@ public final class Gateway {
 
     public int port() { return server.port(); }
 
+    /** {@code https} when {@code server.tls} is set, else {@code http}. */
+    public String scheme() { return server.scheme(); }
+
     /** The realtime voice listener's port, or -1 when it is off ({@code voice.port} 0). */
     public int voicePort() { return voice == null ? -1 : voice.port(); }
 
@@ -257,7 +349,7 @@ public final class Gateway {
     public McpDiscovery mcp() { return mcp; }
 
     /** Graceful stop within the configured drain time. */
-    public void stop() { stop(config.server().drain()); }
+    public void stop() { stop(current.get().config().server().drain()); }
 
     public void stop(Duration drain) {
         long t0 = System.nanoTime();
@@ -280,7 +372,7 @@ public final class Gateway {
     }
 
     /** Models whose provider is enabled: what clients can use (a disabled provider's are listed in its own log line). */
-    static long usableModels(GatewayConfig config, Map<String, Provider> running) {
+    static long usableModels(GatewayConfig config, Map<String, tollgate.provider.Provider> running) {
         return config.models().stream().filter(m -> running.containsKey(m.provider())).count();
     }
 

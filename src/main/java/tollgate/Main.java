@@ -18,8 +18,8 @@ import tollgate.log.Log;
  * Command line entry point: {@code tollgate [OPTIONS]}, {@code tollgate check-config [OPTIONS]},
  * {@code tollgate keys ...} ({@link Cli#USAGE}). Exit status (after jwebserver's {@code Startup}
  * codes): 0 normal, 1 bad arguments or config, 2 system error such as a port in use. SIGTERM (and
- * Ctrl-C) drain and stop. What goes wrong is said in words on stderr, never as an exception's
- * class name ({@link Failures}).
+ * Ctrl-C) drain and stop; SIGHUP reloads the config ({@link Hangup}). What goes wrong is said in
+ * words on stderr, never as an exception's class name ({@link Failures}).
  */
 public final class Main {
     /** Exit statuses. */
@@ -74,8 +74,9 @@ public final class Main {
         }
         Path file = o.config() != null ? o.config() : defaultConfig(env);
         GatewayConfig cfg;
+        ConfigLoader.Overrides overrides = new ConfigLoader.Overrides(o.host(), o.port(), o.dataDir());
         try {
-            cfg = ConfigLoader.load(file, env, new ConfigLoader.Overrides(o.host(), o.port(), o.dataDir()));
+            cfg = ConfigLoader.load(file, env, overrides);
         } catch (ConfigException e) {
             err.println(PREFIX + e.getMessage());
             return Exit.CMDERR;
@@ -84,7 +85,8 @@ public final class Main {
                 java.util.Locale.ROOT));
         Gateway gateway;
         try {
-            gateway = Gateway.start(cfg);
+            // A reload (SIGHUP, POST /admin/reload) reads the same file with the same environment and overrides.
+            gateway = Gateway.start(cfg, List.of(), () -> ConfigLoader.load(file, env, overrides));
         } catch (SocketException e) {
             // BindException (port in use) and an address that does not resolve, e.g. --host 256.1.1.1
             String message = e.getMessage() != null && e.getMessage().startsWith(tollgate.voice.VoiceService.VOICE_PORT_PREFIX)
@@ -102,6 +104,7 @@ public final class Main {
             return Exit.SYSERR;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::stop, "tollgate-shutdown"));
+        Hangup.reloads(gateway);
         return Exit.OK; // the HTTP dispatcher thread keeps the process alive
     }
 

@@ -42,7 +42,8 @@ public final class Accounts implements AutoCloseable {
 
     private final KeyStore store;
     private final KeyAdmin admin;
-    private final List<KeyConfig> configured;
+    /** The config's keys; replaced by {@link #reconfigure} (guarded by reloading for writes). */
+    private volatile List<KeyConfig> configured;
     private final Map<String, Long> spentAtStart;
     private final long creditsPerUsd;
     private final Clock clock;
@@ -78,6 +79,26 @@ public final class Accounts implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Serves {@code configured} as the config's keys from now on (a config reload, issue 13): a
+     * key that stays (same name and digest) keeps its account (spend, buckets, open streams), a
+     * new one is accepted at once, a removed one is refused from the next request on. A request
+     * already authenticated finishes with the account it has.
+     */
+    public void reconfigure(List<KeyConfig> configured) throws IOException {
+        reloading.lock();
+        List<KeyConfig> before = this.configured;
+        try {
+            this.configured = List.copyOf(configured);
+            reload();
+        } catch (IOException | RuntimeException e) {
+            this.configured = before; // the keys file cannot be read: the keys stay as they were
+            throw e;
+        } finally {
+            reloading.unlock();
+        }
+    }
+
     /** Re-reads the keys file; accounts of keys that stay keep their state. */
     public void reload() throws IOException {
         reloading.lock();
@@ -90,7 +111,10 @@ public final class Accounts implements AutoCloseable {
             long now = clock.nanos();
             for (KeyConfig c : configured) {
                 Account a = old.byId().get(c.name());
-                if (a == null || a.managed()) a = new Account(configKey(c), false, spentAtStart.getOrDefault(c.name(), 0L), now);
+                // Same name, another secret (a reload): another key, so a fresh account.
+                if (a == null || a.managed() || !a.key().sha256().equals(HexFormat.of().formatHex(c.sha256()))) {
+                    a = new Account(configKey(c), false, spentAtStart.getOrDefault(c.name(), 0L), now);
+                }
                 byDigest.put(HexFormat.of().formatHex(c.sha256()), a);
                 byId.putIfAbsent(a.id(), a);
             }

@@ -12,7 +12,8 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * The voice listener's TLS ({@code wss://}, issue 11): an {@link SSLContext} serving the private
+ * The voice listener's TLS ({@code wss://}, issue 11), and the HTTP listener's ({@code https://},
+ * {@link TlsConfig}, issue 13): an {@link SSLContext} serving the private
  * key and certificate chain of a PKCS#12 keystore ({@code voice.tls}), such as one made by
  * {@code keytool -genkeypair -storetype PKCS12}. The OpenAI SDK's realtime client always dials
  * {@code wss://}, hence a listener that can speak TLS itself.
@@ -48,11 +49,33 @@ public final class VoiceTls {
      *                           or it holds no private key
      */
     public static SSLContext context(Path keystore, String password) throws KeystoreException {
+        return context(keystore, password, null);
+    }
+
+    /**
+     * As {@link #context(Path, String)}; with {@code alias} not null, the key of that entry only
+     * (a keystore holding several; {@code server.tls.alias}, issue 13).
+     *
+     * @throws KeystoreException as above, or no private-key entry has that alias
+     */
+    public static SSLContext context(Path keystore, String password, String alias) throws KeystoreException {
         char[] secret = password.toCharArray();
         try {
             KeyStore ks = load(keystore, secret);
+            if (alias != null) {
+                if (!ks.isKeyEntry(alias)) throw new KeystoreException("has no private-key entry with the alias \"" + alias + "\"", null);
+                KeyStore one = KeyStore.getInstance(KEYSTORE_TYPE);
+                try {
+                    one.load(null, null); // an empty store: reads nothing
+                } catch (IOException e) {
+                    throw new KeystoreException("cannot be copied: " + e.getMessage(), e);
+                }
+                KeyStore.PasswordProtection protection = new KeyStore.PasswordProtection(secret);
+                one.setEntry(alias, ks.getEntry(alias, protection), protection);
+                ks = one;
+            }
             boolean hasKey = false;
-            for (String alias : Collections.list(ks.aliases())) hasKey |= ks.isKeyEntry(alias);
+            for (String a : Collections.list(ks.aliases())) hasKey |= ks.isKeyEntry(a);
             if (!hasKey) {
                 throw new KeystoreException("holds no private key (make one with keytool -genkeypair -storetype PKCS12)", null);
             }
@@ -61,7 +84,7 @@ public final class VoiceTls {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(kmf.getKeyManagers(), null, null);
             return context;
-        } catch (UnrecoverableKeyException e) {
+        } catch (java.security.UnrecoverableEntryException e) { // UnrecoverableKeyException among them
             throw new KeystoreException("its private key cannot be read with the configured password", e);
         } catch (GeneralSecurityException e) {
             throw new KeystoreException("cannot be used for TLS: " + tollgate.log.Failures.describe(e), e);

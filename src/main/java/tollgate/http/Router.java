@@ -5,14 +5,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import tollgate.config.ServerLimits;
 import tollgate.error.ClientGoneException;
@@ -28,7 +22,8 @@ import tollgate.memory.MemoryBudget;
  * {@link tollgate.memory.Reservation} of the memory budget, given back when it ends.
  *
  * <p>Every route is served under each of the seed APIs' path layouts ({@link #PREFIXES}): the
- * routing table is built once at start-up, so a request costs one hash lookup. A few routes name
+ * routing table ({@link Routes}) is built once per config generation (at start-up and on each
+ * reload) and replaced whole, so a request costs one hash lookup. A few routes name
  * a resource in their path ({@code /admin/keys/{id}}): {@link #template} routes, tried only when
  * no exact route has the path.
  */
@@ -50,39 +45,16 @@ public final class Router implements HttpHandler {
         void handle(HttpCall call, List<String> params) throws IOException;
     }
 
-    /** A template's segments ({@code null} where a placeholder stands) and its endpoints by method. */
-    private record Template(String[] segments, Map<String, Templated> byMethod) {
-        /** The decoded segments the placeholders match in {@code rawPath}, or null when it does not match. */
-        List<String> match(String rawPath) {
-            String[] parts = rawPath.split("/", -1);
-            if (parts.length != segments.length) return null;
-            List<String> params = new ArrayList<>(1);
-            for (int i = 0; i < parts.length; i++) {
-                if (segments[i] != null) {
-                    if (!segments[i].equals(parts[i])) return null;
-                } else {
-                    if (parts[i].isEmpty()) return null;
-                    try {
-                        // A path segment, not a form field: '+' is itself, not a space.
-                        params.add(URLDecoder.decode(parts[i].replace("+", "%2B"), StandardCharsets.UTF_8));
-                    } catch (IllegalArgumentException badEscape) {
-                        return null;
-                    }
-                }
-            }
-            return params;
-        }
-    }
-
-    private final Map<String, Map<String, Endpoint>> routes = new HashMap<>();
-    /** By template text, in registration order: the first that matches serves. */
-    private final Map<String, Template> templates = new LinkedHashMap<>();
+    /** The table requests are served from; replaced whole by {@link #install} (a config reload). */
+    private volatile Routes table = new Routes();
+    /** The table {@link #api}, {@link #exact} and {@link #template} register into: a {@link #staging} router's own. */
+    private final Routes building;
     private final long maxBodyBytes;
     private final ServerLimits limits;
     private final MemoryBudget budget;
     private final InFlight inFlight;
     private final boolean accessLog;
-    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicBoolean draining;
     private volatile Cors cors = Cors.OFF;
     /** Where finished requests go as spans (README, "Tracing"), or null when telemetry is off. */
     private volatile tollgate.telemetry.Tracer tracer;
@@ -90,11 +62,32 @@ public final class Router implements HttpHandler {
     private volatile CallObserver observer = CallObserver.NONE;
 
     Router(long maxBodyBytes, ServerLimits limits, MemoryBudget budget, InFlight inFlight, boolean accessLog) {
+        this(maxBodyBytes, limits, budget, inFlight, accessLog, new AtomicBoolean());
+    }
+
+    private Router(long maxBodyBytes, ServerLimits limits, MemoryBudget budget, InFlight inFlight, boolean accessLog,
+                   AtomicBoolean draining) {
         this.maxBodyBytes = maxBodyBytes;
         this.limits = limits;
         this.budget = budget;
         this.inFlight = inFlight;
         this.accessLog = accessLog;
+        this.draining = draining;
+        this.building = table;
+    }
+
+    /**
+     * A router to register a new generation's endpoints on (issue 13's reload): nothing it
+     * registers is served until {@link #install} hands its table to this router, at once and
+     * whole, so that no request sees half a table.
+     */
+    public Router staging() {
+        return new Router(maxBodyBytes, limits, budget, inFlight, accessLog, draining);
+    }
+
+    /** Serves {@code staging}'s routes from now on; requests already running keep the endpoints they found. */
+    public void install(Router staging) {
+        table = staging.building;
     }
 
     /** Serves {@code suffix} (e.g. {@code /chat/completions}) under every prefix. */
@@ -106,7 +99,7 @@ public final class Router implements HttpHandler {
 
     /** Serves exactly this path (e.g. {@code /healthz}). */
     public Router exact(String method, String path, Endpoint endpoint) {
-        routes.computeIfAbsent(path, p -> new TreeMap<>()).put(method, call -> {
+        building.exact(method, path, call -> {
             call.route(path); // the registered string: a bounded metrics label
             endpoint.handle(call);
         });
@@ -120,19 +113,11 @@ public final class Router implements HttpHandler {
      * other requests nothing. A template without braces is an exact route.
      */
     public Router template(String method, String template, Templated endpoint) {
-        String[] segments = template.split("/", -1);
-        boolean placeholders = false;
-        for (int i = 0; i < segments.length; i++) {
-            if (segments[i].startsWith("{") && segments[i].endsWith("}")) {
-                segments[i] = null;
-                placeholders = true;
-            }
-        }
-        if (!placeholders) return exact(method, template, call -> endpoint.handle(call, List.of()));
-        templates.computeIfAbsent(template, t -> new Template(segments, new TreeMap<>())).byMethod().put(method, (call, params) -> {
-            call.route(template);
+        Templated labelled = (call, params) -> {
+            call.route(template); // the registered string: a bounded metrics label
             endpoint.handle(call, params);
-        });
+        };
+        if (!building.template(method, template, labelled)) exact(method, template, call -> endpoint.handle(call, List.of()));
         return this;
     }
 
@@ -184,21 +169,19 @@ public final class Router implements HttpHandler {
                 exchange.getResponseHeaders().set("Connection", "close");
                 throw Failures.shuttingDown();
             }
-            Map<String, Endpoint> byMethod = routes.get(call.path());
+            Routes routes = table; // once: a reload in the middle of this request does not change its endpoint
+            Map<String, Endpoint> byMethod = routes.exact(call.path());
             if (byMethod != null) {
                 method(byMethod, call, exchange).handle(call);
                 return;
             }
-            for (Map.Entry<String, Template> e : templates.entrySet()) {
-                Template t = e.getValue();
-                List<String> params = t.match(call.path());
-                if (params != null) {
-                    method(t.byMethod(), call, exchange).handle(call, params);
-                    return;
-                }
+            Routes.Found t = routes.template(call.path());
+            if (t != null) {
+                method(t.byMethod(), call, exchange).handle(call, t.params());
+                return;
             }
             throw new GatewayException(ErrorKind.CALLER_NOT_FOUND,
-                    PathHints.notFound(call.method(), call.path(), routes.keySet(), ServerUrl.of(exchange)));
+                    PathHints.notFound(call.method(), call.path(), routes.paths(), ServerUrl.of(exchange)));
         } catch (GatewayException e) {
             Failures.answer(call, e);
         } catch (BudgetExceededException e) {

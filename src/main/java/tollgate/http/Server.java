@@ -1,6 +1,7 @@
 package tollgate.http;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -8,13 +9,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 import tollgate.config.ServerConfig;
 import tollgate.config.ServerLimits;
 import tollgate.log.Log;
 import tollgate.memory.MemoryBudget;
 
 /**
- * The HTTP listener: {@code com.sun.net.httpserver} with one virtual thread per exchange.
+ * The HTTP listener: {@code com.sun.net.httpserver} with one virtual thread per exchange; HTTPS
+ * ({@code HttpsServer}) when {@code server.tls} is set, its certificate replaceable by a reload
+ * ({@link ReloadableTls}).
  *
  * <p>The JDK server reads its limits from system properties once, when its first instance is
  * created (protocols.md §1.4, {@code sun.net.httpserver.ServerConfig}, read here in the JDK 25
@@ -43,8 +47,11 @@ public final class Server {
     private final ExecutorService executor;
     private final InFlight inFlight;
     private final Router router;
+    /** The HTTPS listener's certificate, or null for plain HTTP. */
+    private final ReloadableTls tls;
 
-    private Server(HttpServer http, ExecutorService executor, InFlight inFlight, Router router) {
+    private Server(HttpServer http, ExecutorService executor, InFlight inFlight, Router router, ReloadableTls tls) {
+        this.tls = tls;
         this.http = http;
         this.executor = executor;
         this.inFlight = inFlight;
@@ -56,14 +63,31 @@ public final class Server {
 
     /** Binds the port (so a busy port fails here, at start-up) but does not serve yet. */
     public static Server bind(ServerConfig config, MemoryBudget budget) throws IOException {
+        return bind(config, null, budget);
+    }
+
+    /**
+     * As {@link #bind(ServerConfig, MemoryBudget)}, speaking HTTPS with {@code tls}
+     * ({@code server.tls}, issue 13) unless it is null.
+     */
+    public static Server bind(ServerConfig config, SSLContext tls, MemoryBudget budget) throws IOException {
         applyJdkLimits(config.limits());
-        HttpServer http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), BACKLOG);
+        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+        ReloadableTls reloadable = tls == null ? null : new ReloadableTls(tls);
+        HttpServer http;
+        if (reloadable == null) {
+            http = HttpServer.create(address, BACKLOG);
+        } else {
+            HttpsServer https = HttpsServer.create(address, BACKLOG);
+            https.setHttpsConfigurator(reloadable.configurator());
+            http = https;
+        }
         ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tollgate-http-", 0).factory());
         http.setExecutor(executor);
         InFlight inFlight = new InFlight(config.heartbeat(), config.limits().writeTimeout());
         Router router = new Router(config.maxBodyBytes(), config.limits(), budget, inFlight, config.accessLog());
         http.createContext("/", router);
-        return new Server(http, executor, inFlight, router);
+        return new Server(http, executor, inFlight, router, reloadable);
     }
 
     /** The JDK server's system properties for {@code limits}, in the JDK's units. */
@@ -106,6 +130,21 @@ public final class Server {
     public int port() { return http.getAddress().getPort(); }
 
     public String host() { return http.getAddress().getHostString(); }
+
+    /** {@code https} or {@code http}: what the listener speaks. */
+    public String scheme() { return tls != null ? "https" : "http"; }
+
+    /**
+     * Serves {@code next}'s certificate from the next connection on, without closing the
+     * listener or the connections open (a config reload); a listener without TLS stays so.
+     *
+     * @return false when the listener has no TLS (switching it on needs a restart)
+     */
+    public boolean replaceTls(SSLContext next) {
+        if (tls == null) return false;
+        tls.replace(next);
+        return true;
+    }
 
     /** Streams currently open. */
     public int activeStreams() { return inFlight.streams(); }

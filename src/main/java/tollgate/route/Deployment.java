@@ -24,12 +24,12 @@ public final class Deployment {
     private final boolean offline;
     private final CircuitBreaker breaker;
     private final PeakEwma ttft;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger inFlight;
     /** Upstream calls made and those that failed, since start ({@code GET /admin/routing}); adders: no contention per call. */
-    private final LongAdder calls = new LongAdder();
-    private final LongAdder errors = new LongAdder();
+    private final LongAdder calls;
+    private final LongAdder errors;
     /** {@link Clock#nanos()} until which the upstream asked us to wait (its retry-after); 0 = not cooling. */
-    private final AtomicLong coolUntil = new AtomicLong();
+    private final AtomicLong coolUntil;
     private final Clock clock;
     /** {@link Needs} bits of the model's capabilities, for filtering without set lookups. */
     final int capabilityBits;
@@ -40,6 +40,16 @@ public final class Deployment {
     final boolean priced;
 
     Deployment(Model model, Provider provider, CircuitBreaker breaker, Clock clock) {
+        this(model, provider, breaker, PeakEwma.withDefaults(clock), new AtomicInteger(), new AtomicLong(), new LongAdder(),
+                new LongAdder(), clock);
+    }
+
+    private Deployment(Model model, Provider provider, CircuitBreaker breaker, PeakEwma ttft, AtomicInteger inFlight,
+                       AtomicLong coolUntil, LongAdder calls, LongAdder errors, Clock clock) {
+        this.inFlight = inFlight;
+        this.calls = calls;
+        this.errors = errors;
+        this.coolUntil = coolUntil;
         this.id = model.provider() + "/" + model.upstream();
         this.model = model;
         this.provider = provider;
@@ -47,12 +57,22 @@ public final class Deployment {
         this.chat = provider instanceof ChatProvider c && !nonChat(model) ? c : null;
         this.offline = provider.offline();
         this.breaker = breaker;
-        this.ttft = PeakEwma.withDefaults(clock);
+        this.ttft = ttft;
         this.clock = clock;
         this.capabilityBits = Needs.bits(model);
         this.promptUsd = model.pricing().promptPerToken();
         this.completionUsd = model.pricing().completionPerToken();
         this.priced = model.pricing().known();
+    }
+
+    /**
+     * This deployment's health (breaker, latency estimate, calls in flight, rate-limit cool-down),
+     * shared with a new config generation's deployment of the same upstream model (issue 13's
+     * reload): the upstream is the one it was, so what was learnt of it holds, calls still
+     * running on the old generation go on counting for it, and its counts since start go on.
+     */
+    Deployment successor(Model model, Provider provider) {
+        return new Deployment(model, provider, breaker, ttft, inFlight, coolUntil, calls, errors, clock);
     }
 
     /** {@code <provider>/<upstream model>}, as route explanations and {@code x-tollgate-route} name it. */

@@ -67,6 +67,8 @@ public final class Router {
     private final Map<String, Provider> running;
     private final Map<String, String> disabledReasons;
     private final RouterConfig config;
+    /** The previous generation's deployments whose health carries over, by id (empty at start-up). */
+    private final Map<String, Deployment> carried;
     private final Clock clock;
     private final RandomGenerator random;
 
@@ -83,6 +85,18 @@ public final class Router {
     public Router(Catalog catalog, Map<String, Provider> running, Map<String, String> disabledReasons,
                   List<GroupConfig> groups, RouterConfig config, Map<String, List<String>> voicePolicies, Clock clock,
                   RandomGenerator random) {
+        this(catalog, running, disabledReasons, groups, config, voicePolicies, clock, random, Map.of());
+    }
+
+    /**
+     * As above, on a config reload (issue 13): {@code carried} are the previous generation's
+     * deployments by model id whose health goes on (same provider config, same breaker
+     * settings); a model whose provider or upstream model changed starts afresh.
+     */
+    public Router(Catalog catalog, Map<String, Provider> running, Map<String, String> disabledReasons,
+                  List<GroupConfig> groups, RouterConfig config, Map<String, List<String>> voicePolicies, Clock clock,
+                  RandomGenerator random, Map<String, Deployment> carried) {
+        this.carried = carried;
         this.voicePolicies = Map.copyOf(voicePolicies);
         this.running = running;
         this.disabledReasons = disabledReasons;
@@ -133,6 +147,8 @@ public final class Router {
         if (m.contextLength() == 0 && p instanceof ChatProvider c && c.defaultContextLength() > 0) {
             m = m.withContextLength(c.defaultContextLength());
         }
+        Deployment before = carried.get(m.id());
+        if (before != null && before.id().equals(m.provider() + "/" + m.upstream())) return before.successor(m, p);
         RouterConfig.Breaker b = config.breaker();
         return new Deployment(m, p, new CircuitBreaker(clock, b.window().toNanos(), b.minRequests(), b.failureRatio(),
                 b.cooldown().toNanos()), clock);

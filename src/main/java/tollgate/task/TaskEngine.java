@@ -1,5 +1,6 @@
 package tollgate.task;
 
+import java.util.function.Supplier;
 import tollgate.account.Account;
 import tollgate.agent.AgentListener;
 import tollgate.agent.AgentLoop;
@@ -25,18 +26,23 @@ interface TaskEngine {
      */
     Outcome run(Execution execution, Account account, Cancellation cancel, AgentListener listener);
 
-    /** The loop, each run holding what it parses and adds to its conversation in the gateway's {@code budget}. */
-    static TaskEngine of(AgentLoop loop, MemoryBudget budget) {
+    /**
+     * The loop, each run holding what it parses and adds to its conversation in the gateway's
+     * {@code budget}. Each start and run takes the loop {@code loop} gives then: the current
+     * config generation's (issue 13's reload), so a task run after a reload uses the new models
+     * and tools while one already running goes on with the loop it has.
+     */
+    static TaskEngine of(Supplier<AgentLoop> loop, MemoryBudget budget) {
         return new TaskEngine() {
             @Override
             public Execution start(ChatRequest request, Account account, String requestId, String taskId, int maxSteps, long maxWallMs) {
-                return loop.start(request, account, requestId, taskId, maxSteps, maxWallMs);
+                return loop.get().start(request, account, requestId, taskId, maxSteps, maxWallMs);
             }
 
             @Override
             public Outcome run(Execution execution, Account account, Cancellation cancel, AgentListener listener) {
                 try (Reservation memory = budget.open()) {
-                    return loop.run(execution, account, cancel, memory, listener, null);
+                    return loop.get().run(execution, account, cancel, memory, listener, null);
                 }
             }
         };

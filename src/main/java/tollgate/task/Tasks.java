@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import tollgate.account.Account;
 import tollgate.account.Accounts;
 import tollgate.agent.AgentLoop;
@@ -89,15 +90,16 @@ public final class Tasks implements TaskHandoff {
     /**
      * The tasks of {@code dataDir}, indexed (nothing runs before {@link #start}).
      *
+     * @param loop   the current config generation's agent loop (read at each start and run)
      * @param budget the gateway's memory budget, which each run's answers, arguments and conversation are held in
      */
-    public static Tasks open(Path dataDir, AgentLoop loop, Accounts accounts, AgentConfig config, Upstream upstream,
+    public static Tasks open(Path dataDir, Supplier<AgentLoop> loop, Accounts accounts, AgentConfig config, Upstream upstream,
                              MemoryBudget budget, Clock clock) throws IOException {
         TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey());
         Webhooks webhooks = new Webhooks(upstream::client, config.webhookAllow(), config.webhookSecret(), clock);
         Tasks t = new Tasks(store, TaskEngine.of(loop, budget), accounts, config, webhooks, clock);
         t.recovered = store.open(clock);
-        loop.handoff(t); // POST /v1/chat/resume hands a task's approval here
+        loop.get().handoff(t); // POST /v1/chat/resume hands a task's approval here (a reload's new loop: Gateway)
         return t;
     }
 

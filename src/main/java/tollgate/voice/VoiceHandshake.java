@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import tollgate.account.Account;
 import tollgate.account.Accounts;
 import tollgate.account.Charge;
@@ -59,14 +60,15 @@ final class VoiceHandshake implements WsHandler {
     private final VoiceConfig config;
     private final Accounts accounts;
     private final VoiceTokens tokens;
-    private final ServiceDispatcher services;
+    /** The current config generation's (issue 13's reload): a new session dispatches on the config of its start. */
+    private final Supplier<ServiceDispatcher> services;
     private final MemoryBudget budget;
     private final SessionCounts counts;
     private final Clock clock;
     private final long closeTimeoutMs;
     private final String defaultVoice;
 
-    VoiceHandshake(VoiceConfig config, Accounts accounts, VoiceTokens tokens, ServiceDispatcher services, MemoryBudget budget,
+    VoiceHandshake(VoiceConfig config, Accounts accounts, VoiceTokens tokens, Supplier<ServiceDispatcher> services, MemoryBudget budget,
                    SessionCounts counts, Clock clock, long closeTimeoutMs) {
         this.config = config;
         this.accounts = accounts;
@@ -118,7 +120,7 @@ final class VoiceHandshake implements WsHandler {
                 session = new VoiceSession(upgrade, subprotocol(request.subprotocols()), caller,
                         new VoiceSession.SessionTerms(beta(request), grant.voice(), config.maxMessageBytes(),
                                 config.maxSession().toMillis()), clock);
-                served = services.dispatch(caller, new ServiceRequest("realtime", grant.model(), "realtime", true, 0,
+                served = services.get().dispatch(caller, new ServiceRequest("realtime", grant.model(), "realtime", true, 0,
                         m -> Meter.audio(VoiceSession.HOLD_AHEAD_MS), null, false), session);
                 end(session, served.value());
             }

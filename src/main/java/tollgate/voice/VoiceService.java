@@ -2,6 +2,7 @@ package tollgate.voice;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import tollgate.account.Accounts;
 import tollgate.call.Clock;
@@ -45,9 +46,10 @@ public final class VoiceService implements AutoCloseable {
      * @param httpHost the HTTP server's bind address (the default for {@code voice.host})
      * @param httpPort the HTTP server's port as configured ({@code voice.port} defaults to it + 1; with 0, any free port)
      * @param tls      the context of {@code voice.tls}, or null for {@code ws://}
+     * @param services the current config generation's dispatcher, taken by each new session
      */
     public static VoiceService start(VoiceConfig config, String httpHost, int httpPort, ServerLimits limits, SSLContext tls,
-                                     Accounts accounts, VoiceTokens tokens, ServiceDispatcher services, MemoryBudget budget,
+                                     Accounts accounts, VoiceTokens tokens, Supplier<ServiceDispatcher> services, MemoryBudget budget,
                                      Clock clock) throws IOException {
         int port = config.port() == VoiceConfig.PORT_HTTP_PLUS_ONE ? (httpPort == 0 ? 0 : httpPort + 1) : config.port();
         if (port > MAX_PORT) {

@@ -135,6 +135,18 @@ final class GatewayHarness implements AutoCloseable {
                     new ConfigLoader.Overrides("127.0.0.1", 0, dataDir));
         }
 
+        /**
+         * Writes the config to {@code file} and starts the gateway reloadable from it ({@link Gateway#reload}
+         * reads the file again with this builder's environment and overrides), as {@code tollgate.Main} does.
+         */
+        GatewayHarness startReloadable(Path file) throws IOException {
+            java.nio.file.Files.write(file, Json.toBytes(config));
+            Map<String, String> environment = Map.copyOf(env);
+            ConfigLoader.Overrides overrides = new ConfigLoader.Overrides("127.0.0.1", 0, dataDir);
+            return new GatewayHarness(Gateway.start(ConfigLoader.load(file, environment, overrides), tools,
+                    () -> ConfigLoader.load(file, environment, overrides)));
+        }
+
         GatewayHarness start() throws IOException { return new GatewayHarness(Gateway.start(build(), tools)); }
 
         private static Map<String, Object> section(Map<String, Object> parent, String key) {

@@ -96,6 +96,9 @@ final class GatewayProcess implements AutoCloseable {
 
     boolean alive() { return process.isAlive(); }
 
+    /** The process id (to send it a signal). */
+    long pid() { return process.pid(); }
+
     /** Lines written to stdout so far. */
     List<String> stdout() { return List.copyOf(stdout); }
 

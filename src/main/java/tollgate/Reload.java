@@ -1,0 +1,97 @@
+package tollgate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import tollgate.config.AccountsConfig;
+import tollgate.config.AgentConfig;
+import tollgate.config.GatewayConfig;
+import tollgate.config.ServerConfig;
+import tollgate.config.ServerLimits;
+import tollgate.config.VoiceConfig;
+
+/**
+ * Which settings a config reload (issue 13) cannot apply to the running process, and the config
+ * a reload then serves: the new file's, with those settings as the process has them. They belong
+ * to parts that live as long as the process: the listener (address, limits, body cap, heartbeat,
+ * access log), the upstream client (connect timeout), the data directory (ledger, keys file,
+ * tasks, approvals), the accounts' credit rate, the voice listener, the task runner, the metrics
+ * listener, the span exporter and whether the listener speaks TLS at all. Each one that differs is named in {@code restart_needed}
+ * (logged, and in {@code POST /admin/reload}'s answer) by its config path.
+ */
+final class Reload {
+    private Reload() { throw new AssertionError(); }
+
+    /** The config paths whose new value waits for a restart, in config order; empty when there are none. */
+    static List<String> restartNeeded(GatewayConfig old, GatewayConfig next) {
+        List<String> names = new ArrayList<>();
+        ServerConfig a = old.server();
+        ServerConfig b = next.server();
+        differs(names, "server.host", a.host(), b.host());
+        differs(names, "server.port", a.port(), b.port());
+        differs(names, "server.max_body_bytes", a.maxBodyBytes(), b.maxBodyBytes());
+        differs(names, "server.heartbeat_ms", a.heartbeat(), b.heartbeat());
+        differs(names, "server.connect_timeout_ms", a.connectTimeout(), b.connectTimeout());
+        differs(names, "server.access_log", a.accessLog(), b.accessLog());
+        ServerLimits la = a.limits();
+        ServerLimits lb = b.limits();
+        differs(names, "server.max_connections", la.maxConnections(), lb.maxConnections());
+        differs(names, "server.request_timeout_ms", la.requestTimeout(), lb.requestTimeout());
+        differs(names, "server.idle_timeout_ms", la.idleTimeout(), lb.idleTimeout());
+        differs(names, "server.write_timeout_ms", la.writeTimeout(), lb.writeTimeout());
+        differs(names, "server.memory_budget_bytes", la.memoryBudgetBytes(), lb.memoryBudgetBytes());
+        differs(names, "server.max_header_bytes", la.maxHeaderBytes(), lb.maxHeaderBytes());
+        differs(names, "server.max_headers", la.maxHeaders(), lb.maxHeaders());
+        differs(names, "server.max_url_bytes", la.maxUrlBytes(), lb.maxUrlBytes());
+        differs(names, "server.tls", old.ops().tls().enabled(), next.ops().tls().enabled());
+        differs(names, "data_dir", old.dataDir(), next.dataDir());
+        differs(names, "metrics.listen", old.ops().metrics().listens() ? old.ops().metrics().listenHost() + ":" + old.ops().metrics().listenPort() : null,
+                next.ops().metrics().listens() ? next.ops().metrics().listenHost() + ":" + next.ops().metrics().listenPort() : null);
+        differs(names, "telemetry", old.ops().telemetry(), next.ops().telemetry());
+        differs(names, "accounts.credits_per_usd", old.accounts().creditsPerUsd(), next.accounts().creditsPerUsd());
+        VoiceConfig va = old.voice();
+        VoiceConfig vb = next.voice();
+        differs(names, "voice.port", va.port(), vb.port());
+        differs(names, "voice.host", va.host(), vb.host());
+        differs(names, "voice.token_ttl_ms", va.tokenTtl(), vb.tokenTtl());
+        differs(names, "voice.max_sessions", va.maxSessions(), vb.maxSessions());
+        differs(names, "voice.max_sessions_per_key", va.maxSessionsPerKey(), vb.maxSessionsPerKey());
+        differs(names, "voice.max_message_bytes", va.maxMessageBytes(), vb.maxMessageBytes());
+        differs(names, "voice.idle_timeout_ms", va.idleTimeout(), vb.idleTimeout());
+        differs(names, "voice.handshake_timeout_ms", va.handshakeTimeout(), vb.handshakeTimeout());
+        differs(names, "voice.max_session_ms", va.maxSession(), vb.maxSession());
+        differs(names, "voice.origins", va.origins(), vb.origins());
+        differs(names, "voice.tls", va.tlsKeystore(), vb.tlsKeystore());
+        AgentConfig ga = old.tools().agent();
+        AgentConfig gb = next.tools().agent();
+        differs(names, "agent.max_running_tasks", ga.maxRunningTasks(), gb.maxRunningTasks());
+        differs(names, "agent.max_tasks_per_key", ga.maxTasksPerKey(), gb.maxTasksPerKey());
+        differs(names, "agent.webhook_allow", ga.webhookAllow(), gb.webhookAllow());
+        differs(names, "agent.webhook_secret", ga.webhookSecret(), gb.webhookSecret());
+        return List.copyOf(names);
+    }
+
+    /**
+     * {@code next} with every setting {@link #restartNeeded} names as {@code old} has it, so
+     * that what the endpoints read (the voice URL they mint, the spool directory) matches what
+     * the process does.
+     */
+    static GatewayConfig effective(GatewayConfig old, GatewayConfig next) {
+        ServerConfig a = old.server();
+        ServerConfig b = next.server();
+        ServerConfig server = new ServerConfig(a.host(), a.port(), a.maxBodyBytes(), b.drain(), a.heartbeat(), a.connectTimeout(),
+                b.extensionField(), a.accessLog(), a.limits());
+        AccountsConfig accounts = new AccountsConfig(old.accounts().creditsPerUsd(), next.accounts().adminTokenSha256());
+        VoiceConfig va = old.voice();
+        VoiceConfig vb = next.voice();
+        VoiceConfig voice = new VoiceConfig(va.port(), va.host(), vb.publicUrl(), vb.defaultPolicy(), vb.policies(), vb.voices(),
+                va.tokenTtl(), va.maxSessions(), va.maxSessionsPerKey(), va.maxMessageBytes(), va.idleTimeout(),
+                va.handshakeTimeout(), va.maxSession(), va.origins(), va.tlsKeystore(), va.tlsPassword());
+        return new GatewayConfig(server, old.dataDir(), next.keys(), next.providers(), next.models(), next.router(), next.groups(),
+                accounts, next.speech(), next.fim(), voice, next.tools(), next.ops());
+    }
+
+    private static void differs(List<String> names, String path, Object a, Object b) {
+        if (!Objects.equals(a, b)) names.add(path);
+    }
+}
