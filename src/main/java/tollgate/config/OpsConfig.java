@@ -23,7 +23,10 @@ public record OpsConfig(MetricsConfig metrics, TlsConfig tls, CorsConfig cors, T
      * @param baseDir what a relative keystore path resolves against
      */
     static OpsConfig read(ConfigReader r, Map<String, Object> top, Map<String, Object> server, Path baseDir) {
-        return new OpsConfig(MetricsConfig.read(r, top), TlsConfig.read(r, server, baseDir), CorsConfig.read(r, server),
-                TelemetryConfig.read(r, top));
+        // Each part on its own, so that a problem in one does not hide those of the next.
+        return new OpsConfig(r.attempt(() -> MetricsConfig.read(r, top), MetricsConfig.DEFAULTS),
+                r.attempt(() -> TlsConfig.read(r, server, baseDir), TlsConfig.DEFAULTS),
+                r.attempt(() -> CorsConfig.read(r, server), CorsConfig.DEFAULTS),
+                r.attempt(() -> TelemetryConfig.read(r, top), TelemetryConfig.DEFAULTS));
     }
 }

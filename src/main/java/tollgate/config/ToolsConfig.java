@@ -35,7 +35,9 @@ public record ToolsConfig(AgentConfig agent, List<ToolConfig> tools, List<McpSer
                 return t;
             }, null);
         }
-        return new ToolsConfig(AgentConfig.read(r, top), tools, McpServerConfig.readAll(r, top, tools));
+        // The agent section on its own, so that a problem in it does not hide those of mcp_servers.
+        AgentConfig agent = r.attempt(() -> AgentConfig.read(r, top), AgentConfig.DEFAULTS);
+        return new ToolsConfig(agent, tools, McpServerConfig.readAll(r, top, tools));
     }
 
     /** An image tool's model is a catalog model with capability {@code images} (without one named, some model has it). */

@@ -84,6 +84,27 @@ class ConfigProblemsTest {
     }
 
     @Test
+    void sectionsReadTogether_doNotHideEachOthersProblems() throws Exception {
+        // agent and mcp_servers are read with the tools; metrics, server.cors and telemetry together:
+        // a problem in the first must not hide those of the others.
+        ConfigException e = load("""
+                {
+                  "agent": {"max_steps": 0},
+                  "mcp_servers": [{"name": "bad name", "url": "http://127.0.0.1:9/mcp"}],
+                  "metrics": {"enabled": "maybe"},
+                  "server": {"cors": {"allow_origins": "everyone"}},
+                  "telemetry": {"sample_ratio": 2}
+                }
+                """);
+        List<String> lines = e.problems();
+        assertEquals(5, lines.size(), String.join("\n", lines));
+        for (String at : List.of(":2: agent.max_steps", ":3: mcp_servers[0].name", ":4: metrics.enabled", ":5: server.cors.allow_origins",
+                ":6: telemetry.sample_ratio")) {
+            assertEquals(1, lines.stream().filter(l -> l.startsWith(f() + at)).count(), at + " in " + lines);
+        }
+    }
+
+    @Test
     void aMissingRequiredKey_pointsAtItsEntry() throws Exception {
         ConfigException e = load("{\n  \"providers\": {\n    // none has a base_url\n    \"o\": {\"kind\": \"openai\"}\n  }\n}\n");
         assertEquals(List.of(f() + ":4: providers.o.base_url: required for kind \"openai\""), e.problems());
