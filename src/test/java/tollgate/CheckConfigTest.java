@@ -91,6 +91,36 @@ class CheckConfigTest {
     }
 
     @Test
+    void secretsInUrls_andTelemetryHeaders_areMaskedToo() throws Exception {
+        // Credentials people put in a URL: user info, and query parameters (a SearXNG or webhook key).
+        Path file = dir.resolve("u.json");
+        Files.writeString(file, """
+                {
+                  "providers": {"echo": {"kind": "echo"}},
+                  "models": [{"id": "m", "provider": "echo"}],
+                  "tools": [{"name": "t", "type": "http", "url": "https://bob:tool-userinfo-secret-1@tools.example/x"},
+                            {"name": "s", "type": "web_search", "url": "http://127.0.0.1:8888/?format=json&apikey=searx-query-secret-2"}],
+                  "mcp_servers": [{"name": "f", "url": "http://u:mcp-userinfo-secret-3@127.0.0.1:9/mcp"}],
+                  "agent": {"webhook_allow": ["https://u:webhook-userinfo-secret-4@hooks.example/"]},
+                  "telemetry": {"otlp_endpoint": "http://127.0.0.1:4318/v1/traces",
+                                "headers": {"X-Scope-OrgID": "telemetry-header-secret-5"}},
+                  "voice": {"port": 0}
+                }
+                """);
+        Result r = run(Map.of(), "check-config", "--config", file.toString());
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        for (int i = 1; i <= 5; i++) {
+            String secret = "secret-" + i;
+            assertFalse(r.out().contains(secret), () -> "stdout shows " + secret + ":\n" + r.out());
+            assertFalse(r.err().contains(secret), () -> "stderr shows " + secret + ":\n" + r.err());
+        }
+        assertTrue(r.out().contains("\"https://" + EffectiveConfig.MASK + "@tools.example/x\""), r.out());
+        assertTrue(r.out().contains("\"http://127.0.0.1:8888/?format=" + EffectiveConfig.MASK + "&apikey=" + EffectiveConfig.MASK + "\""),
+                r.out());
+        assertTrue(r.out().contains("\"http://127.0.0.1:4318/v1/traces\""), "a URL without credentials is shown as is");
+    }
+
+    @Test
     void invalidConfig_exit1_everyProblemOnStderr_nothingOnStdout() throws Exception {
         Path file = dir.resolve("bad.json");
         Files.writeString(file, """

@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * <p>Masked ({@link #MASK}): every string (or char array) whose component or map key names a
  * secret ({@link #SECRET_NAME}: api keys, tokens, passwords, secrets, Authorization and the like),
  * every value of a {@code headers} map (upstream headers carry credentials), and any string
- * equal to the value of a secret-looking environment variable. Hashes (key SHA-256s, the admin
+ * equal to the value of a secret-looking environment variable, and the user info and query
+ * values of a URL ({@link #maskUrl}). Hashes (key SHA-256s, the admin
  * token's) show their first {@link #HASH_PREFIX_HEX} hex digits only: enough to tell keys apart.
  * Values of types this class does not know (a TLS context, say) are shown as {@link #NOT_SHOWN}.
  */
@@ -67,7 +68,7 @@ public final class EffectiveConfig {
     private static Object value(Object v, boolean secret, Set<String> secrets) {
         return switch (v) {
             case null -> null;
-            case String s -> secret || secrets.contains(s) ? MASK : maskWithin(s, secrets);
+            case String s -> secret || secrets.contains(s) ? MASK : maskUrl(maskWithin(s, secrets));
             case char[] c -> MASK;
             case byte[] b -> "sha256:" + HexFormat.of().formatHex(b).substring(0, Math.min(2 * b.length, HASH_PREFIX_HEX)) + "...";
             case Boolean b -> b;
@@ -75,7 +76,7 @@ public final class EffectiveConfig {
             case Enum<?> e -> e.name().toLowerCase(Locale.ROOT);
             case Duration d -> d.toMillis();
             case Path p -> p.toString();
-            case URI u -> u.getRawUserInfo() != null ? MASK : u.toString();
+            case URI u -> maskUrl(maskWithin(u.toString(), secrets));
             case Pattern p -> p.pattern();
             case tollgate.json.JsonNumber n -> n; // written as the number it is
             case Record r -> record(r, secrets);
@@ -93,6 +94,35 @@ public final class EffectiveConfig {
     private static String maskWithin(String s, Set<String> secrets) {
         for (String secret : secrets) if (s.contains(secret)) s = s.replace(secret, MASK);
         return s;
+    }
+
+    /**
+     * A URL's credentials masked: its user info ({@code https://user:pass@host}) and the value of
+     * every query parameter ({@code ?apikey=...}: which of them is a key cannot be told by its
+     * name). Anything that is not an absolute URL comes back as it is.
+     */
+    static String maskUrl(String s) {
+        int scheme = s.indexOf("://");
+        if (scheme <= 0 || !s.substring(0, scheme).matches("[A-Za-z][A-Za-z0-9+.-]*")) return s;
+        int authority = scheme + 3;
+        int pathAt = authority;
+        while (pathAt < s.length() && "/?#".indexOf(s.charAt(pathAt)) < 0) pathAt++;
+        int at = s.lastIndexOf('@', pathAt - 1);
+        StringBuilder b = new StringBuilder(s.length() + 16).append(s, 0, authority);
+        if (at >= authority) b.append(MASK);
+        b.append(s, at >= authority ? at : authority, pathAt);
+        int query = s.indexOf('?', pathAt);
+        if (query < 0) return b.append(s, pathAt, s.length()).toString();
+        int fragment = s.indexOf('#', query);
+        int end = fragment < 0 ? s.length() : fragment;
+        b.append(s, pathAt, query + 1);
+        String[] params = s.substring(query + 1, end).split("&", -1);
+        for (int i = 0; i < params.length; i++) {
+            if (i > 0) b.append('&');
+            int eq = params[i].indexOf('=');
+            b.append(eq < 0 ? params[i] : params[i].substring(0, eq + 1) + MASK);
+        }
+        return b.append(s, end, s.length()).toString();
     }
 
     private static Map<String, Object> record(Record r, Set<String> secrets) {
