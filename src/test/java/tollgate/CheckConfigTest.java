@@ -138,6 +138,35 @@ class CheckConfigTest {
     }
 
     @Test
+    void errorsNeverQuoteASecret_evenAMalformedOne() throws Exception {
+        // A literal "${" in a key is a malformed reference: the error names the setting, not the value.
+        Path file = dir.resolve("s.json");
+        Files.writeString(file, """
+                {
+                  "keys": [{"name": "a", "key": "client-key-secret-1${"}],
+                  "accounts": {"admin_token": "admin-token-secret-2${"},
+                  "providers": {
+                    "p": {"kind": "openai", "base_url": "https://h.example/v1", "api_key": "provider-key-secret-3${"},
+                    "q": {"kind": "openai", "base_url": "https://h.example/v1", "api_key": "k",
+                          "headers": {"X-Key": "header-secret-4${"}},
+                    "r": {"kind": "openai", "base_url": "https://h.example/v1?key=url-query-secret-5", "api_key": "k"}
+                  }
+                }
+                """);
+        Result r = run(Map.of(), "check-config", "--config", file.toString());
+        assertEquals(Main.Exit.CMDERR, r.exit());
+        assertEquals("", r.out());
+        for (String path : List.of("keys[0].key", "accounts.admin_token", "providers.p.api_key", "providers.q.headers.X-Key",
+                "providers.r.base_url")) {
+            assertTrue(r.err().contains(path + ": "), () -> path + " not named in:\n" + r.err());
+        }
+        for (int i = 1; i <= 5; i++) {
+            String secret = "secret-" + i;
+            assertFalse(r.err().contains(secret), () -> "stderr shows " + secret + ":\n" + r.err());
+        }
+    }
+
+    @Test
     void notesGoToStderr_soThatStdoutIsTheJsonAlone() throws Exception {
         Path file = dir.resolve("n.json");
         Files.writeString(file, "{\"keys\": [], \"providers\": {\"o\": {\"kind\": \"openai\", \"base_url\": \"https://x.example/v1\","

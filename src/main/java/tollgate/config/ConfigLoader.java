@@ -183,7 +183,7 @@ public final class ConfigLoader {
         if (a == null) return AccountsConfig.DEFAULTS;
         long perUsd = r.integer(a, p, "credits_per_usd", AccountsConfig.DEFAULT_CREDITS_PER_USD, 1,
                 AccountsConfig.MAX_CREDITS_PER_USD);
-        Text token = r.text(a, p, "admin_token");
+        Text token = r.secretText(a, p, "admin_token");
         String sha = r.string(a, p, "admin_token_sha256", null);
         if (token != null && sha != null) throw r.fail(p, "needs at most one of \"admin_token\" or \"admin_token_sha256\"");
         byte[] hash = null;
@@ -340,7 +340,7 @@ public final class ConfigLoader {
         }
         String clash = pathByName.putIfAbsent(name, p);
         if (clash != null) throw r.fail(p + ".name", "duplicate key name " + ConfigReader.quote(name) + " (also " + clash + ")");
-        Text key = r.text(k, p, "key");
+        Text key = r.secretText(k, p, "key");
         String sha = r.string(k, p, "sha256", null);
         if ((key == null) == (sha == null)) throw r.fail(p, "needs exactly one of \"key\" or \"sha256\"");
         byte[] hash;

@@ -180,6 +180,25 @@ final class ConfigReader {
     }
 
     /**
+     * The secret at {@code parent[key]} (an API key, a token) as {@link #text(Map, String, String)},
+     * unset variables allowed, but a message never quotes any part of it; null when absent.
+     */
+    Text secretText(Map<String, Object> parent, String path, String key) {
+        Object v = parent.get(key);
+        if (v == null) return null;
+        String p = child(path, key);
+        if (!(v instanceof String raw)) throw fail(p, "expected a string");
+        try {
+            return Substitution.expand(raw, env);
+        } catch (IllegalArgumentException e) {
+            throw fail(p, MALFORMED_SECRET);
+        }
+    }
+
+    private static final String MALFORMED_SECRET =
+            "has a malformed ${...} reference (expected ${NAME} or ${NAME:-default}; write \"$${\" for a literal \"${\")";
+
+    /**
      * A secret string (a password): as {@link #text(String, Object)}, but a message never quotes
      * any part of it, and every referenced variable must be set.
      */
@@ -189,7 +208,7 @@ final class ConfigReader {
         try {
             t = Substitution.expand(raw, env);
         } catch (IllegalArgumentException e) {
-            throw fail(path, "has a malformed ${...} reference (expected ${NAME} or ${NAME:-default}; write \"$${\" for a literal \"${\")");
+            throw fail(path, MALFORMED_SECRET);
         }
         if (t.hasUnset()) throw fail(path, t.unsetReason());
         return t.value();

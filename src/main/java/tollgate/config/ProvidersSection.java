@@ -76,7 +76,7 @@ final class ProvidersSection {
             throw r.expected(p + ".kind", "one of " + String.join(", ", ProviderConfig.KINDS), Text.literal(kind));
         }
         Text base = r.text(m, p, "base_url");
-        Text key = r.text(m, p, "api_key");
+        Text key = r.secretText(m, p, "api_key");
         if (kind.equals("echo")) {
             if (base != null) throw r.fail(p + ".base_url", "the echo kind takes no base_url (it never goes online)");
             if (key != null) throw r.fail(p + ".api_key", "the echo kind takes no api_key");
@@ -134,7 +134,9 @@ final class ProvidersSection {
             throw r.expected(path, what, text);
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-            throw r.expected(path, what + " without user info, query or fragment", text);
+            // Credentials in the URL are what this refuses: the message shows it with them masked.
+            throw r.fail(path, "expected " + what + " without user info, query or fragment, got "
+                    + ConfigReader.quote(EffectiveConfig.maskUrl(text.value())));
         }
         String s = uri.toString();
         int end = s.length();
@@ -158,7 +160,8 @@ final class ProvidersSection {
             if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
                 throw r.fail(p, "header " + ConfigReader.quote(name) + " is set by the HTTP client and cannot be configured");
             }
-            Text value = r.text(p, e.getValue());
+            if (!(e.getValue() instanceof String)) throw r.expected(p, "a string", e.getValue());
+            Text value = r.secretText(m, path + ".headers", name); // a header may carry a credential: never quoted
             if (value.hasUnset()) {
                 unset.addAll(value.unset());
             } else if (value.value().chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {

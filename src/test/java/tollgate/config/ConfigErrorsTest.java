@@ -109,7 +109,7 @@ class ConfigErrorsTest {
         assertMentions(error("{\"providers\": {\"o\": {\"kind\": \"openai\", \"base_url\": \"ftp://h/v1\"}}}"),
                 "providers.o.base_url", "\"ftp://h/v1\"");
         assertMentions(error("{\"providers\": {\"o\": {\"kind\": \"openai\", \"base_url\": \"https://h/v1?x=1\"}}}"),
-                "providers.o.base_url", "\"https://h/v1?x=1\"");
+                "providers.o.base_url", "\"https://h/v1?x=********\"");
         assertMentions(error("{\"providers\": {\"o\": {\"kind\": \"openai\", \"base_url\": \"${U:-http://bad host}\"}}}"),
                 "providers.o.base_url", "\"http://bad host\" (from \"${U:-http://bad host}\")");
         assertMentions(error("{\"providers\": {\"o\": {\"kind\": \"openai\"}}}"),

@@ -100,7 +100,7 @@ class LocalKindsConfigTest {
         assertEquals("environment: OLLAMA_URL: expected an absolute http or https URL, got \"gpu-box:11434\"",
                 error("{\"kind\": \"ollama\"}", Map.of("OLLAMA_URL", "gpu-box:11434")));
         assertEquals("environment: VLLM_URL: expected an absolute http or https URL without user info, query or fragment, "
-                + "got \"http://h:8000/v1?x=1\"", error("{\"kind\": \"vllm\"}", Map.of("VLLM_URL", "http://h:8000/v1?x=1")));
+                + "got \"http://h:8000/v1?x=********\"", error("{\"kind\": \"vllm\"}", Map.of("VLLM_URL", "http://h:8000/v1?x=1")));
         assertEquals("environment: OLLAMA_HOST: expected an absolute http or https URL, got \"ftp://h\"",
                 error("{\"kind\": \"ollama\"}", Map.of("OLLAMA_HOST", "ftp://h")));
         assertEquals("config: providers.p.base_url: expected an absolute http or https URL, got \"localhost:8000\"",
