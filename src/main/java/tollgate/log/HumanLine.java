@@ -59,7 +59,7 @@ final class HumanLine {
     private static void value(StringBuilder b, Object v) {
         switch (v) {
             case null -> b.append("null");
-            case String s -> b.append(bare(s) ? s : Json.toString(s));
+            case String s -> b.append(bare(s) ? s : terminalSafe(Json.toString(s)));
             case List<?> list -> {
                 b.append('[');
                 for (int i = 0; i < list.size(); i++) {
@@ -68,7 +68,7 @@ final class HumanLine {
                 }
                 b.append(']');
             }
-            case Map<?, ?> m -> b.append(Json.toString(m));
+            case Map<?, ?> m -> b.append(terminalSafe(Json.toString(m)));
             default -> b.append(v);
         }
     }
@@ -78,9 +78,30 @@ final class HumanLine {
         if (s.isEmpty()) return false;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c <= ' ' || c == '"' || c == '=' || c == ',' || c == '[' || c == ']' || c == 0x7f) return false;
+            if (c <= ' ' || c == '"' || c == '=' || c == ',' || c == '[' || c == ']' || isDelOrC1(c)) return false;
         }
         return true;
+    }
+
+    /** DEL and the C1 controls (U+0080-U+009F; U+009B is CSI, which some terminals obey in UTF-8 as well). */
+    private static boolean isDelOrC1(char c) { return c >= 0x7f && c <= 0x9f; }
+
+    /**
+     * JSON text with DEL and the C1 controls escaped too (JSON escapes only those below U+0020):
+     * a value a client sent reaches a terminal as text, never as a control sequence. They can
+     * only occur inside JSON strings, where a backslash-u escape means the same character.
+     */
+    private static String terminalSafe(String json) {
+        int i = 0;
+        while (i < json.length() && !isDelOrC1(json.charAt(i))) i++;
+        if (i == json.length()) return json;
+        StringBuilder b = new StringBuilder(json.length() + 16).append(json, 0, i);
+        for (; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (isDelOrC1(c)) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
     }
 
     /**

@@ -50,6 +50,22 @@ class HumanLineTest {
     }
 
     @Test
+    void controlCharacters_fromClients_areEscaped_neverSentToTheTerminal() {
+        // A client-sent model name or path must not forge a line (\n) nor drive the terminal:
+        // ESC (C0), DEL, and the C1 controls such as U+009B (CSI) that xterm obeys in UTF-8 too.
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("ts", TS);
+        line.put("level", "info");
+        line.put("event", "access");
+        line.put("model", "m\n01:02:03.456 INFO  forged\u001b[2J\u007f\u009b2J\u0085");
+        line.put("body", Map.of("k", "\u009b31m"));
+        String s = HumanLine.render(line);
+        assertEquals(localTime() + " INFO  access model=\"m\\n01:02:03.456 INFO  forged\\u001b[2J\\u007f\\u009b2J\\u0085\""
+                + " body={\"k\":\"\\u009b31m\"}\n", s);
+        assertTrue(s.chars().noneMatch(c -> c < 0x20 && c != '\n' || c >= 0x7f && c <= 0x9f), s);
+    }
+
+    @Test
     void levels_padToOneWidth() {
         for (String level : List.of("debug", "info", "warn", "error")) {
             String s = HumanLine.render(new LinkedHashMap<>(Map.of("ts", TS, "level", level, "event", "e")));
