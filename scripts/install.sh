@@ -3,8 +3,9 @@
 #
 #   sudo ./install.sh [--prefix DIR] [--root DIR] [--no-systemd] [--dry-run]
 #
-#   --prefix DIR   where the runtime image goes (default /opt/tollgate); the systemd unit is
-#                  rewritten to run DIR/bin/tollgate
+#   --prefix DIR   where the runtime image goes (default /opt/tollgate), a directory of its own:
+#                  one that holds anything else is refused; the systemd unit is rewritten to run
+#                  DIR/bin/tollgate
 #   --root DIR     install under DIR instead of / (a staging tree, a container image, a test):
 #                  every path below is prefixed with it, and systemd is not told
 #   --no-systemd   leave out the unit; create DIR/var/lib/tollgate for a data directory instead
@@ -72,6 +73,14 @@ run() {
 say() { printf 'install: %s\n' "$*"; }
 
 # ------------------------------------------------------------------ 1. the image
+# PREFIX is replaced whole: refuse a directory that holds anything but an earlier Tollgate image,
+# so that a habitual "--prefix /usr/local" (or /usr, /opt) cannot delete what else is in it.
+if [ -e "$dest" ] && [ -n "$(ls -A "$dest" 2>/dev/null || echo unreadable)" ] \
+        && ! { [ -f "$dest/bin/tollgate" ] && [ ! -L "$dest/bin/tollgate" ] && [ -f "$dest/conf/jvm.options" ]; }; then
+    echo "install: $dest exists and is not a Tollgate installation: refusing to replace it (the image is installed" \
+        "as the whole of --prefix; choose a directory of its own, such as /opt/tollgate)" >&2
+    exit 1
+fi
 # Copied next to the old one and swapped in, so that a failed copy leaves the old one working.
 kept_options=
 if [ -f "$dest/conf/jvm.options" ] && ! cmp -s "$dest/conf/jvm.options" "$here/image/conf/jvm.options"; then
