@@ -44,6 +44,11 @@ case $prefix in
     *) echo "install: --prefix must be an absolute path, got $prefix" >&2; exit 1 ;;
 esac
 [ -n "$prefix" ] || { echo "install: --prefix must not be /" >&2; exit 1; }
+# The prefix goes into the unit's ExecStart= (which splits at spaces) through sed (where '&' and
+# '#' are special): plain path characters only.
+case $prefix in
+    *[!A-Za-z0-9/._+-]*) echo "install: --prefix may hold only letters, digits and / . _ + -, got $prefix" >&2; exit 1 ;;
+esac
 if [ -n "$root" ]; then
     case $root in
         /*) root=${root%/} ;;
