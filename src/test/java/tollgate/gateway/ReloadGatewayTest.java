@@ -213,6 +213,18 @@ class ReloadGatewayTest {
     }
 
     @Test
+    void aReloadAfterTheStopChangesNothing() throws Exception {
+        try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
+             GatewayHarness gw = start(first, second, v1())) {
+            Files.writeString(dir.resolve("gateway.json"), V2, UTF_8);
+            gw.stop(java.time.Duration.ZERO);
+            // A SIGHUP during the shutdown: nothing is started or switched after the stop closed it all.
+            ConfigException e = assertThrows(ConfigException.class, () -> gw.gateway.reload());
+            assertEquals("the gateway is stopping: the config was not reloaded", e.getMessage());
+        }
+    }
+
+    @Test
     void deploymentHealthCarriesOverWhenItsProviderIsUnchanged() throws Exception {
         try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
              GatewayHarness gw = start(first, second, v1())) {
