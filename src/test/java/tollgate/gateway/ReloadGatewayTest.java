@@ -225,6 +225,22 @@ class ReloadGatewayTest {
     }
 
     @Test
+    void switchingTheOpenMetricsListenerOnOrOffIsNamedAsNeedingARestart() throws Exception {
+        String listening = v1().replace("\"router\":", "\"metrics\": {\"listen\": \"127.0.0.1:0\"}, \"router\":");
+        try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
+             GatewayHarness gw = start(first, second, listening)) {
+            assertTrue(gw.gateway.metricsPort() > 0);
+            // The open listener keeps serving until a restart: the operator is told so.
+            HttpResponse<String> off = reload(gw, listening.replace("{\"listen\"", "{\"enabled\": false, \"listen\""));
+            assertEquals(200, off.statusCode(), off.body());
+            assertEquals(List.of("metrics.enabled"), obj(off.body()).get("restart_needed"));
+            HttpResponse<String> gone = reload(gw, v1());
+            assertEquals(200, gone.statusCode(), gone.body());
+            assertEquals(List.of("metrics.listen"), obj(gone.body()).get("restart_needed"));
+        }
+    }
+
+    @Test
     void deploymentHealthCarriesOverWhenItsProviderIsUnchanged() throws Exception {
         try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
              GatewayHarness gw = start(first, second, v1())) {
