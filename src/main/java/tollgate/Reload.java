@@ -11,6 +11,7 @@ import tollgate.config.OpsConfig;
 import tollgate.config.ServerConfig;
 import tollgate.config.ServerLimits;
 import tollgate.config.TlsConfig;
+import tollgate.config.ToolsConfig;
 import tollgate.config.VoiceConfig;
 
 /**
@@ -72,8 +73,11 @@ final class Reload {
         differs(names, "voice.tls", va.tlsKeystore(), vb.tlsKeystore());
         AgentConfig ga = old.tools().agent();
         AgentConfig gb = next.tools().agent();
+        // The task runner (Tasks.open) reads these once, at start-up.
+        differs(names, "agent.task_max_wall_ms", ga.taskMaxWall(), gb.taskMaxWall());
         differs(names, "agent.max_running_tasks", ga.maxRunningTasks(), gb.maxRunningTasks());
         differs(names, "agent.max_tasks_per_key", ga.maxTasksPerKey(), gb.maxTasksPerKey());
+        differs(names, "agent.task_retention_ms", ga.taskRetention(), gb.taskRetention());
         differs(names, "agent.webhook_allow", ga.webhookAllow(), gb.webhookAllow());
         differs(names, "agent.webhook_secret", ga.webhookSecret(), gb.webhookSecret());
         return List.copyOf(names);
@@ -96,7 +100,16 @@ final class Reload {
                 va.tokenTtl(), va.maxSessions(), va.maxSessionsPerKey(), va.maxMessageBytes(), va.idleTimeout(),
                 va.handshakeTimeout(), va.maxSession(), va.origins(), va.tlsKeystore(), va.tlsPassword());
         return new GatewayConfig(server, old.dataDir(), next.keys(), next.providers(), next.models(), next.router(), next.groups(),
-                accounts, next.speech(), next.fim(), voice, next.tools(), ops(old.ops(), next.ops()));
+                accounts, next.speech(), next.fim(), voice, tools(old.tools(), next.tools()), ops(old.ops(), next.ops()));
+    }
+
+    /** {@code next}'s tools and agent loop bounds, with the task runner's settings as it runs them. */
+    private static ToolsConfig tools(ToolsConfig old, ToolsConfig next) {
+        AgentConfig a = old.agent();
+        AgentConfig b = next.agent();
+        AgentConfig agent = new AgentConfig(b.maxSteps(), b.maxWall(), b.approvalTtl(), b.maxParallelTools(), b.taskMaxSteps(),
+                a.taskMaxWall(), a.maxRunningTasks(), a.maxTasksPerKey(), a.taskRetention(), a.webhookAllow(), a.webhookSecret());
+        return new ToolsConfig(agent, next.tools(), next.mcpServers());
     }
 
     /**

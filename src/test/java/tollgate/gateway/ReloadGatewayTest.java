@@ -241,6 +241,20 @@ class ReloadGatewayTest {
     }
 
     @Test
+    void theTaskRunnersSettingsAreNamedAsNeedingARestart_atEveryReloadTillThen() throws Exception {
+        String tasks = v1().replace("\"router\":", "\"agent\": {\"task_max_wall_ms\": 60000, \"task_retention_ms\": 120000},"
+                + " \"router\":");
+        try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
+             GatewayHarness gw = start(first, second, v1())) {
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> r = reload(gw, tasks);
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals(List.of("agent.task_max_wall_ms", "agent.task_retention_ms"), obj(r.body()).get("restart_needed"), r.body());
+            }
+        }
+    }
+
+    @Test
     void deploymentHealthCarriesOverWhenItsProviderIsUnchanged() throws Exception {
         try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
              GatewayHarness gw = start(first, second, v1())) {
