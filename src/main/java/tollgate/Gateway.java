@@ -88,6 +88,12 @@ public final class Gateway {
     private final AtomicReference<Generation> current;
     /** One reload at a time (SIGHUP and {@code POST /admin/reload} may cross). */
     private final ReentrantLock reloading = new ReentrantLock();
+    /**
+     * Set by {@link #stop} under {@link #reloading}: a reload that comes after it (a SIGHUP during
+     * the shutdown, a program calling it late) changes nothing, so that it starts no MCP sessions
+     * and touches no keys after the stop closed them; a reload under way finishes first.
+     */
+    private boolean stopped;
 
     private Gateway(Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
                     VoiceService voice, McpDiscovery mcp, Tasks tasks, Generation.Lifetime life, VoiceTokens tokens,
@@ -236,6 +242,10 @@ public final class Gateway {
         if (source == null) throw new ConfigException("this gateway was started without a config file to read again");
         reloading.lock();
         try {
+            if (stopped) {
+                Log.error("config_reload_failed", "error", "the gateway is stopping", "changed", "nothing");
+                throw new ConfigException("the gateway is stopping: the config was not reloaded");
+            }
             Generation old = current.get();
             List<String> restart;
             Generation next;
@@ -353,6 +363,12 @@ public final class Gateway {
 
     public void stop(Duration drain) {
         long t0 = System.nanoTime();
+        reloading.lock(); // waits for a reload under way (bounded: discovery's waits); none starts after
+        try {
+            stopped = true;
+        } finally {
+            reloading.unlock();
+        }
         Log.info("draining", "active_streams", server.activeStreams(), "drain_ms", drain.toMillis());
         // Sessions first: each is sent 1001 (going away) and recorded before the ledger closes.
         if (voice != null) voice.close(drain);

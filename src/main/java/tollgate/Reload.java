@@ -6,8 +6,12 @@ import java.util.Objects;
 import tollgate.config.AccountsConfig;
 import tollgate.config.AgentConfig;
 import tollgate.config.GatewayConfig;
+import tollgate.config.MetricsConfig;
+import tollgate.config.OpsConfig;
 import tollgate.config.ServerConfig;
 import tollgate.config.ServerLimits;
+import tollgate.config.TlsConfig;
+import tollgate.config.ToolsConfig;
 import tollgate.config.VoiceConfig;
 
 /**
@@ -45,8 +49,13 @@ final class Reload {
         differs(names, "server.max_url_bytes", la.maxUrlBytes(), lb.maxUrlBytes());
         differs(names, "server.tls", old.ops().tls().enabled(), next.ops().tls().enabled());
         differs(names, "data_dir", old.dataDir(), next.dataDir());
-        differs(names, "metrics.listen", old.ops().metrics().listens() ? old.ops().metrics().listenHost() + ":" + old.ops().metrics().listenPort() : null,
-                next.ops().metrics().listens() ? next.ops().metrics().listenHost() + ":" + next.ops().metrics().listenPort() : null);
+        // The open listener runs when metrics are enabled and listen is set (Gateway.start):
+        // switching either needs a restart (metrics.enabled false would leave it serving).
+        MetricsConfig ma = old.ops().metrics();
+        MetricsConfig mb = next.ops().metrics();
+        if (!Objects.equals(listener(ma), listener(mb))) {
+            names.add(Objects.equals(address(ma), address(mb)) ? "metrics.enabled" : "metrics.listen");
+        }
         differs(names, "telemetry", old.ops().telemetry(), next.ops().telemetry());
         differs(names, "accounts.credits_per_usd", old.accounts().creditsPerUsd(), next.accounts().creditsPerUsd());
         VoiceConfig va = old.voice();
@@ -64,8 +73,11 @@ final class Reload {
         differs(names, "voice.tls", va.tlsKeystore(), vb.tlsKeystore());
         AgentConfig ga = old.tools().agent();
         AgentConfig gb = next.tools().agent();
+        // The task runner (Tasks.open) reads these once, at start-up.
+        differs(names, "agent.task_max_wall_ms", ga.taskMaxWall(), gb.taskMaxWall());
         differs(names, "agent.max_running_tasks", ga.maxRunningTasks(), gb.maxRunningTasks());
         differs(names, "agent.max_tasks_per_key", ga.maxTasksPerKey(), gb.maxTasksPerKey());
+        differs(names, "agent.task_retention_ms", ga.taskRetention(), gb.taskRetention());
         differs(names, "agent.webhook_allow", ga.webhookAllow(), gb.webhookAllow());
         differs(names, "agent.webhook_secret", ga.webhookSecret(), gb.webhookSecret());
         return List.copyOf(names);
@@ -88,7 +100,36 @@ final class Reload {
                 va.tokenTtl(), va.maxSessions(), va.maxSessionsPerKey(), va.maxMessageBytes(), va.idleTimeout(),
                 va.handshakeTimeout(), va.maxSession(), va.origins(), va.tlsKeystore(), va.tlsPassword());
         return new GatewayConfig(server, old.dataDir(), next.keys(), next.providers(), next.models(), next.router(), next.groups(),
-                accounts, next.speech(), next.fim(), voice, next.tools(), next.ops());
+                accounts, next.speech(), next.fim(), voice, tools(old.tools(), next.tools()), ops(old.ops(), next.ops()));
+    }
+
+    /** {@code next}'s tools and agent loop bounds, with the task runner's settings as it runs them. */
+    private static ToolsConfig tools(ToolsConfig old, ToolsConfig next) {
+        AgentConfig a = old.agent();
+        AgentConfig b = next.agent();
+        AgentConfig agent = new AgentConfig(b.maxSteps(), b.maxWall(), b.approvalTtl(), b.maxParallelTools(), b.taskMaxSteps(),
+                a.taskMaxWall(), a.maxRunningTasks(), a.maxTasksPerKey(), a.taskRetention(), a.webhookAllow(), a.webhookSecret());
+        return new ToolsConfig(agent, next.tools(), next.mcpServers());
+    }
+
+    /**
+     * {@code next}'s CORS; the listener's TLS, the open metrics listener and the span exporter as
+     * the process runs them, so that the next reload still names them while they differ (comparing
+     * with the file's values would forget that a restart is still needed).
+     */
+    private static OpsConfig ops(OpsConfig old, OpsConfig next) {
+        MetricsConfig metrics = Objects.equals(listener(old.metrics()), listener(next.metrics())) ? next.metrics() : old.metrics();
+        TlsConfig tls = old.tls().enabled() == next.tls().enabled() ? next.tls() : old.tls();
+        return new OpsConfig(metrics, tls, next.cors(), old.telemetry());
+    }
+
+    /** The open metrics listener's address as the process runs it, or null when there is none. */
+    private static String listener(MetricsConfig m) {
+        return m.enabled() ? address(m) : null;
+    }
+
+    private static String address(MetricsConfig m) {
+        return m.listens() ? m.listenHost() + ":" + m.listenPort() : null;
     }
 
     private static void differs(List<String> names, String path, Object a, Object b) {

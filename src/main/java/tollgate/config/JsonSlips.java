@@ -27,10 +27,55 @@ final class JsonSlips {
         int offset = (int) Math.max(0, Math.min(e.offset(), json.length));
         StringBuilder b = new StringBuilder();
         b.append(source).append(':').append(e.line()).append(':').append(e.column()).append(": invalid JSON: ").append(message);
-        excerpt(b, json, offset, e.line(), e.column());
-        String hint = hint(json, offset, message);
+        byte[] shown = masked(json); // the message goes to logs and to POST /admin/reload's answer
+        excerpt(b, shown, offset, e.line(), e.column());
+        String hint = hint(shown, offset, message);
         if (hint != null) b.append("\n  hint: ").append(hint);
         return b.toString();
+    }
+
+    /** Parts of a key name (lower case) whose value is a secret: api_key, admin_token, password, webhook_secret, Authorization. */
+    static final java.util.List<String> SECRET_KEY_PARTS = java.util.List.of("key", "token", "secret", "password", "authorization");
+
+    /**
+     * {@code json} with the value of every member whose key names a secret ({@link #SECRET_KEY_PARTS})
+     * written over with {@code *}, byte for byte (offsets, lines and columns stay), so that neither
+     * the excerpt nor a hint quotes a secret written in the file. Numbers and literals stay.
+     */
+    static byte[] masked(byte[] json) {
+        byte[] out = json.clone();
+        int i = 0;
+        while (i < out.length) {
+            if (out[i] != '"') { i++; continue; }
+            int end = stringEnd(json, i);
+            String name = new String(json, i + 1, Math.max(0, end - i - 1), StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT);
+            int j = end + 1;
+            while (j < json.length && (json[j] == ' ' || json[j] == '\t')) j++;
+            if (j >= json.length || json[j] != ':' || SECRET_KEY_PARTS.stream().noneMatch(name::contains)) { i = end + 1; continue; }
+            j++;
+            while (j < json.length && (json[j] == ' ' || json[j] == '\t')) j++;
+            int from = j;
+            int to;
+            if (j < json.length && json[j] == '"') {
+                from = j + 1;
+                to = stringEnd(json, j);
+            } else {
+                to = j;
+                while (to < json.length && ",}] \t\r\n".indexOf(json[to]) < 0) to++;
+                String word = new String(json, from, to - from, StandardCharsets.US_ASCII);
+                if (word.startsWith("{") || word.startsWith("[") || word.equals("true") || word.equals("false") || word.equals("null") || word.matches("-?[0-9][0-9.eE+-]*")) to = from;
+            }
+            for (int k = from; k < to; k++) out[k] = '*';
+            i = Math.max(to, end + 1);
+        }
+        return out;
+    }
+
+    /** The index of the quote closing the string opened at {@code open}, or of the end of its line when it is not closed there. */
+    private static int stringEnd(byte[] json, int open) {
+        int k = open + 1;
+        while (k < json.length && json[k] != '"' && json[k] != '\n' && json[k] != '\r') k += json[k] == '\\' ? 2 : 1;
+        return Math.min(k, json.length);
     }
 
     private static void excerpt(StringBuilder b, byte[] json, int offset, int line, int column) {

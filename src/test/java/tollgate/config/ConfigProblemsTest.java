@@ -1,6 +1,7 @@
 package tollgate.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
@@ -153,6 +154,21 @@ class ConfigProblemsTest {
         Path file = dir.resolve("c.json");
         Files.writeString(file, "{\n  // a comment\n  \"server\": {\"port\": 1} /* another */\n}\n");
         assertEquals(1, ConfigLoader.load(file, Map.of(), Overrides.NONE, line -> { }).server().port());
+    }
+
+    @Test
+    void aSyntaxErrorNeverQuotesASecretOfTheFile() throws Exception {
+        // A trailing comma after a literal key: the excerpt shows the line with the value masked, same columns.
+        assertEquals(f() + ":2:35: invalid JSON: Unexpected character '}'\n"
+                + "  2 |   \"api_key\": \"******************\",}}}\n"
+                + "    |                                   ^\n"
+                + "  hint: JSON allows no comma before '}': remove the one at line 2, column 34",
+                load("{\"providers\": {\"a\": {\"kind\": \"openai\",\n  \"api_key\": \"sk-live-SECRET1234\",}}}").getMessage());
+        // Unquoted: neither the excerpt nor the hint repeats it.
+        String bare = load("{\"accounts\": {\"admin_token\": adm-SECRET-5678, \"credits_per_usd\": 100}}").getMessage();
+        assertTrue(!bare.contains("SECRET") && bare.contains("\"admin_token\": ***************, \"credits_per_usd\": 100"), bare);
+        String header = load("{\"tools\": {\"Authorization\": \"Bearer SECRET-9\" \"x\": 1}}").getMessage();
+        assertTrue(!header.contains("SECRET") && header.contains("hint: a ',' is missing between members"), header);
     }
 
     private void assertHint(String json, String hint) throws Exception {

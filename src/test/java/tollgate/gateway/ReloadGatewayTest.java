@@ -213,6 +213,48 @@ class ReloadGatewayTest {
     }
 
     @Test
+    void aReloadAfterTheStopChangesNothing() throws Exception {
+        try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
+             GatewayHarness gw = start(first, second, v1())) {
+            Files.writeString(dir.resolve("gateway.json"), V2, UTF_8);
+            gw.stop(java.time.Duration.ZERO);
+            // A SIGHUP during the shutdown: nothing is started or switched after the stop closed it all.
+            ConfigException e = assertThrows(ConfigException.class, () -> gw.gateway.reload());
+            assertEquals("the gateway is stopping: the config was not reloaded", e.getMessage());
+        }
+    }
+
+    @Test
+    void switchingTheOpenMetricsListenerOnOrOffIsNamedAsNeedingARestart() throws Exception {
+        String listening = v1().replace("\"router\":", "\"metrics\": {\"listen\": \"127.0.0.1:0\"}, \"router\":");
+        try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
+             GatewayHarness gw = start(first, second, listening)) {
+            assertTrue(gw.gateway.metricsPort() > 0);
+            // The open listener keeps serving until a restart: the operator is told so.
+            HttpResponse<String> off = reload(gw, listening.replace("{\"listen\"", "{\"enabled\": false, \"listen\""));
+            assertEquals(200, off.statusCode(), off.body());
+            assertEquals(List.of("metrics.enabled"), obj(off.body()).get("restart_needed"));
+            HttpResponse<String> gone = reload(gw, v1());
+            assertEquals(200, gone.statusCode(), gone.body());
+            assertEquals(List.of("metrics.listen"), obj(gone.body()).get("restart_needed"));
+        }
+    }
+
+    @Test
+    void theTaskRunnersSettingsAreNamedAsNeedingARestart_atEveryReloadTillThen() throws Exception {
+        String tasks = v1().replace("\"router\":", "\"agent\": {\"task_max_wall_ms\": 60000, \"task_retention_ms\": 120000},"
+                + " \"router\":");
+        try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
+             GatewayHarness gw = start(first, second, v1())) {
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> r = reload(gw, tasks);
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals(List.of("agent.task_max_wall_ms", "agent.task_retention_ms"), obj(r.body()).get("restart_needed"), r.body());
+            }
+        }
+    }
+
+    @Test
     void deploymentHealthCarriesOverWhenItsProviderIsUnchanged() throws Exception {
         try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
              GatewayHarness gw = start(first, second, v1())) {

@@ -140,6 +140,32 @@ class TlsGatewayTest {
         }
     }
 
+    @Test
+    void aBrokenRenewalFailsTheReload_andNewConnectionsKeepTheOldCertificate() throws Exception {
+        Path served = keystore("served.p12", "first");
+        try (GatewayHarness gw = GatewayHarness.builder("http://127.0.0.1:9", dir.resolve("data")).config(config(served))
+                .env("TLS_PASSWORD", PASSWORD).startReloadable(dir.resolve("gateway.json"))) {
+            URI base = URI.create("https://127.0.0.1:" + gw.port());
+            HttpClient client = client(served);
+            Path trusted = keystoreCopy(served);
+            Files.write(served, new byte[] {0x30, 0x03, 0x02, 0x01, 0x00}); // a half-written renewal
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(base.resolve("/admin/reload"))
+                    .header("Authorization", ReloadGatewayTest.ADMIN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString(UTF_8));
+            assertEquals(400, r.statusCode(), r.body());
+            assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
+            String message = (String) GatewayHarness.obj(GatewayHarness.obj(r.body()).get("error")).get("message");
+            assertTrue(message.contains("server.tls.keystore") && message.contains(served.toString()), message);
+            assertFalse(message.contains(PASSWORD), message);
+
+            HttpResponse<String> again = client(trusted).send(HttpRequest.newBuilder(base.resolve("/healthz")).build(),
+                    HttpResponse.BodyHandlers.ofString(UTF_8));
+            assertEquals(200, again.statusCode());
+            assertEquals("{\"status\":\"ok\"}", again.body());
+            assertEquals("CN=first", subject(again));
+        }
+    }
+
     /** A copy of {@code ks} as it is now. */
     private Path keystoreCopy(Path ks) throws IOException {
         Path copy = dir.resolve("copy.p12");
