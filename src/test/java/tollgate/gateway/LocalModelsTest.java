@@ -259,4 +259,24 @@ class LocalModelsTest {
         assertEquals("ml", list.header("x-team"));
         assertEquals(List.of("vllm/meta-llama/Llama-3.1-8B-Instruct"), ids(models()));
     }
+
+    @Test
+    void discoveredModels_doNotPushTheOfflineEchoOutOfNeoMode() throws Exception {
+        // Online discovered models never join the policies' pool; when only they are online, the
+        // configured echo model is still what neo-mode answers from (as without discovery).
+        FakeUpstream ollama = local("/api/tags", TAGS);
+        start("""
+                "providers": {"ollama": {"kind": "ollama", "base_url": "${FAKE_URL}/v1"}, "echo": {"kind": "echo"}},
+                "models": [{"id": "echo", "provider": "echo"}]""", Map.of(), ollama.url());
+
+        List<Map<String, Object>> models = models();
+        assertEquals(List.of("echo", "ollama/llama3:8b", "ollama/qwen2.5-coder:latest", "ollama/llama3.2:latest", "ollama/no-name:1b",
+                "neo-mode", "neo-mode/frugal", "neo-mode/balanced", "neo-mode/premium"), ids(models));
+        assertEquals(List.of("echo"), models.get(5).get("members"));
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("neo-mode", false));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertEquals("echo/echo", r.headers().firstValue("x-tollgate-route").orElseThrow());
+        assertEquals("neo-mode", obj(r.body()).get("model"));
+    }
 }
