@@ -12,12 +12,15 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -278,5 +281,26 @@ class LocalModelsTest {
         assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals("echo/echo", r.headers().firstValue("x-tollgate-route").orElseThrow());
         assertEquals("neo-mode", obj(r.body()).get("model"));
+    }
+
+    @Test
+    void aReload_asksAgain_andCountsTheDiscoveredModelsAsUsable() throws Exception {
+        AtomicReference<String> tags = new AtomicReference<>("{\"models\": [{\"name\": \"llama3:8b\"}]}");
+        FakeUpstream ollama = new FakeUpstream().respondWith((ex, up) -> send(ex, 200, tags.get()));
+        open.add(ollama);
+        String config = "{" + KEYS + ", \"accounts\": {\"admin_token\": \"admin-token-0123456789abcdef\"},"
+                + " \"providers\": {\"ollama\": {\"kind\": \"ollama\", \"base_url\": \"${FAKE_URL}/v1\"}}}";
+        Path file = dataDir.resolve("gateway.json");
+        gw = GatewayHarness.builder(ollama.url(), dataDir.resolve("data")).config(config).startReloadable(file);
+        assertEquals(List.of("ollama/llama3:8b"), ids(models()));
+
+        tags.set("{\"models\": [{\"name\": \"llama3:8b\"}, {\"name\": \"phi3:mini\"}]}");
+        Files.writeString(file, config, UTF_8);
+        HttpResponse<String> r = gw.send(gw.request("/admin/reload", "Authorization", "Bearer admin-token-0123456789abcdef")
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertTrue(r.body().contains("\"models\":2,"), r.body());
+        assertEquals(List.of("ollama/llama3:8b", "ollama/phi3:mini"), ids(models()));
     }
 }
