@@ -303,4 +303,17 @@ class LocalModelsTest {
         assertTrue(r.body().contains("\"models\":2,"), r.body());
         assertEquals(List.of("ollama/llama3:8b", "ollama/phi3:mini"), ids(models()));
     }
+
+    @Test
+    void atMost256ModelsAreTakenFromOneProvider() throws Exception {
+        StringBuilder many = new StringBuilder("{\"models\": [");
+        for (int i = 0; i < 300; i++) many.append(i == 0 ? "" : ",").append("{\"name\": \"m").append(i).append("\"}");
+        FakeUpstream ollama = local("/api/tags", many.append("]}").toString());
+        start("\"providers\": {\"ollama\": {\"kind\": \"ollama\", \"base_url\": \"${FAKE_URL}/v1\"}}", Map.of(), ollama.url());
+
+        List<String> ids = ids(models());
+        assertEquals(256, ids.size(), ids.toString());
+        assertEquals("ollama/m0", ids.get(0));
+        assertEquals("ollama/m255", ids.get(255));
+    }
 }
