@@ -191,7 +191,7 @@ public final class Gateway {
             tasks.start();
             ServerLimits limits = config.server().limits();
             Log.info("listening", "url", server.scheme() + "://" + hostForUrl(server.host()) + ":" + server.port(),
-                    "providers", List.copyOf(first.running().keySet()), "models", usableModels(config, first.running()),
+                    "providers", List.copyOf(first.running().keySet()), "models", usableModels(first),
                     "keys", keys.size(),
                     "max_heap_bytes", Runtime.getRuntime().maxMemory(), "memory_budget_bytes", budget.limit(),
                     "max_connections", limits.maxConnections());
@@ -288,12 +288,12 @@ public final class Gateway {
             if (replaced != null) replaced.close();
             Map<String, Object> changed = new LinkedHashMap<>();
             changed.put("reloaded", true);
-            changed.put("models", usableModels(next.config(), next.running()));
+            changed.put("models", usableModels(next));
             changed.put("providers", List.copyOf(next.running().keySet()));
             changed.put("keys", accounts.size());
             changed.put("tls_reloaded", tls != null);
             changed.put("restart_needed", restart);
-            Log.info("config_reloaded", "models", usableModels(next.config(), next.running()), "providers", List.copyOf(next.running().keySet()),
+            Log.info("config_reloaded", "models", usableModels(next), "providers", List.copyOf(next.running().keySet()),
                     "keys", accounts.size(), "tls_reloaded", tls != null);
             if (!restart.isEmpty()) {
                 Log.warn("restart_needed", "fields", restart, "reason", "these settings keep their old value until the gateway restarts");
@@ -387,9 +387,12 @@ public final class Gateway {
         Log.flush(1000);
     }
 
-    /** Models whose provider is enabled: what clients can use (a disabled provider's are listed in its own log line). */
-    static long usableModels(GatewayConfig config, Map<String, tollgate.provider.Provider> running) {
-        return config.models().stream().filter(m -> running.containsKey(m.provider())).count();
+    /**
+     * Models whose provider is enabled, discovered ones included: what clients can use, as
+     * {@code GET /} counts them (a disabled provider's are listed in its own log line).
+     */
+    static long usableModels(Generation g) {
+        return g.catalog().models().stream().filter(m -> g.running().containsKey(m.provider())).count();
     }
 
     private static String hostForUrl(String host) {

@@ -73,6 +73,12 @@ public record CorsConfig(List<String> allowOrigins, List<String> allowHeaders, D
             for (int i = 0; i < hl.size(); i++) {
                 String p = ConfigReader.index(PATH + ".allow_headers", i);
                 String h = r.string(p, hl.get(i));
+                if (h.equals(ANY_ORIGIN)) {
+                    // Fetch §3.2.3: "*" in Access-Control-Allow-Headers never covers Authorization,
+                    // which carries the gateway's keys: every API call from a page would fail its preflight.
+                    throw r.fail(p, "\"*\" does not allow Authorization, which carries the keys; leave allow_headers out "
+                            + "to allow the headers each preflight asks for, or list them");
+                }
                 if (!isToken(h)) throw r.expected(p, "a header name such as \"authorization\"", hl.get(i));
                 h = h.toLowerCase(Locale.ROOT);
                 if (!headers.contains(h)) headers.add(h);

@@ -119,7 +119,9 @@ public final class Router {
         // A group member named by provider + upstream is the catalog's deployment of that model,
         // speech models too (a chat one first, should both name the same upstream model).
         for (Deployment d : services.values()) byDeploymentId.putIfAbsent(d.id(), d);
-        boolean anyOnline = byModelId.values().stream().anyMatch(d -> !d.offline());
+        // Among the models a policy may choose (configured ones): a discovered local model being
+        // online must not push the offline echo model out of a pool it never joins itself.
+        boolean anyOnline = byModelId.entrySet().stream().anyMatch(e -> !e.getValue().offline() && !catalog.discovered(e.getKey()));
         for (Model m : catalog.models()) {
             Deployment d = byModelId.get(m.id());
             if (d != null && (anyOnline != d.offline()) && !policyPool.contains(d) && !catalog.discovered(m.id())) policyPool.add(d);

@@ -80,6 +80,9 @@ class CorsConfigTest {
                 error("{\"allow_origins\": [\"*\"], \"max_age_s\": 86401}"));
         assertEquals("config: server.cors.allow_headers[0]: expected a header name such as \"authorization\", got \"x y\"",
                 error("{\"allow_origins\": [\"*\"], \"allow_headers\": [\"x y\"]}"));
+        assertEquals("config: server.cors.allow_headers[1]: \"*\" does not allow Authorization, which carries the keys; "
+                + "leave allow_headers out to allow the headers each preflight asks for, or list them",
+                error("{\"allow_origins\": [\"*\"], \"allow_headers\": [\"content-type\", \"*\"]}"));
         assertEquals("config: server.cors: unknown key \"allow_origin\" (known keys: allow_origins, allow_headers, max_age_s, "
                 + "allow_credentials)", error("{\"allow_origin\": [\"*\"]}"));
         assertEquals("config: server.cors.allow_origins: expected an array, got \"*\"", error("{\"allow_origins\": \"*\"}"));

@@ -12,12 +12,15 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -258,5 +261,59 @@ class LocalModelsTest {
         assertEquals("Bearer sk-vllm-0123", list.header("authorization"));
         assertEquals("ml", list.header("x-team"));
         assertEquals(List.of("vllm/meta-llama/Llama-3.1-8B-Instruct"), ids(models()));
+    }
+
+    @Test
+    void discoveredModels_doNotPushTheOfflineEchoOutOfNeoMode() throws Exception {
+        // Online discovered models never join the policies' pool; when only they are online, the
+        // configured echo model is still what neo-mode answers from (as without discovery).
+        FakeUpstream ollama = local("/api/tags", TAGS);
+        start("""
+                "providers": {"ollama": {"kind": "ollama", "base_url": "${FAKE_URL}/v1"}, "echo": {"kind": "echo"}},
+                "models": [{"id": "echo", "provider": "echo"}]""", Map.of(), ollama.url());
+
+        List<Map<String, Object>> models = models();
+        assertEquals(List.of("echo", "ollama/llama3:8b", "ollama/qwen2.5-coder:latest", "ollama/llama3.2:latest", "ollama/no-name:1b",
+                "neo-mode", "neo-mode/frugal", "neo-mode/balanced", "neo-mode/premium"), ids(models));
+        assertEquals(List.of("echo"), models.get(5).get("members"));
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("neo-mode", false));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertEquals("echo/echo", r.headers().firstValue("x-tollgate-route").orElseThrow());
+        assertEquals("neo-mode", obj(r.body()).get("model"));
+    }
+
+    @Test
+    void aReload_asksAgain_andCountsTheDiscoveredModelsAsUsable() throws Exception {
+        AtomicReference<String> tags = new AtomicReference<>("{\"models\": [{\"name\": \"llama3:8b\"}]}");
+        FakeUpstream ollama = new FakeUpstream().respondWith((ex, up) -> send(ex, 200, tags.get()));
+        open.add(ollama);
+        String config = "{" + KEYS + ", \"accounts\": {\"admin_token\": \"admin-token-0123456789abcdef\"},"
+                + " \"providers\": {\"ollama\": {\"kind\": \"ollama\", \"base_url\": \"${FAKE_URL}/v1\"}}}";
+        Path file = dataDir.resolve("gateway.json");
+        gw = GatewayHarness.builder(ollama.url(), dataDir.resolve("data")).config(config).startReloadable(file);
+        assertEquals(List.of("ollama/llama3:8b"), ids(models()));
+
+        tags.set("{\"models\": [{\"name\": \"llama3:8b\"}, {\"name\": \"phi3:mini\"}]}");
+        Files.writeString(file, config, UTF_8);
+        HttpResponse<String> r = gw.send(gw.request("/admin/reload", "Authorization", "Bearer admin-token-0123456789abcdef")
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertTrue(r.body().contains("\"models\":2,"), r.body());
+        assertEquals(List.of("ollama/llama3:8b", "ollama/phi3:mini"), ids(models()));
+    }
+
+    @Test
+    void atMost256ModelsAreTakenFromOneProvider() throws Exception {
+        StringBuilder many = new StringBuilder("{\"models\": [");
+        for (int i = 0; i < 300; i++) many.append(i == 0 ? "" : ",").append("{\"name\": \"m").append(i).append("\"}");
+        FakeUpstream ollama = local("/api/tags", many.append("]}").toString());
+        start("\"providers\": {\"ollama\": {\"kind\": \"ollama\", \"base_url\": \"${FAKE_URL}/v1\"}}", Map.of(), ollama.url());
+
+        List<String> ids = ids(models());
+        assertEquals(256, ids.size(), ids.toString());
+        assertEquals("ollama/m0", ids.get(0));
+        assertEquals("ollama/m255", ids.get(255));
     }
 }
