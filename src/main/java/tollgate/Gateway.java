@@ -32,10 +32,6 @@ import tollgate.tool.mcp.McpDiscovery;
 import tollgate.voice.VoiceService;
 import tollgate.voice.VoiceTokens;
 import tollgate.call.Clock;
-import tollgate.catalog.Catalog;
-import tollgate.catalog.Model;
-import tollgate.catalog.Task;
-import tollgate.config.RouterConfig;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
@@ -325,20 +321,6 @@ public final class Gateway {
                     "needed_bytes", worst, "max_heap_bytes", heap);
         }
         return new MemoryBudget(budget);
-    }
-
-    /**
-     * The model savings are measured against: {@code router.baseline_model}, else the priced model
-     * with the best general quality (what premium would pick), else none.
-     */
-    static Model baseline(Catalog catalog, RouterConfig router) {
-        if (router.baselineModel() != null) return catalog.get(router.baselineModel());
-        Model best = null;
-        for (Model m : catalog.models()) {
-            if (!m.pricing().known()) continue;
-            if (best == null || m.quality().of(Task.GENERAL) > best.quality().of(Task.GENERAL)) best = m;
-        }
-        return best;
     }
 
     public int port() { return server.port(); }

@@ -10,7 +10,6 @@ import java.util.random.RandomGenerator;
 import tollgate.call.Clock;
 import tollgate.catalog.Catalog;
 import tollgate.catalog.Model;
-import tollgate.catalog.Task;
 import tollgate.config.GroupConfig;
 import tollgate.config.RouterConfig;
 import tollgate.error.ErrorKind;
@@ -29,7 +28,7 @@ import tollgate.provider.Provider;
  *       strategy ({@link GroupOrder});</li>
  *   <li>{@code neo-mode} (= balanced), {@code neo-mode/frugal|balanced|premium}, or {@code neo-mode}
  *       with a {@code policy} field (seed 000): the catalog ranked for the request's task
- *       ({@link PolicyRanking}).</li>
+ *       ({@link NeoModePlans}, {@link PolicyRanking}).</li>
  * </ol>
  * A {@code models: [...]} list (OpenRouter's convention) appends its entries, in order, as
  * fallbacks. Built once at start-up; a direct model is one hash probe, neo-mode one pass over the
@@ -217,7 +216,7 @@ public final class Router {
         Plan plan;
         if (isNeoMode(model)) {
             needs = Needs.of(request.body(), request.stream(), promptTokens);
-            plan = policy(request, needs);
+            plan = NeoModePlans.plan(request, needs, policyPool, config);
         } else {
             if (request.policy() != null) {
                 throw GatewayException.invalid("policy", "'policy' chooses a neo-mode policy; send it with model 'neo-mode', "
@@ -328,51 +327,6 @@ public final class Router {
             }
         }
         return null;
-    }
-
-    private Plan policy(ChatRequest request, Needs needs) {
-        String model = request.model();
-        String policy = model.length() > NEO_MODE.length() ? model.substring(NEO_MODE.length() + 1) : null;
-        if (policy != null && !RouterConfig.POLICIES.contains(policy)) {
-            throw GatewayException.invalid("model", "Unknown neo-mode policy '" + clip(policy)
-                    + "': use neo-mode/frugal, neo-mode/balanced or neo-mode/premium.");
-        }
-        if (policy != null && request.policy() != null && !policy.equals(request.policy())) {
-            throw GatewayException.invalid("policy", "'policy' is '" + request.policy() + "' but the model asks for neo-mode/"
-                    + policy + "; send one of them.");
-        }
-        if (policy == null) policy = request.policy() != null ? request.policy() : DEFAULT_POLICY;
-        Task task;
-        String source;
-        String taskReason;
-        if (request.taskHint() != null) {
-            task = Task.fromWire(request.taskHint());
-            source = "hint";
-            taskReason = "taskHint";
-        } else {
-            TaskInference.Inferred inferred = TaskInference.infer(request.body());
-            task = inferred.task();
-            source = "inferred";
-            taskReason = inferred.reason();
-        }
-        PolicyRanking ranking = new PolicyRanking(policy, task, config.minQuality().get(policy), needs, config.defaultOutputTokens());
-        List<Tried> skipped = new ArrayList<>();
-        int capable = 0;
-        int required = needs.required();
-        for (int i = 0, n = policyPool.size(); i < n; i++) {
-            Deployment d = policyPool.get(i);
-            if (!needs.metBy(d, required)) continue;
-            capable++;
-            Tried unhealthy = unhealthy(d);
-            if (unhealthy == null) ranking.offer(d);
-            else if (skipped.size() < MAX_SKIPPED_LISTED) skipped.add(unhealthy);
-        }
-        if (capable == 0) {
-            throw GatewayException.invalid(needs.vision() != null ? needs.vision() : "model", "No model that neo-mode can choose "
-                    + "on this gateway can serve this request: it needs " + needs.describe() + ".");
-        }
-        String reason = task.wire() + " (" + source + ": " + taskReason + "); " + ranking.reason();
-        return new Plan(policy, task, source, ranking.ranked(), List.copyOf(skipped), reason, true);
     }
 
     /**

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import tollgate.account.Account;
 import tollgate.account.Accounts;
@@ -72,9 +70,7 @@ public final class Tasks implements TaskHandoff {
     private final AgentConfig config;
     private final Webhooks webhooks;
     private final Clock clock;
-    private final ReentrantLock sweepLock = new ReentrantLock();
-    private final Condition stopped = sweepLock.newCondition();
-    private boolean stopping;
+    private final SweepLoop sweeper = new SweepLoop(SWEEP_EVERY, this::sweep);
     /** Tasks found queued at start-up, run by {@link #start}. */
     List<TaskEntry> recovered = List.of();
 
@@ -116,7 +112,7 @@ public final class Tasks implements TaskHandoff {
         if (!recovered.isEmpty()) Log.info("tasks_resumed", "count", recovered.size());
         recovered = List.of();
         sweep();
-        Thread.ofVirtual().name("tollgate-task-sweep").start(this::sweepLoop);
+        sweeper.start("tollgate-task-sweep");
     }
 
     /**
@@ -125,13 +121,7 @@ public final class Tasks implements TaskHandoff {
      * next start goes on from their checkpoint), webhooks still being delivered are abandoned.
      */
     public void stop() {
-        sweepLock.lock();
-        try {
-            stopping = true;
-            stopped.signalAll();
-        } finally {
-            sweepLock.unlock();
-        }
+        sweeper.stop();
         store.close();
         runner.stop(STOP_WAIT);
         webhooks.close();
@@ -319,22 +309,6 @@ public final class Tasks implements TaskHandoff {
             } catch (IOException | RuntimeException ex) {
                 Log.error("task_sweep_failed", "task_id", e.id, "error", String.valueOf(ex.getMessage()));
             }
-        }
-    }
-
-    private void sweepLoop() {
-        while (true) {
-            sweepLock.lock();
-            try {
-                long left = SWEEP_EVERY.toNanos();
-                while (!stopping && left > 0) left = stopped.awaitNanos(left);
-                if (stopping) return;
-            } catch (InterruptedException interrupted) {
-                return;
-            } finally {
-                sweepLock.unlock();
-            }
-            sweep();
         }
     }
 
