@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -31,6 +32,11 @@ public final class MetricsListener implements AutoCloseable {
     static final int MAX_CONCURRENT_SCRAPES = 4;
     /** What a scrape refused for being over {@link #MAX_CONCURRENT_SCRAPES} is told to wait, in seconds. */
     static final int RETRY_AFTER_SECONDS = 1;
+    /**
+     * Longest a scrape's answer may take to send: a scraper that stops reading would otherwise
+     * hold its permit and its rendering for good, and four of them would shut every scrape out.
+     */
+    static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
 
     private final HttpServer http;
     private final ExecutorService executor;
@@ -42,18 +48,23 @@ public final class MetricsListener implements AutoCloseable {
 
     /** Binds {@code host:port} (0: any free port) and serves {@code metrics}; fails here when the port is taken. */
     public static MetricsListener start(String host, int port, Metrics metrics) throws IOException {
+        return start(host, port, metrics, SEND_TIMEOUT);
+    }
+
+    /** As {@link #start(String, int, Metrics)}, with the send timeout chosen (tests). */
+    static MetricsListener start(String host, int port, Metrics metrics, Duration sendTimeout) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(host, port), BACKLOG);
         ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tollgate-metrics-", 0).factory());
         http.setExecutor(executor);
         Semaphore scrapes = new Semaphore(MAX_CONCURRENT_SCRAPES);
-        http.createContext("/", exchange -> serve(exchange, metrics, scrapes));
+        http.createContext("/", exchange -> serve(exchange, metrics, scrapes, sendTimeout));
         http.start();
         MetricsListener l = new MetricsListener(http, executor);
         Log.info("metrics_listening", "url", "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + l.port() + PATH);
         return l;
     }
 
-    private static void serve(HttpExchange exchange, Metrics metrics, Semaphore scrapes) {
+    private static void serve(HttpExchange exchange, Metrics metrics, Semaphore scrapes, Duration sendTimeout) {
         try (exchange) {
             String method = exchange.getRequestMethod();
             if (!exchange.getRequestURI().getRawPath().equals(PATH)) {
@@ -68,7 +79,7 @@ public final class MetricsListener implements AutoCloseable {
                         + MAX_CONCURRENT_SCRAPES + "); retry in " + RETRY_AFTER_SECONDS + " s."));
             } else {
                 try {
-                    scrape(exchange, metrics, method.equals("HEAD"));
+                    scrape(exchange, metrics, method.equals("HEAD"), sendTimeout);
                 } finally {
                     scrapes.release();
                 }
@@ -79,14 +90,16 @@ public final class MetricsListener implements AutoCloseable {
         }
     }
 
-    private static void scrape(HttpExchange exchange, Metrics metrics, boolean head) throws IOException {
+    private static void scrape(HttpExchange exchange, Metrics metrics, boolean head, Duration sendTimeout) throws IOException {
         byte[] body = metrics.render();
         exchange.getResponseHeaders().set("Content-Type", Exposition.CONTENT_TYPE);
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        exchange.sendResponseHeaders(200, head ? -1 : body.length);
-        if (!head) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+        try (WriteDeadline deadline = new WriteDeadline(sendTimeout)) {
+            exchange.sendResponseHeaders(200, head ? -1 : body.length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
             }
         }
     }
