@@ -21,6 +21,8 @@ final class AccessLine {
 
     static void write(HttpCall call, HttpExchange exchange, long startNanos) {
         int status = call.status();
+        Log.Level level = status == 500 ? Log.Level.ERROR : status >= 500 ? Log.Level.WARN : Log.Level.INFO;
+        if (!Log.enabled(level)) return; // below --log-level: not even built
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("ts", Instant.now().toString());
         line.put("level", status == 500 ? "error" : status >= 500 ? "warn" : "info");
