@@ -46,6 +46,8 @@ final class PathHints {
         while (end > 1 && p.charAt(end - 1) == '/') end--;
         p = p.substring(0, end);
         if (!p.equals(path) && known.contains(p)) return canonical(p, known);
+        // The base URL left out: /chat (seed 000's legacy chat), /neo/tasks, /usage.
+        if (known.contains(OPENAI_BASE + p)) return OPENAI_BASE + p;
         // An extra prefix: /openai/v1/chat/completions, /v1/v1/models, /v1/admin/keys.
         int stripped = 0;
         for (int slash = p.indexOf('/', 1); slash > 0 && stripped++ < MAX_STRIPPED_SEGMENTS; slash = p.indexOf('/', slash + 1)) {

@@ -197,8 +197,8 @@ class FrontDoorTest extends GatewayTestBase {
     @Test
     void seed000sLegacyChat_staysUnderItsPrefixesOnly() throws Exception {
         RequestErrorsTest.assertError(gw.post("/chat", "{\"message\":\"Hi\"}"), 404,
-                errorJson("Unknown path POST /chat." + hint(), "not_found_error", null, 404));
-        HttpResponse<String> r = gw.post("/v1/chat", "{\"message\":\"Hi\"}");
+                errorJson("Unknown path POST /chat. Did you mean /v1/chat?" + hint(), "not_found_error", null, 404));
+        HttpResponse<String> r = gw.post("/v1/chat", "{\"message\":\"Hi\",\"model\":\"echo\"}");
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals("Echo: Hi", obj(r.body()).get("reply"));
