@@ -80,6 +80,34 @@ class CheckConfigTest {
     }
 
     @Test
+    void issue13sSections_standWhereTheFileHasThem_underItsKeys() throws Exception {
+        Path file = dir.resolve("ops.json");
+        Files.writeString(file, """
+                {
+                  "server": {"cors": {"allow_origins": ["https://app.example"], "max_age_s": 120}},
+                  "providers": {"echo": {"kind": "echo"}},
+                  "models": [{"id": "m", "provider": "echo"}],
+                  "metrics": {"listen": "127.0.0.1:9464"},
+                  "telemetry": {"otlp_endpoint": "http://127.0.0.1:4318/v1/traces", "headers": {"X-Scope-OrgID": "tenant-secret-77"},
+                                "sample_ratio": 0.5},
+                  "voice": {"port": 0}
+                }
+                """);
+        CliTest.Result r = run(Map.of(), "check-config", "--config", file.toString());
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        Map<String, Object> doc = Json.asObject(Json.parse(r.out()));
+        assertFalse(doc.containsKey("ops"), r.out());
+        assertEquals("{\"enabled\":true,\"listen\":\"127.0.0.1:9464\"}", Json.toString(doc.get("metrics")));
+        assertEquals("{\"otlp_endpoint\":\"http://127.0.0.1:4318/v1/traces\",\"headers\":{\"X-Scope-OrgID\":\"" + EffectiveConfig.MASK
+                + "\"},\"service_name\":\"tollgate\",\"sample_ratio\":0.5,\"max_queue\":2048,\"export_interval_ms\":5000}",
+                Json.toString(doc.get("telemetry")));
+        Map<String, Object> server = Json.asObject(doc.get("server"));
+        assertEquals("{\"allow_origins\":[\"https://app.example\"],\"allow_headers\":[],\"allow_credentials\":false,\"max_age_s\":120}",
+                Json.toString(server.get("cors")));
+        assertEquals("{\"keystore\":null,\"password\":null,\"alias\":null}", Json.toString(server.get("tls")));
+    }
+
+    @Test
     void secretsInUrls_andTelemetryHeaders_areMaskedToo() throws Exception {
         // Credentials people put in a URL: user info, and query parameters (a SearXNG or webhook key).
         Path file = dir.resolve("u.json");
