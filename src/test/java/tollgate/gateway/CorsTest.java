@@ -167,6 +167,9 @@ class CorsTest extends GatewayTestBase {
     void anyOrigin_isStar_withoutVary() throws Exception {
         restart(Map.of("allow_origins", List.of("*")));
         HttpResponse<String> r = gw.get("/v1/models", "Origin", "https://anyone.example");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertEquals(CatalogTest.MODELS, r.body());
         assertEquals(Map.of("access-control-allow-origin", List.of("*"), "access-control-expose-headers", List.of(EXPOSE)), corsOf(r));
         HttpResponse<String> p = preflight("/v1/chat/completions", "https://anyone.example");
         assertEquals(204, p.statusCode());
@@ -177,6 +180,8 @@ class CorsTest extends GatewayTestBase {
     void credentials_whenConfigured() throws Exception {
         restart(Map.of("allow_origins", List.of(APP), "allow_credentials", true));
         HttpResponse<String> r = gw.get("/v1/models", "Origin", APP);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals("true", r.headers().firstValue("access-control-allow-credentials").orElseThrow());
         assertEquals(APP, r.headers().firstValue("access-control-allow-origin").orElseThrow());
         assertEquals("true", preflight("/v1/models", APP).headers().firstValue("access-control-allow-credentials").orElseThrow());

@@ -176,6 +176,7 @@ class ReloadGatewayTest {
             // Not JSON at all: the same, naming the file.
             HttpResponse<String> broken = reload(gw, "{\"server\": ");
             assertEquals(400, broken.statusCode(), broken.body());
+            assertEquals("application/json", broken.headers().firstValue("content-type").orElseThrow());
             assertTrue(((String) obj(obj(broken.body()).get("error")).get("message")).contains("gateway.json"), broken.body());
 
             // The SIGHUP path (Gateway.reload) refuses it too.
@@ -197,12 +198,12 @@ class ReloadGatewayTest {
         try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
              GatewayHarness gw = start(first, second, v1())) {
             HttpResponse<String> anonymous = gw.send(gw.request("/admin/reload").POST(HttpRequest.BodyPublishers.noBody()).build());
-            assertEquals(401, anonymous.statusCode(), anonymous.body());
-            assertEquals(GatewayHarness.errorJson("Missing admin token: send it as \"Authorization: Bearer <admin token>\".",
-                    "authentication_error", null, 401), anonymous.body());
+            RequestErrorsTest.assertError(anonymous, 401, GatewayHarness.errorJson(
+                    "Missing admin token: send it as \"Authorization: Bearer <admin token>\".", "authentication_error", null, 401));
             HttpResponse<String> asClient = gw.send(gw.request("/admin/reload", "Authorization", GatewayHarness.AUTH)
                     .POST(HttpRequest.BodyPublishers.noBody()).build());
-            assertEquals(401, asClient.statusCode(), asClient.body());
+            RequestErrorsTest.assertError(asClient, 401,
+                    GatewayHarness.errorJson("Invalid admin token.", "authentication_error", null, 401));
 
             String moved = v1().replace("\"access_log\": false", "\"access_log\": false, \"max_body_bytes\": 65536, \"port\": 1");
             HttpResponse<String> r = reload(gw, moved);
