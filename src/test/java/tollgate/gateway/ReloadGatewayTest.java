@@ -298,6 +298,40 @@ class ReloadGatewayTest {
         }
     }
 
+    /** Issue 13's routes, registered by parts written apart, are all in the table a reload installs. */
+    @Test
+    void afterAReload_everyOperatorRouteIsStillServed() throws Exception {
+        try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
+             GatewayHarness gw = start(first, second, v1())) {
+            HttpResponse<String> r = reload(gw, V2);
+            assertEquals(200, r.statusCode(), r.body());
+
+            HttpResponse<String> dashboard = gw.get("/dashboard");
+            assertEquals(200, dashboard.statusCode(), dashboard.body());
+            assertEquals("text/html; charset=utf-8", dashboard.headers().firstValue("content-type").orElseThrow());
+            assertTrue(dashboard.body().startsWith("<!doctype html>"), dashboard.body());
+            HttpResponse<String> metrics = gw.get("/metrics", "Authorization", ADMIN);
+            assertEquals(200, metrics.statusCode(), metrics.body());
+            assertEquals("text/plain; version=0.0.4; charset=utf-8", metrics.headers().firstValue("content-type").orElseThrow());
+            assertTrue(metrics.body().contains("\ntollgate_build_info{version=\"0.1.0\"} 1\n"), metrics.body());
+            for (String path : List.of("/admin/stats", "/admin/requests", "/admin/routing", "/dashboard/status.json")) {
+                HttpResponse<String> a = gw.get(path, "Authorization", ADMIN);
+                assertEquals(200, a.statusCode(), path + ": " + a.body());
+                assertEquals("application/json", a.headers().firstValue("content-type").orElseThrow(), path);
+                assertTrue(a.body().startsWith("{"), path + ": " + a.body());
+            }
+            HttpResponse<String> models = gw.get("/models"); // the root alias
+            assertEquals(200, models.statusCode(), models.body());
+            assertEquals("application/json", models.headers().firstValue("content-type").orElseThrow());
+            assertTrue(list(obj(models.body()).get("data")).stream().anyMatch(o -> "m".equals(obj(o).get("id"))), models.body());
+            RequestErrorsTest.assertError(gw.get("/v1/admin/stats"), 404, GatewayHarness.errorJson(
+                    "Unknown path GET /v1/admin/stats. Did you mean /admin/stats?", "not_found_error", null, 404));
+            HttpResponse<String> again = reload(gw, V2);
+            assertEquals(200, again.statusCode(), again.body());
+            assertEquals("application/json", again.headers().firstValue("content-type").orElseThrow());
+        }
+    }
+
     /** The breaker window of {@code first/up-one} as {@code GET /v1/providers} shows it. */
     private static Map<String, Long> window(GatewayHarness gw) throws Exception {
         HttpResponse<String> r = gw.get("/v1/providers");
