@@ -50,8 +50,10 @@ final class Cli {
               OPENAI_API_KEY, ANTHROPIC_API_KEY, MISTRAL_API_KEY, DEEPGRAM_API_KEY
                                    provider keys the shipped config reads; a provider whose key is
                                    not set is disabled (one log line says which), not an error
-              OLLAMA_URL, VLLM_URL, LLAMACPP_URL
-                                   base URLs of local model servers the shipped config reads
+              OLLAMA_URL, VLLM_URL, LLAMACPP_URL, OLLAMA_HOST
+                                   base URLs of the local kinds (ollama, vllm, llamacpp) given no base_url
+              TOLLGATE_OTLP_ENDPOINT
+                                   the shipped config sends request spans there (OTLP/HTTP JSON) when set
               Any string in the config may read a variable: "${NAME}" or "${NAME:-default}".
 
             Exit status: 0 success, 1 bad arguments or config (every problem is listed),

@@ -1,12 +1,10 @@
 package tollgate;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
+import static tollgate.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,15 +51,6 @@ class CheckConfigTest {
             }
             """.formatted(CLIENT_KEY, ADMIN_TOKEN, PROVIDER_KEY, UPSTREAM_HEADER, TOOL_HEADER, MCP_TOKEN, MCP_HEADER, WEBHOOK_SECRET);
 
-    record Result(Main.Exit exit, String out, String err) {}
-
-    static Result run(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Main.Exit exit = Main.run(args, env, new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
-        return new Result(exit, out.toString(UTF_8), err.toString(UTF_8));
-    }
-
     @AfterEach
     void resetLog() { Log.configure(Log.Level.INFO, Log.Format.JSON); }
 
@@ -69,7 +58,7 @@ class CheckConfigTest {
     void validConfig_exit0_printsItAsJson_withEverySecretMasked() throws Exception {
         Path file = dir.resolve("t.json");
         Files.writeString(file, CONFIG);
-        Result r = run(Map.of("ENV_PROVIDER_KEY", ENV_PROVIDER_KEY), "check-config", "--config=" + file, "--port", "9123");
+        CliTest.Result r = run(Map.of("ENV_PROVIDER_KEY", ENV_PROVIDER_KEY), "check-config", "--config=" + file, "--port", "9123");
         assertEquals(Main.Exit.OK, r.exit(), r.err());
         for (String secret : List.of(PROVIDER_KEY, ENV_PROVIDER_KEY, UPSTREAM_HEADER, CLIENT_KEY, ADMIN_TOKEN, MCP_TOKEN, MCP_HEADER,
                 TOOL_HEADER, WEBHOOK_SECRET, "upstream-header-secret")) {
@@ -91,6 +80,34 @@ class CheckConfigTest {
     }
 
     @Test
+    void issue13sSections_standWhereTheFileHasThem_underItsKeys() throws Exception {
+        Path file = dir.resolve("ops.json");
+        Files.writeString(file, """
+                {
+                  "server": {"cors": {"allow_origins": ["https://app.example"], "max_age_s": 120}},
+                  "providers": {"echo": {"kind": "echo"}},
+                  "models": [{"id": "m", "provider": "echo"}],
+                  "metrics": {"listen": "127.0.0.1:9464"},
+                  "telemetry": {"otlp_endpoint": "http://127.0.0.1:4318/v1/traces", "headers": {"X-Scope-OrgID": "tenant-secret-77"},
+                                "sample_ratio": 0.5},
+                  "voice": {"port": 0}
+                }
+                """);
+        CliTest.Result r = run(Map.of(), "check-config", "--config", file.toString());
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        Map<String, Object> doc = Json.asObject(Json.parse(r.out()));
+        assertFalse(doc.containsKey("ops"), r.out());
+        assertEquals("{\"enabled\":true,\"listen\":\"127.0.0.1:9464\"}", Json.toString(doc.get("metrics")));
+        assertEquals("{\"otlp_endpoint\":\"http://127.0.0.1:4318/v1/traces\",\"headers\":{\"X-Scope-OrgID\":\"" + EffectiveConfig.MASK
+                + "\"},\"service_name\":\"tollgate\",\"sample_ratio\":0.5,\"max_queue\":2048,\"export_interval_ms\":5000}",
+                Json.toString(doc.get("telemetry")));
+        Map<String, Object> server = Json.asObject(doc.get("server"));
+        assertEquals("{\"allow_origins\":[\"https://app.example\"],\"allow_headers\":[],\"allow_credentials\":false,\"max_age_s\":120}",
+                Json.toString(server.get("cors")));
+        assertEquals("{\"keystore\":null,\"password\":null,\"alias\":null}", Json.toString(server.get("tls")));
+    }
+
+    @Test
     void secretsInUrls_andTelemetryHeaders_areMaskedToo() throws Exception {
         // Credentials people put in a URL: user info, and query parameters (a SearXNG or webhook key).
         Path file = dir.resolve("u.json");
@@ -107,7 +124,7 @@ class CheckConfigTest {
                   "voice": {"port": 0}
                 }
                 """);
-        Result r = run(Map.of(), "check-config", "--config", file.toString());
+        CliTest.Result r = run(Map.of(), "check-config", "--config", file.toString());
         assertEquals(Main.Exit.OK, r.exit(), r.err());
         for (int i = 1; i <= 5; i++) {
             String secret = "secret-" + i;
@@ -130,8 +147,8 @@ class CheckConfigTest {
                   "router": {"retries": "many"}
                 }
                 """);
-        Result r = run(Map.of("TOLLGATE_CONFIG", file.toString()), "check-config");
-        assertEquals(new Result(Main.Exit.CMDERR, "", "tollgate: " + file + ": 3 problems:\n"
+        CliTest.Result r = run(Map.of("TOLLGATE_CONFIG", file.toString()), "check-config");
+        assertEquals(new CliTest.Result(Main.Exit.CMDERR, "", "tollgate: " + file + ": 3 problems:\n"
                 + file + ":2: keys[0].key: too short for an API key (5 characters, at least 16 required)\n"
                 + file + ":3: providers.echo.timeout_ms: expected an integer 1-86400000, got -1\n"
                 + file + ":4: router.retries: expected an integer 0-10, got \"many\"\n"), r);
@@ -153,7 +170,7 @@ class CheckConfigTest {
                   }
                 }
                 """);
-        Result r = run(Map.of(), "check-config", "--config", file.toString());
+        CliTest.Result r = run(Map.of(), "check-config", "--config", file.toString());
         assertEquals(Main.Exit.CMDERR, r.exit());
         assertEquals("", r.out());
         for (String path : List.of("keys[0].key", "accounts.admin_token", "providers.p.api_key", "providers.q.headers.X-Key",
@@ -171,7 +188,7 @@ class CheckConfigTest {
         Path file = dir.resolve("n.json");
         Files.writeString(file, "{\"keys\": [], \"providers\": {\"o\": {\"kind\": \"openai\", \"base_url\": \"https://x.example/v1\","
                 + " \"api_key\": \"${NOT_SET_KEY}\"}}}");
-        Result r = run(Map.of(), "--config", file.toString(), "check-config");
+        CliTest.Result r = run(Map.of(), "--config", file.toString(), "check-config");
         assertEquals(Main.Exit.OK, r.exit(), r.err());
         assertEquals("tollgate check-config: note: {\"level\":\"info\",\"event\":\"providers_disabled\","
                 + "\"providers\":[\"o (NOT_SET_KEY is not set)\"]}\n", r.err());
@@ -180,8 +197,8 @@ class CheckConfigTest {
 
     @Test
     void helpAndBadOptions() {
-        assertEquals(new Result(Main.Exit.OK, CheckConfig.USAGE, ""), run(Map.of(), "check-config", "--help"));
-        assertEquals(new Result(Main.Exit.CMDERR, "", CheckConfig.PREFIX + "unknown option '--frob'\n" + Main.HELP_HINT + "\n"),
+        assertEquals(new CliTest.Result(Main.Exit.OK, CheckConfig.USAGE, ""), run(Map.of(), "check-config", "--help"));
+        assertEquals(new CliTest.Result(Main.Exit.CMDERR, "", CheckConfig.PREFIX + "unknown option '--frob'\n" + Main.HELP_HINT + "\n"),
                 run(Map.of(), "check-config", "--frob"));
     }
 }

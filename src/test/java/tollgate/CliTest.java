@@ -113,7 +113,8 @@ class CliTest {
         for (String s : List.of("--config FILE", "--host HOST", "--port PORT", "--data-dir DIR", "--log-level LEVEL",
                 "--log-format FORMAT", "--opt=VALUE", "check-config", "keys hash", "TOLLGATE_CONFIG", "TOLLGATE_HOST", "TOLLGATE_PORT",
                 "TOLLGATE_DATA_DIR", "TOLLGATE_API_KEY", "TOLLGATE_ADMIN_TOKEN", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MISTRAL_API_KEY",
-                "DEEPGRAM_API_KEY", "OLLAMA_URL", "VLLM_URL", "LLAMACPP_URL", "TOLLGATE_LOG_LEVEL", "Exit status: 0",
+                "DEEPGRAM_API_KEY", "OLLAMA_URL", "VLLM_URL", "LLAMACPP_URL", "OLLAMA_HOST", "TOLLGATE_OTLP_ENDPOINT",
+                "TOLLGATE_LOG_LEVEL", "TOLLGATE_LOG_FORMAT", "Exit status: 0",
                 "1 bad arguments or config", "2 system error", "README.md")) {
             assertTrue(r.out().contains(s), () -> "--help lacks '" + s + "'");
         }

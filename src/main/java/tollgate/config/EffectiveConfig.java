@@ -57,7 +57,34 @@ public final class EffectiveConfig {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> tree = (Map<String, Object>) value(config, false, secrets);
+        placeOps(tree);
         return tree;
+    }
+
+    /**
+     * Issue 13's sections where the file has them and under its keys: {@link GatewayConfig#ops()}
+     * groups them in one record, but a reader of the output looks for {@code metrics},
+     * {@code telemetry}, {@code server.tls} and {@code server.cors} (README, Configuration).
+     */
+    @SuppressWarnings("unchecked")
+    private static void placeOps(Map<String, Object> tree) {
+        if (!(tree.remove("ops") instanceof Map<?, ?> o) || !(tree.get("server") instanceof Map<?, ?> s)) return;
+        Map<String, Object> ops = (Map<String, Object>) o;
+        Map<String, Object> server = (Map<String, Object>) s;
+        Map<String, Object> metrics = (Map<String, Object>) ops.get("metrics");
+        Object host = metrics.remove("listen_host");
+        Object port = metrics.remove("listen_port");
+        metrics.put("listen", host == null ? null : (host.toString().indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port);
+        Map<String, Object> cors = (Map<String, Object>) ops.get("cors");
+        if (cors.remove("max_age_ms") instanceof Number ms) cors.put("max_age_s", ms.longValue() / 1000);
+        Map<String, Object> telemetry = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) ops.get("telemetry")).entrySet()) {
+            telemetry.put(e.getKey().equals("endpoint") ? "otlp_endpoint" : e.getKey(), e.getValue());
+        }
+        server.put("tls", ops.get("tls"));
+        server.put("cors", cors);
+        tree.put("metrics", metrics);
+        tree.put("telemetry", telemetry);
     }
 
     static boolean isSecretName(String name) {

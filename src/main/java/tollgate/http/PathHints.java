@@ -3,6 +3,7 @@ package tollgate.http;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.TreeSet;
+import tollgate.route.Levenshtein;
 
 /**
  * The message of a 404 for a path no route serves: which base URL to give an SDK, and the path
@@ -45,6 +46,8 @@ final class PathHints {
         while (end > 1 && p.charAt(end - 1) == '/') end--;
         p = p.substring(0, end);
         if (!p.equals(path) && known.contains(p)) return canonical(p, known);
+        // The base URL left out: /chat (seed 000's legacy chat), /neo/tasks, /usage.
+        if (known.contains(OPENAI_BASE + p)) return OPENAI_BASE + p;
         // An extra prefix: /openai/v1/chat/completions, /v1/v1/models, /v1/admin/keys.
         int stripped = 0;
         for (int slash = p.indexOf('/', 1); slash > 0 && stripped++ < MAX_STRIPPED_SEGMENTS; slash = p.indexOf('/', slash + 1)) {
@@ -57,7 +60,7 @@ final class PathHints {
         int bestEdits = MAX_EDITS + 1;
         for (String k : new TreeSet<>(known)) { // sorted: the same answer every time
             if (Math.abs(k.length() - p.length()) > MAX_EDITS) continue;
-            int d = edits(p, k, bestEdits);
+            int d = Levenshtein.distance(p, k, bestEdits - 1); // bestEdits when it is no better
             if (d < bestEdits) {
                 best = k;
                 bestEdits = d;
@@ -69,26 +72,5 @@ final class PathHints {
     /** A root alias ({@code /chat/completions}) as its {@code /v1} path, the one the README teaches. */
     private static String canonical(String path, Collection<String> known) {
         return !path.startsWith(OPENAI_BASE + "/") && known.contains(OPENAI_BASE + path) ? OPENAI_BASE + path : path;
-    }
-
-    /** The edit distance of {@code a} and {@code b}, or {@code limit} once it reaches it. */
-    static int edits(String a, String b, int limit) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            int rowMin = cur[0];
-            for (int j = 1; j <= b.length(); j++) {
-                int replace = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(replace, Math.min(prev[j], cur[j - 1]) + 1);
-                rowMin = Math.min(rowMin, cur[j]);
-            }
-            if (rowMin >= limit) return limit;
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return Math.min(prev[b.length()], limit);
     }
 }

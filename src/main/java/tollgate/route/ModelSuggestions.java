@@ -64,7 +64,7 @@ final class ModelSuggestions {
         int[] best = new int[MAX_SUGGESTIONS];
         for (String id : ids) {
             if (Math.abs(id.length() - asked.length()) > limit) continue;
-            int d = distance(asked, id.toLowerCase(Locale.ROOT), limit);
+            int d = Levenshtein.distance(asked, id.toLowerCase(Locale.ROOT), limit);
             if (d > limit) continue;
             int i = out.size();
             while (i > 0 && best[i - 1] > d) i--; // after equals: catalog order among ties
@@ -86,26 +86,5 @@ final class ModelSuggestions {
     private static String untagged(String name) {
         int colon = name.indexOf(':');
         return colon < 0 ? name : name.substring(0, colon);
-    }
-
-    /** Levenshtein distance, or {@code limit + 1} as soon as it must exceed {@code limit}. */
-    static int distance(String a, String b, int limit) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            int rowMin = cur[0];
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-                rowMin = Math.min(rowMin, cur[j]);
-            }
-            if (rowMin > limit) return limit + 1;
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -124,6 +124,30 @@ class CorsTest extends GatewayTestBase {
         assertEquals(ALLOWED, corsOf(r));
     }
 
+    /** The front door's parts meet: a root alias, a 404 with its hint and the status page are readable by an allowed page. */
+    @Test
+    void rootAliases_404Hints_andTheFrontDoor_carryTheHeaders() throws Exception {
+        assertEquals(204, preflight("/chat/completions", APP).statusCode());
+        HttpResponse<String> alias = gw.post("/chat/completions", chat("echo", false), "Origin", APP);
+        assertEquals(200, alias.statusCode(), alias.body());
+        assertEquals("application/json", alias.headers().firstValue("content-type").orElseThrow());
+        assertTrue(alias.body().contains("\"content\":\"Echo: Hi\""), alias.body());
+        assertEquals(ALLOWED, corsOf(alias));
+
+        HttpResponse<String> missing = gw.get("/openai/v1/models", "Origin", APP);
+        RequestErrorsTest.assertError(missing, 404, errorJson("Unknown path GET /openai/v1/models. Did you mean /v1/models? "
+                + "Tollgate serves the OpenAI API under http://127.0.0.1:" + gw.port() + "/v1 (e.g. POST /v1/chat/completions); "
+                + "GET /v1/models lists the models.", "not_found_error", null, 404));
+        assertEquals(ALLOWED, corsOf(missing));
+
+        HttpResponse<String> root = gw.get("/", "Origin", APP, "Accept", "application/json");
+        assertEquals(200, root.statusCode(), root.body());
+        assertEquals("application/json", root.headers().firstValue("content-type").orElseThrow());
+        assertTrue(root.body().startsWith("{\"object\":\"gateway\""), root.body());
+        assertEquals(Map.of("access-control-allow-origin", List.of(APP), "access-control-expose-headers", List.of(EXPOSE),
+                "vary", List.of("Origin", "Accept")), corsOf(root)); // two Vary fields: one list (RFC 9110 §5.3)
+    }
+
     @Test
     void aStream_carriesTheHeaders() throws Exception {
         HttpResponse<InputStream> r = gw.postStream("/v1/chat/completions", chat("echo", true), "Origin", APP);
@@ -167,6 +191,9 @@ class CorsTest extends GatewayTestBase {
     void anyOrigin_isStar_withoutVary() throws Exception {
         restart(Map.of("allow_origins", List.of("*")));
         HttpResponse<String> r = gw.get("/v1/models", "Origin", "https://anyone.example");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertEquals(CatalogTest.MODELS, r.body());
         assertEquals(Map.of("access-control-allow-origin", List.of("*"), "access-control-expose-headers", List.of(EXPOSE)), corsOf(r));
         HttpResponse<String> p = preflight("/v1/chat/completions", "https://anyone.example");
         assertEquals(204, p.statusCode());
@@ -177,6 +204,8 @@ class CorsTest extends GatewayTestBase {
     void credentials_whenConfigured() throws Exception {
         restart(Map.of("allow_origins", List.of(APP), "allow_credentials", true));
         HttpResponse<String> r = gw.get("/v1/models", "Origin", APP);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals("true", r.headers().firstValue("access-control-allow-credentials").orElseThrow());
         assertEquals(APP, r.headers().firstValue("access-control-allow-origin").orElseThrow());
         assertEquals("true", preflight("/v1/models", APP).headers().firstValue("access-control-allow-credentials").orElseThrow());

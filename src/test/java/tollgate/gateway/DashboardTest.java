@@ -128,23 +128,19 @@ class DashboardTest extends GatewayTestBase {
             assertSecured(status, "application/json");
             assertEquals("{\"admin_api\":false,\"message\":" + tollgate.json.Json.toString(OFF) + "}", status.body());
             HttpResponse<String> routing = off.get("/admin/routing", "Authorization", AdminApiTest.ADMIN);
-            assertEquals(403, routing.statusCode());
-            assertEquals(errorJson(OFF, "permission_error", null, 403), routing.body());
+            RequestErrorsTest.assertError(routing, 403, errorJson(OFF, "permission_error", null, 403));
         }
     }
 
     @Test
     void theRouting_needsTheAdminToken() throws Exception {
-        HttpResponse<String> none = admin("/admin/routing", null);
-        assertEquals(401, none.statusCode());
-        assertEquals(errorJson("Missing admin token: send it as \"Authorization: Bearer <admin token>\".", "authentication_error",
-                null, 401), none.body());
-        HttpResponse<String> wrong = admin("/admin/routing", "Bearer not-the-admin-token-000");
-        assertEquals(401, wrong.statusCode());
-        assertEquals(errorJson("Invalid admin token.", "authentication_error", null, 401), wrong.body());
-        HttpResponse<String> client = admin("/admin/routing", GatewayHarness.AUTH);
-        assertEquals(401, client.statusCode(), "a client key is not an admin token");
-        assertFalse(client.body().contains("deployments"));
+        RequestErrorsTest.assertError(admin("/admin/routing", null), 401, errorJson(
+                "Missing admin token: send it as \"Authorization: Bearer <admin token>\".", "authentication_error", null, 401));
+        RequestErrorsTest.assertError(admin("/admin/routing", "Bearer not-the-admin-token-000"), 401,
+                errorJson("Invalid admin token.", "authentication_error", null, 401));
+        // A client key is not an admin token.
+        RequestErrorsTest.assertError(admin("/admin/routing", GatewayHarness.AUTH), 401,
+                errorJson("Invalid admin token.", "authentication_error", null, 401));
     }
 
     @Test

@@ -53,6 +53,7 @@ class FrontDoorTest extends GatewayTestBase {
     @ValueSource(strings = {"application/json, text/plain, */*", "text/html;q=0.5, application/json", "application/*"})
     void jsonIsChosenWhenAcceptPrefersIt(String accept) throws Exception {
         HttpResponse<String> r = gw.get("/", "Accept", accept);
+        assertEquals(200, r.statusCode(), r.body());
         assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow(), accept);
         assertEquals(String.format(JSON_TEMPLATE, base()), r.body());
     }
@@ -168,6 +169,7 @@ class FrontDoorTest extends GatewayTestBase {
     @Test
     void streamingWithoutV1_isServed() throws Exception {
         HttpResponse<java.io.InputStream> r = gw.postStream("/chat/completions", chat("echo", true));
+        assertEquals(200, r.statusCode());
         assertEquals("text/event-stream", r.headers().firstValue("content-type").orElseThrow());
         String body = GatewayHarness.readAll(r.body());
         StringBuilder text = new StringBuilder();
@@ -182,15 +184,23 @@ class FrontDoorTest extends GatewayTestBase {
 
     @Test
     void modelsAndCompletionsWithoutV1_areServed() throws Exception {
-        assertEquals(CatalogTest.MODELS, gw.get("/models").body());
+        HttpResponse<String> m = gw.get("/models");
+        assertEquals(200, m.statusCode(), m.body());
+        assertEquals("application/json", m.headers().firstValue("content-type").orElseThrow());
+        assertEquals(CatalogTest.MODELS, m.body());
         HttpResponse<String> c = gw.post("/completions", "{\"model\":\"echo\",\"prompt\":\"Hi\"}");
         assertEquals(200, c.statusCode(), c.body());
+        assertEquals("application/json", c.headers().firstValue("content-type").orElseThrow());
         assertEquals("text_completion", obj(c.body()).get("object"));
     }
 
     @Test
     void seed000sLegacyChat_staysUnderItsPrefixesOnly() throws Exception {
-        assertEquals(404, gw.post("/chat", "{\"message\":\"Hi\"}").statusCode());
-        assertEquals(200, gw.get("/healthz").statusCode());
+        RequestErrorsTest.assertError(gw.post("/chat", "{\"message\":\"Hi\"}"), 404,
+                errorJson("Unknown path POST /chat. Did you mean /v1/chat?" + hint(), "not_found_error", null, 404));
+        HttpResponse<String> r = gw.post("/v1/chat", "{\"message\":\"Hi\",\"model\":\"echo\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertEquals("Echo: Hi", obj(r.body()).get("reply"));
     }
 }

@@ -176,6 +176,7 @@ class ReloadGatewayTest {
             // Not JSON at all: the same, naming the file.
             HttpResponse<String> broken = reload(gw, "{\"server\": ");
             assertEquals(400, broken.statusCode(), broken.body());
+            assertEquals("application/json", broken.headers().firstValue("content-type").orElseThrow());
             assertTrue(((String) obj(obj(broken.body()).get("error")).get("message")).contains("gateway.json"), broken.body());
 
             // The SIGHUP path (Gateway.reload) refuses it too.
@@ -197,12 +198,12 @@ class ReloadGatewayTest {
         try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
              GatewayHarness gw = start(first, second, v1())) {
             HttpResponse<String> anonymous = gw.send(gw.request("/admin/reload").POST(HttpRequest.BodyPublishers.noBody()).build());
-            assertEquals(401, anonymous.statusCode(), anonymous.body());
-            assertEquals(GatewayHarness.errorJson("Missing admin token: send it as \"Authorization: Bearer <admin token>\".",
-                    "authentication_error", null, 401), anonymous.body());
+            RequestErrorsTest.assertError(anonymous, 401, GatewayHarness.errorJson(
+                    "Missing admin token: send it as \"Authorization: Bearer <admin token>\".", "authentication_error", null, 401));
             HttpResponse<String> asClient = gw.send(gw.request("/admin/reload", "Authorization", GatewayHarness.AUTH)
                     .POST(HttpRequest.BodyPublishers.noBody()).build());
-            assertEquals(401, asClient.statusCode(), asClient.body());
+            RequestErrorsTest.assertError(asClient, 401,
+                    GatewayHarness.errorJson("Invalid admin token.", "authentication_error", null, 401));
 
             String moved = v1().replace("\"access_log\": false", "\"access_log\": false, \"max_body_bytes\": 65536, \"port\": 1");
             HttpResponse<String> r = reload(gw, moved);
@@ -294,6 +295,40 @@ class ReloadGatewayTest {
             HttpResponse<String> page = gw.get("/", "Accept", "application/json");
             assertEquals(200, page.statusCode(), page.body());
             assertTrue(page.body().contains("\"second\"") && !page.body().contains("\"first\""), page.body());
+        }
+    }
+
+    /** Issue 13's routes, registered by parts written apart, are all in the table a reload installs. */
+    @Test
+    void afterAReload_everyOperatorRouteIsStillServed() throws Exception {
+        try (FakeUpstream first = new FakeUpstream(); FakeUpstream second = new FakeUpstream();
+             GatewayHarness gw = start(first, second, v1())) {
+            HttpResponse<String> r = reload(gw, V2);
+            assertEquals(200, r.statusCode(), r.body());
+
+            HttpResponse<String> dashboard = gw.get("/dashboard");
+            assertEquals(200, dashboard.statusCode(), dashboard.body());
+            assertEquals("text/html; charset=utf-8", dashboard.headers().firstValue("content-type").orElseThrow());
+            assertTrue(dashboard.body().startsWith("<!doctype html>"), dashboard.body());
+            HttpResponse<String> metrics = gw.get("/metrics", "Authorization", ADMIN);
+            assertEquals(200, metrics.statusCode(), metrics.body());
+            assertEquals("text/plain; version=0.0.4; charset=utf-8", metrics.headers().firstValue("content-type").orElseThrow());
+            assertTrue(metrics.body().contains("\ntollgate_build_info{version=\"0.1.0\"} 1\n"), metrics.body());
+            for (String path : List.of("/admin/stats", "/admin/requests", "/admin/routing", "/dashboard/status.json")) {
+                HttpResponse<String> a = gw.get(path, "Authorization", ADMIN);
+                assertEquals(200, a.statusCode(), path + ": " + a.body());
+                assertEquals("application/json", a.headers().firstValue("content-type").orElseThrow(), path);
+                assertTrue(a.body().startsWith("{"), path + ": " + a.body());
+            }
+            HttpResponse<String> models = gw.get("/models"); // the root alias
+            assertEquals(200, models.statusCode(), models.body());
+            assertEquals("application/json", models.headers().firstValue("content-type").orElseThrow());
+            assertTrue(list(obj(models.body()).get("data")).stream().anyMatch(o -> "m".equals(obj(o).get("id"))), models.body());
+            RequestErrorsTest.assertError(gw.get("/v1/admin/stats"), 404, GatewayHarness.errorJson(
+                    "Unknown path GET /v1/admin/stats. Did you mean /admin/stats?", "not_found_error", null, 404));
+            HttpResponse<String> again = reload(gw, V2);
+            assertEquals(200, again.statusCode(), again.body());
+            assertEquals("application/json", again.headers().firstValue("content-type").orElseThrow());
         }
     }
 

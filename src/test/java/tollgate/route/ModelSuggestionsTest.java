@@ -43,11 +43,11 @@ class ModelSuggestionsTest {
 
     @Test
     void distance_isLevenshtein_cutShortPastTheLimit() {
-        assertEquals(0, ModelSuggestions.distance("abc", "abc", 3));
-        assertEquals(1, ModelSuggestions.distance("abc", "abd", 3));
-        assertEquals(3, ModelSuggestions.distance("kitten", "sitting", 3));
-        assertEquals(3, ModelSuggestions.distance("kitten", "sitting", 2)); // limit + 1
-        assertEquals(2, ModelSuggestions.distance("", "ab", 5));
+        assertEquals(0, Levenshtein.distance("abc", "abc", 3));
+        assertEquals(1, Levenshtein.distance("abc", "abd", 3));
+        assertEquals(3, Levenshtein.distance("kitten", "sitting", 3));
+        assertEquals(3, Levenshtein.distance("kitten", "sitting", 2)); // limit + 1
+        assertEquals(2, Levenshtein.distance("", "ab", 5));
         assertEquals(1, ModelSuggestions.maxDistance(2));
         assertEquals(3, ModelSuggestions.maxDistance(10));
         assertEquals(ModelSuggestions.MAX_DISTANCE, ModelSuggestions.maxDistance(100));
