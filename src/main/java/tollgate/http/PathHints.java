@@ -22,13 +22,19 @@ final class PathHints {
     static final int MAX_STRIPPED_SEGMENTS = 4;
     /** Paths longer than this (in characters) are not compared letter by letter: the work stays bounded. */
     static final int MAX_COMPARED_CHARS = 128;
+    /**
+     * Longest path quoted back in a 404, in chars: the rest is elided, so that a client sending
+     * {@code server.max_url_bytes} of path does not get as much back in every answer.
+     */
+    static final int MAX_QUOTED_PATH_CHARS = 256;
 
     /**
      * @param known     the paths routes serve (exact routes)
      * @param serverUrl {@code http(s)://host:port} as the client reached the gateway ({@link ServerUrl})
      */
     static String notFound(String method, String path, Collection<String> known, String serverUrl) {
-        StringBuilder m = new StringBuilder("Unknown path ").append(method).append(' ').append(path).append('.');
+        String quoted = path.length() <= MAX_QUOTED_PATH_CHARS ? path : path.substring(0, MAX_QUOTED_PATH_CHARS) + "…";
+        StringBuilder m = new StringBuilder("Unknown path ").append(method).append(' ').append(quoted).append('.');
         String guess = suggestion(path, known);
         if (guess != null) m.append(" Did you mean ").append(guess).append('?');
         if (!path.startsWith("/admin/") && (guess == null || !guess.startsWith("/admin/"))) {

@@ -31,4 +31,12 @@ class PathHintsTest {
         assertNull(PathHints.suggestion("/".repeat(8192), KNOWN));
         assertNull(PathHints.suggestion("/x".repeat(4096), KNOWN));
     }
+
+    @Test
+    void aLongPath_isQuotedBackCut_notWhole() {
+        String path = "/v1/" + "x".repeat(8000);
+        assertEquals("Unknown path GET /v1/" + "x".repeat(252) + "…. Tollgate serves the OpenAI API under http://127.0.0.1:8080/v1"
+                + " (e.g. POST /v1/chat/completions); GET /v1/models lists the models.",
+                PathHints.notFound("GET", path, KNOWN, "http://127.0.0.1:8080"));
+    }
 }
