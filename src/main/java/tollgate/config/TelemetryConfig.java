@@ -33,7 +33,7 @@ public record TelemetryConfig(URI endpoint, Map<String, String> headers, String 
     /** Spans held for export by default (the OpenTelemetry SDKs' BatchSpanProcessor default, maxQueueSize). */
     public static final int DEFAULT_MAX_QUEUE = 2048;
     /** Most spans a queue may hold, whatever the config says (~1 KB each). */
-    public static final int MAX_MAX_QUEUE = 1_000_000;
+    public static final int MAX_MAX_QUEUE = 65_536;
     /** Default wait between exports, in ms (the SDKs' scheduledDelay default). */
     public static final long DEFAULT_EXPORT_INTERVAL_MS = 5000;
     public static final String DEFAULT_SERVICE_NAME = "tollgate";

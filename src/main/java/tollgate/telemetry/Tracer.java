@@ -29,7 +29,7 @@ import tollgate.provider.Upstream;
  */
 public final class Tracer {
     /** Longest string attribute value, in chars (client input such as a model name must not become a 30 MB span). */
-    static final int MAX_ATTRIBUTE_CHARS = 1024;
+    static final int MAX_ATTRIBUTE_CHARS = 256;
 
     private final TelemetryConfig config;
     private final ArrayBlockingQueue<Span> queue;

@@ -56,7 +56,7 @@ class TelemetryConfigTest {
                 error("{\"otlp_endpoint\": \"http://h/v1/traces\", \"sample_ratio\": 1.5}"));
         assertEquals("config: telemetry.sample_ratio: expected a number from 0 to 1, got \"half\"",
                 error("{\"otlp_endpoint\": \"http://h/v1/traces\", \"sample_ratio\": \"half\"}"));
-        assertEquals("config: telemetry.max_queue: expected an integer 1-1000000, got 0",
+        assertEquals("config: telemetry.max_queue: expected an integer 1-65536, got 0",
                 error("{\"otlp_endpoint\": \"http://h/v1/traces\", \"max_queue\": 0}"));
         assertEquals("config: telemetry.headers.Content-Type: is set by the gateway itself; remove it",
                 error("{\"otlp_endpoint\": \"http://h/v1/traces\", \"headers\": {\"Content-Type\": \"text/plain\"}}"));
