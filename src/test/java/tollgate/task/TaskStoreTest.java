@@ -41,10 +41,45 @@ class TaskStoreTest {
         return m;
     }
 
+    /** A store on {@link #dataDir} holding at most {@code cap} unfinished tasks a key, opened at {@link #clock}. */
+    TaskStore opened(int cap) throws IOException {
+        TaskStore store = new TaskStore(dataDir, cap);
+        store.open(clock);
+        return store;
+    }
+
+    interface IoAction {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code action} holding the entry's lock, as the task runner does around every write. */
+    static void locked(TaskEntry e, IoAction action) throws IOException {
+        e.lock.lock();
+        try {
+            action.run();
+        } finally {
+            e.lock.unlock();
+        }
+    }
+
+    /** Ends the task as cancelled at {@code atMs}, under its lock. */
+    static void cancel(TaskStore store, TaskEntry e, long atMs) throws IOException {
+        locked(e, () -> {
+            TaskStore.Stored s = store.read(e);
+            store.write(e, s.task().ended(TaskStatus.CANCELLED, atMs, null, null), s.execution());
+        });
+    }
+
+    /** Every event in the entry's log, in order. */
+    static List<TaskEvents.Event> events(TaskStore store, TaskEntry e) throws IOException {
+        List<TaskEvents.Event> events = new ArrayList<>();
+        TaskEvents.read(store.dir(e), 0, e.eventBytes, events::add);
+        return events;
+    }
+
     @Test
     void create_thenAnotherStoreOnTheDirectory_readsTheSameTaskAndExecution() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         Task t = task("k1", clock.millis());
         TaskEntry e = store.create(t, execution("Résumé «quoted» 🚀"));
         assertEquals(1, e.lastEventId);
@@ -62,8 +97,7 @@ class TaskStoreTest {
 
     @Test
     void aReplacementTornByACrash_isNeverRead_thePreviousCheckpointIs() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         Task t = task("k1", clock.millis());
         TaskEntry e = store.create(t, execution("step 1"));
         Path dir = store.dir(e);
@@ -72,16 +106,14 @@ class TaskStoreTest {
         Path torn = dir.resolve(TaskStore.FILE + ".12345" + tollgate.account.DurableFiles.TMP_SUFFIX);
         Files.write(torn, java.util.Arrays.copyOf(next, next.length / 2));
 
-        TaskStore again = new TaskStore(dataDir, 10);
-        again.open(clock);
+        TaskStore again = opened(10);
         assertEquals(Json.toString(execution("step 1")), Json.toString(again.read(again.entry(t.id(), "k1")).execution()));
         assertFalse(Files.exists(torn), "the torn temporary file is removed at start-up");
     }
 
     @Test
     void aTaskFileCutShort_isRefusedAndLeftAlone_theOtherTasksLoad() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         Task good = task("k1", clock.millis());
         Task bad = task("k1", clock.millis() + 1);
         store.create(good, execution("fine"));
@@ -99,8 +131,7 @@ class TaskStoreTest {
 
     @Test
     void aDirectoryWithoutItsTaskFile_wasNeverAnswered_andIsRemoved() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         Path half = dataDir.resolve(TaskStore.DIR).resolve("task_" + UUID.randomUUID());
         Files.createDirectories(half);
         Files.writeString(half.resolve(TaskEvents.FILE), "{\"id\":1,\"event\":\"status\",\"data\":{\"status\":\"queued\"}}\n");
@@ -110,34 +141,23 @@ class TaskStoreTest {
 
     @Test
     void eventsLog_aTornLastLineIsCutOff_andTheNextEventTakesTheNextId() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         Task t = task("k1", clock.millis());
         TaskEntry e = store.create(t, execution("x"));
-        e.lock.lock();
-        try {
+        locked(e, () -> {
             store.event(e, "step", Map.of("index", 0), true);
             store.event(e, "step", Map.of("index", 1), true);
-        } finally {
-            e.lock.unlock();
-        }
+        });
         Path log = store.dir(e).resolve(TaskEvents.FILE);
         long good = Files.size(log);
         Files.write(log, "{\"id\":4,\"event\":\"st".getBytes(UTF_8), java.nio.file.StandardOpenOption.APPEND);
 
-        TaskStore again = new TaskStore(dataDir, 10);
-        again.open(clock);
+        TaskStore again = opened(10);
         TaskEntry loaded = again.entry(t.id(), "k1");
         assertEquals(3, loaded.lastEventId);
         assertEquals(good, Files.size(log));
-        loaded.lock.lock();
-        try {
-            again.event(loaded, "status", Map.of("status", "running"), false);
-        } finally {
-            loaded.lock.unlock();
-        }
-        List<TaskEvents.Event> events = new ArrayList<>();
-        TaskEvents.read(again.dir(loaded), 0, loaded.eventBytes, events::add);
+        locked(loaded, () -> again.event(loaded, "status", Map.of("status", "running"), false));
+        List<TaskEvents.Event> events = events(again, loaded);
         assertEquals(List.of(1L, 2L, 3L, 4L), events.stream().map(TaskEvents.Event::id).toList());
         assertEquals(List.of("status", "step", "step", "status"), events.stream().map(TaskEvents.Event::type).toList());
         assertEquals("{\"status\":\"running\"}", Json.toString(events.get(3).data()));
@@ -145,32 +165,26 @@ class TaskStoreTest {
 
     @Test
     void eventsLog_anEventTooLargeToRead_isWrittenAsAStandIn_andTheLogStaysWholeAcrossARestart() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         Task t = task("k1", clock.millis());
         TaskEntry e = store.create(t, execution("x"));
         Map<String, Object> huge = new LinkedHashMap<>();
         huge.put("index", 0);
         huge.put("step", Map.of("type", "tool", "attachments", List.of(Map.of("id", "call_1/1", "b64_json",
                 "A".repeat(TaskEvents.MAX_EVENT_BYTES)))));
-        e.lock.lock();
-        try {
+        locked(e, () -> {
             store.event(e, "step", huge, true);
             store.event(e, "status", Map.of("status", "succeeded"), false);
-        } finally {
-            e.lock.unlock();
-        }
+        });
         assertTrue(Files.size(store.dir(e).resolve(TaskEvents.FILE)) < 4096, "no line longer than a reader takes is written");
-        List<TaskEvents.Event> events = new ArrayList<>();
-        TaskEvents.read(store.dir(e), 0, e.eventBytes, events::add);
+        List<TaskEvents.Event> events = events(store, e);
         assertEquals(List.of(1L, 2L, 3L), events.stream().map(TaskEvents.Event::id).toList());
         Map<String, Object> standIn = events.get(1).data();
         assertEquals("step", events.get(1).type());
         assertEquals(0L, ((tollgate.json.JsonNumber) standIn.get("index")).longValue(), "its small members are kept");
         assertTrue(((String) standIn.get("omitted")).startsWith("This event's data was "), Json.toString(standIn));
 
-        TaskStore again = new TaskStore(dataDir, 10);
-        again.open(clock);
+        TaskStore again = opened(10);
         TaskEntry loaded = again.entry(t.id(), "k1");
         assertEquals(3, loaded.lastEventId, "the events after it are kept");
         assertEquals(e.eventBytes, loaded.eventBytes);
@@ -178,8 +192,7 @@ class TaskStoreTest {
 
     @Test
     void eventsLog_aCompleteLineTooLongToRead_isSkipped_notTheEndOfTheLog() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         Task t = task("k1", clock.millis());
         TaskEntry e = store.create(t, execution("x"));
         // As an earlier version wrote it: a step event longer than any reader takes, then the end.
@@ -189,71 +202,48 @@ class TaskStoreTest {
                 java.nio.file.StandardOpenOption.APPEND);
         long size = Files.size(log);
 
-        TaskStore again = new TaskStore(dataDir, 10);
-        again.open(clock);
+        TaskStore again = opened(10);
         TaskEntry loaded = again.entry(t.id(), "k1");
         assertEquals(3, loaded.lastEventId);
         assertEquals(size, Files.size(log), "nothing cut off");
-        List<TaskEvents.Event> events = new ArrayList<>();
-        TaskEvents.read(again.dir(loaded), 0, loaded.eventBytes, events::add);
+        List<TaskEvents.Event> events = events(again, loaded);
         assertEquals(List.of(1L, 3L), events.stream().map(TaskEvents.Event::id).toList());
     }
 
     @Test
     void restart_makesARunningTaskQueued_sayingWhy() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         Task t = task("k1", clock.millis());
         TaskEntry e = store.create(t, execution("x"));
-        e.lock.lock();
-        try {
-            store.write(e, t.running(clock.millis()), execution("x"));
-        } finally {
-            e.lock.unlock();
-        }
+        locked(e, () -> store.write(e, t.running(clock.millis()), execution("x")));
         TaskStore again = new TaskStore(dataDir, 10);
         List<TaskEntry> queued = again.open(clock);
         assertEquals(1, queued.size());
         assertEquals(TaskStatus.QUEUED, queued.get(0).status);
-        List<TaskEvents.Event> events = new ArrayList<>();
-        TaskEvents.read(again.dir(queued.get(0)), 0, queued.get(0).eventBytes, events::add);
+        List<TaskEvents.Event> events = events(again, queued.get(0));
         assertEquals("{\"status\":\"queued\",\"reason\":\"restart\"}", Json.toString(events.get(events.size() - 1).data()));
     }
 
     @Test
     void perKeyCap_countsUnfinishedTasksOnly_andEachKeyApart() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 2);
-        store.open(clock);
+        TaskStore store = opened(2);
         TaskEntry first = store.create(task("k1", 1), execution("a"));
         store.create(task("k1", 2), execution("b"));
         GatewayException e = assertThrows(GatewayException.class, () -> store.create(task("k1", 3), execution("c")));
         assertEquals(429, e.httpStatus());
         store.create(task("k2", 4), execution("d")); // another key's count
-        first.lock.lock();
-        try {
-            TaskStore.Stored s = store.read(first);
-            store.write(first, s.task().ended(TaskStatus.CANCELLED, 5, null, null), s.execution());
-        } finally {
-            first.lock.unlock();
-        }
+        cancel(store, first, 5);
         store.create(task("k1", 6), execution("e")); // an ended task no longer counts
     }
 
     @Test
     void endedTasks_areKeptUpToACapPerKey_theOldestGoingFirst_soThatOneKeyCannotFillTheDisk() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 1);
-        store.open(clock);
+        TaskStore store = opened(1);
         int kept = TaskStore.KEPT_PER_UNFINISHED; // per unfinished task a key may have
         List<TaskEntry> mine = new ArrayList<>();
         for (int i = 0; i < kept; i++) {
             TaskEntry e = store.create(task("k1", 100 + i), execution("t" + i));
-            e.lock.lock();
-            try {
-                TaskStore.Stored s = store.read(e);
-                store.write(e, s.task().ended(TaskStatus.CANCELLED, 200 + i, null, null), s.execution());
-            } finally {
-                e.lock.unlock();
-            }
+            cancel(store, e, 200 + i);
             mine.add(e);
         }
         TaskEntry other = store.create(task("k2", 1), execution("another key's"));
@@ -273,8 +263,7 @@ class TaskStoreTest {
 
     @Test
     void ids_otherThanATaskId_areUnknownWithoutTouchingTheFileSystem_andOtherKeysTasksAreUnknown() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         Task t = task("k1", 1);
         store.create(t, execution("a"));
         assertNull(store.entry("../../etc/passwd", "k1"));
@@ -286,8 +275,7 @@ class TaskStoreTest {
 
     @Test
     void files_areTheOwnersOnly() throws IOException {
-        TaskStore store = new TaskStore(dataDir, 10);
-        store.open(clock);
+        TaskStore store = opened(10);
         TaskEntry e = store.create(task("k1", 1), execution("secret conversation"));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(store.dir(e))));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir.resolve(TaskStore.DIR))));
