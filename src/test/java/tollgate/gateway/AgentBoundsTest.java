@@ -134,15 +134,7 @@ class AgentBoundsTest extends AgentTestBase {
         String auth = key(AccountsGatewayTest.fields("name", "carol", "max_streams", 1L));
         upstream.respondWith(turns(streamedToolCall("chatcmpl-s1", "call_g", "gate", "{}"), streamedText("chatcmpl-s2", "Done.")));
 
-        CompletableFuture<String> agent = CompletableFuture.supplyAsync(() -> {
-            try {
-                HttpResponse<InputStream> r = gw.postStream("/v1/chat/completions", ask(gatewayTool("gate"), "\"stream\":true"),
-                        "Authorization", auth);
-                return r.statusCode() + " " + GatewayHarness.readAll(r.body());
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        CompletableFuture<String> agent = streamedGateAgent(auth);
         try {
             assertTrue(gateRunning.await(10, TimeUnit.SECONDS), "the tool runs");
             // The agent's stream is open (between its model calls): the key has no other.
@@ -221,15 +213,7 @@ class AgentBoundsTest extends AgentTestBase {
         assertEquals(200, paused.statusCode(), paused.body());
         String resume = "{\"approval_id\":\"" + ext(paused.body()).get("approval_id") + "\",\"decision\":\"approve\",\"stream\":true}";
 
-        CompletableFuture<String> agent = CompletableFuture.supplyAsync(() -> {
-            try {
-                HttpResponse<InputStream> r = gw.postStream("/v1/chat/completions", ask(gatewayTool("gate"), "\"stream\":true"),
-                        "Authorization", auth);
-                return r.statusCode() + " " + GatewayHarness.readAll(r.body());
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        CompletableFuture<String> agent = streamedGateAgent(auth);
         try {
             assertTrue(gateRunning.await(10, TimeUnit.SECONDS), "the other stream is open");
             HttpResponse<String> refused = gw.post("/v1/chat/resume", resume, "Authorization", auth);
@@ -249,5 +233,18 @@ class AgentBoundsTest extends AgentTestBase {
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().contains("\"content\":\"Done.\""), r.body());
         assertEquals(1, deploy.calls.size());
+    }
+
+    /** Starts a streamed agent request for key {@code auth} whose tool "gate" blocks until {@link #gateOpen}: "status body". */
+    private CompletableFuture<String> streamedGateAgent(String auth) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                HttpResponse<InputStream> r = gw.postStream("/v1/chat/completions", ask(gatewayTool("gate"), "\"stream\":true"),
+                        "Authorization", auth);
+                return r.statusCode() + " " + GatewayHarness.readAll(r.body());
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
     }
 }
