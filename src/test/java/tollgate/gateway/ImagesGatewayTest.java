@@ -157,24 +157,17 @@ class ImagesGatewayTest extends GatewayTestBase {
         assertJsonStatus(400, r);
         assertEquals(errorJson("The model 'dall-e-3' is an image generation model; it does not serve chat completions.",
                 "invalid_request_error", "model", 400), r.body());
-        r = gw.post("/v1/images/generations", "{\"model\":\"echo\",\"prompt\":\"x\"}", "Content-Type", "application/json");
-        assertJsonStatus(400, r);
-        assertEquals(errorJson("The model 'echo' does not support image generation; models that do: dall-e-3, gpt-image, unpriced, "
-                + "echo-image.", "invalid_request_error", "model", 400), r.body());
+        assertModelRefused("echo", "The model 'echo' does not support image generation; models that do: dall-e-3, gpt-image, "
+                + "unpriced, echo-image.");
         assertEquals(0, upstream.requests().size());
     }
 
     @Test
     void aModelWithoutAnImagePrice_isRefused_neverFree() throws Exception {
-        HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"unpriced\",\"prompt\":\"x\"}",
-                "Content-Type", "application/json");
-        assertJsonStatus(400, r);
-        assertEquals(errorJson("The model 'unpriced' has no image price, and images are charged per image; use a configured image "
-                + "model.", "invalid_request_error", "model", 400), r.body());
-        r = gw.post("/v1/images/generations", "{\"model\":\"openai/dall-e-2\",\"prompt\":\"x\"}", "Content-Type", "application/json");
-        assertJsonStatus(400, r);
-        assertEquals(errorJson("The model 'openai/dall-e-2' has no image price, and images are charged per image; use a configured "
-                + "image model.", "invalid_request_error", "model", 400), r.body());
+        assertModelRefused("unpriced", "The model 'unpriced' has no image price, and images are charged per image; use a "
+                + "configured image model.");
+        assertModelRefused("openai/dall-e-2", "The model 'openai/dall-e-2' has no image price, and images are charged per image; "
+                + "use a configured image model.");
         assertEquals(0, upstream.requests().size());
     }
 
@@ -262,6 +255,14 @@ class ImagesGatewayTest extends GatewayTestBase {
         assertEquals("{\"image\":\"0.04\"}", Json.toString(dalle.get("pricing")));
         assertEquals("[\"images\"]", Json.toString(dalle.get("capabilities")));
         assertNull(obj(r.body()).get("error"));
+    }
+
+    /** An images request for {@code model} is refused with 400 in OpenAI's error shape, naming the model param. */
+    void assertModelRefused(String model, String message) throws Exception {
+        HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"" + model + "\",\"prompt\":\"x\"}",
+                "Content-Type", "application/json");
+        assertJsonStatus(400, r);
+        assertEquals(errorJson(message, "invalid_request_error", "model", 400), r.body());
     }
 
     /** What a client reads before the body: the status, and that the body is JSON. */
