@@ -104,13 +104,7 @@ class HttpToolTest {
 
     @Test
     void anEndpointThatNeverAnswers_timesOutAtTheToolsTimeout() {
-        endpoint.answer(ex -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        neverAnswer();
         long t0 = System.nanoTime();
         ToolOutput out = tool(", \"timeout_ms\": 300").run(Calls.call("{}"));
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -120,13 +114,7 @@ class HttpToolTest {
 
     @Test
     void theInvocationsDeadline_cutsTheToolsTimeout() {
-        endpoint.answer(ex -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        neverAnswer();
         long t0 = System.nanoTime();
         ToolOutput out = tool(", \"timeout_ms\": 60000").run(Calls.call("{}", Duration.ofMillis(300), new Cancellation()));
         assertEquals(ToolOutput.Outcome.TIMEOUT, out.outcome());
@@ -209,5 +197,16 @@ class HttpToolTest {
         endpoint.answer(FakeEndpoint.fixed(200, "application/json", "[1, 2,\n {\"a\": null}]"));
         assertEquals("[1, 2,\n {\"a\": null}]", tool("").run(Calls.call("{}")).content());
         assertEquals(Json.parse("[1,2,{\"a\":null}]"), Json.parse(tool("").run(Calls.call("{}")).content()));
+    }
+
+    /** The endpoint holds every request until {@link #release} opens (at the end of the test). */
+    void neverAnswer() {
+        endpoint.answer(ex -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 }
