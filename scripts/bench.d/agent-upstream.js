@@ -21,6 +21,7 @@
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
 'use strict';
 const http = require('http');
+const { notFound, readBody, listen } = require('./upstream-server.js');
 const fs = require('fs');
 const path = require('path');
 
@@ -109,14 +110,10 @@ const server = http.createServer((req, res) => {
   const isChat = req.method === 'POST' && req.url.startsWith('/v1/chat/completions');
   const isTool = req.method === 'POST' && req.url.startsWith('/tool');
   if (!isChat && !isTool) {
-    res.writeHead(404, { 'Content-Type': 'application/json' });
-    res.end('{"error":{"message":"not found","type":"invalid_request_error"}}');
+    notFound(res);
     return;
   }
-  let body = '';
-  req.setEncoding('utf8');
-  req.on('data', (d) => { body += d; });
-  req.on('end', () => {
+  readBody(req, (body) => {
     if (isChat) {
       chat(body, res);
       return;
@@ -126,11 +123,4 @@ const server = http.createServer((req, res) => {
     res.end(toolAnswer);
   });
 });
-// As in fake-upstream.js: keep idle connections open longer than the gateway's client pools
-// them, so that no request races a close (headersTimeout must exceed keepAliveTimeout).
-server.keepAliveTimeout = 120000;
-server.headersTimeout = 121000;
-server.listen(Number(process.argv[2] || 0), '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ event: 'listening', port: server.address().port }) + '\n');
-});
-for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
+listen(server);

@@ -27,6 +27,7 @@
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
 'use strict';
 const http = require('http');
+const { notFound, readBody, listen } = require('./upstream-server.js');
 
 const defaultInterval = Number(process.argv[3] || 33);
 const defaultChunks = Number(process.argv[4] || 100);
@@ -142,14 +143,10 @@ const server = http.createServer((req, res) => {
     return;
   }
   if (req.method !== 'POST' || !req.url.startsWith('/v1/chat/completions')) {
-    res.writeHead(404, { 'Content-Type': 'application/json' });
-    res.end('{"error":{"message":"not found","type":"invalid_request_error"}}');
+    notFound(res);
     return;
   }
-  let body = '';
-  req.setEncoding('utf8');
-  req.on('data', (d) => { body += d; });
-  req.on('end', () => {
+  readBody(req, (body) => {
     if (!streamFlag.test(body)) {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': plain.length });
       res.end(plain);
@@ -170,10 +167,8 @@ const server = http.createServer((req, res) => {
     schedule(s);
   });
 });
-// As fake-upstream.js: keep idle keep-alive connections open longer than any client pools them,
-// and no time limit on a request whose answer takes minutes to drip out.
-server.keepAliveTimeout = 120000;
-server.headersTimeout = 121000;
+// Keep-alive as in upstream-server.js, and no time limit on a request whose answer takes minutes
+// to drip out.
 server.requestTimeout = 0;
 // Accept queue: a gateway that resumes after a GC pause opens hundreds of upstream connections at
 // once; beyond the backlog the kernel drops SYNs, and a SYN retried at 1, 3, 7 s can run into the
@@ -181,7 +176,4 @@ server.requestTimeout = 0;
 // (the kernel caps it at net.core.somaxconn) rather than Node's 511. (At 5,000 streams a run with
 // 511 had one 503, provider_unavailable after 5.1 s, and the next run with 4096 none; but an
 // unwarmed gateway still had one with 4096: its own GC pauses count against that timeout too.)
-server.listen(Number(process.argv[2] || 0), '127.0.0.1', 4096, () => {
-  process.stdout.write(JSON.stringify({ event: 'listening', port: server.address().port, interval_ms: defaultInterval, chunks: defaultChunks }) + '\n');
-});
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
+listen(server, { backlog: 4096, fields: { interval_ms: defaultInterval, chunks: defaultChunks } });

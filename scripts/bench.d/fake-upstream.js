@@ -18,6 +18,7 @@
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
 'use strict';
 const http = require('http');
+const { notFound, readBody, listen } = require('./upstream-server.js');
 
 const created = 1700000000;
 const answer = 'Hello! This is a fixed answer from the fake upstream.';
@@ -97,14 +98,10 @@ function route(req) {
 const server = http.createServer((req, res) => {
   const kind = route(req);
   if (kind === null) {
-    res.writeHead(404, { 'Content-Type': 'application/json' });
-    res.end('{"error":{"message":"not found","type":"invalid_request_error"}}');
+    notFound(res);
     return;
   }
-  let body = '';
-  req.setEncoding('utf8');
-  req.on('data', (d) => { body += d; });
-  req.on('end', () => {
+  readBody(req, (body) => {
     if (streamFlag.test(body)) {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
       for (const b of kind.stream) res.write(b);
@@ -115,16 +112,5 @@ const server = http.createServer((req, res) => {
     }
   });
 });
-// Keep idle connections open for 120 s. Node's default (5 s) closes an idle keep-alive
-// connection while the gateway's HttpClient still holds it in its pool: the next request on it
-// races the close and fails (the occasional 502s on streams an earlier bench run saw). The
-// gateway now retries a request whose pooled connection turns out closed
-// (jdk.httpclient.enableAllMethodRetry), but the bench must not depend on that race.
-// headersTimeout must exceed keepAliveTimeout, or Node may drop a connection that is just
-// starting its next request.
-server.keepAliveTimeout = 120000;
-server.headersTimeout = 121000;
-server.listen(Number(process.argv[2] || 0), '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ event: 'listening', port: server.address().port }) + '\n');
-});
-for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
+// Keep-alive: see upstream-server.js.
+listen(server);
