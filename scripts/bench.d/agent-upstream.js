@@ -21,7 +21,7 @@
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
 'use strict';
 const http = require('http');
-const { notFound, readBody, listen } = require('./upstream-server.js');
+const { notFound, send, readBody, listen } = require('./upstream-server.js');
 const fs = require('fs');
 const path = require('path');
 
@@ -95,15 +95,7 @@ function chat(body, res) {
   const toolCall = last.role === 'user' && tools;
   const kind = (toolCall ? 'step1' : last.role === 'tool' ? 'step2' : 'plain') + (req.stream === true ? '-stream' : '');
   capture(kind, body);
-  const a = toolCall ? call : answer;
-  if (req.stream === true) {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-    for (const b of a.stream) res.write(b);
-    res.end();
-  } else {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': a.plain.length });
-    res.end(a.plain);
-  }
+  send(res, toolCall ? call : answer, req.stream === true);
 }
 
 const server = http.createServer((req, res) => {

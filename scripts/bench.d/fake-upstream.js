@@ -18,7 +18,7 @@
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
 'use strict';
 const http = require('http');
-const { notFound, readBody, listen } = require('./upstream-server.js');
+const { notFound, send, readBody, listen } = require('./upstream-server.js');
 
 const created = 1700000000;
 const answer = 'Hello! This is a fixed answer from the fake upstream.';
@@ -102,14 +102,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   readBody(req, (body) => {
-    if (streamFlag.test(body)) {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-      for (const b of kind.stream) res.write(b);
-      res.end();
-    } else {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': kind.plain.length });
-      res.end(kind.plain);
-    }
+    send(res, kind, streamFlag.test(body));
   });
 });
 // Keep-alive: see upstream-server.js.

@@ -10,6 +10,21 @@ function notFound(res) {
   res.end(NOT_FOUND);
 }
 
+/**
+ * Sends a prepared answer ({stream: [SSE chunks], plain: JSON text}) with status 200: as an SSE
+ * stream when stream is true, as one JSON body otherwise.
+ */
+function send(res, answer, stream) {
+  if (stream) {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    for (const b of answer.stream) res.write(b);
+    res.end();
+  } else {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': answer.plain.length });
+    res.end(answer.plain);
+  }
+}
+
 /** Calls done(body) with the request's whole body as text. */
 function readBody(req, done) {
   let body = '';
@@ -45,4 +60,4 @@ function listen(server, { fields = {}, backlog } = {}) {
   for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => process.exit(0));
 }
 
-module.exports = { notFound, readBody, listen };
+module.exports = { notFound, send, readBody, listen };
