@@ -41,6 +41,7 @@ class AdminStatsTest extends GatewayTestBase {
     HttpResponse<String> admin(String path) throws Exception {
         HttpResponse<String> r = gw.get(path, "Authorization", ADMIN);
         assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertEquals("no-store", r.headers().firstValue("cache-control").orElse(null), "admin answers are not cached: " + path);
         return r;
     }
 
@@ -154,7 +155,12 @@ class AdminStatsTest extends GatewayTestBase {
         HttpResponse<String> r = admin("/admin/requests?since=1");
         assertEquals(400, r.statusCode());
         assertEquals(errorJson("Unknown query parameter 'since'; known: limit.", "invalid_request_error", "since", 400), r.body());
-        assertEquals(401, gw.get("/admin/requests").statusCode());
-        assertEquals(401, gw.get("/admin/stats").statusCode());
+        for (String path : List.of("/admin/requests", "/admin/stats")) {
+            r = gw.get(path);
+            assertEquals(401, r.statusCode(), path);
+            assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), path);
+            assertEquals(errorJson("Missing admin token: send it as \"Authorization: Bearer <admin token>\".", "authentication_error",
+                    null, 401), r.body());
+        }
     }
 }

@@ -55,6 +55,7 @@ class AgentApprovalTest extends AgentTestBase {
     HttpResponse<String> pause() throws Exception {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("deploy"), ""));
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         return r;
     }
 
@@ -90,6 +91,7 @@ class AgentApprovalTest extends AgentTestBase {
         // Approved: the tool runs, the model answers; the same execution, this run's usage.
         r = gw.post("/v1/chat/resume", resume(approvalId, "approve"));
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("Deployed.", message(r.body()).get("content"));
         assertEquals(executionId, ext(r.body()).get("execution_id"));
         assertEquals("{\"prompt_tokens\":100,\"completion_tokens\":20,\"total_tokens\":120}", Json.toString(obj(r.body()).get("usage")));
@@ -107,6 +109,7 @@ class AgentApprovalTest extends AgentTestBase {
         // An approval works once.
         r = gw.post("/v1/chat/resume", resume(approvalId, "approve"));
         assertEquals(409, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("approval_id", obj(obj(r.body()).get("error")).get("param"));
         assertEquals(1, deploy.calls.size());
         // Every model call recorded under the execution's id.
@@ -121,6 +124,7 @@ class AgentApprovalTest extends AgentTestBase {
                 + "\"reason\":\"not on a Friday\"}");
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(0, deploy.calls.size());
         assertEquals("{\"role\":\"tool\",\"tool_call_id\":\"call_d\",\"content\":\"The user refused this call: not on a Friday\"}",
                 Json.toString(messages(upstream.requests().get(1)).get(2)));
@@ -197,6 +201,7 @@ class AgentApprovalTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/api/gateway/chat/resume", resume(approvalId, "approve"));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("Deployed.", message(r.body()).get("content"));
         assertEquals(1, deploy.calls.size());
     }
@@ -213,6 +218,7 @@ class AgentApprovalTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/resume", resume(approvalId, "approve"));
 
         assertEquals(410, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("approval_id", obj(obj(r.body()).get("error")).get("param"));
         assertEquals(0, deploy.calls.size());
     }
@@ -242,8 +248,11 @@ class AgentApprovalTest extends AgentTestBase {
         HttpResponse<String> junk = gw.post("/v1/chat/resume", resume("../../etc/passwd", "approve"));
 
         assertEquals(404, theirs.statusCode());
+        assertEquals("application/json", theirs.headers().firstValue("content-type").orElse(null), theirs.body());
         assertEquals(404, unknown.statusCode());
+        assertEquals("application/json", unknown.headers().firstValue("content-type").orElse(null), unknown.body());
         assertEquals(404, junk.statusCode());
+        assertEquals("application/json", junk.headers().firstValue("content-type").orElse(null), junk.body());
         // Compared with each other only, three equal wrong bodies would pass: the unknown one is pinned.
         assertEquals("application/json", unknown.headers().firstValue("content-type").orElse(null));
         assertEquals(errorJson("No approval with this approval_id is waiting for this key.", "not_found_error", "approval_id", 404),
@@ -258,27 +267,33 @@ class AgentApprovalTest extends AgentTestBase {
     void badResumeBodies_areRefusedNamingTheField() throws Exception {
         HttpResponse<String> r = gw.post("/v1/chat/resume", "{\"decision\":\"approve\"}");
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(errorJson("Missing required parameter: 'approval_id'.", "invalid_request_error", "approval_id", 400), r.body());
 
         r = gw.post("/v1/chat/resume", "{\"approval_id\":\"x\",\"decision\":\"maybe\"}");
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(errorJson("Invalid value for 'decision': expected 'approve' or 'reject', got 'maybe'.", "invalid_request_error",
                 "decision", 400), r.body());
 
         r = gw.post("/v1/chat/resume", "{\"approval_id\":\"x\"}");
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("decision", obj(obj(r.body()).get("error")).get("param"));
 
         r = gw.post("/v1/chat/resume", "{\"approval_id\":\"x\",\"decision\":\"approve\",\"approved\":false}");
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("decision", obj(obj(r.body()).get("error")).get("param"));
 
         r = gw.post("/v1/chat/resume", "{\"approval_id\":\"x\",\"approved\":\"yes\"}");
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("approved", obj(obj(r.body()).get("error")).get("param"));
 
         r = gw.postAs("/v1/chat/resume", resume("x", "approve"));
         assertEquals(401, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
     }
 
     @Test
@@ -289,12 +304,14 @@ class AgentApprovalTest extends AgentTestBase {
 
         HttpResponse<String> r = gw.post("/v1/chat/completions", request);
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         String approvalId = (String) ext(r.body()).get("approval_id");
         assertEquals("[" + call("call_t", "create_ticket", "{\"priority\":\"high\"}") + "]",
                 Json.toString(message(r.body()).get("tool_calls")));
 
         r = gw.post("/v1/chat/resume", resume(approvalId, "approve"));
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[" + call("call_t", "create_ticket", "{\"priority\":\"high\"}")
                 + "]}", Json.toString(message(r.body())));
         assertEquals("tool_calls", obj(list(obj(r.body()).get("choices")).get(0)).get("finish_reason"));
@@ -304,6 +321,7 @@ class AgentApprovalTest extends AgentTestBase {
         approvalId = (String) ext(gw.post("/v1/chat/completions", request).body()).get("approval_id");
         r = gw.post("/v1/chat/resume", resume(approvalId, "reject"));
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("Not created.", message(r.body()).get("content"));
         assertEquals("{\"role\":\"tool\",\"tool_call_id\":\"call_t\",\"content\":\"The user refused this call.\"}",
                 Json.toString(messages(upstream.requests().get(2)).get(2)));

@@ -62,6 +62,7 @@ class AgentBoundsTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha") + "," + clientFunction("get_weather"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         // The gateway ran its share of the calls kept, and hands the client its own share of them.
         int kept = AgentLoop.MAX_CALLS_PER_STEP;
         assertEquals(kept / 2, alpha.calls.size());
@@ -83,6 +84,7 @@ class AgentBoundsTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(AgentLoop.MAX_CALLS_PER_STEP, alpha.calls.size());
         List<Object> sent = messages(upstream.requests().get(1));
         List<Object> assistantCalls = list(obj(sent.get(1)).get("tool_calls"));
@@ -102,6 +104,7 @@ class AgentBoundsTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), ""));
 
         assertEquals(502, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(GatewayHarness.errorJson("The model's answer in one step of the agent loop is longer than the gateway's limit of "
                 + AgentLoop.MAX_STEP_CHARS + " characters.", "upstream_error", null, 502), r.body());
         assertEquals(0, alpha.calls.size());
@@ -122,6 +125,7 @@ class AgentBoundsTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("big"), ""));
 
         assertEquals(503, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(GatewayHarness.errorJson("The gateway is busy (its memory for requests in flight is in use); retry in 1 second.",
                 "service_unavailable", null, 503), r.body());
         assertEquals("1", r.headers().firstValue("retry-after").orElse(null));
@@ -141,6 +145,8 @@ class AgentBoundsTest extends AgentTestBase {
             HttpResponse<String> other = gw.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":"
                     + "\"user\",\"content\":\"Hi\"}],\"stream\":true}", "Authorization", auth);
             assertEquals(429, other.statusCode(), other.body());
+            assertEquals("application/json", other.headers().firstValue("content-type").orElse(null), other.body());
+            assertEquals("1", other.headers().firstValue("retry-after").orElse(null));
             assertEquals(GatewayHarness.errorJson("Too many concurrent streams for this key (at most 1); wait for one to end.",
                     "rate_limit_error", null, 429), other.body());
         } finally {
@@ -148,7 +154,7 @@ class AgentBoundsTest extends AgentTestBase {
         }
         // Its own model calls take no second stream: it ends as usual.
         String done = agent.get(20, TimeUnit.SECONDS);
-        assertTrue(done.startsWith("200 "), done);
+        assertTrue(done.startsWith("200 text/event-stream "), done);
         assertTrue(done.contains("\"content\":\"Done.\"") && done.endsWith("data: [DONE]\n\n"), done);
         assertEquals(2, upstream.requests().size());
         // And gives its slot back (once its handler has returned, just after the client read [DONE]).
@@ -160,6 +166,7 @@ class AgentBoundsTest extends AgentTestBase {
                     + "\"Hi\"}],\"stream\":true}", "Authorization", auth);
         } while (after.statusCode() == 429 && System.nanoTime() < deadline);
         assertEquals(200, after.statusCode(), after.body());
+        assertEquals("text/event-stream", after.headers().firstValue("content-type").orElse(null), after.body());
     }
 
     @Test
@@ -174,8 +181,10 @@ class AgentBoundsTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), ""));
 
         assertEquals(503, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(GatewayHarness.errorJson("The gateway is busy (its memory for requests in flight is in use); retry in 1 second.",
                 "service_unavailable", null, 503), r.body());
+        assertEquals("1", r.headers().firstValue("retry-after").orElse(null));
         assertEquals(0, alpha.calls.size(), "refused before it runs");
     }
 
@@ -189,6 +198,7 @@ class AgentBoundsTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(2, alpha.calls.size());
         List<Object> sent = messages(upstream.requests().get(2));
         assertEquals(5, sent.size(), sent.toString());
@@ -211,6 +221,7 @@ class AgentBoundsTest extends AgentTestBase {
         }));
         HttpResponse<String> paused = gw.post("/v1/chat/completions", ask(gatewayTool("deploy"), ""), "Authorization", auth);
         assertEquals(200, paused.statusCode(), paused.body());
+        assertEquals("application/json", paused.headers().firstValue("content-type").orElse(null), paused.body());
         String resume = "{\"approval_id\":\"" + ext(paused.body()).get("approval_id") + "\",\"decision\":\"approve\",\"stream\":true}";
 
         CompletableFuture<String> agent = streamedGateAgent(auth);
@@ -218,11 +229,14 @@ class AgentBoundsTest extends AgentTestBase {
             assertTrue(gateRunning.await(10, TimeUnit.SECONDS), "the other stream is open");
             HttpResponse<String> refused = gw.post("/v1/chat/resume", resume, "Authorization", auth);
             assertEquals(429, refused.statusCode(), refused.body());
+            assertEquals("application/json", refused.headers().firstValue("content-type").orElse(null), refused.body());
+            assertEquals("1", refused.headers().firstValue("retry-after").orElse(null));
             assertEquals(0, deploy.calls.size());
         } finally {
             gateOpen.countDown();
         }
-        assertTrue(agent.get(20, TimeUnit.SECONDS).startsWith("200 "));
+        String done = agent.get(20, TimeUnit.SECONDS);
+        assertTrue(done.startsWith("200 text/event-stream ") && done.endsWith("data: [DONE]\n\n"), done);
 
         // Refused before it was claimed: once the other stream has ended, the same approval resumes.
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -231,17 +245,18 @@ class AgentBoundsTest extends AgentTestBase {
             r = gw.post("/v1/chat/resume", resume, "Authorization", auth);
         } while (r.statusCode() == 429 && System.nanoTime() < deadline);
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("text/event-stream", r.headers().firstValue("content-type").orElse(null), r.body());
         assertTrue(r.body().contains("\"content\":\"Done.\""), r.body());
         assertEquals(1, deploy.calls.size());
     }
 
-    /** Starts a streamed agent request for key {@code auth} whose tool "gate" blocks until {@link #gateOpen}: "status body". */
+    /** Starts a streamed agent request for key {@code auth} whose tool "gate" blocks until {@link #gateOpen}: "status content-type body". */
     private CompletableFuture<String> streamedGateAgent(String auth) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 HttpResponse<InputStream> r = gw.postStream("/v1/chat/completions", ask(gatewayTool("gate"), "\"stream\":true"),
                         "Authorization", auth);
-                return r.statusCode() + " " + GatewayHarness.readAll(r.body());
+                return r.statusCode() + " " + r.headers().firstValue("content-type").orElse(null) + " " + GatewayHarness.readAll(r.body());
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }

@@ -44,6 +44,7 @@ class AgentCreditsTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ASK, "Authorization", auth);
 
         assertEquals(402, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("insufficient_quota", obj(obj(r.body()).get("error")).get("type"));
         assertEquals(1, upstream.requests().size());
         assertEquals(1, lookup.calls.size(), "the tool of the charged step ran");
@@ -92,6 +93,7 @@ class AgentCreditsTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ASK, "Authorization", auth);
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertNotNull(r.headers().firstValue("x-ratelimit-limit-requests").orElse(null));
         assertEquals("8", r.headers().firstValue("x-ratelimit-remaining-requests").orElseThrow(), "two model calls were admitted");
     }

@@ -88,6 +88,7 @@ class AgentHttpToolTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("weather") + "," + gatewayTool("stocks"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("Cold, and up.", message(r.body()).get("content"));
         List<Object> sent = messages(upstream.requests().get(1));
         assertEquals("{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":" + Json.toString("weather for {\"city\":\"Oslo\"}") + "}",
@@ -106,12 +107,14 @@ class AgentHttpToolTest extends AgentTestBase {
 
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("refund"), ""));
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         Map<String, Object> ext = ext(r.body());
         assertTrue(received.isEmpty(), "nothing runs before the approval");
 
         r = gw.post("/v1/chat/resume", "{\"approval_id\":\"" + ext.get("approval_id") + "\",\"decision\":\"approve\"}");
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("Refunded.", message(r.body()).get("content"));
         assertEquals(List.of("/refund {\"order\":7} application/json"), received);
         assertEquals("{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"{\\\"refunded\\\":true}\"}",

@@ -42,6 +42,7 @@ class AgentImageToolTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("image_generation"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         Map<String, Object> ext = ext(r.body());
         List<Object> steps = list(ext.get("steps"));
         Map<String, Object> tool = obj(steps.get(1));

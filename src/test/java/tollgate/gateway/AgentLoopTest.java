@@ -88,6 +88,7 @@ class AgentLoopTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha") + "," + gatewayTool("beta"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         Map<String, Object> ext = ext(r.body());
         String executionId = (String) ext.get("execution_id");
         assertTrue(UUID_V4.matcher(executionId).matches(), executionId);
@@ -148,6 +149,7 @@ class AgentLoopTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(tools, ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         Map<String, Object> body = obj(r.body());
         assertEquals("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[" + call("call_w", "get_weather", "{\"city\":\"Oslo\"}")
                 + "]}", Json.toString(message(r.body())));
@@ -164,6 +166,7 @@ class AgentLoopTest extends AgentTestBase {
                 + "\"tool_call_id\":\"call_w\",\"content\":\"rain\"}],\"tools\":[" + tools + "]}";
         r = gw.post("/v1/chat/completions", next);
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("Rainy.", message(r.body()).get("content"));
         assertEquals("[" + modelStep("stop", 0) + "]", steps(ext(r.body())));
         assertEquals(1, alpha.calls.size());
@@ -181,6 +184,7 @@ class AgentLoopTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), "\"tool_choice\":\"required\""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("Enough.", message(r.body()).get("content"));
         assertEquals("max_steps", ext(r.body()).get("stopped"));
         List<FakeUpstream.Received> sent = upstream.requests();
@@ -202,6 +206,7 @@ class AgentLoopTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("slow"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("max_wall", ext(r.body()).get("stopped"));
         assertEquals(2, upstream.requests().size());
         assertEquals(1, slow.calls.size());
@@ -217,6 +222,7 @@ class AgentLoopTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("slow"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(2, slow.calls.size());
         assertEquals(1, mostInFlight.get());
     }
@@ -229,6 +235,7 @@ class AgentLoopTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         List<Object> sent = messages(upstream.requests().get(1));
         assertEquals("{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"The arguments of this call are not a JSON object; call "
                 + "alpha again with a JSON object of its parameters.\"}", Json.toString(sent.get(2)));
@@ -242,30 +249,36 @@ class AgentLoopTest extends AgentTestBase {
     void unknownAndForbiddenTools_areRefusedBeforeAnyModelCall() throws Exception {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(clientFunction("f") + "," + gatewayTool("nope"), ""));
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(errorJson("Invalid value for 'tools[1].name': no gateway tool 'nope' here. The gateway tools this key may use: "
                 + "alpha, beta, painter, slow.", "invalid_request_error", "tools[1].name", 400), r.body());
 
         r = gw.post("/v1/chat/completions", ask(gatewayTool("files.*"), ""));
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(errorJson("Invalid value for 'tools[0].name': no MCP server 'files' here. The gateway tools this key may use: "
                 + "alpha, beta, painter, slow.", "invalid_request_error", "tools[0].name", 400), r.body());
 
         r = gw.post("/v1/chat/completions", ask(gatewayTool("secret"), ""));
         assertEquals(403, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(errorJson("Invalid value for 'tools[0].name': the gateway tool 'secret' is not allowed for this key.",
                 "permission_error", "tools[0].name", 403), r.body());
 
         r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha") + "," + clientFunction("alpha"), ""));
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("tools[0].name", obj(obj(r.body()).get("error")).get("param"));
 
         r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), "\"metadata\":{\"requires_approval\":\"alpha,get_time\"}"));
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals(errorJson("Invalid value for 'metadata.requires_approval': 'get_time' is not a function (or gateway tool) declared "
                 + "in 'tools'.", "invalid_request_error", "metadata.requires_approval", 400), r.body());
 
         r = gw.post("/v1/chat/completions", ask(gatewayTool("alpha"), "\"n\":2"));
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("n", obj(obj(r.body()).get("error")).get("param"));
         assertTrue(upstream.requests().isEmpty());
         assertTrue(ledger().isEmpty());
@@ -278,6 +291,7 @@ class AgentLoopTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("painter"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         Map<String, Object> step = obj(list(ext(r.body()).get("steps")).get(1));
         assertEquals("[{\"id\":\"img_1\",\"media_type\":\"image/png\",\"b64_json\":\"iVBORw0KGgo=\"}]", Json.toString(step.get("attachments")));
         assertEquals(3L, ((tollgate.json.JsonNumber) step.get("credits")).longValue());
@@ -297,6 +311,7 @@ class AgentLoopTest extends AgentTestBase {
                 "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"alpha\"}}"));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("{\"type\":\"function\",\"function\":{\"name\":\"alpha\"}}",
                 Json.toString(obj(upstream.requests().get(0).bodyText()).get("tool_choice")));
         assertEquals("auto", obj(upstream.requests().get(1).bodyText()).get("tool_choice"), "forced once");

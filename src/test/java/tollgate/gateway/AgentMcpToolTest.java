@@ -50,6 +50,7 @@ class AgentMcpToolTest extends AgentTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("files.*"), ""));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("It says hello.", message(r.body()).get("content"));
         List<Object> offered = list(obj(upstream.requests().get(0).bodyText()).get("tools"));
         assertEquals(List.of("files__read", "files__delete"),
@@ -70,12 +71,14 @@ class AgentMcpToolTest extends AgentTestBase {
 
         HttpResponse<String> r = gw.post("/v1/chat/completions", ask(gatewayTool("files.delete"), ""));
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         String approvalId = (String) ext(r.body()).get("approval_id");
         assertEquals(0, mcp.count("tools/call"));
 
         r = gw.post("/v1/chat/resume", "{\"approval_id\":\"" + approvalId + "\",\"decision\":\"approve\"}");
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         assertEquals("Gone.", message(r.body()).get("content"));
         assertEquals(1, mcp.count("tools/call"));
         assertTrue(Json.toString(messages(upstream.requests().get(1)).get(2)).contains("deleted"));

@@ -76,8 +76,7 @@ class ImagesGatewayTest extends GatewayTestBase {
         assertEquals("{\"model\":\"dall-e-3\",\"prompt\":\"a red fox\",\"n\":2,\"size\":\"1024x1024\",\"quality\":\"hd\","
                 + "\"response_format\":\"url\",\"style\":\"vivid\",\"user\":\"u-1\"}", sent.bodyText());
 
-        assertEquals(200, r.statusCode(), r.body());
-        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null));
+        assertJsonStatus(200, r);
         assertEquals("openai/dall-e-3", r.headers().firstValue("x-tollgate-route").orElse(null));
         Map<String, Object> ext = ext(r.body());
         assertTrue(GatewayHarness.UUID_V4.matcher((String) ext.get("execution_id")).matches(), r.body());
@@ -92,6 +91,7 @@ class ImagesGatewayTest extends GatewayTestBase {
             HttpResponse<String> r = gw.post(path, "{\"model\":\"echo-image\",\"prompt\":\"a red fox\",\"n\":2,"
                     + "\"response_format\":\"b64_json\"}", "Content-Type", "application/json");
             assertEquals(200, r.statusCode(), path + ": " + r.body());
+            assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), path);
             assertEquals("echo/echo-image", r.headers().firstValue("x-tollgate-route").orElse(null));
             List<Object> data = list(obj(r.body()).get("data"));
             assertEquals(2, data.size());
@@ -100,6 +100,7 @@ class ImagesGatewayTest extends GatewayTestBase {
         }
         HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"echo-image\",\"prompt\":\"x\",\"response_format\":\"url\"}",
                 "Content-Type", "application/json");
+        assertJsonStatus(200, r);
         String url = (String) obj(list(obj(r.body()).get("data")).get(0)).get("url");
         assertTrue(url.startsWith("data:image/png;base64,"), url);
         assertEquals(0, upstream.requests().size(), "echo is offline");
@@ -109,7 +110,7 @@ class ImagesGatewayTest extends GatewayTestBase {
     void withoutAModel_theFirstOnlineImagesModelAnswers() throws Exception {
         upstream.respondWith(FakeUpstream.json(200, ONE_URL));
         HttpResponse<String> r = gw.post("/v1/images/generations", "{\"prompt\":\"a red fox\"}", "Content-Type", "application/json");
-        assertEquals(200, r.statusCode(), r.body());
+        assertJsonStatus(200, r);
         assertEquals("{\"model\":\"dall-e-3\",\"prompt\":\"a red fox\"}", upstream.takeRequest().bodyText());
     }
 
@@ -119,7 +120,7 @@ class ImagesGatewayTest extends GatewayTestBase {
                 + "{\"input_tokens\":9,\"output_tokens\":4160,\"total_tokens\":4169}}"));
         HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"gpt-image\",\"prompt\":\"a red fox\","
                 + "\"response_format\":\"url\",\"background\":\"transparent\"}", "Content-Type", "application/json");
-        assertEquals(200, r.statusCode(), r.body());
+        assertJsonStatus(200, r);
         assertEquals("{\"model\":\"gpt-image-1\",\"prompt\":\"a red fox\",\"background\":\"transparent\"}", upstream.takeRequest().bodyText());
         assertEquals(167, num(ext(r.body()).get("credits_charged")), "per image, not per token");
     }
@@ -143,11 +144,11 @@ class ImagesGatewayTest extends GatewayTestBase {
         };
         for (String[] c : cases) {
             HttpResponse<String> r = gw.post("/v1/images/generations", c[0], "Content-Type", "application/json");
-            assertEquals(400, r.statusCode(), r.body());
+            assertJsonStatus(400, r);
             assertEquals(errorJson(c[1], "invalid_request_error", c[2], 400), r.body());
         }
         HttpResponse<String> r = gw.post("/v1/images/generations", "{\"prompt\":\"x\"}", "Content-Type", "text/plain");
-        assertEquals(415, r.statusCode(), r.body());
+        assertJsonStatus(415, r);
         assertEquals(0, upstream.requests().size());
     }
 
@@ -177,12 +178,12 @@ class ImagesGatewayTest extends GatewayTestBase {
                 + "system.\",\"type\":\"invalid_request_error\",\"param\":\"prompt\",\"code\":\"content_policy_violation\"}}"));
         HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"dall-e-3\",\"prompt\":\"x\"}",
                 "Content-Type", "application/json");
-        assertEquals(400, r.statusCode(), r.body());
+        assertJsonStatus(400, r);
         assertTrue(r.body().contains("Your request was rejected as a result of our safety system."), r.body());
 
         upstream.respondWith(FakeUpstream.json(503, "{\"error\":{\"message\":\"overloaded\"}}"));
         r = gw.post("/v1/images/generations", "{\"model\":\"group:painters\",\"prompt\":\"x\"}", "Content-Type", "application/json");
-        assertEquals(200, r.statusCode(), r.body());
+        assertJsonStatus(200, r);
         assertEquals("echo/echo-image", r.headers().firstValue("x-tollgate-route").orElse(null));
         assertEquals("[\"openai/dall-e-3\",\"echo/echo-image\"]", Json.toString(
                 list(obj(ext(r.body()).get("route")).get("tried")).stream().map(t -> obj(t).get("deployment")).toList()));
@@ -194,14 +195,14 @@ class ImagesGatewayTest extends GatewayTestBase {
         upstream.respondWith(FakeUpstream.json(200, TWO_URLS));
         HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"dall-e-3\",\"prompt\":\"a red fox\",\"n\":2}",
                 "Authorization", auth, "Content-Type", "application/json");
-        assertEquals(200, r.statusCode(), r.body());
+        assertJsonStatus(200, r);
         assertEquals(80, num(ext(r.body()).get("credits_charged")), "2 images at 0.04 USD, 1000 credits per USD");
         assertEquals(20, num(ext(r.body()).get("balance")));
 
         int calls = upstream.requests().size();
         r = gw.post("/v1/images/generations", "{\"model\":\"dall-e-3\",\"prompt\":\"x\"}", "Authorization", auth,
                 "Content-Type", "application/json");
-        assertEquals(402, r.statusCode(), r.body());
+        assertJsonStatus(402, r);
         assertEquals(errorJson("Insufficient credits: this request may cost up to 40 credits and the key's balance is 20. "
                 + "Add credits to continue.", "insufficient_quota", null, 402), r.body());
         assertEquals(calls, upstream.requests().size(), "nothing was called");
@@ -228,7 +229,7 @@ class ImagesGatewayTest extends GatewayTestBase {
         upstream.respondWith(FakeUpstream.json(200, ONE_URL));
         HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"dall-e-3\",\"prompt\":\"x\",\"n\":3}",
                 "Authorization", auth, "Content-Type", "application/json");
-        assertEquals(200, r.statusCode(), r.body());
+        assertJsonStatus(200, r);
         assertEquals(40, num(ext(r.body()).get("credits_charged")));
         assertEquals(960, num(ext(r.body()).get("balance")));
     }
@@ -239,7 +240,7 @@ class ImagesGatewayTest extends GatewayTestBase {
         upstream.respondWith(FakeUpstream.json(200, TWO_URLS));
         HttpResponse<String> r = gw.post("/v1/images/generations", "{\"model\":\"dall-e-3\",\"prompt\":\"x\"}",
                 "Authorization", auth, "Content-Type", "application/json");
-        assertEquals(200, r.statusCode(), r.body());
+        assertJsonStatus(200, r);
         assertEquals("[{\"url\":\"https://img.example/1.png\",\"revised_prompt\":\"A red fox in the snow\"}]",
                 Json.toString(obj(r.body()).get("data")), "n left out is one image");
         assertEquals(40, num(ext(r.body()).get("credits_charged")));

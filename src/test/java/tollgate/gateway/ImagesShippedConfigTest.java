@@ -36,11 +36,15 @@ class ImagesShippedConfigTest {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"a red fox\",\"response_format\":\"b64_json\"}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
+            assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
             assertEquals("echo/echo-image", r.headers().firstValue("x-tollgate-route").orElse(null));
             PngCheck.check(Base64.getDecoder().decode((String) obj(list(obj(r.body()).get("data")).get(0)).get("b64_json")));
 
-            String models = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            HttpResponse<String> listing = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, listing.statusCode(), listing.body());
+            assertEquals("application/json", listing.headers().firstValue("content-type").orElse(null), listing.body());
+            String models = listing.body();
             Map<String, Object> echo = null;
             for (Object m : list(obj(models).get("data"))) if ("echo-image".equals(obj(m).get("id"))) echo = obj(m);
             assertEquals("{\"image\":\"0\"}", Json.toString(echo.get("pricing")));

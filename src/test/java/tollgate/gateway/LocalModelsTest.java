@@ -166,6 +166,7 @@ class LocalModelsTest {
 
         r = gw.post("/v1/chat/completions", chat("vllm/meta-llama/Llama-3.1-8B-Instruct", false));
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals("{\"model\":\"meta-llama/Llama-3.1-8B-Instruct\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
                 vllm.takeRequest().bodyText());
     }
@@ -186,6 +187,7 @@ class LocalModelsTest {
 
         r = gw.post("/v1/chat/completions", chat("llama-3.1", false));
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals(errorJson("The model 'llama-3.1' does not exist on this gateway. Did you mean 'llama-3.2'? "
                 + "GET /v1/models lists the models it serves.", "invalid_request_error", "model", 400), r.body());
 
@@ -231,6 +233,7 @@ class LocalModelsTest {
                 "neo-mode", "neo-mode/frugal", "neo-mode/balanced", "neo-mode/premium"), ids(models()));
         HttpResponse<String> r = gw.post("/v1/chat/completions", chat("local-mid", false));
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals("failing/mid", r.headers().firstValue("x-tollgate-route").orElseThrow());
     }
 
@@ -246,6 +249,7 @@ class LocalModelsTest {
         assertEquals(List.of(), vllm.requests());
         HttpResponse<String> r = gw.post("/v1/chat/completions", chat("m", false));
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals("Bearer sk-vllm-0123", vllm.takeRequest().header("authorization"));
     }
 

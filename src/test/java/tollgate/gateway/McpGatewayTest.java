@@ -3,6 +3,7 @@ package tollgate.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,7 +46,10 @@ class McpGatewayTest {
                 Map<String, McpDiscovery.Status> status = h.gateway.mcp().status();
                 assertEquals(new McpDiscovery.Status(true, 1, 1, null), status.get("files"));
                 assertEquals("the MCP server 'down' could not be reached: the connection was refused", status.get("down").lastError());
-                assertEquals(200, h.get("/healthz").statusCode());
+                HttpResponse<String> health = h.get("/healthz");
+                assertEquals(200, health.statusCode(), health.body());
+                assertEquals("application/json", health.headers().firstValue("content-type").orElse(null));
+                assertEquals("{\"status\":\"ok\"}", health.body());
                 h.stop(Duration.ZERO);
             }
             assertEquals(List.of("initialize", "notifications/initialized", "tools/list", "DELETE"), files.methods());

@@ -97,6 +97,7 @@ class MetricsGatewayTest extends GatewayTestBase {
                 null, 401), r.body());
         r = gw.get("/metrics", "Authorization", GatewayHarness.AUTH); // a client key is not the admin token
         assertEquals(401, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals(errorJson("Invalid admin token.", "authentication_error", null, 401), r.body());
     }
 
@@ -108,6 +109,7 @@ class MetricsGatewayTest extends GatewayTestBase {
         HttpResponse<String> streamed = gw.post("/v1/chat/completions", chat(ODD_MODEL.replace("\\", "\\\\").replace("\"", "\\\""), true),
                 "Authorization", "Bearer " + ODD_KEY);
         assertEquals(200, streamed.statusCode(), streamed.body());
+        assertEquals("text/event-stream", streamed.headers().firstValue("content-type").orElseThrow());
         assertTrue(streamed.body().endsWith("data: [DONE]\n\n"), streamed.body());
         String odd = "no-such-model\"\n{x=\"1\"}";
         assertEquals(400, gw.post("/v1/chat/completions", chat(odd.replace("\"", "\\\"").replace("\n", "\\n"), false)).statusCode());
@@ -165,6 +167,7 @@ class MetricsGatewayTest extends GatewayTestBase {
         HttpResponse<String> r = gw.post("/v1/chat/completions", chat("group:fallback", false));
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals(2, upstream.requests().size(), "one call and its retry");
         PromText p = scrapeUntil(q -> chatCalls(q) == 1).page();
         assertEquals(1, p.value("tollgate_retries_total", "deployment", DEPLOYMENT));
@@ -187,6 +190,7 @@ class MetricsGatewayTest extends GatewayTestBase {
         HttpResponse<String> r = gw.send(java.net.http.HttpRequest.newBuilder(base.resolve("/metrics")).GET().build());
         assertEquals(200, r.statusCode());
         assertEquals(CONTENT_TYPE, r.headers().firstValue("content-type").orElseThrow());
+        assertEquals("no-store", r.headers().firstValue("cache-control").orElseThrow());
         assertEquals(1, requests(PromText.parse(r.body()), "echo", "echo/echo", "t", "2xx"));
 
         r = gw.send(java.net.http.HttpRequest.newBuilder(base.resolve("/admin/stats")).header("Authorization", ADMIN).GET().build());
@@ -197,6 +201,7 @@ class MetricsGatewayTest extends GatewayTestBase {
                 .build());
         assertEquals(405, r.statusCode());
         assertEquals("GET, HEAD", r.headers().firstValue("allow").orElseThrow());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals(errorJson("Method POST is not allowed on /metrics; use GET.", "invalid_request_error", null, 405), r.body());
         assertEquals(401, gw.get("/metrics").statusCode(), "the main listener still wants the token");
     }
@@ -207,9 +212,14 @@ class MetricsGatewayTest extends GatewayTestBase {
         gw = configured(upstream).top("metrics", "{\"enabled\": false}").start();
         HttpResponse<String> r = gw.get("/metrics", "Authorization", ADMIN);
         assertEquals(404, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         assertEquals(errorJson("Unknown path GET /metrics. Tollgate serves the OpenAI API under http://127.0.0.1:" + gw.port()
                 + "/v1 (e.g. POST /v1/chat/completions); GET /v1/models lists the models.", "not_found_error", null, 404), r.body());
-        assertEquals(200, gw.get("/admin/stats", "Authorization", ADMIN).statusCode());
+        HttpResponse<String> stats = gw.get("/admin/stats", "Authorization", ADMIN);
+        assertEquals(200, stats.statusCode(), stats.body());
+        assertEquals("application/json", stats.headers().firstValue("content-type").orElseThrow());
+        assertEquals("no-store", stats.headers().firstValue("cache-control").orElseThrow());
+        assertTrue(GatewayHarness.obj(stats.body()).containsKey("totals"), "the stats served with metrics off: " + stats.body());
     }
 
     @Test

@@ -144,6 +144,7 @@ class ReloadGatewayTest {
             assertTrue(second.takeRequest().bodyText().contains("\"model\":\"up-two\""));
             HttpResponse<String> oldKey = chatAs(gw, GatewayHarness.CLIENT_KEY, chat("m", false));
             assertEquals(401, oldKey.statusCode(), oldKey.body());
+            assertEquals("application/json", oldKey.headers().firstValue("content-type").orElse(null), oldKey.body());
             assertEquals(GatewayHarness.errorJson("Invalid API key.", "authentication_error", null, 401), oldKey.body());
 
             // The stream started before the reload ends on the old provider, whole.
@@ -186,6 +187,7 @@ class ReloadGatewayTest {
             // Still the old config: the old key, provider and model.
             HttpResponse<String> ok = chatAs(gw, GatewayHarness.CLIENT_KEY, chat("m", false));
             assertEquals(200, ok.statusCode(), ok.body());
+            assertEquals("application/json", ok.headers().firstValue("content-type").orElse(null), ok.body());
             assertEquals("from first", obj(obj(list(obj(ok.body()).get("choices")).get(0)).get("message")).get("content"));
             assertTrue(first.takeRequest().bodyText().contains("\"model\":\"up-one\""));
             assertEquals(401, chatAs(gw, SECOND_KEY, chat("m", false)).statusCode());
@@ -208,6 +210,7 @@ class ReloadGatewayTest {
             String moved = v1().replace("\"access_log\": false", "\"access_log\": false, \"max_body_bytes\": 65536, \"port\": 1");
             HttpResponse<String> r = reload(gw, moved);
             assertEquals(200, r.statusCode(), r.body());
+            assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
             assertEquals(List.of("server.max_body_bytes"), obj(r.body()).get("restart_needed"),
                     "the port is overridden by the command line (port 0), so it is not a change");
         }
@@ -234,9 +237,11 @@ class ReloadGatewayTest {
             // The open listener keeps serving until a restart: the operator is told so.
             HttpResponse<String> off = reload(gw, listening.replace("{\"listen\"", "{\"enabled\": false, \"listen\""));
             assertEquals(200, off.statusCode(), off.body());
+            assertEquals("application/json", off.headers().firstValue("content-type").orElse(null), off.body());
             assertEquals(List.of("metrics.enabled"), obj(off.body()).get("restart_needed"));
             HttpResponse<String> gone = reload(gw, v1());
             assertEquals(200, gone.statusCode(), gone.body());
+            assertEquals("application/json", gone.headers().firstValue("content-type").orElse(null), gone.body());
             assertEquals(List.of("metrics.listen"), obj(gone.body()).get("restart_needed"));
         }
     }
@@ -250,6 +255,7 @@ class ReloadGatewayTest {
             for (int i = 0; i < 2; i++) {
                 HttpResponse<String> r = reload(gw, tasks);
                 assertEquals(200, r.statusCode(), r.body());
+                assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
                 assertEquals(List.of("agent.task_max_wall_ms", "agent.task_retention_ms"), obj(r.body()).get("restart_needed"), r.body());
             }
         }
@@ -305,6 +311,7 @@ class ReloadGatewayTest {
              GatewayHarness gw = start(first, second, v1())) {
             HttpResponse<String> r = reload(gw, V2);
             assertEquals(200, r.statusCode(), r.body());
+            assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
 
             HttpResponse<String> dashboard = gw.get("/dashboard");
             assertEquals(200, dashboard.statusCode(), dashboard.body());
@@ -336,6 +343,7 @@ class ReloadGatewayTest {
     private static Map<String, Long> window(GatewayHarness gw) throws Exception {
         HttpResponse<String> r = gw.get("/v1/providers");
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null), r.body());
         for (Object p : list(obj(r.body()).get("data"))) {
             if (!"first".equals(obj(p).get("id"))) continue;
             for (Object d : list(obj(p).get("deployments"))) {

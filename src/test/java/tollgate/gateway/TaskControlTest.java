@@ -48,15 +48,18 @@ class TaskControlTest extends TaskTestBase {
 
         HttpResponse<String> r = gw.post("/v1/neo/tasks/" + queued + "/cancel", "");
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals("cancelled", obj(r.body()).get("status"));
         r = gw.post("/api/neo/tasks/" + running + "/cancel", "");
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         Map<String, Object> cancelled = obj(r.body());
         assertEquals("cancelled", cancelled.get("status"));
         assertEquals(1, hold.calls.size(), "the queued task never ran");
 
         r = gw.post("/v1/neo/tasks/" + running + "/cancel", "");
         assertEquals(409, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals(errorJson("Task " + running + " has already ended (cancelled); only a queued, running or waiting task can be cancelled.",
                 "invalid_request_error", "id", 409), r.body());
         List<Event> ev = events(gw.get("/v1/neo/tasks/" + running + "/events", "Authorization", GatewayHarness.AUTH).body());
@@ -70,6 +73,7 @@ class TaskControlTest extends TaskTestBase {
         upstream.takeRequest(); // the model call is in flight
         HttpResponse<String> r = gw.post("/v1/neo/tasks/" + id + "/cancel", "");
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals("cancelled", obj(r.body()).get("status"));
         String executionId = (String) obj(r.body()).get("execution_id");
         List<UsageRecord> records = ledger();
@@ -111,6 +115,7 @@ class TaskControlTest extends TaskTestBase {
 
         r = gw.post("/v1/chat/resume", "{\"approval_id\":\"" + approval.get("approval_id") + "\",\"decision\":\"approve\"}");
         assertEquals(409, r.statusCode(), "an approval works once");
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
     }
 
     @Test
@@ -127,6 +132,7 @@ class TaskControlTest extends TaskTestBase {
         assertTrue(((String) error.get("message")).startsWith("The approval " + approvalId + " expired at "), error.toString());
         HttpResponse<String> r = gw.post("/v1/chat/resume", "{\"approval_id\":\"" + approvalId + "\",\"decision\":\"approve\"}");
         assertEquals(410, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals(0, deploy.calls.size());
     }
 
@@ -143,6 +149,7 @@ class TaskControlTest extends TaskTestBase {
         HttpResponse<String> other = gw.send(gw.request("/v1/neo/tasks", "Authorization", OTHER_AUTH)
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(task(gatewayTool("lookup"), ""))).build());
         assertEquals(202, other.statusCode(), "another key has its own count");
+        assertEquals("application/json", other.headers().firstValue("Content-Type").orElse(null));
         release.countDown();
         awaitStatus(first, "succeeded");
         create(task(gatewayTool("lookup"), ""));
@@ -155,6 +162,7 @@ class TaskControlTest extends TaskTestBase {
                 + gatewayTool("lookup") + "]}";
         HttpResponse<String> r = gw.post("/api/chat/completions", chat, "Prefer", "respond-async, wait=5");
         assertEquals(202, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals("respond-async", r.headers().firstValue("Preference-Applied").orElseThrow());
         String id = (String) obj(r.body()).get("id");
         assertEquals("/api/neo/tasks/" + id, r.headers().firstValue("Location").orElseThrow());
@@ -165,6 +173,7 @@ class TaskControlTest extends TaskTestBase {
         // Not neo-mode: the preference is ignored (RFC 7240 §2), the chat is answered as ever.
         r = gw.post("/v1/chat/completions", ask(gatewayTool("lookup"), ""), "Prefer", "respond-async");
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         assertFalse(r.headers().firstValue("Preference-Applied").isPresent());
         assertEquals("chat.completion", obj(r.body()).get("object"));
     }
@@ -188,6 +197,7 @@ class TaskControlTest extends TaskTestBase {
 
             HttpResponse<String> refused = gw.post("/v1/neo/tasks", task(gatewayTool("lookup"), "\"webhook\":\"" + hooks + "evil/x\""));
             assertEquals(400, refused.statusCode());
+            assertEquals("application/json", refused.headers().firstValue("Content-Type").orElse(null));
             assertEquals(errorJson("This webhook URL is not allowed: it must start with one of the gateway's agent.webhook_allow prefixes.",
                     "invalid_request_error", "webhook", 400), refused.body());
 

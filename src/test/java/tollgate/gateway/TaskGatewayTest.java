@@ -69,14 +69,17 @@ class TaskGatewayTest extends TaskTestBase {
         String id = createId(task(gatewayTool("lookup"), ""));
         awaitStatus(id, "succeeded");
         HttpResponse<String> r = gw.get("/api/neo/tasks/" + id + "/events", "Authorization", GatewayHarness.AUTH, "Last-Event-ID", "5");
+        assertEventStream(r);
         assertEquals(List.of("6 step", "7 result", "8 status succeeded"), types(events(r.body())));
         r = gw.get("/api/gateway/neo/tasks/" + id + "/events?after=7", "Authorization", GatewayHarness.AUTH);
+        assertEventStream(r);
         assertEquals(List.of("8 status succeeded"), types(events(r.body())));
         r = gw.get("/v1/neo/tasks/" + id + "/events", "Authorization", GatewayHarness.AUTH, "Last-Event-ID", "8");
-        assertEquals(200, r.statusCode());
+        assertEventStream(r);
         assertEquals("", r.body(), "nothing after the last event: the stream ends at once");
         r = gw.get("/v1/neo/tasks/" + id + "/events", "Authorization", GatewayHarness.AUTH, "Last-Event-ID", "x");
         assertEquals(400, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals(errorJson("Invalid value for 'Last-Event-ID': expected the id of an event (an integer of at least 0), got 'x'.",
                 "invalid_request_error", "Last-Event-ID", 400), r.body());
     }
@@ -108,28 +111,33 @@ class TaskGatewayTest extends TaskTestBase {
         HttpResponse<String> theirs = gw.send(gw.request("/v1/neo/tasks", "Authorization", OTHER_AUTH)
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(task(gatewayTool("lookup"), ""))).build());
         assertEquals(202, theirs.statusCode(), theirs.body());
+        assertEquals("application/json", theirs.headers().firstValue("Content-Type").orElse(null));
         String other = (String) obj(theirs.body()).get("id");
 
-        Map<String, Object> page = obj(gw.get("/v1/neo/tasks?limit=2", "Authorization", GatewayHarness.AUTH).body());
+        Map<String, Object> page = jsonPage(gw.get("/v1/neo/tasks?limit=2", "Authorization", GatewayHarness.AUTH));
         assertEquals("list", page.get("object"));
         assertEquals(List.of(mine.get(2), mine.get(1)), ids(page));
         assertEquals(true, page.get("has_more"));
-        page = obj(gw.get("/api/neo/tasks?limit=2&after=" + page.get("last_id"), "Authorization", GatewayHarness.AUTH).body());
+        page = jsonPage(gw.get("/api/neo/tasks?limit=2&after=" + page.get("last_id"), "Authorization", GatewayHarness.AUTH));
         assertEquals(List.of(mine.get(0)), ids(page));
         assertEquals(false, page.get("has_more"));
-        assertEquals(List.of(other), ids(obj(gw.get("/v1/neo/tasks", "Authorization", OTHER_AUTH).body())));
+        assertEquals(List.of(other), ids(jsonPage(gw.get("/v1/neo/tasks", "Authorization", OTHER_AUTH))));
 
         String notFound = errorJson("No task '" + other + "'.", "not_found_error", "id", 404);
         for (String path : List.of("/v1/neo/tasks/" + other, "/v1/neo/tasks/" + other + "/events")) {
             HttpResponse<String> r = gw.get(path, "Authorization", GatewayHarness.AUTH);
             assertEquals(404, r.statusCode(), path);
+            assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null), path);
             assertEquals(notFound, r.body());
         }
         HttpResponse<String> r = gw.post("/v1/neo/tasks/" + other + "/cancel", "");
         assertEquals(404, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals(notFound, r.body());
         String unknown = "task_00000000-0000-4000-8000-000000000000";
         r = gw.get("/v1/neo/tasks/" + unknown, "Authorization", GatewayHarness.AUTH);
+        assertEquals(404, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals(errorJson("No task '" + unknown + "'.", "not_found_error", "id", 404), r.body());
         assertEquals(400, gw.get("/v1/neo/tasks?limit=101", "Authorization", GatewayHarness.AUTH).statusCode());
         assertEquals(401, gw.get("/v1/neo/tasks").statusCode());
@@ -170,7 +178,21 @@ class TaskGatewayTest extends TaskTestBase {
     private void assertError(String body, String message, String param) throws Exception {
         HttpResponse<String> r = gw.post("/v1/neo/tasks", body);
         assertEquals(400, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null), r.body());
         assertEquals(errorJson(message, "invalid_request_error", param, 400), r.body());
+    }
+
+    /** A 200 JSON answer (a page of tasks), parsed. */
+    private static Map<String, Object> jsonPage(HttpResponse<String> r) {
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null), r.body());
+        return obj(r.body());
+    }
+
+    /** A 200 event stream, as an SSE client needs it. */
+    private static void assertEventStream(HttpResponse<String> r) {
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("text/event-stream", r.headers().firstValue("Content-Type").orElse(null), r.body());
     }
 
     private static List<String> ids(Map<String, Object> page) {

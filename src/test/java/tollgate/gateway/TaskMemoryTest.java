@@ -42,5 +42,6 @@ class TaskMemoryTest extends TaskTestBase {
         // What the run held is given back: a request that fits is served.
         var r = gw.post("/v1/neo/tasks", task(gatewayTool("huge"), ""));
         assertEquals(202, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
     }
 }

@@ -85,6 +85,7 @@ class TaskRestartGatewayTest extends TaskTestBase {
             try (GatewayProcess first = GatewayProcess.start(processDir, config, List.of("-Xmx128m"), Map.of())) {
                 HttpResponse<String> r = post(first, "/v1/neo/tasks", task(gatewayTool("slow"), ""));
                 assertEquals(202, r.statusCode(), r.body());
+                assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
                 id = (String) obj(r.body()).get("id");
                 assertTrue(firstCall.await(20, TimeUnit.SECONDS), first.describe());
                 first.kill();

@@ -72,6 +72,8 @@ abstract class TaskTestBase extends AgentTestBase {
     HttpResponse<String> create(String body) throws Exception {
         HttpResponse<String> r = gw.post("/v1/neo/tasks", body);
         assertEquals(202, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null), r.body());
+        assertEquals("/v1/neo/tasks/" + obj(r.body()).get("id"), r.headers().firstValue("Location").orElse(null));
         return r;
     }
 
@@ -85,6 +87,7 @@ abstract class TaskTestBase extends AgentTestBase {
         while (true) {
             HttpResponse<String> r = gw.get("/v1/neo/tasks/" + id, "Authorization", GatewayHarness.AUTH);
             assertEquals(200, r.statusCode(), r.body());
+            assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null), r.body());
             Map<String, Object> t = obj(r.body());
             if (status.equals(t.get("status"))) return t;
             if (System.nanoTime() > deadline) throw new AssertionError("task " + id + " is " + t.get("status") + ", not " + status + ": " + r.body());

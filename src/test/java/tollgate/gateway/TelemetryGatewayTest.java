@@ -48,9 +48,11 @@ class TelemetryGatewayTest {
                 assertTrue(chat.body().contains("trace me"), chat.body());
                 HttpResponse<String> missing = gw.get("/v1/no-such-thing", "Authorization", GatewayHarness.AUTH);
                 assertEquals(404, missing.statusCode(), missing.body());
+                assertEquals("application/json", missing.headers().firstValue("Content-Type").orElse(null));
                 HttpResponse<String> unsampled = gw.post("/v1/chat/completions", CHAT, "Content-Type", "application/json",
                         "traceparent", "00-" + "1".repeat(32) + "-" + CALLER_SPAN + "-00");
                 assertEquals(200, unsampled.statusCode(), unsampled.body());
+                assertEquals("application/json", unsampled.headers().firstValue("Content-Type").orElse(null));
                 assertEquals(List.of(), collector.received(), "nothing leaves before the interval or the stop");
                 gw.stop(Duration.ofSeconds(5));
             }
@@ -107,7 +109,11 @@ class TelemetryGatewayTest {
             GatewayHarness gw = gateway(upstream, collector, """
                     {"otlp_endpoint": "${OTLP_URL}/v1/traces", "sample_ratio": 0, "export_interval_ms": 10}""");
             try (gw) {
-                for (int i = 0; i < 5; i++) assertEquals(200, gw.post("/v1/chat/completions", CHAT, "Content-Type", "application/json").statusCode());
+                for (int i = 0; i < 5; i++) {
+                    HttpResponse<String> r = gw.post("/v1/chat/completions", CHAT, "Content-Type", "application/json");
+                    assertEquals(200, r.statusCode(), r.body());
+                    assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
+                }
                 gw.stop(Duration.ofSeconds(5));
             }
             assertEquals(List.of(), collector.received());

@@ -117,6 +117,7 @@ class TlsGatewayTest {
                     .header("Authorization", ReloadGatewayTest.ADMIN).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString(UTF_8));
             assertEquals(200, reloaded.statusCode(), reloaded.body());
+            assertEquals("application/json", reloaded.headers().firstValue("Content-Type").orElse(null));
             assertEquals("{\"reloaded\":true,\"models\":1,\"providers\":[\"echo\"],\"keys\":1,\"tls_reloaded\":true,"
                     + "\"restart_needed\":[]}", reloaded.body());
 
@@ -125,6 +126,7 @@ class TlsGatewayTest {
             HttpResponse<String> again = after.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(),
                     HttpResponse.BodyHandlers.ofString(UTF_8));
             assertEquals(200, again.statusCode());
+            assertEquals("application/json", again.headers().firstValue("Content-Type").orElse(null));
             assertEquals("{\"status\":\"ok\"}", again.body());
             assertEquals("CN=second", subject(again));
 
@@ -161,6 +163,7 @@ class TlsGatewayTest {
             HttpResponse<String> again = client(trusted).send(HttpRequest.newBuilder(base.resolve("/healthz")).build(),
                     HttpResponse.BodyHandlers.ofString(UTF_8));
             assertEquals(200, again.statusCode());
+            assertEquals("application/json", again.headers().firstValue("Content-Type").orElse(null));
             assertEquals("{\"status\":\"ok\"}", again.body());
             assertEquals("CN=first", subject(again));
         }
