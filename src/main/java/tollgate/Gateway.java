@@ -199,14 +199,14 @@ public final class Gateway {
 
     /**
      * Registers {@code g}'s endpoints on a staging table and serves it, whole, from the next
-     * request on; the metrics name its models and deployments, CORS follows its config.
+     * request on; the metrics name its models and deployments, its CORS is served with its routes.
      */
     private void serve(Generation g) {
         Router staging = server.router().staging();
         VoiceService listening = voice;
         g.register(staging, life, tokens, listening == null ? () -> -1 : listening::port, tasks, this::reload);
+        staging.cors(g.config().ops().cors());
         life.metrics().attach(g.catalog(), g.dispatcher().router());
-        server.router().cors(g.config().ops().cors());
         server.router().install(staging);
     }
 
