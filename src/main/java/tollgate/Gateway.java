@@ -53,12 +53,6 @@ public final class Gateway {
     static final RandomGenerator RANDOM = () -> ThreadLocalRandom.current().nextLong();
 
     private final Server server;
-    private final Upstream upstream;
-    private final IdleWatchdog watchdog;
-
-    private final Ledger ledger;
-
-    private final Accounts accounts;
     /** Durable agent tasks: stopped before the server drains (their followers end, their runs stop). */
     private final Tasks tasks;
     /** The realtime voice listener, or null when {@code voice.port} is 0. */
@@ -67,11 +61,13 @@ public final class Gateway {
     private volatile McpDiscovery mcp;
     /** Request spans to an OTLP collector, or null when {@code telemetry} is off; set once at start. */
     private tollgate.telemetry.Tracer tracer;
-    /** The metrics, for the gateway's lifetime (issue 13); each generation's router is attached to them when it is served. */
-    private final Metrics metrics;
     /** The open {@code metrics.listen} listener, or null. */
     private final MetricsListener metricsListener;
-    /** What every generation is built over. */
+    /**
+     * What every generation is built over, and lives as long as the gateway: the upstream
+     * client, watchdog, keys, ledger and metrics (each generation's router is attached to them
+     * when it is served).
+     */
     private final Generation.Lifetime life;
     private final VoiceTokens tokens;
     /** Re-reads the config file as at start-up (same file, environment, overrides), or null: nothing to reload from. */
@@ -91,20 +87,14 @@ public final class Gateway {
      */
     private boolean stopped;
 
-    private Gateway(Server server, Upstream upstream, IdleWatchdog watchdog, Ledger ledger, Accounts accounts,
-                    VoiceService voice, McpDiscovery mcp, Tasks tasks, Generation.Lifetime life, VoiceTokens tokens,
+    private Gateway(Server server, VoiceService voice, McpDiscovery mcp, Tasks tasks, Generation.Lifetime life, VoiceTokens tokens,
                     Supplier<GatewayConfig> source, AtomicReference<Generation> current, MetricsListener metricsListener) {
         this.current = current;
-        this.metrics = life.metrics();
         this.metricsListener = metricsListener;
         this.voice = voice;
         this.mcp = mcp;
         this.tasks = tasks;
-        this.ledger = ledger;
-        this.accounts = accounts;
         this.server = server;
-        this.upstream = upstream;
-        this.watchdog = watchdog;
         this.life = life;
         this.tokens = tokens;
         this.source = source;
@@ -177,8 +167,7 @@ public final class Gateway {
             if (config.ops().metrics().enabled() && config.ops().metrics().listens()) {
                 metricsListener = MetricsListener.start(config.ops().metrics().listenHost(), config.ops().metrics().listenPort(), metrics);
             }
-            Gateway g = new Gateway(server, upstream, watchdog, ledger, keys, voice, mcp, tasks, life, tokens, source, current,
-                    metricsListener);
+            Gateway g = new Gateway(server, voice, mcp, tasks, life, tokens, source, current, metricsListener);
             g.serve(first);
             tracer = tollgate.telemetry.Tracer.start(config.ops().telemetry(), upstream, Main.VERSION, Clock.SYSTEM);
             server.router().trace(tracer);
@@ -210,14 +199,14 @@ public final class Gateway {
 
     /**
      * Registers {@code g}'s endpoints on a staging table and serves it, whole, from the next
-     * request on; the metrics name its models and deployments, CORS follows its config.
+     * request on; the metrics name its models and deployments, its CORS is served with its routes.
      */
     private void serve(Generation g) {
         Router staging = server.router().staging();
         VoiceService listening = voice;
         g.register(staging, life, tokens, listening == null ? () -> -1 : listening::port, tasks, this::reload);
-        metrics.attach(g.catalog(), g.dispatcher().router());
-        server.router().cors(g.config().ops().cors());
+        staging.cors(g.config().ops().cors());
+        life.metrics().attach(g.catalog(), g.dispatcher().router());
         server.router().install(staging);
     }
 
@@ -262,7 +251,7 @@ public final class Gateway {
                 throw e instanceof ConfigException c ? c : new ConfigException(e.getMessage(), e);
             }
             try {
-                accounts.reconfigure(keys);
+                life.keys().reconfigure(keys);
             } catch (IOException e) {
                 Log.error("config_reload_failed", "error", "keys file: " + e.getMessage(), "changed", "nothing");
                 throw new ConfigException("keys file: " + e.getMessage(), e);
@@ -275,7 +264,7 @@ public final class Gateway {
                 // end after the switch, so a tool call of a request still running on the old
                 // generation may fail with them (its server left the config).
                 replaced = mcp;
-                mcp = McpDiscovery.start(next.config().tools().mcpServers(), next.toolBox(), upstream, Main.VERSION, life.budget());
+                mcp = McpDiscovery.start(next.config().tools().mcpServers(), next.toolBox(), life.upstream(), Main.VERSION, life.budget());
             } else {
                 mcp.rediscover(); // in the background; a server that fails keeps its tools
             }
@@ -286,11 +275,11 @@ public final class Gateway {
             changed.put("reloaded", true);
             changed.put("models", usableModels(next));
             changed.put("providers", List.copyOf(next.running().keySet()));
-            changed.put("keys", accounts.size());
+            changed.put("keys", life.keys().size());
             changed.put("tls_reloaded", tls != null);
             changed.put("restart_needed", restart);
             Log.info("config_reloaded", "models", usableModels(next), "providers", List.copyOf(next.running().keySet()),
-                    "keys", accounts.size(), "tls_reloaded", tls != null);
+                    "keys", life.keys().size(), "tls_reloaded", tls != null);
             if (!restart.isEmpty()) {
                 Log.warn("restart_needed", "fields", restart, "reason", "these settings keep their old value until the gateway restarts");
             }
@@ -332,7 +321,7 @@ public final class Gateway {
     public int voicePort() { return voice == null ? -1 : voice.port(); }
 
     /** The metrics (issue 13). */
-    public Metrics metrics() { return metrics; }
+    public Metrics metrics() { return life.metrics(); }
 
     /** The {@code metrics.listen} listener's port, or -1 when there is none. */
     public int metricsPort() { return metricsListener == null ? -1 : metricsListener.port(); }
@@ -361,10 +350,10 @@ public final class Gateway {
         if (metricsListener != null) metricsListener.close();
         mcp.close(); // after the last request's tool calls; before the shared client closes
         if (tracer != null) tracer.close(TRACE_FLUSH); // the last requests' spans, before the shared client closes
-        accounts.close();
-        ledger.close(); // after the last request: every record it took is durable
-        watchdog.close();
-        upstream.close();
+        life.keys().close();
+        life.ledger().close(); // after the last request: every record it took is durable
+        life.watchdog().close();
+        life.upstream().close();
         Log.info("stopped", "took_ms", (System.nanoTime() - t0) / 1_000_000);
         Log.flush(1000);
     }

@@ -7,9 +7,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import tollgate.account.KeyAdmin;
 import tollgate.config.ConfigLoader;
 import tollgate.config.KeyConfig;
 import tollgate.json.Json;
@@ -31,9 +31,6 @@ final class KeysHash {
               NAME defaults to "client"; a key needs at least %d characters.
             """.formatted(ConfigLoader.MIN_KEY_CHARS);
     static final String DEFAULT_NAME = "client";
-    /** Random bytes of a generated key: 256 bits, as {@code tollgate keys create} makes them. */
-    static final int GENERATED_KEY_BYTES = 32;
-    static final String KEY_PREFIX = "sk-tollgate-";
     /** Most bytes read from standard input: a key is a line, not a file. */
     static final int MAX_INPUT_BYTES = 4096;
     private static final Path STDIN_LINK = Path.of("/proc/self/fd/0");
@@ -64,9 +61,7 @@ final class KeysHash {
             }
             String key;
             if (generate) {
-                byte[] random = new byte[GENERATED_KEY_BYTES];
-                new SecureRandom().nextBytes(random);
-                key = KEY_PREFIX + HexFormat.of().formatHex(random);
+                key = KeyAdmin.newSecret(); // as tollgate keys create makes them
                 err.println("New key (shown this once; only its SHA-256 goes into the config):\n\n    " + key + "\n");
             } else {
                 key = readKey(in);

@@ -54,7 +54,7 @@ final class Reload {
         MetricsConfig ma = old.ops().metrics();
         MetricsConfig mb = next.ops().metrics();
         if (!Objects.equals(listener(ma), listener(mb))) {
-            names.add(Objects.equals(address(ma), address(mb)) ? "metrics.enabled" : "metrics.listen");
+            names.add(Objects.equals(ma.listen(), mb.listen()) ? "metrics.enabled" : "metrics.listen");
         }
         differs(names, "telemetry", old.ops().telemetry(), next.ops().telemetry());
         differs(names, "accounts.credits_per_usd", old.accounts().creditsPerUsd(), next.accounts().creditsPerUsd());
@@ -125,11 +125,7 @@ final class Reload {
 
     /** The open metrics listener's address as the process runs it, or null when there is none. */
     private static String listener(MetricsConfig m) {
-        return m.enabled() ? address(m) : null;
-    }
-
-    private static String address(MetricsConfig m) {
-        return m.listens() ? m.listenHost() + ":" + m.listenPort() : null;
+        return m.enabled() ? m.listen() : null;
     }
 
     private static void differs(List<String> names, String path, Object a, Object b) {

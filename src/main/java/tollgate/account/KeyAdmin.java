@@ -64,11 +64,16 @@ public final class KeyAdmin {
         throw new IllegalArgumentException("no key with id '" + id + "'");
     }
 
-    public Created create(Map<String, Object> fields) throws IOException {
-        check(fields, CREATE_FIELDS);
+    /** A new key: {@link #KEY_PREFIX} and {@link #KEY_BYTES} random bytes in hex. */
+    public static String newSecret() {
         byte[] random = new byte[KEY_BYTES];
         RANDOM.nextBytes(random);
-        String secret = KEY_PREFIX + HexFormat.of().formatHex(random);
+        return KEY_PREFIX + HexFormat.of().formatHex(random);
+    }
+
+    public Created create(Map<String, Object> fields) throws IOException {
+        check(fields, CREATE_FIELDS);
+        String secret = newSecret();
         byte[] idBytes = new byte[8];
         RANDOM.nextBytes(idBytes);
         KeyRecord blank = new KeyRecord("key_" + HexFormat.of().formatHex(idBytes), "key",

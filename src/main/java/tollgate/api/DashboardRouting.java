@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.Map;
 import tollgate.catalog.Model;
 import tollgate.config.GatewayConfig;
-import tollgate.config.ProviderConfig;
 import tollgate.config.RouterConfig;
 import tollgate.route.CircuitBreaker;
 import tollgate.route.Deployment;
@@ -46,11 +45,10 @@ final class DashboardRouting {
         List<Object> deployments = new ArrayList<>();
         for (Deployment d : router.deployments()) deployments.add(deployment(d));
         List<Object> disabled = new ArrayList<>();
-        for (ProviderConfig pc : config.providers().values()) {
-            if (pc.enabled()) continue;
+        for (Map.Entry<String, String> e : router.disabledReasons().entrySet()) {
             Map<String, Object> p = new LinkedHashMap<>();
-            p.put("provider", pc.id());
-            p.put("reason", pc.disabledReason() != null ? pc.disabledReason() : "it is disabled");
+            p.put("provider", e.getKey());
+            p.put("reason", e.getValue());
             disabled.add(p);
         }
         List<Object> policies = new ArrayList<>();

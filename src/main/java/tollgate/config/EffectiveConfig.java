@@ -57,7 +57,7 @@ public final class EffectiveConfig {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> tree = (Map<String, Object>) value(config, false, secrets);
-        placeOps(tree);
+        placeOps(tree, value(config.ops().metrics().listen(), false, secrets));
         return tree;
     }
 
@@ -67,14 +67,14 @@ public final class EffectiveConfig {
      * {@code telemetry}, {@code server.tls} and {@code server.cors} (README, Configuration).
      */
     @SuppressWarnings("unchecked")
-    private static void placeOps(Map<String, Object> tree) {
+    private static void placeOps(Map<String, Object> tree, Object metricsListen) {
         if (!(tree.remove("ops") instanceof Map<?, ?> o) || !(tree.get("server") instanceof Map<?, ?> s)) return;
         Map<String, Object> ops = (Map<String, Object>) o;
         Map<String, Object> server = (Map<String, Object>) s;
         Map<String, Object> metrics = (Map<String, Object>) ops.get("metrics");
-        Object host = metrics.remove("listen_host");
-        Object port = metrics.remove("listen_port");
-        metrics.put("listen", host == null ? null : (host.toString().indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port);
+        metrics.remove("listen_host");
+        metrics.remove("listen_port");
+        metrics.put("listen", metricsListen);
         Map<String, Object> cors = (Map<String, Object>) ops.get("cors");
         if (cors.remove("max_age_ms") instanceof Number ms) cors.put("max_age_s", ms.longValue() / 1000);
         Map<String, Object> telemetry = new LinkedHashMap<>();

@@ -26,6 +26,12 @@ public record MetricsConfig(boolean enabled, String listenHost, int listenPort) 
     /** Whether the open listener is configured. */
     public boolean listens() { return listenHost != null; }
 
+    /** {@code listen} as the file gives it, {@code host:port} ({@code [v6]:port}), or null when absent. */
+    public String listen() {
+        if (listenHost == null) return null;
+        return (listenHost.indexOf(':') >= 0 ? "[" + listenHost + "]" : listenHost) + ":" + listenPort;
+    }
+
     static MetricsConfig read(ConfigReader r, Map<String, Object> top) {
         Map<String, Object> m = r.object(top, "", "metrics", KEYS);
         boolean enabled = r.bool(m, "metrics", "enabled", true);

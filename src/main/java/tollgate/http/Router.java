@@ -55,7 +55,6 @@ public final class Router implements HttpHandler {
     private final InFlight inFlight;
     private final boolean accessLog;
     private final AtomicBoolean draining;
-    private volatile Cors cors = Cors.OFF;
     /** Where finished requests go as spans (README, "Tracing"), or null when telemetry is off. */
     private volatile tollgate.telemetry.Tracer tracer;
     /** Told of every call once it has ended (metrics); set before the server starts. */
@@ -121,8 +120,8 @@ public final class Router implements HttpHandler {
         return this;
     }
 
-    /** Answers CORS preflights and marks responses for the origins of {@code config} from the next request on. */
-    public void cors(tollgate.config.CorsConfig config) { cors = Cors.of(config); }
+    /** Answers CORS preflights and marks responses for the origins of {@code config}, with the routes registered here (served once installed). */
+    public void cors(tollgate.config.CorsConfig config) { building.cors(Cors.of(config)); }
     /** From now on every finished request is also reported to {@code tracer} (null: none is). */
     public void trace(tollgate.telemetry.Tracer tracer) { this.tracer = tracer; }
     /** Sets who is told of every call once it has ended (before the server starts). */
@@ -158,8 +157,10 @@ public final class Router implements HttpHandler {
     }
 
     private void dispatch(HttpCall call, HttpExchange exchange) {
+        // Once: a reload in the middle of this request changes neither its CORS nor its endpoint.
+        Routes routes = table;
         try {
-            if (cors.handle(call, exchange)) return; // a preflight, answered before any route or key
+            if (routes.cors().handle(call, exchange)) return; // a preflight, answered before any route or key
             GatewayException tooLarge = overLimits(exchange);
             if (tooLarge != null) {
                 exchange.getResponseHeaders().set("Connection", "close");
@@ -169,7 +170,6 @@ public final class Router implements HttpHandler {
                 exchange.getResponseHeaders().set("Connection", "close");
                 throw Failures.shuttingDown();
             }
-            Routes routes = table; // once: a reload in the middle of this request does not change its endpoint
             Map<String, Endpoint> byMethod = routes.exact(call.path());
             if (byMethod != null) {
                 method(byMethod, call, exchange).handle(call);

@@ -48,6 +48,16 @@ final class Routes {
     private final Map<String, Map<String, Endpoint>> exact = new HashMap<>();
     /** By template text, in registration order: the first that matches serves. */
     private final Map<String, Template> templates = new LinkedHashMap<>();
+    /** The generation's CORS ({@code server.cors}), served with its routes; set while the table is built. */
+    private Cors cors = Cors.OFF;
+
+    void cors(Cors cors) {
+        this.cors = cors;
+    }
+
+    Cors cors() {
+        return cors;
+    }
 
     void exact(String method, String path, Endpoint endpoint) {
         exact.computeIfAbsent(path, p -> new TreeMap<>()).put(method, endpoint);

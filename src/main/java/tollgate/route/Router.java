@@ -352,7 +352,8 @@ public final class Router {
 
     Map<String, List<String>> voicePolicies() { return voicePolicies; }
 
-    Map<String, String> disabledReasons() { return disabledReasons; }
+    /** Why each configured but disabled provider is off, by id, in config order. */
+    public Map<String, String> disabledReasons() { return disabledReasons; }
 
     String catalogProvider(String model) { return catalogProviders.get(model); }
 

@@ -1,6 +1,7 @@
 package tollgate.telemetry;
 
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -30,6 +31,8 @@ import tollgate.provider.Upstream;
 public final class Tracer {
     /** Longest string attribute value, in chars (client input such as a model name must not become a 30 MB span). */
     static final int MAX_ATTRIBUTE_CHARS = 256;
+    /** Ids as W3C Trace Context writes them: lowercase hex, a long as 16 digits. */
+    private static final HexFormat HEX = HexFormat.of();
 
     private final TelemetryConfig config;
     private final ArrayBlockingQueue<Span> queue;
@@ -86,7 +89,7 @@ public final class Tracer {
             long low = random.nextLong();
             if ((low >>> 1) >= sampleBelow) return;
             if (high == 0 && low == 0) low = 1; // an all-zero trace id is invalid
-            traceId = hex(high) + hex(low);
+            traceId = HEX.toHexDigits(high) + HEX.toHexDigits(low);
         }
         long spanId = random.nextLong();
         if (spanId == 0) spanId = 1;
@@ -108,7 +111,7 @@ public final class Tracer {
         if (kind != null) string(a, "error.type", kind);
         else if (error) a.put("error.type", Integer.toString(status));
         String name = route == null ? method : method + " " + route;
-        Span span = new Span(traceId, hex(spanId), parent == null ? null : parent.parentSpanId(), name,
+        Span span = new Span(traceId, HEX.toHexDigits(spanId), parent == null ? null : parent.parentSpanId(), name,
                 end - durationNanos, end, error, a);
         if (!queue.offer(span)) dropped.increment();
     }
@@ -149,11 +152,5 @@ public final class Tracer {
     private static void number(Map<String, Object> a, String key, Object value) {
         if (value instanceof Number n) a.put(key, n.longValue());
         else if (value instanceof JsonNumber n && n.isInteger()) a.put(key, n.longValue());
-    }
-
-    /** 16 lowercase hex digits. */
-    static String hex(long v) {
-        String s = Long.toHexString(v);
-        return s.length() == 16 ? s : "0".repeat(16 - s.length()) + s;
     }
 }
