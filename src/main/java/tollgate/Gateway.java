@@ -25,6 +25,7 @@ import tollgate.metrics.MetricsListener;
 import tollgate.memory.MemoryBudget;
 import tollgate.provider.IdleWatchdog;
 import tollgate.provider.Upstream;
+import tollgate.state.SharedState;
 import tollgate.task.Tasks;
 import tollgate.agent.Approvals;
 import tollgate.tool.GatewayTool;
@@ -136,7 +137,9 @@ public final class Gateway {
         tollgate.telemetry.Tracer tracer = null;
         MetricsListener metricsListener = null;
         Metrics metrics = new Metrics(Clock.SYSTEM, Main.VERSION);
+        SharedState state = null;
         try {
+            state = SharedState.open(config.ops().state());
             ledger = Ledger.open(config.dataDir());
             ledger.onFsync(metrics.fsyncs());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
@@ -148,7 +151,7 @@ public final class Gateway {
             });
             Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM);
             Generation.Lifetime life = new Generation.Lifetime(upstream, watchdog, keys, ledger, budget, approvals, metrics,
-                    List.copyOf(extraTools));
+                    List.copyOf(extraTools), state);
             Generation first = Generation.build(config, life, null, null);
             // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
             mcp = McpDiscovery.start(config.tools().mcpServers(), first.toolBox(), upstream, Main.VERSION, budget);
@@ -191,6 +194,7 @@ public final class Gateway {
             if (tracer != null) tracer.close(Duration.ZERO);
             if (keys != null) keys.close();
             if (ledger != null) ledger.close();
+            if (state != null) state.close();
             watchdog.close();
             upstream.close();
             throw e;
@@ -352,6 +356,7 @@ public final class Gateway {
         if (tracer != null) tracer.close(TRACE_FLUSH); // the last requests' spans, before the shared client closes
         life.keys().close();
         life.ledger().close(); // after the last request: every record it took is durable
+        life.state().close();
         life.watchdog().close();
         life.upstream().close();
         Log.info("stopped", "took_ms", (System.nanoTime() - t0) / 1_000_000);

@@ -29,6 +29,7 @@ import tollgate.provider.Secrets;
 import tollgate.provider.Upstream;
 import tollgate.route.Deployment;
 import tollgate.route.Dispatcher;
+import tollgate.state.SharedState;
 import tollgate.task.Tasks;
 import tollgate.tool.GatewayTool;
 import tollgate.tool.ToolBox;
@@ -58,9 +59,10 @@ record Generation(GatewayConfig config, Catalog catalog, Map<String, Provider> r
      * What lives as long as the process and every generation is built over.
      *
      * @param extraTools gateway tools of the program embedding the gateway (tests), in every generation
+     * @param state      state shared with other replicas (issue 14), or local state
      */
     record Lifetime(Upstream upstream, IdleWatchdog watchdog, Accounts keys, Ledger ledger, MemoryBudget budget,
-                    Approvals approvals, Metrics metrics, List<? extends GatewayTool> extraTools) {}
+                    Approvals approvals, Metrics metrics, List<? extends GatewayTool> extraTools, SharedState state) {}
 
     /**
      * Builds a generation from {@code config}; fails (a {@code ConfigException}, or an

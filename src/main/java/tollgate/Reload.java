@@ -80,6 +80,8 @@ final class Reload {
         differs(names, "agent.task_retention_ms", ga.taskRetention(), gb.taskRetention());
         differs(names, "agent.webhook_allow", ga.webhookAllow(), gb.webhookAllow());
         differs(names, "agent.webhook_secret", ga.webhookSecret(), gb.webhookSecret());
+        // The shared state's connection pool is made once, at start-up (issue 14).
+        differs(names, "state", old.ops().state(), next.ops().state());
         return List.copyOf(names);
     }
 
@@ -120,7 +122,7 @@ final class Reload {
     private static OpsConfig ops(OpsConfig old, OpsConfig next) {
         MetricsConfig metrics = Objects.equals(listener(old.metrics()), listener(next.metrics())) ? next.metrics() : old.metrics();
         TlsConfig tls = old.tls().enabled() == next.tls().enabled() ? next.tls() : old.tls();
-        return new OpsConfig(metrics, tls, next.cors(), old.telemetry());
+        return new OpsConfig(metrics, tls, next.cors(), old.telemetry(), old.state(), next.responses());
     }
 
     /** The open metrics listener's address as the process runs it, or null when there is none. */

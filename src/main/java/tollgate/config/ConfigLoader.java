@@ -54,7 +54,8 @@ public final class ConfigLoader {
     static final long MAX_MILLIS = 86_400_000;
 
     private static final List<String> ROOT_KEYS = List.of("server", "data_dir", "keys", "providers", "models", "router", "groups",
-            "accounts", "speech", "fim", "voice", "agent", "tools", "mcp_servers", "metrics", "telemetry");
+            "accounts", "speech", "fim", "voice", "agent", "tools", "mcp_servers", "metrics", "telemetry", "state",
+            "responses");
     private static final List<String> ACCOUNTS_KEYS = List.of("credits_per_usd", "admin_token", "admin_token_sha256");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "max_body_bytes", "drain_ms",
             "heartbeat_ms", "connect_timeout_ms", "extension_field", "access_log", "max_connections",
@@ -168,7 +169,7 @@ public final class ConfigLoader {
         FimConfig fim = r.attempt(() -> FimConfig.read(r, top), null);
         VoiceConfig voice = r.attempt(() -> VoiceConfig.read(r, top, server.port(), models, baseDir), null);
         ToolsConfig tools = r.attempt(() -> ToolsConfig.read(r, top, models), null);
-        OpsConfig ops = r.attempt(() -> OpsConfig.read(r, top, serverSection, baseDir), null);
+        OpsConfig ops = r.attempt(() -> OpsConfig.read(r, top, serverSection, baseDir, dataDir), null);
         if (!r.problems().isEmpty()) return null;
         return new GatewayConfig(server, dataDir, keys, providers, models, router, groups, accounts, speech, fim, voice, tools, ops);
     }

@@ -80,7 +80,7 @@ class ConfigProblemsTest {
         assertEquals(List.of(
                 f() + ": top level: unknown key \"sever\" (known keys: " + String.join(", ", List.of("server", "data_dir", "keys",
                         "providers", "models", "router", "groups", "accounts", "speech", "fim", "voice", "agent", "tools", "mcp_servers",
-                        "metrics", "telemetry")) + ")",
+                        "metrics", "telemetry", "state", "responses")) + ")",
                 f() + ":3: server.port: expected an integer 0-65535, got -1"), e.problems());
     }
 
