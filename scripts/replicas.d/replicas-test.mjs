@@ -1,0 +1,347 @@
+// The checks of scripts/replicas (issue 14, "Proof"): two gateway processes, A and B, on one real
+// redis-server behave as one; C, without state.redis_url, behaves as a single gateway always did.
+// Node's fetch only, no npm package. Every check prints "ok NAME" or "FAIL NAME: WHY"; the last
+// line is "replicas: N passed, N failed, N skipped". Exit status 1 if any check failed.
+//
+// Environment (scripts/replicas sets it):
+//   REPLICAS_A, REPLICAS_B   the replicas' base URLs (state.redis_url set, replica_id a and b)
+//   REPLICAS_C               the local gateway's (no state.redis_url)
+//   REPLICAS_LOGS            the three gateways' stdout log files, comma-separated, in that order
+//   REPLICAS_KEY             a config key (unlimited); REPLICAS_ADMIN the admin token
+//   REPLICAS_KEYS            {"rpm"|"credits"|"load"|"local": {id, key, credits, rpm}}: managed keys
+//                            made by `tollgate keys create`, in every data directory
+//   REPLICAS_UPSTREAM        the fake upstream (fake-upstream.js), for GET /hits
+//   REPLICAS_REDIS_SERVER, REPLICAS_REDIS_ARGS (JSON array), REPLICAS_REDIS_PID_FILE,
+//   REPLICAS_REDIS_LOG       how to kill redis-server and start it again, on the same port
+//   REPLICAS_ONLY            optional: run only the checks whose name contains this (the others
+//                            are counted as skipped)
+//
+// The checks run one after the other, in the order written: "redis killed" leaves Redis empty
+// (it keeps nothing on disk), so the checks that need its state come before it.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+
+const A = process.env.REPLICAS_A;
+const B = process.env.REPLICAS_B;
+const C = process.env.REPLICAS_C;
+const [A_LOG, B_LOG, C_LOG] = (process.env.REPLICAS_LOGS || '').split(',');
+const KEY = process.env.REPLICAS_KEY;
+const ADMIN = process.env.REPLICAS_ADMIN;
+const KEYS = JSON.parse(process.env.REPLICAS_KEYS || '{}');
+const UPSTREAM = process.env.REPLICAS_UPSTREAM;
+const ONLY = process.env.REPLICAS_ONLY || '';
+
+/** Longest any one HTTP exchange may take, in ms (a hung gateway fails the check, not the run). */
+const REQUEST_TIMEOUT_MS = 30000;
+/** Longest the other replica may take to see a breaker opened by one, in ms. */
+const BREAKER_WAIT_MS = 5000;
+/** Longest /readyz may take to say degraded once Redis is killed, and ok once it is back, in ms. */
+const HEALTH_WAIT_MS = 20000;
+/** Longest the balances may take to agree with the ledgers once Redis is back, in ms. */
+const RECONCILE_WAIT_MS = 20000;
+/** Between two polls of a state that should change, in ms. */
+const POLL_MS = 100;
+/** The deployment of model "broken" (provider/upstream), as GET /admin/routing names it. */
+const BROKEN = 'up/always-500';
+
+// ------------------------------------------------------------------ plumbing
+class Failure extends Error {}
+const expect = (cond, why) => { if (!cond) throw new Failure(why); };
+const show = (v) => { const s = typeof v === 'string' ? v : JSON.stringify(v); return s && s.length > 300 ? s.slice(0, 300) + '…' : s; };
+const eq = (got, want, what) => expect(got === want, `${what}: got ${show(got)}, want ${show(want)}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One exchange: {status, headers (a Headers), text, json (or undefined)}; a network error throws. */
+async function http(method, url, { key, body, headers } = {}) {
+  const h = Object.assign({}, headers || {});
+  if (key) h.authorization = `Bearer ${key}`;
+  if (body !== undefined) h['content-type'] = 'application/json';
+  const res = await fetch(url, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json, url };
+}
+const chat = (base, key, model, extra) => http('POST', `${base}/v1/chat/completions`,
+  { key, body: Object.assign({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 }, extra || {}) });
+const admin = (base, path) => http('GET', `${base}${path}`, { key: ADMIN });
+/** Which gateway a base URL, or the URL of an exchange, is. */
+const name = (url) => { const o = new URL(url).origin; return o === A ? 'A' : o === B ? 'B' : o === C ? 'C' : o; };
+const brief = (r) => `${name(r.url)} ${r.status} ${show(r.text)}`;
+
+/** What the error body of an answer says, checked to be OpenAI's shape and JSON. */
+function errorOf(r, what) {
+  expect(String(r.headers.get('content-type')).startsWith('application/json'), `${what}: content-type ${r.headers.get('content-type')}`);
+  const e = r.json && r.json.error;
+  expect(e && typeof e.message === 'string' && typeof e.type === 'string', `${what}: not an error in OpenAI's shape: ${show(r.text)}`);
+  return e;
+}
+function okChat(r, what) {
+  eq(r.status, 200, `${what}: status (${show(r.text)})`);
+  expect(String(r.headers.get('content-type')).startsWith('application/json'), `${what}: content-type ${r.headers.get('content-type')}`);
+  eq(r.json && r.json.object, 'chat.completion', `${what}: object`);
+}
+
+/** The fake upstream's calls so far for an upstream model. */
+async function hits(model) {
+  const r = await http('GET', `${UPSTREAM}/hits`);
+  eq(r.status, 200, 'GET /hits of the fake upstream');
+  return r.json[model] || 0;
+}
+
+/** A usage total of one key on one replica's ledger (GET /v1/usage with the key itself). */
+async function usage(base, key) {
+  const r = await http('GET', `${base}/v1/usage`, { key });
+  eq(r.status, 200, `GET /v1/usage on ${name(base)} (${show(r.text)})`);
+  expect(r.json && r.json.totals, `GET /v1/usage on ${name(base)}: no totals: ${show(r.text)}`);
+  return r.json.totals;
+}
+
+/** What GET /readyz says: {status, body}. */
+async function readyz(base) {
+  const r = await http('GET', `${base}/readyz`);
+  return { status: r.status, state: r.json && r.json.status, text: r.text };
+}
+/** Polls until pred(value of get()) or the wait is over; returns the last value. */
+async function until(get, pred, waitMs) {
+  const end = Date.now() + waitMs;
+  for (;;) {
+    const v = await get();
+    if (pred(v) || Date.now() >= end) return v;
+    await sleep(POLL_MS);
+  }
+}
+
+async function breaker(base) {
+  const r = await admin(base, '/admin/routing');
+  eq(r.status, 200, `GET /admin/routing on ${name(base)} (${show(r.text)})`);
+  const d = (r.json.deployments || []).find((x) => x.deployment === BROKEN);
+  expect(d, `GET /admin/routing on ${name(base)}: no deployment ${BROKEN}: ${show(r.text)}`);
+  return d.breaker;
+}
+
+// ------------------------------------------------------------------ Redis: kill and start again
+function redisPid() { return Number(readFileSync(process.env.REPLICAS_REDIS_PID_FILE, 'utf8').trim()); }
+function killRedis() { process.kill(redisPid(), 'SIGKILL'); }
+async function startRedis() {
+  const old = redisPid();
+  for (let i = 0; i < 50; i++) { // the killed one's port must be free first
+    try { process.kill(old, 0); } catch { break; }
+    await sleep(POLL_MS);
+  }
+  const log = openSync(process.env.REPLICAS_REDIS_LOG, 'a');
+  const child = spawn(process.env.REPLICAS_REDIS_SERVER, JSON.parse(process.env.REPLICAS_REDIS_ARGS),
+    { stdio: ['ignore', log, log], detached: true });
+  closeSync(log);
+  child.unref();
+  writeFileSync(process.env.REPLICAS_REDIS_PID_FILE, `${child.pid}\n`); // scripts/replicas stops it at the end
+}
+
+// ------------------------------------------------------------------ the checks
+const checks = [];
+const check = (n, fn) => checks.push({ name: n, fn });
+
+check('shared: A and B start on Redis (state_shared with their replica id, /readyz ok); C logs no state line', async () => {
+  for (const [base, log, id] of [[A, A_LOG, 'a'], [B, B_LOG, 'b']]) {
+    const lines = await until(() => readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"event":"state_')),
+      (ls) => ls.some((l) => l.includes('"event":"state_shared"')), HEALTH_WAIT_MS);
+    const shared = lines.find((l) => l.includes('"event":"state_shared"'));
+    expect(shared, `${name(base)} logged no state_shared line: ${show(lines)}`);
+    expect(shared.includes(`"replica":"${id}"`), `${name(base)}'s state_shared line does not name replica ${id}: ${show(shared)}`);
+    const r = await readyz(base);
+    expect(r.status === 200 && r.state === 'ok', `/readyz on ${name(base)}: ${r.status} ${show(r.text)}`);
+  }
+  const c = readFileSync(C_LOG, 'utf8').split('\n').filter((l) => l.includes('"event":"state_'));
+  eq(c.length, 0, `state lines of C (no state.redis_url): ${show(c)}`);
+});
+
+check('rpm: a key with rpm N, 2N concurrent requests over A and B -> exactly N pass, N get 429 with retry-after and x-ratelimit-*', async () => {
+  const { key, rpm } = KEYS.rpm;
+  const all = await Promise.all(Array.from({ length: 2 * rpm }, (_, i) => chat(i % 2 ? B : A, key, 'priced')));
+  const ok = all.filter((r) => r.status === 200);
+  const limited = all.filter((r) => r.status === 429);
+  const split = `(200s: A ${ok.filter((r) => name(r.url) === 'A').length}, B ${ok.filter((r) => name(r.url) === 'B').length})`;
+  eq(ok.length + limited.length, all.length, `answers other than 200 and 429: ${show(all.filter((r) => r.status !== 200 && r.status !== 429).map(brief))}`);
+  eq(ok.length, rpm, `requests passed of ${2 * rpm} with rpm ${rpm} ${split}`);
+  for (const r of ok) okChat(r, `a passed request (${name(r.url)})`);
+  for (const r of limited) {
+    const e = errorOf(r, 'a 429');
+    eq(e.type, 'rate_limit_error', 'a 429\'s error.type');
+    const after = r.headers.get('retry-after');
+    expect(/^[1-9][0-9]*$/.test(after || ''), `a 429's retry-after: ${show(after)}`);
+  }
+  for (const r of all) {
+    eq(r.headers.get('x-ratelimit-limit-requests'), String(rpm), `x-ratelimit-limit-requests of a ${r.status}`);
+    expect(/^[0-9]+$/.test(r.headers.get('x-ratelimit-remaining-requests') || ''), `x-ratelimit-remaining-requests of a ${r.status}: ${show(r.headers.get('x-ratelimit-remaining-requests'))}`);
+    expect(r.headers.get('x-ratelimit-reset-requests'), `no x-ratelimit-reset-requests on a ${r.status}`);
+  }
+  // Both replicas refuse from now on (the bucket is shared, not one per replica).
+  for (const base of [A, B]) eq((await chat(base, key, 'priced')).status, 429, `one more request on ${name(base)}`);
+});
+
+check('credits: a small balance, concurrent priced requests over A and B -> the sum charged (both ledgers) <= the balance; then 402 on both', async () => {
+  const { key, credits } = KEYS.credits;
+  const all = await Promise.all(Array.from({ length: 12 }, (_, i) => chat(i % 2 ? B : A, key, 'priced')));
+  const ok = all.filter((r) => r.status === 200);
+  const refused = all.filter((r) => r.status === 402);
+  eq(ok.length + refused.length, all.length, `answers other than 200 and 402: ${show(all.filter((r) => r.status !== 200 && r.status !== 402).map(brief))}`);
+  expect(ok.length > 0, 'no request passed: the balance covers a few');
+  let answered = 0;
+  for (const r of ok) {
+    okChat(r, 'a paid request');
+    const charged = r.json.tollgate && r.json.tollgate.credits_charged;
+    expect(Number.isInteger(charged) && charged > 0, `tollgate.credits_charged of a paid request: ${show(r.json.tollgate)}`);
+    answered += charged;
+  }
+  for (const r of refused) eq(errorOf(r, 'a 402').type, 'insufficient_quota', 'a 402\'s error.type');
+  const [ua, ub] = [await usage(A, key), await usage(B, key)];
+  const charged = ua.credits + ub.credits;
+  eq(charged, answered, `credits in the ledgers (A ${ua.credits} + B ${ub.credits}) against the answers' credits_charged`);
+  expect(charged <= credits, `the ledgers charged ${charged} credits (A ${ua.credits}, B ${ub.credits}) for a balance of ${credits}: overspent`);
+  for (const base of [A, B]) {
+    const r = await chat(base, key, 'priced');
+    eq(r.status, 402, `one more request on ${name(base)} once the balance is spent (${show(r.text)})`);
+    eq(errorOf(r, 'the 402').type, 'insufficient_quota', 'the 402\'s error.type');
+  }
+});
+
+check('breaker: opened on A by a failing deployment, B shows it open (GET /admin/routing) and does not call it', async () => {
+  eq(await breaker(B), 'closed', `${BROKEN}'s breaker on B before`);
+  let state = 'closed';
+  for (let i = 0; i < 20 && state !== 'open'; i++) {
+    const r = await chat(A, KEY, 'broken');
+    expect(r.status >= 500, `a request to the failing deployment on A: ${brief(r)}`);
+    errorOf(r, 'a failed request on A');
+    state = await breaker(A);
+  }
+  eq(state, 'open', `${BROKEN}'s breaker on A after 20 failed requests`);
+  const seen = await until(() => breaker(B), (s) => s === 'open', BREAKER_WAIT_MS);
+  eq(seen, 'open', `${BROKEN}'s breaker on B within ${BREAKER_WAIT_MS} ms of A opening it`);
+  const before = await hits('always-500');
+  for (let i = 0; i < 3; i++) {
+    const r = await chat(B, KEY, 'broken');
+    expect(r.status >= 500, `a request to the open deployment on B: ${brief(r)}`);
+    errorOf(r, 'a refused request on B');
+  }
+  eq(await hits('always-500'), before, 'upstream calls of the failing deployment while B sees its breaker open');
+});
+
+const weather = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city.',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
+
+check('approval: a chat paused for approval on A (metadata.requires_approval) resumes on B -> 200; a second resume on A -> 409', async () => {
+  const r = await http('POST', `${A}/v1/chat/completions`, { key: KEY, body: { model: 'echo',
+    messages: [{ role: 'user', content: 'get_weather for Lyon' }], tools: [weather], metadata: { requires_approval: 'get_weather' } } });
+  okChat(r, 'the paused chat on A');
+  eq(r.json.choices[0].finish_reason, 'tool_calls', 'the paused answer\'s finish_reason');
+  const id = r.json.tollgate && r.json.tollgate.approval_id;
+  expect(typeof id === 'string' && id.length > 0, `no tollgate.approval_id in the paused answer: ${show(r.json.tollgate)}`);
+  const callId = r.json.choices[0].message.tool_calls[0].id;
+  const done = await http('POST', `${B}/v1/chat/resume`, { key: KEY, body: { approval_id: id, decision: 'approve' } });
+  okChat(done, 'the resume on B');
+  eq(done.json.choices[0].finish_reason, 'tool_calls', 'the resumed finish_reason (the client\'s own function comes back)');
+  eq(done.json.choices[0].message.tool_calls[0].id, callId, 'the resumed call\'s id (the one approved on A)');
+  eq(done.json.tollgate.execution_id, r.json.tollgate.execution_id, 'the resume\'s execution_id');
+  const again = await http('POST', `${A}/v1/chat/resume`, { key: KEY, body: { approval_id: id, decision: 'approve' } });
+  eq(again.status, 409, `a second resume, on A (${show(again.text)})`);
+  eq(errorOf(again, 'the 409').param, 'approval_id', 'the 409\'s error.param');
+});
+
+// What "redis killed" measured, for "reconcile".
+const load = { charged: null };
+
+check('redis killed: kill -9 redis-server mid-burst on A and B -> every request answered (200, 429 or 402; no 5xx), /readyz degraded on both, every 200 in a ledger; redis back -> /readyz ok', async () => {
+  const { key } = KEYS.load;
+  const TOTAL = 120;
+  const CONCURRENCY = 12;
+  const KILL_AFTER = 30; // answers before the kill
+  const answers = [];
+  let next = 0;
+  let killed = false;
+  async function worker() {
+    while (next < TOTAL) {
+      const i = next++;
+      const base = i % 2 ? B : A;
+      try {
+        answers.push(await chat(base, key, 'priced'));
+      } catch (e) {
+        answers.push({ status: 0, url: base, text: `no answer: ${e.cause ? e.cause.code || e.cause : e}`, headers: new Headers() });
+      }
+      if (!killed && answers.length >= KILL_AFTER) {
+        killed = true;
+        killRedis();
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  expect(killed, 'redis-server was never killed');
+  const bad = answers.filter((r) => ![200, 429, 402].includes(r.status));
+  eq(bad.length, 0, `answers other than 200, 429 and 402 (of ${TOTAL}): ${show(bad.slice(0, 5).map(brief))}`);
+  const ok = answers.filter((r) => r.status === 200);
+  expect(ok.length > KILL_AFTER, `only ${ok.length} of ${TOTAL} requests passed: the local fallback did not serve`);
+  for (const base of [A, B]) {
+    const r = await until(() => readyz(base), (x) => x.state === 'degraded', HEALTH_WAIT_MS);
+    eq(r.state, 'degraded', `/readyz status on ${name(base)} with Redis dead (${r.status} ${show(r.text)})`);
+  }
+  const [ua, ub] = [await usage(A, key), await usage(B, key)];
+  const recorded = (ua.requests - ua.errors) + (ub.requests - ub.errors);
+  eq(recorded, ok.length, `successful records in the ledgers (A ${ua.requests - ua.errors}, B ${ub.requests - ub.errors}) against the 200s`);
+  const answered = ok.reduce((n, r) => n + ((r.json.tollgate && r.json.tollgate.credits_charged) || 0), 0);
+  eq(ua.credits + ub.credits, answered, 'credits in the ledgers against the 200s\' credits_charged');
+  load.charged = ua.credits + ub.credits;
+  await startRedis();
+  for (const base of [A, B]) {
+    const r = await until(() => readyz(base), (x) => x.status === 200 && x.state === 'ok', HEALTH_WAIT_MS);
+    expect(r.status === 200 && r.state === 'ok', `/readyz on ${name(base)} within ${HEALTH_WAIT_MS} ms of Redis being back: ${r.status} ${show(r.text)}`);
+  }
+});
+
+check('reconcile: once Redis is back (empty), the balance both replicas report is the grant minus what both ledgers charged (never double-charged)', async () => {
+  expect(load.charged !== null, 'needs "redis killed" to have run first');
+  const { id, credits } = KEYS.load;
+  const want = credits - load.charged;
+  for (const base of [A, B]) {
+    const r = await until(() => admin(base, `/admin/keys/${id}`), (x) => x.status === 200 && x.json.balance === want, RECONCILE_WAIT_MS);
+    eq(r.status, 200, `GET /admin/keys/${id} on ${name(base)} (${show(r.text)})`);
+    eq(r.json.balance, want, `the balance on ${name(base)} (granted ${credits}, the ledgers charged ${load.charged}) within ${RECONCILE_WAIT_MS} ms`);
+  }
+  // And a request after the reconciliation is charged once, seen by both.
+  const r = await chat(A, KEYS.load.key, 'priced');
+  okChat(r, 'a request after the reconciliation');
+  const after = want - r.json.tollgate.credits_charged;
+  eq(r.json.tollgate.balance, after, 'its tollgate.balance');
+  const seen = await until(() => admin(B, `/admin/keys/${id}`), (x) => x.status === 200 && x.json.balance === after, RECONCILE_WAIT_MS);
+  eq(seen.json.balance, after, 'the balance on B after a request on A');
+});
+
+check('local: without state.redis_url one gateway behaves as before (chat 200, /readyz ok, its own rpm limit)', async () => {
+  okChat(await chat(C, KEY, 'priced'), 'a chat on C');
+  const r = await readyz(C);
+  expect(r.status === 200 && r.state === 'ok', `/readyz on C: ${r.status} ${show(r.text)}`);
+  const { key, rpm } = KEYS.local;
+  const statuses = [];
+  for (let i = 0; i <= rpm; i++) statuses.push((await chat(C, key, 'priced')).status);
+  eq(JSON.stringify(statuses), JSON.stringify([...Array(rpm).fill(200), 429]), `${rpm + 1} requests on C with rpm ${rpm}`);
+  const lines = readFileSync(C_LOG, 'utf8').split('\n').filter((l) => l.includes('"event":"state_'));
+  eq(lines.length, 0, `state lines of C: ${show(lines)}`);
+});
+
+// ------------------------------------------------------------------ run
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const c of checks) {
+  if (ONLY && !c.name.includes(ONLY)) { skipped++; continue; }
+  try {
+    await c.fn();
+    passed++;
+    console.log(`ok ${c.name}`);
+  } catch (e) {
+    failed++;
+    const why = e instanceof Failure ? e.message : (e && e.stack) || String(e);
+    console.log(`FAIL ${c.name}: ${why}`);
+  }
+}
+console.log(`replicas: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed ? 1 : 0);
