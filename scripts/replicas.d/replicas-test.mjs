@@ -11,7 +11,7 @@
 //   REPLICAS_KEYS            {"rpm"|"credits"|"load"|"local": {id, key, credits, rpm}}: managed keys
 //                            made by `tollgate keys create`, in every data directory
 //   REPLICAS_UPSTREAM        the fake upstream (fake-upstream.js), for GET /hits
-//   REPLICAS_REDIS_SERVER, REPLICAS_REDIS_ARGS (JSON array), REPLICAS_REDIS_PID_FILE,
+//   REPLICAS_REDIS_SERVER, REPLICAS_REDIS_PORT, REPLICAS_REDIS_ARGS (JSON array), REPLICAS_REDIS_PID_FILE,
 //   REPLICAS_REDIS_LOG       how to kill redis-server and start it again, on the same port
 //   REPLICAS_ONLY            optional: run only the checks whose name contains this (the others
 //                            are counted as skipped)
@@ -20,6 +20,7 @@
 // (it keeps nothing on disk), so the checks that need its state come before it.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 
 const A = process.env.REPLICAS_A;
 const B = process.env.REPLICAS_B;
@@ -113,6 +114,60 @@ async function until(get, pred, waitMs) {
   }
 }
 
+/** The state_* lines (state_shared, state_degraded) a gateway logged so far. */
+const stateLines = (log) => readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"event":"state_'));
+
+/**
+ * One command to the test's redis-server, as a RESP2 array of bulk strings; the reply decoded
+ * (simple and bulk strings, integers, arrays; an error reply throws). Enough for KEYS and PING.
+ */
+function redisCommand(args) {
+  const port = Number(process.env.REPLICAS_REDIS_PORT);
+  const req = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1', () => sock.write(req));
+    let buf = Buffer.alloc(0);
+    sock.setTimeout(REQUEST_TIMEOUT_MS, () => { sock.destroy(); reject(new Failure('Redis did not answer')); });
+    sock.on('error', reject);
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      const parsed = parseResp(buf, 0);
+      if (parsed) { sock.end(); parsed.value instanceof Error ? reject(parsed.value) : resolve(parsed.value); }
+    });
+  });
+}
+/** {value, end} of the RESP2 reply at buf[at], or null while it is incomplete. */
+function parseResp(buf, at) {
+  const eol = buf.indexOf('\r\n', at);
+  if (eol < 0) return null;
+  const line = buf.toString('utf8', at + 1, eol);
+  const next = eol + 2;
+  switch (String.fromCharCode(buf[at])) {
+    case '+': return { value: line, end: next };
+    case '-': return { value: new Failure(`Redis: ${line}`), end: next };
+    case ':': return { value: Number(line), end: next };
+    case '$': {
+      const n = Number(line);
+      if (n < 0) return { value: null, end: next };
+      if (buf.length < next + n + 2) return null;
+      return { value: buf.toString('utf8', next, next + n), end: next + n + 2 };
+    }
+    case '*': {
+      const n = Number(line);
+      const out = [];
+      let pos = next;
+      for (let i = 0; i < n; i++) {
+        const e = parseResp(buf, pos);
+        if (!e) return null;
+        out.push(e.value);
+        pos = e.end;
+      }
+      return { value: out, end: pos };
+    }
+    default: return { value: new Failure(`Redis: an unexpected reply ${show(line)}`), end: next };
+  }
+}
+
 async function breaker(base) {
   const r = await admin(base, '/admin/routing');
   eq(r.status, 200, `GET /admin/routing on ${name(base)} (${show(r.text)})`);
@@ -142,18 +197,13 @@ async function startRedis() {
 const checks = [];
 const check = (n, fn) => checks.push({ name: n, fn });
 
-check('shared: A and B start on Redis (state_shared with their replica id, /readyz ok); C logs no state line', async () => {
-  for (const [base, log, id] of [[A, A_LOG, 'a'], [B, B_LOG, 'b']]) {
-    const lines = await until(() => readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"event":"state_')),
-      (ls) => ls.some((l) => l.includes('"event":"state_shared"')), HEALTH_WAIT_MS);
-    const shared = lines.find((l) => l.includes('"event":"state_shared"'));
-    expect(shared, `${name(base)} logged no state_shared line: ${show(lines)}`);
-    expect(shared.includes(`"replica":"${id}"`), `${name(base)}'s state_shared line does not name replica ${id}: ${show(shared)}`);
+check('start: A and B (on Redis) and C (local) answer /readyz ok; C logs no state line', async () => {
+  for (const base of [A, B, C]) {
     const r = await readyz(base);
     expect(r.status === 200 && r.state === 'ok', `/readyz on ${name(base)}: ${r.status} ${show(r.text)}`);
+    expect(String(r.text).length > 0, `/readyz on ${name(base)}: no body`);
   }
-  const c = readFileSync(C_LOG, 'utf8').split('\n').filter((l) => l.includes('"event":"state_'));
-  eq(c.length, 0, `state lines of C (no state.redis_url): ${show(c)}`);
+  eq(stateLines(C_LOG).length, 0, `state lines of C (no state.redis_url): ${show(stateLines(C_LOG))}`);
 });
 
 check('rpm: a key with rpm N, 2N concurrent requests over A and B -> exactly N pass, N get 429 with retry-after and x-ratelimit-*', async () => {
@@ -248,6 +298,14 @@ check('approval: a chat paused for approval on A (metadata.requires_approval) re
   eq(errorOf(again, 'the 409').param, 'approval_id', 'the 409\'s error.param');
 });
 
+check('in redis: what A and B shared is in Redis, every key under the prefix tollgate:', async () => {
+  const keys = await redisCommand(['KEYS', '*']);
+  expect(Array.isArray(keys), `KEYS *: ${show(keys)}`);
+  expect(keys.length > 0, 'Redis holds no key after the checks above');
+  const stray = keys.filter((k) => !k.startsWith('tollgate:'));
+  eq(stray.length, 0, `keys without the prefix tollgate: ${show(stray)}`);
+});
+
 // What "redis killed" measured, for "reconcile".
 const load = { charged: null };
 
@@ -280,9 +338,14 @@ check('redis killed: kill -9 redis-server mid-burst on A and B -> every request 
   eq(bad.length, 0, `answers other than 200, 429 and 402 (of ${TOTAL}): ${show(bad.slice(0, 5).map(brief))}`);
   const ok = answers.filter((r) => r.status === 200);
   expect(ok.length > KILL_AFTER, `only ${ok.length} of ${TOTAL} requests passed: the local fallback did not serve`);
-  for (const base of [A, B]) {
+  const degradedLines = [];
+  for (const [base, log] of [[A, A_LOG], [B, B_LOG]]) {
     const r = await until(() => readyz(base), (x) => x.state === 'degraded', HEALTH_WAIT_MS);
     eq(r.state, 'degraded', `/readyz status on ${name(base)} with Redis dead (${r.status} ${show(r.text)})`);
+    const lines = stateLines(log);
+    expect(lines.length > 0 && lines[lines.length - 1].includes('"event":"state_degraded"'),
+      `${name(base)}'s last state line with Redis dead is not state_degraded: ${show(lines.slice(-2))}`);
+    degradedLines.push(lines.length);
   }
   const [ua, ub] = [await usage(A, key), await usage(B, key)];
   const recorded = (ua.requests - ua.errors) + (ub.requests - ub.errors);
@@ -291,9 +354,11 @@ check('redis killed: kill -9 redis-server mid-burst on A and B -> every request 
   eq(ua.credits + ub.credits, answered, 'credits in the ledgers against the 200s\' credits_charged');
   load.charged = ua.credits + ub.credits;
   await startRedis();
-  for (const base of [A, B]) {
+  for (const [i, base, log] of [[0, A, A_LOG], [1, B, B_LOG]]) {
     const r = await until(() => readyz(base), (x) => x.status === 200 && x.state === 'ok', HEALTH_WAIT_MS);
     expect(r.status === 200 && r.state === 'ok', `/readyz on ${name(base)} within ${HEALTH_WAIT_MS} ms of Redis being back: ${r.status} ${show(r.text)}`);
+    const after = stateLines(log).slice(degradedLines[i]);
+    expect(after.some((l) => l.includes('"event":"state_shared"')), `${name(base)} logged no state_shared once Redis was back: ${show(after)}`);
   }
 });
 
@@ -323,8 +388,7 @@ check('local: without state.redis_url one gateway behaves as before (chat 200, /
   const statuses = [];
   for (let i = 0; i <= rpm; i++) statuses.push((await chat(C, key, 'priced')).status);
   eq(JSON.stringify(statuses), JSON.stringify([...Array(rpm).fill(200), 429]), `${rpm + 1} requests on C with rpm ${rpm}`);
-  const lines = readFileSync(C_LOG, 'utf8').split('\n').filter((l) => l.includes('"event":"state_'));
-  eq(lines.length, 0, `state lines of C: ${show(lines)}`);
+  eq(stateLines(C_LOG).length, 0, `state lines of C: ${show(stateLines(C_LOG))}`);
 });
 
 // ------------------------------------------------------------------ run
