@@ -114,6 +114,14 @@ async function until(get, pred, waitMs) {
   }
 }
 
+/** The value of tollgate_state_redis_up in a replica's GET /metrics (admin token), or null. */
+async function redisUp(base) {
+  const r = await admin(base, '/metrics');
+  eq(r.status, 200, `GET /metrics on ${name(base)}`);
+  const m = /^tollgate_state_redis_up(?:\{[^}]*\})? (\S+)$/m.exec(r.text);
+  return m ? Number(m[1]) : null;
+}
+
 /** The state_* lines (state_shared, state_degraded) a gateway logged so far. */
 const stateLines = (log) => readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"event":"state_'));
 
@@ -306,10 +314,7 @@ check('in redis: what A and B shared is in Redis, every key under the prefix tol
   eq(stray.length, 0, `keys without the prefix tollgate: ${show(stray)}`);
 });
 
-// What "redis killed" measured, for "reconcile".
-const load = { charged: null };
-
-check('redis killed: kill -9 redis-server mid-burst on A and B -> every request answered (200, 429 or 402; no 5xx), /readyz degraded on both, every 200 in a ledger; redis back -> /readyz ok', async () => {
+check('redis killed: kill -9 redis-server mid-burst on A and B -> every request answered (200, 429 or 402; no 5xx), /readyz degraded on both (state_degraded, tollgate_state_redis_up 0), every 200 in a ledger; redis back -> /readyz ok (state_shared, tollgate_state_redis_up 1)', async () => {
   const { key } = KEYS.load;
   const TOTAL = 120;
   const CONCURRENCY = 12;
@@ -341,43 +346,60 @@ check('redis killed: kill -9 redis-server mid-burst on A and B -> every request 
   const degradedLines = [];
   for (const [base, log] of [[A, A_LOG], [B, B_LOG]]) {
     const r = await until(() => readyz(base), (x) => x.state === 'degraded', HEALTH_WAIT_MS);
-    eq(r.state, 'degraded', `/readyz status on ${name(base)} with Redis dead (${r.status} ${show(r.text)})`);
+    eq(r.status, 200, `/readyz's HTTP status on ${name(base)} with Redis dead (still ready: it serves)`);
+    eq(r.state, 'degraded', `/readyz status on ${name(base)} with Redis dead (${show(r.text)})`);
     const lines = stateLines(log);
     expect(lines.length > 0 && lines[lines.length - 1].includes('"event":"state_degraded"'),
       `${name(base)}'s last state line with Redis dead is not state_degraded: ${show(lines.slice(-2))}`);
     degradedLines.push(lines.length);
+    eq(await redisUp(base), 0, `tollgate_state_redis_up on ${name(base)} with Redis dead`);
   }
   const [ua, ub] = [await usage(A, key), await usage(B, key)];
   const recorded = (ua.requests - ua.errors) + (ub.requests - ub.errors);
   eq(recorded, ok.length, `successful records in the ledgers (A ${ua.requests - ua.errors}, B ${ub.requests - ub.errors}) against the 200s`);
   const answered = ok.reduce((n, r) => n + ((r.json.tollgate && r.json.tollgate.credits_charged) || 0), 0);
   eq(ua.credits + ub.credits, answered, 'credits in the ledgers against the 200s\' credits_charged');
-  load.charged = ua.credits + ub.credits;
+
   await startRedis();
+  // Traffic goes on, as behind a load balancer: one request on each replica between two polls.
   for (const [i, base, log] of [[0, A, A_LOG], [1, B, B_LOG]]) {
-    const r = await until(() => readyz(base), (x) => x.status === 200 && x.state === 'ok', HEALTH_WAIT_MS);
+    const r = await until(async () => {
+      const c = await chat(base, key, 'priced');
+      expect(c.status === 200, `a request on ${name(base)} once Redis is back: ${brief(c)}`);
+      return readyz(base);
+    }, (x) => x.status === 200 && x.state === 'ok', HEALTH_WAIT_MS);
     expect(r.status === 200 && r.state === 'ok', `/readyz on ${name(base)} within ${HEALTH_WAIT_MS} ms of Redis being back: ${r.status} ${show(r.text)}`);
     const after = stateLines(log).slice(degradedLines[i]);
     expect(after.some((l) => l.includes('"event":"state_shared"')), `${name(base)} logged no state_shared once Redis was back: ${show(after)}`);
+    eq(await redisUp(base), 1, `tollgate_state_redis_up on ${name(base)} once Redis is back`);
   }
 });
 
-check('reconcile: once Redis is back (empty), the balance both replicas report is the grant minus what both ledgers charged (never double-charged)', async () => {
-  expect(load.charged !== null, 'needs "redis killed" to have run first');
-  const { id, credits } = KEYS.load;
-  const want = credits - load.charged;
-  for (const base of [A, B]) {
-    const r = await until(() => admin(base, `/admin/keys/${id}`), (x) => x.status === 200 && x.json.balance === want, RECONCILE_WAIT_MS);
-    eq(r.status, 200, `GET /admin/keys/${id} on ${name(base)} (${show(r.text)})`);
-    eq(r.json.balance, want, `the balance on ${name(base)} (granted ${credits}, the ledgers charged ${load.charged}) within ${RECONCILE_WAIT_MS} ms`);
+check('reconcile: once Redis is back (empty), the balance is the grant minus what both ledgers charged: spent to the end over A and B, never overspent, and both 402s state that balance (nothing charged twice)', async () => {
+  const { key, credits } = KEYS.load;
+  // Spend what is left, 6 requests at a time over both, until both refuse.
+  const BATCH = 6;
+  const MAX_REQUESTS = 400;
+  let sent = 0;
+  for (;;) {
+    const batch = await Promise.all(Array.from({ length: BATCH }, (_, i) => chat(i % 2 ? B : A, key, 'priced')));
+    sent += BATCH;
+    const bad = batch.filter((r) => r.status !== 200 && r.status !== 402);
+    eq(bad.length, 0, `answers other than 200 and 402: ${show(bad.map(brief))}`);
+    if (batch.every((r) => r.status === 402)) break;
+    expect(sent < MAX_REQUESTS, `still not refused after ${sent} requests for a grant of ${credits} credits`);
   }
-  // And a request after the reconciliation is charged once, seen by both.
-  const r = await chat(A, KEYS.load.key, 'priced');
-  okChat(r, 'a request after the reconciliation');
-  const after = want - r.json.tollgate.credits_charged;
-  eq(r.json.tollgate.balance, after, 'its tollgate.balance');
-  const seen = await until(() => admin(B, `/admin/keys/${id}`), (x) => x.status === 200 && x.json.balance === after, RECONCILE_WAIT_MS);
-  eq(seen.json.balance, after, 'the balance on B after a request on A');
+  const [ua, ub] = [await usage(A, key), await usage(B, key)];
+  const charged = ua.credits + ub.credits;
+  expect(charged <= credits, `the ledgers charged ${charged} credits (A ${ua.credits}, B ${ub.credits}) for a grant of ${credits}: overspent`);
+  for (const base of [A, B]) {
+    const r = await chat(base, key, 'priced');
+    eq(r.status, 402, `one more request on ${name(base)} (${show(r.text)})`);
+    const m = /may cost up to (\d+) credits and the key's balance is (-?\d+)/.exec(errorOf(r, 'the 402').message);
+    expect(m, `the 402's message names no balance: ${show(r.text)}`);
+    eq(Number(m[2]), credits - charged, `the balance ${name(base)} states (granted ${credits}, the ledgers charged A ${ua.credits} + B ${ub.credits})`);
+    expect(Number(m[2]) < Number(m[1]), `the balance ${m[2]} covers the request's ${m[1]}, yet it was refused`);
+  }
 });
 
 check('local: without state.redis_url one gateway behaves as before (chat 200, /readyz ok, its own rpm limit)', async () => {
