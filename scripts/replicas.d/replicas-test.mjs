@@ -236,6 +236,7 @@ check('rpm: a key with rpm N, 2N concurrent requests over A and B -> exactly N p
   }
   // Both replicas refuse from now on (the bucket is shared, not one per replica).
   for (const base of [A, B]) eq((await chat(base, key, 'priced')).status, 429, `one more request on ${name(base)}`);
+  return `rpm ${rpm}: ${ok.length} of ${all.length} passed ${split}`;
 });
 
 check('credits: a small balance, concurrent priced requests over A and B -> the sum charged (both ledgers) <= the balance; then 402 on both', async () => {
@@ -262,6 +263,7 @@ check('credits: a small balance, concurrent priced requests over A and B -> the 
     eq(r.status, 402, `one more request on ${name(base)} once the balance is spent (${show(r.text)})`);
     eq(errorOf(r, 'the 402').type, 'insufficient_quota', 'the 402\'s error.type');
   }
+  return `balance ${credits}: ${ok.length} of ${all.length} passed, charged ${charged} (A ${ua.credits}, B ${ub.credits})`;
 });
 
 check('breaker: opened on A by a failing deployment, B shows it open (GET /admin/routing) and does not call it', async () => {
@@ -283,6 +285,7 @@ check('breaker: opened on A by a failing deployment, B shows it open (GET /admin
     errorOf(r, 'a refused request on B');
   }
   eq(await hits('always-500'), before, 'upstream calls of the failing deployment while B sees its breaker open');
+  return `upstream calls of the failing deployment: ${before}, all from A`;
 });
 
 const weather = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city.',
@@ -359,6 +362,7 @@ check('redis killed: kill -9 redis-server mid-burst on A and B -> every request 
   eq(recorded, ok.length, `successful records in the ledgers (A ${ua.requests - ua.errors}, B ${ub.requests - ub.errors}) against the 200s`);
   const answered = ok.reduce((n, r) => n + ((r.json.tollgate && r.json.tollgate.credits_charged) || 0), 0);
   eq(ua.credits + ub.credits, answered, 'credits in the ledgers against the 200s\' credits_charged');
+  const statuses = [200, 429, 402].map((st) => `${answers.filter((r) => r.status === st).length}×${st}`).join(', ');
 
   await startRedis();
   // Traffic goes on, as behind a load balancer: one request on each replica between two polls.
@@ -373,6 +377,7 @@ check('redis killed: kill -9 redis-server mid-burst on A and B -> every request 
     expect(after.some((l) => l.includes('"event":"state_shared"')), `${name(base)} logged no state_shared once Redis was back: ${show(after)}`);
     eq(await redisUp(base), 1, `tollgate_state_redis_up on ${name(base)} once Redis is back`);
   }
+  return `${TOTAL} requests, Redis killed after ${KILL_AFTER} answers: ${statuses}; ledger records ${recorded}`;
 });
 
 check('reconcile: once Redis is back (empty), the balance is the grant minus what both ledgers charged: spent to the end over A and B, never overspent, and both 402s state that balance (nothing charged twice)', async () => {
@@ -400,6 +405,7 @@ check('reconcile: once Redis is back (empty), the balance is the grant minus wha
     eq(Number(m[2]), credits - charged, `the balance ${name(base)} states (granted ${credits}, the ledgers charged A ${ua.credits} + B ${ub.credits})`);
     expect(Number(m[2]) < Number(m[1]), `the balance ${m[2]} covers the request's ${m[1]}, yet it was refused`);
   }
+  return `grant ${credits}: charged ${charged} (A ${ua.credits}, B ${ub.credits}), ${credits - charged} left`;
 });
 
 check('local: without state.redis_url one gateway behaves as before (chat 200, /readyz ok, its own rpm limit)', async () => {
@@ -420,9 +426,9 @@ let skipped = 0;
 for (const c of checks) {
   if (ONLY && !c.name.includes(ONLY)) { skipped++; continue; }
   try {
-    await c.fn();
+    const detail = await c.fn(); // what it measured, if it says
     passed++;
-    console.log(`ok ${c.name}`);
+    console.log(`ok ${c.name}${detail ? ` (${detail})` : ''}`);
   } catch (e) {
     failed++;
     const why = e instanceof Failure ? e.message : (e && e.stack) || String(e);
