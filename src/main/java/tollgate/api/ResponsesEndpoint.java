@@ -108,12 +108,11 @@ final class ResponsesEndpoint {
         try {
             done = dispatcher.dispatch(Extension.caller(call, extension, charge), chat, events);
         } catch (GatewayException e) {
-            if (sse.closeIfPending()) throw e; // nothing sent: a plain HTTP error
+            // Before response.created: a plain HTTP error, or (a ping opened the stream) OpenAI's error event.
+            if (!events.begun()) throw e;
             call.log("error", e.kind().name().toLowerCase(Locale.ROOT));
             call.log("error_message", e.getMessage());
-            String code = e.httpStatus() == 429 ? "rate_limit_exceeded" : "server_error";
-            if (events.begun()) events.fail(code, e.getMessage());
-            else events.error(code, e.getMessage());
+            events.fail(e.httpStatus() == 429 ? "rate_limit_exceeded" : "server_error", e.getMessage());
             call.log("events", events.events());
             return;
         }

@@ -189,12 +189,6 @@ final class ResponsesStream implements ChatSink {
         sse.end();
     }
 
-    /** A failure before {@code response.created} but after a ping opened the stream: the flat error event. */
-    void error(String code, String message) {
-        send("error", map("type", "error", "code", code, "message", message, "param", null));
-        sse.end();
-    }
-
     private void send(String type, Map<String, Object> event) {
         Map<String, Object> e = map("type", type);
         e.putAll(event);
