@@ -65,12 +65,19 @@ final class ResponseStore {
     private final Path dir;
     private final Duration ttl;
     private final Clock clock;
+    private final int maxPerAccount;
     private final AtomicLong nextSweepMs = new AtomicLong();
 
     ResponseStore(Path dataDir, Duration ttl, Clock clock) {
+        this(dataDir, ttl, clock, MAX_PER_ACCOUNT);
+    }
+
+    /** With another cap per account (tests). */
+    ResponseStore(Path dataDir, Duration ttl, Clock clock, int maxPerAccount) {
         this.dir = dataDir.resolve(DIR);
         this.ttl = ttl;
         this.clock = clock;
+        this.maxPerAccount = maxPerAccount;
     }
 
     /**
@@ -183,9 +190,9 @@ final class ResponseStore {
     private void makeRoom(Path own, long now) throws IOException {
         List<Map.Entry<Path, Long>> live = new ArrayList<>();
         expire(own, now, live);
-        if (live.size() < MAX_PER_ACCOUNT) return;
+        if (live.size() < maxPerAccount) return;
         live.sort(Map.Entry.comparingByValue());
-        for (int i = 0; i <= live.size() - MAX_PER_ACCOUNT; i++) Files.deleteIfExists(live.get(i).getKey());
+        for (int i = 0; i <= live.size() - maxPerAccount; i++) Files.deleteIfExists(live.get(i).getKey());
     }
 
     private Path accountDir(String account) {
