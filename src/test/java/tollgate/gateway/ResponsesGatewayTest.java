@@ -279,6 +279,23 @@ class ResponsesGatewayTest extends GatewayTestBase {
     }
 
     @Test
+    void maxOutputTokensReached_isIncomplete() throws Exception {
+        String body = "{\"model\":\"echo\",\"input\":\"a rather long sentence that the echo model cannot finish\",\"max_output_tokens\":2";
+        Map<String, Object> resp = obj(Json.parse(create(body + "}").body()));
+        assertEquals("incomplete", resp.get("status"));
+        assertEquals("{\"reason\":\"max_output_tokens\"}", Json.toString(resp.get("incomplete_details")));
+        assertEquals("incomplete", obj(list(resp.get("output")).get(0)).get("status"));
+
+        HttpResponse<InputStream> r = gw.postStream("/v1/responses", body + ",\"stream\":true}");
+        List<SseEvent> events = events(GatewayHarness.readAll(r.body()));
+        SseEvent last = events.get(events.size() - 1);
+        assertEquals("response.incomplete", last.event());
+        Map<String, Object> streamed = obj(obj(Json.parse(last.text())).get("response"));
+        assertEquals("incomplete", streamed.get("status"));
+        assertEquals("{\"reason\":\"max_output_tokens\"}", Json.toString(streamed.get("incomplete_details")));
+    }
+
+    @Test
     void storeFalse_keepsNothing() throws Exception {
         Map<String, Object> resp = obj(Json.parse(create("{\"model\":\"echo\",\"input\":\"forget me\",\"store\":false}").body()));
         assertEquals(false, resp.get("store"));
