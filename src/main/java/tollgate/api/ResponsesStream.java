@@ -20,6 +20,8 @@ import tollgate.route.ChatSink;
  * {@code function_call_arguments.done}, {@code output_item.done}; then
  * {@code response.completed} or {@code response.incomplete} ({@link #complete}) or
  * {@code response.failed} ({@link #fail}), each with the whole response. No {@code [DONE]}.
+ * While the upstream is silent the writer's heartbeat sends {@code : ping} comments (the keep-alive
+ * §9 calls safest: the SDKs skip comments, and reject unknown event types).
  *
  * <p>What the OpenAI Node SDK checks holds by construction: an item's {@code output_index} is
  * the output array's length when it is added, {@code content_index} 0 is the one part of a
