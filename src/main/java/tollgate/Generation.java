@@ -60,9 +60,11 @@ record Generation(GatewayConfig config, Catalog catalog, Map<String, Provider> r
      *
      * @param extraTools gateway tools of the program embedding the gateway (tests), in every generation
      * @param state      state shared with other replicas (issue 14), or local state
+     * @param breakers   the breakers shared with other replicas over {@code state} (issue 14)
      */
     record Lifetime(Upstream upstream, IdleWatchdog watchdog, Accounts keys, Ledger ledger, MemoryBudget budget,
-                    Approvals approvals, Metrics metrics, List<? extends GatewayTool> extraTools, SharedState state) {}
+                    Approvals approvals, Metrics metrics, List<? extends GatewayTool> extraTools, SharedState state,
+                    tollgate.route.SharedBreakers breakers) {}
 
     /**
      * Builds a generation from {@code config}; fails (a {@code ConfigException}, or an
@@ -85,6 +87,7 @@ record Generation(GatewayConfig config, Catalog catalog, Map<String, Provider> r
         Catalog catalog = Catalog.of(config.models(), ModelDiscovery.discover(config.providers().values(), life.upstream()));
         tollgate.route.Router router = new tollgate.route.Router(catalog, running, disabled, config.groups(), config.router(),
                 config.voice().policies(), Clock.SYSTEM, Gateway.RANDOM, carried(previous, config));
+        life.breakers().share(router); // issue 14: no-op when state is local
         Dispatcher dispatcher = new Dispatcher(router, Baseline.of(catalog, config.router()), Clock.SYSTEM, Gateway.RANDOM,
                 life.metrics().recording(life.ledger()), life.metrics());
         List<GatewayTool> tools = new ArrayList<>(Tools.build(config, dispatcher.services(), life.keys(), life.upstream(),
