@@ -43,6 +43,13 @@ public final class SharedBreakers implements AutoCloseable {
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     /** Changes noted since the last poll, by deployment id: cooldown milliseconds, or {@link #CLOSED}. */
     private final Map<String, Long> pending = new ConcurrentHashMap<>();
+    /**
+     * Number of the last change noted, and by deployment id the number of its own last one: a
+     * poll ignores what it read of a deployment that changed after it was sent (a probe that
+     * succeeded while the key was read must not be undone by that read).
+     */
+    private final java.util.concurrent.atomic.AtomicLong noted = new java.util.concurrent.atomic.AtomicLong();
+    private final Map<String, Long> notedAt = new ConcurrentHashMap<>();
     private final Thread poller;
     private volatile boolean closed;
 
@@ -70,12 +77,14 @@ public final class SharedBreakers implements AutoCloseable {
     }
 
     /** Shares {@code d}'s breaker (again: a carried one is the same object). */
-    void attach(Deployment d) {
+    void attach(Deployment d) { attach(d.id(), d.breaker()); }
+
+    /** Shares {@code breaker} as the breaker of the deployment {@code id}. */
+    void attach(String id, CircuitBreaker breaker) {
         if (redis == null) return;
-        String id = d.id();
         if (breakers.size() >= MAX_SHARED && !breakers.containsKey(id)) return;
-        breakers.put(id, d.breaker());
-        d.breaker().share(new CircuitBreaker.Sink() {
+        breakers.put(id, breaker);
+        breaker.share(new CircuitBreaker.Sink() {
             @Override public void opened(long cooldownNanos) {
                 note(id, Math.max(1, TimeUnit.NANOSECONDS.toMillis(cooldownNanos)));
             }
@@ -85,6 +94,7 @@ public final class SharedBreakers implements AutoCloseable {
     }
 
     private void note(String id, long change) {
+        notedAt.put(id, noted.incrementAndGet());
         pending.put(id, change);
         LockSupport.unpark(poller); // published now rather than at the next tick
     }
@@ -107,6 +117,7 @@ public final class SharedBreakers implements AutoCloseable {
 
     /** One round trip: the noted changes, then the time left of every known deployment's key. */
     void poll() throws RedisException {
+        long asOf = noted.get();
         List<String[]> commands = new ArrayList<>();
         for (String id : List.copyOf(pending.keySet())) {
             Long change = pending.remove(id);
@@ -121,7 +132,8 @@ public final class SharedBreakers implements AutoCloseable {
         List<Object> replies = redis.pipeline(commands);
         for (int i = 0; i < known.size(); i++) {
             // -2: no key; -1: no expiry (not ours: ignored); else milliseconds left.
-            if (replies.get(sent + i) instanceof Long left && left > 0) {
+            if (replies.get(sent + i) instanceof Long left && left > 0
+                    && notedAt.getOrDefault(known.get(i).getKey(), 0L) <= asOf) {
                 known.get(i).getValue().openRemotely(TimeUnit.MILLISECONDS.toNanos(left));
             }
         }

@@ -102,14 +102,19 @@ public final class Tasks implements TaskHandoff {
         TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey());
         Webhooks webhooks = new Webhooks(upstream::client, config.webhookAllow(), config.webhookSecret(), clock);
         Tasks t = new Tasks(store, TaskEngine.of(loop, budget), accounts, config, webhooks, clock);
-        t.shared = SharedTasks.of(state, store, t, config.taskRetention().toMillis());
-        store.shared = t.shared; // mirrored from the first write on
+        t.share(state);
         t.recovered = store.open(clock);
         loop.get().handoff(t); // POST /v1/chat/resume hands a task's approval here (a reload's new loop: Gateway)
         return t;
     }
 
     public AgentConfig config() { return config; }
+
+    /** Seen from every replica sharing {@code state} (before {@link #start}); nothing when it is null or local. */
+    void share(tollgate.state.SharedState state) {
+        shared = SharedTasks.of(state, store, this, config.taskRetention().toMillis());
+        store.shared = shared; // mirrored from the next write on
+    }
 
     /** Why {@code url} may not be a task's webhook under {@code config} (400 naming {@code webhook}), or null when it may. */
     public static String webhookRefusal(AgentConfig config, String url) {
