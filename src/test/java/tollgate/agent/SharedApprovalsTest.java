@@ -52,7 +52,7 @@ class SharedApprovalsTest {
             Approvals a = replica(dataA, sa), b = replica(dataB, sb);
             Execution paused = execution("key_a");
             String id = a.pause(paused, calls(), TTL).approvalId();
-            assertEquals(List.of("key", "exp", "body"), keys(r.command("HGETALL", "tollgate:ap:{" + id + "}")));
+            assertEquals(java.util.Set.of("key", "exp", "body"), java.util.Set.copyOf(keys(r.command("HGETALL", "tollgate:ap:{" + id + "}"))));
             long ttl = (Long) r.command("PTTL", "tollgate:ap:{" + id + "}");
             assertTrue(ttl > TTL.toMillis() && ttl <= TTL.toMillis() + Approvals.GRACE.toMillis() + 10_000, "expiry + grace: " + ttl);
 
