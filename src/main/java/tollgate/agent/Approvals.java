@@ -172,8 +172,9 @@ public final class Approvals {
         if (!ApprovalFiles.isId(approvalId) || keyId == null) throw unknown();
         maybeSweep();
         long now = clock.millis();
-        if (shared != null) {
-            Execution won = shared.claim(approvalId, keyId, id -> retire(id, now));
+        SharedApprovals.Claim inRedis = shared == null ? null : shared.find(approvalId, keyId); // null: unreachable
+        if (inRedis != null) {
+            Execution won = shared.settle(inRedis, approvalId, id -> retire(id, now));
             if (won != null) return won;
         }
         Path file = ApprovalFiles.waiting(dir, approvalId);
@@ -209,6 +210,7 @@ public final class Approvals {
             throw failed("approval_unreadable", claimed, e);
         }
         ApprovalFiles.tombstone(claimed, meta, now);
+        if (shared != null && inRedis == null) shared.claimedUnshared(approvalId, keyId);
         return execution;
     }
 

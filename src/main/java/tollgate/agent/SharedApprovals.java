@@ -76,14 +76,52 @@ final class SharedApprovals {
     /** A claim's answer: {@code value} is the body (CLAIMED), the claim time (USED) or the expiry (EXPIRED) in ms. */
     record Claim(Found found, String value) {}
 
+    /** Most claims made from files while Redis was unreachable kept to be told to it once back. */
+    static final int MAX_UNTOLD = 10_000;
+
     private final SharedState state;
     private final Redis redis;
     private final long graceMs;
+    /** Approvals claimed from this replica's files while Redis was unreachable: {id, key id}, told to Redis once it is back. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<String[]> untold = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger untoldCount = new java.util.concurrent.atomic.AtomicInteger();
 
     SharedApprovals(SharedState state, long graceMs) {
         this.state = state;
         this.redis = state.redis();
         this.graceMs = graceMs;
+        state.onHealth(up -> {
+            if (up && !untold.isEmpty()) Thread.ofVirtual().name("tollgate-approvals-tell").start(this::tell);
+        });
+    }
+
+    /**
+     * {@code id} was claimed from this replica's file while Redis could not be asked: once it is
+     * back, its copy there (if it has one) is claimed too, so that another replica cannot resume
+     * it a second time. Kept in memory only (up to {@link #MAX_UNTOLD}): a restart before Redis
+     * is back forgets it.
+     */
+    void claimedUnshared(String id, String keyId) {
+        if (untoldCount.incrementAndGet() > MAX_UNTOLD) {
+            untoldCount.decrementAndGet();
+            Log.warn("approval_claim_not_shared", "approval_id", id, "meaning", "too many claims wait for Redis to be back");
+            return;
+        }
+        untold.add(new String[] {id, keyId});
+        if (redis.up()) tell(); // it came back meanwhile
+    }
+
+    /** Claims in Redis what was claimed here while it was unreachable; stops at the first failure. */
+    private void tell() {
+        String[] c;
+        while ((c = untold.peek()) != null) {
+            try {
+                redis.eval(CLAIM, List.of(waitingKey(c[0]), claimedKey(c[0])), List.of(c[1], Long.toString(graceMs)));
+            } catch (RedisException e) {
+                if (e.unavailable()) return; // the next time it is back
+            }
+            if (untold.remove(c)) untoldCount.decrementAndGet();
+        }
     }
 
     /** Null when state is local. */
@@ -118,14 +156,12 @@ final class SharedApprovals {
     }
 
     /**
-     * Claims {@code id} for {@code keyId} in Redis: the execution when this claim won it there;
-     * null when Redis does not hold it or cannot say (the file decides then). Throws what a file
-     * would: 404 another key's, 410 expired, 409 used. {@code retire} is given the id when it was
-     * claimed (by this claim or another replica's): this replica's file of it is used too.
+     * What a claim in Redis ({@link #find}) means: the execution when this claim won it there;
+     * null when Redis does not hold it (the file decides then). Throws what a file would: 404
+     * another key's, 410 expired, 409 used. {@code retire} is given the id when it was claimed
+     * (by this claim or another replica's): this replica's file of it is used too.
      */
-    Execution claim(String id, String keyId, Consumer<String> retire) {
-        Claim c = find(id, keyId);
-        if (c == null) return null;
+    Execution settle(Claim c, String id, Consumer<String> retire) {
         switch (c.found()) {
             case CLAIMED -> {
                 retire.accept(id); // this replica's copy, if it paused it: used now

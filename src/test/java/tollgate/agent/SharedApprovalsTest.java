@@ -131,6 +131,34 @@ class SharedApprovalsTest {
         }
     }
 
+    @Test
+    void claimedFromTheFileWhileRedisDidNotAnswer_isClaimedInRedisOnceItAnswers_soBCannotResumeItAgain() throws Exception {
+        try (RedisServer r = RedisServer.start();
+             SharedState sa = SharedState.open(r.stateConfig("replica-a"));
+             SharedState sb = SharedState.open(r.stateConfig("replica-b"))) {
+            Approvals a = replica(dataA, sa), b = replica(dataB, sb);
+            String id = a.pause(execution("key_a"), calls(), TTL).approvalId(); // in Redis too
+            // Redis holds every command for 5 s: A's claim times out there (500 ms) and is decided by its file.
+            r.command("CLIENT", "PAUSE", "5000", "ALL");
+            a.claim(id, "key_a");
+            assertTrue(sa.degraded());
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (sa.degraded()) { // answers again once the pause is over; any command of A's tells it so
+                if (System.nanoTime() > deadline) throw new AssertionError("Redis did not answer A again");
+                try {
+                    sa.redis().call("PING");
+                } catch (tollgate.state.RedisException stillPaused) {
+                    Thread.sleep(50);
+                }
+            }
+            while (!Long.valueOf(1).equals(r.command("EXISTS", "tollgate:ap:{" + id + "}:claimed"))) {
+                if (System.nanoTime() > deadline) throw new AssertionError("A's claim was not told to Redis");
+                Thread.sleep(20);
+            }
+            assertEquals(409, status(() -> b.claim(id, "key_a")), "B must not resume what A resumed while Redis did not answer");
+        }
+    }
+
     private static List<Object> keys(Object hgetall) {
         List<Object> keys = new ArrayList<>();
         if (hgetall instanceof List<?> flat) for (int i = 0; i < flat.size(); i += 2) keys.add(flat.get(i));

@@ -41,8 +41,22 @@ class SharedReplicasGatewayTest {
     final AgentTestBase.TestTool deploy = new AgentTestBase.TestTool("deploy", true, List.of("*"),
             call -> ToolOutput.ok("deployed " + call.arguments().get("env")));
 
+    /** Holds its call until cancelled (a running task). */
+    final java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+    final AgentTestBase.TestTool hold = new AgentTestBase.TestTool("hold", call -> {
+        java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+        call.cancellation().onCancel(cancelled::countDown);
+        holding.countDown();
+        try {
+            cancelled.await(20, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return ToolOutput.error("cancelled");
+    });
+
     GatewayHarness replica(FakeUpstream upstream, Path data, RedisServer r, String id) throws Exception {
-        return GatewayHarness.builder(upstream.url(), data).tools(List.of(deploy)).top("router", BREAKER_ROUTER)
+        return GatewayHarness.builder(upstream.url(), data).tools(List.of(deploy, hold)).top("router", BREAKER_ROUTER)
                 .top("state", "{\"redis_url\": \"" + r.url() + "\", \"replica_id\": \"" + id + "\"}").start();
     }
 
@@ -117,6 +131,39 @@ class SharedReplicasGatewayTest {
             assertEquals(503, refused.statusCode(), refused.body());
             assertEquals("application/json", refused.headers().firstValue("content-type").orElse(null));
             assertEquals(asked, upstream.requests().size(), "B did not call the upstream A found failing");
+        }
+    }
+
+    @Test
+    void aTaskRunningOnA_isReadAndCancelledOnB_andItsEventsAreServedByA() throws Exception {
+        try (RedisServer r = RedisServer.start();
+             FakeUpstream upstream = new FakeUpstream().respondWith(turns(toolCalls("chatcmpl-t1", call("call_h", "hold", "{}")),
+                     text("chatcmpl-t2", "Held.")));
+             GatewayHarness a = replica(upstream, dataA, r, "a");
+             GatewayHarness b = replica(upstream, dataB, r, "b")) {
+            HttpResponse<String> created = a.post("/v1/neo/tasks",
+                    "{\"model\":\"gpt-4o-mini\",\"goal\":\"Hold\",\"tools\":[" + gatewayTool("hold") + "]}");
+            assertEquals(202, created.statusCode(), created.body());
+            String id = (String) obj(created.body()).get("id");
+            assertTrue(holding.await(20, java.util.concurrent.TimeUnit.SECONDS));
+
+            HttpResponse<String> onA = a.get("/v1/neo/tasks/" + id, "Authorization", GatewayHarness.AUTH);
+            HttpResponse<String> onB = b.get("/v1/neo/tasks/" + id, "Authorization", GatewayHarness.AUTH);
+            assertEquals(200, onB.statusCode(), onB.body());
+            assertEquals("application/json", onB.headers().firstValue("content-type").orElse(null));
+            assertEquals(onA.body(), onB.body(), "B answers A's task as A does");
+            assertEquals("running", obj(onB.body()).get("status"));
+
+            HttpResponse<String> events = b.get("/v1/neo/tasks/" + id + "/events", "Authorization", GatewayHarness.AUTH);
+            assertEquals(409, events.statusCode(), events.body());
+            assertEquals("application/json", events.headers().firstValue("content-type").orElse(null));
+            assertEquals("Task " + id + " runs on the gateway replica 'a', which streams its events; GET /neo/tasks/" + id
+                    + " answers on every replica.", obj(obj(events.body()).get("error")).get("message"));
+
+            HttpResponse<String> cancelled = b.post("/v1/neo/tasks/" + id + "/cancel", "");
+            assertEquals(200, cancelled.statusCode(), cancelled.body());
+            assertEquals("cancelled", obj(cancelled.body()).get("status"), cancelled.body());
+            assertEquals("cancelled", obj(a.get("/v1/neo/tasks/" + id, "Authorization", GatewayHarness.AUTH).body()).get("status"));
         }
     }
 
