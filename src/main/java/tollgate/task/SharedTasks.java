@@ -161,7 +161,8 @@ final class SharedTasks implements AutoCloseable {
             lastRenewMs = now;
             for (TaskEntry e : store.all()) {
                 if (e.status.ended()) continue;
-                commands.add(new String[] {"SET", leaseKey(e.id), state.replicaId(), "PX", Long.toString(LEASE_TTL_MS)});
+                // The lease script (EVAL: a pipeline cannot reload a script), so that a lease another replica holds is left to it.
+                commands.add(new String[] {"EVAL", LEASE.source(), "1", leaseKey(e.id), state.replicaId(), Long.toString(LEASE_TTL_MS)});
                 commands.add(new String[] {"PEXPIRE", taskKey(e.id), Long.toString(retentionMs)});
             }
         }
