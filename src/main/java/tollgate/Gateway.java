@@ -216,6 +216,7 @@ public final class Gateway {
         g.register(staging, life, tokens, listening == null ? () -> -1 : listening::port, tasks, this::reload);
         staging.cors(g.config().ops().cors());
         life.metrics().attach(g.catalog(), g.dispatcher().router());
+        life.breakers().share(g.dispatcher().router()); // issue 14: once served, not when a reload fails; no-op when local
         server.router().install(staging);
     }
 

@@ -87,7 +87,6 @@ record Generation(GatewayConfig config, Catalog catalog, Map<String, Provider> r
         Catalog catalog = Catalog.of(config.models(), ModelDiscovery.discover(config.providers().values(), life.upstream()));
         tollgate.route.Router router = new tollgate.route.Router(catalog, running, disabled, config.groups(), config.router(),
                 config.voice().policies(), Clock.SYSTEM, Gateway.RANDOM, carried(previous, config));
-        life.breakers().share(router); // issue 14: no-op when state is local
         Dispatcher dispatcher = new Dispatcher(router, Baseline.of(catalog, config.router()), Clock.SYSTEM, Gateway.RANDOM,
                 life.metrics().recording(life.ledger()), life.metrics());
         List<GatewayTool> tools = new ArrayList<>(Tools.build(config, dispatcher.services(), life.keys(), life.upstream(),
