@@ -172,6 +172,29 @@ class MessagesSurfaceTest extends MessagesTestBase {
     }
 
     @Test
+    void keyOverItsRequestsPerMinute_is429_rateLimitError_withRetryAfter() throws Exception {
+        String auth = new AccountsKeys(gw, dataDir).create(AccountsGatewayTest.fields("name", "slow", "rpm", 1L));
+        String key = auth.substring("Bearer ".length());
+        assertEquals(200, gw.postAs(MESSAGES, HELLO, "x-api-key", key).statusCode());
+        HttpResponse<String> r = gw.postAs(MESSAGES, HELLO, "x-api-key", key);
+        assertEquals(429, r.statusCode(), r.body());
+        String message = (String) obj(obj(r.body()).get("error")).get("message");
+        assertTrue(message.startsWith("Rate limit reached for this key: 1 requests per minute. Try again in "), message);
+        assertAnthropicError(r, 429, "rate_limit_error", message);
+        long retryAfter = Long.parseLong(r.headers().firstValue("retry-after").orElse("0"));
+        assertTrue(retryAfter >= 59 && retryAfter <= 60, "retry-after " + retryAfter);
+        assertEquals("0", r.headers().firstValue("x-ratelimit-remaining-requests").orElse(null));
+    }
+
+    @Test
+    void upstreamFailing_is502_apiError() throws Exception {
+        upstream.respondWith(FakeUpstream.json(500, "{\"error\":{\"message\":\"upstream exploded\"}}"));
+        HttpResponse<String> r = gw.post(MESSAGES, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":50,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertAnthropicError(r, 502, "api_error", "Provider 'openai' failed (HTTP 500): upstream exploded");
+    }
+
+    @Test
     void unknownModel_is400_inAnthropicShape() throws Exception {
         HttpResponse<String> r = gw.post(MESSAGES, "{\"model\":\"no-such-model\",\"max_tokens\":5,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
