@@ -42,6 +42,8 @@ public final class Charge implements AutoCloseable {
     private SharedLimits.Admission admission;
     /** This request's credit hold in Redis, or null (none, or held locally only: Redis was unreachable). */
     private String sharedHold;
+    /** What every replica charged the key, as the settlement in Redis saw it; -1: not known (local). */
+    private long sharedSpent = -1;
 
     Charge(Account account, long creditsPerUsd, Clock clock) {
         this(account, creditsPerUsd, clock, null);
@@ -239,7 +241,7 @@ public final class Charge implements AutoCloseable {
         // record is written before settling) set; a hold made locally (Redis was unreachable) is
         // settled locally only, and the total set right when Redis is back (reconciliation).
         if (shared != null && (sharedHold != null || (credits > 0 && terms.key().credits() != null))) {
-            shared.settle(account.id(), sharedHold, account.spent(), false);
+            sharedSpent = shared.settle(account.id(), sharedHold, account.spent(), false);
             sharedHold = null;
         }
         if (terms.tpm() != null && tokensTaken > 0) {
@@ -251,8 +253,16 @@ public final class Charge implements AutoCloseable {
     /** Credits charged by {@link #settle} (0 before). */
     public long charged() { return charged; }
 
-    /** The key's balance now, or null when it has none (unlimited, or no account). */
-    public Long balance() { return account == null ? null : account.balance(); }
+    /**
+     * The key's balance now, or null when it has none (unlimited, or no account): across every
+     * replica when it was settled in Redis, else this replica's own.
+     */
+    public Long balance() {
+        if (account == null) return null;
+        Long granted = terms.key().credits();
+        if (granted != null && sharedSpent >= 0) return granted - sharedSpent;
+        return account.balance(); // null for an unlimited key (not a conditional expression: it would unbox it)
+    }
 
     /** Releases what was not settled (the hold) and the stream slot. Idempotent. */
     @Override

@@ -110,11 +110,14 @@ public final class SharedLimits {
      * Drops the hold {@code holdId} (null: none) and sets this replica's total charged to the key
      * to {@code spent} (its journal's; only raised unless {@code force}). False: not done (a
      * reconciliation sets it right once Redis is back; the hold lapses).
+     *
+     * @return what every replica charged the key now, or -1 when not done
      */
-    boolean settle(String keyId, String holdId, long spent, boolean force) {
+    long settle(String keyId, String holdId, long spent, boolean force) {
         Object r = run(SharedScripts.SETTLE, creditKeys(keyId),
                 List.of(holdId == null ? "" : holdId, state.replicaId(), Long.toString(spent), force ? "1" : "0"));
-        return r != null || fellBack(null) != null;
+        if (r == null) fellBack(null);
+        return r == null ? -1 : num(r);
     }
 
     /**

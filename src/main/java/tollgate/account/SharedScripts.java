@@ -126,7 +126,8 @@ final class SharedScripts {
      * the replica's total charged to the key (its journal's), ARGV[4] '1' to set it even if
      * lower (at start-up: the journal is the truth), else it only ever rises. Setting a total
      * rather than adding a request's charge makes it idempotent: a settle or a reconciliation
-     * run twice, or racing another, can never charge twice. Returns 1.
+     * run twice, or racing another, can never charge twice. Returns what every replica charged
+     * the key (the sum of KEYS[1]'s fields): its balance is the grant minus that.
      */
     static final Script SETTLE = Script.of("tollgate_settle", """
             if ARGV[1] ~= '' then
@@ -137,6 +138,8 @@ final class SharedScripts {
             if ARGV[4] == '1' or tonumber(ARGV[3]) > cur then
               redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
             end
-            return 1
+            local spent = 0
+            for _, v in ipairs(redis.call('HVALS', KEYS[1])) do spent = spent + tonumber(v) end
+            return spent
             """);
 }

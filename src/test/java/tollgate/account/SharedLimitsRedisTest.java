@@ -174,7 +174,7 @@ class SharedLimitsRedisTest {
         a.reconcile(List.of(onA), false);
         assertEquals(Map.of("replica-a", "35", "replica-b", "20"), hash("tollgate:cr:{key_1}:spent"));
         // A settlement's total never lowers what a later one set (two settling at once).
-        assertTrue(a.settle("key_1", null, 34, false));
+        assertEquals(55, a.settle("key_1", null, 34, false), "what both replicas charged");
         assertEquals("35", hash("tollgate:cr:{key_1}:spent").get("replica-a"));
     }
 

@@ -61,8 +61,11 @@ class StateSharedGatewayTest {
     /** One managed key in both replicas' keys files (as an operator copies it), once both accept it. */
     String sharedKey(Map<String, Object> fields) throws Exception {
         String auth = new AccountsKeys(gwA, dirA).create(fields);
-        Files.copy(dirA.resolve(KeyStore.FILE), dirB.resolve(KeyStore.FILE), StandardCopyOption.REPLACE_EXISTING);
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        // Written whole, then renamed: the watcher never reads half a file.
+        Path tmp = dirB.resolve(KeyStore.FILE + ".copy");
+        Files.copy(dirA.resolve(KeyStore.FILE), tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, dirB.resolve(KeyStore.FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (gwB.get("/v1/usage", "Authorization", auth).statusCode() == 401) {
             if (System.nanoTime() > deadline) throw new AssertionError("replica B did not pick up the key");
             Thread.sleep(10);
@@ -120,10 +123,14 @@ class StateSharedGatewayTest {
         String auth = sharedKey(AccountsGatewayTest.fields("name", "dave", "credits", 3L));
         List<HttpResponse<String>> rs = together(8, auth);
         int ok = 0;
+        long lowest = Long.MAX_VALUE;
         for (HttpResponse<String> r : rs) {
             assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
             if (r.statusCode() == 200) {
                 ok++;
+                long balance = AccountsGatewayTest.num(AccountsGatewayTest.ext(r), "balance");
+                assertTrue(balance >= 0 && balance <= 2, r.body());
+                lowest = Math.min(lowest, balance);
                 continue;
             }
             assertEquals(402, r.statusCode(), r.body());
@@ -132,6 +139,7 @@ class StateSharedGatewayTest {
             assertTrue(r.body().endsWith("\"type\":\"insufficient_quota\",\"param\":null,\"code\":402}}"), r.body());
         }
         assertEquals(3, ok, "3 credits across both replicas");
+        assertEquals(0, lowest, "the balance an answer shows is the key's across both replicas (the last settled sees all 3 charged)");
     }
 
     @Test
