@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import tollgate.call.Clock;
 import tollgate.config.KeyConfig;
@@ -192,7 +193,7 @@ public final class Accounts implements AutoCloseable {
     public void share(SharedState state) {
         if (!state.shared()) return;
         SharedLimits s = new SharedLimits(state, clock);
-        java.util.concurrent.atomic.AtomicBoolean forced = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean forced = new AtomicBoolean();
         reconcile(s, state, forced);
         // Listeners must not block: the reconciliation runs on a thread of its own.
         state.onHealth(up -> {
@@ -202,7 +203,7 @@ public final class Accounts implements AutoCloseable {
     }
 
     /** Forced (the journal over whatever Redis holds) until one forced run succeeded: at start-up, or the first time Redis is reachable. */
-    private void reconcile(SharedLimits s, SharedState state, java.util.concurrent.atomic.AtomicBoolean forced) {
+    private void reconcile(SharedLimits s, SharedState state, AtomicBoolean forced) {
         boolean force = !forced.get();
         int n = s.reconcile(all(), force);
         if (n < 0) return;
