@@ -24,13 +24,16 @@ import tollgate.state.SharedState;
  * client (default pool, timeout 500 ms); the same admission on local buckets for reference. Each
  * case: WARMUP admissions, then CHECKS timed one by one (System.nanoTime around admit alone;
  * settle corrects nothing and close gives nothing back, so no other Redis call is made), by 1
- * caller and by 8 at once (virtual threads, CHECKS in all). One JSON line per case on stdout:
+ * caller and by 8 at once (virtual threads, as the gateway's requests; -Dthreads=platform for
+ * platform threads; CHECKS in all). One JSON line per case on stdout:
  * p50, p99, p999 and max in microseconds, and refusals (must be 0: the limits are set high).
  *
  * <pre>java -cp tollgate.jar scripts/bench.d/RedisCost.java PORT [CHECKS] [WARMUP]</pre>
  */
 public class RedisCost {
     static final long RPM = 1_000_000_000L, TPM = 1_000_000_000_000L, TOKENS = 100;
+    /** -Dthreads=platform: callers on platform threads (the gateway's requests run on virtual ones), to see what scheduling adds. */
+    static final boolean PLATFORM = "platform".equals(System.getProperty("threads"));
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
@@ -66,7 +69,7 @@ public class RedisCost {
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < callers; t++) {
-            threads.add(Thread.ofVirtual().start(() -> {
+            threads.add((PLATFORM ? Thread.ofPlatform() : Thread.ofVirtual()).start(() -> {
                 try {
                     go.await();
                 } catch (InterruptedException e) {
