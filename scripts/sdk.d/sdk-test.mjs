@@ -30,6 +30,7 @@ import { createClient as createDeepgramV4, DeepgramApiError } from 'deepgram-v4'
 import { realtimeChecks } from './sdk-realtime.mjs';
 import { agentChecks } from './sdk-agent.mjs';
 import { responsesChecks } from './sdk-responses.mjs';
+import { messagesChecks } from './sdk-messages.mjs';
 
 const BASE = need('TOLLGATE_URL');
 const KEY = need('TOLLGATE_KEY');
@@ -580,6 +581,8 @@ agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, 
 
 // ================================================================== the Responses API (sdk-responses.mjs)
 responsesChecks({ check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText });
+// ================================================================== Anthropic's Messages API (sdk-messages.mjs)
+messagesChecks({ check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY });
 
 // ================================================================== the gateway's log
 check('no key (client, own provider key, upstream keys, tool endpoint key, session tokens, keystore password) in the gateway\'s log', async () => {

@@ -33,6 +33,8 @@ public final class Api {
                                 AgentLoop agent, Tasks tasks) {
         routes.api("POST", "/chat/completions",
                 Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField(), agent, tasks)));
+        // Anthropic's Messages API in (issue 14): the Anthropic SDKs and Claude Code.
+        MessagesEndpoint.register(routes, keys, dispatcher);
         // Seed 003: a paused execution continues once a human has decided (issue 12).
         routes.api("POST", "/chat/resume", Authenticated.require(keys, new ResumeEndpoint(agent, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
