@@ -147,6 +147,9 @@ public final class Gateway {
             ledger.onFsync(metrics.fsyncs());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
             keys.watch();
+            keys.share(state); // issue 14: limits and balances across replicas (nothing when state is local)
+            SharedState shared = state;
+            metrics.state(() -> !shared.shared() ? -1 : shared.degraded() ? 0 : 1, keys::stateFallbacks);
             Accounts accounts = keys;
             metrics.keyNames(id -> {
                 tollgate.account.Account a = accounts.get(id);

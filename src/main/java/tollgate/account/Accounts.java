@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import tollgate.call.Clock;
 import tollgate.config.KeyConfig;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.log.Log;
+import tollgate.state.SharedState;
 
 /**
  * Every client key the gateway accepts: the config's (read-only, unlimited) and the managed
@@ -57,6 +59,8 @@ public final class Accounts implements AutoCloseable {
     private volatile Object stamp;
     private volatile Thread watcher;
     private volatile WatchService watch;
+    /** Limits and balances shared with other replicas (issue 14), or null: local state only. */
+    private volatile SharedLimits shared;
 
     private Accounts(List<KeyConfig> configured, KeyStore store, long creditsPerUsd, Map<String, Long> spent, Clock clock) {
         this.configured = List.copyOf(configured);
@@ -176,7 +180,50 @@ public final class Accounts implements AutoCloseable {
 
     /** A request's hold on {@code account}. */
     public Charge charge(Account account) {
-        return new Charge(Objects.requireNonNull(account, "account"), creditsPerUsd, clock);
+        return new Charge(Objects.requireNonNull(account, "account"), creditsPerUsd, clock, shared);
+    }
+
+    /**
+     * Shares the keys' rate limits and balances with the other replicas on {@code state}'s Redis
+     * from now on (nothing when state is local). Call once, at start-up, before serving: it sets
+     * this replica's totals in Redis to its journal's (so a restart, or a journal replayed, never
+     * counts a charge twice), and again each time Redis comes back after an outage (then logs
+     * {@code state_reconciled}).
+     */
+    public void share(SharedState state) {
+        if (!state.shared()) return;
+        SharedLimits s = new SharedLimits(state, clock);
+        AtomicBoolean forced = new AtomicBoolean();
+        reconcile(s, state, forced);
+        // Listeners must not block: the reconciliation runs on a thread of its own.
+        state.onHealth(up -> {
+            if (up) Thread.ofVirtual().name("tollgate-state-reconcile").start(() -> reconcile(s, state, forced));
+        });
+        shared = s;
+    }
+
+    /** Forced (the journal over whatever Redis holds) until one forced run succeeded: at start-up, or the first time Redis is reachable. */
+    private void reconcile(SharedLimits s, SharedState state, AtomicBoolean forced) {
+        boolean force = !forced.get();
+        int n = s.reconcile(all(), force);
+        if (n < 0) return;
+        if (force) forced.set(true);
+        Log.info("state_reconciled", "replica", state.replicaId(), "keys", n, "forced", force);
+    }
+
+    /** Whether limits are shared but Redis is unreachable now: each replica uses its own (readiness says "degraded"). */
+    public boolean degraded() {
+        SharedLimits s = shared;
+        return s != null && s.degraded();
+    }
+
+    /** Whether limits and balances are shared with other replicas. */
+    public boolean shared() { return shared != null; }
+
+    /** Requests that used this replica's own limits or balance since start because Redis was unreachable. */
+    public long stateFallbacks() {
+        SharedLimits s = shared;
+        return s == null ? 0 : s.fallbacks();
     }
 
     /** The account with this id, or null. */

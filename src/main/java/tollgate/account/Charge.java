@@ -36,12 +36,25 @@ public final class Charge implements AutoCloseable {
     private boolean settled;
     private long charged;
     private Consumer<List<String>> limits = pairs -> { };
+    /** Limits and balances shared with other replicas (issue 14), or null when state is local. */
+    private final SharedLimits shared;
+    /** The shared buckets' answer when they admitted or refused this request; null: the local buckets did. */
+    private SharedLimits.Admission admission;
+    /** This request's credit hold in Redis, or null (none, or held locally only: Redis was unreachable). */
+    private String sharedHold;
+    /** What every replica charged the key, as the settlement in Redis saw it; -1: not known (local). */
+    private long sharedSpent = -1;
 
     Charge(Account account, long creditsPerUsd, Clock clock) {
+        this(account, creditsPerUsd, clock, null);
+    }
+
+    Charge(Account account, long creditsPerUsd, Clock clock, SharedLimits shared) {
         this.account = account;
         this.creditsPerUsd = creditsPerUsd;
         this.clock = clock;
         this.terms = account == null ? null : account.terms();
+        this.shared = shared;
     }
 
     /** The account, or null. */
@@ -79,17 +92,27 @@ public final class Charge implements AutoCloseable {
             }
         }
         long now = clock.nanos();
+        if (t.tpm() != null && tokens > t.tpm().limit()) {
+            throw new GatewayException(ErrorKind.POLICY_RATE_LIMITED, "Request too large: about " + tokens
+                    + " tokens (prompt and max_tokens) against the key's limit of " + t.tpm().limit()
+                    + " tokens per minute; lower max_tokens or shorten the prompt.", "max_tokens").noRetry();
+        }
+        if (shared != null && (t.rpm() != null || t.tpm() != null)) {
+            SharedLimits.Admission a = shared.admit(account.id(), limit(t.rpm()), limit(t.tpm()), tokens);
+            if (a != null) { // else Redis is unreachable: this replica's own buckets decide (degraded)
+                admission = a;
+                if (a.status() == 1) throw limited("requests", t.rpm().limit() + " requests per minute", a.waitNanos());
+                if (a.status() != 0) throw limited("tokens", t.tpm().limit() + " tokens per minute", a.waitNanos());
+                if (t.tpm() != null) tokensTaken = tokens;
+                openStreamSlot(stream, now);
+                return;
+            }
+        }
         if (t.rpm() != null) {
             long wait = t.rpm().take(1, now);
             if (wait > 0) throw limited("requests", t.rpm().limit() + " requests per minute", wait);
         }
         if (t.tpm() != null) {
-            if (tokens > t.tpm().limit()) {
-                if (t.rpm() != null) t.rpm().adjust(-1, now);
-                throw new GatewayException(ErrorKind.POLICY_RATE_LIMITED, "Request too large: about " + tokens
-                        + " tokens (prompt and max_tokens) against the key's limit of " + t.tpm().limit()
-                        + " tokens per minute; lower max_tokens or shorten the prompt.", "max_tokens").noRetry();
-            }
             long wait = t.tpm().take(tokens, now);
             if (wait > 0) {
                 if (t.rpm() != null) t.rpm().adjust(-1, now);
@@ -97,6 +120,10 @@ public final class Charge implements AutoCloseable {
             }
             tokensTaken = tokens;
         }
+        openStreamSlot(stream, now);
+    }
+
+    private void openStreamSlot(boolean stream, long now) {
         if (stream && !streamHeld) {
             if (!account.openStream()) {
                 give(now);
@@ -129,8 +156,17 @@ public final class Charge implements AutoCloseable {
         streamHeld = true;
     }
 
+    private static long limit(TokenBucket b) {
+        return b == null ? 0 : b.limit();
+    }
+
     /** Gives back the units an admission that failed later took. */
     private void give(long now) {
+        if (admission != null) {
+            shared.adjust(account.id(), limit(terms.rpm()), -1, limit(terms.tpm()), -tokensTaken);
+            tokensTaken = 0;
+            return;
+        }
         if (terms.rpm() != null) terms.rpm().adjust(-1, now);
         if (terms.tpm() != null) terms.tpm().adjust(-tokensTaken, now);
         tokensTaken = 0;
@@ -167,13 +203,27 @@ public final class Charge implements AutoCloseable {
         if (account == null || settled) return;
         long need = credits(worstUsd);
         if (need <= held) return;
-        if (!account.hold(need - held)) {
-            Long balance = account.balance();
-            throw new GatewayException(ErrorKind.POLICY_INSUFFICIENT_CREDITS, "Insufficient credits: this request may cost up to "
-                    + need + " credits and the key's balance is " + balance + (account.held() > 0 ? " (" + account.held()
-                    + " held by requests in flight)" : "") + ". Add credits to continue.", null).noRetry();
+        if (!account.hold(need - held)) throw insufficient(need, account.balance(), account.held());
+        // This replica's own hold runs always (it is the fallback, and it never admits what the
+        // shared balance would refuse: it counts only this replica's spend); the shared one
+        // counts every replica's.
+        Long granted = terms.key().credits();
+        if (shared != null && granted != null) {
+            String id = sharedHold != null ? sharedHold : shared.newHoldId();
+            SharedLimits.Reserve r = shared.reserve(account.id(), granted, need - held, id);
+            if (r != null && !r.held()) {
+                account.settle(need - held, 0); // gives back this replica's hold just taken
+                throw insufficient(need, r.balance(), r.heldByAll());
+            }
+            if (r != null) sharedHold = id;
         }
         held = need;
+    }
+
+    private static GatewayException insufficient(long need, Long balance, long heldNow) {
+        return new GatewayException(ErrorKind.POLICY_INSUFFICIENT_CREDITS, "Insufficient credits: this request may cost up to "
+                + need + " credits and the key's balance is " + balance + (heldNow > 0 ? " (" + heldNow
+                + " held by requests in flight)" : "") + ". Add credits to continue.", null).noRetry();
     }
 
     /**
@@ -187,14 +237,32 @@ public final class Charge implements AutoCloseable {
         if (account == null) return;
         account.settle(held, credits);
         held = 0;
-        if (terms.tpm() != null && tokensTaken > 0) terms.tpm().adjust(tokens - tokensTaken, clock.nanos());
+        // A hold made in Redis is dropped there, and this replica's total (its journal's: the
+        // record is written before settling) set; a hold made locally (Redis was unreachable) is
+        // settled locally only, and the total set right when Redis is back (reconciliation).
+        if (shared != null && (sharedHold != null || (credits > 0 && terms.key().credits() != null))) {
+            sharedSpent = shared.settle(account.id(), sharedHold, account.spent(), false);
+            sharedHold = null;
+        }
+        if (terms.tpm() != null && tokensTaken > 0) {
+            if (admission != null) shared.adjust(account.id(), 0, 0, terms.tpm().limit(), tokens - tokensTaken);
+            else terms.tpm().adjust(tokens - tokensTaken, clock.nanos());
+        }
     }
 
     /** Credits charged by {@link #settle} (0 before). */
     public long charged() { return charged; }
 
-    /** The key's balance now, or null when it has none (unlimited, or no account). */
-    public Long balance() { return account == null ? null : account.balance(); }
+    /**
+     * The key's balance now, or null when it has none (unlimited, or no account): across every
+     * replica when it was settled in Redis, else this replica's own.
+     */
+    public Long balance() {
+        if (account == null) return null;
+        Long granted = terms.key().credits();
+        if (granted != null && sharedSpent >= 0) return granted - sharedSpent;
+        return account.balance(); // null for an unlimited key (not a conditional expression: it would unbox it)
+    }
 
     /** Releases what was not settled (the hold) and the stream slot. Idempotent. */
     @Override
@@ -211,6 +279,12 @@ public final class Charge implements AutoCloseable {
     public List<String> rateHeaders() {
         if (account == null || (terms.rpm() == null && terms.tpm() == null)) return List.of();
         List<String> h = new ArrayList<>(12);
+        SharedLimits.Admission a = admission;
+        if (a != null) { // the shared buckets as the script saw them
+            if (terms.rpm() != null) RateHeaders.add(h, "requests", terms.rpm().limit(), a.rpmRemaining(), a.rpmResetNanos());
+            if (terms.tpm() != null) RateHeaders.add(h, "tokens", terms.tpm().limit(), a.tpmRemaining(), a.tpmResetNanos());
+            return h;
+        }
         long now = clock.nanos();
         if (terms.rpm() != null) RateHeaders.add(h, "requests", terms.rpm(), now);
         if (terms.tpm() != null) RateHeaders.add(h, "tokens", terms.tpm(), now);

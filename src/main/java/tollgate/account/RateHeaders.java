@@ -11,12 +11,17 @@ final class RateHeaders {
     private RateHeaders() { throw new AssertionError(); }
 
     static void add(List<String> into, String what, TokenBucket b, long now) {
+        add(into, what, b.limit(), b.remaining(now), b.resetNanos(now));
+    }
+
+    /** The headers of a bucket of {@code limit} units with {@code remaining} left, full again in {@code resetNanos}. */
+    static void add(List<String> into, String what, long limit, long remaining, long resetNanos) {
         into.add("x-ratelimit-limit-" + what);
-        into.add(Long.toString(b.limit()));
+        into.add(Long.toString(limit));
         into.add("x-ratelimit-remaining-" + what);
-        into.add(Long.toString(b.remaining(now)));
+        into.add(Long.toString(Math.max(0, remaining)));
         into.add("x-ratelimit-reset-" + what);
-        into.add(duration(b.resetNanos(now)));
+        into.add(duration(resetNanos));
     }
 
     /** {@code 0s}, {@code 120ms} below a second, {@code 1.5s} below a minute, {@code 6m0s} from there. */

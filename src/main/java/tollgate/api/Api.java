@@ -83,7 +83,12 @@ public final class Api {
         routes.exact("GET", "/healthz", call -> call.respond(200, "application/json", ok, ok.length));
         // Draining is answered by the router (503) before any endpoint runs, so reaching
         // this endpoint means ready.
-        routes.exact("GET", "/readyz", call -> call.respond(200, "application/json", ok, ok.length));
+        // Issue 14: Redis unreachable is still ready (this replica serves on its own limits), but says so.
+        byte[] degraded = "{\"status\":\"degraded\",\"state\":\"redis unreachable\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        routes.exact("GET", "/readyz", call -> {
+            byte[] b = keys.degraded() ? degraded : ok;
+            call.respond(200, "application/json", b, b.length);
+        });
     }
 
     /** A route of Deepgram's API: its errors, the 401 included, also carry Deepgram's error fields. */

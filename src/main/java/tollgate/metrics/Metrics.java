@@ -56,6 +56,10 @@ public final class Metrics implements CallObserver, DispatchEvents {
     private volatile IntSupplier streams = () -> 0;
     /** Open realtime voice sessions, -1 when the voice listener is off (the gauge is then left out). */
     private volatile IntSupplier voiceSessions = () -> -1;
+    /** Redis of shared state (issue 14): 1 reachable, 0 not, -1 state is local (the gauges are then left out). */
+    private volatile IntSupplier redisUp = () -> -1;
+    /** Requests that used this replica's own limits or balance because Redis was unreachable. */
+    private volatile java.util.function.LongSupplier stateFallbacks = () -> 0;
     /** The ledger's key id (an account id) to the key's name. */
     private volatile UnaryOperator<String> keyNames = UnaryOperator.identity();
     /** The size of the last rendering, to size the next one's buffer. */
@@ -98,6 +102,17 @@ public final class Metrics implements CallObserver, DispatchEvents {
         this.inFlight = inFlight;
         this.streams = streams;
         this.voiceSessions = voiceSessions == null ? () -> -1 : voiceSessions;
+    }
+
+    /**
+     * The gauges of shared state (issue 14).
+     *
+     * @param redisUp   1 while Redis is reachable, 0 while not, -1 when state is local (nothing rendered)
+     * @param fallbacks requests that used this replica's own limits or balance because Redis was unreachable
+     */
+    public void state(IntSupplier redisUp, java.util.function.LongSupplier fallbacks) {
+        this.redisUp = redisUp;
+        this.stateFallbacks = fallbacks;
     }
 
     /** How a ledger record's key id becomes the key's name (a managed key's id is not its name). */
@@ -179,6 +194,13 @@ public final class Metrics implements CallObserver, DispatchEvents {
             out.family("tollgate_voice_sessions", "gauge", "Realtime voice sessions open.").sample("tollgate_voice_sessions", "", sessions);
         }
         breakers(out);
+        int up = redisUp.getAsInt();
+        if (up >= 0) {
+            out.family("tollgate_state_redis_up", "gauge", "Whether the Redis of shared state is reachable (1) or not (0: this "
+                    + "replica serves on its own limits).").sample("tollgate_state_redis_up", "", up);
+            out.family("tollgate_state_fallbacks_total", "counter", "Requests that used this replica's own limits or balance "
+                    + "because Redis was unreachable.").sample("tollgate_state_fallbacks_total", "", stateFallbacks.getAsLong());
+        }
         out.family("tollgate_ledger_fsync_seconds", "histogram", "Time each fsync of the usage ledger's journal took.");
         fsync.render(out, "tollgate_ledger_fsync_seconds", "");
         JvmGauges.render(out);

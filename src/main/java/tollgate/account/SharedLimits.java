@@ -1,0 +1,190 @@
+package tollgate.account;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import tollgate.call.Clock;
+import tollgate.log.Log;
+import tollgate.state.Redis;
+import tollgate.state.RedisException;
+import tollgate.state.SharedState;
+import tollgate.state.Script;
+
+/**
+ * A key's rate limits and balance shared by every replica through Redis (issue 14, "Several
+ * replicas"), one {@code EVALSHA} per check ({@link SharedScripts}). Only made when
+ * {@code state.redis_url} is set; without it nothing here runs.
+ *
+ * <p>Contract: every method answers within the client's timeout and never throws; a Redis that
+ * cannot be reached (or answers an error) makes it return null ("use this replica's local
+ * state") and counts a {@linkplain #fallbacks() fallback}. While the client is down, Redis is
+ * tried at most once per {@link #PROBE_INTERVAL_NANOS} (the other requests fall back at once),
+ * so that an unreachable server costs requests nothing more than a counter.
+ *
+ * <p>Keys, all of one key id in one hash slot ({@code {…}}): {@code rl:{id}:rpm} and
+ * {@code rl:{id}:tpm} (a bucket's theoretical arrival time, expiring when full again),
+ * {@code cr:{id}:spent} (per replica: what its journal charged the key; no expiry, it is the
+ * balance), {@code cr:{id}:holds} and {@code cr:{id}:holdexp} (requests in flight, expiring).
+ */
+public final class SharedLimits {
+    /** How often a request may try a Redis that is down (the others use local state at once), in nanoseconds. */
+    static final long PROBE_INTERVAL_NANOS = 1_000_000_000L;
+    /**
+     * Lifetime of a credit hold in Redis, in milliseconds: a replica that dies with requests in
+     * flight frees their holds after this. Longer than any request (an agent loop's stream
+     * included); a request longer still is charged all the same, its hold no longer counted.
+     */
+    static final long HOLD_TTL_MS = 30 * 60_000L;
+
+    /** What the admission script answered; a remaining of -1 for a bucket the key lacks. */
+    record Admission(int status, long waitNanos, long rpmRemaining, long rpmResetNanos, long tpmRemaining,
+                     long tpmResetNanos) {
+        boolean taken() { return status == 0; }
+    }
+
+    /** What the reserve script answered. */
+    record Reserve(boolean held, long balance, long heldByAll) {}
+
+    private final SharedState state;
+    private final Redis redis;
+    private final Clock clock;
+    private final LongAdder fallbacks = new LongAdder();
+    private final AtomicLong nextProbe = new AtomicLong();
+    /** Hold ids: this replica, its start, a sequence (unique across restarts of the replica). */
+    private final String holdPrefix;
+    private final AtomicLong holds = new AtomicLong();
+
+    SharedLimits(SharedState state, Clock clock) {
+        this.state = state;
+        this.redis = state.redis();
+        this.clock = clock;
+        this.holdPrefix = state.replicaId() + ":" + Long.toString(clock.millis(), 36) + ":";
+        this.nextProbe.set(clock.nanos());
+    }
+
+    /** Requests (or settlements) that used local state since start, because Redis could not be used. */
+    public long fallbacks() { return fallbacks.sum(); }
+
+    /** Whether Redis is unreachable now (the requests use local state). */
+    public boolean degraded() { return state.degraded(); }
+
+    String newHoldId() { return holdPrefix + holds.incrementAndGet(); }
+
+    /** Takes 1 request and {@code tokens} of the key's buckets, or says when it could; null: use local state. */
+    Admission admit(String keyId, long rpm, long tpm, long tokens) {
+        Object r = run(SharedScripts.ADMIT, List.of(rateKey(keyId, "rpm"), rateKey(keyId, "tpm")),
+                List.of(Long.toString(rpm), Long.toString(tpm), Long.toString(tokens)));
+        if (!(r instanceof List<?> l) || l.size() < 6) return fellBack(r);
+        return new Admission((int) num(l.get(0)), num(l.get(1)) * 1000, num(l.get(2)), num(l.get(3)) * 1000,
+                num(l.get(4)), num(l.get(5)) * 1000);
+    }
+
+    /** Corrects earlier takes by {@code requests} and {@code tokens} (negative: given back). False: not done. */
+    boolean adjust(String keyId, long rpm, long requests, long tpm, long tokens) {
+        List<String> keys = new ArrayList<>(2);
+        List<String> args = new ArrayList<>(4);
+        if (rpm > 0 && requests != 0) {
+            keys.add(rateKey(keyId, "rpm"));
+            args.add(Long.toString(rpm));
+            args.add(Long.toString(requests));
+        }
+        if (tpm > 0 && tokens != 0) {
+            keys.add(rateKey(keyId, "tpm"));
+            args.add(Long.toString(tpm));
+            args.add(Long.toString(tokens));
+        }
+        if (keys.isEmpty()) return true;
+        return run(SharedScripts.ADJUST, keys, args) != null || fellBack(null) != null;
+    }
+
+    /** Holds {@code more} credits of the key's balance under {@code holdId}; null: use local state. */
+    Reserve reserve(String keyId, long granted, long more, String holdId) {
+        Object r = run(SharedScripts.RESERVE, creditKeys(keyId),
+                List.of(Long.toString(granted), Long.toString(more), holdId, Long.toString(HOLD_TTL_MS)));
+        if (!(r instanceof List<?> l) || l.size() < 3) return fellBack(r);
+        return new Reserve(num(l.get(0)) == 1, num(l.get(1)), num(l.get(2)));
+    }
+
+    /**
+     * Drops the hold {@code holdId} (null: none) and sets this replica's total charged to the key
+     * to {@code spent} (its journal's; only raised unless {@code force}). False: not done (a
+     * reconciliation sets it right once Redis is back; the hold lapses).
+     *
+     * @return what every replica charged the key now, or -1 when not done
+     */
+    long settle(String keyId, String holdId, long spent, boolean force) {
+        Object r = run(SharedScripts.SETTLE, creditKeys(keyId),
+                List.of(holdId == null ? "" : holdId, state.replicaId(), Long.toString(spent), force ? "1" : "0"));
+        if (r == null) fellBack(null);
+        return r == null ? -1 : num(r);
+    }
+
+    /**
+     * Sets this replica's totals in Redis to its journal's ({@code accounts}' spent, which start
+     * from the ledger and grow with each settlement), for every key with a balance: at start-up
+     * ({@code force}: the journal is the truth, whatever Redis held) and when Redis is back (only
+     * raised: a settlement racing this cannot be undone by it). Idempotent: run twice, it charges
+     * nothing twice. Stops at the first failure.
+     *
+     * @return keys reconciled, or -1 when Redis could not be reached
+     */
+    int reconcile(List<Account> accounts, boolean force) {
+        try {
+            redis.call("PING"); // also when no key has a balance: health (readiness, the metric) is known from start-up on
+        } catch (RedisException e) {
+            if (e.unavailable()) return -1;
+        }
+        int n = 0;
+        for (Account a : accounts) {
+            if (a.key().credits() == null) continue;
+            try {
+                redis.eval(SharedScripts.SETTLE, creditKeys(a.id()), List.of("", state.replicaId(), Long.toString(a.spent()),
+                        force ? "1" : "0"));
+                n++;
+            } catch (RedisException e) {
+                if (e.unavailable()) return -1;
+                Log.error("state_reconcile_failed", "key_id", a.id(), "error", e.getMessage());
+            }
+        }
+        return n;
+    }
+
+    /** Runs {@code script}; null when Redis could not be used (not counted here). */
+    private Object run(Script script, List<String> keys, List<String> args) {
+        if (!redis.up()) {
+            long now = clock.nanos(), next = nextProbe.get();
+            if (now - next < 0 || !nextProbe.compareAndSet(next, now + PROBE_INTERVAL_NANOS)) return null;
+        }
+        try {
+            return redis.eval(script, keys, args);
+        } catch (RedisException e) {
+            // An error reply is a bug of ours or a foreign value under our key: say so once per
+            // request that meets it, and serve on local state all the same (never a 5xx).
+            if (!e.unavailable()) Log.error("state_script_failed", "script", script.name(), "error", e.getMessage());
+            return null;
+        }
+    }
+
+    private <T> T fellBack(Object reply) {
+        if (reply != null) Log.error("state_script_failed", "error", "a reply of an unexpected shape");
+        fallbacks.increment();
+        return null;
+    }
+
+    private String rateKey(String keyId, String bucket) {
+        return state.key("rl:{" + keyId + "}:" + bucket);
+    }
+
+    private List<String> creditKeys(String keyId) {
+        String tag = "cr:{" + keyId + "}:";
+        return List.of(state.key(tag + "spent"), state.key(tag + "holds"), state.key(tag + "holdexp"));
+    }
+
+    private static long num(Object o) {
+        if (o instanceof Long l) return l;
+        if (o instanceof Number n) return n.longValue();
+        if (o instanceof String s) return Long.parseLong(s);
+        return 0;
+    }
+}

@@ -1,0 +1,238 @@
+package tollgate.account;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tollgate.call.Clock;
+import tollgate.error.GatewayException;
+import tollgate.state.RedisServer;
+import tollgate.state.SharedState;
+
+/**
+ * Two replicas (two {@link SharedState}s with their own accounts of one key) against one real
+ * redis-server (issue 14, "Several replicas"): a limit and a balance hold across both, exactly.
+ */
+class SharedLimitsRedisTest {
+    RedisServer redis;
+    SharedState stateA, stateB;
+    SharedLimits a, b;
+
+    @BeforeEach
+    void start() {
+        redis = RedisServer.start();
+        stateA = SharedState.open(redis.stateConfig("replica-a"));
+        stateB = SharedState.open(redis.stateConfig("replica-b"));
+        a = new SharedLimits(stateA, Clock.SYSTEM);
+        b = new SharedLimits(stateB, Clock.SYSTEM);
+    }
+
+    @AfterEach
+    void stop() {
+        stateA.close();
+        stateB.close();
+        redis.close();
+    }
+
+    static KeyRecord key(Long credits, long rpm, long tpm) {
+        return new KeyRecord("key_1", "alice", "00", "sk-tollgate-abcdef", 0, 0, false, credits, List.of(), List.of(), rpm, tpm, 0,
+                Map.of());
+    }
+
+    static Account account(KeyRecord k, long spent) {
+        return new Account(k, true, spent, Clock.SYSTEM.nanos());
+    }
+
+    /** Runs {@code n} tasks at once (released together) on virtual threads, half on each replica; their results. */
+    static <T> List<T> together(int n, java.util.function.IntFunction<T> task) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<T>> fs = new ArrayList<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                fs.add(ex.submit(() -> {
+                    go.await();
+                    return task.apply(k);
+                }));
+            }
+            go.countDown();
+            List<T> out = new ArrayList<>();
+            for (Future<T> f : fs) out.add(f.get());
+            return out;
+        }
+    }
+
+    @Test
+    void anRpmLimitOfN_admitsExactlyNof2N_acrossTwoReplicas() throws Exception {
+        int n = 10;
+        Account onA = account(key(null, n, 0), 0), onB = account(key(null, n, 0), 0);
+        List<String> outcomes = together(2 * n, i -> {
+            Charge c = new Charge(i % 2 == 0 ? onA : onB, 1000, Clock.SYSTEM, i % 2 == 0 ? a : b);
+            try {
+                c.admit(List.of("m"), false, 10);
+                return "ok";
+            } catch (GatewayException e) {
+                assertEquals(429, e.httpStatus());
+                assertTrue(e.getMessage().startsWith("Rate limit reached for this key: 10 requests per minute. Try again in "),
+                        e.getMessage());
+                return "429";
+            } finally {
+                c.close();
+            }
+        });
+        assertEquals(n, outcomes.stream().filter("ok"::equals).count(), outcomes.toString());
+        assertEquals(0, a.fallbacks() + b.fallbacks(), "every admission was decided in Redis");
+        // The next one, on either replica, is refused, and its headers are the shared bucket's.
+        List<List<String>> headers = new ArrayList<>();
+        Charge c = new Charge(onB, 1000, Clock.SYSTEM, b);
+        c.onLimits(headers::add);
+        GatewayException e = org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class, () -> c.admit(List.of("m"), false, 1));
+        List<String> h = List.of(e.headers());
+        long retry = Long.parseLong(h.get(h.indexOf("retry-after") + 1));
+        assertTrue(retry >= 1 && retry <= 6, "one request's interval is 6 s: " + retry);
+        assertEquals(List.of("x-ratelimit-limit-requests", "10", "x-ratelimit-remaining-requests", "0"), headers.get(0).subList(0, 4));
+        assertTrue(redis.command("PTTL", "tollgate:rl:{key_1}:rpm") instanceof Long ttl && ttl > 0 && ttl <= 60_001,
+                "the bucket's key lapses when the bucket is full again");
+    }
+
+    @Test
+    void tokensPerMinute_areTakenWithTheRequest_andCorrectedAtSettlement() {
+        Account onA = account(key(null, 0, 100), 0), onB = account(key(null, 0, 100), 0);
+        Charge first = new Charge(onA, 1000, Clock.SYSTEM, a);
+        first.admit(List.of("m"), false, 60);
+        Charge refused = new Charge(onB, 1000, Clock.SYSTEM, b);
+        GatewayException e = org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class,
+                () -> refused.admit(List.of("m"), false, 60));
+        assertTrue(e.getMessage().startsWith("Rate limit reached for this key: 100 tokens per minute."), e.getMessage());
+        first.settle(0, 10); // it used 10 of the 60 it took: 50 given back, on every replica
+        first.close();
+        Charge second = new Charge(onB, 1000, Clock.SYSTEM, b);
+        second.admit(List.of("m"), false, 60);
+        second.close();
+    }
+
+    @Test
+    void aBalanceCannotBeOverspent_acrossTwoReplicas() throws Exception {
+        // 100 credits; each request holds 10 (0.010 USD at 1000 credits/USD) and is charged 10.
+        Account onA = account(key(100L, 0, 0), 0), onB = account(key(100L, 0, 0), 0);
+        assertEquals(2, a.reconcile(List.of(onA), true) + b.reconcile(List.of(onB), true));
+        AtomicInteger refused = new AtomicInteger();
+        List<Boolean> served = together(40, i -> {
+            boolean onReplicaA = i % 2 == 0;
+            try (Charge c = new Charge(onReplicaA ? onA : onB, 1000, Clock.SYSTEM, onReplicaA ? a : b)) {
+                c.cover(new BigDecimal("0.010"));
+                c.settle(10, 0);
+                return true;
+            } catch (GatewayException e) {
+                assertEquals(402, e.httpStatus());
+                refused.incrementAndGet();
+                return false;
+            }
+        });
+        assertEquals(10, served.stream().filter(x -> x).count());
+        assertEquals(30, refused.get());
+        assertEquals(100, onA.spent() + onB.spent());
+        assertEquals(Map.of("replica-a", Long.toString(onA.spent()), "replica-b", Long.toString(onB.spent())),
+                hash("tollgate:cr:{key_1}:spent"));
+        assertEquals(Map.of(), hash("tollgate:cr:{key_1}:holds"), "every hold was dropped at settlement");
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a)) {
+            GatewayException e = org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class, () -> c.cover(new BigDecimal("0.001")));
+            assertEquals("Insufficient credits: this request may cost up to 1 credits and the key's balance is 0. Add credits to continue.",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void aReplayedReconciliation_neverChargesTwice() {
+        Account onA = account(key(100L, 0, 0), 30), onB = account(key(100L, 0, 0), 20); // their journals' totals
+        for (int i = 0; i < 3; i++) {
+            assertEquals(1, a.reconcile(List.of(onA), i == 0));
+            assertEquals(1, b.reconcile(List.of(onB), i != 0));
+        }
+        assertEquals(Map.of("replica-a", "30", "replica-b", "20"), hash("tollgate:cr:{key_1}:spent"));
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a)) {
+            c.cover(new BigDecimal("0.050"));
+            // 100 - 30 - 20 = 50 is all there is: 1 more cannot be held on the other replica now.
+            try (Charge d = new Charge(onB, 1000, Clock.SYSTEM, b)) {
+                org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class, () -> d.cover(new BigDecimal("0.001")));
+            }
+            c.settle(5, 0);
+        }
+        a.reconcile(List.of(onA), false); // e.g. Redis came back: the journal's 35, once
+        a.reconcile(List.of(onA), false);
+        assertEquals(Map.of("replica-a", "35", "replica-b", "20"), hash("tollgate:cr:{key_1}:spent"));
+        // A settlement's total never lowers what a later one set (two settling at once).
+        assertEquals(55, a.settle("key_1", null, 34, false), "what both replicas charged");
+        assertEquals("35", hash("tollgate:cr:{key_1}:spent").get("replica-a"));
+    }
+
+    @Test
+    void aHoldOfADeadReplica_lapses() {
+        Account onA = account(key(10L, 0, 0), 0), onB = account(key(10L, 0, 0), 0);
+        Charge dying = new Charge(onA, 1000, Clock.SYSTEM, a);
+        dying.cover(new BigDecimal("0.010")); // all 10 held, never settled: the replica "dies"
+        try (Charge c = new Charge(onB, 1000, Clock.SYSTEM, b)) {
+            org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class, () -> c.cover(new BigDecimal("0.001")));
+        }
+        // Its expiry passes (set in the past, as the clock would): the next reserve drops it.
+        redis.command("ZADD", "tollgate:cr:{key_1}:holdexp", "1", hash("tollgate:cr:{key_1}:holds").keySet().iterator().next());
+        try (Charge c = new Charge(onB, 1000, Clock.SYSTEM, b)) {
+            c.cover(new BigDecimal("0.010"));
+            c.settle(10, 0);
+        }
+        assertEquals(Map.of("replica-b", "10"), hash("tollgate:cr:{key_1}:spent"));
+        assertFalse(stateA.degraded());
+    }
+
+    @Test
+    void redisKilledMidLoad_requestsGoOnLocally_thenItIsReconciled() throws Exception {
+        Account onA = account(key(1_000_000L, 100_000, 0), 0);
+        assertEquals(1, a.reconcile(List.of(onA), true));
+        for (int i = 0; i < 50; i++) serve(onA, a);
+        assertEquals("50", hash("tollgate:cr:{key_1}:spent").get("replica-a"));
+        redis.kill();
+        for (int i = 0; i < 50; i++) serve(onA, a); // never an exception: local limits and balance
+        assertTrue(stateA.degraded());
+        assertTrue(a.fallbacks() >= 1);
+        assertEquals(100, onA.spent());
+        redis.restart(); // empty: as a Redis that lost its data
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (stateA.degraded() && System.nanoTime() < deadline) { // the next probe finds it back
+            serve(onA, a);
+            Thread.sleep(50);
+        }
+        assertFalse(stateA.degraded());
+        assertEquals(Long.toString(onA.spent()), hash("tollgate:cr:{key_1}:spent").get("replica-a"),
+                "the journal's total is in Redis again (one reconciliation or settlement; never more)");
+    }
+
+    /** One request of one credit: admitted, held, settled. */
+    private static void serve(Account account, SharedLimits limits) {
+        try (Charge c = new Charge(account, 1000, Clock.SYSTEM, limits)) {
+            c.admit(List.of("m"), false, 1);
+            c.cover(new BigDecimal("0.001"));
+            c.settle(1, 1);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, String> hash(String key) {
+        Object r = redis.command("HGETALL", key);
+        Map<String, String> m = new java.util.TreeMap<>();
+        if (r instanceof List<?> l) for (int i = 0; i + 1 < l.size(); i += 2) m.put((String) l.get(i), (String) l.get(i + 1));
+        else if (r instanceof Map<?, ?> mm) mm.forEach((k, v) -> m.put((String) k, (String) v));
+        return m;
+    }
+}
