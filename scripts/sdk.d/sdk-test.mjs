@@ -29,6 +29,7 @@ import { DeepgramClient, DeepgramError } from '@deepgram/sdk';
 import { createClient as createDeepgramV4, DeepgramApiError } from 'deepgram-v4';
 import { realtimeChecks } from './sdk-realtime.mjs';
 import { agentChecks } from './sdk-agent.mjs';
+import { embeddingsChecks } from './sdk-embeddings.mjs';
 
 const BASE = need('TOLLGATE_URL');
 const KEY = need('TOLLGATE_KEY');
@@ -576,6 +577,9 @@ realtimeChecks({ check, expect, eq, show, Failure, requests, received, one, noth
 
 // ================================================================== gateway tools, approvals, tasks (sdk-agent.mjs)
 agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, refused, errorText, openai, BASE, KEY, OTHER_KEY });
+
+// ================================================================== embeddings (sdk-embeddings.mjs)
+embeddingsChecks({ check, expect, eq, show, Failure, one, nothingUpstream, refused, errorText, openai });
 
 // ================================================================== the gateway's log
 check('no key (client, own provider key, upstream keys, tool endpoint key, session tokens, keystore password) in the gateway\'s log', async () => {
