@@ -29,7 +29,7 @@ final class EchoEmbeddings {
     static final int DEFAULT_DIMENSIONS = 256;
     /** Dimensions each word adds to (more than one keeps two words from cancelling out on one dimension). */
     static final int SPREAD = 4;
-    /** Bytes of a vector's float text per dimension, for sizing the buffer ("-0.012345678," is 13). */
+    /** Bytes of a vector's float text per dimension, for sizing the buffer ("-0.012345678," is 13; most are shorter). */
     static final int TEXT_BYTES_PER_FLOAT = 14;
 
     private static final long FNV_OFFSET = 0xcbf29ce484222325L, FNV_PRIME = 0x100000001b3L;
@@ -37,8 +37,8 @@ final class EchoEmbeddings {
     static Embeddings embed(EmbeddingsCall call) {
         EmbeddingsCall.Request r = call.request();
         int dims = r.dimensions() > 0 ? r.dimensions() : DEFAULT_DIMENSIONS;
-        JsonBuffer out = new JsonBuffer((int) Math.min(Integer.MAX_VALUE - 8L, (long) r.count() * dims * TEXT_BYTES_PER_FLOAT / 3 + 16),
-                call.memory());
+        long perVector = r.base64() ? Math.ceilDiv(4L * dims, 3) * 4 + 2 : (long) dims * TEXT_BYTES_PER_FLOAT + 2;
+        JsonBuffer out = new JsonBuffer((int) Math.min(Integer.MAX_VALUE - 8L, r.count() * perVector), call.memory());
         int[] from = new int[r.count()], to = new int[r.count()];
         for (int i = 0; i < r.count(); i++) {
             float[] v = vector(r.items().get(i), dims);
