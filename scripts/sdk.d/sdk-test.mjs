@@ -29,6 +29,8 @@ import { DeepgramClient, DeepgramError } from '@deepgram/sdk';
 import { createClient as createDeepgramV4, DeepgramApiError } from 'deepgram-v4';
 import { realtimeChecks } from './sdk-realtime.mjs';
 import { agentChecks } from './sdk-agent.mjs';
+import { responsesChecks } from './sdk-responses.mjs';
+import { messagesChecks } from './sdk-messages.mjs';
 import { embeddingsChecks } from './sdk-embeddings.mjs';
 
 const BASE = need('TOLLGATE_URL');
@@ -578,6 +580,10 @@ realtimeChecks({ check, expect, eq, show, Failure, requests, received, one, noth
 // ================================================================== gateway tools, approvals, tasks (sdk-agent.mjs)
 agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, refused, errorText, openai, BASE, KEY, OTHER_KEY });
 
+// ================================================================== the Responses API (sdk-responses.mjs)
+responsesChecks({ check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText });
+// ================================================================== Anthropic's Messages API (sdk-messages.mjs)
+messagesChecks({ check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY });
 // ================================================================== embeddings (sdk-embeddings.mjs)
 embeddingsChecks({ check, expect, eq, show, Failure, one, nothingUpstream, refused, errorText, openai });
 

@@ -25,6 +25,7 @@ import tollgate.metrics.MetricsListener;
 import tollgate.memory.MemoryBudget;
 import tollgate.provider.IdleWatchdog;
 import tollgate.provider.Upstream;
+import tollgate.route.SharedBreakers;
 import tollgate.state.SharedState;
 import tollgate.task.Tasks;
 import tollgate.agent.Approvals;
@@ -138,8 +139,10 @@ public final class Gateway {
         MetricsListener metricsListener = null;
         Metrics metrics = new Metrics(Clock.SYSTEM, Main.VERSION);
         SharedState state = null;
+        SharedBreakers breakers = null;
         try {
             state = SharedState.open(config.ops().state());
+            breakers = SharedBreakers.start(state);
             ledger = Ledger.open(config.dataDir());
             ledger.onFsync(metrics.fsyncs());
             keys = Accounts.open(configured, store, config.accounts().creditsPerUsd(), ledger.spentByKey(), Clock.SYSTEM);
@@ -149,15 +152,16 @@ public final class Gateway {
                 tollgate.account.Account a = accounts.get(id);
                 return a == null ? id : a.name();
             });
-            Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM);
+            Approvals approvals = new Approvals(config.dataDir(), Clock.SYSTEM, state);
             Generation.Lifetime life = new Generation.Lifetime(upstream, watchdog, keys, ledger, budget, approvals, metrics,
-                    List.copyOf(extraTools), state);
+                    List.copyOf(extraTools), state, breakers);
             Generation first = Generation.build(config, life, null, null);
             // Before the port opens, so that the first requests see the tools; bounded (McpDiscovery.STARTUP_WAIT).
             mcp = McpDiscovery.start(config.tools().mcpServers(), first.toolBox(), upstream, Main.VERSION, budget);
             AtomicReference<Generation> current = new AtomicReference<>(first);
             // Indexed now (a GET must find them); queued ones run once the server is up.
-            tasks = Tasks.open(config.dataDir(), () -> current.get().agent(), keys, config.tools().agent(), upstream, budget, Clock.SYSTEM);
+            tasks = Tasks.open(config.dataDir(), () -> current.get().agent(), keys, config.tools().agent(), upstream, budget, Clock.SYSTEM,
+                    state);
             server = Server.bind(config.server(), config.ops().tls().sslContext(), budget);
             VoiceTokens tokens = new VoiceTokens(config.voice().tokenTtl(), Clock.SYSTEM);
             if (config.voice().port() != 0) {
@@ -194,6 +198,7 @@ public final class Gateway {
             if (tracer != null) tracer.close(Duration.ZERO);
             if (keys != null) keys.close();
             if (ledger != null) ledger.close();
+            if (breakers != null) breakers.close();
             if (state != null) state.close();
             watchdog.close();
             upstream.close();
@@ -211,6 +216,7 @@ public final class Gateway {
         g.register(staging, life, tokens, listening == null ? () -> -1 : listening::port, tasks, this::reload);
         staging.cors(g.config().ops().cors());
         life.metrics().attach(g.catalog(), g.dispatcher().router());
+        life.breakers().share(g.dispatcher().router()); // issue 14: once served, not when a reload fails; no-op when local
         server.router().install(staging);
     }
 
@@ -356,6 +362,7 @@ public final class Gateway {
         if (tracer != null) tracer.close(TRACE_FLUSH); // the last requests' spans, before the shared client closes
         life.keys().close();
         life.ledger().close(); // after the last request: every record it took is durable
+        life.breakers().close();
         life.state().close();
         life.watchdog().close();
         life.upstream().close();

@@ -60,9 +60,11 @@ record Generation(GatewayConfig config, Catalog catalog, Map<String, Provider> r
      *
      * @param extraTools gateway tools of the program embedding the gateway (tests), in every generation
      * @param state      state shared with other replicas (issue 14), or local state
+     * @param breakers   the breakers shared with other replicas over {@code state} (issue 14)
      */
     record Lifetime(Upstream upstream, IdleWatchdog watchdog, Accounts keys, Ledger ledger, MemoryBudget budget,
-                    Approvals approvals, Metrics metrics, List<? extends GatewayTool> extraTools, SharedState state) {}
+                    Approvals approvals, Metrics metrics, List<? extends GatewayTool> extraTools, SharedState state,
+                    tollgate.route.SharedBreakers breakers) {}
 
     /**
      * Builds a generation from {@code config}; fails (a {@code ConfigException}, or an

@@ -6,6 +6,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.Map;
 import tollgate.account.DurableFiles;
 import tollgate.json.Json;
 import tollgate.json.JsonNumber;
+import tollgate.log.Log;
 
 /**
  * The files of {@code <data_dir>/approvals/} (owner-only: they hold conversations), one approval
@@ -117,15 +119,19 @@ final class ApprovalFiles {
      * @throws IOException unreadable, too large or not an approval of this version (the message names the file)
      */
     static Map<String, Object> read(Path file, long maxBytes) throws IOException {
-        byte[] bytes = DurableFiles.read(file, maxBytes);
+        return parse(DurableFiles.read(file, maxBytes), file.toString());
+    }
+
+    /** A file's content as {@link #read} returns it; {@code what} names it in errors (a file, or Redis's copy). */
+    static Map<String, Object> parse(byte[] bytes, String what) throws IOException {
         Map<String, Object> m;
         try {
             m = Json.asObject(Json.parse(bytes));
         } catch (RuntimeException e) {
-            throw new IOException(file + ": not JSON: " + e.getMessage(), e);
+            throw new IOException(what + ": not JSON: " + e.getMessage(), e);
         }
         if (m == null || !(m.get("version") instanceof JsonNumber v) || v.longValue() != VERSION) {
-            throw new IOException(file + ": not an approval of version " + VERSION);
+            throw new IOException(what + ": not an approval of version " + VERSION);
         }
         return m;
     }
@@ -149,6 +155,37 @@ final class ApprovalFiles {
             }
         }
         throw new IOException(file + ": member '" + name + "' is not a time in milliseconds");
+    }
+
+    /** Rewrites a claimed file as its tombstone, claimed at {@code nowMs} (the conversation is not kept once handed on). */
+    static void tombstone(Path claimed, Meta meta, long nowMs) {
+        Meta tombstone = new Meta(meta.approvalId(), meta.executionId(), meta.keyId(), meta.taskId(), meta.createdMs(),
+                meta.expiresAtMs(), nowMs);
+        try {
+            DurableFiles.replace(claimed, tombstoneBytes(tombstone), true, FileTime.fromMillis(nowMs));
+        } catch (IOException e) {
+            // Still used (the name says so); only the conversation stays on disk until the sweep.
+            Log.warn("approval_tombstone_failed", "file", claimed.toString(), "error", e.toString());
+        }
+    }
+
+    /**
+     * Marks the waiting file of {@code id} used, if there is one: the approval was claimed
+     * elsewhere (issue 14: on another replica, through Redis), and must not be claimed from this
+     * file again. Failures are logged.
+     */
+    static void retire(Path dir, String id, long maxBytes, long nowMs) {
+        Path file = waiting(dir, id);
+        Path claimed = claimed(dir, id);
+        try {
+            Files.move(file, claimed, StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.syncDirectory(dir);
+            tombstone(claimed, meta(claimed, id, read(claimed, maxBytes)), nowMs);
+        } catch (NoSuchFileException none) {
+            // paused on another replica, or retired already
+        } catch (IOException | RuntimeException e) {
+            Log.warn("approval_retire_failed", "file", file.toString(), "error", e.toString());
+        }
     }
 
     /** Ids of the waiting approvals' files ({@code <id>.json}), in no order. */

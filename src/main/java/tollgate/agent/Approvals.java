@@ -21,6 +21,7 @@ import tollgate.call.Clock;
 import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.log.Log;
+import tollgate.state.SharedState;
 
 /**
  * Paused executions waiting for a human (seed 003's {@code approval_id}), kept in
@@ -37,6 +38,12 @@ import tollgate.log.Log;
  * resume hears 410 or 409, not 404), then forgotten and their files deleted by a sweep (at
  * start-up, then by a pause or claim when the last sweep is {@link #SWEEP_INTERVAL_MS} old: it
  * reads the directory listing and the files' times only).
+ *
+ * <p>With state shared in Redis (issue 14, {@link SharedApprovals}) a paused execution is also put
+ * there, and a claim asks Redis first: an approval paused on one replica is resumed on any, once
+ * (the claim retires this replica's file too, so that it cannot be claimed here again). Redis
+ * unreachable, or an approval it does not hold (too large, paused while it was down): the file
+ * decides, as without it.
  *
  * <p>The cap of {@link #MAX_WAITING_PER_KEY} counts what this process paused, and what was waiting
  * when it started; approvals paused by another process sharing the directory are claimable here
@@ -56,7 +63,7 @@ public final class Approvals {
     /** Least time between two sweeps started by a pause or a claim, in milliseconds. */
     static final long SWEEP_INTERVAL_MS = 10 * 60_000L;
 
-    private static final String UNKNOWN = "No approval with this approval_id is waiting for this key.";
+    static final String UNKNOWN = "No approval with this approval_id is waiting for this key.";
 
     private final Path dir;
     private final Clock clock;
@@ -69,6 +76,8 @@ public final class Approvals {
     private final Map<String, Integer> perKey = new HashMap<>();
     private final ReentrantLock sweeping = new ReentrantLock();
     private volatile long lastSweepMs;
+    /** Null when state is local. */
+    private final SharedApprovals shared;
 
     /** @throws UncheckedIOException when the directory cannot be created or listed (start-up fails) */
     public Approvals(Path dataDir, Clock clock) {
@@ -80,8 +89,18 @@ public final class Approvals {
         this(dataDir, clock, maxStateBytes, MAX_WAITING_PER_KEY);
     }
 
+    /** Shared with other replicas over {@code state} (issue 14); as {@link #Approvals(Path, Clock)} when it is local. */
+    public Approvals(Path dataDir, Clock clock, SharedState state) {
+        this(dataDir, clock, DEFAULT_MAX_STATE_BYTES, MAX_WAITING_PER_KEY, SharedApprovals.of(state, GRACE.toMillis()));
+    }
+
     /** With another cap per key than {@link #MAX_WAITING_PER_KEY}: for tests. */
     Approvals(Path dataDir, Clock clock, long maxStateBytes, int maxWaitingPerKey) {
+        this(dataDir, clock, maxStateBytes, maxWaitingPerKey, null);
+    }
+
+    Approvals(Path dataDir, Clock clock, long maxStateBytes, int maxWaitingPerKey, SharedApprovals shared) {
+        this.shared = shared;
         this.dir = dataDir.resolve(ApprovalFiles.DIR);
         this.clock = clock;
         this.maxStateBytes = maxStateBytes;
@@ -127,6 +146,7 @@ public final class Approvals {
                         + bytes.length + " bytes) is larger than the " + maxStateBytes + " bytes a paused execution may hold.");
             }
             DurableFiles.replace(file, bytes, true, FileTime.fromMillis(meta.expiresAtMs()));
+            if (shared != null) shared.put(meta, bytes, now); // else (or when it fails) resumable on this replica only
             paused = true;
             return new Outcome.Approval(meta.approvalId(), meta.executionId(), meta.expiresAtMs(), calls);
         } catch (IOException e) {
@@ -152,6 +172,11 @@ public final class Approvals {
         if (!ApprovalFiles.isId(approvalId) || keyId == null) throw unknown();
         maybeSweep();
         long now = clock.millis();
+        SharedApprovals.Claim inRedis = shared == null ? null : shared.find(approvalId, keyId); // null: unreachable
+        if (inRedis != null) {
+            Execution won = shared.settle(inRedis, approvalId, id -> retire(id, now));
+            if (won != null) return won;
+        }
         Path file = ApprovalFiles.waiting(dir, approvalId);
         Meta meta = known(approvalId);
         if (meta == null) meta = readMeta(file, approvalId);
@@ -184,14 +209,15 @@ public final class Approvals {
         } catch (IOException | IllegalArgumentException e) {
             throw failed("approval_unreadable", claimed, e);
         }
-        Meta tombstone = new Meta(approvalId, meta.executionId(), meta.keyId(), meta.taskId(), meta.createdMs(), meta.expiresAtMs(), now);
-        try {
-            DurableFiles.replace(claimed, ApprovalFiles.tombstoneBytes(tombstone), true, FileTime.fromMillis(now));
-        } catch (IOException e) {
-            // Still used (the name says so); only the conversation stays on disk until the sweep.
-            Log.warn("approval_tombstone_failed", "file", claimed.toString(), "error", e.toString());
-        }
+        ApprovalFiles.tombstone(claimed, meta, now);
+        if (shared != null && inRedis == null) shared.claimedUnshared(approvalId, keyId);
         return execution;
+    }
+
+    /** Marks this replica's waiting file of {@code id} used (claimed on another replica), if it has one. */
+    private void retire(String id, long now) {
+        forget(id);
+        ApprovalFiles.retire(dir, id, maxStateBytes, now);
     }
 
     /** Whether {@code approvalId} is waiting (not claimed, not expired) — for a task's status. */

@@ -33,9 +33,16 @@ public final class Api {
                                 AgentLoop agent, Tasks tasks) {
         routes.api("POST", "/chat/completions",
                 Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField(), agent, tasks)));
+        // Anthropic's Messages API in (issue 14): the Anthropic SDKs and Claude Code.
+        MessagesEndpoint.register(routes, keys, dispatcher);
         // Seed 003: a paused execution continues once a human has decided (issue 12).
         routes.api("POST", "/chat/resume", Authenticated.require(keys, new ResumeEndpoint(agent, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
+        // OpenAI's Responses API (issue 14), translated onto chat; stored responses in <data_dir>/responses/.
+        ResponseStore responses = new ResponseStore(config.dataDir(), config.ops().responses().storeTtl(), tollgate.call.Clock.SYSTEM);
+        responses.sweep();
+        ResponsesEndpoint.register(routes, keys, new ResponsesEndpoint(dispatcher, config.server().extensionField(), responses,
+                tollgate.call.Clock.SYSTEM));
         // Fill-in-the-middle (Mistral's API) and legacy text completions (OpenAI's), issue 10.
         routes.api("POST", "/fim/completions", Authenticated.require(keys,
                 new FimEndpoint(dispatcher.services(), config.server().extensionField(), config.fim().maxTokens())));

@@ -9,7 +9,8 @@ import tollgate.http.Endpoint;
 import tollgate.http.HttpCall;
 
 /**
- * Wraps an endpoint so that it runs only for a valid {@code Authorization: Bearer} key, with the
+ * Wraps an endpoint so that it runs only for a valid {@code Authorization: Bearer} key (or, on
+ * Anthropic's surface, {@code x-api-key}), with the
  * request's {@link Charge} on that key's account: closed when the endpoint returns or throws, so
  * that whatever the request held (credits, a stream slot) is given back whatever happened. A key
  * with per-minute limits gets OpenAI's {@code x-ratelimit-*} headers on every response, as they
@@ -33,8 +34,36 @@ final class Authenticated {
     }
 
     static Endpoint require(Accounts accounts, Inner inner) {
+        return require(accounts, inner, false);
+    }
+
+    /**
+     * As {@link #require(Accounts, Inner)}, also taking the key as {@code x-api-key} when no
+     * {@code Authorization} is sent: Anthropic's clients send one or the other (the SDK before
+     * 1.0 and Claude Code's {@code ANTHROPIC_API_KEY}: {@code x-api-key}; from 1.0 and
+     * {@code ANTHROPIC_AUTH_TOKEN}: {@code Authorization: Bearer}; protocols-2.md §10).
+     */
+    static Endpoint requireAnthropic(Accounts accounts, Inner inner) {
+        return require(accounts, inner, true);
+    }
+
+    private static Account account(Accounts accounts, HttpCall call, boolean apiKeyHeader) {
+        String authorization = call.header("Authorization");
+        if (!apiKeyHeader || authorization != null) return accounts.authenticate(authorization);
+        String key = call.header("x-api-key");
+        if (key == null || key.isBlank()) {
+            throw new tollgate.error.GatewayException(tollgate.error.ErrorKind.CALLER_UNAUTHENTICATED,
+                    "Missing API key: send it as \"x-api-key: <key>\" or \"Authorization: Bearer <key>\".");
+        }
+        if (key.length() > tollgate.account.ApiKeys.MAX_KEY_CHARS) {
+            throw new tollgate.error.GatewayException(tollgate.error.ErrorKind.CALLER_UNAUTHENTICATED, "Malformed x-api-key header.");
+        }
+        return accounts.authenticateKey(key.trim());
+    }
+
+    private static Endpoint require(Accounts accounts, Inner inner, boolean apiKeyHeader) {
         return call -> {
-            Account account = accounts.authenticate(call.header("Authorization"));
+            Account account = account(accounts, call, apiKeyHeader);
             call.authenticatedAs(account.name());
             call.log("key", account.name());
             if (account.managed()) call.log("key_id", account.id());

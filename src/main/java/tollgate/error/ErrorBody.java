@@ -50,7 +50,7 @@ public final class ErrorBody {
     }
 
     /** {@code s} cut to {@code max} chars (with an ellipsis), never inside a surrogate pair. */
-    static String clip(String s, int max) {
+    public static String clip(String s, int max) {
         if (s == null || s.length() <= max) return s;
         int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
         return s.substring(0, end) + "…";

@@ -49,7 +49,8 @@ final class Failures {
             // RFC 9110 §11.6.1: a 401 must say which authentication scheme to use.
             call.setResponseHeader("WWW-Authenticate", "Bearer");
         }
-        byte[] body = call.wantsDeepgramErrors() ? ErrorBody.renderForDeepgram(e, call.requestId()) : ErrorBody.render(e);
+        byte[] body = call.errorShape() != null ? call.errorShape().body(e, call.requestId())
+                : call.wantsDeepgramErrors() ? ErrorBody.renderForDeepgram(e, call.requestId()) : ErrorBody.render(e);
         try {
             call.respond(e.httpStatus(), "application/json", body, body.length);
         } catch (IOException | RuntimeException gone) {

@@ -87,6 +87,15 @@ public final class HttpCall {
 
     boolean wantsDeepgramErrors() { return deepgramErrors; }
 
+    /** This call's own error shape, or null for OpenAI's. */
+    private ErrorShape errorShape;
+
+    /** From now on this call's errors, as a body or as a stream's error event, take {@code shape}. */
+    public void errorShape(ErrorShape shape) { errorShape = shape; }
+
+    /** This call's own error shape ({@link #errorShape(ErrorShape)}), or null for OpenAI's. */
+    ErrorShape errorShape() { return errorShape; }
+
     /** The name of the client key that authenticated this call, or null before authentication. */
     public String keyName() { return keyName; }
 

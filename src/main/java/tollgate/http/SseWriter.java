@@ -62,6 +62,8 @@ public final class SseWriter {
     /** {@link System#nanoTime()} when the first data event went out, 0 before (time to first token, issue 13). */
     private volatile long firstEventNanos;
     private long events;
+    /** The heartbeat's bytes ({@link #pingAs}). */
+    private byte[] ping = PING;
 
     SseWriter(Opener opener, HttpCall call) {
         this.opener = opener;
@@ -78,11 +80,11 @@ public final class SseWriter {
      * the response buffer for the next event (see {@code ChunkSink#chunk(Map, boolean)}).
      */
     public void send(Object json, boolean flush) {
-        send(null, json, flush);
+        sendJson(null, json, flush);
     }
 
     /** A JSON event after the lines {@code head} (an id, a type), or none. */
-    private void send(byte[] head, Object json, boolean flush) {
+    private void sendJson(byte[] head, Object json, boolean flush) {
         lock.lock();
         try {
             JsonBuffer b = buf;
@@ -107,7 +109,32 @@ public final class SseWriter {
      */
     public void send(long id, String type, Object json) {
         if (type.indexOf('\n') >= 0 || type.indexOf('\r') >= 0) throw new IllegalArgumentException("a line break in an event type");
-        send(("id: " + id + "\nevent: " + type + "\n").getBytes(StandardCharsets.UTF_8), json, true);
+        sendJson(("id: " + id + "\nevent: " + type + "\n").getBytes(StandardCharsets.UTF_8), json, true);
+    }
+
+    /**
+     * Sends one JSON value as a named event, {@code event: <type>\ndata: <json>\n\n}, as
+     * Anthropic's Messages stream has every event (protocols-2.md §10: the SDKs drop events
+     * without a name); {@code flush} as for {@link #send(Object, boolean)}. The type may not
+     * hold a line break.
+     */
+    public void send(String type, Object json, boolean flush) {
+        if (type.indexOf('\n') >= 0 || type.indexOf('\r') >= 0) throw new IllegalArgumentException("a line break in an event type");
+        sendJson(("event: " + type + "\n").getBytes(StandardCharsets.UTF_8), json, flush);
+    }
+
+    /**
+     * What the heartbeat writes on this stream when it is idle, instead of a {@code : ping}
+     * comment: a whole event ({@code event: ping\ndata: {"type": "ping"}\n\n} for Anthropic's
+     * Messages API, whose clients expect a named ping). Before the stream starts.
+     */
+    public void pingAs(byte[] event) {
+        lock.lock();
+        try {
+            ping = event.clone();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Writes one event whose data writes itself; {@code flush} as for {@link #send(Object, boolean)}. */
@@ -168,16 +195,21 @@ public final class SseWriter {
 
     /**
      * Ends the stream with an error event in OpenAI's shape ({@code data: {"error":{…}}}, which
-     * the OpenAI SDKs raise as an APIError) and no {@code [DONE]}, so that no client can take
-     * a broken stream for a complete one.
+     * the OpenAI SDKs raise as an APIError), or the call's own ({@link HttpCall#errorShape(ErrorShape)}),
+     * and no {@code [DONE]}, so that no client can take a broken stream for a complete one.
      */
     public void error(GatewayException e) {
         lock.lock();
         try {
             if (state == State.GONE || state == State.CLOSED) return;
-            JsonBuffer b = new JsonBuffer(256);
-            ErrorBody.render(e, b);
-            write(null, b.array(), b.length(), true);
+            if (call.errorShape() != null) {
+                byte[] event = call.errorShape().event(e, call.requestId()); // the surface's own error event
+                writeRaw(event, event.length, true);
+            } else {
+                JsonBuffer b = new JsonBuffer(256);
+                ErrorBody.render(e, b);
+                write(null, b.array(), b.length(), true);
+            }
             close();
         } catch (ClientGoneException ignored) {
             // Nobody left to tell.
@@ -235,7 +267,7 @@ public final class SseWriter {
         if (!idleFor(idleNanos)) return;
         if (!lock.tryLock()) return; // a write is in progress: the stream is not idle
         try {
-            if (state == State.PENDING || state == State.OPEN) writeRaw(PING, PING.length, true);
+            if (state == State.PENDING || state == State.OPEN) writeRaw(ping, ping.length, true);
         } catch (ClientGoneException gone) {
             // Already handled in write(): the upstream call was cancelled.
         } finally {

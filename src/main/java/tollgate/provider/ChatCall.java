@@ -24,6 +24,9 @@ import tollgate.memory.Reservation;
  * @param memory        the request's share of the memory budget: what the provider holds
  *                      (the upstream body it writes, the answer as it arrives, large events) is
  *                      reserved here before it is allocated
+ * @param messages      the client's own Anthropic Messages request when it came in on
+ *                      {@code /v1/messages}, for a dialect that sends it natively
+ *                      ({@link NativeMessages}); null otherwise
  */
 public record ChatCall(
         Map<String, Object> body,
@@ -32,10 +35,17 @@ public record ChatCall(
         String requestId,
         Cancellation cancellation,
         long promptTokens,
-        Reservation memory) {
+        Reservation memory,
+        NativeMessages messages) {
 
     /** Request fields that belong to the gateway and are never sent upstream. */
     public static final Set<String> GATEWAY_FIELDS = Set.of("metadata", "taskHint", "policy", "models");
+
+    /** A call without a native Messages request. */
+    public ChatCall(Map<String, Object> body, Model model, boolean stream, String requestId,
+                    Cancellation cancellation, long promptTokens, Reservation memory) {
+        this(body, model, stream, requestId, cancellation, promptTokens, memory, null);
+    }
 
     /** A call outside any budget (tests, tools). */
     public ChatCall(Map<String, Object> body, Model model, boolean stream, String requestId,

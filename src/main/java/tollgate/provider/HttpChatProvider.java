@@ -286,7 +286,10 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
         if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
         JsonBuffer json = dialect.body(call);
         try {
-            HttpRequest request = builder(call.stream(), call.requestId())
+            HttpRequest.Builder b = builder(call.stream(), call.requestId());
+            List<String> extra = dialect.callHeaders(call);
+            for (int i = 0; i + 1 < extra.size(); i += 2) b.setHeader(extra.get(i), extra.get(i + 1));
+            HttpRequest request = b
                     .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))
                     .build();
             return exchange.send(request, handler, call.cancellation(), where, deadline);

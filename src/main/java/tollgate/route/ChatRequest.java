@@ -22,6 +22,9 @@ import java.util.Map;
  * @param agent             whether the request needs the agent loop (issue 12): its {@code tools}
  *                          name gateway tools ({@code {"type": "gateway"}}), or its
  *                          {@code metadata.requires_approval} gates functions of its own
+ * @param messages          the client's Anthropic Messages request when {@code body} is its
+ *                          translation ({@code POST /v1/messages}), passed to every attempt for
+ *                          providers that send it natively ({@link tollgate.provider.NativeMessages}); else null
  */
 public record ChatRequest(
         String model,
@@ -33,13 +36,25 @@ public record ChatRequest(
         String taskHint,
         String policy,
         List<String> fallbacks,
-        boolean agent) {
+        boolean agent,
+        tollgate.provider.NativeMessages messages) {
 
     /**
      * {@code metadata.requires_approval} (issue 12): the functions (or gateway tools) whose calls
      * wait for a human's approval, comma-separated, since metadata values are strings (OpenAI).
      */
     public static final String REQUIRES_APPROVAL = "requires_approval";
+
+    /** A request that did not come in as Anthropic Messages. */
+    public ChatRequest(String model, Map<String, Object> body, boolean stream, boolean includeUsage, String metadataRequestId,
+                       String mode, String taskHint, String policy, List<String> fallbacks, boolean agent) {
+        this(model, body, stream, includeUsage, metadataRequestId, mode, taskHint, policy, fallbacks, agent, null);
+    }
+
+    /** This request carrying the client's Messages request it was translated from. */
+    public ChatRequest withMessages(tollgate.provider.NativeMessages messages) {
+        return new ChatRequest(model, body, stream, includeUsage, metadataRequestId, mode, taskHint, policy, fallbacks, agent, messages);
+    }
 
     /** A request without gateway tools or approvals. */
     public ChatRequest(String model, Map<String, Object> body, boolean stream, boolean includeUsage, String metadataRequestId,

@@ -42,6 +42,12 @@ import tollgate.call.Clock;
  * as the probe's, even if it came from a call admitted before the breaker opened. Callers should
  * therefore report exactly once per admitted call (success, failure or release).
  *
+ * <p>Shared across replicas (issue 14, {@link SharedBreakers}): a breaker told to
+ * {@link #share} reports its own opening (with its cooldown) and its closing after a good probe
+ * to that sink, which publishes them off the request path; {@link #openRemotely} opens a CLOSED
+ * breaker because another replica's opened, until that one's cooldown ends (then it probes as
+ * after its own opening). Without {@link #share} nothing of this happens.
+ *
  * <p>Thread-safe. State changes and window updates happen under one {@link ReentrantLock};
  * {@link #allow()} in CLOSED reads a volatile field and takes no lock. Nothing is allocated per
  * call.
@@ -50,6 +56,18 @@ public final class CircuitBreaker {
 
     /** States of the breaker. */
     public enum State { CLOSED, OPEN, HALF_OPEN }
+
+    /**
+     * Where a shared breaker reports its own changes (issue 14). Called on the thread that
+     * recorded the verdict, after the breaker's lock is released: it must not block (no I/O).
+     */
+    public interface Sink {
+        /** This breaker opened on its own verdicts; it stays OPEN for {@code cooldownNanos}. */
+        void opened(long cooldownNanos);
+
+        /** This breaker closed after a good probe. */
+        void closed();
+    }
 
     /** Number of time buckets in the sliding window. */
     public static final int BUCKETS = 10;
@@ -86,6 +104,8 @@ public final class CircuitBreaker {
     private long openedAtNanos;
     private long openedAtMillis;
     private boolean probeInFlight;
+    /** Null until {@link #share}: then told of this breaker's own openings and closings. */
+    private volatile Sink sink;
 
     /**
      * @param clock         time source
@@ -228,6 +248,35 @@ public final class CircuitBreaker {
         }
     }
 
+    /**
+     * Sends this breaker's own openings and closings to {@code sink} from now on (issue 14's
+     * shared breakers); null stops it.
+     */
+    public void share(Sink sink) {
+        this.sink = sink;
+    }
+
+    /**
+     * Another replica's breaker for the same deployment is open for {@code leftNanos} more: a
+     * CLOSED breaker opens until then (its window cleared, as on its own opening), so that this
+     * replica stops sending calls there too; it probes when that time is up, as after its own
+     * opening. An OPEN or HALF_OPEN breaker is left as it is (it has its own cooldown or probe).
+     * Not reported to the {@link #share sink}: the opening is not this replica's.
+     */
+    public void openRemotely(long leftNanos) {
+        if (leftNanos <= 0 || state != State.CLOSED) return;
+        lock.lock();
+        try {
+            if (state != State.CLOSED) return;
+            long now = clock.nanos();
+            open(now);
+            // The cooldown ends when the other replica's does (its key's time to live).
+            openedAtNanos = now - cooldownNanos + leftNanos;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The window length in nanoseconds this breaker was built with. */
     public long windowNanos() {
         return windowNanos;
@@ -236,47 +285,60 @@ public final class CircuitBreaker {
     // ------------------------------------------------------------------------------- internals
 
     private void record(boolean failure) {
+        State before;
+        State after;
         lock.lock();
         try {
-            long now = clock.nanos();
-            switch (state) {
-                case OPEN:
-                    return; // a call admitted before opening; its verdict is stale
-                case HALF_OPEN:
-                    if (failure) {
-                        open(now);
-                    } else {
-                        state = State.CLOSED;
-                        probeInFlight = false;
-                        clearWindow();
-                    }
-                    return;
-                case CLOSED:
-                default:
-                    break;
-            }
-            long current = epoch(now);
-            int slot = (int) (current % BUCKETS);
-            if (bucketEpoch[slot] != current) {
-                bucketEpoch[slot] = current;
-                bucketSuccesses[slot] = 0;
-                bucketFailures[slot] = 0;
-            }
-            if (failure) bucketFailures[slot]++;
-            else bucketSuccesses[slot]++;
-
-            int failures = 0;
-            int total = 0;
-            for (int i = 0; i < BUCKETS; i++) {
-                if (live(bucketEpoch[i], current)) {
-                    failures += bucketFailures[i];
-                    total += bucketSuccesses[i] + bucketFailures[i];
-                }
-            }
-            if (total >= minRequests && (double) failures / total >= failureRatio) open(now);
+            before = state;
+            recordLocked(failure);
+            after = state;
         } finally {
             lock.unlock();
         }
+        Sink s = sink;
+        if (s == null || before == after) return;
+        if (after == State.OPEN) s.opened(cooldownNanos);
+        else if (after == State.CLOSED) s.closed();
+    }
+
+    /** Caller holds the lock. */
+    private void recordLocked(boolean failure) {
+        long now = clock.nanos();
+        switch (state) {
+            case OPEN:
+                return; // a call admitted before opening; its verdict is stale
+            case HALF_OPEN:
+                if (failure) {
+                    open(now);
+                } else {
+                    state = State.CLOSED;
+                    probeInFlight = false;
+                    clearWindow();
+                }
+                return;
+            case CLOSED:
+            default:
+                break;
+        }
+        long current = epoch(now);
+        int slot = (int) (current % BUCKETS);
+        if (bucketEpoch[slot] != current) {
+            bucketEpoch[slot] = current;
+            bucketSuccesses[slot] = 0;
+            bucketFailures[slot] = 0;
+        }
+        if (failure) bucketFailures[slot]++;
+        else bucketSuccesses[slot]++;
+
+        int failures = 0;
+        int total = 0;
+        for (int i = 0; i < BUCKETS; i++) {
+            if (live(bucketEpoch[i], current)) {
+                failures += bucketFailures[i];
+                total += bucketSuccesses[i] + bucketFailures[i];
+            }
+        }
+        if (total >= minRequests && (double) failures / total >= failureRatio) open(now);
     }
 
     /** Caller holds the lock. */

@@ -235,7 +235,7 @@ public final class Dispatcher {
                 FirstContent gate = sink == null ? null : new FirstContent(sink, () -> begin(d, t0, toolIds, repaired), clock,
                         caller.memory());
                 ChatCall call = new ChatCall(repaired.body(), model, request.stream(), caller.requestId(),
-                        caller.cancellation(), promptTokens, caller.memory());
+                        caller.cancellation(), promptTokens, caller.memory(), request.messages());
                 long wait; // after a failure: how long to wait before retrying here, or -1 to move on
                 d.enter();
                 try {

@@ -11,7 +11,8 @@ import tollgate.provider.RawChunk;
 /**
  * Holds an attempt's chunks until the first one with content, so that an attempt which fails
  * before any content reached the client can fail over invisibly. Content is text, a tool call,
- * a refusal or a finish reason; the role-only first delta and keep-alives are not. Once it has
+ * a refusal or a finish reason, or a native Messages event that delivers any block
+ * ({@link tollgate.provider.NativeMessages#hasContent}); the role-only first delta and keep-alives are not. Once it has
  * committed, chunks (and raw bytes) pass straight through; all it does with them is count the
  * tokens they deliver ({@link Delivered}), what the stream is charged if it ends without usage.
  *
@@ -115,6 +116,9 @@ final class FirstContent implements ChunkSink {
 
     /** Text, tool calls, a refusal, or a finish reason in any choice. */
     static boolean hasContent(Map<String, Object> chunk) {
+        // A native Messages stream: a thinking delta is content too, though it has no OpenAI chunk.
+        if (chunk.get(tollgate.provider.NativeMessages.EVENTS) instanceof List<?> events
+                && tollgate.provider.NativeMessages.hasContent(events)) return true;
         if (!(chunk.get("choices") instanceof List<?> choices)) return false;
         for (Object c : choices) {
             if (!(c instanceof Map<?, ?> choice)) continue;

@@ -70,6 +70,8 @@ public final class Router {
     private final Map<String, Deployment> carried;
     private final Clock clock;
     private final RandomGenerator random;
+    /** Shares the breakers of deployments made after construction (ad-hoc routes); null when not shared (issue 14). */
+    private volatile SharedBreakers sharing;
 
     /** A configured group, its members resolved. */
     record Group(String id, String name, String strategy, List<GroupOrder.Member> members, List<Tried> disabled) {}
@@ -151,9 +153,15 @@ public final class Router {
         Deployment before = carried.get(m.id());
         if (before != null && before.id().equals(m.provider() + "/" + m.upstream())) return before.successor(m, p);
         RouterConfig.Breaker b = config.breaker();
-        return new Deployment(m, p, new CircuitBreaker(clock, b.window().toNanos(), b.minRequests(), b.failureRatio(),
+        Deployment d = new Deployment(m, p, new CircuitBreaker(clock, b.window().toNanos(), b.minRequests(), b.failureRatio(),
                 b.cooldown().toNanos()), clock);
+        SharedBreakers shared = sharing;
+        if (shared != null) shared.attach(d);
+        return d;
     }
+
+    /** From now on, shares the breakers of the deployments this router makes ({@link SharedBreakers#share}). */
+    void sharing(SharedBreakers shared) { this.sharing = shared; }
 
     /** A group member given as provider + upstream: the catalog's deployment if one matches. */
     private Deployment member(String provider, String upstream) {

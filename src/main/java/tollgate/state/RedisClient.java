@@ -1,39 +1,215 @@
 package tollgate.state;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 import tollgate.config.StateConfig;
 
 /**
- * The {@link Redis} client: RESP2/RESP3 over a bounded pool of TCP (or TLS) connections.
- * (Placeholder of the core commit: the redis helper replaces it.)
+ * The {@link Redis} client: RESP2/RESP3 ({@link Resp}) over a bounded pool of TCP (or TLS)
+ * {@link RedisConnection}s. At most {@code pool_size} connections are in use at once (a
+ * semaphore; waiting for one is bounded by the timeout); idle ones are kept for reuse. A
+ * connection whose command failed or timed out is closed, and so are the idle ones opened before
+ * that failure (after a restart of Redis they are all dead: the next command connects afresh
+ * instead of finding that out one by one).
  */
 final class RedisClient implements Redis {
-    static Redis open(StateConfig config) {
-        return new RedisClient();
+    private final RedisConnection.Target target;
+    private final long timeoutNanos;
+    private final Semaphore permits;
+    private final ConcurrentLinkedDeque<RedisConnection> idle = new ConcurrentLinkedDeque<>();
+    /** Raised by every connection failure; idle connections of an older generation are closed. */
+    private final AtomicLong generation = new AtomicLong();
+    private final AtomicBoolean up = new AtomicBoolean(true);
+    private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    RedisClient(RedisConnection.Target target, int poolSize, long timeoutNanos) {
+        this.target = target;
+        this.timeoutNanos = timeoutNanos;
+        this.permits = new Semaphore(poolSize, true);
+    }
+
+    /**
+     * A client of the configured server; it does not connect until the first command.
+     *
+     * @throws IllegalArgumentException when {@code tls_truststore} cannot be read (a start-up error)
+     */
+    static Redis open(StateConfig c) {
+        SSLSocketFactory tls = c.tls() ? tls(c) : null;
+        return new RedisClient(new RedisConnection.Target(c.host(), c.port(), tls, c.user(), c.password(), c.db(),
+                c.connectTimeout().toNanos()), c.poolSize(), c.timeout().toNanos());
+    }
+
+    private static SSLSocketFactory tls(StateConfig c) {
+        try {
+            if (c.truststore() == null) return SSLContext.getDefault().getSocketFactory();
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            char[] pw = c.truststorePassword() == null ? null : c.truststorePassword().toCharArray();
+            try (InputStream in = Files.newInputStream(c.truststore())) {
+                ks.load(in, pw);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx.getSocketFactory();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("state.tls_truststore: cannot read " + c.truststore()
+                    + " as a PKCS#12 trust store (" + e.getClass().getSimpleName().replace("Exception", "").toLowerCase(java.util.Locale.ROOT)
+                    + " error: check the file and tls_truststore_password)", e);
+        }
     }
 
     @Override
     public Object call(String... command) throws RedisException {
-        throw new RedisException(RedisException.Kind.UNAVAILABLE, "the Redis client is not built yet");
+        Object r = exchange(List.<String[]>of(command)).get(0);
+        if (r instanceof RedisException e) throw e;
+        return r;
     }
 
     @Override
     public List<Object> pipeline(List<String[]> commands) throws RedisException {
-        throw new RedisException(RedisException.Kind.UNAVAILABLE, "the Redis client is not built yet");
+        if (commands.isEmpty()) return List.of();
+        return exchange(commands);
     }
 
     @Override
     public Object eval(Script script, List<String> keys, List<String> args) throws RedisException {
-        throw new RedisException(RedisException.Kind.UNAVAILABLE, "the Redis client is not built yet");
+        try {
+            return call(evalCommand("EVALSHA", script.sha1(), keys, args));
+        } catch (RedisException e) {
+            if (!"NOSCRIPT".equals(e.prefix())) throw e;
+        }
+        // The script cache is volatile (restart, failover, SCRIPT FLUSH): EVAL runs it and caches it again.
+        return call(evalCommand("EVAL", script.source(), keys, args));
+    }
+
+    private static String[] evalCommand(String verb, String script, List<String> keys, List<String> args) {
+        String[] c = new String[3 + keys.size() + args.size()];
+        c[0] = verb;
+        c[1] = script;
+        c[2] = Integer.toString(keys.size());
+        int i = 3;
+        for (String k : keys) c[i++] = k;
+        for (String a : args) c[i++] = a;
+        return c;
     }
 
     @Override
-    public boolean up() { return false; }
+    public boolean up() { return up.get(); }
 
     @Override
-    public void onHealth(Consumer<Boolean> listener) { }
+    public void onHealth(Consumer<Boolean> listener) { listeners.add(listener); }
 
     @Override
-    public void close() { }
+    public void close() {
+        closed = true;
+        drainIdle();
+    }
+
+    /** One round trip on one pooled connection; error replies in place. */
+    private List<Object> exchange(List<String[]> commands) throws RedisException {
+        if (closed) throw new RedisException(RedisException.Kind.UNAVAILABLE, "the Redis client is closed");
+        for (String[] c : commands) {
+            // Checked before anything is written: a half-written pipeline would break the connection.
+            if (c.length == 0) throw new IllegalArgumentException("an empty Redis command");
+            for (String a : c) java.util.Objects.requireNonNull(a, "a Redis command argument is null");
+        }
+        long start = System.nanoTime();
+        try {
+            if (!permits.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw new RedisException(RedisException.Kind.TIMEOUT,
+                        "no free Redis connection within " + timeoutNanos / 1_000_000 + " ms (state.pool_size is full)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisException(RedisException.Kind.UNAVAILABLE, "interrupted while waiting for a Redis connection");
+        }
+        try {
+            RedisConnection c = idle.pollFirst();
+            if (c == null) c = connect();
+            List<Object> replies;
+            try {
+                replies = c.exchange(commands, Math.max(start, System.nanoTime()) + timeoutNanos);
+            } catch (Resp.TooBig e) {
+                // The server is fine, the reply is too large for us: this connection holds its rest.
+                c.close();
+                throw new RedisException(RedisException.Kind.UNAVAILABLE, "Redis reply refused: " + e.getMessage(), e);
+            } catch (SocketTimeoutException e) {
+                failed(c);
+                throw new RedisException(RedisException.Kind.TIMEOUT,
+                        "Redis at " + target.where() + " did not answer within " + timeoutNanos / 1_000_000 + " ms", e);
+            } catch (IOException e) {
+                failed(c);
+                throw new RedisException(RedisException.Kind.UNAVAILABLE,
+                        "lost the connection to Redis at " + target.where() + ": " + e.getMessage(), e);
+            } catch (RuntimeException | Error e) {
+                c.close();
+                throw e;
+            }
+            release(c);
+            health(true);
+            return replies;
+        } finally {
+            permits.release();
+        }
+    }
+
+    private RedisConnection connect() throws RedisException {
+        try {
+            return RedisConnection.open(target, generation.get());
+        } catch (RedisException e) {
+            health(false);
+            throw e;
+        }
+    }
+
+    private void failed(RedisConnection c) {
+        c.close();
+        generation.incrementAndGet();
+        drainIdle();
+        health(false);
+    }
+
+    private void release(RedisConnection c) {
+        if (closed || c.generation < generation.get()) {
+            c.close();
+            return;
+        }
+        idle.offerFirst(c);
+        if (closed) drainIdle(); // close() ran meanwhile
+    }
+
+    private void drainIdle() {
+        for (RedisConnection c; (c = idle.pollFirst()) != null; ) c.close();
+    }
+
+    private void health(boolean now) {
+        if (up.get() == now || !up.compareAndSet(!now, now)) return;
+        for (Consumer<Boolean> l : listeners) {
+            try {
+                l.accept(now);
+            } catch (RuntimeException e) {
+                // A listener's bug must not fail the command that noticed the change.
+            }
+        }
+    }
+
+    /** Connections now idle in the pool (tests). */
+    int idleCount() { return idle.size(); }
 }

@@ -93,6 +93,8 @@ final class TaskRunner {
         e.lock.lock();
         try {
             if (e.status != TaskStatus.QUEUED || stopping) return;
+            SharedTasks shared = store.shared;
+            if (shared != null && !shared.lease(e.id)) return; // another replica runs it (a data directory they share)
             TaskStore.Stored s = store.read(e);
             task = s.task().running(clock.millis());
             try {

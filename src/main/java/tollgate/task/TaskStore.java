@@ -67,6 +67,8 @@ final class TaskStore {
     private final Map<String, TaskEntry> entries = new ConcurrentHashMap<>();
     /** Held while a task is counted against its key's cap and added. */
     private final ReentrantLock creating = new ReentrantLock();
+    /** Mirrors every write for other replicas (issue 14); null when state is local. */
+    volatile SharedTasks shared;
 
     TaskStore(Path dataDir, int maxPerKey) {
         this(dataDir, maxPerKey, MAX_FILE_BYTES);
@@ -284,6 +286,8 @@ final class TaskStore {
         e.endedMs = task.endedMs();
         e.status = task.status();
         e.changed.signalAll();
+        SharedTasks s = shared;
+        if (s != null) s.mirror(task, execution);
     }
 
     /** Appends an event ({@link TaskEvents#append}); the caller holds {@code e.lock}. */

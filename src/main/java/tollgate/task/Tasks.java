@@ -73,6 +73,8 @@ public final class Tasks implements TaskHandoff {
     private final SweepLoop sweeper = new SweepLoop(SWEEP_EVERY, this::sweep);
     /** Tasks found queued at start-up, run by {@link #start}. */
     List<TaskEntry> recovered = List.of();
+    /** Other replicas' tasks (issue 14); null when state is local. */
+    private SharedTasks shared;
 
     Tasks(TaskStore store, TaskEngine engine, Accounts accounts, AgentConfig config, Webhooks webhooks, Clock clock) {
         this.store = store;
@@ -91,15 +93,28 @@ public final class Tasks implements TaskHandoff {
      */
     public static Tasks open(Path dataDir, Supplier<AgentLoop> loop, Accounts accounts, AgentConfig config, Upstream upstream,
                              MemoryBudget budget, Clock clock) throws IOException {
+        return open(dataDir, loop, accounts, config, upstream, budget, clock, null);
+    }
+
+    /** As above, seen from every replica sharing {@code state} ({@link SharedTasks}; issue 14); null or local: this one only. */
+    public static Tasks open(Path dataDir, Supplier<AgentLoop> loop, Accounts accounts, AgentConfig config, Upstream upstream,
+                             MemoryBudget budget, Clock clock, tollgate.state.SharedState state) throws IOException {
         TaskStore store = new TaskStore(dataDir, config.maxTasksPerKey());
         Webhooks webhooks = new Webhooks(upstream::client, config.webhookAllow(), config.webhookSecret(), clock);
         Tasks t = new Tasks(store, TaskEngine.of(loop, budget), accounts, config, webhooks, clock);
+        t.share(state);
         t.recovered = store.open(clock);
         loop.get().handoff(t); // POST /v1/chat/resume hands a task's approval here (a reload's new loop: Gateway)
         return t;
     }
 
     public AgentConfig config() { return config; }
+
+    /** Seen from every replica sharing {@code state} (before {@link #start}); nothing when it is null or local. */
+    void share(tollgate.state.SharedState state) {
+        shared = SharedTasks.of(state, store, this, config.taskRetention().toMillis());
+        store.shared = shared; // mirrored from the next write on
+    }
 
     /** Why {@code url} may not be a task's webhook under {@code config} (400 naming {@code webhook}), or null when it may. */
     public static String webhookRefusal(AgentConfig config, String url) {
@@ -113,6 +128,7 @@ public final class Tasks implements TaskHandoff {
         recovered = List.of();
         sweep();
         sweeper.start("tollgate-task-sweep");
+        if (shared != null) shared.start();
     }
 
     /**
@@ -122,6 +138,7 @@ public final class Tasks implements TaskHandoff {
      */
     public void stop() {
         sweeper.stop();
+        if (shared != null) shared.close();
         store.close();
         runner.stop(STOP_WAIT);
         webhooks.close();
@@ -148,6 +165,7 @@ public final class Tasks implements TaskHandoff {
 
     /** The task {@code id} of the key {@code keyId}; 404 when it has none of that id. */
     public Map<String, Object> get(String id, String keyId) {
+        if (shared != null && store.entry(id, keyId) == null) return shared.get(id, keyId); // another replica's, or 404
         return view(found(id, keyId));
     }
 
@@ -193,6 +211,7 @@ public final class Tasks implements TaskHandoff {
      * @throws GatewayException 404 unknown; 409 when it has already ended
      */
     public Map<String, Object> cancel(String id, String keyId) {
+        if (shared != null && store.entry(id, keyId) == null) return shared.cancel(id, keyId, CANCEL_WAIT); // its owner's
         TaskEntry e = found(id, keyId);
         expireIfDue(e);
         e.lock.lock();
@@ -228,6 +247,7 @@ public final class Tasks implements TaskHandoff {
      * @throws GatewayException 404 before anything is sent when the key has no such task
      */
     public void follow(String id, String keyId, long after, EventSink sink, Cancellation gone) {
+        if (shared != null && store.entry(id, keyId) == null) throw shared.follow(id, keyId); // 409 naming its owner, or 404
         TaskEntry e = found(id, keyId);
         expireIfDue(e);
         gone.onCancel(e::signal);
@@ -276,6 +296,7 @@ public final class Tasks implements TaskHandoff {
     @Override
     public Map<String, Object> resumed(Execution execution, Decision decision) {
         TaskEntry e = store.entry(execution.taskId(), null);
+        if (e == null && shared != null) return shared.resumed(execution, decision); // handed to its owner
         if (e == null) throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "The task of this approval no longer exists.");
         e.lock.lock();
         try {

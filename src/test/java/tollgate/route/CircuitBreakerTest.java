@@ -34,6 +34,12 @@ class CircuitBreakerTest {
         return b;
     }
 
+    /** Failures until it opens (at most 100). */
+    private static void tripOpen(CircuitBreaker b) {
+        for (int i = 0; i < 100 && b.state() != State.OPEN; i++) b.recordFailure();
+        assertEquals(State.OPEN, b.state());
+    }
+
     private static void times(int n, Runnable r) {
         for (int i = 0; i < n; i++) r.run();
     }
@@ -283,5 +289,59 @@ class CircuitBreakerTest {
         assertThrows(IllegalArgumentException.class, () -> new CircuitBreaker(clock, WINDOW, 5, Double.NaN, COOLDOWN));
         assertThrows(IllegalArgumentException.class, () -> new CircuitBreaker(clock, WINDOW, 5, 0.5, -1));
         assertThrows(NullPointerException.class, () -> new CircuitBreaker(null, WINDOW, 5, 0.5, COOLDOWN));
+    }
+
+    // ------------------------------------------------------------------ shared across replicas (issue 14)
+
+    @Test
+    void share_toldOfItsOwnOpeningWithTheCooldown_andOfTheCloseAfterAGoodProbe_notOfOtherChanges() {
+        CircuitBreaker b = breaker();
+        List<String> told = new ArrayList<>();
+        b.share(new CircuitBreaker.Sink() {
+            @Override public void opened(long cooldownNanos) { told.add("opened " + cooldownNanos); }
+            @Override public void closed() { told.add("closed"); }
+        });
+        times(5, b::recordSuccess);
+        assertEquals(List.of(), told, "successes in CLOSED change nothing");
+        tripOpen(b);
+        assertEquals(List.of("opened " + COOLDOWN), told);
+        clock.advanceNanos(COOLDOWN);
+        assertTrue(b.allow());
+        b.recordFailure(); // the probe fails: open again
+        assertEquals(List.of("opened " + COOLDOWN, "opened " + COOLDOWN), told);
+        clock.advanceNanos(COOLDOWN);
+        assertTrue(b.allow());
+        b.recordSuccess();
+        assertEquals(List.of("opened " + COOLDOWN, "opened " + COOLDOWN, "closed"), told);
+
+        b.openRemotely(5 * SECOND);
+        assertEquals(State.OPEN, b.state());
+        assertEquals(3, told.size(), "another replica's opening is not reported back");
+    }
+
+    @Test
+    void openRemotely_opensAClosedBreakerUntilTheOtherReplicasCooldownEnds_thenItProbes() {
+        CircuitBreaker b = breaker();
+        b.openRemotely(5 * SECOND);
+        assertEquals(State.OPEN, b.state());
+        assertFalse(b.allow());
+        assertEquals(5 * SECOND, b.retryAfterNanos());
+        assertEquals(0, b.requests(), "window cleared as on its own opening");
+        clock.advanceNanos(5 * SECOND - 1);
+        assertFalse(b.allow());
+        clock.advanceNanos(1);
+        assertTrue(b.allow(), "the probe, as after its own opening");
+        assertEquals(State.HALF_OPEN, b.state());
+        b.openRemotely(5 * SECOND);
+        assertEquals(State.HALF_OPEN, b.state(), "a probe in flight is left alone");
+        b.recordSuccess();
+        assertEquals(State.CLOSED, b.state());
+
+        b.openRemotely(0);
+        assertEquals(State.CLOSED, b.state(), "nothing left of the other's cooldown: nothing to do");
+        tripOpen(b);
+        long own = b.retryAfterNanos();
+        b.openRemotely(COOLDOWN * 10);
+        assertEquals(own, b.retryAfterNanos(), "an open breaker keeps its own cooldown");
     }
 }

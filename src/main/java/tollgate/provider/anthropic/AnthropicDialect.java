@@ -20,6 +20,9 @@ import tollgate.provider.ToolIdRule;
  *   <li>Non-streaming answer: {@link AnthropicResponse}. Stream: {@link AnthropicStream}.</li>
  *   <li>{@code response_format} {@code json_object}/{@code json_schema} are emulated with a
  *       forced tool ({@link JsonMode}); both directions derive its name from the request body.</li>
+ *   <li>A native Messages call ({@link tollgate.provider.NativeMessages}, from {@code POST /v1/messages}):
+ *       the client's own body and {@code anthropic-*} headers go up instead of the translation,
+ *       and the answer is kept as it came beside its translation ({@link AnthropicNative}).</li>
  * </ul>
  * Immutable and thread-safe.
  */
@@ -53,15 +56,24 @@ public final class AnthropicDialect implements Dialect {
     public ToolIdRule toolIdRule() { return AnthropicToolIds.RULE; }
 
     @Override
-    public JsonBuffer body(ChatCall call) { return AnthropicRequest.write(call); }
+    public List<String> callHeaders(ChatCall call) {
+        return call.messages() == null ? List.of() : AnthropicNative.headers(call.messages());
+    }
+
+    @Override
+    public JsonBuffer body(ChatCall call) {
+        return call.messages() == null ? AnthropicRequest.write(call) : AnthropicNative.body(call);
+    }
 
     @Override
     public ChatResult completion(Map<String, Object> answer, ChatCall call, String providerId) {
+        if (call.messages() != null) return AnthropicNative.completion(answer, call, providerId);
         return AnthropicResponse.completion(answer, call, providerId);
     }
 
     @Override
     public StreamDecoder decoder(ChatCall call, String providerId) {
-        return new AnthropicStream(call, providerId);
+        AnthropicStream translation = new AnthropicStream(call, providerId);
+        return call.messages() == null ? translation : new AnthropicNative.Decoder(translation);
     }
 }

@@ -1,0 +1,71 @@
+package tollgate.api;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tollgate.error.ErrorBody;
+import tollgate.error.GatewayException;
+import tollgate.http.ErrorShape;
+import tollgate.json.Json;
+
+/**
+ * Errors on Anthropic's surface in Anthropic's shape (protocols-2.md §10, "Errors"):
+ * <pre>{"type":"error","error":{"type":"rate_limit_error","message":"…"},"request_id":"…"}</pre>
+ * with {@code error.type} from the status by Anthropic's table, and after a stream has started
+ * as {@code event: error} with the same object (the SDKs raise it; a data-only event they would
+ * drop). The status and the retry headers stay the gateway's.
+ */
+final class MessagesErrors implements ErrorShape {
+    static final MessagesErrors SHAPE = new MessagesErrors();
+
+    private static final byte[] EVENT = "event: error\ndata: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private MessagesErrors() { }
+
+    /**
+     * Anthropic's {@code error.type} for a status: its table, "other 4XX" as
+     * {@code invalid_request_error}; a 503 (every upstream unavailable, the gateway busy) as
+     * {@code overloaded_error}, what Anthropic calls its own temporary unavailability; other 5xx
+     * as {@code api_error}.
+     */
+    static String type(int status) {
+        return switch (status) {
+            case 401 -> "authentication_error";
+            case 402 -> "billing_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 409 -> "conflict_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 504 -> "timeout_error";
+            case 503, 529 -> "overloaded_error";
+            default -> status < 500 ? "invalid_request_error" : "api_error";
+        };
+    }
+
+    /** The error object, {@code {"type":"error","error":{…},"request_id":…}}. */
+    static Map<String, Object> toMap(GatewayException e, String requestId) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("type", type(e.httpStatus()));
+        error.put("message", ErrorBody.clip(e.getMessage(), ErrorBody.MAX_MESSAGE_CHARS));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "error");
+        body.put("error", error);
+        body.put("request_id", requestId);
+        return body;
+    }
+
+    @Override
+    public byte[] body(GatewayException e, String requestId) { return Json.toBytes(toMap(e, requestId)); }
+
+    @Override
+    public byte[] event(GatewayException e, String requestId) {
+        byte[] json = body(e, requestId);
+        byte[] out = new byte[EVENT.length + json.length + END.length];
+        System.arraycopy(EVENT, 0, out, 0, EVENT.length);
+        System.arraycopy(json, 0, out, EVENT.length, json.length);
+        System.arraycopy(END, 0, out, EVENT.length + json.length, END.length);
+        return out;
+    }
+}

@@ -1,0 +1,219 @@
+package tollgate.api;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import tollgate.account.DurableFiles;
+import tollgate.call.Clock;
+import tollgate.json.Json;
+import tollgate.json.JsonMeter;
+import tollgate.json.JsonNumber;
+import tollgate.log.Log;
+
+/**
+ * The stored responses of {@code POST /responses} with {@code store} (OpenAI's default), kept
+ * {@code responses.store_ttl_ms} from their creation so that {@code previous_response_id},
+ * {@code GET} and {@code DELETE /responses/{id}} find them; in {@code <data_dir>/responses/}
+ * (owner-only, 0700 directories and 0600 files: they hold conversations):
+ * <pre>
+ *   &lt;account digest&gt;/&lt;resp id&gt;.json   {version, account, created_ms, expires_at_ms, response, input}
+ * </pre>
+ * One directory per account (the first {@value #DIGEST_BYTES} bytes of the SHA-256 of its id, in
+ * hex: an id never becomes a path), so that another key's response is simply not there. A
+ * file's {@code input} is the whole conversation the response answered (the previous
+ * response's, then this request's input; never the {@code instructions}, which OpenAI does not
+ * carry over), so that a continuation reads one file. Written atomically ({@link DurableFiles});
+ * its modification time is its expiry, so that a sweep reads the listing and the times only.
+ *
+ * <p>Bounds: a file over {@link #MAX_FILE_BYTES} is not written (the response is answered with
+ * {@code store: false}) and never read; an account keeps at most {@link #MAX_PER_ACCOUNT}
+ * responses, its oldest dropped to make room (as a cache would: a client keeps working, and the
+ * count holds, give or take the writes under way at one moment); an expired file counts as gone
+ * at once, is deleted when read or listed, and every file is swept at the start, and on a write
+ * at most every {@link #SWEEP_EVERY}.
+ */
+final class ResponseStore {
+    static final String DIR = "responses";
+    static final String SUFFIX = ".json";
+    static final int VERSION = 1;
+    static final int DIGEST_BYTES = 16;
+    /** Largest stored response with its conversation, in bytes: a quarter of the default request body cap (32 MiB). */
+    static final long MAX_FILE_BYTES = 8L * 1024 * 1024;
+    /** Most responses one account keeps. */
+    static final int MAX_PER_ACCOUNT = 1000;
+    /** Longest between two sweeps of every account's directory, while responses are written. */
+    static final Duration SWEEP_EVERY = Duration.ofHours(1);
+
+    /** One stored response and the conversation it answered. */
+    record Stored(Map<String, Object> response, List<Map<String, Object>> input) {}
+
+    private final Path dir;
+    private final Duration ttl;
+    private final Clock clock;
+    private final int maxPerAccount;
+    private final AtomicLong nextSweepMs = new AtomicLong();
+
+    ResponseStore(Path dataDir, Duration ttl, Clock clock) {
+        this(dataDir, ttl, clock, MAX_PER_ACCOUNT);
+    }
+
+    /** With another cap per account (tests). */
+    ResponseStore(Path dataDir, Duration ttl, Clock clock, int maxPerAccount) {
+        this.dir = dataDir.resolve(DIR);
+        this.ttl = ttl;
+        this.clock = clock;
+        this.maxPerAccount = maxPerAccount;
+    }
+
+    /**
+     * Stores {@code response} and the conversation it answered; returns false (and stores
+     * nothing) when the file would be over {@link #MAX_FILE_BYTES}.
+     */
+    boolean put(String account, String id, Map<String, Object> response, List<Map<String, Object>> input) throws IOException {
+        long now = clock.millis();
+        long expires = now + ttl.toMillis();
+        Map<String, Object> file = new LinkedHashMap<>();
+        file.put("version", VERSION);
+        file.put("account", account);
+        file.put("created_ms", now);
+        file.put("expires_at_ms", expires);
+        file.put("response", response);
+        file.put("input", input);
+        byte[] bytes = Json.toBytes(file);
+        if (bytes.length > MAX_FILE_BYTES) return false;
+        Path own = accountDir(account);
+        prepare(dir);
+        prepare(own);
+        makeRoom(own, now);
+        DurableFiles.replace(own.resolve(id + SUFFIX), bytes, true, FileTime.fromMillis(expires));
+        long next = nextSweepMs.get();
+        if (now >= next && nextSweepMs.compareAndSet(next, now + SWEEP_EVERY.toMillis())) sweep();
+        return true;
+    }
+
+    /**
+     * The stored response {@code id} of {@code account}, or null when there is none (never was,
+     * expired, deleted, another account's).
+     *
+     * @param meter charged with the parsed tree (the request's memory)
+     */
+    Stored get(String account, String id, JsonMeter meter) throws IOException {
+        if (!ResponsesOutput.isResponseId(id)) return null;
+        Path file = accountDir(account).resolve(id + SUFFIX);
+        byte[] bytes;
+        try {
+            bytes = DurableFiles.read(file, MAX_FILE_BYTES);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        Map<?, ?> m = (Map<?, ?>) Json.parse(bytes, 0, bytes.length, meter);
+        if (!(m.get("version") instanceof JsonNumber v) || v.longValue() != VERSION || !account.equals(m.get("account"))) {
+            throw new IOException(file + ": not a stored response of version " + VERSION + " for this account");
+        }
+        if (((JsonNumber) m.get("expires_at_ms")).longValue() <= clock.millis()) {
+            Files.deleteIfExists(file);
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> input = (List<Map<String, Object>>) m.get("input");
+        return new Stored(Validation.cast(m.get("response")), input);
+    }
+
+    /** Deletes {@code id} of {@code account}; false when there was none (or it had expired). */
+    boolean delete(String account, String id) throws IOException {
+        if (!ResponsesOutput.isResponseId(id)) return false;
+        Path file = accountDir(account).resolve(id + SUFFIX);
+        FileTime expires;
+        try {
+            expires = Files.getLastModifiedTime(file);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        boolean existed = Files.deleteIfExists(file);
+        return existed && expires.toMillis() > clock.millis();
+    }
+
+    /** Deletes every expired file (and temporary files older than the TTL: left by a crash). */
+    void sweep() {
+        if (!Files.isDirectory(dir)) return;
+        long now = clock.millis();
+        int deleted = 0;
+        try (DirectoryStream<Path> accounts = Files.newDirectoryStream(dir)) {
+            for (Path own : accounts) {
+                if (Files.isDirectory(own)) deleted += expire(own, now, null);
+            }
+        } catch (IOException e) {
+            Log.error("responses_sweep_failed", "error", String.valueOf(e.getMessage()));
+        }
+        if (deleted > 0) Log.info("responses_swept", "deleted", deleted);
+    }
+
+    /** Deletes the expired files of one account's directory; lists the others' paths and expiries into {@code live}. */
+    private int expire(Path own, long now, List<Map.Entry<Path, Long>> live) throws IOException {
+        int deleted = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(own)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                long mtime;
+                try {
+                    mtime = Files.getLastModifiedTime(f).toMillis();
+                } catch (NoSuchFileException gone) {
+                    continue;
+                }
+                boolean tmp = name.endsWith(DurableFiles.TMP_SUFFIX);
+                if (tmp ? mtime + ttl.toMillis() <= now : mtime <= now) {
+                    if (Files.deleteIfExists(f)) deleted++;
+                } else if (!tmp && live != null) {
+                    live.add(Map.entry(f, mtime));
+                }
+            }
+        }
+        return deleted;
+    }
+
+    /** Drops the expired files of an account and, at its cap, its oldest, so that one more fits. */
+    private void makeRoom(Path own, long now) throws IOException {
+        List<Map.Entry<Path, Long>> live = new ArrayList<>();
+        expire(own, now, live);
+        if (live.size() < maxPerAccount) return;
+        live.sort(Map.Entry.comparingByValue());
+        for (int i = 0; i <= live.size() - maxPerAccount; i++) Files.deleteIfExists(live.get(i).getKey());
+    }
+
+    private Path accountDir(String account) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(account.getBytes(StandardCharsets.UTF_8));
+            return dir.resolve(HexFormat.of().formatHex(d, 0, DIGEST_BYTES));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+
+    /** Creates {@code d} ({@code rwx------}) if it is not there. */
+    private static void prepare(Path d) throws IOException {
+        if (Files.isDirectory(d)) return;
+        Files.createDirectories(d.toAbsolutePath().getParent());
+        try {
+            Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (FileAlreadyExistsException raced) {
+            // made by a concurrent write
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createDirectories(d);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package tollgate.provider.anthropic;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tollgate.json.Json;
+import tollgate.json.JsonBuffer;
+import tollgate.json.JsonException;
+import tollgate.provider.ChatCall;
+import tollgate.provider.ChatResult;
+import tollgate.provider.NativeMessages;
+import tollgate.provider.SseEvent;
+import tollgate.provider.StreamDecoder;
+import tollgate.provider.Usage;
+
+/**
+ * A native Messages call ({@link NativeMessages}) on an Anthropic upstream: the client's body
+ * goes up with only {@code model} (the upstream's name) and {@code stream} (this call's) set, and
+ * what comes back is translated as for any call ({@link AnthropicResponse}, {@link AnthropicStream}:
+ * what the gateway routes, meters and charges on) and also kept as it came, for the surface to
+ * relay: the message under {@link NativeMessages#ANSWER}, each event under
+ * {@link NativeMessages#EVENTS} on the first chunk it yielded, or on an empty carrier chunk
+ * ({@code "choices":[]}) when it yielded none (a ping, a thinking delta, a block's stop).
+ */
+final class AnthropicNative {
+    private AnthropicNative() { throw new AssertionError(); }
+
+    /** Initial size of the upstream body buffer, in bytes (it grows as needed). */
+    static final int INITIAL_BYTES = 4096;
+
+    /** The client's body with the upstream's model and this call's {@code stream}, charged to the call's memory. */
+    static JsonBuffer body(ChatCall call) {
+        Map<String, Object> body = new LinkedHashMap<>(call.messages().body()); // shallow: the values are only read
+        body.put("model", call.upstreamModel());
+        if (call.stream()) body.put("stream", Boolean.TRUE);
+        else body.remove("stream");
+        JsonBuffer out = new JsonBuffer(INITIAL_BYTES, call.memory());
+        Json.write(body, out);
+        return out;
+    }
+
+    /**
+     * The client's {@code anthropic-version} (the dialect's own when it sent none) and its
+     * {@code anthropic-beta} verbatim: "forward the header verbatim; don't allowlist individual
+     * values" (protocols-2.md §10, Claude Code behind a gateway).
+     */
+    static List<String> headers(NativeMessages m) {
+        String version = m.version() != null ? m.version() : AnthropicDialect.API_VERSION;
+        if (m.beta() == null) return List.of("anthropic-version", version);
+        return List.of("anthropic-version", version, "anthropic-beta", m.beta());
+    }
+
+    /** The translated completion, carrying the upstream's own answer. */
+    static ChatResult completion(Map<String, Object> answer, ChatCall call, String providerId) {
+        ChatResult r = AnthropicResponse.completion(answer, call, providerId);
+        r.completion().put(NativeMessages.ANSWER, answer);
+        return r;
+    }
+
+    /** {@link AnthropicStream}'s chunks, each upstream event riding on the first chunk it yields. */
+    static final class Decoder implements StreamDecoder {
+        private final AnthropicStream translation;
+
+        Decoder(AnthropicStream translation) { this.translation = translation; }
+
+        @Override
+        public boolean decode(SseEvent event, List<Map<String, Object>> out) {
+            int before = out.size();
+            boolean end = translation.decode(event, out); // throws for an error event: the dispatcher answers it
+            Map<String, Object> data = parse(event);
+            String type = event.event();
+            if (SseEvent.DEFAULT_TYPE.equals(type) && data.get("type") instanceof String t) type = t;
+            Map<String, Object> carrier;
+            if (out.size() > before) {
+                carrier = out.get(before);
+            } else {
+                carrier = new LinkedHashMap<>(4);
+                carrier.put("object", "chat.completion.chunk");
+                carrier.put("choices", new ArrayList<>(0));
+                out.add(before, carrier);
+            }
+            List<Object> events = new ArrayList<>(1);
+            events.add(new NativeMessages.Event(type, data));
+            carrier.put(NativeMessages.EVENTS, events);
+            return end;
+        }
+
+        @Override
+        public Usage usage() { return translation.usage(); }
+
+        /** The data as an object ({@link AnthropicStream} has already refused one that is not). */
+        private static Map<String, Object> parse(SseEvent event) {
+            try {
+                Map<String, Object> m = Json.asObject(Json.parse(event.data()));
+                return m != null ? m : new LinkedHashMap<>();
+            } catch (JsonException e) {
+                return new LinkedHashMap<>();
+            }
+        }
+    }
+}
