@@ -70,8 +70,7 @@ final class RedisClient implements Redis {
             return ctx.getSocketFactory();
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("state.tls_truststore: cannot read " + c.truststore()
-                    + " as a PKCS#12 trust store (" + e.getClass().getSimpleName().replace("Exception", "").toLowerCase(java.util.Locale.ROOT)
-                    + " error: check the file and tls_truststore_password)", e);
+                    + " as a PKCS#12 trust store (check the file and state.tls_truststore_password)", e);
         }
     }
 

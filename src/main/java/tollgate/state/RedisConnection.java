@@ -67,6 +67,9 @@ final class RedisConnection implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             closeQuietly(s);
             throw new RedisException(RedisException.Kind.TIMEOUT, "connecting to Redis at " + t.where() + " timed out", e);
+        } catch (javax.net.ssl.SSLException e) {
+            closeQuietly(s);
+            throw new RedisException(RedisException.Kind.UNAVAILABLE, "cannot connect to Redis at " + t.where() + ": " + tlsProblem(t, e), e);
         } catch (IOException e) {
             closeQuietly(s);
             throw new RedisException(RedisException.Kind.UNAVAILABLE, "cannot connect to Redis at " + t.where() + ": " + e.getMessage(), e);
@@ -85,6 +88,20 @@ final class RedisConnection implements AutoCloseable {
         s.setSoTimeout(millisLeft(end));
         s.startHandshake();
         return s;
+    }
+
+    /** The JDK's TLS messages name its classes; this says what is wrong in the config's terms. */
+    private static String tlsProblem(Target t, javax.net.ssl.SSLException e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = e; c != null; c = c.getCause()) all.append(c.getMessage()).append(' ');
+        String m = all.toString();
+        if (m.contains("subject alternative") || m.contains("No name matching")) {
+            return "the TLS certificate does not name " + t.host() + " (hostname verification)";
+        }
+        if (m.contains("PKIX") || m.contains("certification path") || m.contains("trust")) {
+            return "the TLS certificate is not trusted (the JDK's trust store, or state.tls_truststore)";
+        }
+        return "TLS handshake failed (is the port TLS, and the certificate valid?)";
     }
 
     /**
