@@ -211,4 +211,80 @@ class RedisFakeServerTest {
             assertEquals(List.of(List.of("HELLO", "3"), List.of("GET", "k")), f.received());
         }
     }
+
+    @Test
+    void aPooledConnectionTheServerClosedWhileIdleIsNotUsed() throws Exception {
+        List<Boolean> health = new CopyOnWriteArrayList<>();
+        try (FakeRedis f = new FakeRedis((n, c, out) -> {
+                // Like a server's idle timeout or a proxy: each connection serves one command, then it is closed.
+                FakeRedis.write(out, c.get(0).equals("HELLO") ? FakeRedis.HELLO3 : "+PONG\r\n");
+                return c.get(0).equals("HELLO");
+            }); RedisClient c = (RedisClient) RedisClient.open(f.config(null, 2000))) {
+            c.onHealth(health::add);
+            assertEquals("PONG", c.call("PING"));
+            while (f.closedConnections() < 1) Thread.sleep(5); // the server side is gone
+            c.idleSince(System.nanoTime() - RedisConnection.IDLE_CHECK_NANOS - 1);
+            assertEquals("PONG", c.call("PING"), "a connection idle long enough is checked before reuse");
+            assertEquals(2, f.connections());
+            assertEquals(List.of(), health, "the server never went away");
+        }
+    }
+
+    @Test
+    void whileRedisIsDownOneCommandAtATimeReconnects_theOthersFailAtOnce() throws Exception {
+        try (FakeRedis f = new FakeRedis((n, c, out) -> {
+                if (n == 1) {
+                    FakeRedis.write(out, c.get(0).equals("HELLO") ? FakeRedis.HELLO3 : "");
+                    return c.get(0).equals("HELLO"); // closes on the first command: Redis went away
+                }
+                return true; // later connections never finish the handshake
+            }); Redis c = RedisClient.open(f.config(null, 2000))) {
+            assertThrows(RedisException.class, () -> c.call("PING"));
+            assertFalse(c.up());
+            List<RedisException> first = new CopyOnWriteArrayList<>();
+            Thread prober = Thread.ofVirtual().start(() -> {
+                try {
+                    c.call("PING");
+                } catch (RedisException e) {
+                    first.add(e);
+                }
+            });
+            while (f.connections() < 2) Thread.sleep(5);
+            RedisException e = assertThrows(RedisException.class, () -> c.call("PING"));
+            assertEquals(RedisException.Kind.UNAVAILABLE, e.kind());
+            assertEquals("Redis at 127.0.0.1:" + f.port() + " is unreachable (reconnecting)", e.getMessage());
+            prober.join();
+            assertEquals(RedisException.Kind.TIMEOUT, first.get(0).kind(), "the handshake is bounded by the connect timeout");
+            assertEquals(2, f.connections());
+        }
+    }
+
+    @Test
+    void aLargePipelineToAServerThatStoppedReadingTimesOut() throws Exception {
+        java.util.concurrent.CountDownLatch testOver = new java.util.concurrent.CountDownLatch(1);
+        try (FakeRedis f = new FakeRedis((n, c, out) -> {
+                if (c.get(0).equals("HELLO")) {
+                    FakeRedis.write(out, FakeRedis.HELLO3);
+                    return true;
+                }
+                try {
+                    // Stops reading until the test is over: the client's writes fill the socket buffers,
+                    // and only the client's own watchdog can end its write.
+                    testOver.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return false;
+            }); Redis c = RedisClient.open(f.config(null, 300))) {
+            String big = "x".repeat(1024 * 1024);
+            List<String[]> commands = new java.util.ArrayList<>();
+            for (int i = 0; i < 64; i++) commands.add(new String[] {"SET", "k" + i, big});
+            RedisException e = assertThrows(RedisException.class, () -> c.pipeline(commands));
+            assertEquals(RedisException.Kind.TIMEOUT, e.kind(), e.getMessage());
+            assertEquals("Redis at 127.0.0.1:" + f.port() + " did not take the commands within 300 ms", e.getMessage());
+            assertFalse(c.up());
+        } finally {
+            testOver.countDown();
+        }
+    }
 }
