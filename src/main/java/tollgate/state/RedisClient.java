@@ -153,12 +153,16 @@ final class RedisClient implements Redis {
                 // The server is fine, the reply is too large for us: this connection holds its rest.
                 c.close();
                 throw new RedisException(RedisException.Kind.UNAVAILABLE, "Redis reply refused: " + e.getMessage(), e);
-            } catch (SocketTimeoutException e) {
-                failed(c);
-                throw new RedisException(RedisException.Kind.TIMEOUT,
-                        "Redis at " + target.where() + " did not answer within " + timeoutNanos / 1_000_000 + " ms", e);
             } catch (IOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    c.close();
+                    throw interrupted(e);
+                }
                 failed(c);
+                if (e instanceof SocketTimeoutException) {
+                    throw new RedisException(RedisException.Kind.TIMEOUT,
+                            "Redis at " + target.where() + " did not answer within " + timeoutNanos / 1_000_000 + " ms", e);
+                }
                 if (System.nanoTime() - end >= 0) { // the write watchdog closed it: still writing at the deadline
                     throw new RedisException(RedisException.Kind.TIMEOUT,
                             "Redis at " + target.where() + " did not take the commands within " + timeoutNanos / 1_000_000 + " ms", e);
@@ -175,6 +179,14 @@ final class RedisClient implements Redis {
         } finally {
             permits.release();
         }
+    }
+
+    /**
+     * The calling thread was interrupted (its request was cancelled): a virtual thread's socket
+     * is closed by that, but Redis is not down, so the health and the other connections stay.
+     */
+    private static RedisException interrupted(Exception cause) {
+        return new RedisException(RedisException.Kind.UNAVAILABLE, "interrupted while waiting for Redis", cause);
     }
 
     /** An idle connection that is still open, or null. */
@@ -200,6 +212,7 @@ final class RedisClient implements Redis {
         try {
             return RedisConnection.open(target, generation.get());
         } catch (RedisException e) {
+            if (Thread.currentThread().isInterrupted()) throw interrupted(e);
             health(false);
             throw e;
         } finally {

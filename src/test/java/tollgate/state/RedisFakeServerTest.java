@@ -287,4 +287,33 @@ class RedisFakeServerTest {
             testOver.countDown();
         }
     }
+
+    @Test
+    void anInterruptedCommandFailsWithoutMarkingRedisDown() throws Exception {
+        List<Boolean> health = new CopyOnWriteArrayList<>();
+        try (FakeRedis f = new FakeRedis((n, c, out) -> {
+                if (c.get(0).equals("HELLO")) FakeRedis.write(out, FakeRedis.HELLO3);
+                else if (c.get(0).equals("PING")) FakeRedis.write(out, "+PONG\r\n");
+                return true; // BLPOP: no answer
+            }); Redis c = RedisClient.open(f.config(null, 5000))) {
+            c.onHealth(health::add);
+            assertEquals("PONG", c.call("PING"));
+            List<RedisException> failures = new CopyOnWriteArrayList<>();
+            Thread waiting = Thread.ofVirtual().start(() -> {
+                try {
+                    c.call("BLPOP", "q", "0");
+                } catch (RedisException e) {
+                    failures.add(e);
+                }
+            });
+            while (f.received().size() < 3) Thread.sleep(5);
+            waiting.interrupt();
+            waiting.join();
+            assertEquals("interrupted while waiting for Redis", failures.get(0).getMessage());
+            assertEquals(RedisException.Kind.UNAVAILABLE, failures.get(0).kind());
+            assertTrue(c.up());
+            assertEquals(List.of(), health);
+            assertEquals("PONG", c.call("PING"));
+        }
+    }
 }
