@@ -84,8 +84,10 @@ public final class RedisServer implements AutoCloseable {
 
     private static RedisServer start(Path[] tls, String password, String... extraArgs) {
         Path exe = executable();
-        Assumptions.assumeTrue(exe != null, "redis-server not found: set TOLLGATE_REDIS_SERVER, put redis-server on the PATH"
-                + " or install it (scripts/ensure-redis)");
+        String env = System.getenv("TOLLGATE_REDIS_SERVER");
+        Assumptions.assumeTrue(exe != null, env != null && !env.isBlank()
+                ? "redis-server not found: TOLLGATE_REDIS_SERVER=" + env + " is not an executable file"
+                : "redis-server not found: set TOLLGATE_REDIS_SERVER, put redis-server on the PATH or install it (scripts/ensure-redis)");
         Path dir;
         try {
             dir = Files.createTempDirectory("tollgate-redis-");
