@@ -59,6 +59,7 @@ public final class EffectiveConfig {
         Map<String, Object> tree = (Map<String, Object>) value(config, false, secrets);
         placeOps(tree, value(config.ops().metrics().listen(), false, secrets));
         tree.put("state", state(config.ops().state()));
+        tree.put("responses", Map.of("store_ttl_ms", config.ops().responses().storeTtl().toMillis()));
         return tree;
     }
 

@@ -123,6 +123,8 @@ class StateConfigTest {
                 + "\"tls_truststore\":null,\"tls_truststore_password\":null}"), json);
         String local = Json.toString(EffectiveConfig.of(state0(), Map.of()));
         assertTrue(local.contains("\"state\":{\"redis_url\":null,"), local);
+        // The responses section is in the output too (ops is taken apart under the file's keys).
+        assertTrue(local.contains("\"responses\":{\"store_ttl_ms\":2592000000}"), local);
     }
 
     private GatewayConfig state0() {
