@@ -20,6 +20,10 @@
 //           POST /v1/audio/translations   transcript "hello from openai <sha256(file)[0:8]>", in
 //                                         json, text, srt, vtt or verbose_json (segments, words)
 //           POST /v1/audio/speech         {model,input,voice,response_format}: speechBytes(input)
+//           POST /v1/embeddings           {model,input,encoding_format,dimensions}: one vector per
+//                                         input, fakeEmbedding(input as text, dimensions or 8), as
+//                                         floats or (encoding_format base64) little-endian float32
+//                                         in base64; usage.prompt_tokens = 2 per input
 //           GET  /v1/realtime?model=M     WebSocket (OpenAI Realtime API, GA; beta events when the
 //                                         handshake has OpenAI-Beta: realtime=v1): session.created
 //                                         on open; session.update -> session.updated (the session
@@ -203,6 +207,26 @@ function transcriptionAnswer(res, rec, format, text, language, translate) {
     default: return error(res, rec, 400, `response_format ${format} is not supported`);
   }
 }
+// An embedding derived from the text: dims float32 values k/128 - 1 from the bytes of its SHA-256
+// (exact in float32 and in JSON, so every encoding on the way must keep them bit for bit).
+function fakeEmbedding(text, dims) {
+  const h = crypto.createHash('sha256').update(text).digest();
+  const v = [];
+  for (let j = 0; j < dims; j++) v.push(h[j % h.length] / 128 - 1);
+  return v;
+}
+function embeddingsAnswer(res, rec, b) {
+  const inputs = typeof b.input === 'string' ? [b.input] : b.input;
+  if (!Array.isArray(inputs) || inputs.length === 0) return error(res, rec, 400, 'input is required', 'invalid_request_error');
+  const items = typeof inputs[0] === 'number' ? [inputs] : inputs; // one token array
+  const dims = Number.isInteger(b.dimensions) ? b.dimensions : 8;
+  const data = items.map((x, index) => {
+    const v = fakeEmbedding(typeof x === 'string' ? x : JSON.stringify(x), dims);
+    const embedding = b.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
+    return { object: 'embedding', index, embedding };
+  });
+  return json(res, rec, 200, { object: 'list', data, model: b.model, usage: { prompt_tokens: 2 * items.length, total_tokens: 2 * items.length } });
+}
 function openai(req, res, rec) {
   const p = rec.path;
   if (req.method !== 'POST') return error(res, rec, 404, `no route ${req.method} ${p}`);
@@ -223,6 +247,7 @@ function openai(req, res, rec) {
     const types = { mp3: 'audio/mpeg', opus: 'audio/ogg', aac: 'audio/aac', flac: 'audio/flac', wav: 'audio/wav', pcm: 'audio/pcm' };
     return send(res, rec, 200, types[b.response_format || 'mp3'] || 'application/octet-stream', audio);
   }
+  if (p === '/v1/embeddings') return embeddingsAnswer(res, rec, b);
   const usage = { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 };
   if (p === '/v1/completions') {
     const prompt = Array.isArray(b.prompt) ? b.prompt.join('') : b.prompt;

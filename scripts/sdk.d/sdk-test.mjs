@@ -31,6 +31,7 @@ import { realtimeChecks } from './sdk-realtime.mjs';
 import { agentChecks } from './sdk-agent.mjs';
 import { responsesChecks } from './sdk-responses.mjs';
 import { messagesChecks } from './sdk-messages.mjs';
+import { embeddingsChecks } from './sdk-embeddings.mjs';
 
 const BASE = need('TOLLGATE_URL');
 const KEY = need('TOLLGATE_KEY');
@@ -583,6 +584,8 @@ agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, 
 responsesChecks({ check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText });
 // ================================================================== Anthropic's Messages API (sdk-messages.mjs)
 messagesChecks({ check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY });
+// ================================================================== embeddings (sdk-embeddings.mjs)
+embeddingsChecks({ check, expect, eq, show, Failure, one, nothingUpstream, refused, errorText, openai });
 
 // ================================================================== the gateway's log
 check('no key (client, own provider key, upstream keys, tool endpoint key, session tokens, keystore password) in the gateway\'s log', async () => {

@@ -73,6 +73,9 @@ public final class Api {
         // Image generation (issue 12): OpenAI's API on the models with capability "images".
         routes.api("POST", "/images/generations",
                 Authenticated.require(keys, new ImagesEndpoint(dispatcher.services(), config.server().extensionField())));
+        // Embeddings (issue 14): OpenAI's API on the models with capability "embeddings".
+        routes.api("POST", "/embeddings",
+                Authenticated.require(keys, new EmbeddingsEndpoint(dispatcher.services(), config.server().extensionField())));
         // Durable agent tasks (issue 12, seed 000's /neo/tasks).
         TaskEndpoints.register(routes, keys, tasks);
         routes.api("GET", "/models", CatalogEndpoints.models(catalog, dispatcher.router(), running));

@@ -46,7 +46,10 @@ final class CatalogEndpoints {
             if (m.pricing().prompt() != null || m.pricing().completion() != null) {
                 Map<String, Object> pricing = new LinkedHashMap<>();
                 pricing.put("prompt", m.pricing().prompt() == null ? null : m.pricing().prompt().toPlainString());
-                pricing.put("completion", m.pricing().completion() == null ? null : m.pricing().completion().toPlainString());
+                // An embeddings model has no completion (issue 14): no "completion": null that looks like a gap.
+                if (m.pricing().completion() != null || !m.has("embeddings")) {
+                    pricing.put("completion", m.pricing().completion() == null ? null : m.pricing().completion().toPlainString());
+                }
                 entry.put("pricing", pricing);
             } else if (m.pricing().audioMinute() != null || m.pricing().character() != null || m.pricing().image() != null) {
                 Map<String, Object> pricing = new LinkedHashMap<>(); // a speech or image model

@@ -64,7 +64,11 @@ public record Pricing(BigDecimal prompt, BigDecimal completion, BigDecimal audio
         BigDecimal sum = BigDecimal.ZERO;
         boolean any = false;
         if (promptTokens > 0 || completionTokens > 0) {
-            BigDecimal t = cost(promptTokens, completionTokens);
+            // A call without completion tokens (embeddings, issue 14) needs only the prompt price:
+            // an embeddings model is configured with that one alone.
+            BigDecimal t = completionTokens == 0 && prompt != null
+                    ? prompt.multiply(BigDecimal.valueOf(promptTokens), COST_PRECISION).stripTrailingZeros()
+                    : cost(promptTokens, completionTokens);
             if (t == null) return null;
             sum = t;
             any = true;

@@ -58,7 +58,26 @@ public final class EffectiveConfig {
         @SuppressWarnings("unchecked")
         Map<String, Object> tree = (Map<String, Object>) value(config, false, secrets);
         placeOps(tree, value(config.ops().metrics().listen(), false, secrets));
+        tree.put("state", state(config.ops().state()));
+        tree.put("responses", Map.of("store_ttl_ms", config.ops().responses().storeTtl().toMillis()));
         return tree;
+    }
+
+    /**
+     * The {@code state} section under the file's keys: {@code redis_url} as {@link StateConfig#safeUrl()}
+     * gives it (the password masked; null when state is local), not host, port and password apart.
+     */
+    private static Map<String, Object> state(StateConfig s) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("redis_url", s.safeUrl());
+        out.put("replica_id", s.replicaId());
+        out.put("key_prefix", s.keyPrefix());
+        out.put("pool_size", s.poolSize());
+        out.put("timeout_ms", s.timeout().toMillis());
+        out.put("connect_timeout_ms", s.connectTimeout().toMillis());
+        out.put("tls_truststore", s.truststore() == null ? null : s.truststore().toString());
+        out.put("tls_truststore_password", s.truststorePassword() == null ? null : MASK);
+        return out;
     }
 
     /**

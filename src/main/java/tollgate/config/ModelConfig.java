@@ -60,7 +60,7 @@ public record ModelConfig(
 
     /** Capabilities a model may declare, in the order error messages list them. */
     public static final List<String> CAPABILITIES =
-            List.of("tools", "vision", "json", "stream", "fim", "completions", "stt", "tts", "realtime", "images");
+            List.of("tools", "vision", "json", "stream", "fim", "completions", "stt", "tts", "realtime", "images", "embeddings");
     /**
      * Capabilities that make a model a speech model: it serves {@code /audio/...}, Deepgram's
      * endpoints or realtime voice sessions, and is never routed a chat request.
@@ -68,9 +68,10 @@ public record ModelConfig(
     public static final Set<String> SPEECH_CAPABILITIES = Set.of("stt", "tts", "realtime");
     /**
      * Capabilities of a model that is not a chat model and is never routed a chat request: the
-     * speech ones, and {@code images} (image generation, {@code /images/generations}, issue 12).
+     * speech ones, {@code images} (image generation, {@code /images/generations}, issue 12) and
+     * {@code embeddings} ({@code /embeddings}, issue 14).
      */
-    public static final Set<String> NON_CHAT_CAPABILITIES = Set.of("stt", "tts", "realtime", "images");
+    public static final Set<String> NON_CHAT_CAPABILITIES = Set.of("stt", "tts", "realtime", "images", "embeddings");
     /** Capabilities of a model whose config lists none. */
     public static final Set<String> DEFAULT_CAPABILITIES =
             Collections.unmodifiableSet(new LinkedHashSet<>(List.of("tools", "json", "stream")));

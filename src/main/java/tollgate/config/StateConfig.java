@@ -62,8 +62,16 @@ public record StateConfig(String host, int port, boolean tls, String user, Strin
     public String safeUrl() {
         if (!shared()) return null;
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-        return (tls ? "rediss://" : "redis://") + (user != null ? user + "@" : password != null ? ":***@" : "") + h + ":" + port
-                + (db != 0 ? "/" + db : "");
+        String auth = password != null ? (user != null ? user : "") + ":" + EffectiveConfig.MASK + "@" : user != null ? user + "@" : "";
+        return (tls ? "rediss://" : "redis://") + auth + h + ":" + port + (db != 0 ? "/" + db : "");
+    }
+
+    /** Without the passwords (a record's own toString would print them). */
+    @Override
+    public String toString() {
+        return "StateConfig[url=" + safeUrl() + ", replicaId=" + replicaId + ", keyPrefix=" + keyPrefix + ", poolSize=" + poolSize
+                + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", truststore=" + truststore
+                + ", truststorePassword=" + (truststorePassword == null ? "null" : "(hidden)") + "]";
     }
 
     /**
@@ -89,9 +97,10 @@ public record StateConfig(String host, int port, boolean tls, String user, Strin
         Duration timeout = r.millis(s, p, "timeout_ms", DEFAULT_TIMEOUT_MS, 1, 60_000);
         Duration connect = r.millis(s, p, "connect_timeout_ms", DEFAULT_CONNECT_TIMEOUT_MS, 1, 60_000);
         String store = r.string(s, p, "tls_truststore", null);
-        Path truststore = store == null ? null : baseDir == null ? Path.of(store) : baseDir.resolve(store);
+        Path truststore = store == null ? null : ConfigLoader.resolvePath(r, p + ".tls_truststore", store, baseDir);
         Object pw = s.get("tls_truststore_password");
         String storePassword = pw == null ? null : r.secret(p + ".tls_truststore_password", pw);
+        if (truststore != null) checkTruststore(r, p + ".tls_truststore", truststore, storePassword);
         Substitution.Text url = r.secretText(s, p, "redis_url");
         if (url == null || url.hasUnset() || url.value().isEmpty()) {
             // "${TOLLGATE_REDIS_URL}" unset: local state, so that the shipped config can offer it.
@@ -147,6 +156,19 @@ public record StateConfig(String host, int port, boolean tls, String user, Strin
         }
         if (u.getRawQuery() != null || u.getRawFragment() != null) throw r.fail(path, "has a query or fragment; expected " + shape);
         return new StateConfig(host, port, tls, user, password, db, replica, prefix, pool, timeout, connect, truststore, storePassword);
+    }
+
+    /** A trust store that cannot be read fails at start-up, not at the first {@code rediss://} connection. */
+    private static void checkTruststore(ConfigReader r, String path, Path store, String password) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(store)) {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(in, password == null ? null : password.toCharArray());
+            if (ks.size() == 0) throw r.fail(path, store + ": holds no certificate");
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw r.fail(path, store + ": no such file");
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw r.fail(path, store + ": not a PKCS#12 trust store, or tls_truststore_password does not open it");
+        }
     }
 
     private static String decode(String s) {

@@ -140,6 +140,9 @@ public final class PromptEstimate {
         return 0; // no other part types pass validation
     }
 
+    /** The estimate of one text's tokens, without a message's overhead (an embeddings input, issue 14). */
+    public static long textTokens(String s) { return text(s); }
+
     /** Tokens of a text value (0 for anything but a string), rounded up. */
     static long text(Object v) {
         if (!(v instanceof String s)) return 0;

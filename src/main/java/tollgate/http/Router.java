@@ -35,7 +35,7 @@ public final class Router implements HttpHandler {
      * without {@code /v1} as their base URL (LiteLLM's habit). None clashes with a root route.
      */
     public static final List<String> ROOT_ALIASES = List.of("/chat/completions", "/completions", "/models", "/audio/speech",
-            "/audio/transcriptions", "/audio/translations", "/images/generations");
+            "/audio/transcriptions", "/audio/translations", "/images/generations", "/embeddings");
     /** Bytes the JDK counts per header field besides its name and value (RFC 9113 §6.5.2's overhead). */
     static final int HEADER_FIELD_OVERHEAD_BYTES = 32;
 

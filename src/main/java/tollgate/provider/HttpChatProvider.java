@@ -39,7 +39,9 @@ import tollgate.json.JsonException;
  * <p>Kind {@code openai} also speaks text-to-speech ({@code POST {base_url}/audio/speech},
  * {@link tollgate.provider.openai.OpenAiSpeech}) through the same {@link Exchange}, and realtime
  * sessions over WebSocket ({@code {base_url}/realtime}, {@link tollgate.provider.openai.OpenAiRealtime}) and image
- * generation ({@code POST {base_url}/images/generations}, {@link tollgate.provider.openai.OpenAiImages}).
+ * generation ({@code POST {base_url}/images/generations}, {@link tollgate.provider.openai.OpenAiImages});
+ * it and kind {@code mistral} also serve embeddings ({@code POST {base_url}/embeddings},
+ * {@link tollgate.provider.openai.OpenAiEmbeddings}).
  *
  * <p>Memory: the upstream request body is charged to the call's reservation while it is sent;
  * a non-streaming answer as its bytes arrive and again as it is parsed; stream buffers as they
@@ -47,7 +49,7 @@ import tollgate.json.JsonException;
  * ({@link Secrets}) before anything reads it.
  */
 public final class HttpChatProvider implements ChatProvider, CompletionProvider, SpeechProvider, TranscriptionProvider,
-        RealtimeProvider, ImagesProvider {
+        RealtimeProvider, ImagesProvider, EmbeddingsProvider {
 
     /** Largest non-streaming response body accepted, in bytes. */
     public static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -70,6 +72,8 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
     private final tollgate.provider.openai.OpenAiRealtime realtime;
     /** Image generation, for the OpenAI-compatible kind only; null for the others. */
     private final tollgate.provider.openai.OpenAiImages images;
+    /** Embeddings, for the OpenAI-compatible kinds and Mistral; null for Anthropic. */
+    private final tollgate.provider.openai.OpenAiEmbeddings embeddings;
 
     /** @throws IllegalArgumentException if the base URL or an extra header cannot be used */
     public HttpChatProvider(ProviderConfig config, Dialect dialect, Upstream upstream, IdleWatchdog watchdog, Secrets secrets) {
@@ -89,6 +93,13 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
                 ? new tollgate.provider.openai.OpenAiRealtime(exchange, upstream, watchdog) : null;
         this.images = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
                 ? new tollgate.provider.openai.OpenAiImages(exchange, watchdog) : null;
+        this.embeddings = switch (dialect.kind()) {
+            case tollgate.provider.openai.OpenAiDialect.KIND ->
+                    new tollgate.provider.openai.OpenAiEmbeddings(exchange, watchdog, tollgate.provider.openai.OpenAiEmbeddings::body);
+            case tollgate.provider.mistral.MistralDialect.KIND ->
+                    new tollgate.provider.openai.OpenAiEmbeddings(exchange, watchdog, tollgate.provider.mistral.MistralEmbeddings::body);
+            default -> null;
+        };
     }
 
     /** This provider's upstream exchanges, for the calls other than chat that its kind also serves. */
@@ -110,7 +121,7 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
 
     @Override public String kind() { return dialect.kind(); }
 
-    /** {@code chat}, and what else the kind serves: fim, completions, stt, tts, realtime, images (for {@code GET /providers}). */
+    /** {@code chat}, and what else the kind serves: fim, completions, stt, tts, realtime, images, embeddings (for {@code GET /providers}). */
     @Override
     public Set<String> capabilities() {
         java.util.LinkedHashSet<String> caps = new java.util.LinkedHashSet<>(List.of("chat"));
@@ -120,6 +131,7 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
         if (speech != null) caps.add("tts");
         if (realtime != null) caps.add("realtime");
         if (images != null) caps.add("images");
+        if (embeddings != null) caps.add("embeddings");
         return java.util.Collections.unmodifiableSet(caps);
     }
 
@@ -148,6 +160,16 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
                     + ") does not serve image generation.", "model").noRetry();
         }
         return images.generate(call);
+    }
+
+    /** Embeddings on an OpenAI-compatible or Mistral upstream ({@link tollgate.provider.openai.OpenAiEmbeddings}); refused (no-retry) for Anthropic. */
+    @Override
+    public Embeddings embed(EmbeddingsCall call) {
+        if (embeddings == null) {
+            throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + id() + "' (kind " + kind()
+                    + ") does not serve embeddings.", "model").noRetry();
+        }
+        return embeddings.embed(call);
     }
 
     @Override public ToolIdRule toolIdRule() { return dialect.toolIdRule(); }

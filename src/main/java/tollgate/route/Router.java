@@ -253,7 +253,7 @@ public final class Router {
         Deployment service = services.get(model);
         if (service != null) {
             String what = ServicePlans.describe(service.model());
-            throw GatewayException.invalid(param, "The model '" + clip(model) + "' is " + (what.startsWith("i") ? "an " : "a ") + what
+            throw GatewayException.invalid(param, "The model '" + clip(model) + "' is " + ("aeiou".indexOf(what.charAt(0)) >= 0 ? "an " : "a ") + what
                     + " model; it does not serve chat completions.");
         }
         int slash = model.indexOf('/');

@@ -12,8 +12,8 @@ import tollgate.provider.Provider;
 
 /**
  * The router's plans for calls that are not chat (issue 10): fill-in-the-middle, text
- * completions, speech-to-text and text-to-speech; realtime sessions (issue 11) and image
- * generation (issue 12). A client names the model as for chat (a catalog
+ * completions, speech-to-text and text-to-speech; realtime sessions (issue 11), image
+ * generation (issue 12) and embeddings (issue 14). A client names the model as for chat (a catalog
  * id, {@code <provider>/<upstream>}, {@code group:<name>}) or none, and every candidate must have
  * the call's capability; neo-mode's policies rank chat models only, so they are refused here.
  *
@@ -25,7 +25,7 @@ final class ServicePlans {
     /** What error messages call each capability. */
     private static final Map<String, String> DESCRIPTIONS = Map.of("fim", "fill-in-the-middle", "completions",
             "text completion", "stt", "speech-to-text", "tts", "text-to-speech", "realtime", "realtime voice", "images",
-            "image generation");
+            "image generation", "embeddings", "embeddings");
 
     private final Router router;
     private final Map<String, Deployment> defaults = new ConcurrentHashMap<>();

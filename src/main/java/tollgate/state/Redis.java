@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  *       then it throws {@link RedisException} of kind {@code TIMEOUT}, and the connection it used
  *       is closed (its late reply can never be read as another command's).</li>
  *   <li>Replies are decoded as: simple string, bulk string and verbatim string → {@link String}
- *       (UTF-8); integer → {@link Long}; RESP2 null bulk or array, RESP3 null → {@code null};
+ *       (UTF-8; a verbatim string without its {@code txt:} format); integer → {@link Long}; RESP2 null bulk or array, RESP3 null → {@code null};
  *       array, set and push → {@code List<Object>}; map → {@code Map<Object, Object>} in the
  *       server's order (a RESP2 server sends it as a flat array); boolean → {@link Boolean};
  *       double → {@link Double}; big number → {@link java.math.BigInteger}. Every reader is
@@ -27,8 +27,10 @@ import java.util.function.Consumer;
  *       the other replies are not lost.</li>
  *   <li>A connection that fails (refused, reset, timed out) is dropped and the client reports
  *       itself {@linkplain #up() down} until a command succeeds again; commands made while it is
- *       down try to connect again (at most once per command), so the client reconnects by itself
- *       once the server is back.</li>
+ *       down try to connect again (at most once per command, and one command at a time: the
+ *       others fail at once with {@code UNAVAILABLE} instead of each waiting for the connect
+ *       timeout), so the client reconnects by itself once the server is back. A command whose
+ *       thread is interrupted fails with {@code UNAVAILABLE} and leaves {@link #up()} alone.</li>
  * </ul>
  */
 public interface Redis extends AutoCloseable {

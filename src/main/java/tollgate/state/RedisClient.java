@@ -13,6 +13,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
@@ -37,6 +38,8 @@ final class RedisClient implements Redis {
     private final AtomicBoolean up = new AtomicBoolean(true);
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    /** Held by the one command that tries to connect while Redis is down. */
+    private final ReentrantLock reconnecting = new ReentrantLock();
 
     RedisClient(RedisConnection.Target target, int poolSize, long timeoutNanos) {
         this.target = target;
@@ -70,8 +73,7 @@ final class RedisClient implements Redis {
             return ctx.getSocketFactory();
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("state.tls_truststore: cannot read " + c.truststore()
-                    + " as a PKCS#12 trust store (" + e.getClass().getSimpleName().replace("Exception", "").toLowerCase(java.util.Locale.ROOT)
-                    + " error: check the file and tls_truststore_password)", e);
+                    + " as a PKCS#12 trust store (check the file and state.tls_truststore_password)", e);
         }
     }
 
@@ -141,21 +143,30 @@ final class RedisClient implements Redis {
             throw new RedisException(RedisException.Kind.UNAVAILABLE, "interrupted while waiting for a Redis connection");
         }
         try {
-            RedisConnection c = idle.pollFirst();
+            RedisConnection c = pooled();
             if (c == null) c = connect();
             List<Object> replies;
+            long end = Math.max(start, System.nanoTime()) + timeoutNanos;
             try {
-                replies = c.exchange(commands, Math.max(start, System.nanoTime()) + timeoutNanos);
+                replies = c.exchange(commands, end);
             } catch (Resp.TooBig e) {
                 // The server is fine, the reply is too large for us: this connection holds its rest.
                 c.close();
                 throw new RedisException(RedisException.Kind.UNAVAILABLE, "Redis reply refused: " + e.getMessage(), e);
-            } catch (SocketTimeoutException e) {
-                failed(c);
-                throw new RedisException(RedisException.Kind.TIMEOUT,
-                        "Redis at " + target.where() + " did not answer within " + timeoutNanos / 1_000_000 + " ms", e);
             } catch (IOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    c.close();
+                    throw interrupted(e);
+                }
                 failed(c);
+                if (e instanceof SocketTimeoutException) {
+                    throw new RedisException(RedisException.Kind.TIMEOUT,
+                            "Redis at " + target.where() + " did not answer within " + timeoutNanos / 1_000_000 + " ms", e);
+                }
+                if (System.nanoTime() - end >= 0) { // the write watchdog closed it: still writing at the deadline
+                    throw new RedisException(RedisException.Kind.TIMEOUT,
+                            "Redis at " + target.where() + " did not take the commands within " + timeoutNanos / 1_000_000 + " ms", e);
+                }
                 throw new RedisException(RedisException.Kind.UNAVAILABLE,
                         "lost the connection to Redis at " + target.where() + ": " + e.getMessage(), e);
             } catch (RuntimeException | Error e) {
@@ -170,12 +181,42 @@ final class RedisClient implements Redis {
         }
     }
 
+    /**
+     * The calling thread was interrupted (its request was cancelled): a virtual thread's socket
+     * is closed by that, but Redis is not down, so the health and the other connections stay.
+     */
+    private static RedisException interrupted(Exception cause) {
+        return new RedisException(RedisException.Kind.UNAVAILABLE, "interrupted while waiting for Redis", cause);
+    }
+
+    /** An idle connection that is still open, or null. */
+    private RedisConnection pooled() {
+        long now = System.nanoTime();
+        for (RedisConnection c; (c = idle.pollFirst()) != null; ) {
+            if (c.alive(now)) return c;
+            c.close();
+        }
+        return null;
+    }
+
+    /**
+     * A new connection. While Redis is down only one command at a time tries (the others fail at
+     * once instead of each waiting up to the connect timeout: a blackholed Redis must not add
+     * that to every request that falls back to local state).
+     */
     private RedisConnection connect() throws RedisException {
+        boolean probing = !up.get();
+        if (probing && !reconnecting.tryLock()) {
+            throw new RedisException(RedisException.Kind.UNAVAILABLE, "Redis at " + target.where() + " is unreachable (reconnecting)");
+        }
         try {
             return RedisConnection.open(target, generation.get());
         } catch (RedisException e) {
+            if (Thread.currentThread().isInterrupted()) throw interrupted(e);
             health(false);
             throw e;
+        } finally {
+            if (probing) reconnecting.unlock();
         }
     }
 
@@ -212,4 +253,9 @@ final class RedisClient implements Redis {
 
     /** Connections now idle in the pool (tests). */
     int idleCount() { return idle.size(); }
+
+    /** For tests: the idle connections were last used at {@code nanoTime}. */
+    void idleSince(long nanoTime) {
+        for (RedisConnection c : idle) c.idleSince(nanoTime);
+    }
 }

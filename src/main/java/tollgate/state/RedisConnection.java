@@ -23,6 +23,16 @@ import javax.net.ssl.SSLSocketFactory;
 final class RedisConnection implements AutoCloseable {
     /** Size of the read and write buffers, in bytes. */
     static final int BUFFER_BYTES = 8 * 1024;
+    /**
+     * Bytes of one exchange's commands past which a watchdog closes the socket at the deadline:
+     * SO_TIMEOUT bounds reads only, and a write blocks once the server stops reading and the
+     * socket's send buffer (far larger than this on any system) is full.
+     */
+    static final int WATCHDOG_BYTES = 64 * 1024;
+    /** A connection idle this long is checked for a close by the server (its idle timeout, a proxy) before reuse. */
+    static final long IDLE_CHECK_NANOS = 10_000_000_000L;
+    /** How long that check waits for the end of the stream, in milliseconds. */
+    static final int IDLE_CHECK_MILLIS = 1;
 
     /** Where and how to connect: the parts of {@code StateConfig} a connection needs. */
     record Target(String host, int port, SSLSocketFactory tls, String user, String password, int db, long connectTimeoutNanos) {
@@ -33,8 +43,12 @@ final class RedisConnection implements AutoCloseable {
 
     private final Socket socket;
     private final DeadlineInput deadline;
+    private final BufferedInputStream buffered;
     private final Resp.Reader reader;
+    private final CountingOutput counted;
     private final OutputStream out;
+    /** When the last exchange ended ({@link System#nanoTime}). */
+    private long lastUsed;
     /** The pool's generation when this was opened: a connection older than a failure is not reused. */
     final long generation;
     /** 3 after {@code HELLO 3}, 2 on a server without it. */
@@ -43,8 +57,10 @@ final class RedisConnection implements AutoCloseable {
     private RedisConnection(Socket socket, long generation) throws IOException {
         this.socket = socket;
         this.deadline = new DeadlineInput(socket, socket.getInputStream());
-        this.reader = new Resp.Reader(new BufferedInputStream(deadline, BUFFER_BYTES));
-        this.out = new BufferedOutputStream(socket.getOutputStream(), BUFFER_BYTES);
+        this.buffered = new BufferedInputStream(deadline, BUFFER_BYTES);
+        this.reader = new Resp.Reader(buffered);
+        this.counted = new CountingOutput(socket.getOutputStream());
+        this.out = new BufferedOutputStream(counted, BUFFER_BYTES);
         this.generation = generation;
     }
 
@@ -67,6 +83,9 @@ final class RedisConnection implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             closeQuietly(s);
             throw new RedisException(RedisException.Kind.TIMEOUT, "connecting to Redis at " + t.where() + " timed out", e);
+        } catch (javax.net.ssl.SSLException e) {
+            closeQuietly(s);
+            throw new RedisException(RedisException.Kind.UNAVAILABLE, "cannot connect to Redis at " + t.where() + ": " + tlsProblem(t, e), e);
         } catch (IOException e) {
             closeQuietly(s);
             throw new RedisException(RedisException.Kind.UNAVAILABLE, "cannot connect to Redis at " + t.where() + ": " + e.getMessage(), e);
@@ -85,6 +104,20 @@ final class RedisConnection implements AutoCloseable {
         s.setSoTimeout(millisLeft(end));
         s.startHandshake();
         return s;
+    }
+
+    /** The JDK's TLS messages name its classes; this says what is wrong in the config's terms. */
+    private static String tlsProblem(Target t, javax.net.ssl.SSLException e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = e; c != null; c = c.getCause()) all.append(c.getMessage()).append(' ');
+        String m = all.toString();
+        if (m.contains("subject alternative") || m.contains("No name matching")) {
+            return "the TLS certificate does not name " + t.host() + " (hostname verification)";
+        }
+        if (m.contains("PKIX") || m.contains("certification path") || m.contains("trust")) {
+            return "the TLS certificate is not trusted (the JDK's trust store, or state.tls_truststore)";
+        }
+        return "TLS handshake failed (is the port TLS, and the certificate valid?)";
     }
 
     /**
@@ -145,12 +178,41 @@ final class RedisConnection implements AutoCloseable {
      */
     List<Object> exchange(List<String[]> commands, long endNanos) throws IOException {
         deadline.end = endNanos;
-        for (String[] c : commands) Resp.write(out, c);
-        out.flush();
+        counted.start(endNanos);
+        try {
+            for (String[] c : commands) Resp.write(out, c);
+            out.flush();
+        } finally {
+            counted.stop();
+        }
         List<Object> replies = new ArrayList<>(commands.size());
         for (int i = 0; i < commands.size(); i++) replies.add(reader.reply());
+        lastUsed = System.nanoTime();
         return replies;
     }
+
+    /**
+     * Whether this pooled connection is still good: one idle longer than {@link #IDLE_CHECK_NANOS}
+     * is read for {@link #IDLE_CHECK_MILLIS} ms, and the end of the stream (the server or a proxy
+     * closed it) or any unexpected byte means it is not. A busy connection costs nothing.
+     */
+    boolean alive(long now) {
+        if (now - lastUsed < IDLE_CHECK_NANOS) return true;
+        try {
+            if (buffered.available() > 0) return false;
+            socket.setSoTimeout(IDLE_CHECK_MILLIS);
+            socket.getInputStream().read();
+            return false; // the end of the stream, or a byte no command asked for
+        } catch (SocketTimeoutException e) {
+            lastUsed = now;
+            return true; // nothing to read: still open
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** For tests: pretend the last exchange was long ago. */
+    void idleSince(long nanoTime) { lastUsed = nanoTime; }
 
     @Override
     public void close() {
@@ -169,6 +231,60 @@ final class RedisConnection implements AutoCloseable {
         long ms = (endNanos - System.nanoTime()) / 1_000_000;
         if (ms <= 0) throw new SocketTimeoutException("Redis did not answer in time");
         return (int) Math.min(Integer.MAX_VALUE, ms);
+    }
+
+    /**
+     * The socket's output, counting what one exchange writes; past {@link #WATCHDOG_BYTES} a
+     * virtual thread closes the socket at the deadline unless the writing is done by then, so a
+     * large pipeline to a server that stopped reading cannot block its thread for ever.
+     */
+    private final class CountingOutput extends OutputStream {
+        private final OutputStream out;
+        private long written;
+        private long end;
+        private Thread watchdog;
+
+        CountingOutput(OutputStream out) { this.out = out; }
+
+        void start(long endNanos) {
+            written = 0;
+            end = endNanos;
+        }
+
+        void stop() {
+            if (watchdog != null) {
+                watchdog.interrupt();
+                watchdog = null;
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            written += len;
+            if (written > WATCHDOG_BYTES && watchdog == null) {
+                long at = end;
+                watchdog = Thread.ofVirtual().name("redis-write-watchdog").start(() -> {
+                    try {
+                        long left = at - System.nanoTime();
+                        if (left > 0) java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+                        closeQuietly(socket); // still writing at the deadline
+                    } catch (InterruptedException done) {
+                        // The writing finished in time.
+                    }
+                });
+            }
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
     }
 
     /**

@@ -81,6 +81,10 @@ class DefaultConfigFileTest {
                 assertTrue(m.imagePrice() != null, m.id());
                 continue;
             }
+            if (m.capabilities().contains("embeddings")) { // priced per input token only
+                assertTrue(m.promptPrice() != null, m.id());
+                continue;
+            }
             assertTrue(m.contextLength() > 0, m.id());
             assertTrue(m.promptPrice() != null && m.completionPrice() != null, m.id());
         }

@@ -35,10 +35,10 @@ class CatalogTest extends GatewayTestBase {
 
     static final String PROVIDERS = "{\"object\":\"list\",\"data\":["
             + "{\"id\":\"openai\",\"object\":\"provider\",\"kind\":\"openai\",\"enabled\":true,\"offline\":false,"
-            + "\"capabilities\":[\"chat\",\"completions\",\"fim\",\"images\",\"realtime\",\"stt\",\"tts\"],\"models\":[\"gpt-4o-mini\"],"
+            + "\"capabilities\":[\"chat\",\"completions\",\"embeddings\",\"fim\",\"images\",\"realtime\",\"stt\",\"tts\"],\"models\":[\"gpt-4o-mini\"],"
             + "\"deployments\":[" + health("openai/gpt-4o-mini-2024-07-18", "gpt-4o-mini") + "]},"
             + "{\"id\":\"echo\",\"object\":\"provider\",\"kind\":\"echo\",\"enabled\":true,\"offline\":true,"
-            + "\"capabilities\":[\"chat\",\"completions\",\"fim\",\"images\",\"realtime\",\"stt\",\"tts\"],\"models\":[\"echo\"],\"description\":\"Offline echo provider: answers "
+            + "\"capabilities\":[\"chat\",\"completions\",\"embeddings\",\"fim\",\"images\",\"realtime\",\"stt\",\"tts\"],\"models\":[\"echo\"],\"description\":\"Offline echo provider: answers "
             + "deterministically without any network. Not a language model.\","
             + "\"deployments\":[" + health("echo/echo", "echo") + "]},"
             + "{\"id\":\"vault\",\"object\":\"provider\",\"kind\":\"openai\",\"enabled\":false,"

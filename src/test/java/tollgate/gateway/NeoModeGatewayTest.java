@@ -425,10 +425,10 @@ class NeoModeGatewayTest extends GatewayTestBase {
             List<Object> data = list(obj(r.body()).get("data"));
             List<String> ids = new ArrayList<>();
             for (Object e : data) ids.add((String) obj(e).get("id"));
-            assertEquals(List.of("echo", "echo-stt", "echo-tts", "echo-realtime", "echo-image",
+            assertEquals(List.of("echo", "echo-stt", "echo-tts", "echo-realtime", "echo-image", "echo-embedding",
                     "group:123e4567-e89b-12d3-a456-426614174000", "neo-mode", "neo-mode/frugal", "neo-mode/balanced", "neo-mode/premium"), ids);
-            for (int i = 6; i < 10; i++) {
-                String policy = i == 6 ? "balanced" : ids.get(i).substring("neo-mode/".length());
+            for (int i = 7; i < 11; i++) {
+                String policy = i == 7 ? "balanced" : ids.get(i).substring("neo-mode/".length());
                 assertEquals("{\"id\":\"" + ids.get(i) + "\",\"object\":\"model\",\"created\":0,\"owned_by\":\"tollgate\","
                         + "\"name\":\"Neo mode (policy " + policy + ")\",\"context_length\":131072,"
                         + "\"capabilities\":[\"json\",\"stream\",\"tools\"],\"members\":[\"echo\"]}", Json.toString(data.get(i)));

@@ -46,14 +46,18 @@ public final class RedisServer implements AutoCloseable {
     private final Path dir;
     private final String password;
     private final List<String> extra;
+    /** The TLS certificate and key (PEM) when the server also listens for TLS, else null. */
+    private final Path[] tls;
     private int port;
+    private int tlsPort;
     private Process process;
 
-    private RedisServer(Path executable, Path dir, String password, List<String> extra) {
+    private RedisServer(Path executable, Path dir, String password, List<String> extra, Path[] tls) {
         this.executable = executable;
         this.dir = dir;
         this.password = password;
         this.extra = extra;
+        this.tls = tls;
     }
 
     /** A server without a password. */
@@ -66,20 +70,36 @@ public final class RedisServer implements AutoCloseable {
      * to its command line (e.g. {@code "--maxmemory", "10mb"}).
      */
     public static RedisServer start(String password, String... extraArgs) {
+        return start(null, password, extraArgs);
+    }
+
+    /**
+     * A server that also listens for TLS on {@link #tlsPort()} with this certificate and key (PEM;
+     * the certificate is its CA too, client certificates are not asked for). Skipped where
+     * redis-server was built without TLS.
+     */
+    public static RedisServer startTls(Path certPem, Path keyPem) {
+        return start(new Path[] {certPem, keyPem}, null);
+    }
+
+    private static RedisServer start(Path[] tls, String password, String... extraArgs) {
         Path exe = executable();
-        Assumptions.assumeTrue(exe != null, "redis-server not found: set TOLLGATE_REDIS_SERVER, put redis-server on the PATH"
-                + " or install it (scripts/ensure-redis)");
+        String env = System.getenv("TOLLGATE_REDIS_SERVER");
+        Assumptions.assumeTrue(exe != null, env != null && !env.isBlank()
+                ? "redis-server not found: TOLLGATE_REDIS_SERVER=" + env + " is not an executable file"
+                : "redis-server not found: set TOLLGATE_REDIS_SERVER, put redis-server on the PATH or install it (scripts/ensure-redis)");
         Path dir;
         try {
             dir = Files.createTempDirectory("tollgate-redis-");
         } catch (IOException e) {
             throw new IllegalStateException("cannot make a directory for redis-server", e);
         }
-        RedisServer r = new RedisServer(exe, dir, password, List.of(extraArgs));
+        RedisServer r = new RedisServer(exe, dir, password, List.of(extraArgs), tls);
         IllegalStateException last = null;
         for (int i = 0; i < START_ATTEMPTS; i++) {
             try {
                 r.port = freePort();
+                if (tls != null) r.tlsPort = freePort();
                 r.launch();
                 return r;
             } catch (IllegalStateException e) {
@@ -121,6 +141,10 @@ public final class RedisServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(executable.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir.toString()));
         if (password != null) cmd.addAll(List.of("--requirepass", password));
+        if (tls != null) {
+            cmd.addAll(List.of("--tls-port", Integer.toString(tlsPort), "--tls-cert-file", tls[0].toString(), "--tls-key-file",
+                    tls[1].toString(), "--tls-ca-cert-file", tls[0].toString(), "--tls-auth-clients", "no"));
+        }
         cmd.addAll(extra);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
@@ -131,7 +155,13 @@ public final class RedisServer implements AutoCloseable {
         }
         long end = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < end) {
-            if (!process.isAlive()) throw new IllegalStateException("redis-server exited at start: " + log());
+            if (!process.isAlive()) {
+                String log = log();
+                String l = log.toLowerCase(java.util.Locale.ROOT);
+                Assumptions.assumeFalse(tls != null && (l.contains("not supported") || l.contains("bad directive")),
+                        "redis-server cannot serve TLS here: " + log);
+                throw new IllegalStateException("redis-server exited at start: " + log);
+            }
             if (answers()) return;
             sleep(20);
         }
@@ -173,6 +203,9 @@ public final class RedisServer implements AutoCloseable {
     public String host() { return "127.0.0.1"; }
 
     public int port() { return port; }
+
+    /** The TLS port ({@link #startTls}), else 0. */
+    public int tlsPort() { return tlsPort; }
 
     /** The password given at start, or null. */
     public String password() { return password; }

@@ -78,10 +78,11 @@ import tollgate.provider.Usage;
  * {@link EchoRealtime}.
  *
  * <p>Image generation ({@link tollgate.provider.ImagesProvider}): small deterministic PNGs for the
- * prompt, see {@link EchoImages}.
+ * prompt, see {@link EchoImages}. Embeddings ({@link tollgate.provider.EmbeddingsProvider}):
+ * deterministic unit vectors, see {@link EchoEmbeddings}.
  */
 public final class EchoProvider implements ChatProvider, CompletionProvider, SpeechProvider, tollgate.provider.TranscriptionProvider,
-        tollgate.provider.RealtimeProvider, tollgate.provider.ImagesProvider {
+        tollgate.provider.RealtimeProvider, tollgate.provider.ImagesProvider, tollgate.provider.EmbeddingsProvider {
 
     public static final String KIND = "echo";
     /** Pause between stream chunks for model {@code echo-slow}. */
@@ -122,9 +123,15 @@ public final class EchoProvider implements ChatProvider, CompletionProvider, Spe
 
     @Override public Set<String> capabilities() { return CAPABILITIES; }
 
-    /** Everything, offline: chat, FIM and text completions, speech-to-text, text-to-speech, realtime sessions and images. */
-    private static final Set<String> CAPABILITIES = java.util.Collections.unmodifiableSet(
-            new java.util.LinkedHashSet<>(java.util.List.of("chat", "fim", "completions", "stt", "tts", "realtime", "images")));
+    /** Everything, offline: chat, FIM and text completions, speech-to-text, text-to-speech, realtime sessions, images and embeddings. */
+    private static final Set<String> CAPABILITIES = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(
+            java.util.List.of("chat", "fim", "completions", "stt", "tts", "realtime", "images", "embeddings")));
+
+    /** Embeddings, offline and deterministic: see {@link EchoEmbeddings}. */
+    @Override
+    public tollgate.provider.Embeddings embed(tollgate.provider.EmbeddingsCall call) {
+        return EchoEmbeddings.embed(call);
+    }
 
     /** Image generation, offline: see {@link EchoImages}. */
     @Override

@@ -250,7 +250,7 @@ class EchoProviderTest {
     @Test
     void provider_isOfflineAndServesEverything() {
         assertTrue(echo.offline());
-        assertEquals(Set.of("chat", "fim", "completions", "stt", "tts", "realtime", "images"), echo.capabilities());
+        assertEquals(Set.of("chat", "fim", "completions", "stt", "tts", "realtime", "images", "embeddings"), echo.capabilities());
         assertEquals("echo", echo.kind());
     }
 
