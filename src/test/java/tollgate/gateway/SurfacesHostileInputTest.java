@@ -83,4 +83,54 @@ class SurfacesHostileInputTest extends MessagesTestBase {
         assertEquals(400, r.statusCode(), r.body());
         assertEquals(errorJson(DEPTH_MESSAGE, "invalid_request_error", null, 400), r.body());
     }
+
+    @Test
+    void responses_storeCannotBeWritten_answerStillArrives_withStoreFalse() throws Exception {
+        Files.writeString(dataDir.resolve("responses"), "not a directory"); // every write under it fails
+
+        HttpResponse<String> r = gw.post("/v1/responses", "{\"model\":\"echo\",\"input\":\"hello\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null));
+        Map<String, Object> response = obj(r.body());
+        assertEquals("completed", response.get("status"));
+        assertEquals(Boolean.FALSE, response.get("store"));
+        HttpResponse<String> get = gw.get("/v1/responses/" + response.get("id"), "Authorization", "Bearer " + CLIENT_KEY);
+        assertEquals(500, get.statusCode(), "the store is broken, and says so: " + get.body());
+        assertTrue(get.body().contains("could not be read"), get.body());
+
+        HttpResponse<String> s = gw.post("/v1/responses", "{\"model\":\"echo\",\"input\":\"hello\",\"stream\":true}");
+        assertEquals(200, s.statusCode(), s.body());
+        assertEquals("text/event-stream", s.headers().firstValue("content-type").orElse(null));
+        List<SseEvent> events = ResponsesGatewayTest.events(s.body());
+        SseEvent last = events.get(events.size() - 1);
+        assertEquals("response.completed", last.event(), s.body());
+        Map<String, Object> completed = GatewayHarness.obj(obj(new String(last.data(), java.nio.charset.StandardCharsets.UTF_8)).get("response"));
+        assertEquals("completed", completed.get("status"));
+        assertEquals(Boolean.FALSE, completed.get("store"));
+    }
+
+    @Test
+    void responses_storedFileUnreadable_is500ThatSaysSo_forGetAndContinuation() throws Exception {
+        HttpResponse<String> r = gw.post("/v1/responses", "{\"model\":\"echo\",\"input\":\"hello\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        String id = (String) obj(r.body()).get("id");
+        Path file;
+        try (Stream<Path> files = Files.walk(dataDir.resolve("responses"))) {
+            file = files.filter(p -> p.getFileName().toString().equals(id + ".json")).findFirst().orElseThrow();
+        }
+        // Written by a later version of the gateway (or damaged): the store refuses it.
+        Files.writeString(file, "{\"version\":99}");
+
+        HttpResponse<String> get = gw.get("/v1/responses/" + id, "Authorization", "Bearer " + CLIENT_KEY);
+        assertEquals(500, get.statusCode(), get.body());
+        assertEquals("application/json", get.headers().firstValue("content-type").orElse(null));
+        String requestId = get.headers().firstValue("x-request-id").orElseThrow();
+        assertEquals(errorJson("The stored response '" + id + "' could not be read (request " + requestId + ").", "server_error", null, 500),
+                get.body());
+        assertFalse(get.body().contains(dataDir.toString()), "no file path in a client's error");
+
+        HttpResponse<String> next = gw.post("/v1/responses", "{\"model\":\"echo\",\"input\":\"more\",\"previous_response_id\":\"" + id + "\"}");
+        assertEquals(500, next.statusCode(), next.body());
+        assertTrue(next.body().contains("could not be read"), next.body());
+    }
 }
