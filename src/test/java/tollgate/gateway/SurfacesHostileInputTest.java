@@ -133,4 +133,26 @@ class SurfacesHostileInputTest extends MessagesTestBase {
         assertEquals(500, next.statusCode(), next.body());
         assertTrue(next.body().contains("could not be read"), next.body());
     }
+
+    @Test
+    void messages_contextOverflowCaughtByTheGateway_inAnthropicsWords() throws Exception {
+        // gpt-small has a 100-token window: the gateway's estimate refuses this before any upstream call
+        String body = "{\"model\":\"gpt-small\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "word ".repeat(400) + "\"}]}";
+        HttpResponse<String> r = gw.postAs(MESSAGES, body, "x-api-key", CLIENT_KEY);
+        assertEquals(400, r.statusCode(), r.body());
+        String message = (String) obj(obj(r.body()).get("error")).get("message");
+        assertTrue(message.matches("prompt is too long: [0-9]+ tokens > 100 maximum"), message);
+        assertEquals(List.of(), upstream.requests());
+    }
+
+    @Test
+    void messages_contextOverflowOfAnAnthropicUpstream_keepsItsWording() throws Exception {
+        String upstreamMessage = "prompt is too long: 208656 tokens > 200000 maximum";
+        upstream.respondWith(byPath(ANTHROPIC_PATH, FakeUpstream.json(400, "{\"type\":\"error\",\"error\":{\"type\":"
+                + "\"invalid_request_error\",\"message\":\"" + upstreamMessage + "\"},\"request_id\":\"req_up\"}")));
+        HttpResponse<String> r = gw.postAs(MESSAGES, "{\"model\":\"claude-sonnet\",\"max_tokens\":5,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "x-api-key", CLIENT_KEY);
+        assertAnthropicError(r, 400, "invalid_request_error", upstreamMessage);
+    }
 }
