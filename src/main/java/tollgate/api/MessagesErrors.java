@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import tollgate.error.ErrorBody;
+import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.http.ErrorShape;
 import tollgate.json.Json;
@@ -48,12 +49,37 @@ final class MessagesErrors implements ErrorShape {
     static Map<String, Object> toMap(GatewayException e, String requestId) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("type", type(e.httpStatus()));
-        error.put("message", ErrorBody.clip(e.getMessage(), ErrorBody.MAX_MESSAGE_CHARS));
+        String message = e.kind() == ErrorKind.CALLER_CONTEXT_TOO_LONG ? promptTooLong(e.getMessage()) : e.getMessage();
+        error.put("message", ErrorBody.clip(message, ErrorBody.MAX_MESSAGE_CHARS));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "error");
         body.put("error", error);
         body.put("request_id", requestId);
         return body;
+    }
+
+    /**
+     * A context overflow in Anthropic's own words, {@code prompt is too long: 208656 tokens >
+     * 200000 maximum}, whichever caught it (the gateway's estimate, or the upstream, whose
+     * message the gateway retells as {@link GatewayException#contextTooLong}): Claude Code
+     * matches on the upstream's wording (protocols-2.md §10, "Errors") to compact a conversation
+     * that no longer fits, and reads the two counts from it. {@code gateway} is that retelling,
+     * "… context window of W tokens. Your request contains approximately T tokens." (W absent
+     * when the model's window is unknown).
+     */
+    static String promptTooLong(String gateway) {
+        long[] n = new long[2];
+        int count = 0;
+        for (int i = 0; i < gateway.length() && count < n.length; i++) {
+            if (!Character.isDigit(gateway.charAt(i))) continue;
+            int start = i;
+            while (i < gateway.length() && Character.isDigit(gateway.charAt(i))) i++;
+            if (i - start > 18) return "prompt is too long: " + gateway; // not a count this gateway wrote
+            n[count++] = Long.parseLong(gateway, start, i, 10);
+        }
+        if (count == 2) return "prompt is too long: " + n[1] + " tokens > " + n[0] + " maximum";
+        if (count == 1) return "prompt is too long: " + n[0] + " tokens";
+        return "prompt is too long: " + gateway;
     }
 
     @Override

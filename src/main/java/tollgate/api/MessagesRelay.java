@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tollgate.conversation.ClientToolIds;
 import tollgate.http.SseWriter;
 import tollgate.provider.NativeMessages;
 import tollgate.provider.Usage;
@@ -37,6 +38,8 @@ final class MessagesRelay implements ChatSink {
     private final String clientModel;
     private final String messageId;
     private final long inputEstimate;
+    /** Tool call ids the gateway rewrote for the upstream, to put the client's back (as the chat and Responses streams do). */
+    private ClientToolIds toolIds = ClientToolIds.NONE;
     /** OpenAI tool call index → its block's index. */
     private final Map<Integer, Integer> toolBlocks = new HashMap<>();
     private boolean nativeEvents;
@@ -58,6 +61,7 @@ final class MessagesRelay implements ChatSink {
     @Override
     public void begin(Begin begin) {
         sse.header(Extension.ROUTE_HEADER, begin.chosen().id()); // lost if a heartbeat already opened the stream
+        toolIds = begin.toolIds();
     }
 
     @Override
@@ -81,6 +85,7 @@ final class MessagesRelay implements ChatSink {
             return;
         }
         if (chunk.get("usage") instanceof Map<?, ?> u) usage = u;
+        toolIds.restoreChunk(chunk);
         start();
         if (chunk.get("choices") instanceof List<?> choices && !choices.isEmpty() && choices.get(0) instanceof Map<?, ?> choice) {
             if (choice.get("delta") instanceof Map<?, ?> delta) {

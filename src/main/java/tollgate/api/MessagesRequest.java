@@ -43,6 +43,7 @@ final class MessagesRequest {
             throw GatewayException.invalid(null, "The request body must be a JSON object, got " + typeName(parsed) + ".");
         }
         Map<String, Object> body = cast(parsed);
+        Validation.depth(body, Validation.MAX_TRANSLATED_DEPTH);
         Object model = body.get("model");
         if (model == null) throw missing("model");
         if (!(model instanceof String m) || m.isEmpty()) throw invalidValue("model", "a non-empty string", model);

@@ -1,6 +1,7 @@
 package tollgate.api;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import tollgate.error.GatewayException;
 import tollgate.http.HttpCall;
 import tollgate.http.Router;
 import tollgate.http.SseWriter;
+import tollgate.log.Log;
 import tollgate.route.ChatRequest;
 import tollgate.route.Dispatched;
 import tollgate.route.Dispatcher;
@@ -64,7 +66,7 @@ final class ResponsesEndpoint {
         List<Map<String, Object>> conversation = new ArrayList<>();
         if (r.previousResponseId() != null) {
             call.log("previous_response_id", r.previousResponseId());
-            ResponseStore.Stored previous = store.get(account, r.previousResponseId(), call.memory());
+            ResponseStore.Stored previous = stored(call, account, r.previousResponseId());
             if (previous == null) {
                 previousNotFound(call, r.previousResponseId());
                 return;
@@ -124,26 +126,60 @@ final class ResponsesEndpoint {
         call.log("events", events.events());
     }
 
-    /** Stores a finished response when asked to; one that does not fit is answered with {@code store: false}. */
+    /**
+     * Stores a finished response when asked to; one that does not fit, or that the store could
+     * not write (a full disk, a read-only data_dir), is answered with {@code store: false}: the
+     * answer is made and charged by then, and an exception here would cut the client off with
+     * no answer at all (the router takes an IOException for a client that left).
+     */
     private void keep(HttpCall call, String account, String id, Map<String, Object> response, List<Map<String, Object>> input,
-                      boolean wanted) throws IOException {
+                      boolean wanted) {
         if (!wanted) return;
-        if (!store.put(account, id, response, input)) {
+        boolean stored;
+        try {
+            stored = store.put(account, id, response, input);
+        } catch (IOException | UncheckedIOException e) {
+            Log.error("responses_store_failed", "op", "written", "request_id", call.requestId(), "response_id", id,
+                    "error", String.valueOf(e.getMessage()));
+            stored = false;
+        }
+        if (!stored) {
             response.put("store", false);
             call.log("stored", false);
         }
     }
 
+    /** The key's stored response {@code id}, or null; a store that cannot be read is a 500 that says so, not a dropped connection. */
+    private ResponseStore.Stored stored(HttpCall call, String account, String id) {
+        try {
+            return store.get(account, id, call.memory());
+        } catch (IOException | UncheckedIOException e) {
+            throw storeFailed(call, id, "read", e);
+        }
+    }
+
+    private static GatewayException storeFailed(HttpCall call, String id, String what, Exception e) {
+        Log.error("responses_store_failed", "op", what, "request_id", call.requestId(), "response_id", id, "error", String.valueOf(e.getMessage()));
+        return new GatewayException(tollgate.error.ErrorKind.GATEWAY_INTERNAL, "The stored response " + Validation.show(id)
+                + " could not be " + what + " (request " + call.requestId() + ").");
+    }
+
     private void get(HttpCall call, Charge charge, String id) throws IOException {
         call.log("response_id", id);
-        ResponseStore.Stored s = store.get(charge.account().id(), id, call.memory());
+        ResponseStore.Stored s = stored(call, charge.account().id(), id);
         if (s == null) throw notFound(id);
         call.respondJson(200, s.response());
     }
 
     private void delete(HttpCall call, Charge charge, String id) throws IOException {
         call.log("response_id", id);
-        if (!store.delete(charge.account().id(), id)) throw notFound(id);
+        boolean existed;
+        try {
+            existed = store.delete(charge.account().id(), id);
+        } catch (IOException | UncheckedIOException e) {
+            throw storeFailed(call, id, "deleted", e);
+        }
+        if (!existed) throw notFound(id);
         Map<String, Object> deleted = new LinkedHashMap<>();
         deleted.put("id", id);
         deleted.put("object", "response");

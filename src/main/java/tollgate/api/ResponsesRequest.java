@@ -87,6 +87,7 @@ record ResponsesRequest(String model, List<Map<String, Object>> input, String in
             throw GatewayException.invalid(null, "The request body must be a JSON object, got " + Validation.typeName(parsed) + ".");
         }
         Map<String, Object> body = cast(raw);
+        Validation.depth(body, Validation.MAX_TRANSLATED_DEPTH);
         String model = requiredString(body, "model", "model");
         if (model.isEmpty()) throw invalidValue("model", "a non-empty string", model);
         String instructions = null, previous = null, user = null;

@@ -330,6 +330,33 @@ final class Validation {
         return n > max && s.codePointCount(0, n) > max;
     }
 
+    /**
+     * Most levels of arrays and objects the body of a translating surface ({@code /messages},
+     * {@code /responses}) may nest: one less than the parser takes and the writer writes
+     * ({@link tollgate.json.Json#MAX_DEPTH}), since what the gateway writes from it nests one
+     * level more (a tool's schema moves into chat's {@code function}; a stored response sits in
+     * its file's {@code response}), and a body the gateway cannot write would be a 500.
+     */
+    static final int MAX_TRANSLATED_DEPTH = tollgate.json.Json.MAX_DEPTH - 1;
+
+    /** A 400 when {@code body} nests arrays and objects more than {@code max} levels deep (the body itself is level 1). */
+    static void depth(Object body, int max) {
+        if (deeper(body, max)) {
+            throw GatewayException.invalid(null, "The request body nests arrays and objects more than " + max + " levels deep.");
+        }
+    }
+
+    private static boolean deeper(Object v, int levels) {
+        if (v instanceof Map<?, ?> m) {
+            if (levels == 0) return true;
+            for (Object x : m.values()) if (deeper(x, levels - 1)) return true;
+        } else if (v instanceof List<?> l) {
+            if (levels == 0) return true;
+            for (Object x : l) if (deeper(x, levels - 1)) return true;
+        }
+        return false;
+    }
+
     // ---------------------------------------------------------------- error construction
 
     static GatewayException missing(String path) {

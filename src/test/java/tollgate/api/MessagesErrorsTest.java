@@ -37,4 +37,14 @@ class MessagesErrorsTest {
         assertEquals(body, new String(MessagesErrors.SHAPE.body(e, "req_1"), StandardCharsets.UTF_8));
         assertEquals("event: error\ndata: " + body + "\n\n", new String(MessagesErrors.SHAPE.event(e, "req_1"), StandardCharsets.UTF_8));
     }
+
+    @Test
+    void contextOverflow_inAnthropicsWords_withTheCountsClaudeCodeReads() {
+        GatewayException e = GatewayException.contextTooLong(200000, 208656);
+        assertEquals("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":"
+                + "\"prompt is too long: 208656 tokens > 200000 maximum\"},\"request_id\":\"req_1\"}",
+                new String(MessagesErrors.SHAPE.body(e, "req_1"), StandardCharsets.UTF_8));
+        assertEquals("prompt is too long: 208656 tokens", MessagesErrors.promptTooLong(GatewayException.contextTooLong(0, 208656).getMessage()));
+        assertEquals("prompt is too long: too long", MessagesErrors.promptTooLong("too long"));
+    }
 }

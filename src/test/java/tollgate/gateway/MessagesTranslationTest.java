@@ -3,6 +3,7 @@ package tollgate.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static tollgate.gateway.FakeUpstream.DONE;
 import static tollgate.gateway.FakeUpstream.data;
 import static tollgate.gateway.GatewayHarness.CLIENT_KEY;
@@ -190,5 +191,29 @@ class MessagesTranslationTest extends MessagesTestBase {
         assertEquals(r.headers().firstValue("request-id").orElseThrow(), error.get("request_id"));
         assertEquals("{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":" + lit((String) obj(error.get("error")).get("message"))
                 + "},\"request_id\":" + lit((String) error.get("request_id")) + "}", events.get(3).data());
+    }
+
+    @Test
+    void stream_toolCallIdsRewrittenForTheUpstream_comeBackAsTheClientSentThem() throws Exception {
+        // Mistral takes 9-character ids: the gateway sends it toolu_A1 as a digest and must answer with toolu_A1,
+        // in a stream as in a non-streamed answer (ClientToolIds).
+        String upstreamId = tollgate.provider.ToolIdHash.base62Sha256("toolu_A1", 9);
+        upstream.respondWith(FakeUpstream.sse(
+                chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"" + upstreamId + "\",\"type\":\"function\","
+                        + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]}", "null"),
+                chunk("{}", "\"tool_calls\""), DONE));
+        String turn = "{\"model\":\"mistral-large\",\"max_tokens\":300,\"stream\":true,\"tools\":" + ANTHROPIC_TOOLS + ",\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                + "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_A1\",\"name\":\"get_weather\",\"input\":{\"city\":\"Paris\"}}]},"
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_A1\",\"content\":\"no data\"}]}]}";
+
+        HttpResponse<String> r = gw.post(MESSAGES, turn);
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("text/event-stream", r.headers().firstValue("content-type").orElse(null));
+        assertTrue(upstream.takeRequest().bodyText().contains("\"id\":\"" + upstreamId + "\""), "the upstream got the rewritten id");
+        List<Event> events = events(r.body());
+        assertEquals(new Event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\","
+                + "\"id\":\"toolu_A1\",\"name\":\"get_weather\",\"input\":{}}}"), events.get(1), r.body());
     }
 }
