@@ -19,12 +19,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import tollgate.json.Json;
 
 /**
  * Embeddings answers are large (up to {@code EmbeddingsProvider.MAX_ANSWER_BYTES} each), so what
  * bounds them is the gateway's one memory budget, not a cap per request: a second big answer
  * while the first is still held is refused with the 503 of a full budget ({@code retry-after},
- * OpenAI's error shape), and the first one's bytes are given back when its request ends.
+ * OpenAI's error shape), and the first one's bytes are given back when its request ends; and a
+ * vector converted to the client's encoding holds its values in the budget while it is converted.
  *
  * <p>The first request is held deterministically, not by timing: its client connects with a
  * small receive buffer and reads only the response head, so the gateway blocks writing a body
@@ -97,6 +99,36 @@ class EmbeddingsMemoryTest extends GatewayTestBase {
         assertEquals("application/json", again.headers().firstValue("content-type").orElse(null));
         assertVectors(again.body());
         assertEquals(3, upstream.requests().size(), "the refused call reached the upstream: the refusal is of its answer");
+    }
+
+    /**
+     * A float client, an upstream that sends base64 anyway: its one vector of 900,000 float32
+     * values (4.8 MB of base64) is converted, and while it is, its 3.6 MB of decoded bytes and
+     * 3.6 MB of float values are live beside the answer (4.8 MB) and the float text being written
+     * (4 MiB of capacity). The budget counts them: 14.4 MB holds the answer, the text and the
+     * client's answer (12.6 MB at most), not the conversion's peak (16.2 MB).
+     */
+    @Test
+    void aVectorConvertedToTheClientsEncoding_holdsItsValuesInTheBudget_whileItIsConverted() throws Exception {
+        gw.close();
+        gw = GatewayHarness.builder(upstream.url(), dataDir).config(EmbeddingsGatewayTest.CONFIG)
+                .server("memory_budget_bytes", 14_400_000).start();
+        upstream.respondWith(FakeUpstream.json(200, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                + "\"embedding\":\"" + "A".repeat(4_800_000) + "\"}],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":1,"
+                + "\"total_tokens\":1}}"));
+        HttpResponse<String> refused = gw.post("/v1/embeddings", "{\"model\":\"small\",\"input\":\"a\"}");
+        assertEquals(503, refused.statusCode(), start(refused.body()));
+        assertEquals("application/json", refused.headers().firstValue("content-type").orElse(null));
+        assertEquals("1", refused.headers().firstValue("retry-after").orElse(null));
+        assertEquals(GatewayHarness.errorJson("The gateway is busy (its memory for requests in flight is in use); retry in 1 second.",
+                "service_unavailable", null, 503), refused.body());
+
+        // What the refused call held is given back: an ordinary conversion is served.
+        upstream.respondWith(FakeUpstream.json(200, "{\"data\":[{\"index\":0,\"embedding\":\"AAAAAAAAgD8=\"}]}"));
+        HttpResponse<String> served = gw.post("/v1/embeddings", "{\"model\":\"small\",\"input\":\"a\"}");
+        assertEquals(200, served.statusCode(), served.body());
+        assertEquals("application/json", served.headers().firstValue("content-type").orElse(null));
+        assertEquals("[0.0,1.0]", Json.toString(obj(list(obj(served.body()).get("data")).get(0)).get("embedding")));
     }
 
     /** The start of a body, for a failure's message (a whole answer is 12 MiB). */
