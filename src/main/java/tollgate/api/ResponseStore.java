@@ -186,13 +186,29 @@ final class ResponseStore {
         return deleted;
     }
 
-    /** Drops the expired files of an account and, at its cap, its oldest, so that one more fits. */
+    /**
+     * Drops the expired files of an account and, at its cap, its oldest, so that one more fits.
+     * Below the cap (counting expired files too) it only counts names: one more fits, and the
+     * expired ones go at the next sweep; a write then costs no stat per stored response.
+     */
     private void makeRoom(Path own, long now) throws IOException {
+        if (stored(own) < maxPerAccount) return;
         List<Map.Entry<Path, Long>> live = new ArrayList<>();
         expire(own, now, live);
         if (live.size() < maxPerAccount) return;
         live.sort(Map.Entry.comparingByValue());
         for (int i = 0; i <= live.size() - maxPerAccount; i++) Files.deleteIfExists(live.get(i).getKey());
+    }
+
+    /** How many responses (expired ones too, temporary files not) {@code own} holds, from its names alone. */
+    private static int stored(Path own) throws IOException {
+        int n = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(own)) {
+            for (Path f : files) {
+                if (!f.getFileName().toString().endsWith(DurableFiles.TMP_SUFFIX)) n++;
+            }
+        }
+        return n;
     }
 
     private Path accountDir(String account) {

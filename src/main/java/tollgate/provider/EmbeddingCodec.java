@@ -37,19 +37,41 @@ public final class EmbeddingCodec {
         out.append((byte) ']');
     }
 
-    /** Appends {@code v} as a JSON string: base64 of its little-endian float32 values. */
+    /** Bytes of float32 values encoded at a time: a multiple of 3 (no padding inside) and of 4 (whole values). */
+    static final int BASE64_CHUNK_BYTES = 3 * 1024;
+
+    /**
+     * Appends {@code v} as a JSON string: base64 of its little-endian float32 values, encoded a
+     * chunk at a time, so that nothing of the vector's size is allocated beside {@code out}.
+     */
     public static void writeBase64(float[] v, JsonBuffer out) {
-        ByteBuffer raw = ByteBuffer.allocate(v.length * FLOAT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (float f : v) raw.putFloat(f);
-        out.append((byte) '"').append(Base64.getEncoder().encode(raw.array())).append((byte) '"');
+        Base64.Encoder encoder = Base64.getEncoder();
+        byte[] raw = new byte[BASE64_CHUNK_BYTES], text = new byte[BASE64_CHUNK_BYTES / 3 * 4];
+        out.append((byte) '"');
+        for (int i = 0; i < v.length; ) {
+            int n = Math.min(BASE64_CHUNK_BYTES / FLOAT_BYTES, v.length - i);
+            byte[] chunk = n * FLOAT_BYTES == raw.length ? raw : new byte[n * FLOAT_BYTES]; // the last one
+            for (int j = 0; j < n; j++) {
+                int bits = Float.floatToRawIntBits(v[i + j]);
+                chunk[4 * j] = (byte) bits;
+                chunk[4 * j + 1] = (byte) (bits >>> 8);
+                chunk[4 * j + 2] = (byte) (bits >>> 16);
+                chunk[4 * j + 3] = (byte) (bits >>> 24);
+            }
+            out.append(text, 0, encoder.encode(chunk, text));
+            i += n;
+        }
+        out.append((byte) '"');
     }
 
-    /** The float32 values of base64 text {@code b[from, to)} (no quotes), or null when it is not whole float32 values. */
+    /**
+     * The float32 values of base64 text {@code b[from, to)} (no quotes), or null when it is not
+     * whole float32 values. Allocates the decoded bytes and the values, nothing else.
+     */
     public static float[] decode(byte[] b, int from, int to) {
         if (floats(b, from, to) < 0) return null;
-        byte[] raw = Base64.getDecoder().decode(new String(b, from, to - from, StandardCharsets.ISO_8859_1));
-        ByteBuffer in = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        float[] v = new float[raw.length / FLOAT_BYTES];
+        ByteBuffer in = Base64.getDecoder().decode(ByteBuffer.wrap(b, from, to - from)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] v = new float[in.remaining() / FLOAT_BYTES];
         for (int i = 0; i < v.length; i++) v[i] = in.getFloat();
         return v;
     }

@@ -9,6 +9,7 @@ import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
 import tollgate.json.JsonException;
 import tollgate.json.MemberScan;
+import tollgate.memory.Reservation;
 
 /**
  * Reads an OpenAI-shaped embeddings answer ({@code {"data":[{"index","embedding"}],"usage"}},
@@ -17,7 +18,9 @@ import tollgate.json.MemberScan;
  * then walked, and each {@code embedding} is kept as the span of its bytes when it already has
  * the encoding the client asked for. Only a vector in the other encoding is converted (an
  * OpenAI-compatible server that ignores {@code encoding_format} and sends floats to a base64
- * client), into one buffer charged to the call's memory.
+ * client), into one buffer charged to the call's memory. The conversion's float values (and the
+ * decoded bytes of a base64 vector) are reserved in that memory too while it runs: one vector may
+ * be an upstream's whole answer, and a limit per request is not a limit.
  */
 public final class EmbeddingsAnswer {
     private final byte[] b;
@@ -26,6 +29,7 @@ public final class EmbeddingsAnswer {
     private final String providerId;
     private final String where;
     private final JsonBuffer converted;
+    private final Reservation memory;
     private int p;
 
     private EmbeddingsAnswer(byte[] b, int len, EmbeddingsCall call, String providerId, String where) {
@@ -34,7 +38,8 @@ public final class EmbeddingsAnswer {
         this.base64 = call.request().base64();
         this.providerId = providerId;
         this.where = where;
-        this.converted = new JsonBuffer(16, call.memory());
+        this.memory = call.memory();
+        this.converted = new JsonBuffer(16, memory);
     }
 
     /**
@@ -165,12 +170,22 @@ public final class EmbeddingsAnswer {
             to[index] = ve;
             return;
         }
-        float[] v = string ? base64(vs, ve, index) : floats(vs, ve, index);
-        src[index] = 1;
-        from[index] = converted.length();
-        if (base64) EmbeddingCodec.writeBase64(v, converted);
-        else EmbeddingCodec.writeFloats(v, converted);
-        to[index] = converted.length();
+        // Held while converting: the float values; for base64 also its decoded bytes, and the
+        // unescaped copy (a string and its bytes) of a string with escapes.
+        int numbers = string ? 0 : countNumbers(vs, ve);
+        long decoded = (long) (ve - vs) / 4 * 3;
+        long scratch = string ? 2 * decoded + (escaped ? 2L * (ve - vs) : 0) : (long) EmbeddingCodec.FLOAT_BYTES * numbers;
+        memory.reserve(scratch);
+        try {
+            float[] v = string ? base64(vs, ve, index) : floats(vs, ve, numbers, index);
+            src[index] = 1;
+            from[index] = converted.length();
+            if (base64) EmbeddingCodec.writeBase64(v, converted);
+            else EmbeddingCodec.writeFloats(v, converted);
+            to[index] = converted.length();
+        } finally {
+            memory.release(scratch);
+        }
     }
 
     private float[] base64(int vs, int ve, int index) {
@@ -189,24 +204,38 @@ public final class EmbeddingsAnswer {
         return v;
     }
 
-    /** The float32 values of the number array {@code b[vs, ve)}, each read as the float nearest its text. */
-    private float[] floats(int vs, int ve, int index) {
-        float[] v = new float[16];
+    /** How many numbers the array {@code b[vs, ve)} (checked to hold numbers only) has. */
+    private int countNumbers(int vs, int ve) {
+        int n = 0;
+        boolean inside = false;
+        for (int i = vs + 1; i < ve; i++) {
+            boolean separator = isSeparator(b[i]);
+            if (!separator && !inside) n++;
+            inside = !separator;
+        }
+        return n;
+    }
+
+    private static boolean isSeparator(byte c) {
+        return c == ',' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    }
+
+    /** The {@code count} float32 values of the number array {@code b[vs, ve)}, each read as the float nearest its text. */
+    private float[] floats(int vs, int ve, int count, int index) {
+        float[] v = new float[count];
         int n = 0;
         for (int i = vs + 1; i < ve; ) {
-            byte c = b[i];
-            if (c == ',' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            if (isSeparator(b[i])) {
                 i++;
                 continue;
             }
             int s = i;
-            while (i < ve && b[i] != ',' && b[i] != ']' && b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t') i++;
+            while (i < ve && !isSeparator(b[i])) i++;
             float f = Float.parseFloat(new String(b, s, i - s, java.nio.charset.StandardCharsets.ISO_8859_1));
             if (!Float.isFinite(f)) throw bad("data[" + index + "].embedding holds a number outside float32's range");
-            if (n == v.length) v = Arrays.copyOf(v, n * 2);
             v[n++] = f;
         }
-        return Arrays.copyOf(v, n);
+        return v;
     }
 
     /** Skips the array at {@code p}, checking that it holds numbers only. */

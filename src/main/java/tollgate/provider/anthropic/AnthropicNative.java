@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
-import tollgate.json.JsonException;
 import tollgate.provider.ChatCall;
 import tollgate.provider.ChatResult;
 import tollgate.provider.NativeMessages;
@@ -67,8 +66,9 @@ final class AnthropicNative {
         @Override
         public boolean decode(SseEvent event, List<Map<String, Object>> out) {
             int before = out.size();
-            boolean end = translation.decode(event, out); // throws for an error event: the dispatcher answers it
-            Map<String, Object> data = parse(event);
+            // Parsed once: the translation only reads the tree, and the client's event is written from it.
+            Map<String, Object> data = translation.parse(event);
+            boolean end = translation.decode(event, data, out); // throws for an error event: the dispatcher answers it
             String type = event.event();
             if (SseEvent.DEFAULT_TYPE.equals(type) && data.get("type") instanceof String t) type = t;
             Map<String, Object> carrier;
@@ -88,15 +88,5 @@ final class AnthropicNative {
 
         @Override
         public Usage usage() { return translation.usage(); }
-
-        /** The data as an object ({@link AnthropicStream} has already refused one that is not). */
-        private static Map<String, Object> parse(SseEvent event) {
-            try {
-                Map<String, Object> m = Json.asObject(Json.parse(event.data()));
-                return m != null ? m : new LinkedHashMap<>();
-            } catch (JsonException e) {
-                return new LinkedHashMap<>();
-            }
-        }
     }
 }

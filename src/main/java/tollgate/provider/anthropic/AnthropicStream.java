@@ -75,7 +75,11 @@ final class AnthropicStream implements StreamDecoder {
 
     @Override
     public boolean decode(SseEvent event, List<Map<String, Object>> out) {
-        Map<String, Object> data = parse(event);
+        return decode(event, parse(event), out);
+    }
+
+    /** {@link #decode(SseEvent, List)} of an event already {@link #parse parsed}; {@code data} is only read. */
+    boolean decode(SseEvent event, Map<String, Object> data, List<Map<String, Object>> out) {
         String type = event.event();
         if (SseEvent.DEFAULT_TYPE.equals(type) && data.get("type") instanceof String t) type = t;
         switch (type) {
@@ -98,7 +102,8 @@ final class AnthropicStream implements StreamDecoder {
     @Override
     public Usage usage() { return usage.toUsage(); }
 
-    private Map<String, Object> parse(SseEvent event) {
+    /** The event's data as an object; a {@code PROVIDER_ERROR} when it is not one. */
+    Map<String, Object> parse(SseEvent event) {
         Object parsed;
         try {
             parsed = Json.parse(event.data());
