@@ -61,6 +61,9 @@ public final class Accounts implements AutoCloseable {
     private volatile WatchService watch;
     /** Limits and balances shared with other replicas (issue 14), or null: local state only. */
     private volatile SharedLimits shared;
+    /** Checks every {@link SharedLimits#WATCH_INTERVAL_MS} that Redis still holds this replica's totals, or null. */
+    private volatile Thread stateWatch;
+    private volatile boolean closed;
 
     private Accounts(List<KeyConfig> configured, KeyStore store, long creditsPerUsd, Map<String, Long> spent, Clock clock) {
         this.configured = List.copyOf(configured);
@@ -200,6 +203,19 @@ public final class Accounts implements AutoCloseable {
             if (up) Thread.ofVirtual().name("tollgate-state-reconcile").start(() -> reconcile(s, state, forced));
         });
         shared = s;
+        // A Redis that loses its data without dropping a connection changes no health: looked for.
+        stateWatch = Thread.ofVirtual().name("tollgate-state-watch").start(() -> {
+            while (!closed) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SharedLimits.WATCH_INTERVAL_MS));
+                if (closed) return;
+                try {
+                    if (!forced.get()) reconcile(s, state, forced); // Redis unreachable since start-up
+                    else s.restore(all());
+                } catch (RuntimeException e) {
+                    Log.warn("state_watch_failed", "error", String.valueOf(e.getMessage()));
+                }
+            }
+        });
     }
 
     /** Forced (the journal over whatever Redis holds) until one forced run succeeded: at start-up, or the first time Redis is reachable. */
@@ -274,6 +290,9 @@ public final class Accounts implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        Thread sw = stateWatch;
+        if (sw != null) java.util.concurrent.locks.LockSupport.unpark(sw);
         WatchService ws = watch;
         if (ws == null) return;
         try {

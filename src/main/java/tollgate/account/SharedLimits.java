@@ -25,7 +25,9 @@ import tollgate.state.Script;
  * <p>Keys, all of one key id in one hash slot ({@code {…}}): {@code rl:{id}:rpm} and
  * {@code rl:{id}:tpm} (a bucket's theoretical arrival time, expiring when full again),
  * {@code cr:{id}:spent} (per replica: what its journal charged the key; no expiry, it is the
- * balance), {@code cr:{id}:holds} and {@code cr:{id}:holdexp} (requests in flight, expiring).
+ * balance), {@code cr:{id}:holds} and {@code cr:{id}:holdexp} (requests in flight, expiring);
+ * {@code cr:replica:{replica id}} this replica's marker (set before its totals: its absence means
+ * Redis lost them, see {@link #restore}).
  */
 public final class SharedLimits {
     /** How often a request may try a Redis that is down (the others use local state at once), in nanoseconds. */
@@ -36,6 +38,14 @@ public final class SharedLimits {
      * included); a request longer still is charged all the same, its hold no longer counted.
      */
     static final long HOLD_TTL_MS = 30 * 60_000L;
+    /**
+     * How often each replica checks that Redis still holds what it set, in milliseconds: a Redis
+     * that restarts empty behind a proxy, is flushed, evicts or fails over to a lagging replica
+     * loses every replica's totals without any connection failing (no health change tells).
+     */
+    static final long WATCH_INTERVAL_MS = 5_000;
+    /** Lifetime of a replica's marker, in milliseconds: renewed every check, it lapses a day after the replica is gone. */
+    static final long MARKER_TTL_MS = 24 * 3_600_000L;
 
     /** What the admission script answered; a remaining of -1 for a bucket the key lacks. */
     record Admission(int status, long waitNanos, long rpmRemaining, long rpmResetNanos, long tpmRemaining,
@@ -54,6 +64,8 @@ public final class SharedLimits {
     /** Hold ids: this replica, its start, a sequence (unique across restarts of the replica). */
     private final String holdPrefix;
     private final AtomicLong holds = new AtomicLong();
+    private final String marker;
+    private final String markerTtl = Long.toString(MARKER_TTL_MS);
 
     SharedLimits(SharedState state, Clock clock) {
         this.state = state;
@@ -61,6 +73,7 @@ public final class SharedLimits {
         this.clock = clock;
         this.holdPrefix = state.replicaId() + ":" + Long.toString(clock.millis(), 36) + ":";
         this.nextProbe.set(clock.nanos());
+        this.marker = state.key("cr:replica:{" + state.replicaId() + "}");
     }
 
     /** Requests (or settlements) that used local state since start, because Redis could not be used. */
@@ -131,7 +144,9 @@ public final class SharedLimits {
      */
     int reconcile(List<Account> accounts, boolean force) {
         try {
-            redis.call("PING"); // also when no key has a balance: health (readiness, the metric) is known from start-up on
+            // Also when no key has a balance: health (readiness, the metric) is known from start-up
+            // on. Marked before the totals are set: Redis losing them after this is seen by restore.
+            mark();
         } catch (RedisException e) {
             if (e.unavailable()) return -1;
         }
@@ -148,6 +163,33 @@ public final class SharedLimits {
             }
         }
         return n;
+    }
+
+    /**
+     * Sets this replica's totals again ({@link #reconcile}, only raised) if Redis lost them since
+     * the last look: its marker is gone (a restart with no data, a flush, an eviction, a failover).
+     * Run every {@link #WATCH_INTERVAL_MS}; between a loss and its repair the balance counts the
+     * spend settled since, so it can be overspent by that window's spend at most.
+     *
+     * @return keys reconciled, 0 when nothing was lost, or -1 when Redis could not be reached
+     */
+    int restore(List<Account> accounts) {
+        try {
+            if (!mark()) return 0;
+        } catch (RedisException e) {
+            return -1;
+        }
+        Log.warn("state_lost", "replica", state.replicaId(), "meaning",
+                "Redis no longer held this replica's totals (restarted empty, flushed or evicted): setting them again from its journal");
+        return reconcile(accounts, false);
+    }
+
+    /** Sets this replica's marker (renewing its lifetime); true when it was missing. */
+    private boolean mark() throws RedisException {
+        List<Object> r = redis.pipeline(List.of(new String[] {"SET", marker, "1", "NX", "PX", markerTtl},
+                new String[] {"PEXPIRE", marker, markerTtl}));
+        if (r.get(0) instanceof RedisException e) throw e;
+        return "OK".equals(r.get(0));
     }
 
     /** Runs {@code script}; null when Redis could not be used (not counted here). */

@@ -218,6 +218,31 @@ class SharedLimitsRedisTest {
                 "the journal's total is in Redis again (one reconciliation or settlement; never more)");
     }
 
+    @Test
+    void aRedisThatLostItsData_withoutDroppingAConnection_isToldTheTotalsAgain() {
+        Account onA = account(key(100L, 0, 0), 0), onB = account(key(100L, 0, 0), 0);
+        assertEquals(2, a.reconcile(List.of(onA), true) + b.reconcile(List.of(onB), true));
+        assertEquals(0, a.restore(List.of(onA)), "nothing lost yet: nothing to do");
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a)) {
+            c.cover(new BigDecimal("0.060"));
+            c.settle(60, 0);
+        }
+        // An eviction, a failover to a lagging replica, a restart behind a proxy: no connection fails.
+        redis.command("FLUSHALL");
+        assertFalse(stateA.degraded());
+        assertEquals(1, a.restore(List.of(onA)), "the marker is gone: A's journal total is set again");
+        assertEquals(0, a.restore(List.of(onA)));
+        assertEquals(Map.of("replica-a", "60"), hash("tollgate:cr:{key_1}:spent"));
+        try (Charge d = new Charge(onB, 1000, Clock.SYSTEM, b)) {
+            GatewayException e = org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class,
+                    () -> d.cover(new BigDecimal("0.050")));
+            assertEquals("Insufficient credits: this request may cost up to 50 credits and the key's balance is 40."
+                    + " Add credits to continue.", e.getMessage());
+        }
+        assertTrue(redis.command("PTTL", "tollgate:cr:replica:{replica-a}") instanceof Long ttl && ttl > 0,
+                "a replica's marker lapses once the replica is gone");
+    }
+
     /** One request of one credit: admitted, held, settled. */
     private static void serve(Account account, SharedLimits limits) {
         try (Charge c = new Charge(account, 1000, Clock.SYSTEM, limits)) {
