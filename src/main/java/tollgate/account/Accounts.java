@@ -210,7 +210,7 @@ public final class Accounts implements AutoCloseable {
                 if (closed) return;
                 try {
                     if (!forced.get()) reconcile(s, state, forced); // Redis unreachable since start-up
-                    else s.restore(all());
+                    else s.watch(all());
                 } catch (RuntimeException e) {
                     Log.warn("state_watch_failed", "error", String.valueOf(e.getMessage()));
                 }

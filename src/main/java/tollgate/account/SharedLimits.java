@@ -46,6 +46,8 @@ public final class SharedLimits {
     static final long WATCH_INTERVAL_MS = 5_000;
     /** Lifetime of a replica's marker, in milliseconds: renewed every check, it lapses a day after the replica is gone. */
     static final long MARKER_TTL_MS = 24 * 3_600_000L;
+    /** Most holds kept to be dropped in Redis after their settlement could not reach it (beyond: they lapse after {@link #HOLD_TTL_MS}). */
+    static final int MAX_UNDROPPED = 10_000;
 
     /** What the admission script answered; a remaining of -1 for a bucket the key lacks. */
     record Admission(int status, long waitNanos, long rpmRemaining, long rpmResetNanos, long tpmRemaining,
@@ -66,6 +68,14 @@ public final class SharedLimits {
     private final AtomicLong holds = new AtomicLong();
     private final String marker;
     private final String markerTtl = Long.toString(MARKER_TTL_MS);
+    /**
+     * A settlement or reconciliation did not reach Redis since the last {@link #watch}: a total
+     * there may be behind this replica's journal (the others could overspend the key) until set.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean behind = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Holds whose settlement did not reach Redis, {key id, hold id}: dropped by {@link #watch}, not left to lapse. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<String[]> undropped = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger undroppedCount = new java.util.concurrent.atomic.AtomicInteger();
 
     SharedLimits(SharedState state, Clock clock) {
         this.state = state;
@@ -129,7 +139,15 @@ public final class SharedLimits {
     long settle(String keyId, String holdId, long spent, boolean force) {
         Object r = run(SharedScripts.SETTLE, creditKeys(keyId),
                 List.of(holdId == null ? "" : holdId, state.replicaId(), Long.toString(spent), force ? "1" : "0"));
-        if (r == null) fellBack(null);
+        if (r == null) {
+            fellBack(null);
+            // Not left to the next outage's reconciliation: a failure that changes no health (a
+            // full pool, an error reply) would leave the total behind for good, and the hold
+            // counted for HOLD_TTL_MS. The watcher sets both right (idempotent: totals, not sums).
+            behind.set(true);
+            if (holdId != null && undroppedCount.incrementAndGet() <= MAX_UNDROPPED) undropped.add(new String[] {keyId, holdId});
+            else if (holdId != null) undroppedCount.decrementAndGet();
+        }
         return r == null ? -1 : num(r);
     }
 
@@ -148,7 +166,10 @@ public final class SharedLimits {
             // on. Marked before the totals are set: Redis losing them after this is seen by restore.
             mark();
         } catch (RedisException e) {
-            if (e.unavailable()) return -1;
+            if (e.unavailable()) {
+                behind.set(true);
+                return -1;
+            }
         }
         int n = 0;
         for (Account a : accounts) {
@@ -158,7 +179,10 @@ public final class SharedLimits {
                         force ? "1" : "0"));
                 n++;
             } catch (RedisException e) {
-                if (e.unavailable()) return -1;
+                if (e.unavailable()) {
+                    behind.set(true);
+                    return -1;
+                }
                 Log.error("state_reconcile_failed", "key_id", a.id(), "error", e.getMessage());
             }
         }
@@ -182,6 +206,28 @@ public final class SharedLimits {
         Log.warn("state_lost", "replica", state.replicaId(), "meaning",
                 "Redis no longer held this replica's totals (restarted empty, flushed or evicted): setting them again from its journal");
         return reconcile(accounts, false);
+    }
+
+    /**
+     * The watcher's look, every {@link #WATCH_INTERVAL_MS}: {@link #restore}, then the holds and
+     * totals that settlements could not set in Redis since the last look.
+     *
+     * @return keys reconciled, or -1 when Redis could not be reached
+     */
+    int watch(List<Account> accounts) {
+        int n = restore(accounts);
+        if (n < 0) return -1;
+        for (String[] h; (h = undropped.peek()) != null; ) {
+            List<String> k = creditKeys(h[0]);
+            try {
+                redis.pipeline(List.of(new String[] {"HDEL", k.get(1), h[1]}, new String[] {"ZREM", k.get(2), h[1]}));
+            } catch (RedisException e) {
+                return -1;
+            }
+            if (undropped.remove(h)) undroppedCount.decrementAndGet();
+        }
+        if (behind.getAndSet(false)) n = reconcile(accounts, false); // sets behind again if it fails
+        return n;
     }
 
     /** Sets this replica's marker (renewing its lifetime); true when it was missing. */

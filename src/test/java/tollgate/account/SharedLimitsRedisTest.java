@@ -243,6 +243,48 @@ class SharedLimitsRedisTest {
                 "a replica's marker lapses once the replica is gone");
     }
 
+    @Test
+    void aSettlementThatDidNotReachRedis_isSetByTheWatcher_notLeftBehind() {
+        // A's settlement meets a failure that changes no health (a full pool: TIMEOUT waiting
+        // for a connection), so no reconciliation follows from a health change.
+        java.util.concurrent.atomic.AtomicBoolean failSettle = new java.util.concurrent.atomic.AtomicBoolean();
+        tollgate.state.Redis real = stateA.redis();
+        tollgate.state.Redis flaky = new tollgate.state.Redis() {
+            @Override public Object call(String... c) throws tollgate.state.RedisException { return real.call(c); }
+            @Override public List<Object> pipeline(List<String[]> c) throws tollgate.state.RedisException { return real.pipeline(c); }
+            @Override public Object eval(tollgate.state.Script s, List<String> k, List<String> a) throws tollgate.state.RedisException {
+                if (s == SharedScripts.SETTLE && failSettle.getAndSet(false)) {
+                    throw new tollgate.state.RedisException(tollgate.state.RedisException.Kind.TIMEOUT, "no free Redis connection");
+                }
+                return real.eval(s, k, a);
+            }
+            @Override public boolean up() { return real.up(); }
+            @Override public void onHealth(java.util.function.Consumer<Boolean> l) { real.onHealth(l); }
+            @Override public void close() { real.close(); }
+        };
+        SharedLimits a2 = new SharedLimits(SharedState.over(flaky, "replica-a", "tollgate:"), Clock.SYSTEM);
+        Account onA = account(key(100L, 0, 0), 0), onB = account(key(100L, 0, 0), 0);
+        assertEquals(2, a2.reconcile(List.of(onA), true) + b.reconcile(List.of(onB), true));
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
+            c.cover(new BigDecimal("0.060"));
+            failSettle.set(true);
+            c.settle(60, 0);
+        }
+        assertEquals(60, onA.spent(), "charged in A's journal");
+        assertFalse(stateA.degraded());
+        assertEquals(1, hash("tollgate:cr:{key_1}:holds").size(), "the hold is still in Redis");
+        assertEquals(1, a2.watch(List.of(onA)), "the watcher's next look sets A's total");
+        assertEquals(Map.of(), hash("tollgate:cr:{key_1}:holds"), "and drops the hold (not 30 minutes later)");
+        assertEquals(Map.of("replica-a", "60", "replica-b", "0"), hash("tollgate:cr:{key_1}:spent"));
+        assertEquals(0, a2.watch(List.of(onA)), "once");
+        try (Charge d = new Charge(onB, 1000, Clock.SYSTEM, b)) {
+            GatewayException e = org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class,
+                    () -> d.cover(new BigDecimal("0.050")));
+            assertEquals(402, e.httpStatus());
+            d.cover(new BigDecimal("0.040"));
+        }
+    }
+
     /** One request of one credit: admitted, held, settled. */
     private static void serve(Account account, SharedLimits limits) {
         try (Charge c = new Charge(account, 1000, Clock.SYSTEM, limits)) {
