@@ -68,6 +68,10 @@ public final class SharedLimits {
     private final AtomicLong holds = new AtomicLong();
     private final String marker;
     private final String markerTtl = Long.toString(MARKER_TTL_MS);
+    /** This process (the marker's value): another process under the same replica id puts its own there. */
+    private final String instance;
+    /** Another running process was seen to use this replica's id (said once: {@code state_replica_id_shared}). */
+    private final java.util.concurrent.atomic.AtomicBoolean clash = new java.util.concurrent.atomic.AtomicBoolean();
     /**
      * A settlement or reconciliation did not reach Redis since the last {@link #watch}: a total
      * there may be behind this replica's journal (the others could overspend the key) until set.
@@ -82,6 +86,7 @@ public final class SharedLimits {
         this.redis = state.redis();
         this.clock = clock;
         this.holdPrefix = state.replicaId() + ":" + Long.toString(clock.millis(), 36) + ":";
+        this.instance = holdPrefix + Long.toString(new java.security.SecureRandom().nextLong() >>> 1, 36);
         this.nextProbe.set(clock.nanos());
         this.marker = state.key("cr:replica:{" + state.replicaId() + "}");
     }
@@ -164,7 +169,7 @@ public final class SharedLimits {
         try {
             // Also when no key has a balance: health (readiness, the metric) is known from start-up
             // on. Marked before the totals are set: Redis losing them after this is seen by restore.
-            mark();
+            mark(force);
         } catch (RedisException e) {
             if (e.unavailable()) {
                 behind.set(true);
@@ -199,7 +204,7 @@ public final class SharedLimits {
      */
     int restore(List<Account> accounts) {
         try {
-            if (!mark()) return 0;
+            if (!mark(false)) return 0;
         } catch (RedisException e) {
             return -1;
         }
@@ -230,13 +235,26 @@ public final class SharedLimits {
         return n;
     }
 
-    /** Sets this replica's marker (renewing its lifetime); true when it was missing. */
-    private boolean mark() throws RedisException {
-        List<Object> r = redis.pipeline(List.of(new String[] {"SET", marker, "1", "NX", "PX", markerTtl},
-                new String[] {"PEXPIRE", marker, markerTtl}));
+    /**
+     * Sets this replica's marker to this process (over another's when {@code claim}: at start-up),
+     * renewing its lifetime; true when it was missing. A marker of another process means two
+     * running gateways share one {@code state.replica_id}: each sets the other's total over its
+     * own in Redis, so a key's balance there counts one of them only (it can be overspent).
+     */
+    private boolean mark(boolean claim) throws RedisException {
+        List<Object> r = redis.pipeline(List.of(claim ? new String[] {"SET", marker, instance, "PX", markerTtl}
+                        : new String[] {"SET", marker, instance, "NX", "PX", markerTtl},
+                new String[] {"PEXPIRE", marker, markerTtl}, new String[] {"GET", marker}));
         if (r.get(0) instanceof RedisException e) throw e;
-        return "OK".equals(r.get(0));
+        if (!instance.equals(r.get(2)) && r.get(2) instanceof String && clash.compareAndSet(false, true)) {
+            Log.error("state_replica_id_shared", "replica", state.replicaId(), "meaning", "another running gateway uses this"
+                    + " state.replica_id: give each replica its own, or balances across replicas are undercounted");
+        }
+        return !claim && "OK".equals(r.get(0));
     }
+
+    /** Whether another running process was seen using this replica's id. */
+    boolean replicaIdClash() { return clash.get(); }
 
     /** Runs {@code script}; null when Redis could not be used (not counted here). */
     private Object run(Script script, List<String> keys, List<String> args) {

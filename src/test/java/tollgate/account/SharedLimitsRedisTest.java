@@ -285,6 +285,22 @@ class SharedLimitsRedisTest {
         }
     }
 
+    @Test
+    void twoRunningGatewaysWithOneReplicaId_areSaid() {
+        Account onA = account(key(100L, 0, 0), 0);
+        assertEquals(1, a.reconcile(List.of(onA), true));
+        assertEquals(0, a.watch(List.of(onA)));
+        assertFalse(a.replicaIdClash());
+        // A second process under the same state.replica_id (one config copied to every replica).
+        try (SharedState again = SharedState.open(redis.stateConfig("replica-a"))) {
+            SharedLimits twin = new SharedLimits(again, Clock.SYSTEM);
+            assertEquals(1, twin.reconcile(List.of(account(key(100L, 0, 0), 0)), true));
+            assertEquals(0, a.watch(List.of(onA)));
+            assertTrue(a.replicaIdClash(), "the first one sees the other's marker over its own");
+        }
+        assertFalse(b.replicaIdClash());
+    }
+
     /** One request of one credit: admitted, held, settled. */
     private static void serve(Account account, SharedLimits limits) {
         try (Charge c = new Charge(account, 1000, Clock.SYSTEM, limits)) {
