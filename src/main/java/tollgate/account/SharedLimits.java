@@ -104,8 +104,14 @@ public final class SharedLimits {
         Object r = run(SharedScripts.ADMIT, List.of(rateKey(keyId, "rpm"), rateKey(keyId, "tpm")),
                 List.of(Long.toString(rpm), Long.toString(tpm), Long.toString(tokens)));
         if (!(r instanceof List<?> l) || l.size() < 6) return fellBack(r);
-        return new Admission((int) num(l.get(0)), num(l.get(1)) * 1000, num(l.get(2)), num(l.get(3)) * 1000,
-                num(l.get(4)), num(l.get(5)) * 1000);
+        try {
+            long status = num(l.get(0));
+            if (status < 0 || status > 2) return fellBack(r);
+            return new Admission((int) status, num(l.get(1)) * 1000, num(l.get(2)), num(l.get(3)) * 1000,
+                    num(l.get(4)), num(l.get(5)) * 1000);
+        } catch (NumberFormatException e) {
+            return fellBack(r);
+        }
     }
 
     /** Corrects earlier takes by {@code requests} and {@code tokens} (negative: given back). False: not done. */
@@ -131,7 +137,11 @@ public final class SharedLimits {
         Object r = run(SharedScripts.RESERVE, creditKeys(keyId),
                 List.of(Long.toString(granted), Long.toString(more), holdId, Long.toString(HOLD_TTL_MS)));
         if (!(r instanceof List<?> l) || l.size() < 3) return fellBack(r);
-        return new Reserve(num(l.get(0)) == 1, num(l.get(1)), num(l.get(2)));
+        try {
+            return new Reserve(num(l.get(0)) == 1, num(l.get(1)), num(l.get(2)));
+        } catch (NumberFormatException e) {
+            return fellBack(r);
+        }
     }
 
     /**
@@ -153,7 +163,13 @@ public final class SharedLimits {
             if (holdId != null && undroppedCount.incrementAndGet() <= MAX_UNDROPPED) undropped.add(new String[] {keyId, holdId});
             else if (holdId != null) undroppedCount.decrementAndGet();
         }
-        return r == null ? -1 : num(r);
+        if (r == null) return -1;
+        try {
+            return num(r);
+        } catch (NumberFormatException e) {
+            fellBack(r);
+            return -1;
+        }
     }
 
     /**
@@ -287,10 +303,11 @@ public final class SharedLimits {
         return List.of(state.key(tag + "spent"), state.key(tag + "holds"), state.key(tag + "holdexp"));
     }
 
+    /** A number of a script's reply; NumberFormatException for anything else (a foreign server's reply: not ours to trust). */
     private static long num(Object o) {
         if (o instanceof Long l) return l;
         if (o instanceof Number n) return n.longValue();
         if (o instanceof String s) return Long.parseLong(s);
-        return 0;
+        throw new NumberFormatException("not a number");
     }
 }

@@ -301,6 +301,36 @@ class SharedLimitsRedisTest {
         assertFalse(b.replicaIdClash());
     }
 
+    @Test
+    void aForeignReplyOfAScript_fallsBackToLocalState_neverAnException() {
+        // A proxy or a server that only looks like Redis answers strings where numbers belong.
+        tollgate.state.Redis real = stateA.redis();
+        tollgate.state.Redis odd = new tollgate.state.Redis() {
+            @Override public Object call(String... c) throws tollgate.state.RedisException { return real.call(c); }
+            @Override public List<Object> pipeline(List<String[]> c) throws tollgate.state.RedisException { return real.pipeline(c); }
+            @Override public Object eval(tollgate.state.Script s, List<String> k, List<String> a) {
+                return s == SharedScripts.SETTLE ? "many" : List.of("ok", "x", "y", "z", "w", "v");
+            }
+            @Override public boolean up() { return true; }
+            @Override public void onHealth(java.util.function.Consumer<Boolean> l) { }
+            @Override public void close() { }
+        };
+        SharedLimits a2 = new SharedLimits(SharedState.over(odd, "replica-a", "tollgate:"), Clock.SYSTEM);
+        Account onA = account(key(100L, 1, 0), 0);
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
+            c.admit(List.of("m"), false, 1);
+            c.cover(new BigDecimal("0.010"));
+            c.settle(10, 0);
+            assertEquals(90L, c.balance(), "this replica's own balance");
+        }
+        assertEquals(3, a2.fallbacks());
+        // The local bucket decided: its one request per minute is taken.
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
+            assertEquals(429, org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class,
+                    () -> c.admit(List.of("m"), false, 1)).httpStatus());
+        }
+    }
+
     /** One request of one credit: admitted, held, settled. */
     private static void serve(Account account, SharedLimits limits) {
         try (Charge c = new Charge(account, 1000, Clock.SYSTEM, limits)) {
