@@ -331,6 +331,38 @@ class SharedLimitsRedisTest {
         }
     }
 
+    @Test
+    void aHoldWhoseReplyWasLost_isDroppedAtSettlement_notLeftToLapse() {
+        // The server runs the reserve script, then its reply does not arrive in time.
+        tollgate.state.Redis real = stateA.redis();
+        java.util.concurrent.atomic.AtomicBoolean loseReply = new java.util.concurrent.atomic.AtomicBoolean(true);
+        tollgate.state.Redis late = new tollgate.state.Redis() {
+            @Override public Object call(String... c) throws tollgate.state.RedisException { return real.call(c); }
+            @Override public List<Object> pipeline(List<String[]> c) throws tollgate.state.RedisException { return real.pipeline(c); }
+            @Override public Object eval(tollgate.state.Script s, List<String> k, List<String> a) throws tollgate.state.RedisException {
+                Object r = real.eval(s, k, a);
+                if (s == SharedScripts.RESERVE && loseReply.getAndSet(false)) {
+                    throw new tollgate.state.RedisException(tollgate.state.RedisException.Kind.TIMEOUT, "did not answer in time");
+                }
+                return r;
+            }
+            @Override public boolean up() { return real.up(); }
+            @Override public void onHealth(java.util.function.Consumer<Boolean> l) { real.onHealth(l); }
+            @Override public void close() { real.close(); }
+        };
+        SharedLimits a2 = new SharedLimits(SharedState.over(late, "replica-a", "tollgate:"), Clock.SYSTEM);
+        Account onA = account(key(10L, 0, 0), 0), onB = account(key(10L, 0, 0), 0);
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
+            c.cover(new BigDecimal("0.010")); // held in Redis, though A was not told
+            assertEquals(1, hash("tollgate:cr:{key_1}:holds").size());
+            c.settle(0, 0); // the request failed: nothing charged
+        }
+        assertEquals(Map.of(), hash("tollgate:cr:{key_1}:holds"), "the hold went with its request");
+        try (Charge d = new Charge(onB, 1000, Clock.SYSTEM, b)) {
+            d.cover(new BigDecimal("0.010")); // the whole balance, at once (not 30 minutes later)
+        }
+    }
+
     /** One request of one credit: admitted, held, settled. */
     private static void serve(Account account, SharedLimits limits) {
         try (Charge c = new Charge(account, 1000, Clock.SYSTEM, limits)) {
