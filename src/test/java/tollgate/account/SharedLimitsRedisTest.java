@@ -249,19 +249,12 @@ class SharedLimitsRedisTest {
         // for a connection), so no reconciliation follows from a health change.
         java.util.concurrent.atomic.AtomicBoolean failSettle = new java.util.concurrent.atomic.AtomicBoolean();
         tollgate.state.Redis real = stateA.redis();
-        tollgate.state.Redis flaky = new tollgate.state.Redis() {
-            @Override public Object call(String... c) throws tollgate.state.RedisException { return real.call(c); }
-            @Override public List<Object> pipeline(List<String[]> c) throws tollgate.state.RedisException { return real.pipeline(c); }
-            @Override public Object eval(tollgate.state.Script s, List<String> k, List<String> a) throws tollgate.state.RedisException {
-                if (s == SharedScripts.SETTLE && failSettle.getAndSet(false)) {
-                    throw new tollgate.state.RedisException(tollgate.state.RedisException.Kind.TIMEOUT, "no free Redis connection");
-                }
-                return real.eval(s, k, a);
+        tollgate.state.Redis flaky = new Scripted(real, (s, k, a) -> {
+            if (s == SharedScripts.SETTLE && failSettle.getAndSet(false)) {
+                throw new tollgate.state.RedisException(tollgate.state.RedisException.Kind.TIMEOUT, "no free Redis connection");
             }
-            @Override public boolean up() { return real.up(); }
-            @Override public void onHealth(java.util.function.Consumer<Boolean> l) { real.onHealth(l); }
-            @Override public void close() { real.close(); }
-        };
+            return real.eval(s, k, a);
+        });
         SharedLimits a2 = new SharedLimits(SharedState.over(flaky, "replica-a", "tollgate:"), Clock.SYSTEM);
         Account onA = account(key(100L, 0, 0), 0), onB = account(key(100L, 0, 0), 0);
         assertEquals(2, a2.reconcile(List.of(onA), true) + b.reconcile(List.of(onB), true));
@@ -304,17 +297,8 @@ class SharedLimitsRedisTest {
     @Test
     void aForeignReplyOfAScript_fallsBackToLocalState_neverAnException() {
         // A proxy or a server that only looks like Redis answers strings where numbers belong.
-        tollgate.state.Redis real = stateA.redis();
-        tollgate.state.Redis odd = new tollgate.state.Redis() {
-            @Override public Object call(String... c) throws tollgate.state.RedisException { return real.call(c); }
-            @Override public List<Object> pipeline(List<String[]> c) throws tollgate.state.RedisException { return real.pipeline(c); }
-            @Override public Object eval(tollgate.state.Script s, List<String> k, List<String> a) {
-                return s == SharedScripts.SETTLE ? "many" : List.of("ok", "x", "y", "z", "w", "v");
-            }
-            @Override public boolean up() { return true; }
-            @Override public void onHealth(java.util.function.Consumer<Boolean> l) { }
-            @Override public void close() { }
-        };
+        tollgate.state.Redis odd = new Scripted(stateA.redis(),
+                (s, k, a) -> s == SharedScripts.SETTLE ? "many" : List.of("ok", "x", "y", "z", "w", "v"));
         SharedLimits a2 = new SharedLimits(SharedState.over(odd, "replica-a", "tollgate:"), Clock.SYSTEM);
         Account onA = account(key(100L, 1, 0), 0);
         try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
@@ -336,20 +320,13 @@ class SharedLimitsRedisTest {
         // The server runs the reserve script, then its reply does not arrive in time.
         tollgate.state.Redis real = stateA.redis();
         java.util.concurrent.atomic.AtomicBoolean loseReply = new java.util.concurrent.atomic.AtomicBoolean(true);
-        tollgate.state.Redis late = new tollgate.state.Redis() {
-            @Override public Object call(String... c) throws tollgate.state.RedisException { return real.call(c); }
-            @Override public List<Object> pipeline(List<String[]> c) throws tollgate.state.RedisException { return real.pipeline(c); }
-            @Override public Object eval(tollgate.state.Script s, List<String> k, List<String> a) throws tollgate.state.RedisException {
-                Object r = real.eval(s, k, a);
-                if (s == SharedScripts.RESERVE && loseReply.getAndSet(false)) {
-                    throw new tollgate.state.RedisException(tollgate.state.RedisException.Kind.TIMEOUT, "did not answer in time");
-                }
-                return r;
+        tollgate.state.Redis late = new Scripted(real, (s, k, a) -> {
+            Object r = real.eval(s, k, a);
+            if (s == SharedScripts.RESERVE && loseReply.getAndSet(false)) {
+                throw new tollgate.state.RedisException(tollgate.state.RedisException.Kind.TIMEOUT, "did not answer in time");
             }
-            @Override public boolean up() { return real.up(); }
-            @Override public void onHealth(java.util.function.Consumer<Boolean> l) { real.onHealth(l); }
-            @Override public void close() { real.close(); }
-        };
+            return r;
+        });
         SharedLimits a2 = new SharedLimits(SharedState.over(late, "replica-a", "tollgate:"), Clock.SYSTEM);
         Account onA = account(key(10L, 0, 0), 0), onB = account(key(10L, 0, 0), 0);
         try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
@@ -361,6 +338,23 @@ class SharedLimitsRedisTest {
         try (Charge d = new Charge(onB, 1000, Clock.SYSTEM, b)) {
             d.cover(new BigDecimal("0.010")); // the whole balance, at once (not 30 minutes later)
         }
+    }
+
+    /** What a test's Redis answers to EVALSHA. */
+    interface Eval {
+        Object eval(tollgate.state.Script s, List<String> keys, List<String> args) throws tollgate.state.RedisException;
+    }
+
+    /** A real client whose script runs go through {@code eval} (lost replies, foreign answers, failures that change no health). */
+    record Scripted(tollgate.state.Redis real, Eval scripts) implements tollgate.state.Redis {
+        @Override public Object call(String... c) throws tollgate.state.RedisException { return real.call(c); }
+        @Override public List<Object> pipeline(List<String[]> c) throws tollgate.state.RedisException { return real.pipeline(c); }
+        @Override public Object eval(tollgate.state.Script s, List<String> k, List<String> a) throws tollgate.state.RedisException {
+            return scripts.eval(s, k, a);
+        }
+        @Override public boolean up() { return real.up(); }
+        @Override public void onHealth(java.util.function.Consumer<Boolean> l) { real.onHealth(l); }
+        @Override public void close() { real.close(); }
     }
 
     /** One request of one credit: admitted, held, settled. */
