@@ -198,13 +198,11 @@ public final class Accounts implements AutoCloseable {
         SharedLimits s = new SharedLimits(state, clock);
         AtomicBoolean forced = new AtomicBoolean();
         reconcile(s, state, forced);
-        // Listeners must not block: the reconciliation runs on a thread of its own.
-        state.onHealth(up -> {
-            if (up) Thread.ofVirtual().name("tollgate-state-reconcile").start(() -> reconcile(s, state, forced));
-        });
         shared = s;
-        // A Redis that loses its data without dropping a connection changes no health: looked for.
-        stateWatch = Thread.ofVirtual().name("tollgate-state-watch").start(() -> {
+        // One thread reconciles: every WATCH_INTERVAL_MS (a Redis that lost its data without
+        // dropping a connection changes no health), and at once when Redis is back. A flapping
+        // Redis so costs one reconciliation at a time, not one thread per health change.
+        Thread w = Thread.ofVirtual().name("tollgate-state-watch").unstarted(() -> {
             while (!closed) {
                 java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SharedLimits.WATCH_INTERVAL_MS));
                 if (closed) return;
@@ -216,6 +214,14 @@ public final class Accounts implements AutoCloseable {
                 }
             }
         });
+        stateWatch = w;
+        // Listeners must not block: the reconciliation runs on the watcher.
+        state.onHealth(up -> {
+            if (!up) return;
+            s.behind();
+            java.util.concurrent.locks.LockSupport.unpark(w);
+        });
+        w.start();
     }
 
     /** Forced (the journal over whatever Redis holds) until one forced run succeeded: at start-up, or the first time Redis is reachable. */

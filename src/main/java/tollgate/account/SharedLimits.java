@@ -247,9 +247,15 @@ public final class SharedLimits {
             }
             if (undropped.remove(h)) undroppedCount.decrementAndGet();
         }
-        if (behind.getAndSet(false)) n = reconcile(accounts, false); // sets behind again if it fails
+        if (behind.getAndSet(false)) {
+            n = reconcile(accounts, false); // sets behind again if it fails
+            if (n >= 0) Log.info("state_reconciled", "replica", state.replicaId(), "keys", n, "forced", false);
+        }
         return n;
     }
+
+    /** Redis may be behind this replica's journal (it is back after an outage): the next {@link #watch} reconciles. */
+    void behind() { behind.set(true); }
 
     /**
      * Sets this replica's marker to this process (over another's when {@code claim}: at start-up),
