@@ -61,6 +61,9 @@ public final class Accounts implements AutoCloseable {
     private volatile WatchService watch;
     /** Limits and balances shared with other replicas (issue 14), or null: local state only. */
     private volatile SharedLimits shared;
+    /** Checks every {@link SharedLimits#WATCH_INTERVAL_MS} that Redis still holds this replica's totals, or null. */
+    private volatile Thread stateWatch;
+    private volatile boolean closed;
 
     private Accounts(List<KeyConfig> configured, KeyStore store, long creditsPerUsd, Map<String, Long> spent, Clock clock) {
         this.configured = List.copyOf(configured);
@@ -195,11 +198,30 @@ public final class Accounts implements AutoCloseable {
         SharedLimits s = new SharedLimits(state, clock);
         AtomicBoolean forced = new AtomicBoolean();
         reconcile(s, state, forced);
-        // Listeners must not block: the reconciliation runs on a thread of its own.
-        state.onHealth(up -> {
-            if (up) Thread.ofVirtual().name("tollgate-state-reconcile").start(() -> reconcile(s, state, forced));
-        });
         shared = s;
+        // One thread reconciles: every WATCH_INTERVAL_MS (a Redis that lost its data without
+        // dropping a connection changes no health), and at once when Redis is back. A flapping
+        // Redis so costs one reconciliation at a time, not one thread per health change.
+        Thread w = Thread.ofVirtual().name("tollgate-state-watch").unstarted(() -> {
+            while (!closed) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SharedLimits.WATCH_INTERVAL_MS));
+                if (closed) return;
+                try {
+                    if (!forced.get()) reconcile(s, state, forced); // Redis unreachable since start-up
+                    else s.watch(all());
+                } catch (RuntimeException e) {
+                    Log.warn("state_watch_failed", "error", String.valueOf(e.getMessage()));
+                }
+            }
+        });
+        stateWatch = w;
+        // Listeners must not block: the reconciliation runs on the watcher.
+        state.onHealth(up -> {
+            if (!up) return;
+            s.behind();
+            java.util.concurrent.locks.LockSupport.unpark(w);
+        });
+        w.start();
     }
 
     /** Forced (the journal over whatever Redis holds) until one forced run succeeded: at start-up, or the first time Redis is reachable. */
@@ -274,6 +296,9 @@ public final class Accounts implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        Thread sw = stateWatch;
+        if (sw != null) java.util.concurrent.locks.LockSupport.unpark(sw);
         WatchService ws = watch;
         if (ws == null) return;
         try {

@@ -40,7 +40,7 @@ public final class Charge implements AutoCloseable {
     private final SharedLimits shared;
     /** The shared buckets' answer when they admitted or refused this request; null: the local buckets did. */
     private SharedLimits.Admission admission;
-    /** This request's credit hold in Redis, or null (none, or held locally only: Redis was unreachable). */
+    /** This request's credit hold in Redis (maybe: its reserve's reply may have been lost), or null (none asked for). */
     private String sharedHold;
     /** What every replica charged the key, as the settlement in Redis saw it; -1: not known (local). */
     private long sharedSpent = -1;
@@ -215,7 +215,10 @@ public final class Charge implements AutoCloseable {
                 account.settle(need - held, 0); // gives back this replica's hold just taken
                 throw insufficient(need, r.balance(), r.heldByAll());
             }
-            if (r != null) sharedHold = id;
+            // Kept also when the reply was lost (a timeout after the server ran it): the hold may be
+            // there, and settlement drops it (dropping one never made is harmless) rather than
+            // leaving it to lapse after SharedLimits.HOLD_TTL_MS, refusing the key's credits meanwhile.
+            sharedHold = id;
         }
         held = need;
     }

@@ -109,7 +109,8 @@ final class Resp {
                 case '%' -> map(depth);
                 case '|' -> {
                     map(depth); // RESP3 attribute: auxiliary data about the reply that follows
-                    yield value(depth);
+                    // One level deeper: a run of attributes must meet MAX_DEPTH, not overflow the stack.
+                    yield value(depth + 1);
                 }
                 case '_' -> {
                     if (lineLength() != 0) throw new Malformed("Redis sent a null with data");
@@ -240,6 +241,10 @@ final class Resp {
                 if (c == '\r') {
                     if (in.read() != '\n') throw new Malformed("Redis sent a CR without LF");
                     buffer = b;
+                    // Lines count towards the reply's bytes too: a million simple strings of 64 KB
+                    // in one array would otherwise pass every cap.
+                    replyBytes += n;
+                    if (replyBytes > MAX_REPLY_BYTES) throw new TooBig("Redis reply is over " + MAX_REPLY_BYTES + " bytes");
                     return n;
                 }
                 if (n == b.length) {

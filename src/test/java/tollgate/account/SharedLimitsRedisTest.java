@@ -218,6 +218,145 @@ class SharedLimitsRedisTest {
                 "the journal's total is in Redis again (one reconciliation or settlement; never more)");
     }
 
+    @Test
+    void aRedisThatLostItsData_withoutDroppingAConnection_isToldTheTotalsAgain() {
+        Account onA = account(key(100L, 0, 0), 0), onB = account(key(100L, 0, 0), 0);
+        assertEquals(2, a.reconcile(List.of(onA), true) + b.reconcile(List.of(onB), true));
+        assertEquals(0, a.restore(List.of(onA)), "nothing lost yet: nothing to do");
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a)) {
+            c.cover(new BigDecimal("0.060"));
+            c.settle(60, 0);
+        }
+        // An eviction, a failover to a lagging replica, a restart behind a proxy: no connection fails.
+        redis.command("FLUSHALL");
+        assertFalse(stateA.degraded());
+        assertEquals(1, a.restore(List.of(onA)), "the marker is gone: A's journal total is set again");
+        assertEquals(0, a.restore(List.of(onA)));
+        assertEquals(Map.of("replica-a", "60"), hash("tollgate:cr:{key_1}:spent"));
+        try (Charge d = new Charge(onB, 1000, Clock.SYSTEM, b)) {
+            GatewayException e = org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class,
+                    () -> d.cover(new BigDecimal("0.050")));
+            assertEquals("Insufficient credits: this request may cost up to 50 credits and the key's balance is 40."
+                    + " Add credits to continue.", e.getMessage());
+        }
+        assertTrue(redis.command("PTTL", "tollgate:cr:replica:{replica-a}") instanceof Long ttl && ttl > 0,
+                "a replica's marker lapses once the replica is gone");
+    }
+
+    @Test
+    void aSettlementThatDidNotReachRedis_isSetByTheWatcher_notLeftBehind() {
+        // A's settlement meets a failure that changes no health (a full pool: TIMEOUT waiting
+        // for a connection), so no reconciliation follows from a health change.
+        java.util.concurrent.atomic.AtomicBoolean failSettle = new java.util.concurrent.atomic.AtomicBoolean();
+        tollgate.state.Redis real = stateA.redis();
+        tollgate.state.Redis flaky = new Scripted(real, (s, k, a) -> {
+            if (s == SharedScripts.SETTLE && failSettle.getAndSet(false)) {
+                throw new tollgate.state.RedisException(tollgate.state.RedisException.Kind.TIMEOUT, "no free Redis connection");
+            }
+            return real.eval(s, k, a);
+        });
+        SharedLimits a2 = new SharedLimits(SharedState.over(flaky, "replica-a", "tollgate:"), Clock.SYSTEM);
+        Account onA = account(key(100L, 0, 0), 0), onB = account(key(100L, 0, 0), 0);
+        assertEquals(2, a2.reconcile(List.of(onA), true) + b.reconcile(List.of(onB), true));
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
+            c.cover(new BigDecimal("0.060"));
+            failSettle.set(true);
+            c.settle(60, 0);
+        }
+        assertEquals(60, onA.spent(), "charged in A's journal");
+        assertFalse(stateA.degraded());
+        assertEquals(1, hash("tollgate:cr:{key_1}:holds").size(), "the hold is still in Redis");
+        assertEquals(1, a2.watch(List.of(onA)), "the watcher's next look sets A's total");
+        assertEquals(Map.of(), hash("tollgate:cr:{key_1}:holds"), "and drops the hold (not 30 minutes later)");
+        assertEquals(Map.of("replica-a", "60", "replica-b", "0"), hash("tollgate:cr:{key_1}:spent"));
+        assertEquals(0, a2.watch(List.of(onA)), "once");
+        try (Charge d = new Charge(onB, 1000, Clock.SYSTEM, b)) {
+            GatewayException e = org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class,
+                    () -> d.cover(new BigDecimal("0.050")));
+            assertEquals(402, e.httpStatus());
+            d.cover(new BigDecimal("0.040"));
+        }
+    }
+
+    @Test
+    void twoRunningGatewaysWithOneReplicaId_areSaid() {
+        Account onA = account(key(100L, 0, 0), 0);
+        assertEquals(1, a.reconcile(List.of(onA), true));
+        assertEquals(0, a.watch(List.of(onA)));
+        assertFalse(a.replicaIdClash());
+        // A second process under the same state.replica_id (one config copied to every replica).
+        try (SharedState again = SharedState.open(redis.stateConfig("replica-a"))) {
+            SharedLimits twin = new SharedLimits(again, Clock.SYSTEM);
+            assertEquals(1, twin.reconcile(List.of(account(key(100L, 0, 0), 0)), true));
+            assertEquals(0, a.watch(List.of(onA)));
+            assertTrue(a.replicaIdClash(), "the first one sees the other's marker over its own");
+        }
+        assertFalse(b.replicaIdClash());
+    }
+
+    @Test
+    void aForeignReplyOfAScript_fallsBackToLocalState_neverAnException() {
+        // A proxy or a server that only looks like Redis answers strings where numbers belong.
+        tollgate.state.Redis odd = new Scripted(stateA.redis(),
+                (s, k, a) -> s == SharedScripts.SETTLE ? "many" : List.of("ok", "x", "y", "z", "w", "v"));
+        SharedLimits a2 = new SharedLimits(SharedState.over(odd, "replica-a", "tollgate:"), Clock.SYSTEM);
+        Account onA = account(key(100L, 1, 0), 0);
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
+            c.admit(List.of("m"), false, 1);
+            c.cover(new BigDecimal("0.010"));
+            c.settle(10, 0);
+            assertEquals(90L, c.balance(), "this replica's own balance");
+        }
+        assertEquals(3, a2.fallbacks());
+        // The local bucket decided: its one request per minute is taken.
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
+            assertEquals(429, org.junit.jupiter.api.Assertions.assertThrows(GatewayException.class,
+                    () -> c.admit(List.of("m"), false, 1)).httpStatus());
+        }
+    }
+
+    @Test
+    void aHoldWhoseReplyWasLost_isDroppedAtSettlement_notLeftToLapse() {
+        // The server runs the reserve script, then its reply does not arrive in time.
+        tollgate.state.Redis real = stateA.redis();
+        java.util.concurrent.atomic.AtomicBoolean loseReply = new java.util.concurrent.atomic.AtomicBoolean(true);
+        tollgate.state.Redis late = new Scripted(real, (s, k, a) -> {
+            Object r = real.eval(s, k, a);
+            if (s == SharedScripts.RESERVE && loseReply.getAndSet(false)) {
+                throw new tollgate.state.RedisException(tollgate.state.RedisException.Kind.TIMEOUT, "did not answer in time");
+            }
+            return r;
+        });
+        SharedLimits a2 = new SharedLimits(SharedState.over(late, "replica-a", "tollgate:"), Clock.SYSTEM);
+        Account onA = account(key(10L, 0, 0), 0), onB = account(key(10L, 0, 0), 0);
+        try (Charge c = new Charge(onA, 1000, Clock.SYSTEM, a2)) {
+            c.cover(new BigDecimal("0.010")); // held in Redis, though A was not told
+            assertEquals(1, hash("tollgate:cr:{key_1}:holds").size());
+            c.settle(0, 0); // the request failed: nothing charged
+        }
+        assertEquals(Map.of(), hash("tollgate:cr:{key_1}:holds"), "the hold went with its request");
+        try (Charge d = new Charge(onB, 1000, Clock.SYSTEM, b)) {
+            d.cover(new BigDecimal("0.010")); // the whole balance, at once (not 30 minutes later)
+        }
+    }
+
+    /** What a test's Redis answers to EVALSHA. */
+    interface Eval {
+        Object eval(tollgate.state.Script s, List<String> keys, List<String> args) throws tollgate.state.RedisException;
+    }
+
+    /** A real client whose script runs go through {@code eval} (lost replies, foreign answers, failures that change no health). */
+    record Scripted(tollgate.state.Redis real, Eval scripts) implements tollgate.state.Redis {
+        @Override public Object call(String... c) throws tollgate.state.RedisException { return real.call(c); }
+        @Override public List<Object> pipeline(List<String[]> c) throws tollgate.state.RedisException { return real.pipeline(c); }
+        @Override public Object eval(tollgate.state.Script s, List<String> k, List<String> a) throws tollgate.state.RedisException {
+            return scripts.eval(s, k, a);
+        }
+        @Override public boolean up() { return real.up(); }
+        @Override public void onHealth(java.util.function.Consumer<Boolean> l) { real.onHealth(l); }
+        @Override public void close() { real.close(); }
+    }
+
     /** One request of one credit: admitted, held, settled. */
     private static void serve(Account account, SharedLimits limits) {
         try (Charge c = new Charge(account, 1000, Clock.SYSTEM, limits)) {
