@@ -61,6 +61,12 @@ public final class SharedLimits {
     private final SharedState state;
     private final Redis redis;
     private final Clock clock;
+    /** Least time between two {@code state_script_failed} lines, in nanoseconds (10 s). */
+    static final long SCRIPT_LOG_INTERVAL_NANOS = 10_000_000_000L;
+    /** When the next {@code state_script_failed} line may be written (clock nanos). */
+    private final AtomicLong nextScriptLog = new AtomicLong();
+    private final LongAdder unloggedScriptFailures = new LongAdder();
+    private final LongAdder scriptFailureLines = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
     private final AtomicLong nextProbe = new AtomicLong();
     /** Hold ids: this replica, its start, a sequence (unique across restarts of the replica). */
@@ -85,6 +91,7 @@ public final class SharedLimits {
         this.state = state;
         this.redis = state.redis();
         this.clock = clock;
+        this.nextScriptLog.set(clock.nanos());
         this.holdPrefix = state.replicaId() + ":" + Long.toString(clock.millis(), 36) + ":";
         this.instance = holdPrefix + Long.toString(new java.security.SecureRandom().nextLong() >>> 1, 36);
         this.nextProbe.set(clock.nanos());
@@ -287,18 +294,37 @@ public final class SharedLimits {
         try {
             return redis.eval(script, keys, args);
         } catch (RedisException e) {
-            // An error reply is a bug of ours or a foreign value under our key: say so once per
-            // request that meets it, and serve on local state all the same (never a 5xx).
-            if (!e.unavailable()) Log.error("state_script_failed", "script", script.name(), "error", e.getMessage());
+            // An error reply is a bug of ours or a foreign value under our key (or -OOM): say so,
+            // and serve on local state all the same (never a 5xx).
+            if (!e.unavailable()) scriptFailed(script.name(), e.getMessage());
             return null;
         }
     }
 
     private <T> T fellBack(Object reply) {
-        if (reply != null) Log.error("state_script_failed", "error", "a reply of an unexpected shape");
+        if (reply != null) scriptFailed(null, "a reply of an unexpected shape");
         fallbacks.increment();
         return null;
     }
+
+    /**
+     * Logs {@code state_script_failed} at most once per {@link #SCRIPT_LOG_INTERVAL_NANOS}, with how
+     * many went unlogged since: a Redis that answers every request with an error (out of memory,
+     * a foreign value under our key) would otherwise write one line per request.
+     */
+    private void scriptFailed(String script, String error) {
+        long now = clock.nanos(), next = nextScriptLog.get();
+        if (now - next < 0 || !nextScriptLog.compareAndSet(next, now + SCRIPT_LOG_INTERVAL_NANOS)) {
+            unloggedScriptFailures.increment();
+            return;
+        }
+        scriptFailureLines.increment();
+        Log.error("state_script_failed", "script", script, "error", error, "unlogged_since_last",
+                unloggedScriptFailures.sumThenReset());
+    }
+
+    /** {@code state_script_failed} lines written so far (tests). */
+    long scriptFailureLines() { return scriptFailureLines.sum(); }
 
     private String rateKey(String keyId, String bucket) {
         return state.key("rl:{" + keyId + "}:" + bucket);

@@ -111,6 +111,14 @@ final class SharedTasks implements AutoCloseable {
             view.put("steps", null);
             json = Json.toBytes(view);
         }
+        if (json.length > MAX_VIEW_BYTES) {
+            // Still too big (a large result, or an approval's calls): what other replicas show is
+            // the task's state without them; the owner serves the whole view.
+            view.put("result", null);
+            view.put("approval", null);
+            view.put("truncated", true);
+            json = Json.toBytes(view);
+        }
         List<String[]> commands = new ArrayList<>();
         String key = taskKey(task.id());
         commands.add(new String[] {"HSET", key, "key", task.keyId(), "owner", state.replicaId(), "view",

@@ -112,4 +112,17 @@ class SharedLimitsFallbackTest {
         assertThrows(GatewayException.class, () -> new Charge(a, 1000, clock, shared).admit(List.of("m"), false, 10));
         assertTrue(shared.fallbacks() >= 3, "admission, hold and settlement fell back: " + shared.fallbacks());
     }
+
+    @Test
+    void aRedisThatAnswersEveryRequestWithAnError_isLoggedOncePerInterval_notOncePerRequest() {
+        DownRedis redis = new DownRedis(RedisException.Kind.SERVER);
+        SharedLimits shared = new SharedLimits(SharedState.over(redis, "r1", "t:"), clock);
+        Account a = new Account(key(null, 1000, 0), true, 0, clock.nanos());
+        for (int i = 0; i < 50; i++) new Charge(a, 1000, clock, shared).admit(List.of("m"), false, 10);
+        assertEquals(50, redis.calls.get(), "every request still asks Redis: it is up, only its answers are errors");
+        assertEquals(1, shared.scriptFailureLines(), "one state_script_failed line for 50 failures in the interval");
+        clock.advanceNanos(SharedLimits.SCRIPT_LOG_INTERVAL_NANOS);
+        new Charge(a, 1000, clock, shared).admit(List.of("m"), false, 10);
+        assertEquals(2, shared.scriptFailureLines(), "the next interval gets its line");
+    }
 }
