@@ -18,6 +18,8 @@ import tollgate.call.Cancellation;
 import tollgate.config.ProviderConfig;
 import tollgate.error.ClientGoneException;
 import tollgate.error.GatewayException;
+import tollgate.json.JsonBuffer;
+import tollgate.memory.Reservation;
 
 /**
  * One provider's upstream HTTP exchanges, with the gateway's rules for every one of them: the
@@ -193,6 +195,67 @@ public final class Exchange {
         if (Objects.equals(message, e.getMessage()) && Objects.equals(detail, e.detail())) return e;
         return e.withMessage(message).withDetail(detail);
     }
+
+    /**
+     * A JSON POST whose answer is read whole (images, embeddings): {@code body} sent with the
+     * provider's headers and {@code x-request-id} (when {@code requestId} is safe in a header), the
+     * answer gathered by {@link CappedBody} (at most {@code maxAnswerBytes}, reserved in
+     * {@code memory} as it arrives), then scrubbed of the configured secrets (the scrubbed copy,
+     * rare, reserved too). {@code body}'s capacity is released once it is sent (or abandoned).
+     *
+     * @param deadline the whole call's limit, or null for none
+     * @return the 2xx answer, whose {@link Whole#held()} bytes stay reserved in {@code memory} for
+     *         the caller to release
+     * @throws GatewayException    the classified failure, or the error for a non-2xx status
+     *                             ({@link UpstreamErrors#fromStatus}), scrubbed; nothing of the answer stays reserved
+     * @throws ClientGoneException when {@code cancellation} fired
+     */
+    public Whole postJson(URI uri, JsonBuffer body, int maxAnswerBytes, String requestId, String upstreamModel, Reservation memory,
+                          Cancellation cancellation, Duration deadline) {
+        String where = "POST " + uri;
+        HttpResponse<byte[]> response;
+        try {
+            HttpRequest.Builder b = request(uri)
+                    .setHeader("Content-Type", "application/json")
+                    .setHeader("Accept", "application/json");
+            if (TranscriptionUpload.headerSafe(requestId)) b.setHeader("x-request-id", requestId);
+            HttpRequest request = b.POST(HttpRequest.BodyPublishers.ofByteArray(body.array(), 0, body.length())).build();
+            response = send(request, headersArrived -> new CappedBody(maxAnswerBytes, watchdog, config.idleTimeout(), headersArrived,
+                    memory), cancellation, where, deadline);
+        } finally {
+            memory.release(body.capacity()); // sent (or abandoned) by now
+        }
+        byte[] raw = response.body();
+        long held = raw.length; // gathered by CappedBody
+        boolean kept = false;
+        try {
+            byte[] clean = raw;
+            if (secrets.contains(raw, 0, raw.length)) { // rare: the scrubbed copy is held too
+                long copy = Secrets.maxScrubbedLength(raw.length);
+                memory.reserve(copy);
+                held += copy;
+                clean = secrets.scrub(raw, 0, raw.length);
+            }
+            int status = response.statusCode();
+            if (status < 200 || status > 299) {
+                throw scrubbed(UpstreamErrors.fromStatus(config.id(), where, upstreamModel, status, response.headers(), clean));
+            }
+            kept = true;
+            return new Whole(clean, status, held, where);
+        } finally {
+            if (!kept) memory.release(held);
+        }
+    }
+
+    /**
+     * A 2xx answer read whole by {@link #postJson}.
+     *
+     * @param bytes  the answer, scrubbed of the configured secrets
+     * @param status its HTTP status
+     * @param held   how many bytes stay reserved in the call's memory for it (the caller releases them)
+     * @param where  the method and URL, for log details
+     */
+    public record Whole(byte[] bytes, int status, long held, String where) {}
 
     static void closeQuietly(InputStream in) {
         try {

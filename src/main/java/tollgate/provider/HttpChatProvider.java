@@ -92,12 +92,12 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
         this.realtime = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
                 ? new tollgate.provider.openai.OpenAiRealtime(exchange, upstream, watchdog) : null;
         this.images = tollgate.provider.openai.OpenAiDialect.KIND.equals(dialect.kind())
-                ? new tollgate.provider.openai.OpenAiImages(exchange, watchdog) : null;
+                ? new tollgate.provider.openai.OpenAiImages(exchange) : null;
         this.embeddings = switch (dialect.kind()) {
             case tollgate.provider.openai.OpenAiDialect.KIND ->
-                    new tollgate.provider.openai.OpenAiEmbeddings(exchange, watchdog, tollgate.provider.openai.OpenAiEmbeddings::body);
+                    new tollgate.provider.openai.OpenAiEmbeddings(exchange, tollgate.provider.openai.OpenAiEmbeddings::body);
             case tollgate.provider.mistral.MistralDialect.KIND ->
-                    new tollgate.provider.openai.OpenAiEmbeddings(exchange, watchdog, tollgate.provider.mistral.MistralEmbeddings::body);
+                    new tollgate.provider.openai.OpenAiEmbeddings(exchange, tollgate.provider.mistral.MistralEmbeddings::body);
             default -> null;
         };
     }

@@ -5,8 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import tollgate.log.Log;
+import tollgate.state.Poller;
 import tollgate.state.Redis;
 import tollgate.state.RedisException;
 import tollgate.state.SharedState;
@@ -50,13 +49,13 @@ public final class SharedBreakers implements AutoCloseable {
      */
     private final java.util.concurrent.atomic.AtomicLong noted = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Long> notedAt = new ConcurrentHashMap<>();
-    private final Thread poller;
-    private volatile boolean closed;
+    /** Null when state is local. */
+    private final Poller poller;
 
     private SharedBreakers(SharedState state) {
         this.state = state;
         this.redis = state.redis();
-        this.poller = redis == null ? null : Thread.ofVirtual().name("tollgate-shared-breakers").unstarted(this::run);
+        this.poller = redis == null ? null : new Poller("tollgate-shared-breakers", POLL_INTERVAL_MS, "shared_breakers_failed", this::poll);
     }
 
     /** Shares breakers in {@code state}'s Redis, polling from now on; does nothing when state is local. */
@@ -96,26 +95,16 @@ public final class SharedBreakers implements AutoCloseable {
     private void note(String id, long change) {
         notedAt.put(id, noted.incrementAndGet());
         pending.put(id, change);
-        LockSupport.unpark(poller); // published now rather than at the next tick
+        if (poller != null) poller.wake(); // published now rather than at the next tick
     }
 
     /** The key of a deployment's breaker. */
     String key(String deploymentId) { return state.key("cb:{" + deploymentId + "}"); }
 
-    private void run() {
-        while (!closed) {
-            try {
-                poll();
-            } catch (RedisException e) {
-                // Unreachable: local breakers only until it is back (SharedState says so); noted changes are dropped.
-            } catch (RuntimeException e) {
-                Log.warn("shared_breakers_failed", "error", String.valueOf(e.getMessage()));
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(POLL_INTERVAL_MS));
-        }
-    }
-
-    /** One round trip: the noted changes, then the time left of every known deployment's key. */
+    /**
+     * One round trip: the noted changes, then the time left of every known deployment's key. Redis
+     * unreachable: local breakers only until it is back (SharedState says so); the changes taken are dropped.
+     */
     void poll() throws RedisException {
         long asOf = noted.get();
         List<String[]> commands = new ArrayList<>();
@@ -142,14 +131,6 @@ public final class SharedBreakers implements AutoCloseable {
     /** Stops polling. */
     @Override
     public void close() {
-        closed = true;
-        if (poller != null) {
-            LockSupport.unpark(poller);
-            try {
-                poller.join(TimeUnit.MILLISECONDS.toMillis(POLL_INTERVAL_MS * 4));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        if (poller != null) poller.close();
     }
 }

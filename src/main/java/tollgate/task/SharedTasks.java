@@ -13,6 +13,7 @@ import tollgate.error.ErrorKind;
 import tollgate.error.GatewayException;
 import tollgate.json.Json;
 import tollgate.log.Log;
+import tollgate.state.Poller;
 import tollgate.state.Redis;
 import tollgate.state.RedisException;
 import tollgate.state.Script;
@@ -70,8 +71,7 @@ final class SharedTasks implements AutoCloseable {
     private final TaskStore store;
     private final Tasks tasks;
     private final long retentionMs;
-    private final Thread poller;
-    private volatile boolean closed;
+    private final Poller poller;
     private long lastRenewMs;
 
     private SharedTasks(SharedState state, TaskStore store, Tasks tasks, long retentionMs) {
@@ -80,7 +80,7 @@ final class SharedTasks implements AutoCloseable {
         this.store = store;
         this.tasks = tasks;
         this.retentionMs = retentionMs;
-        this.poller = Thread.ofVirtual().name("tollgate-shared-tasks").unstarted(this::run);
+        this.poller = new Poller("tollgate-shared-tasks", POLL_INTERVAL_MS, "shared_tasks_failed", this::poll);
     }
 
     /** Null when state is local. */
@@ -147,20 +147,10 @@ final class SharedTasks implements AutoCloseable {
         }
     }
 
-    private void run() {
-        while (!closed) {
-            try {
-                poll();
-            } catch (RedisException e) {
-                // Unreachable: requests from other replicas wait in the inbox until it is back.
-            } catch (RuntimeException e) {
-                Log.warn("shared_tasks_failed", "error", String.valueOf(e.getMessage()));
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(POLL_INTERVAL_MS));
-        }
-    }
-
-    /** Takes the inbox's requests (each handled on a thread of its own), and renews the leases when due. */
+    /**
+     * Takes the inbox's requests (each handled on a thread of its own), and renews the leases when
+     * due. Redis unreachable: requests from other replicas wait in the inbox until it is back.
+     */
     void poll() throws RedisException {
         long now = System.currentTimeMillis();
         List<String[]> commands = new ArrayList<>();
@@ -297,7 +287,6 @@ final class SharedTasks implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        LockSupport.unpark(poller);
+        poller.close();
     }
 }

@@ -69,6 +69,12 @@ class MessagesSurfaceTest extends MessagesTestBase {
     void noVersionHeader_isAccepted() throws Exception {
         HttpResponse<String> r = gw.postAs(MESSAGES, HELLO, "x-api-key", CLIENT_KEY);
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null));
+        String id = messageId((String) obj(r.body()).get("id"));
+        assertEquals("{\"id\":\"" + id + "\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"echo\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"Echo: hello there\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+                + "\"usage\":{\"input_tokens\":3,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":3}}",
+                r.body());
     }
 
     @Test
@@ -134,8 +140,11 @@ class MessagesSurfaceTest extends MessagesTestBase {
     @Test
     void xApiKey_isNotTakenOnTheOpenAiSurface() throws Exception {
         HttpResponse<String> r = gw.postAs("/v1/chat/completions", GatewayHarness.chat("echo", false), "x-api-key", CLIENT_KEY);
-        assertEquals(401, r.statusCode());
-        assertTrue(r.body().startsWith("{\"error\":{"), "OpenAI's shape there: " + r.body());
+        assertEquals(401, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null));
+        assertEquals("Bearer", r.headers().firstValue("www-authenticate").orElse(null));
+        assertEquals(GatewayHarness.errorJson("Missing API key: send it as \"Authorization: Bearer <key>\".", "authentication_error", null, 401),
+                r.body(), "OpenAI's shape there, and x-api-key is not read");
     }
 
     @Test

@@ -299,7 +299,10 @@ class ResponsesGatewayTest extends GatewayTestBase {
     void storeFalse_keepsNothing() throws Exception {
         Map<String, Object> resp = obj(Json.parse(create("{\"model\":\"echo\",\"input\":\"forget me\",\"store\":false}").body()));
         assertEquals(false, resp.get("store"));
-        assertEquals(404, gw.get("/v1/responses/" + resp.get("id"), "Authorization", GatewayHarness.AUTH).statusCode());
+        HttpResponse<String> got = gw.get("/v1/responses/" + resp.get("id"), "Authorization", GatewayHarness.AUTH);
+        assertEquals(404, got.statusCode(), got.body());
+        assertEquals("application/json", got.headers().firstValue("content-type").orElseThrow());
+        assertEquals(errorJson("Response with id '" + resp.get("id") + "' not found.", "not_found_error", "response_id", 404), got.body());
         assertFalse(Files.exists(dataDir.resolve("responses")), "nothing written");
     }
 
@@ -324,9 +327,9 @@ class ResponsesGatewayTest extends GatewayTestBase {
         upstream.respondWith(FakeUpstream.json(500, "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}"));
 
         HttpResponse<String> r = gw.post("/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"Hi\",\"stream\":true}");
-        assertTrue(r.statusCode() >= 500, r.statusCode() + " " + r.body());
+        assertEquals(502, r.statusCode(), r.body());
         assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
-        assertTrue(r.body().startsWith("{\"error\":{\"message\":"), r.body());
+        assertEquals(errorJson("Provider 'openai' failed (HTTP 500): boom", "upstream_error", null, 502), r.body());
     }
 
     @Test

@@ -103,7 +103,14 @@ class SharedReplicasGatewayTest {
             String second = (String) ext(again.body()).get("approval_id");
             HttpResponse<String> onB = b.post("/v1/chat/resume", resume(second));
             assertEquals(200, onB.statusCode(), onB.body());
-            assertEquals(409, a.post("/v1/chat/resume", resume(second)).statusCode());
+            assertEquals("Deployed.", AgentTestBase.message(onB.body()).get("content"), onB.body());
+            HttpResponse<String> usedOnA = a.post("/v1/chat/resume", resume(second));
+            assertEquals(409, usedOnA.statusCode(), usedOnA.body());
+            assertEquals("application/json", usedOnA.headers().firstValue("content-type").orElse(null));
+            Map<String, Object> used = obj(obj(usedOnA.body()).get("error"));
+            assertEquals("approval_id", used.get("param"), usedOnA.body());
+            assertTrue(((String) used.get("message")).startsWith("This approval was used already"), usedOnA.body());
+            assertEquals(2, deploy.calls.size(), "the second approved call ran once, on B");
         }
     }
 
@@ -115,7 +122,8 @@ class SharedReplicasGatewayTest {
              GatewayHarness a = replica(upstream, dataA, r, "a");
              GatewayHarness b = replica(upstream, dataB, r, "b")) {
             HttpResponse<String> failed = a.post("/v1/chat/completions", chat());
-            assertTrue(failed.statusCode() >= 500, failed.statusCode() + " " + failed.body());
+            assertEquals(502, failed.statusCode(), failed.body());
+            assertEquals(GatewayHarness.errorJson("Provider 'openai' failed (HTTP 500): boom", "upstream_error", null, 502), failed.body());
             assertEquals("open", health(a).get("breaker"));
 
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The client against a fake RESP server: what a real Redis will not do on demand. */
@@ -222,7 +223,7 @@ class RedisFakeServerTest {
             }); RedisClient c = (RedisClient) RedisClient.open(f.config(null, 2000))) {
             c.onHealth(health::add);
             assertEquals("PONG", c.call("PING"));
-            while (f.closedConnections() < 1) Thread.sleep(5); // the server side is gone
+            await(() -> f.closedConnections() >= 1, "the server side closed the connection");
             c.idleSince(System.nanoTime() - RedisConnection.IDLE_CHECK_NANOS - 1);
             assertEquals("PONG", c.call("PING"), "a connection idle long enough is checked before reuse");
             assertEquals(2, f.connections());
@@ -262,7 +263,7 @@ class RedisFakeServerTest {
                 }
             });
             try {
-                while (f.received().size() < 3) Thread.sleep(5); // HELLO, PING, then the prober's HELLO
+                await(() -> f.received().size() >= 3, "HELLO, PING, then the prober's HELLO");
                 RedisException e = assertThrows(RedisException.class, () -> c.call("PING"));
                 assertEquals(RedisException.Kind.UNAVAILABLE, e.kind());
                 assertEquals("Redis at 127.0.0.1:" + f.port() + " is unreachable (reconnecting)", e.getMessage());
@@ -323,7 +324,7 @@ class RedisFakeServerTest {
                     failures.add(e);
                 }
             });
-            while (f.received().size() < 3) Thread.sleep(5);
+            await(() -> f.received().size() >= 3, "HELLO, PING, then BLPOP");
             waiting.interrupt();
             waiting.join();
             assertEquals("interrupted while waiting for Redis", failures.get(0).getMessage());
@@ -333,4 +334,16 @@ class RedisFakeServerTest {
             assertEquals("PONG", c.call("PING"));
         }
     }
+
+    /** Waits for what the fake server sees, at most {@link #AWAIT_NANOS}: a bounded wait, never a hang. */
+    static void await(BooleanSupplier done, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + AWAIT_NANOS;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("not within 10 s: " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    /** How long {@link #await} waits, in nanoseconds: 10 s. */
+    static final long AWAIT_NANOS = 10_000_000_000L;
 }

@@ -1,8 +1,6 @@
 package tollgate.provider.openai;
 
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -16,10 +14,6 @@ import tollgate.provider.EmbeddingsAnswer;
 import tollgate.provider.EmbeddingsCall;
 import tollgate.provider.EmbeddingsProvider;
 import tollgate.provider.Exchange;
-import tollgate.provider.IdleWatchdog;
-import tollgate.provider.Secrets;
-import tollgate.provider.TranscriptionUpload;
-import tollgate.provider.UpstreamErrors;
 
 /**
  * OpenAI-compatible embeddings: {@code POST {base_url}/embeddings} with {@code model},
@@ -42,13 +36,11 @@ public final class OpenAiEmbeddings {
     static final int INITIAL_BODY_BYTES = 1024;
 
     private final Exchange exchange;
-    private final IdleWatchdog watchdog;
     private final Function<EmbeddingsCall, Map<String, Object>> body;
 
     /** @param body the upstream body's members for a call (refusing, no-retry, what the upstream cannot take) */
-    public OpenAiEmbeddings(Exchange exchange, IdleWatchdog watchdog, Function<EmbeddingsCall, Map<String, Object>> body) {
+    public OpenAiEmbeddings(Exchange exchange, Function<EmbeddingsCall, Map<String, Object>> body) {
         this.exchange = exchange;
-        this.watchdog = watchdog;
         this.body = body;
     }
 
@@ -56,48 +48,28 @@ public final class OpenAiEmbeddings {
         if (call.cancellation().isCancelled()) throw new ClientGoneException(null);
         Map<String, Object> members = body.apply(call); // may refuse: before anything is sent
         URI uri = exchange.endpoint(PATH);
-        String where = "POST " + uri;
         JsonBuffer out = new JsonBuffer(INITIAL_BODY_BYTES, call.memory());
-        HttpResponse<byte[]> response;
         try {
             Json.write(members, out);
-            HttpRequest.Builder b = exchange.request(uri)
-                    .setHeader("Content-Type", "application/json")
-                    .setHeader("Accept", "application/json");
-            if (TranscriptionUpload.headerSafe(call.requestId())) b.setHeader("x-request-id", call.requestId());
-            HttpRequest request = b.POST(HttpRequest.BodyPublishers.ofByteArray(out.array(), 0, out.length())).build();
-            response = exchange.send(request, headersArrived -> new CappedBody(EmbeddingsProvider.MAX_ANSWER_BYTES, watchdog,
-                    exchange.config().idleTimeout(), headersArrived, call.memory()), call.cancellation(), where, exchange.config().deadline());
-        } finally {
-            call.memory().release(out.capacity()); // sent (or abandoned) by now
+        } catch (RuntimeException e) {
+            call.memory().release(out.capacity());
+            throw e;
         }
-        byte[] raw = response.body();
-        long held = raw.length; // gathered by CappedBody
+        Exchange.Whole whole = exchange.postJson(uri, out, EmbeddingsProvider.MAX_ANSWER_BYTES, call.requestId(), call.upstreamModel(),
+                call.memory(), call.cancellation(), exchange.config().deadline());
         boolean kept = false;
         try {
-            byte[] clean = raw;
-            Secrets secrets = exchange.secrets();
-            if (secrets.contains(raw, 0, raw.length)) { // rare: the scrubbed copy is held too
-                long copy = Secrets.maxScrubbedLength(raw.length);
-                call.memory().reserve(copy);
-                held += copy;
-                clean = secrets.scrub(raw, 0, raw.length);
-            }
-            int status = response.statusCode();
-            if (status < 200 || status > 299) {
-                throw exchange.scrubbed(UpstreamErrors.fromStatus(exchange.providerId(), where, call.upstreamModel(), status,
-                        response.headers(), clean));
-            }
+            byte[] clean = whole.bytes();
             Embeddings answer;
             try {
-                answer = EmbeddingsAnswer.read(clean, clean.length, call, exchange.providerId(), where);
+                answer = EmbeddingsAnswer.read(clean, clean.length, call, exchange.providerId(), whole.where());
             } catch (GatewayException e) {
                 throw exchange.scrubbed(e);
             }
             kept = true; // the vectors are spans of these bytes until the response is written
             return answer;
         } finally {
-            if (!kept) call.memory().release(held);
+            if (!kept) call.memory().release(whole.held());
         }
     }
 

@@ -1,8 +1,6 @@
 package tollgate.provider.openai;
 
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,13 +12,10 @@ import tollgate.error.GatewayException;
 import tollgate.json.Json;
 import tollgate.json.JsonBuffer;
 import tollgate.json.JsonException;
-import tollgate.provider.CappedBody;
 import tollgate.provider.Exchange;
 import tollgate.provider.GeneratedImages;
-import tollgate.provider.IdleWatchdog;
+import tollgate.provider.CappedBody;
 import tollgate.provider.ImagesCall;
-import tollgate.provider.Secrets;
-import tollgate.provider.TranscriptionUpload;
 import tollgate.provider.UpstreamErrors;
 
 /**
@@ -52,11 +47,9 @@ public final class OpenAiImages {
     static final int INITIAL_BODY_BYTES = 1024;
 
     private final Exchange exchange;
-    private final IdleWatchdog watchdog;
 
-    public OpenAiImages(Exchange exchange, IdleWatchdog watchdog) {
+    public OpenAiImages(Exchange exchange) {
         this.exchange = exchange;
-        this.watchdog = watchdog;
     }
 
     public GeneratedImages generate(ImagesCall call) {
@@ -64,35 +57,11 @@ public final class OpenAiImages {
         URI uri = exchange.endpoint(PATH);
         String where = "POST " + uri;
         Duration deadline = deadline(call, where);
-        JsonBuffer body = body(call);
-        HttpResponse<byte[]> response;
+        Exchange.Whole whole = exchange.postJson(uri, body(call), MAX_ANSWER_BYTES, call.requestId(), call.upstreamModel(), call.memory(),
+                call.cancellation(), deadline);
         try {
-            HttpRequest.Builder b = exchange.request(uri)
-                    .setHeader("Content-Type", "application/json")
-                    .setHeader("Accept", "application/json");
-            if (TranscriptionUpload.headerSafe(call.requestId())) b.setHeader("x-request-id", call.requestId());
-            HttpRequest request = b.POST(HttpRequest.BodyPublishers.ofByteArray(body.array(), 0, body.length())).build();
-            response = exchange.send(request, headersArrived -> new CappedBody(MAX_ANSWER_BYTES, watchdog,
-                    exchange.config().idleTimeout(), headersArrived, call.memory()), call.cancellation(), where, deadline);
-        } finally {
-            call.memory().release(body.capacity()); // sent (or abandoned) by now
-        }
-        byte[] raw = response.body();
-        long held = raw.length; // gathered by CappedBody
-        try {
-            byte[] clean = raw;
-            Secrets secrets = exchange.secrets();
-            if (secrets.contains(raw, 0, raw.length)) { // rare: the scrubbed copy is held too
-                long copy = Secrets.maxScrubbedLength(raw.length);
-                call.memory().reserve(copy);
-                held += copy;
-                clean = secrets.scrub(raw, 0, raw.length);
-            }
-            int status = response.statusCode();
-            if (status < 200 || status > 299) {
-                throw exchange.scrubbed(UpstreamErrors.fromStatus(exchange.providerId(), where, call.upstreamModel(), status,
-                        response.headers(), clean));
-            }
+            byte[] clean = whole.bytes();
+            int status = whole.status();
             Map<String, Object> answer = parse(clean, call);
             if (answer == null) {
                 throw new GatewayException(ErrorKind.PROVIDER_ERROR, "Provider '" + exchange.providerId()
@@ -110,7 +79,7 @@ public final class OpenAiImages {
             }
             return new GeneratedImages(images, answer);
         } finally {
-            call.memory().release(held); // parsed (the tree is reserved on its own) or dropped now
+            call.memory().release(whole.held()); // parsed (the tree is reserved on its own) or dropped now
         }
     }
 
