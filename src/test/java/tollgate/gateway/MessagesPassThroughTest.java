@@ -164,4 +164,17 @@ class MessagesPassThroughTest extends MessagesTestBase {
         assertAnthropicError(r, 529, "overloaded_error", "Provider 'anthropic' is unavailable or overloaded (HTTP 529): Overloaded");
         assertEquals("7", r.headers().firstValue("retry-after").orElse(null));
     }
+
+    /** A version the gateway has not heard of, date-shaped, is taken and goes up as sent (Claude Code's gateway doc). */
+    @Test
+    void laterVersion_isForwardedUnchanged() throws Exception {
+        upstream.respondWith(byPath(ANTHROPIC_PATH, FakeUpstream.json(200, UPSTREAM_ANSWER)));
+
+        HttpResponse<String> r = gw.postAs(MESSAGES, TURN, "x-api-key", CLIENT_KEY, "anthropic-version", "2099-01-01");
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null));
+        assertEquals(UPSTREAM_ANSWER.replace("\"model\":\"" + UPSTREAM_MODEL_A() + "\"", "\"model\":\"claude-sonnet\""), r.body());
+        assertEquals("2099-01-01", upstream.takeRequest().header("anthropic-version"));
+    }
 }
