@@ -41,13 +41,18 @@ public final class DurableFiles {
      * expiry).
      */
     public static void replace(Path file, byte[] bytes, boolean ownerOnly, FileTime modified) throws IOException {
+        replace(file, bytes, bytes.length, ownerOnly, modified);
+    }
+
+    /** As {@link #replace(Path, byte[], boolean, FileTime)}, with the first {@code length} bytes of {@code bytes} (a buffer's content). */
+    public static void replace(Path file, byte[] bytes, int length, boolean ownerOnly, FileTime modified) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         // A unique temporary name: two writers of different files in one directory never share one.
         Path tmp = Files.createTempFile(dir, file.getFileName().toString() + ".", TMP_SUFFIX);
         try {
             if (ownerOnly) ownerOnly(tmp);
             try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
+                ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
                 while (b.hasRemaining()) c.write(b);
                 if (modified != null) Files.setLastModifiedTime(tmp, modified);
                 c.force(true); // data and metadata (the size, the time)

@@ -14,7 +14,8 @@ import tollgate.json.Json;
  * <pre>{"type":"error","error":{"type":"rate_limit_error","message":"…"},"request_id":"…"}</pre>
  * with {@code error.type} from the status by Anthropic's table, and after a stream has started
  * as {@code event: error} with the same object (the SDKs raise it; a data-only event they would
- * drop). The status and the retry headers stay the gateway's.
+ * drop). The retry headers stay the gateway's, and so does the status but for an upstream's
+ * 529: that stays a 529 ({@link #status}).
  */
 final class MessagesErrors implements ErrorShape {
     static final MessagesErrors SHAPE = new MessagesErrors();
@@ -44,6 +45,19 @@ final class MessagesErrors implements ErrorShape {
             default -> status < 500 ? "invalid_request_error" : "api_error";
         };
     }
+
+    /**
+     * An upstream's 529 (overloaded) is answered 529, not the gateway's 503: the Anthropic SDKs
+     * map 529 to their own {@code OverloadedError} and a 503 to {@code InternalServerError}
+     * (protocols-2.md §10, "Errors"); the type is {@code overloaded_error} either way.
+     */
+    @Override
+    public int status(GatewayException e) {
+        return e.kind() == ErrorKind.PROVIDER_UNAVAILABLE && e.upstreamStatus() == OVERLOADED ? OVERLOADED : e.httpStatus();
+    }
+
+    /** Anthropic's "overloaded" status. */
+    static final int OVERLOADED = 529;
 
     /** The error object, {@code {"type":"error","error":{…},"request_id":…}}. */
     static Map<String, Object> toMap(GatewayException e, String requestId) {

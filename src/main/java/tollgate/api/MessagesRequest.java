@@ -24,8 +24,8 @@ import tollgate.json.JsonNumber;
 final class MessagesRequest {
     private MessagesRequest() { throw new AssertionError(); }
 
-    /** {@code anthropic-version} values the surface speaks: the SDK before 1.0, and from 1.0 on (protocols-2.md §10). */
-    static final Set<String> VERSIONS = Set.of("2023-06-01", "2026-10-21");
+    /** Length of an {@code anthropic-version}, a date {@code YYYY-MM-DD}, in chars. */
+    static final int VERSION_CHARS = 10;
     /** Image media types Anthropic accepts in a base64 source (Anthropic docs, "Vision"). */
     static final Set<String> IMAGE_MEDIA_TYPES = Set.of("image/jpeg", "image/png", "image/gif", "image/webp");
     /** {@code tool_choice.type} values (protocols-2.md §10). */
@@ -84,11 +84,27 @@ final class MessagesRequest {
         return body;
     }
 
-    /** The client's {@code anthropic-version}, when it sent one the surface does not speak: a 400 that says which it does. */
+    /**
+     * The client's {@code anthropic-version}: any date-shaped value ({@code YYYY-MM-DD}) is taken
+     * and goes to an Anthropic upstream as sent (Claude Code's gateway doc: forward the version
+     * headers unchanged, protocols-2.md §10; the SDKs send 2023-06-01 before 1.0, 2026-10-21 from
+     * 1.0 on, and later ones will come). Anything else is a 400 naming the header.
+     */
     static void version(String version) {
-        if (version == null || VERSIONS.contains(version.trim())) return;
-        throw GatewayException.invalid(null, "anthropic-version: unknown version " + Validation.show(version)
-                + "; this gateway speaks " + String.join(" and ", VERSIONS.stream().sorted().toList()) + ".");
+        if (version == null || isDate(version)) return;
+        throw GatewayException.invalid(null, "anthropic-version: expected a date YYYY-MM-DD such as 2023-06-01, got "
+                + Validation.show(version) + ".");
+    }
+
+    /** {@code DDDD-DD-DD}, digits and dashes only (a check, not a calendar: the upstream judges the date). */
+    private static boolean isDate(String v) {
+        if (v.length() != VERSION_CHARS) return false;
+        for (int i = 0; i < VERSION_CHARS; i++) {
+            char c = v.charAt(i);
+            boolean ok = i == 4 || i == 7 ? c == '-' : c >= '0' && c <= '9';
+            if (!ok) return false;
+        }
+        return true;
     }
 
     private static void messages(Object v) {

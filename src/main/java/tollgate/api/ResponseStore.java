@@ -7,12 +7,14 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,9 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import tollgate.account.DurableFiles;
 import tollgate.call.Clock;
 import tollgate.json.Json;
+import tollgate.json.JsonBuffer;
 import tollgate.json.JsonMeter;
 import tollgate.json.JsonNumber;
 import tollgate.log.Log;
+import tollgate.memory.Reservation;
 
 /**
  * The stored responses of {@code POST /responses} with {@code store} (OpenAI's default), kept
@@ -42,8 +46,11 @@ import tollgate.log.Log;
  *
  * <p>Bounds: a file over {@link #MAX_FILE_BYTES} is not written (the response is answered with
  * {@code store: false}) and never read; an account keeps at most {@link #MAX_PER_ACCOUNT}
- * responses, its oldest dropped to make room (as a cache would: a client keeps working, and the
- * count holds, give or take the writes under way at one moment); an expired file counts as gone
+ * responses and {@link #MAX_BYTES_PER_ACCOUNT} bytes of them, its oldest dropped to make room (as
+ * a cache would: a client keeps working, and the caps hold, give or take the writes under way at
+ * one moment); a file's bytes are serialised in a buffer charged to the request's memory
+ * ({@link Reservation}) and given back once written, so that concurrent big writes stay within
+ * the gateway's memory budget; an expired file counts as gone
  * at once, is deleted when read or listed, and every file is swept at the start, and on a write
  * at most every {@link #SWEEP_EVERY}.
  */
@@ -56,6 +63,10 @@ final class ResponseStore {
     static final long MAX_FILE_BYTES = 8L * 1024 * 1024;
     /** Most responses one account keeps. */
     static final int MAX_PER_ACCOUNT = 1000;
+    /** Most bytes of stored responses one account keeps, in bytes (without it, 1000 × 8 MiB). */
+    static final long MAX_BYTES_PER_ACCOUNT = 256L * 1024 * 1024;
+    /** Initial size of the buffer a file is serialised in, in bytes (it grows, charged, as needed). */
+    static final int INITIAL_BYTES = 4096;
     /** Longest between two sweeps of every account's directory, while responses are written. */
     static final Duration SWEEP_EVERY = Duration.ofHours(1);
 
@@ -66,25 +77,31 @@ final class ResponseStore {
     private final Duration ttl;
     private final Clock clock;
     private final int maxPerAccount;
+    private final long maxBytesPerAccount;
     private final AtomicLong nextSweepMs = new AtomicLong();
 
     ResponseStore(Path dataDir, Duration ttl, Clock clock) {
-        this(dataDir, ttl, clock, MAX_PER_ACCOUNT);
+        this(dataDir, ttl, clock, MAX_PER_ACCOUNT, MAX_BYTES_PER_ACCOUNT);
     }
 
-    /** With another cap per account (tests). */
-    ResponseStore(Path dataDir, Duration ttl, Clock clock, int maxPerAccount) {
+    /** With other caps per account, in responses and in bytes (tests). */
+    ResponseStore(Path dataDir, Duration ttl, Clock clock, int maxPerAccount, long maxBytesPerAccount) {
         this.dir = dataDir.resolve(DIR);
         this.ttl = ttl;
         this.clock = clock;
         this.maxPerAccount = maxPerAccount;
+        this.maxBytesPerAccount = maxBytesPerAccount;
     }
 
     /**
      * Stores {@code response} and the conversation it answered; returns false (and stores
      * nothing) when the file would be over {@link #MAX_FILE_BYTES}.
+     *
+     * @param memory the request's memory, charged with the serialised file until it is written
+     * @throws tollgate.memory.BudgetExceededException when the gateway's memory cannot hold it
      */
-    boolean put(String account, String id, Map<String, Object> response, List<Map<String, Object>> input) throws IOException {
+    boolean put(String account, String id, Map<String, Object> response, List<Map<String, Object>> input,
+                Reservation memory) throws IOException {
         long now = clock.millis();
         long expires = now + ttl.toMillis();
         Map<String, Object> file = new LinkedHashMap<>();
@@ -94,13 +111,18 @@ final class ResponseStore {
         file.put("expires_at_ms", expires);
         file.put("response", response);
         file.put("input", input);
-        byte[] bytes = Json.toBytes(file);
-        if (bytes.length > MAX_FILE_BYTES) return false;
-        Path own = accountDir(account);
-        prepare(dir);
-        prepare(own);
-        makeRoom(own, now);
-        DurableFiles.replace(own.resolve(id + SUFFIX), bytes, true, FileTime.fromMillis(expires));
+        JsonBuffer bytes = new JsonBuffer(INITIAL_BYTES, memory);
+        try {
+            Json.write(file, bytes);
+            if (bytes.length() > MAX_FILE_BYTES) return false;
+            Path own = accountDir(account);
+            prepare(dir);
+            prepare(own);
+            makeRoom(own, now, bytes.length());
+            DurableFiles.replace(own.resolve(id + SUFFIX), bytes.array(), bytes.length(), true, FileTime.fromMillis(expires));
+        } finally {
+            memory.release(bytes.capacity());
+        }
         long next = nextSweepMs.get();
         if (now >= next && nextSweepMs.compareAndSet(next, now + SWEEP_EVERY.toMillis())) sweep();
         return true;
@@ -163,23 +185,27 @@ final class ResponseStore {
         if (deleted > 0) Log.info("responses_swept", "deleted", deleted);
     }
 
-    /** Deletes the expired files of one account's directory; lists the others' paths and expiries into {@code live}. */
-    private int expire(Path own, long now, List<Map.Entry<Path, Long>> live) throws IOException {
+    /** A live file of an account: its path, expiry (its modification time) and size. */
+    private record Live(Path path, long expiresMs, long bytes) {}
+
+    /** Deletes the expired files of one account's directory; lists the others into {@code live}. */
+    private int expire(Path own, long now, List<Live> live) throws IOException {
         int deleted = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(own)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                long mtime;
+                BasicFileAttributes a;
                 try {
-                    mtime = Files.getLastModifiedTime(f).toMillis();
+                    a = Files.readAttributes(f, BasicFileAttributes.class);
                 } catch (NoSuchFileException gone) {
                     continue;
                 }
+                long mtime = a.lastModifiedTime().toMillis();
                 boolean tmp = name.endsWith(DurableFiles.TMP_SUFFIX);
                 if (tmp ? mtime + ttl.toMillis() <= now : mtime <= now) {
                     if (Files.deleteIfExists(f)) deleted++;
                 } else if (!tmp && live != null) {
-                    live.add(Map.entry(f, mtime));
+                    live.add(new Live(f, mtime, a.size()));
                 }
             }
         }
@@ -187,17 +213,26 @@ final class ResponseStore {
     }
 
     /**
-     * Drops the expired files of an account and, at its cap, its oldest, so that one more fits.
-     * Below the cap (counting expired files too) it only counts names: one more fits, and the
-     * expired ones go at the next sweep; a write then costs no stat per stored response.
+     * Drops the expired files of an account and, at its caps, its oldest (the first to expire),
+     * so that one more of {@code bytes} fits in both its count and its bytes. While even files of
+     * the largest size would all fit, it only counts names: a write then costs no stat per stored
+     * response, and the expired ones go at the next sweep.
      */
-    private void makeRoom(Path own, long now) throws IOException {
-        if (stored(own) < maxPerAccount) return;
-        List<Map.Entry<Path, Long>> live = new ArrayList<>();
+    private void makeRoom(Path own, long now, long bytes) throws IOException {
+        int n = stored(own);
+        if (n < maxPerAccount && (n + 1L) * MAX_FILE_BYTES <= maxBytesPerAccount) return;
+        List<Live> live = new ArrayList<>();
         expire(own, now, live);
-        if (live.size() < maxPerAccount) return;
-        live.sort(Map.Entry.comparingByValue());
-        for (int i = 0; i <= live.size() - maxPerAccount; i++) Files.deleteIfExists(live.get(i).getKey());
+        long total = bytes;
+        for (Live l : live) total += l.bytes();
+        if (live.size() < maxPerAccount && total <= maxBytesPerAccount) return;
+        live.sort(Comparator.comparingLong(Live::expiresMs));
+        int count = live.size();
+        for (int i = 0; i < live.size() && (count >= maxPerAccount || total > maxBytesPerAccount); i++) {
+            Files.deleteIfExists(live.get(i).path());
+            count--;
+            total -= live.get(i).bytes();
+        }
     }
 
     /** How many responses (expired ones too, temporary files not) {@code own} holds, from its names alone. */

@@ -137,7 +137,9 @@ final class ResponsesEndpoint {
         if (!wanted) return;
         boolean stored;
         try {
-            stored = store.put(account, id, response, input);
+            stored = store.put(account, id, response, input, call.memory());
+        } catch (tollgate.memory.BudgetExceededException e) {
+            stored = false; // the gateway's memory is short: the answer stands, not stored
         } catch (IOException | UncheckedIOException e) {
             Log.error("responses_store_failed", "op", "written", "request_id", call.requestId(), "response_id", id,
                     "error", String.valueOf(e.getMessage()));

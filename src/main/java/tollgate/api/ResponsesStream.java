@@ -43,10 +43,12 @@ final class ResponsesStream implements ChatSink {
     private Map<String, Object> message;
     private int messageIndex;
     private final StringBuilder text = new StringBuilder();
-    /** The tool call items by the chat stream's tool call index, their output indexes and arguments. */
+    /** The tool call items in the order they began, their output indexes and arguments. */
     private final List<Map<String, Object>> calls = new ArrayList<>();
     private final List<Integer> callIndexes = new ArrayList<>();
     private final List<StringBuilder> arguments = new ArrayList<>();
+    /** Position in {@link #calls} by the chat stream's tool call index ({@link #slots()}). */
+    private Map<Integer, Integer> slots;
     private String finishReason;
     private Object usage;
 
@@ -107,15 +109,26 @@ final class ResponsesStream implements ChatSink {
                 "delta", delta, "logprobs", new ArrayList<>()));
     }
 
+    /**
+     * One tool call delta. A call's item is made on its first delta and found again by its chat
+     * index; an index that jumps (0 then 2) makes no placeholder for the ones skipped: a
+     * placeholder would be a call of no name, and every item must have its own {@code call_id}
+     * (the Node SDK rejects duplicates, protocols-2.md §9). A delta without an index is a call of its own.
+     */
     private void toolCall(Map<?, ?> delta) {
-        long index = delta.get("index") instanceof tollgate.json.JsonNumber n && n.isInteger() ? n.longValue() : calls.size();
-        if (index < 0 || index >= MAX_TOOL_CALLS) return; // no chat stream indexes calls beyond that
+        boolean indexed = delta.get("index") instanceof tollgate.json.JsonNumber n && n.isInteger();
+        long index = indexed ? ((tollgate.json.JsonNumber) delta.get("index")).longValue() : -1;
+        if (indexed && (index < 0 || index >= MAX_TOOL_CALLS)) return; // no chat stream indexes calls beyond that
+        if (!indexed && calls.size() >= MAX_TOOL_CALLS) return;
         Map<?, ?> fn = delta.get("function") instanceof Map<?, ?> f ? f : Map.of();
-        while (calls.size() <= index) {
+        int i = indexed ? slots().getOrDefault((int) index, -1) : -1;
+        if (i < 0) {
             closeMessage();
             String callId = delta.get("id") instanceof String s ? s : ResponsesOutput.newId("call_");
             String name = fn.get("name") instanceof String s ? s : "";
             Map<String, Object> item = ResponsesOutput.functionCall(ResponsesOutput.newId("fc_"), callId, name, "", "in_progress");
+            i = calls.size();
+            if (indexed) slots.put((int) index, i);
             calls.add(item);
             callIndexes.add(output.size());
             arguments.add(new StringBuilder());
@@ -123,11 +136,16 @@ final class ResponsesStream implements ChatSink {
             send("response.output_item.added", map("output_index", output.size() - 1, "item", copy(item)));
         }
         if (fn.get("arguments") instanceof String a && !a.isEmpty()) {
-            int i = (int) index;
             arguments.get(i).append(a);
             send("response.function_call_arguments.delta", map("item_id", calls.get(i).get("id"), "output_index",
                     callIndexes.get(i), "delta", a));
         }
+    }
+
+    /** The chat index to position in {@link #calls} map, made on the first tool call. */
+    private Map<Integer, Integer> slots() {
+        if (slots == null) slots = new java.util.HashMap<>();
+        return slots;
     }
 
     /** Closes the open message item, if any: its done events. */

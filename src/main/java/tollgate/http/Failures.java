@@ -52,7 +52,8 @@ final class Failures {
         byte[] body = call.errorShape() != null ? call.errorShape().body(e, call.requestId())
                 : call.wantsDeepgramErrors() ? ErrorBody.renderForDeepgram(e, call.requestId()) : ErrorBody.render(e);
         try {
-            call.respond(e.httpStatus(), "application/json", body, body.length);
+            int status = call.errorShape() != null ? call.errorShape().status(e) : e.httpStatus();
+            call.respond(status, "application/json", body, body.length);
         } catch (IOException | RuntimeException gone) {
             call.log("client_gone", true);
         }

@@ -43,9 +43,10 @@ public interface Dialect {
     /**
      * Headers of this call only, as name, value pairs, set after the fixed and configured ones
      * (replacing them by name): Anthropic's dialect passes on the client's {@code anthropic-beta}
-     * and {@code anthropic-version} for a native Messages call ({@link NativeMessages}). None by default.
+     * (joined to an operator-configured one in {@code config}'s headers, never replacing it) and
+     * {@code anthropic-version} for a native Messages call ({@link NativeMessages}). None by default.
      */
-    default List<String> callHeaders(ChatCall call) { return List.of(); }
+    default List<String> callHeaders(ChatCall call, ProviderConfig config) { return List.of(); }
 
     /** Which tool call ids the upstream accepts; the gateway rewrites others before dispatch. */
     default ToolIdRule toolIdRule() { return ToolIdRule.ANY; }

@@ -287,7 +287,7 @@ public final class HttpChatProvider implements ChatProvider, CompletionProvider,
         JsonBuffer json = dialect.body(call);
         try {
             HttpRequest.Builder b = builder(call.stream(), call.requestId());
-            List<String> extra = dialect.callHeaders(call);
+            List<String> extra = dialect.callHeaders(call, exchange.config());
             for (int i = 0; i + 1 < extra.size(); i += 2) b.setHeader(extra.get(i), extra.get(i + 1));
             HttpRequest request = b
                     .POST(HttpRequest.BodyPublishers.ofByteArray(json.array(), 0, json.length()))

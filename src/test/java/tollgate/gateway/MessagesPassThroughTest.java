@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static tollgate.gateway.GatewayHarness.CLIENT_KEY;
 import static tollgate.gateway.GatewayHarness.obj;
 
+import java.io.OutputStream;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tollgate.json.Json;
 
 /**
@@ -135,5 +139,42 @@ class MessagesPassThroughTest extends MessagesTestBase {
         Map<String, Object> error = obj(obj(r.body()).get("error"));
         assertEquals("invalid_request_error", error.get("type"));
         assertEquals(true, ((String) error.get("message")).contains("context_management: Extra inputs are not permitted"), r.body());
+    }
+
+    /**
+     * An upstream 529 stays a 529 on this surface, {@code overloaded_error}, with its retry-after:
+     * the Anthropic SDKs raise their OverloadedError for 529 only (a 503 is an InternalServerError).
+     */
+    @ParameterizedTest(name = "stream {0}")
+    @ValueSource(booleans = {false, true})
+    void upstream529_isA529_overloadedError_withRetryAfter(boolean stream) throws Exception {
+        byte[] overloaded = AnthropicGatewayTest.anthropicError("overloaded_error", "Overloaded").getBytes(StandardCharsets.UTF_8);
+        upstream.respondWith(byPath(ANTHROPIC_PATH, (FakeUpstream.Behaviour) (ex, up) -> {
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.getResponseHeaders().set("retry-after", "7");
+            ex.sendResponseHeaders(529, overloaded.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(overloaded);
+            }
+        }));
+
+        HttpResponse<String> r = gw.post(MESSAGES, "{\"model\":\"claude-sonnet\",\"max_tokens\":9,\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        assertAnthropicError(r, 529, "overloaded_error", "Provider 'anthropic' is unavailable or overloaded (HTTP 529): Overloaded");
+        assertEquals("7", r.headers().firstValue("retry-after").orElse(null));
+    }
+
+    /** A version the gateway has not heard of, date-shaped, is taken and goes up as sent (Claude Code's gateway doc). */
+    @Test
+    void laterVersion_isForwardedUnchanged() throws Exception {
+        upstream.respondWith(byPath(ANTHROPIC_PATH, FakeUpstream.json(200, UPSTREAM_ANSWER)));
+
+        HttpResponse<String> r = gw.postAs(MESSAGES, TURN, "x-api-key", CLIENT_KEY, "anthropic-version", "2099-01-01");
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null));
+        assertEquals(UPSTREAM_ANSWER.replace("\"model\":\"" + UPSTREAM_MODEL_A() + "\"", "\"model\":\"claude-sonnet\""), r.body());
+        assertEquals("2099-01-01", upstream.takeRequest().header("anthropic-version"));
     }
 }

@@ -148,10 +148,10 @@ class MessagesSurfaceTest extends MessagesTestBase {
     }
 
     @Test
-    void unknownVersion_is400_sayingWhichAreSpoken() throws Exception {
-        HttpResponse<String> r = gw.postAs(MESSAGES, HELLO, "x-api-key", CLIENT_KEY, "anthropic-version", "2099-01-01");
+    void junkVersion_is400_namingTheHeader() throws Exception {
+        HttpResponse<String> r = gw.postAs(MESSAGES, HELLO, "x-api-key", CLIENT_KEY, "anthropic-version", "latest");
         assertAnthropicError(r, 400, "invalid_request_error",
-                "anthropic-version: unknown version '2099-01-01'; this gateway speaks 2023-06-01 and 2026-10-21.");
+                "anthropic-version: expected a date YYYY-MM-DD such as 2023-06-01, got 'latest'.");
     }
 
     @Test

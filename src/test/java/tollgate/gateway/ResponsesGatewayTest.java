@@ -216,6 +216,48 @@ class ResponsesGatewayTest extends GatewayTestBase {
         assertEquals("Echo: tool result: sunny", content.get("text"));
     }
 
+    /**
+     * A chat stream whose tool call index jumps (0, then 2) gives two function_call items, each
+     * with its own call_id (the Node SDK rejects duplicates, protocols-2.md §9), no placeholder for 1.
+     */
+    @Test
+    void streamedToolCallIndexJump_makesNoPlaceholder_andEveryCallIdIsUnique() throws Exception {
+        upstream.respondWith(FakeUpstream.sse(
+                data(ChatStreamTest.chunk("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_A\","
+                        + "\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}", "null")),
+                data(ChatStreamTest.chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]}", "null")),
+                data(ChatStreamTest.chunk("{\"tool_calls\":[{\"index\":2,\"id\":\"call_B\",\"type\":\"function\",\"function\":"
+                        + "{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Rome\\\"}\"}}]}", "null")),
+                data(ChatStreamTest.chunk("{}", "\"tool_calls\"")), data(USAGE), DONE));
+
+        HttpResponse<InputStream> r = gw.postStream("/v1/responses", "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"input\":\"Weather?\","
+                + "\"tools\":[" + WEATHER_TOOL + "]}");
+        assertEquals(200, r.statusCode());
+        assertEquals("text/event-stream", r.headers().firstValue("content-type").orElseThrow());
+        List<SseEvent> events = events(GatewayHarness.readAll(r.body()));
+        assertEquals(List.of("response.created", "response.in_progress",
+                "response.output_item.added", "response.function_call_arguments.delta",
+                "response.output_item.added", "response.function_call_arguments.delta",
+                "response.function_call_arguments.done", "response.output_item.done",
+                "response.function_call_arguments.done", "response.output_item.done", "response.completed"),
+                events.stream().map(SseEvent::event).toList());
+        Map<String, Object> completed = obj(obj(Json.parse(events.get(events.size() - 1).text())).get("response"));
+        @SuppressWarnings("unchecked")
+        List<Object> output = (List<Object>) completed.get("output");
+        assertEquals(2, output.size(), Json.toString(output));
+        Map<String, Object> a = obj(output.get(0));
+        Map<String, Object> b = obj(output.get(1));
+        assertTrue(FC.matcher((String) a.get("id")).matches() && FC.matcher((String) b.get("id")).matches(), Json.toString(output));
+        assertFalse(a.get("id").equals(b.get("id")));
+        assertEquals("{\"type\":\"function_call\",\"status\":\"completed\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\","
+                + "\"call_id\":\"call_A\",\"name\":\"get_weather\"}", Json.toString(without(a, "id")));
+        assertEquals("{\"type\":\"function_call\",\"status\":\"completed\",\"arguments\":\"{\\\"city\\\":\\\"Rome\\\"}\","
+                + "\"call_id\":\"call_B\",\"name\":\"get_weather\"}", Json.toString(without(b, "id")));
+        Map<String, Object> secondDelta = obj(Json.parse(events.get(5).text()));
+        assertEquals(b.get("id"), secondDelta.get("item_id"));
+        assertEquals("1", secondDelta.get("output_index").toString());
+    }
+
     @Test
     void streamedToolCalls_areFunctionCallItemsWithArgumentEvents() throws Exception {
         HttpResponse<InputStream> r = gw.postStream("/v1/responses", "{\"model\":\"echo\",\"stream\":true,\"input\":\"Please get_weather\","

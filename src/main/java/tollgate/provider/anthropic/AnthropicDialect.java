@@ -56,8 +56,8 @@ public final class AnthropicDialect implements Dialect {
     public ToolIdRule toolIdRule() { return AnthropicToolIds.RULE; }
 
     @Override
-    public List<String> callHeaders(ChatCall call) {
-        return call.messages() == null ? List.of() : AnthropicNative.headers(call.messages());
+    public List<String> callHeaders(ChatCall call, ProviderConfig config) {
+        return call.messages() == null ? List.of() : AnthropicNative.headers(call.messages(), config.headers());
     }
 
     @Override

@@ -2,6 +2,7 @@ package tollgate.provider.anthropic;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import tollgate.json.Json;
@@ -42,12 +43,36 @@ final class AnthropicNative {
     /**
      * The client's {@code anthropic-version} (the dialect's own when it sent none) and its
      * {@code anthropic-beta} verbatim: "forward the header verbatim; don't allowlist individual
-     * values" (protocols-2.md §10, Claude Code behind a gateway).
+     * values" (protocols-2.md §10, Claude Code behind a gateway). An {@code anthropic-beta} the
+     * operator configured in the provider's {@code headers} is kept: the client's betas are joined
+     * to it (comma-separated, each once), since these call headers replace configured ones by name.
      */
-    static List<String> headers(NativeMessages m) {
+    static List<String> headers(NativeMessages m, Map<String, String> configured) {
         String version = m.version() != null ? m.version() : AnthropicDialect.API_VERSION;
         if (m.beta() == null) return List.of("anthropic-version", version);
-        return List.of("anthropic-version", version, "anthropic-beta", m.beta());
+        return List.of("anthropic-version", version, "anthropic-beta", joinBeta(configuredBeta(configured), m.beta()));
+    }
+
+    /** The operator's {@code anthropic-beta} (header names are case-insensitive), or null. */
+    private static String configuredBeta(Map<String, String> configured) {
+        if (configured == null) return null;
+        for (Map.Entry<String, String> h : configured.entrySet()) {
+            if ("anthropic-beta".equalsIgnoreCase(h.getKey())) return h.getValue();
+        }
+        return null;
+    }
+
+    /** The operator's betas then the client's, comma-separated, each once, empty items dropped. */
+    static String joinBeta(String operator, String client) {
+        if (operator == null || operator.isBlank()) return client;
+        LinkedHashSet<String> betas = new LinkedHashSet<>();
+        for (String list : new String[] {operator, client}) {
+            for (String b : list.split(",", -1)) {
+                String t = b.trim();
+                if (!t.isEmpty()) betas.add(t);
+            }
+        }
+        return String.join(",", betas);
     }
 
     /** The translated completion, carrying the upstream's own answer. */
