@@ -123,7 +123,7 @@ record Generation(GatewayConfig config, Catalog catalog, Map<String, Provider> r
     void register(Router routes, Lifetime life, VoiceTokens tokens, IntSupplier voicePort, Tasks tasks,
                   ReloadEndpoint.Reloader reloader) {
         MetricsEndpoints.register(routes, config, life.metrics());
-        Api.register(routes, config, life.keys(), dispatcher, catalog, running, life.ledger(), tokens, voicePort, agent, tasks);
+        Api.register(routes, config, life.keys(), dispatcher, catalog, running, life.ledger(), tokens, voicePort, agent, tasks, life.state());
         FrontDoor.register(routes, Main.VERSION, config, catalog, running); // GET /: the status page
         ReloadEndpoint.register(routes, config.accounts(), reloader);
     }

@@ -27,10 +27,11 @@ public final class Api {
      * @param voicePort   the voice listener's bound port, ≤ 0 when it is off ({@code voice.port} 0)
      * @param agent       the agent loop (gateway tools, approvals; issue 12)
      * @param tasks       durable agent tasks ({@code /neo/tasks}; issue 12)
+     * @param state       state shared with other replicas (issue 14), or local state
      */
     public static void register(Router routes, GatewayConfig config, Accounts keys, Dispatcher dispatcher, Catalog catalog,
                                 Map<String, Provider> running, Ledger ledger, VoiceTokens voiceTokens, IntSupplier voicePort,
-                                AgentLoop agent, Tasks tasks) {
+                                AgentLoop agent, Tasks tasks, tollgate.state.SharedState state) {
         routes.api("POST", "/chat/completions",
                 Authenticated.require(keys, new ChatCompletionsEndpoint(dispatcher, config.server().extensionField(), agent, tasks)));
         // Anthropic's Messages API in (issue 14): the Anthropic SDKs and Claude Code.
@@ -39,7 +40,8 @@ public final class Api {
         routes.api("POST", "/chat/resume", Authenticated.require(keys, new ResumeEndpoint(agent, config.server().extensionField())));
         routes.api("POST", "/chat", Authenticated.require(keys, new LegacyChatEndpoint(dispatcher)));
         // OpenAI's Responses API (issue 14), translated onto chat; stored responses in <data_dir>/responses/.
-        ResponseStore responses = new ResponseStore(config.dataDir(), config.ops().responses().storeTtl(), tollgate.call.Clock.SYSTEM);
+        ResponseStore responses = new ResponseStore(config.dataDir(), config.ops().responses().storeTtl(), tollgate.call.Clock.SYSTEM)
+                .sharing(SharedResponses.over(state)); // across replicas on one Redis (issue 14; null when local)
         responses.sweep();
         ResponsesEndpoint.register(routes, keys, new ResponsesEndpoint(dispatcher, config.server().extensionField(), responses,
                 tollgate.call.Clock.SYSTEM));

@@ -53,6 +53,10 @@ import tollgate.memory.Reservation;
  * the gateway's memory budget; an expired file counts as gone
  * at once, is deleted when read or listed, and every file is swept at the start, and on a write
  * at most every {@link #SWEEP_EVERY}.
+ *
+ * <p>With several replicas on one Redis ({@code state.redis_url}), every file is put in Redis as
+ * well ({@link SharedResponses}): a response missing here is read from there, and a deletion on
+ * any replica is seen by all; when Redis is unreachable, this replica's files alone answer.
  */
 final class ResponseStore {
     static final String DIR = "responses";
@@ -79,9 +83,16 @@ final class ResponseStore {
     private final int maxPerAccount;
     private final long maxBytesPerAccount;
     private final AtomicLong nextSweepMs = new AtomicLong();
+    private SharedResponses shared;
 
     ResponseStore(Path dataDir, Duration ttl, Clock clock) {
         this(dataDir, ttl, clock, MAX_PER_ACCOUNT, MAX_BYTES_PER_ACCOUNT);
+    }
+
+    /** Shares the stored responses over {@code shared} (null: local state, Redis never called); before serving. */
+    ResponseStore sharing(SharedResponses shared) {
+        this.shared = shared;
+        return this;
     }
 
     /** With other caps per account, in responses and in bytes (tests). */
@@ -120,6 +131,7 @@ final class ResponseStore {
             prepare(own);
             makeRoom(own, now, bytes.length());
             DurableFiles.replace(own.resolve(id + SUFFIX), bytes.array(), bytes.length(), true, FileTime.fromMillis(expires));
+            if (shared != null) shared.put(account, id, bytes.array(), bytes.length(), expires - now);
         } finally {
             memory.release(bytes.capacity());
         }
@@ -138,17 +150,27 @@ final class ResponseStore {
         if (!ResponsesOutput.isResponseId(id)) return null;
         Path file = accountDir(account).resolve(id + SUFFIX);
         byte[] bytes;
+        boolean local = true;
         try {
             bytes = DurableFiles.read(file, MAX_FILE_BYTES);
+            // Deleted on another replica: this copy goes too (one small reply; an unreachable Redis knows nothing).
+            if (shared != null && shared.get(account, id).found() == SharedResponses.Found.DELETED) {
+                Files.deleteIfExists(file);
+                return null;
+            }
         } catch (NoSuchFileException e) {
-            return null;
+            SharedResponses.Entry there = shared == null ? SharedResponses.Entry.UNKNOWN : shared.get(account, id);
+            if (there.found() != SharedResponses.Found.BODY) return null;
+            bytes = there.body();
+            local = false;
         }
         Map<?, ?> m = (Map<?, ?>) Json.parse(bytes, 0, bytes.length, meter);
         if (!(m.get("version") instanceof JsonNumber v) || v.longValue() != VERSION || !account.equals(m.get("account"))) {
+            if (!local) return null; // another replica's (newer) format: not one this replica reads
             throw new IOException(file + ": not a stored response of version " + VERSION + " for this account");
         }
         if (((JsonNumber) m.get("expires_at_ms")).longValue() <= clock.millis()) {
-            Files.deleteIfExists(file);
+            if (local) Files.deleteIfExists(file);
             return null;
         }
         @SuppressWarnings("unchecked")
@@ -160,14 +182,16 @@ final class ResponseStore {
     boolean delete(String account, String id) throws IOException {
         if (!ResponsesOutput.isResponseId(id)) return false;
         Path file = accountDir(account).resolve(id + SUFFIX);
+        // Redis first: once the file is gone here, no read on this replica fetches it back from there.
+        boolean there = shared != null && shared.delete(account, id);
         FileTime expires;
         try {
             expires = Files.getLastModifiedTime(file);
         } catch (NoSuchFileException e) {
-            return false;
+            return there;
         }
         boolean existed = Files.deleteIfExists(file);
-        return existed && expires.toMillis() > clock.millis();
+        return there || existed && expires.toMillis() > clock.millis();
     }
 
     /** Deletes every expired file (and temporary files older than the TTL: left by a crash). */
