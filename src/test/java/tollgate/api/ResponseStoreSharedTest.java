@@ -1,0 +1,121 @@
+package tollgate.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tollgate.call.ManualClock;
+import tollgate.json.Json;
+import tollgate.json.JsonMeter;
+import tollgate.memory.MemoryBudget;
+import tollgate.memory.Reservation;
+import tollgate.state.Redis;
+import tollgate.state.RedisServer;
+import tollgate.state.SharedState;
+
+/** Two replicas' stores on one real redis-server: what is shared, what stays local, and Redis failing answered from files. */
+class ResponseStoreSharedTest {
+    @TempDir Path dirA;
+    @TempDir Path dirB;
+    final ManualClock clock = new ManualClock();
+    final Reservation memory = MemoryBudget.unlimited().open();
+    RedisServer redis;
+    Redis clientA, clientB;
+    ResponseStore a, b;
+
+    @BeforeEach
+    void start() {
+        redis = RedisServer.start();
+        clientA = redis.client();
+        clientB = redis.client();
+        a = new ResponseStore(dirA, ResponseStoreTest.TTL, clock).sharing(SharedResponses.over(SharedState.over(clientA, "a", "tollgate:")));
+        b = new ResponseStore(dirB, ResponseStoreTest.TTL, clock).sharing(SharedResponses.over(SharedState.over(clientB, "b", "tollgate:")));
+    }
+
+    @AfterEach
+    void stop() {
+        if (clientA != null) clientA.close();
+        if (clientB != null) clientB.close();
+        if (redis != null) redis.close();
+    }
+
+    static String key(String id) { return "tollgate:resp:{" + id + "}"; }
+
+    long files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir.resolve(ResponseStore.DIR))) return 0;
+        try (Stream<Path> s = Files.walk(dir.resolve(ResponseStore.DIR))) {
+            return s.filter(p -> p.toString().endsWith(ResponseStore.SUFFIX)).count();
+        }
+    }
+
+    @Test
+    void localState_makesNoSharedStore() {
+        assertNull(SharedResponses.over(SharedState.local()));
+        assertNull(SharedResponses.over(null));
+    }
+
+    @Test
+    void putOnA_readOnB_expiresWithTheStore_otherAccountNotFound() throws IOException {
+        String id = ResponsesOutput.newId("resp_");
+        assertTrue(a.put("acct-1", id, ResponseStoreTest.response(id, "hi"), ResponseStoreTest.input("hello"), memory));
+        assertEquals("acct-1", redis.command("HGET", key(id), "account"));
+        long pttl = (Long) redis.command("PTTL", key(id));
+        assertTrue(pttl > 0 && pttl <= ResponseStoreTest.TTL.toMillis(), "PTTL " + pttl);
+
+        ResponseStore.Stored s = b.get("acct-1", id, JsonMeter.NONE);
+        assertNotNull(s);
+        assertEquals(Json.toString(ResponseStoreTest.response(id, "hi")), Json.toString(s.response()));
+        assertEquals("hello", s.input().get(0).get("content"));
+        assertEquals(0, files(dirB), "read from Redis, not copied into B's files");
+        assertNull(b.get("acct-2", id, JsonMeter.NONE));
+        assertFalse(b.delete("acct-2", id));
+        assertNotNull(a.get("acct-1", id, JsonMeter.NONE), "another account's delete deleted nothing");
+
+        clock.advanceMillis(ResponseStoreTest.TTL.toMillis());
+        assertNull(b.get("acct-1", id, JsonMeter.NONE), "expired by the store's clock even while Redis still has it");
+    }
+
+    @Test
+    void overTheSharedCap_staysOnItsReplica_butItsDeletionIsSeenEverywhere() throws IOException {
+        String id = ResponsesOutput.newId("resp_");
+        String big = "x".repeat(SharedResponses.MAX_SHARED_BYTES + 1);
+        assertTrue(a.put("acct-1", id, ResponseStoreTest.response(id, "hi"), ResponseStoreTest.input(big), memory));
+        assertEquals("acct-1", redis.command("HGET", key(id), "account"));
+        assertNull(redis.command("HGET", key(id), "body"), "over 1 MiB: not in Redis");
+        assertNull(b.get("acct-1", id, JsonMeter.NONE));
+        assertNotNull(a.get("acct-1", id, JsonMeter.NONE));
+
+        assertTrue(b.delete("acct-1", id));
+        assertNull(a.get("acct-1", id, JsonMeter.NONE), "deleted on B: gone on A");
+        assertEquals(0, files(dirA));
+        assertFalse(a.delete("acct-1", id));
+    }
+
+    @Test
+    void anErrorReply_orRedisGone_answersFromThisReplicasFilesOnly() throws IOException {
+        String id = ResponsesOutput.newId("resp_");
+        assertTrue(a.put("acct-1", id, ResponseStoreTest.response(id, "hi"), ResponseStoreTest.input("hello"), memory));
+        redis.command("SET", key(id), "not a hash"); // every command on it is now WRONGTYPE
+        assertNotNull(a.get("acct-1", id, JsonMeter.NONE));
+        assertNull(b.get("acct-1", id, JsonMeter.NONE));
+        assertFalse(b.delete("acct-1", id));
+
+        redis.kill();
+        String id2 = ResponsesOutput.newId("resp_");
+        assertTrue(a.put("acct-1", id2, ResponseStoreTest.response(id2, "hi"), ResponseStoreTest.input("hello"), memory));
+        assertNotNull(a.get("acct-1", id2, JsonMeter.NONE));
+        assertNull(b.get("acct-1", id2, JsonMeter.NONE));
+        assertTrue(a.delete("acct-1", id2));
+        assertNull(a.get("acct-1", id2, JsonMeter.NONE));
+    }
+}
