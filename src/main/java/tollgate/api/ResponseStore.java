@@ -154,7 +154,7 @@ final class ResponseStore {
         try {
             bytes = DurableFiles.read(file, MAX_FILE_BYTES);
             // Deleted on another replica: this copy goes too (one small reply; an unreachable Redis knows nothing).
-            if (shared != null && shared.get(account, id).found() == SharedResponses.Found.DELETED) {
+            if (shared != null && shared.deleted(account, id)) {
                 Files.deleteIfExists(file);
                 return null;
             }

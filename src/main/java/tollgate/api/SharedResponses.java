@@ -109,6 +109,17 @@ final class SharedResponses {
         }
     }
 
+    /** Whether {@code account}'s {@code id} was deleted on some replica (two small fields, never the body); false when Redis cannot say. */
+    boolean deleted(String account, String id) {
+        try {
+            Object r = redis.call("HMGET", key(id), "account", "deleted");
+            return r instanceof List<?> h && h.size() == 2 && account.equals(h.get(0)) && h.get(1) != null;
+        } catch (RedisException e) {
+            failed("read", id, e);
+            return false;
+        }
+    }
+
     /** Marks {@code account}'s {@code id} deleted; true when it was there (and not yet deleted). */
     boolean delete(String account, String id) {
         try {
