@@ -61,6 +61,12 @@ import tollgate.memory.Reservation;
 final class ResponseStore {
     static final String DIR = "responses";
     static final String SUFFIX = ".json";
+    /**
+     * A file deleted while Redis could not be told leaves {@code <resp id>.deleted} (empty, its
+     * modification time the response's expiry) so that this replica never reads the response back
+     * from Redis's copy; its next read of that id tells Redis again.
+     */
+    static final String DELETED_SUFFIX = ".deleted";
     static final int VERSION = 1;
     static final int DIGEST_BYTES = 16;
     /** Largest stored response with its conversation, in bytes: a quarter of the default request body cap (32 MiB). */
@@ -159,6 +165,7 @@ final class ResponseStore {
                 return null;
             }
         } catch (NoSuchFileException e) {
+            if (shared != null && deletedHere(account, id)) return null;
             SharedResponses.Entry there = shared == null ? SharedResponses.Entry.UNKNOWN : shared.get(account, id);
             if (there.found() != SharedResponses.Found.BODY) return null;
             bytes = there.body();
@@ -183,15 +190,29 @@ final class ResponseStore {
         if (!ResponsesOutput.isResponseId(id)) return false;
         Path file = accountDir(account).resolve(id + SUFFIX);
         // Redis first: once the file is gone here, no read on this replica fetches it back from there.
-        boolean there = shared != null && shared.delete(account, id);
+        SharedResponses.Deleted there = shared == null ? SharedResponses.Deleted.NO : shared.delete(account, id);
         FileTime expires;
         try {
             expires = Files.getLastModifiedTime(file);
         } catch (NoSuchFileException e) {
-            return there;
+            return there == SharedResponses.Deleted.YES;
+        }
+        if (there == SharedResponses.Deleted.UNKNOWN) {
+            // Redis keeps its copy for now: the mark, before the file goes, keeps this replica from reading it back.
+            Path mark = accountDir(account).resolve(id + DELETED_SUFFIX);
+            Files.write(mark, new byte[0]);
+            Files.setLastModifiedTime(mark, expires);
         }
         boolean existed = Files.deleteIfExists(file);
-        return there || existed && expires.toMillis() > clock.millis();
+        return there == SharedResponses.Deleted.YES || existed && expires.toMillis() > clock.millis();
+    }
+
+    /** Whether this replica deleted {@code id} while Redis could not be told; tells Redis again (the mark goes once it has been told). */
+    private boolean deletedHere(String account, String id) throws IOException {
+        Path mark = accountDir(account).resolve(id + DELETED_SUFFIX);
+        if (!Files.exists(mark)) return false;
+        if (shared.delete(account, id) != SharedResponses.Deleted.UNKNOWN) Files.deleteIfExists(mark);
+        return true;
     }
 
     /** Deletes every expired file (and temporary files older than the TTL: left by a crash). */

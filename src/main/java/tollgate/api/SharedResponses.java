@@ -54,6 +54,9 @@ final class SharedResponses {
     /** What Redis says of a response for one account. */
     enum Found { UNKNOWN, DELETED, ELSEWHERE, BODY }
 
+    /** What a deletion in Redis did: {@link #UNKNOWN} when Redis could not be told (unreachable, an error reply). */
+    enum Deleted { YES, NO, UNKNOWN }
+
     /** {@code body} is set when {@code found} is {@link Found#BODY}. */
     record Entry(Found found, byte[] body) {
         static final Entry UNKNOWN = new Entry(Found.UNKNOWN, null);
@@ -120,13 +123,13 @@ final class SharedResponses {
         }
     }
 
-    /** Marks {@code account}'s {@code id} deleted; true when it was there (and not yet deleted). */
-    boolean delete(String account, String id) {
+    /** Marks {@code account}'s {@code id} deleted: YES when it was there (and not yet deleted). */
+    Deleted delete(String account, String id) {
         try {
-            return Long.valueOf(1).equals(redis.eval(DELETE, List.of(key(id)), List.of(account)));
+            return Long.valueOf(1).equals(redis.eval(DELETE, List.of(key(id)), List.of(account))) ? Deleted.YES : Deleted.NO;
         } catch (RedisException e) {
             failed("deleted", id, e);
-            return false;
+            return Deleted.UNKNOWN;
         }
     }
 

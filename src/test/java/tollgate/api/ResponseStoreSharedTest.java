@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +23,7 @@ import tollgate.json.JsonMeter;
 import tollgate.memory.MemoryBudget;
 import tollgate.memory.Reservation;
 import tollgate.state.Redis;
+import tollgate.state.RedisException;
 import tollgate.state.RedisServer;
 import tollgate.state.SharedState;
 
@@ -117,5 +121,38 @@ class ResponseStoreSharedTest {
         assertNull(b.get("acct-1", id2, JsonMeter.NONE));
         assertTrue(a.delete("acct-1", id2));
         assertNull(a.get("acct-1", id2, JsonMeter.NONE));
+    }
+
+    /** {@code redis}, whose commands fail as unreachable while {@code down} is set (a network blip). */
+    static Redis flaky(Redis redis, AtomicBoolean down) {
+        return new Redis() {
+            void check() throws RedisException {
+                if (down.get()) throw new RedisException(RedisException.Kind.UNAVAILABLE, "test: unreachable");
+            }
+            @Override public Object call(String... command) throws RedisException { check(); return redis.call(command); }
+            @Override public List<Object> pipeline(List<String[]> commands) throws RedisException { check(); return redis.pipeline(commands); }
+            @Override public Object eval(tollgate.state.Script s, List<String> keys, List<String> args) throws RedisException {
+                check();
+                return redis.eval(s, keys, args);
+            }
+            @Override public boolean up() { return !down.get() && redis.up(); }
+            @Override public void onHealth(Consumer<Boolean> listener) { redis.onHealth(listener); }
+            @Override public void close() { redis.close(); }
+        };
+    }
+
+    @Test
+    void deletedWhileRedisWasUnreachable_isNeverReadBackFromRedis_andItsDeletionReachesRedisLater() throws IOException {
+        AtomicBoolean down = new AtomicBoolean();
+        ResponseStore flakyA = new ResponseStore(dirA, ResponseStoreTest.TTL, clock)
+                .sharing(SharedResponses.over(SharedState.over(flaky(clientA, down), "a", "tollgate:")));
+        String id = ResponsesOutput.newId("resp_");
+        assertTrue(flakyA.put("acct-1", id, ResponseStoreTest.response(id, "hi"), ResponseStoreTest.input("hello"), memory));
+        down.set(true);
+        assertTrue(flakyA.delete("acct-1", id), "the local file was there: deleted");
+        down.set(false);
+        assertNull(flakyA.get("acct-1", id, JsonMeter.NONE), "deleted here: not fetched back from Redis's copy");
+        assertNull(b.get("acct-1", id, JsonMeter.NONE), "the deletion reached Redis once it answered again");
+        assertFalse(flakyA.delete("acct-1", id));
     }
 }
