@@ -135,7 +135,7 @@ final class ResponseStore {
             Path own = accountDir(account);
             prepare(dir);
             prepare(own);
-            makeRoom(own, now, bytes.length());
+            makeRoom(account, own, now, bytes.length());
             DurableFiles.replace(own.resolve(id + SUFFIX), bytes.array(), bytes.length(), true, FileTime.fromMillis(expires));
             if (shared != null) shared.put(account, id, bytes.array(), bytes.length(), expires - now);
         } finally {
@@ -258,12 +258,12 @@ final class ResponseStore {
     }
 
     /**
-     * Drops the expired files of an account and, at its caps, its oldest (the first to expire),
-     * so that one more of {@code bytes} fits in both its count and its bytes. While even files of
+     * Drops the expired files of an account and, at its caps, its oldest (the first to expire;
+     * in Redis as well), so that one more of {@code bytes} fits in both its count and its bytes. While even files of
      * the largest size would all fit, it only counts names: a write then costs no stat per stored
      * response, and the expired ones go at the next sweep.
      */
-    private void makeRoom(Path own, long now, long bytes) throws IOException {
+    private void makeRoom(String account, Path own, long now, long bytes) throws IOException {
         int n = stored(own);
         if (n < maxPerAccount && (n + 1L) * MAX_FILE_BYTES <= maxBytesPerAccount) return;
         List<Live> live = new ArrayList<>();
@@ -274,7 +274,14 @@ final class ResponseStore {
         live.sort(Comparator.comparingLong(Live::expiresMs));
         int count = live.size();
         for (int i = 0; i < live.size() && (count >= maxPerAccount || total > maxBytesPerAccount); i++) {
-            Files.deleteIfExists(live.get(i).path());
+            Path dropped = live.get(i).path();
+            Files.deleteIfExists(dropped);
+            // Redis's copy goes too: else it would be read back here and on every replica, and Redis
+            // would hold every response an account ever wrote, for the whole TTL, past both caps.
+            if (shared != null) {
+                String name = dropped.getFileName().toString();
+                shared.delete(account, name.substring(0, name.indexOf('.')));
+            }
             count--;
             total -= live.get(i).bytes();
         }

@@ -155,4 +155,21 @@ class ResponseStoreSharedTest {
         assertNull(b.get("acct-1", id, JsonMeter.NONE), "the deletion reached Redis once it answered again");
         assertFalse(flakyA.delete("acct-1", id));
     }
+
+    @Test
+    void droppedAtTheAccountsCap_isGoneFromRedisToo() throws IOException {
+        ResponseStore small = new ResponseStore(dirA, ResponseStoreTest.TTL, clock, 2, ResponseStore.MAX_BYTES_PER_ACCOUNT)
+                .sharing(SharedResponses.over(SharedState.over(clientA, "a", "tollgate:")));
+        String first = ResponsesOutput.newId("resp_");
+        assertTrue(small.put("acct-1", first, ResponseStoreTest.response(first, "hi"), ResponseStoreTest.input("hello"), memory));
+        for (int i = 0; i < 2; i++) {
+            clock.advanceMillis(1000);
+            String id = ResponsesOutput.newId("resp_");
+            assertTrue(small.put("acct-1", id, ResponseStoreTest.response(id, "hi"), ResponseStoreTest.input("hello"), memory));
+        }
+        assertEquals(2, files(dirA));
+        assertNull(small.get("acct-1", first, JsonMeter.NONE), "dropped to make room: not read back from Redis");
+        assertNull(b.get("acct-1", first, JsonMeter.NONE), "nor on another replica");
+        assertNull(redis.command("HGET", key(first), "body"), "its body no longer held in Redis");
+    }
 }
