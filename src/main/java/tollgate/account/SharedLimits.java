@@ -203,8 +203,16 @@ public final class SharedLimits {
         for (Account a : accounts) {
             if (a.key().credits() == null) continue;
             try {
-                redis.eval(SharedScripts.SETTLE, creditKeys(a.id()), List.of("", state.replicaId(), Long.toString(a.spent()),
+                long spent = a.spent();
+                redis.eval(SharedScripts.SETTLE, creditKeys(a.id()), List.of("", state.replicaId(), Long.toString(spent),
                         force ? "1" : "0"));
+                // A forced set is the one that lowers: a request settled meanwhile (its journal
+                // total, read after ours, set in Redis before ours) was undone by it. Raise it
+                // again (only raised): any settlement set before ours charged before this read.
+                long now = a.spent();
+                if (force && now != spent) {
+                    redis.eval(SharedScripts.SETTLE, creditKeys(a.id()), List.of("", state.replicaId(), Long.toString(now), "0"));
+                }
                 n++;
             } catch (RedisException e) {
                 if (e.unavailable()) {

@@ -340,6 +340,26 @@ class SharedLimitsRedisTest {
         }
     }
 
+    @Test
+    void aRequestSettledWhileAForcedReconciliationRuns_isNotUndoneByIt() {
+        // Redis was unreachable at start-up: the forced reconciliation runs once it is back,
+        // while requests are served. One settles between the journal's total being read and
+        // the forced set reaching Redis.
+        tollgate.state.Redis real = stateA.redis();
+        java.util.concurrent.atomic.AtomicReference<SharedLimits> self = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean racing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Account onA = account(key(10L, 0, 0), 5);
+        tollgate.state.Redis racy = new Scripted(real, (s, k, a) -> {
+            if (s == SharedScripts.SETTLE && "1".equals(a.get(3)) && racing.getAndSet(false)) serve(onA, self.get());
+            return real.eval(s, k, a);
+        });
+        SharedLimits a2 = new SharedLimits(SharedState.over(racy, "replica-a", "tollgate:"), Clock.SYSTEM);
+        self.set(a2);
+        assertEquals(1, a2.reconcile(List.of(onA), true));
+        assertEquals(6, onA.spent());
+        assertEquals(Map.of("replica-a", "6"), hash("tollgate:cr:{key_1}:spent"), "the journal's total, the request's credit included");
+    }
+
     /** What a test's Redis answers to EVALSHA. */
     interface Eval {
         Object eval(tollgate.state.Script s, List<String> keys, List<String> args) throws tollgate.state.RedisException;
