@@ -184,11 +184,14 @@ public final class SharedLimits {
      * from the ledger and grow with each settlement), for every key with a balance: at start-up
      * ({@code force}: the journal is the truth, whatever Redis held) and when Redis is back (only
      * raised: a settlement racing this cannot be undone by it). Idempotent: run twice, it charges
-     * nothing twice. Stops at the first failure.
+     * nothing twice. Stops at the first failure to reach Redis; an error reply (-LOADING while a
+     * restarted Redis reads its data, -READONLY after a failover, -OOM) does not stop the others,
+     * but the run counts as failed: the watcher runs it again, rather than believing Redis set.
      *
-     * @return keys reconciled, or -1 when Redis could not be reached
+     * @return keys reconciled, or -1 when Redis could not be reached or refused one of them
      */
     int reconcile(List<Account> accounts, boolean force) {
+        boolean refused = false;
         try {
             // Also when no key has a balance: health (readiness, the metric) is known from start-up
             // on. Marked before the totals are set: Redis losing them after this is seen by restore.
@@ -198,13 +201,23 @@ public final class SharedLimits {
                 behind.set(true);
                 return -1;
             }
+            Log.error("state_reconcile_failed", "replica", state.replicaId(), "error", e.getMessage());
+            refused = true;
         }
         int n = 0;
         for (Account a : accounts) {
             if (a.key().credits() == null) continue;
             try {
-                redis.eval(SharedScripts.SETTLE, creditKeys(a.id()), List.of("", state.replicaId(), Long.toString(a.spent()),
+                long spent = a.spent();
+                redis.eval(SharedScripts.SETTLE, creditKeys(a.id()), List.of("", state.replicaId(), Long.toString(spent),
                         force ? "1" : "0"));
+                // A forced set is the one that lowers: a request settled meanwhile (its journal
+                // total, read after ours, set in Redis before ours) was undone by it. Raise it
+                // again (only raised): any settlement set before ours charged before this read.
+                long now = a.spent();
+                if (force && now != spent) {
+                    redis.eval(SharedScripts.SETTLE, creditKeys(a.id()), List.of("", state.replicaId(), Long.toString(now), "0"));
+                }
                 n++;
             } catch (RedisException e) {
                 if (e.unavailable()) {
@@ -212,7 +225,12 @@ public final class SharedLimits {
                     return -1;
                 }
                 Log.error("state_reconcile_failed", "key_id", a.id(), "error", e.getMessage());
+                refused = true;
             }
+        }
+        if (refused) {
+            behind.set(true); // the next watch runs it again
+            return -1;
         }
         return n;
     }

@@ -340,6 +340,47 @@ class SharedLimitsRedisTest {
         }
     }
 
+    @Test
+    void aRequestSettledWhileAForcedReconciliationRuns_isNotUndoneByIt() {
+        // Redis was unreachable at start-up: the forced reconciliation runs once it is back,
+        // while requests are served. One settles between the journal's total being read and
+        // the forced set reaching Redis.
+        tollgate.state.Redis real = stateA.redis();
+        java.util.concurrent.atomic.AtomicReference<SharedLimits> self = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean racing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Account onA = account(key(10L, 0, 0), 5);
+        tollgate.state.Redis racy = new Scripted(real, (s, k, a) -> {
+            if (s == SharedScripts.SETTLE && "1".equals(a.get(3)) && racing.getAndSet(false)) serve(onA, self.get());
+            return real.eval(s, k, a);
+        });
+        SharedLimits a2 = new SharedLimits(SharedState.over(racy, "replica-a", "tollgate:"), Clock.SYSTEM);
+        self.set(a2);
+        assertEquals(1, a2.reconcile(List.of(onA), true));
+        assertEquals(6, onA.spent());
+        assertEquals(Map.of("replica-a", "6"), hash("tollgate:cr:{key_1}:spent"), "the journal's total, the request's credit included");
+    }
+
+    @Test
+    void aReconciliationRefusedByAnErrorReply_isRunAgain_notTakenAsDone() {
+        // A restarted Redis answers -LOADING while it reads its data: the totals were not set.
+        tollgate.state.Redis real = stateA.redis();
+        java.util.concurrent.atomic.AtomicBoolean loading = new java.util.concurrent.atomic.AtomicBoolean(true);
+        tollgate.state.Redis starting = new Scripted(real, (s, k, a) -> {
+            if (loading.get()) {
+                throw new tollgate.state.RedisException(tollgate.state.RedisException.Kind.SERVER,
+                        "LOADING Redis is loading the dataset in memory");
+            }
+            return real.eval(s, k, a);
+        });
+        SharedLimits a2 = new SharedLimits(SharedState.over(starting, "replica-a", "tollgate:"), Clock.SYSTEM);
+        Account onA = account(key(10L, 0, 0), 7);
+        assertEquals(-1, a2.reconcile(List.of(onA), true), "not done: Accounts forces it again");
+        assertEquals(Map.of(), hash("tollgate:cr:{key_1}:spent"));
+        loading.set(false);
+        assertEquals(1, a2.watch(List.of(onA)));
+        assertEquals(Map.of("replica-a", "7"), hash("tollgate:cr:{key_1}:spent"), "set by the next watch");
+    }
+
     /** What a test's Redis answers to EVALSHA. */
     interface Eval {
         Object eval(tollgate.state.Script s, List<String> keys, List<String> args) throws tollgate.state.RedisException;
