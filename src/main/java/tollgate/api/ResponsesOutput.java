@@ -76,7 +76,7 @@ final class ResponsesOutput {
         Map<?, ?> choice = completion.get("choices") instanceof List<?> c && !c.isEmpty() && c.get(0) instanceof Map<?, ?> m ? m : Map.of();
         Map<?, ?> message = choice.get("message") instanceof Map<?, ?> m ? m : Map.of();
         String finish = choice.get("finish_reason") instanceof String s ? s : null;
-        String itemStatus = "length".equals(finish) || "content_filter".equals(finish) ? "incomplete" : "completed";
+        String itemStatus = itemStatus(finish);
         @SuppressWarnings("unchecked")
         List<Object> output = (List<Object>) response.get("output");
         String text = message.get("content") instanceof String s ? s : null;
@@ -101,13 +101,18 @@ final class ResponsesOutput {
 
     /** Status, {@code incomplete_details} and usage from the chat answer's finish reason and usage. */
     static void end(Map<String, Object> response, String finishReason, Map<String, Object> usage) {
-        if ("length".equals(finishReason) || "content_filter".equals(finishReason)) {
+        if (itemStatus(finishReason).equals("incomplete")) {
             response.put("status", "incomplete");
             response.put("incomplete_details", map("reason", "length".equals(finishReason) ? "max_output_tokens" : "content_filter"));
         } else {
             response.put("status", "completed");
         }
         response.put("usage", usage);
+    }
+
+    /** An output item's status for the chat answer's finish reason: cut short by the token limit or a filter, or done. */
+    static String itemStatus(String finishReason) {
+        return "length".equals(finishReason) || "content_filter".equals(finishReason) ? "incomplete" : "completed";
     }
 
     static Map<String, Object> messageItem(String id, String status) {

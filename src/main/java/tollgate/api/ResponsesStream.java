@@ -179,7 +179,7 @@ final class ResponsesStream implements ChatSink {
     }
 
     private String status() {
-        return "length".equals(finishReason) || "content_filter".equals(finishReason) ? "incomplete" : "completed";
+        return ResponsesOutput.itemStatus(finishReason);
     }
 
     /**
