@@ -184,10 +184,7 @@ public final class Tasks implements TaskHandoff {
         e.lock.lock();
         try {
             TaskStatus s = e.status;
-            if (s.ended()) {
-                throw new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + id + " has already ended (" + s.wire()
-                        + "); only a queued, running or waiting task can be cancelled.", "id");
-            }
+            if (s.ended()) throw ended(id, s.wire());
             if (s == TaskStatus.RUNNING) {
                 runner.cancelRunning(e);
                 long left = CANCEL_WAIT.toNanos();
@@ -267,10 +264,7 @@ public final class Tasks implements TaskHandoff {
         if (e == null) throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "The task of this approval no longer exists.");
         e.lock.lock();
         try {
-            if (e.status != TaskStatus.WAITING_APPROVAL) {
-                throw new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + e.id + " is " + e.status.wire()
-                        + "; it no longer waits for this approval.", "approval_id");
-            }
+            if (e.status != TaskStatus.WAITING_APPROVAL) throw notWaiting(e.id, e.status.wire());
             TaskStore.Stored s = store.read(e);
             store.write(e, s.task().with(TaskStatus.QUEUED), execution.toJson());
             store.event(e, "status", TaskStore.status(TaskStatus.QUEUED, decision.approve() ? "approved" : "rejected"), false);
@@ -329,8 +323,25 @@ public final class Tasks implements TaskHandoff {
 
     private TaskEntry found(String id, String keyId) {
         TaskEntry e = store.entry(id, keyId);
-        if (e == null) throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "No task '" + clip(id) + "'.", "id");
+        if (e == null) throw unknown(id);
         return e;
+    }
+
+    /** 404 for a task the key does not have (another key's too: ids cannot be probed across keys). */
+    static GatewayException unknown(String id) {
+        return new GatewayException(ErrorKind.CALLER_NOT_FOUND, "No task '" + clip(id) + "'.", "id");
+    }
+
+    /** 409 for a cancel of a task that has already ended ({@code status}). */
+    static GatewayException ended(String id, String status) {
+        return new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + id + " has already ended (" + status
+                + "); only a queued, running or waiting task can be cancelled.", "id");
+    }
+
+    /** 409 for a resume of a task that is {@code status}, no longer waiting for its approval. */
+    static GatewayException notWaiting(String id, String status) {
+        return new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + id + " is " + status
+                + "; it no longer waits for this approval.", "approval_id");
     }
 
     /**
@@ -345,7 +356,7 @@ public final class Tasks implements TaskHandoff {
             expireIfDue(e);
             s = store.read(e);
         } catch (java.nio.file.NoSuchFileException deleted) {
-            throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "No task '" + e.id + "'.", "id");
+            throw unknown(e.id);
         } catch (IOException io) {
             throw unreadable(e, io);
         } finally {
