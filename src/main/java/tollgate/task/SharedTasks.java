@@ -213,18 +213,15 @@ final class SharedTasks implements AutoCloseable {
     /** {@code GET} of another replica's task; 404 as for an unknown one. */
     Map<String, Object> get(String id, String keyId) {
         Mirror m = find(id, keyId);
-        if (m == null) throw unknown(id);
+        if (m == null) throw Tasks.unknown(id);
         return m.view();
     }
 
     /** Cancel of another replica's task: asked of its owner, answered once it ended (or as it stands after {@code wait}). */
     Map<String, Object> cancel(String id, String keyId, java.time.Duration wait) {
         Mirror m = find(id, keyId);
-        if (m == null) throw unknown(id);
-        if (TaskStatus.of(m.status()).ended()) {
-            throw new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + id + " has already ended (" + m.status()
-                    + "); only a queued, running or waiting task can be cancelled.", "id");
-        }
+        if (m == null) throw Tasks.unknown(id);
+        if (TaskStatus.of(m.status()).ended()) throw Tasks.ended(id, m.status());
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("op", "cancel");
         request.put("task_id", id);
@@ -243,7 +240,7 @@ final class SharedTasks implements AutoCloseable {
     /** The events of another replica's task: 409 naming it (events are kept where the task runs). */
     GatewayException follow(String id, String keyId) {
         Mirror m = find(id, keyId);
-        if (m == null) return unknown(id);
+        if (m == null) return Tasks.unknown(id);
         return new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + id + " runs on the gateway replica '" + m.owner()
                 + "', which streams its events; GET /neo/tasks/" + id + " answers on every replica.", "id");
     }
@@ -252,10 +249,7 @@ final class SharedTasks implements AutoCloseable {
     Map<String, Object> resumed(Execution ex, TaskHandoff.Decision decision) {
         Mirror m = find(ex.taskId(), null);
         if (m == null) throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "The task of this approval no longer exists.");
-        if (!TaskStatus.WAITING_APPROVAL.wire().equals(m.status())) {
-            throw new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + ex.taskId() + " is " + m.status()
-                    + "; it no longer waits for this approval.", "approval_id");
-        }
+        if (!TaskStatus.WAITING_APPROVAL.wire().equals(m.status())) throw Tasks.notWaiting(ex.taskId(), m.status());
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("op", "resume");
         request.put("task_id", ex.taskId());
@@ -278,11 +272,6 @@ final class SharedTasks implements AutoCloseable {
             throw new GatewayException(ErrorKind.GATEWAY_BUSY, "Task " + id + " runs on the gateway replica '" + owner
                     + "', which cannot be reached now; try again.");
         }
-    }
-
-    private static GatewayException unknown(String id) {
-        return new GatewayException(ErrorKind.CALLER_NOT_FOUND, "No task '" + (id.length() <= 64 ? id : id.substring(0, 64) + "…")
-                + "'.", "id");
     }
 
     @Override

@@ -3,7 +3,6 @@ package tollgate.task;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,12 +42,6 @@ public final class Tasks implements TaskHandoff {
     public static final String DEFAULT_MODEL = "neo-mode/balanced";
     public static final int DEFAULT_LIST_LIMIT = 20;
     public static final int MAX_LIST_LIMIT = 100;
-    /**
-     * Most bytes of task files one list page reads (at least one task is listed whatever its
-     * size): a task file may hold up to 64 MiB (base64 images in its steps), and a page of 100
-     * such tasks, parsed and rendered at once, would take the heap.
-     */
-    static final long MAX_LIST_BYTES = 16L * 1024 * 1024;
     /** Longest a cancel waits for a running task to stop before answering with it as it stands. */
     static final Duration CANCEL_WAIT = Duration.ofSeconds(10);
     /** How often expired approvals and ended tasks past their retention are swept. */
@@ -172,36 +165,10 @@ public final class Tasks implements TaskHandoff {
     /**
      * The key's tasks, newest first: {@code limit} of them after the task {@code after} (null: from
      * the newest), in OpenAI's list shape; fewer, with {@code has_more}, when they would take the
-     * page past {@link #MAX_LIST_BYTES}.
+     * page past {@link TaskPage#MAX_LIST_BYTES}.
      */
     public Map<String, Object> list(String keyId, String after, int limit) {
-        List<TaskEntry> mine = store.byKey(keyId);
-        int from = 0;
-        if (after != null) {
-            from = -1;
-            for (int i = 0; i < mine.size(); i++) if (mine.get(i).id.equals(after)) from = i + 1;
-            if (from < 0) throw GatewayException.invalid("after", "No task '" + clip(after) + "' to list after.");
-        }
-        List<Object> data = new ArrayList<>();
-        long bytes = 0;
-        int i = from;
-        for (; i < Math.min(mine.size(), from + limit); i++) {
-            long size = store.fileBytes(mine.get(i));
-            if (!data.isEmpty() && bytes + size > MAX_LIST_BYTES) break; // the next page starts with it
-            bytes += size;
-            try {
-                data.add(view(mine.get(i)));
-            } catch (GatewayException gone) {
-                // deleted by the sweep since the list was taken
-            }
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("object", "list");
-        m.put("data", data);
-        m.put("first_id", data.isEmpty() ? null : ((Map<?, ?>) data.get(0)).get("id"));
-        m.put("last_id", data.isEmpty() ? null : ((Map<?, ?>) data.get(data.size() - 1)).get("id"));
-        m.put("has_more", i < mine.size());
-        return m;
+        return TaskPage.of(store.byKey(keyId), after, limit, store::fileBytes, this::view);
     }
 
     /**
@@ -217,10 +184,7 @@ public final class Tasks implements TaskHandoff {
         e.lock.lock();
         try {
             TaskStatus s = e.status;
-            if (s.ended()) {
-                throw new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + id + " has already ended (" + s.wire()
-                        + "); only a queued, running or waiting task can be cancelled.", "id");
-            }
+            if (s.ended()) throw ended(id, s.wire());
             if (s == TaskStatus.RUNNING) {
                 runner.cancelRunning(e);
                 long left = CANCEL_WAIT.toNanos();
@@ -300,10 +264,7 @@ public final class Tasks implements TaskHandoff {
         if (e == null) throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "The task of this approval no longer exists.");
         e.lock.lock();
         try {
-            if (e.status != TaskStatus.WAITING_APPROVAL) {
-                throw new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + e.id + " is " + e.status.wire()
-                        + "; it no longer waits for this approval.", "approval_id");
-            }
+            if (e.status != TaskStatus.WAITING_APPROVAL) throw notWaiting(e.id, e.status.wire());
             TaskStore.Stored s = store.read(e);
             store.write(e, s.task().with(TaskStatus.QUEUED), execution.toJson());
             store.event(e, "status", TaskStore.status(TaskStatus.QUEUED, decision.approve() ? "approved" : "rejected"), false);
@@ -362,8 +323,25 @@ public final class Tasks implements TaskHandoff {
 
     private TaskEntry found(String id, String keyId) {
         TaskEntry e = store.entry(id, keyId);
-        if (e == null) throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "No task '" + clip(id) + "'.", "id");
+        if (e == null) throw unknown(id);
         return e;
+    }
+
+    /** 404 for a task the key does not have (another key's too: ids cannot be probed across keys). */
+    static GatewayException unknown(String id) {
+        return new GatewayException(ErrorKind.CALLER_NOT_FOUND, "No task '" + clip(id) + "'.", "id");
+    }
+
+    /** 409 for a cancel of a task that has already ended ({@code status}). */
+    static GatewayException ended(String id, String status) {
+        return new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + id + " has already ended (" + status
+                + "); only a queued, running or waiting task can be cancelled.", "id");
+    }
+
+    /** 409 for a resume of a task that is {@code status}, no longer waiting for its approval. */
+    static GatewayException notWaiting(String id, String status) {
+        return new GatewayException(ErrorKind.CALLER_CONFLICT, "Task " + id + " is " + status
+                + "; it no longer waits for this approval.", "approval_id");
     }
 
     /**
@@ -378,7 +356,7 @@ public final class Tasks implements TaskHandoff {
             expireIfDue(e);
             s = store.read(e);
         } catch (java.nio.file.NoSuchFileException deleted) {
-            throw new GatewayException(ErrorKind.CALLER_NOT_FOUND, "No task '" + e.id + "'.", "id");
+            throw unknown(e.id);
         } catch (IOException io) {
             throw unreadable(e, io);
         } finally {
@@ -396,7 +374,7 @@ public final class Tasks implements TaskHandoff {
         return new GatewayException(ErrorKind.GATEWAY_INTERNAL, "Task " + e.id + " could not be read.");
     }
 
-    private static String clip(String s) {
+    static String clip(String s) {
         return s.length() <= 64 ? s : s.substring(0, 64) + "…";
     }
 }

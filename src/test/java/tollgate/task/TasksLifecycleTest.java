@@ -253,7 +253,7 @@ class TasksLifecycleTest extends TasksTestBase {
     void aListPage_readsAtMostItsByteBudgetOfTaskFiles_andSaysThereIsMore() throws Exception {
         Tasks tasks = open();
         List<String> ids = new ArrayList<>();
-        String big = "x".repeat((int) (Tasks.MAX_LIST_BYTES / 2) + 1); // a conversation with, say, images in it
+        String big = "x".repeat((int) (TaskPage.MAX_LIST_BYTES / 2) + 1); // a conversation with, say, images in it
         for (int i = 0; i < 3; i++) {
             ids.add(id(create(tasks, alice, big)));
             clock.advanceMillis(1);
