@@ -105,7 +105,7 @@ final class ResponsesEndpoint {
         }
         SseWriter sse = call.openSse();
         Map<String, Object> response = ResponsesOutput.skeleton(id, createdAt, r.model(), r, "in_progress");
-        ResponsesStream events = new ResponsesStream(sse, response);
+        ResponsesStream events = new ResponsesStream(sse, response, call.memory());
         Dispatched done;
         try {
             done = dispatcher.dispatch(Extension.caller(call, extension, charge), chat, events);

@@ -5,6 +5,8 @@ import static tollgate.api.ResponsesRequest.map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import tollgate.memory.BudgetExceededException;
+import tollgate.memory.Reservation;
 import tollgate.conversation.ClientToolIds;
 import tollgate.http.SseWriter;
 import tollgate.route.ChatSink;
@@ -51,11 +53,20 @@ final class ResponsesStream implements ChatSink {
     private Map<Integer, Integer> slots;
     private String finishReason;
     private Object usage;
+    /**
+     * The request's share of the memory budget: the text and arguments gathered for the final
+     * events grow with what the upstream sends, so they are held in it as they grow.
+     */
+    private final Reservation memory;
 
-    /** @param response the skeleton ({@link ResponsesOutput#skeleton}), filled in as the stream goes */
+    /**
+     * @param response the skeleton ({@link ResponsesOutput#skeleton}), filled in as the stream goes
+     * @param memory   the request's reservation, charged with the gathered text and arguments
+     */
     @SuppressWarnings("unchecked")
-    ResponsesStream(SseWriter sse, Map<String, Object> response) {
+    ResponsesStream(SseWriter sse, Map<String, Object> response, Reservation memory) {
         this.sse = sse;
+        this.memory = memory;
         this.response = response;
         this.output = (List<Object>) response.get("output");
     }
@@ -104,9 +115,22 @@ final class ResponsesStream implements ChatSink {
             send("response.content_part.added", map("item_id", message.get("id"), "output_index", messageIndex, "content_index", 0,
                     "part", ResponsesOutput.textPart("")));
         }
+        hold(delta);
         text.append(delta);
         send("response.output_text.delta", map("item_id", message.get("id"), "output_index", messageIndex, "content_index", 0,
                 "delta", delta, "logprobs", new ArrayList<>()));
+    }
+
+    /**
+     * Holds {@code piece} (two bytes a char, as a builder may keep it) in the memory budget before
+     * it is gathered; a full budget ends the stream as {@code response.failed} (a 503's message).
+     */
+    private void hold(String piece) {
+        try {
+            memory.reserve(2L * piece.length());
+        } catch (BudgetExceededException full) {
+            throw full.toGatewayException();
+        }
     }
 
     /**
@@ -136,6 +160,7 @@ final class ResponsesStream implements ChatSink {
             send("response.output_item.added", map("output_index", output.size() - 1, "item", copy(item)));
         }
         if (fn.get("arguments") instanceof String a && !a.isEmpty()) {
+            hold(a);
             arguments.get(i).append(a);
             send("response.function_call_arguments.delta", map("item_id", calls.get(i).get("id"), "output_index",
                     callIndexes.get(i), "delta", a));
