@@ -25,19 +25,10 @@ accounting_main() {
     gateway_jvm_opts
     ACC_LOAD=$(cut -d ' ' -f 1-3 /proc/loadavg)
     say "accounting: AccountingCost.java (in-process, one thread, ~1 min)"
-    if ! "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -cp "$TOLLGATE_BUILD_DIR/tollgate.jar" \
-        "$TOLLGATE_ROOT/scripts/bench.d/AccountingCost.java" "${BENCH_ACCOUNTING_OPS:-5000}" \
-        >"$out_dir/accounting-cost.jsonl" 2>"$out_dir/accounting-cost.err"; then
-        accounting_notes+=("AccountingCost.java failed: $(tail -n 3 "$out_dir/accounting-cost.err" | tr '\n' ' ')")
-        say "${accounting_notes[-1]}"
-    fi
+    run_cost AccountingCost.java accounting-cost accounting_notes "${BENCH_ACCOUNTING_OPS:-5000}"
 }
 
-# FILTER FIELD -> FIELD's value on the first line of accounting-cost.jsonl holding FILTER.
-accounting_get() {
-    grep -F -- "$1" "$out_dir/accounting-cost.jsonl" 2>/dev/null | head -n 1 |
-        sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" | tr -d '"'
-}
+accounting_get() { jsonl_get "$out_dir/accounting-cost.jsonl" "$@"; } # FILTER FIELD (jsonl_get)
 
 accounting_report() {
     local f=$out_dir/accounting-cost.jsonl c added cpu bytes

@@ -149,6 +149,27 @@ check_200() {
 }
 
 # ------------------------------------------------------------------ report helpers
+# FILE FILTER FIELD -> FIELD's value on the first line of the JSON-lines FILE holding the fixed
+# string FILTER (quotes dropped), or nothing: how the parts read the figures of their *Cost.java.
+jsonl_get() {
+    grep -F -- "$2" "$1" 2>/dev/null | head -n 1 |
+        sed -n "s/.*\"$3\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" | tr -d '"'
+}
+
+# run_cost JAVA_FILE OUT NOTES ARG...: runs scripts/bench.d/JAVA_FILE ARG... on the built jar with
+# the gateway's JVM options (gateway_jvm_opts first), its figures to $out_dir/OUT.jsonl and its
+# errors to OUT.err; when it fails, a note (the end of OUT.err) goes to the array named NOTES.
+run_cost() {
+    local file=$1 base=$2
+    local -n run_cost_notes=$3
+    shift 3
+    if ! "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -cp "$TOLLGATE_BUILD_DIR/tollgate.jar" \
+        "$TOLLGATE_ROOT/scripts/bench.d/$file" "$@" >"$out_dir/$base.jsonl" 2>"$out_dir/$base.err"; then
+        run_cost_notes+=("$file failed: $(tail -n 3 "$out_dir/$base.err" | tr '\n' ' ')")
+        say "${run_cost_notes[-1]}"
+    fi
+}
+
 verdict() { # awk condition on $v
     awk -v v="$1" "BEGIN { if ($2) print \"ok\"; else print \"MISSED\" }"
 }

@@ -26,20 +26,11 @@ metrics_main() {
     gateway_jvm_opts
     MET_LOAD=$(cut -d ' ' -f 1-3 /proc/loadavg)
     say "metrics: MetricsCost.java (in-process, ~30 s)"
-    if ! "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -cp "$TOLLGATE_BUILD_DIR/tollgate.jar" \
-        "$TOLLGATE_ROOT/scripts/bench.d/MetricsCost.java" "${BENCH_METRICS_OPS:-200000}" \
-        >"$out_dir/metrics-cost.jsonl" 2>"$out_dir/metrics-cost.err"; then
-        metrics_notes+=("MetricsCost.java failed: $(tail -n 3 "$out_dir/metrics-cost.err" | tr '\n' ' ')")
-        say "${metrics_notes[-1]}"
-    fi
+    run_cost MetricsCost.java metrics-cost metrics_notes "${BENCH_METRICS_OPS:-200000}"
     MET_LOAD_AFTER=$(cut -d ' ' -f 1-3 /proc/loadavg)
 }
 
-# FILTER FIELD -> FIELD's value on the first line of metrics-cost.jsonl holding FILTER.
-metrics_get() {
-    grep -F -- "$1" "$out_dir/metrics-cost.jsonl" 2>/dev/null | head -n 1 |
-        sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" | tr -d '"'
-}
+metrics_get() { jsonl_get "$out_dir/metrics-cost.jsonl" "$@"; } # FILTER FIELD (jsonl_get)
 
 metrics_report() {
     local f=$out_dir/metrics-cost.jsonl cpu

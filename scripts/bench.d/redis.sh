@@ -41,12 +41,7 @@ redis_main() {
         sleep 0.1
     done
     say "redis: RedisCost.java against redis-server on 127.0.0.1:$port (~1 min)"
-    if ! "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -cp "$TOLLGATE_BUILD_DIR/tollgate.jar" \
-        "$TOLLGATE_ROOT/scripts/bench.d/RedisCost.java" "$port" "${BENCH_REDIS_CHECKS:-40000}" \
-        >"$out_dir/redis-cost.jsonl" 2>"$out_dir/redis-cost.err"; then
-        redis_notes+=("RedisCost.java failed: $(tail -n 3 "$out_dir/redis-cost.err" | tr '\n' ' ')")
-        say "${redis_notes[-1]}"
-    fi
+    run_cost RedisCost.java redis-cost redis_notes "$port" "${BENCH_REDIS_CHECKS:-40000}"
     if command -v redis-benchmark >/dev/null 2>&1; then
         RDS_FLOOR=$(redis-benchmark -p "$port" -n 20000 -c 1 --precision 3 ping 2>/dev/null | tr '\r' '\n' |
             awk '/latency summary/ { getline; getline; printf "p50 %.0f us, p99 %.0f us\n", $4 * 1000, $6 * 1000; exit }')
@@ -56,11 +51,7 @@ redis_main() {
     RDS_LOAD_AFTER=$(cut -d ' ' -f 1-3 /proc/loadavg)
 }
 
-# FILTER FIELD -> FIELD's value on the first line of redis-cost.jsonl holding FILTER.
-redis_get() {
-    grep -F -- "$1" "$out_dir/redis-cost.jsonl" 2>/dev/null | head -n 1 |
-        sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" | tr -d '"'
-}
+redis_get() { jsonl_get "$out_dir/redis-cost.jsonl" "$@"; } # FILTER FIELD (jsonl_get)
 
 redis_report() {
     local f=$out_dir/redis-cost.jsonl c n p99

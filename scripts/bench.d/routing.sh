@@ -40,12 +40,7 @@ routing_main() {
     gateway_jvm_opts
     RT[load_start]=$(cut -d ' ' -f 1-3 /proc/loadavg)
     say "routing: RoutingCost.java (in-process plan and dispatch, one thread, ~45 s)"
-    if ! "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -cp "$TOLLGATE_BUILD_DIR/tollgate.jar" \
-        "$TOLLGATE_ROOT/scripts/bench.d/RoutingCost.java" "${BENCH_ROUTING_CALLS:-200000}" "${BENCH_ROUTING_WARMUP:-100000}" \
-        >"$out_dir/routing-cost.jsonl" 2>"$out_dir/routing-cost.err"; then
-        routing_notes+=("RoutingCost.java failed: $(tail -n 3 "$out_dir/routing-cost.err" | tr '\n' ' ')")
-        say "${routing_notes[-1]}"
-    fi
+    run_cost RoutingCost.java routing-cost routing_notes "${BENCH_ROUTING_CALLS:-200000}" "${BENCH_ROUTING_WARMUP:-100000}"
     RT[load_inproc]=$(cut -d ' ' -f 1-3 /proc/loadavg)
     RT[inproc_seconds]=$((SECONDS - t_start))
     RT[http]=0
@@ -56,12 +51,7 @@ routing_main() {
     RT[seconds]=$((SECONDS - t_start))
 }
 
-# FILTER FIELD -> FIELD's value on the first line of routing-cost.jsonl holding the fixed string
-# FILTER (quotes dropped), or nothing.
-routing_get() {
-    grep -F -- "$1" "$out_dir/routing-cost.jsonl" 2>/dev/null | head -n 1 |
-        sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" | tr -d '"'
-}
+routing_get() { jsonl_get "$out_dir/routing-cost.jsonl" "$@"; } # FILTER FIELD (jsonl_get)
 
 us1() { awk -v n="$1" -v f="${2:-%.1f}" 'BEGIN { if (n == "") print "n/a"; else printf f, n / 1000 }'; }
 
