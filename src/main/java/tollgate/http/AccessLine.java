@@ -25,7 +25,7 @@ final class AccessLine {
         if (!Log.enabled(level)) return; // below --log-level: not even built
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("ts", Instant.now().toString());
-        line.put("level", status == 500 ? "error" : status >= 500 ? "warn" : "info");
+        line.put("level", level.label());
         line.put("event", "access");
         line.put("request_id", call.requestId());
         line.put("method", clip(call.method()));

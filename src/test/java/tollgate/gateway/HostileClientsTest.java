@@ -183,6 +183,7 @@ class HostileClientsTest {
         assertTrue(r.body().length() < 4096, "error body of " + r.body().length() + " chars");
         String line = accessLine("huge-model");
         assertTrue(line.length() < 8192, "access line of " + line.length() + " chars");
+        assertTrue(line.contains("\"level\":\"info\""), line); // a 4xx is the client's: info, not warn
     }
 
     @Test
