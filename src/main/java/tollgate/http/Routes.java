@@ -23,9 +23,8 @@ final class Routes {
 
     /** A template's segments ({@code null} where a placeholder stands) and its endpoints by method. */
     private record Template(String[] segments, Map<String, Router.Templated> byMethod) {
-        /** The decoded segments the placeholders match in {@code rawPath}, or null when it does not match. */
-        List<String> match(String rawPath) {
-            String[] parts = rawPath.split("/", -1);
+        /** The decoded segments the placeholders match in a raw path split at '/', or null when it does not match. */
+        List<String> match(String[] parts) {
             if (parts.length != segments.length) return null;
             List<String> params = new ArrayList<>(1);
             for (int i = 0; i < parts.length; i++) {
@@ -85,8 +84,10 @@ final class Routes {
 
     /** The first template matching {@code path} with the segments its placeholders matched, or null; tried only when no exact route has the path. */
     Found template(String path) {
+        if (templates.isEmpty()) return null;
+        String[] parts = path.split("/", -1); // once, not once per template tried
         for (Template t : templates.values()) {
-            List<String> params = t.match(path);
+            List<String> params = t.match(parts);
             if (params != null) return new Found(t.byMethod(), params);
         }
         return null;
