@@ -55,9 +55,7 @@ public record TlsConfig(Path keystore, String password, String alias) {
         String p = "server.tls";
         Map<String, Object> t = r.object(p, server.get("tls"), KEYS);
         Path keystore = ConfigLoader.resolvePath(r, p + ".keystore", r.requiredString(t, p, "keystore"), baseDir);
-        Object raw = t.get("password");
-        if (raw == null) throw r.fail(p + ".password", "required (the keystore's password; write \"${VARIABLE}\" to keep it out of this file)");
-        String password = r.secret(p + ".password", raw);
+        String password = VoiceConfig.keystorePassword(r, t, p);
         String alias = r.string(t, p, "alias", null);
         if (alias != null && alias.isEmpty()) throw r.fail(p + ".alias", "empty; leave it out to serve the keystore's one key");
         try {

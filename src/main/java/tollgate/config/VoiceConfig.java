@@ -185,7 +185,7 @@ public record VoiceConfig(
         if (v.get("tls") != null) {
             Map<String, Object> t = r.object("voice.tls", v.get("tls"), TLS_KEYS);
             keystore = ConfigLoader.resolvePath(r, "voice.tls.keystore", r.requiredString(t, "voice.tls", "keystore"), baseDir);
-            password = password(r, t);
+            password = keystorePassword(r, t, "voice.tls");
             try {
                 VoiceTls.context(keystore, password);
             } catch (VoiceTls.KeystoreException e) {
@@ -300,10 +300,13 @@ public record VoiceConfig(
         return scheme + "://" + host + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
     }
 
-    /** {@code tls.password}: required, a string (may be "${VAR}"); never quoted in a message, being a secret. */
-    private static String password(ConfigReader r, Map<String, Object> t) {
+    /**
+     * A {@code tls} object's {@code password} ({@code voice.tls}, {@code server.tls}): required, a
+     * string (may be "${VAR}"); never quoted in a message, being a secret.
+     */
+    static String keystorePassword(ConfigReader r, Map<String, Object> t, String tlsPath) {
         Object raw = t.get("password");
-        String p = "voice.tls.password";
+        String p = tlsPath + ".password";
         if (raw == null) throw r.fail(p, "required (the keystore's password; write \"${VARIABLE}\" to keep it out of this file)");
         return r.secret(p, raw);
     }
