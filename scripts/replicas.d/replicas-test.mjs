@@ -351,7 +351,8 @@ check('redis killed: kill -9 redis-server mid-burst on A and B -> every request 
     const r = await until(() => readyz(base), (x) => x.state === 'degraded', HEALTH_WAIT_MS);
     eq(r.status, 200, `/readyz's HTTP status on ${name(base)} with Redis dead (still ready: it serves)`);
     eq(r.state, 'degraded', `/readyz status on ${name(base)} with Redis dead (${show(r.text)})`);
-    const lines = stateLines(log);
+    const lines = await until(async () => stateLines(log), // written in batches: may follow /readyz by a few ms
+      (ls) => ls.length > 0 && ls[ls.length - 1].includes('"event":"state_degraded"'), HEALTH_WAIT_MS);
     expect(lines.length > 0 && lines[lines.length - 1].includes('"event":"state_degraded"'),
       `${name(base)}'s last state line with Redis dead is not state_degraded: ${show(lines.slice(-2))}`);
     degradedLines.push(lines.length);
@@ -373,7 +374,9 @@ check('redis killed: kill -9 redis-server mid-burst on A and B -> every request 
       return readyz(base);
     }, (x) => x.status === 200 && x.state === 'ok', HEALTH_WAIT_MS);
     expect(r.status === 200 && r.state === 'ok', `/readyz on ${name(base)} within ${HEALTH_WAIT_MS} ms of Redis being back: ${r.status} ${show(r.text)}`);
-    const after = stateLines(log).slice(degradedLines[i]);
+    // The log is written in batches (Log.WRITE_INTERVAL): the line may follow /readyz by a few ms.
+    const after = await until(async () => stateLines(log).slice(degradedLines[i]),
+      (lines) => lines.some((l) => l.includes('"event":"state_shared"')), HEALTH_WAIT_MS);
     expect(after.some((l) => l.includes('"event":"state_shared"')), `${name(base)} logged no state_shared once Redis was back: ${show(after)}`);
     eq(await redisUp(base), 1, `tollgate_state_redis_up on ${name(base)} once Redis is back`);
   }
