@@ -145,18 +145,20 @@ final class PythonSandbox {
             env.put("LANG", "C.UTF-8");
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Process p = pb.start();
+            Runnable kill = () -> killTree(p.toHandle(), !prefix.isEmpty());
             try {
-                return supervise(p, deadlineNanos, cancellation, capBytes);
+                return supervise(p, kill, deadlineNanos, cancellation, capBytes);
             } finally {
-                killTree(p);
+                kill.run();
             }
         }
     }
 
-    private static Result supervise(Process p, long deadlineNanos, Cancellation cancellation, int capBytes) throws IOException {
+    private static Result supervise(Process p, Runnable kill, long deadlineNanos, Cancellation cancellation, int capBytes)
+            throws IOException {
         AtomicBoolean overflow = new AtomicBoolean();
-        Reader out = new Reader(p.getInputStream(), capBytes, p, overflow);
-        Reader err = new Reader(p.getErrorStream(), capBytes, p, overflow);
+        Reader out = new Reader(p.getInputStream(), capBytes, kill, overflow);
+        Reader err = new Reader(p.getErrorStream(), capBytes, kill, overflow);
         boolean timedOut = false;
         boolean cancelled = false;
         long slice = ToolHttp.CANCEL_CHECK.toNanos();
@@ -176,7 +178,7 @@ final class PythonSandbox {
             cancelled = true;
         }
         boolean killed = timedOut || cancelled || overflow.get();
-        if (killed) killTree(p);
+        if (killed) kill.run();
         ToolText.Capped stdout = out.finish(p);
         ToolText.Capped stderr = err.finish(p);
         killed |= overflow.get(); // a reader may have hit its cap as the process ended
@@ -184,8 +186,25 @@ final class PythonSandbox {
         return new Result(exit, stdout, stderr, timedOut, cancelled);
     }
 
-    /** Kills the process's descendants, then the process (children first: a dead parent's children are re-parented away). */
-    static void killTree(Process p) {
+    /**
+     * Kills the process tree of one run. With the namespace wrapper, the wrapper first: SIGKILL
+     * leaves it no moment to write about its child's death to the stderr it shares with the code
+     * (util-linux unshare prints "sigprocmask unblock failed" where the kernel refuses to unblock
+     * SIGKILL, as one CI host did), and {@code --kill-child} makes the kernel kill the code, process
+     * 1 of its PID namespace, which takes every process of the namespace with it. The processes
+     * listed before are killed as well, in case the wrapper died before passing on the kill.
+     * Without the wrapper, children first: a dead parent's children are re-parented out of reach.
+     *
+     * <p>Through the {@link ProcessHandle}: {@link Process#destroyForcibly()} would also close the
+     * output pipes under their readers, losing what the code wrote last.
+     */
+    static void killTree(ProcessHandle p, boolean wrapped) {
+        if (wrapped) {
+            List<ProcessHandle> tree = p.descendants().toList();
+            p.destroyForcibly();
+            tree.forEach(ProcessHandle::destroyForcibly);
+            return;
+        }
         for (int round = 0; round < KILL_ROUNDS; round++) {
             List<ProcessHandle> children = p.descendants().toList();
             if (children.isEmpty() && !p.isAlive()) return;
@@ -201,7 +220,7 @@ final class PythonSandbox {
         private volatile ToolText.Capped result;
         private volatile IOException failure;
 
-        Reader(InputStream in, int cap, Process p, AtomicBoolean overflow) {
+        Reader(InputStream in, int cap, Runnable kill, AtomicBoolean overflow) {
             this.in = in;
             this.thread = Thread.ofVirtual().name("tollgate-python-output").start(() -> {
                 try {
@@ -209,7 +228,7 @@ final class PythonSandbox {
                     result = c;
                     if (c.cut()) {
                         overflow.set(true);
-                        killTree(p);
+                        kill.run();
                     }
                 } catch (IOException e) {
                     failure = e;

@@ -47,7 +47,11 @@ class PythonToolTest {
     /** A python tool with {@code extra} settings; its sandbox probed once per setting. */
     private static PythonTool tool(String extra) {
         ToolConfig c = Calls.tool("{\"name\": \"py\", \"type\": \"python\", \"enabled\": true" + extra + "}");
-        PythonSandbox s = SANDBOXES.computeIfAbsent(c.denyNetwork() + " " + c.memoryMb() + " " + c.command(), k -> {
+        return new PythonTool(c, sandbox(c));
+    }
+
+    private static PythonSandbox sandbox(ToolConfig c) {
+        return SANDBOXES.computeIfAbsent(c.denyNetwork() + " " + c.memoryMb() + " " + c.command(), k -> {
             try {
                 return PythonHost.probe(c, "tools[0]");
             } catch (ConfigException e) {
@@ -55,7 +59,6 @@ class PythonToolTest {
                 throw e;
             }
         });
-        return new PythonTool(c, s);
     }
 
     private static ToolOutput run(PythonTool t, String code) {
@@ -120,6 +123,37 @@ class PythonToolTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (running(marker) && System.nanoTime() < deadline) Thread.sleep(50); // a kill is asynchronous: poll with a deadline
         assertFalse(running(marker), "the child was killed with its parent");
+    }
+
+    /**
+     * A killed run's stderr is the code's alone. util-linux unshare, when it sees its child die of
+     * SIGKILL, writes "sigprocmask unblock failed" to the stderr it shares with the code (on
+     * hosts whose kernel refuses to unblock SIGKILL); a kill that reached the child before the
+     * wrapper let it do so now and then (once in CI). As many runs at once as the gateway allows
+     * make the window likelier; the order itself is checked in PythonSandboxKillTest. Killing the
+     * wrapper through Process rather than ProcessHandle closed the pipes under their readers:
+     * "Stream closed" here.
+     */
+    @Test
+    void aKilledRun_hasNoWordOfTheSandboxInItsStderr() throws Exception {
+        PythonSandbox sandbox = sandbox(Calls.tool("{\"name\": \"py\", \"type\": \"python\", \"enabled\": true}"));
+        List<Thread> runs = new java.util.ArrayList<>();
+        List<String> stderrs = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        for (int i = 0; i < PythonTool.MAX_CONCURRENT_RUNS; i++) {
+            runs.add(Thread.ofVirtual().start(() -> {
+                for (int j = 0; j < 12; j++) {
+                    try {
+                        PythonSandbox.Result r = sandbox.run("while True:\n    pass\n", System.nanoTime() + 100_000_000L, null, 4096);
+                        stderrs.add(r.timedOut() + " " + new String(r.stderr().bytes(), UTF_8));
+                    } catch (IOException e) {
+                        stderrs.add(e.toString());
+                    }
+                }
+            }));
+        }
+        for (Thread r : runs) r.join();
+        assertEquals(PythonTool.MAX_CONCURRENT_RUNS * 12, stderrs.size());
+        assertEquals(List.of(), stderrs.stream().filter(e -> !e.equals("true ")).toList());
     }
 
     private static boolean running(String marker) {
