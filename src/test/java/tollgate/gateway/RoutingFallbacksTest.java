@@ -19,9 +19,14 @@ class RoutingFallbacksTest extends RoutingTestBase {
     static final String REASON = RoutingFailoverTest.REASON;
     static final String B_ANSWER = RoutingFailoverTest.B_ANSWER;
 
+    /**
+     * The breaker's real cooldown, in ms: long enough that a slow moment of the host cannot end it
+     * between the opening and the checks that it is open (300 ms did once, under load).
+     */
+    static final long COOLDOWN_MS = 1500;
     static final String BREAKER_ROUTER = "{\"retries\": 0, \"backoff_ms\": 1, \"max_backoff_ms\": 5, \"max_retry_after_ms\": 50,"
             + " \"baseline_model\": \"a-model\","
-            + " \"breaker\": {\"window_ms\": 10000, \"min_requests\": 2, \"failure_percent\": 50, \"cooldown_ms\": 300}}";
+            + " \"breaker\": {\"window_ms\": 10000, \"min_requests\": 2, \"failure_percent\": 50, \"cooldown_ms\": " + COOLDOWN_MS + "}}";
 
     // ------------------------------------------------------------------ circuit breaker
 
@@ -54,7 +59,7 @@ class RoutingFallbacksTest extends RoutingTestBase {
 
         open = health(A);
         long wait = Long.parseLong(open.get("breaker_retry_after_ms").toString());
-        assertTrue(wait >= 1 && wait <= 300, open.toString());
+        assertTrue(wait >= 1 && wait <= COOLDOWN_MS, open.toString());
         Map<String, Object> expectedOpen = new LinkedHashMap<>();
         expectedOpen.put("deployment", A);
         expectedOpen.put("model", "a-model");
@@ -73,7 +78,7 @@ class RoutingFallbacksTest extends RoutingTestBase {
         // A recovers; after the cooldown the next request probes it, and it answers.
         String aAnswer = completion("up-a", "from A");
         a.respondWith(FakeUpstream.json(200, aAnswer));
-        Thread.sleep(350); // the breaker's real cooldown is what is tested
+        Thread.sleep(COOLDOWN_MS + 50); // the breaker's real cooldown is what is tested
         HttpResponse<String> r4 = post(request, "br-4");
         assertEquals(200, r4.statusCode(), r4.body());
         assertEquals(A, route(r4));
@@ -105,7 +110,7 @@ class RoutingFallbacksTest extends RoutingTestBase {
         post(request, "h-2");
         assertEquals("open", health(A).get("breaker"));
 
-        Thread.sleep(350); // the cooldown
+        Thread.sleep(COOLDOWN_MS + 50); // the cooldown
         HttpResponse<String> probe = post(request, "h-3");
         assertEquals(B, route(probe));
         expectedRoute(extension(probe.body()), B, "b-model", REASON, A + " unavailable", B + " ok");
