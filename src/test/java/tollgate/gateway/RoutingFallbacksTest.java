@@ -24,9 +24,14 @@ class RoutingFallbacksTest extends RoutingTestBase {
      * between the opening and the checks that it is open (300 ms did once, under load).
      */
     static final long COOLDOWN_MS = 1500;
-    static final String BREAKER_ROUTER = "{\"retries\": 0, \"backoff_ms\": 1, \"max_backoff_ms\": 5, \"max_retry_after_ms\": 50,"
-            + " \"baseline_model\": \"a-model\","
-            + " \"breaker\": {\"window_ms\": 10000, \"min_requests\": 2, \"failure_percent\": 50, \"cooldown_ms\": " + COOLDOWN_MS + "}}";
+    static final String BREAKER_ROUTER = breakerRouter(COOLDOWN_MS);
+
+    /** A router without retries whose breaker opens after 2 requests of which half failed, and stays open {@code cooldownMs}. */
+    static String breakerRouter(long cooldownMs) {
+        return "{\"retries\": 0, \"backoff_ms\": 1, \"max_backoff_ms\": 5, \"max_retry_after_ms\": 50,"
+                + " \"baseline_model\": \"a-model\","
+                + " \"breaker\": {\"window_ms\": 10000, \"min_requests\": 2, \"failure_percent\": 50, \"cooldown_ms\": " + cooldownMs + "}}";
+    }
 
     // ------------------------------------------------------------------ circuit breaker
 

@@ -266,7 +266,8 @@ class RoutingGroupsTest extends RoutingTestBase {
     void everyMembersCircuitOpen_is503WithTheShortestBreakerWait() throws Exception {
         a.respondWith(FakeUpstream.json(503, OVERLOADED));
         b.respondWith(FakeUpstream.json(503, OVERLOADED));
-        start(RoutingFallbacksTest.BREAKER_ROUTER, GROUPS);
+        // A cooldown of 1 s: what is left of it always rounds up to "retry after 1 s" (RFC 9110 §10.2.3, whole seconds).
+        start(RoutingFallbacksTest.breakerRouter(1000), GROUPS);
         for (int i = 0; i < 2; i++) assertEquals(503, post(chat("group:prio", false), "go-" + i).statusCode());
         assertEquals("open", health(A).get("breaker"));
         assertEquals("open", health(B).get("breaker"));
