@@ -355,6 +355,10 @@ check('redis killed: kill -9 redis-server mid-burst on A and B -> every request 
       (ls) => ls.length > 0 && ls[ls.length - 1].includes('"event":"state_degraded"'), HEALTH_WAIT_MS);
     expect(lines.length > 0 && lines[lines.length - 1].includes('"event":"state_degraded"'),
       `${name(base)}'s last state line with Redis dead is not state_degraded: ${show(lines.slice(-2))}`);
+    const why = JSON.parse(lines[lines.length - 1]).error;
+    const where = `Redis at 127.0.0.1:${process.env.REPLICAS_REDIS_PORT}`;
+    expect(typeof why === 'string' && why.toLowerCase().includes(where.toLowerCase()),
+      `${name(base)}'s state_degraded line does not say why, naming ${where}: ${show(lines[lines.length - 1])}`);
     degradedLines.push(lines.length);
     eq(await redisUp(base), 0, `tollgate_state_redis_up on ${name(base)} with Redis dead`);
   }

@@ -56,6 +56,12 @@ public interface Redis extends AutoCloseable {
     boolean up();
 
     /**
+     * Why {@link #up()} last turned false (a refused password reads otherwise like a server that
+     * is down), in words that never quote the password; null while it has not.
+     */
+    default String lastFailure() { return null; }
+
+    /**
      * Tells {@code listener} of every change of {@link #up()} (false: the server went away;
      * true: it is back), on the thread that noticed it; listeners must not block.
      */

@@ -36,6 +36,8 @@ final class RedisClient implements Redis {
     /** Raised by every connection failure; idle connections of an older generation are closed. */
     private final AtomicLong generation = new AtomicLong();
     private final AtomicBoolean up = new AtomicBoolean(true);
+    /** What failed when {@link #up} last turned false (never the password: RedisConnection words it so). */
+    private volatile String lastFailure;
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
     /** Held by the one command that tries to connect while Redis is down. */
@@ -158,23 +160,25 @@ final class RedisClient implements Redis {
                     c.close();
                     throw interrupted(e);
                 }
-                failed(c);
+                RedisException why;
                 if (e instanceof SocketTimeoutException) {
-                    throw new RedisException(RedisException.Kind.TIMEOUT,
+                    why = new RedisException(RedisException.Kind.TIMEOUT,
                             "Redis at " + target.where() + " did not answer within " + timeoutNanos / 1_000_000 + " ms", e);
-                }
-                if (System.nanoTime() - end >= 0) { // the write watchdog closed it: still writing at the deadline
-                    throw new RedisException(RedisException.Kind.TIMEOUT,
+                } else if (System.nanoTime() - end >= 0) { // the write watchdog closed it: still writing at the deadline
+                    why = new RedisException(RedisException.Kind.TIMEOUT,
                             "Redis at " + target.where() + " did not take the commands within " + timeoutNanos / 1_000_000 + " ms", e);
+                } else {
+                    why = new RedisException(RedisException.Kind.UNAVAILABLE,
+                            "lost the connection to Redis at " + target.where() + ": " + e.getMessage(), e);
                 }
-                throw new RedisException(RedisException.Kind.UNAVAILABLE,
-                        "lost the connection to Redis at " + target.where() + ": " + e.getMessage(), e);
+                failed(c, why);
+                throw why;
             } catch (RuntimeException | Error e) {
                 c.close();
                 throw e;
             }
             release(c);
-            health(true);
+            health(true, null);
             return replies;
         } finally {
             permits.release();
@@ -213,18 +217,18 @@ final class RedisClient implements Redis {
             return RedisConnection.open(target, generation.get());
         } catch (RedisException e) {
             if (Thread.currentThread().isInterrupted()) throw interrupted(e);
-            health(false);
+            health(false, e);
             throw e;
         } finally {
             if (probing) reconnecting.unlock();
         }
     }
 
-    private void failed(RedisConnection c) {
+    private void failed(RedisConnection c, RedisException why) {
         c.close();
         generation.incrementAndGet();
         drainIdle();
-        health(false);
+        health(false, why);
     }
 
     private void release(RedisConnection c) {
@@ -240,7 +244,12 @@ final class RedisClient implements Redis {
         for (RedisConnection c; (c = idle.pollFirst()) != null; ) c.close();
     }
 
-    private void health(boolean now) {
+    @Override
+    public String lastFailure() { return lastFailure; }
+
+    /** Sets {@link #up()}; {@code why}, when going down, is kept for {@link #lastFailure()} before the listeners hear of it. */
+    private void health(boolean now, RedisException why) {
+        if (why != null) lastFailure = why.getMessage();
         if (up.get() == now || !up.compareAndSet(!now, now)) return;
         for (Consumer<Boolean> l : listeners) {
             try {

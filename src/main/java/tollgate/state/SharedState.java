@@ -55,8 +55,8 @@ public final class SharedState implements AutoCloseable {
     private void logHealth() {
         redis.onHealth(up -> {
             if (up) Log.info("state_shared", "redis", url, "replica", replicaId);
-            else Log.warn("state_degraded", "redis", url, "replica", replicaId,
-                    "meaning", "Redis is unreachable: limits, credits and breakers are this replica's own until it is back");
+            else Log.warn("state_degraded", "redis", url, "replica", replicaId, "error", String.valueOf(redis.lastFailure()),
+                    "meaning", "Redis cannot be used: limits, credits and breakers are this replica's own until it is back");
         });
     }
 

@@ -123,6 +123,9 @@ class RedisClientLoadTest {
                 assertEquals(RedisException.Kind.UNAVAILABLE, e.kind());
                 assertEquals("Redis at 127.0.0.1:" + r.port() + " refused the user name or password of state.redis_url (WRONGPASS)",
                         e.getMessage());
+                // What state_degraded logs: the reason, so a refused password does not read like a server that is down.
+                assertFalse(c.up());
+                assertEquals(e.getMessage(), c.lastFailure());
             }
             try (Redis c = RedisClient.open(config(r, "gw", "gw-pass", 15, 2))) {
                 assertEquals("PONG", c.call("PING"));
