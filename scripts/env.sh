@@ -191,6 +191,15 @@ tg_mvn() {
     "$TOLLGATE_MVN" -Dtollgate.build.dir="$TOLLGATE_BUILD_DIR" "$@"
 }
 
+# Builds the jars (mvn package -DskipTests) when JAR is missing, saying so as WHO; false when it
+# is still missing afterwards.
+tg_ensure_jar() { # who jar
+    [ -f "$2" ] && return 0
+    echo "$1: $2 is missing; building it (mvn package -DskipTests)"
+    tg_mvn -B -q -DskipTests package 2>&1 | sed -e $'s/\x1b\\[0m//g' -e '/^$/d' >&2 || true
+    [ -f "$2" ]
+}
+
 tg_setup_env() {
     TOLLGATE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P) || return 1
     : "${TOLLGATE_BUILD_DIR:=$TOLLGATE_ROOT/target}"
