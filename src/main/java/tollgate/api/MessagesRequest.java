@@ -116,12 +116,16 @@ final class MessagesRequest {
             if (!(list.get(i) instanceof Map<?, ?> m)) throw invalidType(at, "an object", list.get(i));
             Object role = m.get("role");
             if (role == null) throw missing(at + ".role");
-            if (!"user".equals(role) && !"assistant".equals(role)) {
-                throw invalidValue(at + ".role", "'user' or 'assistant' (the system prompt is the top-level 'system')", role);
+            if (!"user".equals(role) && !"assistant".equals(role) && !"system".equals(role)) {
+                throw invalidValue(at + ".role", "'user', 'assistant' or 'system'", role);
             }
             Object content = m.get("content");
             if (content == null) throw missing(at + ".content");
             if (content instanceof String) continue;
+            if ("system".equals(role)) { // a mid-conversation system message: text only (SystemMessageParam)
+                textBlocks(content, at + ".content", "a string or an array of text blocks");
+                continue;
+            }
             if (!(content instanceof List<?> blocks)) throw invalidType(at + ".content", "a string or an array of content blocks", content);
             for (int j = 0; j < blocks.size(); j++) block(blocks.get(j), at + ".content." + j, (String) role);
         }
@@ -190,9 +194,14 @@ final class MessagesRequest {
 
     private static void system(Object v) {
         if (v == null || v instanceof String) return;
-        if (!(v instanceof List<?> blocks)) throw invalidType("system", "a string or an array of text blocks", v);
+        textBlocks(v, "system", "a string or an array of text blocks");
+    }
+
+    /** An array of text blocks at {@code path} (the top-level system prompt, a system message's content). */
+    private static void textBlocks(Object v, String path, String expected) {
+        if (!(v instanceof List<?> blocks)) throw invalidType(path, expected, v);
         for (int i = 0; i < blocks.size(); i++) {
-            String at = "system." + i;
+            String at = path + "." + i;
             if (!(blocks.get(i) instanceof Map<?, ?> b)) throw invalidType(at, "an object", blocks.get(i));
             if (!"text".equals(b.get("type"))) throw invalidValue(at + ".type", "'text'", b.get("type"));
             string(cast(b), "text", at);

@@ -15,7 +15,9 @@ import tollgate.json.Json;
  * this translation is what every other provider gets, and what the gateway estimates and checks.
  *
  * <ul>
- *   <li>{@code system} (a string or text blocks) → one system message first.</li>
+ *   <li>{@code system} (a string or text blocks) → one system message first; a system message
+ *       in {@code messages} (Anthropic's mid-conversation system messages, which Claude Code
+ *       sends) → a system message in its place.</li>
  *   <li>A user turn: its {@code tool_result} blocks → {@code tool} messages (in their order,
  *       right after the assistant's tool calls, where OpenAI wants them), then the rest → one
  *       user message: text, and images as {@code image_url} ({@code data:} URLs for base64
@@ -59,7 +61,9 @@ final class MessagesToChat {
         if (system != null && !system.isEmpty()) messages.add(message("system", system));
         for (Object m : (List<?>) body.get("messages")) {
             Map<?, ?> turn = (Map<?, ?>) m;
-            if ("user".equals(turn.get("role"))) user(turn.get("content"), messages);
+            Object role = turn.get("role");
+            if ("user".equals(role)) user(turn.get("content"), messages);
+            else if ("system".equals(role)) messages.add(message("system", text(turn.get("content"))));
             else assistant(turn.get("content"), messages);
         }
         chat.put("messages", messages);

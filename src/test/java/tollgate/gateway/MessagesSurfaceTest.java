@@ -162,9 +162,14 @@ class MessagesSurfaceTest extends MessagesTestBase {
 
     @Test
     void badBlocks_are400_namingTheField() throws Exception {
-        assertAnthropicError(gw.post(MESSAGES, "{\"model\":\"echo\",\"max_tokens\":5,\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}"),
-                400, "invalid_request_error", "Invalid value for 'messages.0.role': expected 'user' or 'assistant' "
-                        + "(the system prompt is the top-level 'system'), got 'system'.");
+        assertAnthropicError(gw.post(MESSAGES, "{\"model\":\"echo\",\"max_tokens\":5,\"messages\":[{\"role\":\"developer\",\"content\":\"x\"}]}"),
+                400, "invalid_request_error", "Invalid value for 'messages.0.role': expected 'user', 'assistant' or 'system', got 'developer'.");
+        assertAnthropicError(gw.post(MESSAGES, "{\"model\":\"echo\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
+                        + "{\"role\":\"system\",\"content\":[{\"type\":\"image\",\"source\":{\"type\":\"url\",\"url\":\"https://x\"}}]}]}"),
+                400, "invalid_request_error", "Invalid value for 'messages.1.content.0.type': expected 'text', got 'image'.");
+        assertAnthropicError(gw.post(MESSAGES, "{\"model\":\"echo\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
+                        + "{\"role\":\"system\",\"content\":7}]}"),
+                400, "invalid_request_error", "Invalid type for 'messages.1.content': expected a string or an array of text blocks, got a number.");
         assertAnthropicError(gw.post(MESSAGES, "{\"model\":\"echo\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":"
                         + "[{\"type\":\"tool_result\"}]}]}"),
                 400, "invalid_request_error", "Missing required parameter: 'messages.0.content.0.tool_use_id'.");

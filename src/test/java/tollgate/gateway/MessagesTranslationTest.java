@@ -115,6 +115,52 @@ class MessagesTranslationTest extends MessagesTestBase {
                 Json.toString(sent.get("messages")));
     }
 
+    /**
+     * Claude Code's own shape (2.1.332, captured): a system message inside {@code messages} right
+     * after the user turn (Anthropic's mid-conversation system messages), adaptive thinking with
+     * {@code display}, {@code context_management}, {@code output_config}, and a tool marked
+     * {@code defer_loading}. Before, the gateway refused it ("messages.1.role") and Claude Code
+     * could not be used through it at all.
+     */
+    @Test
+    void claudeCodesRequest_midConversationSystemMessage_staysInItsPlace() throws Exception {
+        upstream.respondWith(FakeUpstream.json(200, "{\"id\":\"chatcmpl-3\",\"object\":\"chat.completion\",\"created\":1,"
+                + "\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello.\"},"
+                + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":2,\"total_tokens\":32}}"));
+        String body = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":32000,"
+                + "\"system\":[{\"type\":\"text\",\"text\":\"You are a Claude agent.\",\"cache_control\":{\"type\":\"ephemeral\"}}],"
+                + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"say hello\"}]},"
+                + "{\"role\":\"system\",\"content\":[{\"type\":\"text\",\"text\":\"# Environment\"},{\"type\":\"text\",\"text\":\"cwd: /tmp\"}]},"
+                + "{\"role\":\"assistant\",\"content\":\"Hi?\"},{\"role\":\"system\",\"content\":\"Be terse.\"},"
+                + "{\"role\":\"user\",\"content\":\"again\"}],"
+                + "\"tools\":[{\"name\":\"Bash\",\"description\":\"Runs a command\",\"input_schema\":{\"type\":\"object\"}},"
+                + "{\"name\":\"DeferredToolPlaceholder\",\"description\":\"d\",\"input_schema\":{\"type\":\"object\"},\"defer_loading\":true}],"
+                + "\"metadata\":{\"user_id\":\"{\\\"session_id\\\":\\\"s-1\\\"}\"},\"thinking\":{\"type\":\"adaptive\",\"display\":\"omitted\"},"
+                + "\"context_management\":{\"edits\":[{\"type\":\"clear_thinking_20251015\",\"keep\":\"all\"}]},"
+                + "\"output_config\":{\"effort\":\"high\"}}";
+
+        HttpResponse<String> r = gw.postAs(MESSAGES + "?beta=true", body, "x-api-key", CLIENT_KEY, "anthropic-version", "2023-06-01",
+                "anthropic-beta", "claude-code-20250219,mid-conversation-tool-changes-2026-07-01");
+
+        assertEquals(200, r.statusCode(), r.body());
+        String id = messageId((String) obj(r.body()).get("id"));
+        assertEquals("{\"id\":\"" + id + "\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"gpt-4o-mini\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"Hello.\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+                + "\"usage\":{\"input_tokens\":30,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":2}}",
+                r.body());
+        Map<String, Object> sent = obj(upstream.takeRequest().bodyText());
+        assertEquals("[{\"role\":\"system\",\"content\":\"You are a Claude agent.\"},"
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"say hello\"}]},"
+                + "{\"role\":\"system\",\"content\":\"# Environment\\n\\ncwd: /tmp\"},"
+                + "{\"role\":\"assistant\",\"content\":\"Hi?\"},{\"role\":\"system\",\"content\":\"Be terse.\"},"
+                + "{\"role\":\"user\",\"content\":\"again\"}]", Json.toString(sent.get("messages")));
+        assertEquals("[\"Bash\",\"DeferredToolPlaceholder\"]", Json.toString(((List<?>) sent.get("tools")).stream()
+                .map(t -> ((Map<?, ?>) ((Map<?, ?>) t).get("function")).get("name")).toList()));
+        for (String gone : List.of("thinking", "context_management", "output_config")) {
+            assertFalse(sent.containsKey(gone), gone + " has no OpenAI counterpart: " + sent);
+        }
+    }
+
     @Test
     void images_base64AndUrl_becomeImageUrls() throws Exception {
         upstream.respondWith(FakeUpstream.json(200, "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
