@@ -10,6 +10,14 @@
 // text, id call_echo_<n>), and answers a tool result with "Echo: tool result: <the result>"
 // (provider/echo/EchoReply). gpt-4o-mini goes to the fake OpenAI upstream (fake-upstreams.js),
 // which answers `chat answer to "<last user text>" from openai`: the translation both ways.
+//
+// And Claude Code itself, the program (TOLLGATE_CLAUDE_CODE, installed by scripts/sdk; skipped
+// with TOLLGATE_CLAUDE_CODE_SKIPPED's reason where it could not be), with only
+// ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY set: `claude -p` on the echo model.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import AnthropicV0 from 'anthropic-v0';
 
@@ -21,8 +29,21 @@ const WEATHER = {
   input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 };
 
+/** Runs {@code bin} with {@code args} and {@code env} alone; resolves to its exit status, stdout and stderr, or rejects past timeoutMs. */
+function run(bin, args, env, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${bin} still ran after ${timeoutMs} ms: ${stderr}`)); }, timeoutMs);
+    p.on('error', (e) => { clearTimeout(timer); reject(e); });
+    p.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+  });
+}
+
 export function messagesChecks(t) {
-  const { check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY } = t;
+  const { check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped } = t;
   const SDKS = [
     ['1.14.0', (key = KEY) => new Anthropic({ apiKey: key, baseURL: BASE, maxRetries: 0, timeout: 30000 })],
     ['0.137.0', (key = KEY) => new AnthropicV0({ apiKey: key, baseURL: BASE, maxRetries: 0, timeout: 30000 })],
@@ -139,6 +160,28 @@ export function messagesChecks(t) {
     const u = await refused(() => c.messages.create({ model: 'no-such-model', max_tokens: 8, messages: user('hi') }));
     expect(u instanceof Anthropic.BadRequestError, `not a BadRequestError: ${errorText(u)}`);
     expect(u.error.error.message.includes("'no-such-model'"), `message: ${show(u.error)}`);
+    await nothingUpstream();
+  });
+
+  // Claude Code 2.1.332 sends a system message inside `messages` right after the user turn
+  // (Anthropic's mid-conversation system messages), adaptive thinking, context_management and
+  // output_config, on /v1/messages?beta=true with x-api-key and anthropic-version 2023-06-01.
+  check('claude code 2.1.332: claude -p with only ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY set -> the echo model\'s answer, exit 0', async () => {
+    const claude = process.env.TOLLGATE_CLAUDE_CODE;
+    if (!claude) throw new Skipped(process.env.TOLLGATE_CLAUDE_CODE_SKIPPED || 'TOLLGATE_CLAUDE_CODE is not set');
+    const home = mkdtempSync(join(tmpdir(), 'tollgate-claude-home-'));
+    try {
+      const r = await run(claude, ['-p', 'say hello through tollgate', '--model', 'echo'], {
+        PATH: process.env.PATH, HOME: home, ANTHROPIC_BASE_URL: BASE, ANTHROPIC_API_KEY: KEY,
+        // Nothing but the model calls: no update check, telemetry or error reporting (the machine is offline).
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1',
+      }, 120000);
+      eq(r.status, 0, `exit status (stdout ${show(r.stdout.slice(0, 400))}, stderr ${show(r.stderr.slice(0, 600))})`);
+      expect(r.stdout.startsWith('Echo: '), `not the echo model's answer: ${show(r.stdout.slice(0, 400))}`);
+      expect(r.stdout.trimEnd().endsWith('say hello through tollgate'), `the prompt is not the end of the answer: ${show(r.stdout.slice(-400))}`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
     await nothingUpstream();
   });
 }

@@ -98,6 +98,8 @@ const check = (name, fn) => checks.push({ name, fn });
 let mark = 0; // the fakes' request count when the running check started
 
 class Failure extends Error {}
+/** Thrown by a check that cannot run here (what it needs is not installed): counted as skipped, with the reason. */
+class Skipped extends Error {}
 function expect(cond, why) { if (!cond) throw new Failure(why); }
 function eq(got, want, what) {
   if (got !== want) throw new Failure(`${what}: got ${show(got)}, want ${show(want)}`);
@@ -583,7 +585,7 @@ agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, 
 // ================================================================== the Responses API (sdk-responses.mjs)
 responsesChecks({ check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText });
 // ================================================================== Anthropic's Messages API (sdk-messages.mjs)
-messagesChecks({ check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY });
+messagesChecks({ check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped });
 // ================================================================== embeddings (sdk-embeddings.mjs)
 embeddingsChecks({ check, expect, eq, show, Failure, one, nothingUpstream, refused, errorText, openai });
 
@@ -596,7 +598,7 @@ check('no key (client, own provider key, upstream keys, tool endpoint key, sessi
 });
 
 // ------------------------------------------------------------------ run
-let passed = 0, failed = 0;
+let passed = 0, failed = 0, skipped = 0;
 for (const c of checks) {
   if (ONLY && !c.name.includes(ONLY)) continue;
   mark = (await requests()).length;
@@ -605,11 +607,16 @@ for (const c of checks) {
     passed++;
     console.log(`ok ${c.name}`);
   } catch (e) {
+    if (e instanceof Skipped) {
+      skipped++;
+      console.log(`skipped ${c.name}: ${e.message}`);
+      continue;
+    }
     failed++;
     const why = e instanceof Failure ? e.message : `${errorText(e)}${e && e.body ? ` body=${show(e.body)}` : ''}`;
     console.log(`FAIL ${c.name}: ${why.replace(/\n/g, '\\n')}`);
   }
 }
 rmSync(work, { recursive: true, force: true });
-console.log(`sdk: ${passed} passed, ${failed} failed, 0 skipped`);
+console.log(`sdk: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed ? 1 : 0);
