@@ -166,22 +166,39 @@ export function messagesChecks(t) {
   // Claude Code 2.1.332 sends a system message inside `messages` right after the user turn
   // (Anthropic's mid-conversation system messages), adaptive thinking, context_management and
   // output_config, on /v1/messages?beta=true with x-api-key and anthropic-version 2023-06-01.
-  check('claude code 2.1.332: claude -p with only ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY set -> the echo model\'s answer, exit 0', async () => {
+  const claudeCode = async (model, prompt) => {
     const claude = process.env.TOLLGATE_CLAUDE_CODE;
     if (!claude) throw new Skipped(process.env.TOLLGATE_CLAUDE_CODE_SKIPPED || 'TOLLGATE_CLAUDE_CODE is not set');
     const home = mkdtempSync(join(tmpdir(), 'tollgate-claude-home-'));
     try {
-      const r = await run(claude, ['-p', 'say hello through tollgate', '--model', 'echo'], {
+      const r = await run(claude, ['-p', prompt, '--model', model], {
         PATH: process.env.PATH, HOME: home, ANTHROPIC_BASE_URL: BASE, ANTHROPIC_API_KEY: KEY,
         // Nothing but the model calls: no update check, telemetry or error reporting (the machine is offline).
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1',
       }, 120000);
       eq(r.status, 0, `exit status (stdout ${show(r.stdout.slice(0, 400))}, stderr ${show(r.stderr.slice(0, 600))})`);
-      expect(r.stdout.startsWith('Echo: '), `not the echo model's answer: ${show(r.stdout.slice(0, 400))}`);
-      expect(r.stdout.trimEnd().endsWith('say hello through tollgate'), `the prompt is not the end of the answer: ${show(r.stdout.slice(-400))}`);
+      return r.stdout.trimEnd();
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  };
+
+  check('claude code 2.1.332: claude -p with only ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY set -> the echo model\'s answer, exit 0', async () => {
+    const out = await claudeCode('echo', 'say hello through tollgate');
+    expect(out.startsWith('Echo: '), `not the echo model's answer: ${show(out.slice(0, 400))}`);
+    expect(out.endsWith('say hello through tollgate'), `the prompt is not the end of the answer: ${show(out.slice(-400))}`);
     await nothingUpstream();
+  });
+
+  check('claude code 2.1.332: claude -p on an OpenAI upstream (gpt-4o-mini) -> its system messages and tools translated, the answer back', async () => {
+    const out = await claudeCode('gpt-4o-mini', 'translate claude code');
+    expect(out.startsWith('chat answer to "') && out.endsWith('" from openai') && out.includes('translate claude code'),
+      `not the fake OpenAI's answer to the prompt: ${show(out.slice(0, 300))} … ${show(out.slice(-200))}`);
+    const sent = (await one('openai', '/v1/chat/completions')).json;
+    const roles = sent.messages.map((m) => m.role);
+    eq(roles[0], 'system', `the first message's role (Claude Code's system prompt): ${show(roles)}`);
+    expect(roles.indexOf('system', 1) > roles.indexOf('user'), `no system message after the user turn (its mid-conversation one): ${show(roles)}`);
+    expect(sent.tools.length > 0 && sent.tools.every((t) => t.type === 'function'), `tools: ${show(sent.tools.map((t) => t.type))}`);
+    eq(sent.stream, true, 'stream');
   });
 }
