@@ -123,7 +123,7 @@ final class MessagesRequest {
             if (content == null) throw missing(at + ".content");
             if (content instanceof String) continue;
             if ("system".equals(role)) { // a mid-conversation system message: text only (SystemMessageParam)
-                textBlocks(content, at + ".content", "a string or an array of text blocks");
+                textBlocks(content, at + ".content");
                 continue;
             }
             if (!(content instanceof List<?> blocks)) throw invalidType(at + ".content", "a string or an array of content blocks", content);
@@ -194,12 +194,12 @@ final class MessagesRequest {
 
     private static void system(Object v) {
         if (v == null || v instanceof String) return;
-        textBlocks(v, "system", "a string or an array of text blocks");
+        textBlocks(v, "system");
     }
 
     /** An array of text blocks at {@code path} (the top-level system prompt, a system message's content). */
-    private static void textBlocks(Object v, String path, String expected) {
-        if (!(v instanceof List<?> blocks)) throw invalidType(path, expected, v);
+    private static void textBlocks(Object v, String path) {
+        if (!(v instanceof List<?> blocks)) throw invalidType(path, "a string or an array of text blocks", v);
         for (int i = 0; i < blocks.size(); i++) {
             String at = path + "." + i;
             if (!(blocks.get(i) instanceof Map<?, ?> b)) throw invalidType(at, "an object", blocks.get(i));
