@@ -29,10 +29,10 @@ const WEATHER = {
   input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 };
 
-/** Runs {@code bin} with {@code args} and {@code env} alone; resolves to its exit status, stdout and stderr, or rejects past timeoutMs. */
+/** Runs {@code bin} with {@code args} and {@code env} alone, in env.HOME; resolves to its exit status, stdout and stderr, or rejects past timeoutMs. */
 function run(bin, args, env, timeoutMs) {
   return new Promise((resolve, reject) => {
-    const p = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(bin, args, { env, cwd: env.HOME, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
     p.stderr.on('data', (d) => { stderr += d; });
@@ -187,6 +187,15 @@ export function messagesChecks(t) {
     const out = await claudeCode('echo', 'say hello through tollgate');
     expect(out.startsWith('Echo: '), `not the echo model's answer: ${show(out.slice(0, 400))}`);
     expect(out.endsWith('say hello through tollgate'), `the prompt is not the end of the answer: ${show(out.slice(-400))}`);
+    await nothingUpstream();
+  });
+
+  // The agent loop: the echo model calls the tools named in the user's text (Read, with the whole
+  // text as its file_path); Claude Code runs it (it fails: no such file), sends the tool_result,
+  // and the echo model answers it. Two requests, a streamed tool_use and a tool_result turn.
+  check('claude code 2.1.332: claude -p naming its Read tool -> a streamed tool_use, Claude Code runs it, its tool_result answered', async () => {
+    const out = await claudeCode('echo', 'please Read it');
+    expect(out.startsWith('Echo: tool result: '), `not the echo model's answer to a tool result: ${show(out.slice(0, 400))}`);
     await nothingUpstream();
   });
 

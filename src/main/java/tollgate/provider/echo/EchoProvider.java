@@ -30,7 +30,8 @@ import tollgate.provider.Usage;
  * <ul>
  *   <li>Text {@code "Echo: " + <text of the last user message>} (a string content, or its text
  *       parts joined with {@code \n}, images as {@code [image]}); if the last message is a
- *       {@code tool} message, {@code "Echo: tool result: " + <its content>}.</li>
+ *       {@code tool} message, {@code "Echo: tool result: " + <its content>}. "The last message"
+ *       is the last one that is not a system or developer message.</li>
  *   <li>Tool calls instead, when {@code tools} are declared, {@code tool_choice} is not
  *       {@code "none"}, the last message is a user message, and {@code tool_choice} names a
  *       function (that one is called), or the user text contains declared tool names (each

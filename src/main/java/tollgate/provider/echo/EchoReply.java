@@ -45,7 +45,16 @@ record EchoReply(String text, List<ToolCall> toolCalls, long promptTokens, long 
         for (Map<String, Object> m : messages) chars += text(m.get("content")).length();
         long prompt = Math.max(1, (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN);
 
-        Map<String, Object> last = messages.isEmpty() ? Map.of() : messages.get(messages.size() - 1);
+        // Who spoke last: a system message after the turn (OpenAI allows them anywhere; Anthropic's
+        // mid-conversation ones follow the user turn, as Claude Code sends) does not change that.
+        Map<String, Object> last = Map.of();
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            Object role = messages.get(i).get("role");
+            if (!"system".equals(role) && !"developer".equals(role)) {
+                last = messages.get(i);
+                break;
+            }
+        }
         if ("tool".equals(last.get("role"))) {
             return textReply("Echo: tool result: " + text(last.get("content")), prompt, maxChars);
         }

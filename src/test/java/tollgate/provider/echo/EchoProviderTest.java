@@ -189,6 +189,19 @@ class EchoProviderTest {
         assertEquals("stop", ((Map<?, ?>) ((List<?>) r.completion().get("choices")).get(0)).get("finish_reason"));
     }
 
+    /** A system message after the turn (Claude Code sends one after the user's) does not change who spoke last. */
+    @Test
+    void aTrailingSystemMessage_doesNotChangeWhoSpokeLast() {
+        String afterUser = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"use get_time\"},"
+                + "{\"role\":\"system\",\"content\":\"# Environment\"},{\"role\":\"developer\",\"content\":\"x\"}]," + TOOLS + "}";
+        assertEquals("get_time", toolName(afterUser));
+        String afterTool = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"get_weather\"},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_echo_0\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"call_echo_0\",\"content\":\"22C\"},{\"role\":\"system\",\"content\":\"s\"}]," + TOOLS + "}";
+        assertEquals("Echo: tool result: 22C", message(echo.chat(call(afterTool)), 0).get("content"));
+    }
+
     @Test
     void nChoices_inChatAndStream() {
         String body = "{\"model\":\"echo\",\"n\":3,\"messages\":[{\"role\":\"user\",\"content\":\"a b\"}]}";
