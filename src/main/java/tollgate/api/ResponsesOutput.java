@@ -93,7 +93,8 @@ final class ResponsesOutput {
         for (Object o : calls) {
             Map<?, ?> call = (Map<?, ?>) o;
             Map<?, ?> fn = call.get("function") instanceof Map<?, ?> f ? f : Map.of();
-            output.add(functionCall(newId("fc_"), (String) call.get("id"), (String) fn.get("name"),
+            String name = (String) fn.get("name");
+            output.add(functionCall(newId("fc_"), (String) call.get("id"), name, ResponsesTools.namespaceOf(response.get("tools"), name),
                     fn.get("arguments") instanceof String a ? a : "", "completed"));
         }
         end(response, finish, usage(completion.get("usage"), known));
@@ -123,8 +124,12 @@ final class ResponsesOutput {
         return map("type", "output_text", "text", text, "annotations", new ArrayList<>(), "logprobs", new ArrayList<>());
     }
 
-    static Map<String, Object> functionCall(String id, String callId, String name, String arguments, String status) {
-        return map("id", id, "type", "function_call", "status", status, "arguments", arguments, "call_id", callId, "name", name);
+    /** A function_call item; {@code namespace} (a function of a namespace tool, {@link ResponsesTools#namespaceOf}) or null. */
+    static Map<String, Object> functionCall(String id, String callId, String name, String namespace, String arguments, String status) {
+        Map<String, Object> item = map("id", id, "type", "function_call", "status", status, "arguments", arguments, "call_id", callId,
+                "name", name);
+        if (namespace != null) item.put("namespace", namespace);
+        return item;
     }
 
     /** Chat's usage in Responses' names; {@code known} (the dispatcher's) when the answer carried none. */

@@ -4,7 +4,6 @@ import static tollgate.api.Validation.NAME_RULE;
 import static tollgate.api.Validation.bool;
 import static tollgate.api.Validation.cast;
 import static tollgate.api.Validation.integer;
-import static tollgate.api.Validation.invalidType;
 import static tollgate.api.Validation.invalidValue;
 import static tollgate.api.Validation.isName;
 import static tollgate.api.Validation.number;
@@ -14,7 +13,6 @@ import static tollgate.api.Validation.string;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +27,8 @@ import tollgate.json.JsonNumber;
  * <ul>
  *   <li>translated: {@code model}, {@code input} ({@link ResponsesInput}), {@code instructions}
  *       (a system message first; not carried over from a previous response, as OpenAI documents),
- *       {@code tools} (flat function tools only), {@code tool_choice}, {@code text.format}
+ *       {@code tools} (function tools, flat or in namespaces; web search left out: {@link ResponsesTools#tools}),
+ *       {@code tool_choice}, {@code text.format}
  *       ({@code response_format}), {@code max_output_tokens} ({@code max_completion_tokens}),
  *       {@code temperature}, {@code top_p}, {@code parallel_tool_calls}, {@code metadata},
  *       {@code user}; the gateway's own {@code models}, {@code policy}, {@code taskHint} as on chat;</li>
@@ -37,7 +36,7 @@ import tollgate.json.JsonNumber;
  *   <li>accepted and ignored, since ignoring them changes nothing the client relies on:
  *       {@code include} (the gateway never produces the extra data it asks for),
  *       {@code reasoning} and {@code text.verbosity} (hints a chat model has no common field for),
- *       {@code service_tier}, {@code prompt_cache_key}, {@code safety_identifier},
+ *       {@code service_tier}, {@code prompt_cache_key}, {@code safety_identifier}, {@code client_metadata},
  *       {@code stream_options}, {@code truncation: "disabled"} (the default: an overflow is a 400),
  *       {@code background: false}, {@code top_logprobs: 0};</li>
  *   <li>refused with a 400 naming the field: what would be silently wrong if ignored
@@ -57,8 +56,9 @@ record ResponsesRequest(String model, List<Map<String, Object>> input, String in
     static final int MAX_METADATA_KEY_CHARS = 64;
     static final int MAX_METADATA_VALUE_CHARS = 512;
 
+    /** {@code client_metadata}: Codex's per-turn data (its installation, session and thread ids), for OpenAI's logs. */
     private static final Set<String> IGNORED = Set.of("include", "reasoning", "service_tier", "prompt_cache_key", "safety_identifier",
-            "stream_options");
+            "stream_options", "client_metadata");
     /** The gateway's chat extensions, taken here too and validated by the chat validator. */
     private static final Set<String> GATEWAY = Set.of("models", "policy", "taskHint");
     /** Chat Completions fields, with the Responses field to use instead (null: none). */
@@ -104,7 +104,7 @@ record ResponsesRequest(String model, List<Map<String, Object>> input, String in
             switch (key) {
                 case "input" -> input = ResponsesInput.items(v);
                 case "instructions" -> instructions = string(key, v);
-                case "tools" -> tools = tools(v);
+                case "tools" -> tools = ResponsesTools.tools(v);
                 case "tool_choice" -> toolChoice = v; // needs the tools: checked below
                 case "text" -> text = text(v);
                 case "max_output_tokens" -> {
@@ -163,7 +163,7 @@ record ResponsesRequest(String model, List<Map<String, Object>> input, String in
         }
         if (input == null && previous == null) throw Validation.missing("input");
         if (input == null) input = List.of();
-        toolChoice(toolChoice, tools);
+        ResponsesTools.toolChoice(toolChoice, tools);
         if (text == null) text = Map.of("format", Map.of("type", "text"));
         return new ResponsesRequest(model, input, instructions, tools, toolChoice, text, maxOutput, temperature, topP, parallel, metadata,
                 store, stream, previous, user, reasoning, gateway);
@@ -171,67 +171,6 @@ record ResponsesRequest(String model, List<Map<String, Object>> input, String in
 
     static GatewayException unsupported(String param, String message) {
         return GatewayException.invalid(param, message);
-    }
-
-    /** Flat function tools ({@code {"type":"function","name",...}}); {@code strict} defaults to true (§9, inferred). */
-    private static List<Object> tools(Object v) {
-        if (!(v instanceof List<?> list)) throw invalidType("tools", "an array", v);
-        List<Object> out = new ArrayList<>(list.size());
-        Set<String> names = new LinkedHashSet<>();
-        for (int i = 0; i < list.size(); i++) {
-            String at = "tools[" + i + "]";
-            Map<String, Object> t = object(at, list.get(i));
-            Object type = t.get("type");
-            if (!"function".equals(type)) {
-                if (type instanceof String s) {
-                    throw GatewayException.invalid(at + ".type", "The tool type '" + s + "' is not supported on /responses: only "
-                            + "function tools ({\"type\": \"function\", \"name\": ..., \"parameters\": {...}}) are.");
-                }
-                throw type == null ? Validation.missing(at + ".type") : invalidType(at + ".type", "a string", type);
-            }
-            for (String key : t.keySet()) {
-                if (!Set.of("type", "name", "description", "parameters", "strict").contains(key)) {
-                    throw GatewayException.invalid(at + "." + key, "Unknown parameter: '" + at + "." + key + "'.");
-                }
-            }
-            String name = requiredString(t, "name", at + ".name");
-            if (!isName(name)) throw invalidValue(at + ".name", NAME_RULE, name);
-            if (!names.add(name)) throw GatewayException.invalid(at + ".name", "Duplicate function name '" + name + "' in 'tools'.");
-            if (t.get("description") != null) string(at + ".description", t.get("description"));
-            if (t.get("parameters") != null) object(at + ".parameters", t.get("parameters"));
-            if (t.get("strict") != null) bool(at + ".strict", t.get("strict"));
-            Map<String, Object> echo = new LinkedHashMap<>();
-            echo.put("type", "function");
-            echo.put("name", name);
-            echo.put("description", t.get("description"));
-            echo.put("parameters", t.get("parameters"));
-            echo.put("strict", t.get("strict") != null ? t.get("strict") : Boolean.TRUE);
-            out.add(echo);
-        }
-        return out;
-    }
-
-    private static void toolChoice(Object v, List<Object> tools) {
-        if (v instanceof String s) {
-            if (!s.equals("none") && !s.equals("auto") && !s.equals("required")) {
-                throw invalidValue("tool_choice", "'none', 'auto', 'required' or {\"type\": \"function\", \"name\": ...}", v);
-            }
-            if (s.equals("required") && tools.isEmpty()) {
-                throw GatewayException.invalid("tool_choice", "'tool_choice': \"required\" needs at least one tool in 'tools'.");
-            }
-            return;
-        }
-        Map<String, Object> m = object("tool_choice", v);
-        if (!"function".equals(m.get("type"))) {
-            throw GatewayException.invalid("tool_choice.type", "Only {\"type\": \"function\", \"name\": ...} or 'none', 'auto', "
-                    + "'required' are supported for 'tool_choice' on /responses, got type " + Validation.show(m.get("type")) + ".");
-        }
-        String name = requiredString(m, "name", "tool_choice.name");
-        for (Object t : tools) {
-            if (name.equals(((Map<?, ?>) t).get("name"))) return;
-        }
-        throw GatewayException.invalid("tool_choice.name", "Invalid value for 'tool_choice.name': no function named '"
-                + Validation.show(name).replace("'", "") + "' is declared in 'tools'.");
     }
 
     /** {@code text}: {@code format} (text, json_object, json_schema) and {@code verbosity}. */
@@ -294,10 +233,10 @@ record ResponsesRequest(String model, List<Map<String, Object>> input, String in
         if (instructions != null) messages.add(map("role", "system", "content", instructions));
         ResponsesInput.messages(conversation, messages);
         chat.put("messages", messages);
-        if (!tools.isEmpty()) {
-            List<Object> nested = new ArrayList<>(tools.size());
-            for (Object t : tools) {
-                Map<?, ?> flat = (Map<?, ?>) t;
+        List<Map<?, ?>> functions = ResponsesTools.functions(tools);
+        if (!functions.isEmpty()) {
+            List<Object> nested = new ArrayList<>(functions.size());
+            for (Map<?, ?> flat : functions) {
                 Map<String, Object> function = new LinkedHashMap<>();
                 function.put("name", flat.get("name"));
                 if (flat.get("description") != null) function.put("description", flat.get("description"));

@@ -150,7 +150,8 @@ final class ResponsesStream implements ChatSink {
             closeMessage();
             String callId = delta.get("id") instanceof String s ? s : ResponsesOutput.newId("call_");
             String name = fn.get("name") instanceof String s ? s : "";
-            Map<String, Object> item = ResponsesOutput.functionCall(ResponsesOutput.newId("fc_"), callId, name, "", "in_progress");
+            Map<String, Object> item = ResponsesOutput.functionCall(ResponsesOutput.newId("fc_"), callId, name,
+                    ResponsesTools.namespaceOf(response.get("tools"), name), "", "in_progress");
             i = calls.size();
             if (indexed) slots.put((int) index, i);
             calls.add(item);

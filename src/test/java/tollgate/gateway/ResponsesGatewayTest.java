@@ -258,6 +258,58 @@ class ResponsesGatewayTest extends GatewayTestBase {
         assertEquals("1", secondDelta.get("output_index").toString());
     }
 
+    /**
+     * Codex 0.171.0's shape (captured): function tools, a namespace of function tools, OpenAI's
+     * web_search, {@code client_metadata}, developer messages with item ids. Before, the gateway
+     * refused it ("tools[4].type": namespace) and Codex could not be used through it. The
+     * model sees every function by its own name and not the web search; a call of a namespaced
+     * function comes back with its namespace, in the response and in the stream.
+     */
+    @Test
+    void codexRequest_namespaceToolsFlattened_webSearchLeftOut_callsComeBackWithTheirNamespace() throws Exception {
+        String tools = "\"tools\":[{\"type\":\"function\",\"name\":\"exec_command\",\"description\":\"Runs a command\",\"strict\":false,"
+                + "\"parameters\":{\"type\":\"object\",\"properties\":{\"cmd\":{\"type\":\"string\"}},\"required\":[\"cmd\"]}},"
+                + "{\"type\":\"namespace\",\"name\":\"multi_agent_v1\",\"description\":\"Sub-agents.\",\"tools\":[{\"type\":\"function\","
+                + "\"name\":\"close_agent\",\"description\":\"Close an agent\",\"strict\":false,\"parameters\":{\"type\":\"object\","
+                + "\"properties\":{\"target\":{\"type\":\"string\"}},\"required\":[\"target\"]}}]},"
+                + "{\"type\":\"web_search\",\"external_web_access\":false}]";
+        String input = "\"input\":[{\"type\":\"message\",\"id\":\"msg_78c025a7\",\"role\":\"developer\",\"content\":[{\"type\":"
+                + "\"input_text\",\"text\":\"You are a coding agent.\"}]},{\"type\":\"message\",\"id\":\"msg_01a2\",\"role\":\"user\","
+                + "\"content\":[{\"type\":\"input_text\",\"text\":\"please close_agent\"}]}]";
+        String extra = "\"tool_choice\":\"auto\",\"parallel_tool_calls\":true,\"reasoning\":{\"summary\":\"auto\"},\"store\":false,"
+                + "\"include\":[\"reasoning.encrypted_content\"],\"prompt_cache_key\":\"01a235c9\","
+                + "\"client_metadata\":{\"x-codex-turn-metadata\":\"{}\"}";
+
+        HttpResponse<String> r = create("{\"model\":\"echo\"," + input + "," + tools + "," + extra + "}");
+
+        assertEquals(200, r.statusCode(), r.body());
+        List<?> output = (List<?>) obj(r.body()).get("output");
+        assertEquals(1, output.size(), r.body());
+        Map<String, Object> call = obj(output.get(0));
+        assertEquals("function_call", call.get("type"));
+        assertEquals("close_agent", call.get("name"));
+        assertEquals("multi_agent_v1", call.get("namespace"));
+        assertEquals("{\"target\":\"please close_agent\"}", call.get("arguments"));
+
+        HttpResponse<InputStream> s = gw.postStream("/v1/responses", "{\"model\":\"echo\",\"stream\":true," + input + "," + tools + ","
+                + extra + "}");
+        List<SseEvent> events = events(GatewayHarness.readAll(s.body()));
+        Map<String, Object> added = obj(obj(Json.parse(events.get(2).text())).get("item"));
+        assertEquals("response.output_item.added", events.get(2).event());
+        assertEquals("close_agent", added.get("name"));
+        assertEquals("multi_agent_v1", added.get("namespace"));
+        Map<String, Object> completed = obj(obj(Json.parse(events.get(events.size() - 1).text())).get("response"));
+        assertEquals("multi_agent_v1", obj(((List<?>) completed.get("output")).get(0)).get("namespace"));
+
+        upstream.respondWith(FakeUpstream.json(200, ChatPassThroughTest.UPSTREAM_COMPLETION));
+        assertEquals(200, create("{\"model\":\"gpt-4o-mini\"," + input + "," + tools + "," + extra + "}").statusCode());
+        Map<String, Object> sent = obj(Json.parse(upstream.takeRequest().body()));
+        assertEquals("[\"exec_command\",\"close_agent\"]", Json.toString(((List<?>) sent.get("tools")).stream()
+                .map(t -> ((Map<?, ?>) ((Map<?, ?>) t).get("function")).get("name")).toList()), "web_search is left out");
+        assertEquals("[\"developer\",\"user\"]", Json.toString(((List<?>) sent.get("messages")).stream()
+                .map(m -> ((Map<?, ?>) m).get("role")).toList()));
+    }
+
     @Test
     void streamedToolCalls_areFunctionCallItemsWithArgumentEvents() throws Exception {
         HttpResponse<InputStream> r = gw.postStream("/v1/responses", "{\"model\":\"echo\",\"stream\":true,\"input\":\"Please get_weather\","
@@ -383,8 +435,15 @@ class ResponsesGatewayTest extends GatewayTestBase {
         bad("{\"model\":\"echo\",\"input\":\"x\",\"frobnicate\":1}", "Unknown parameter: 'frobnicate'.", "frobnicate");
         bad("{\"model\":\"echo\",\"input\":\"x\",\"temperature\":3}", "Invalid value for 'temperature': expected a number between 0 and 2, got 3.",
                 "temperature");
-        bad("{\"model\":\"echo\",\"input\":\"x\",\"tools\":[{\"type\":\"web_search\"}]}", "The tool type 'web_search' is not supported on "
-                + "/responses: only function tools ({\"type\": \"function\", \"name\": ..., \"parameters\": {...}}) are.", "tools[0].type");
+        bad("{\"model\":\"echo\",\"input\":\"x\",\"tools\":[{\"type\":\"file_search\"}]}", "The tool type 'file_search' is not supported on "
+                + "/responses: function tools ({\"type\": \"function\", \"name\": ..., \"parameters\": {...}}), namespaces of them, "
+                + "and web_search (left out: no upstream here can run it) are.", "tools[0].type");
+        bad("{\"model\":\"echo\",\"input\":\"x\",\"tools\":[{\"type\":\"namespace\",\"name\":\"crm\",\"tools\":[{\"type\":\"custom\","
+                + "\"name\":\"patch\"}]}]}", "The tool type 'custom' is not supported on /responses: function tools ({\"type\": \"function\", "
+                + "\"name\": ..., \"parameters\": {...}}), namespaces of them, and web_search (left out: no upstream here can run it) are.",
+                "tools[0].tools[0].type");
+        bad("{\"model\":\"echo\",\"input\":\"x\",\"tools\":[{\"type\":\"function\",\"name\":\"f\"},{\"type\":\"namespace\",\"name\":\"crm\","
+                + "\"tools\":[{\"type\":\"function\",\"name\":\"f\"}]}]}", "Duplicate function name 'f' in 'tools'.", "tools[1].tools[0].name");
         bad("{\"model\":\"echo\",\"input\":[{\"type\":\"input_file\"}]}", "The input item type 'input_file' is not supported on /responses: "
                 + "messages, 'function_call', 'function_call_output', 'item_reference' and 'reasoning' are.", "input[0].type");
         bad("{\"model\":\"echo\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"json_schema\",\"name\":\"bad name\",\"schema\":{}}}}",
