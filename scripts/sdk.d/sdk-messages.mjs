@@ -14,7 +14,6 @@
 // And Claude Code itself, the program (TOLLGATE_CLAUDE_CODE, installed by scripts/sdk; skipped
 // with TOLLGATE_CLAUDE_CODE_SKIPPED's reason where it could not be), with only
 // ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY set: `claude -p` on the echo model.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,21 +28,8 @@ const WEATHER = {
   input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 };
 
-/** Runs {@code bin} with {@code args} and {@code env} alone, in env.HOME; resolves to its exit status, stdout and stderr, or rejects past timeoutMs. */
-function run(bin, args, env, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(bin, args, { env, cwd: env.HOME, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${bin} still ran after ${timeoutMs} ms: ${stderr}`)); }, timeoutMs);
-    p.on('error', (e) => { clearTimeout(timer); reject(e); });
-    p.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-  });
-}
-
 export function messagesChecks(t) {
-  const { check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped } = t;
+  const { check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped, run } = t;
   const SDKS = [
     ['1.14.0', (key = KEY) => new Anthropic({ apiKey: key, baseURL: BASE, maxRetries: 0, timeout: 30000 })],
     ['0.137.0', (key = KEY) => new AnthropicV0({ apiKey: key, baseURL: BASE, maxRetries: 0, timeout: 30000 })],

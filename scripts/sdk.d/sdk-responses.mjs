@@ -9,12 +9,19 @@
 // "Echo: <the last user text>", calls every declared tool named in the user's text, and answers
 // a tool result with "Echo: tool result: <the result>"; so every answer is known. One check uses
 // gpt-4o-mini on the fake OpenAI upstream, to see the chat request the translation sent.
+//
+// And Codex itself, the program (TOLLGATE_CODEX, its node launcher, installed by scripts/sdk;
+// skipped with TOLLGATE_CODEX_SKIPPED's reason where it could not be), as `codex exec` with a
+// model provider whose base_url is the gateway's /v1 and wire_api "responses".
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const EXT = 'tollgate'; // server.extension_field's default
 const RESP_ID = /^resp_[0-9a-f]{32}$/;
 
 export function responsesChecks(t) {
-  const { check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText } = t;
+  const { check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText, nothingUpstream, BASE, Skipped, run } = t;
 
   check('openai responses.create (output_text, usage, parameters echoed; instructions and max_output_tokens on the upstream chat request)', async () => {
     const r = await openai().responses.create({ model: 'echo', input: 'hello responses', instructions: 'Be brief.',
@@ -96,5 +103,49 @@ export function responsesChecks(t) {
     const e = await refused(() => openai(OTHER_KEY).responses.create({ model: 'echo', previous_response_id: first.id, input: 'hi' }));
     eq(e.status, 400, `another key's previous_response_id: ${errorText(e)}`);
     eq(e.code, 'previous_response_not_found', 'error code');
+  });
+
+  // `codex exec PROMPT` on MODEL through the gateway; its stdout is the last answer.
+  const codex = async (model, prompt) => {
+    const js = process.env.TOLLGATE_CODEX;
+    if (!js) throw new Skipped(process.env.TOLLGATE_CODEX_SKIPPED || 'TOLLGATE_CODEX is not set');
+    const home = mkdtempSync(join(tmpdir(), 'tollgate-codex-home-'));
+    try {
+      const r = await run(process.execPath, [js, 'exec', '--skip-git-repo-check', '-m', model,
+        '-c', 'model_providers.tollgate.name="tollgate"', '-c', `model_providers.tollgate.base_url="${BASE}/v1"`,
+        '-c', 'model_providers.tollgate.env_key="TOLLGATE_KEY"', '-c', 'model_providers.tollgate.wire_api="responses"',
+        '-c', 'model_provider="tollgate"', prompt], { PATH: process.env.PATH, HOME: home, TOLLGATE_KEY: KEY }, 120000);
+      eq(r.status, 0, `exit status (stdout ${show(r.stdout.slice(0, 400))}, stderr ${show(r.stderr.slice(-800))})`);
+      return r.stdout.trim();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  };
+
+  // Codex 0.171.0 sends developer messages, function tools, a namespace of them, web_search and
+  // client_metadata, streamed, with store false.
+  check('codex 0.171.0: codex exec on the gateway (wire_api responses) -> the echo model\'s answer, exit 0', async () => {
+    eq(await codex('echo', 'say hello through tollgate'), 'Echo: say hello through tollgate', 'the answer');
+    await nothingUpstream();
+  });
+
+  // The agent loop: the echo model calls exec_command with the user's text as the command;
+  // Codex runs it ("please" is no command) and sends the function_call_output, which the echo
+  // model answers.
+  check('codex 0.171.0: codex exec naming exec_command -> a streamed function_call, Codex runs it, its output answered', async () => {
+    const out = await codex('echo', 'please exec_command');
+    expect(out.startsWith('Echo: tool result: '), `not the echo model's answer to a tool result: ${show(out.slice(0, 400))}`);
+    await nothingUpstream();
+  });
+
+  check('codex 0.171.0: codex exec on an OpenAI upstream (gpt-4o-mini) -> its namespace tools flattened, web_search left out, the answer back', async () => {
+    const out = await codex('gpt-4o-mini', 'translate codex');
+    expect(out.startsWith('chat answer to "') && out.endsWith('" from openai') && out.includes('translate codex'),
+      `not the fake OpenAI's answer to the prompt: ${show(out.slice(0, 300))}`);
+    const sent = (await one('openai', '/v1/chat/completions')).json;
+    const names = sent.tools.map((x) => x.function && x.function.name);
+    expect(names.includes('exec_command') && names.includes('spawn_agent'), `functions the upstream got: ${show(names)}`);
+    expect(sent.tools.every((x) => x.type === 'function'), `tool types: ${show(sent.tools.map((x) => x.type))}`);
+    eq(sent.messages[0].role, 'developer', `the first message's role (Codex's instructions): ${show(sent.messages.map((m) => m.role))}`);
   });
 }

@@ -18,6 +18,7 @@
 // transcript names the first 8 hex digits of the SHA-256 of the audio they got, an audio answer
 // is recorded whole (sent_b64), so every check compares what the SDK returned with what the
 // fake produced, and what the fake received with what the SDK was given.
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -96,6 +97,19 @@ const deepgramV4 = (key = KEY) => createDeepgramV4(key, { global: { fetch: { opt
 const checks = [];
 const check = (name, fn) => checks.push({ name, fn });
 let mark = 0; // the fakes' request count when the running check started
+
+/** Runs {@code bin} with {@code args} and {@code env} alone, in env.HOME; resolves to its exit status, stdout and stderr, or rejects past timeoutMs. */
+function run(bin, args, env, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, args, { env, cwd: env.HOME, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${bin} still ran after ${timeoutMs} ms: ${stderr}`)); }, timeoutMs);
+    p.on('error', (e) => { clearTimeout(timer); reject(e); });
+    p.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+  });
+}
 
 class Failure extends Error {}
 /** Thrown by a check that cannot run here (what it needs is not installed): counted as skipped, with the reason. */
@@ -583,9 +597,9 @@ realtimeChecks({ check, expect, eq, show, Failure, requests, received, one, noth
 agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, refused, errorText, openai, BASE, KEY, OTHER_KEY });
 
 // ================================================================== the Responses API (sdk-responses.mjs)
-responsesChecks({ check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText });
+responsesChecks({ check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText, nothingUpstream, BASE, Skipped, run });
 // ================================================================== Anthropic's Messages API (sdk-messages.mjs)
-messagesChecks({ check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped });
+messagesChecks({ check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped, run });
 // ================================================================== embeddings (sdk-embeddings.mjs)
 embeddingsChecks({ check, expect, eq, show, Failure, one, nothingUpstream, refused, errorText, openai });
 
