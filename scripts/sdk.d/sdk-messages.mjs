@@ -14,9 +14,6 @@
 // And Claude Code itself, the program (TOLLGATE_CLAUDE_CODE, installed by scripts/sdk; skipped
 // with TOLLGATE_CLAUDE_CODE_SKIPPED's reason where it could not be), with only
 // ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY set: `claude -p` on the echo model.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import AnthropicV0 from 'anthropic-v0';
 
@@ -29,7 +26,7 @@ const WEATHER = {
 };
 
 export function messagesChecks(t) {
-  const { check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped, run } = t;
+  const { check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped, runAgent } = t;
   const SDKS = [
     ['1.14.0', (key = KEY) => new Anthropic({ apiKey: key, baseURL: BASE, maxRetries: 0, timeout: 30000 })],
     ['0.137.0', (key = KEY) => new AnthropicV0({ apiKey: key, baseURL: BASE, maxRetries: 0, timeout: 30000 })],
@@ -155,18 +152,11 @@ export function messagesChecks(t) {
   const claudeCode = async (model, prompt) => {
     const claude = process.env.TOLLGATE_CLAUDE_CODE;
     if (!claude) throw new Skipped(process.env.TOLLGATE_CLAUDE_CODE_SKIPPED || 'TOLLGATE_CLAUDE_CODE is not set');
-    const home = mkdtempSync(join(tmpdir(), 'tollgate-claude-home-'));
-    try {
-      const r = await run(claude, ['-p', prompt, '--model', model], {
-        PATH: process.env.PATH, HOME: home, ANTHROPIC_BASE_URL: BASE, ANTHROPIC_API_KEY: KEY,
-        // Nothing but the model calls: no update check, telemetry or error reporting (the machine is offline).
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1',
-      }, 120000);
-      eq(r.status, 0, `exit status (stdout ${show(r.stdout.slice(0, 400))}, stderr ${show(r.stderr.slice(0, 600))})`);
-      return r.stdout.trimEnd();
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
+    return runAgent(claude, ['-p', prompt, '--model', model], {
+      ANTHROPIC_BASE_URL: BASE, ANTHROPIC_API_KEY: KEY,
+      // Nothing but the model calls: no update check, telemetry or error reporting (the machine is offline).
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1',
+    });
   };
 
   check('claude code 2.1.332: claude -p with only ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY set -> the echo model\'s answer, exit 0', async () => {

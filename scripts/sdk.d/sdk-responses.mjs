@@ -13,15 +13,12 @@
 // And Codex itself, the program (TOLLGATE_CODEX, its node launcher, installed by scripts/sdk;
 // skipped with TOLLGATE_CODEX_SKIPPED's reason where it could not be), as `codex exec` with a
 // model provider whose base_url is the gateway's /v1 and wire_api "responses".
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const EXT = 'tollgate'; // server.extension_field's default
 const RESP_ID = /^resp_[0-9a-f]{32}$/;
 
 export function responsesChecks(t) {
-  const { check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText, nothingUpstream, BASE, Skipped, run } = t;
+  const { check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText, nothingUpstream, BASE, Skipped, runAgent } = t;
 
   check('openai responses.create (output_text, usage, parameters echoed; instructions and max_output_tokens on the upstream chat request)', async () => {
     const r = await openai().responses.create({ model: 'echo', input: 'hello responses', instructions: 'Be brief.',
@@ -109,17 +106,10 @@ export function responsesChecks(t) {
   const codex = async (model, prompt) => {
     const js = process.env.TOLLGATE_CODEX;
     if (!js) throw new Skipped(process.env.TOLLGATE_CODEX_SKIPPED || 'TOLLGATE_CODEX is not set');
-    const home = mkdtempSync(join(tmpdir(), 'tollgate-codex-home-'));
-    try {
-      const r = await run(process.execPath, [js, 'exec', '--skip-git-repo-check', '-m', model,
-        '-c', 'model_providers.tollgate.name="tollgate"', '-c', `model_providers.tollgate.base_url="${BASE}/v1"`,
-        '-c', 'model_providers.tollgate.env_key="TOLLGATE_KEY"', '-c', 'model_providers.tollgate.wire_api="responses"',
-        '-c', 'model_provider="tollgate"', prompt], { PATH: process.env.PATH, HOME: home, TOLLGATE_KEY: KEY }, 120000);
-      eq(r.status, 0, `exit status (stdout ${show(r.stdout.slice(0, 400))}, stderr ${show(r.stderr.slice(-800))})`);
-      return r.stdout.trim();
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
+    return runAgent(process.execPath, [js, 'exec', '--skip-git-repo-check', '-m', model,
+      '-c', 'model_providers.tollgate.name="tollgate"', '-c', `model_providers.tollgate.base_url="${BASE}/v1"`,
+      '-c', 'model_providers.tollgate.env_key="TOLLGATE_KEY"', '-c', 'model_providers.tollgate.wire_api="responses"',
+      '-c', 'model_provider="tollgate"', prompt], { TOLLGATE_KEY: KEY });
   };
 
   // Codex 0.171.0 sends developer messages, function tools, a namespace of them, web_search and

@@ -112,6 +112,22 @@ function run(bin, args, env, timeoutMs) {
 }
 
 class Failure extends Error {}
+/**
+ * Runs an agent program (Claude Code, Codex) with {@code env}, PATH and a fresh HOME (also its
+ * working directory), for at most 120 s; its stdout, trimmed, once it exited 0.
+ */
+async function runAgent(bin, args, env) {
+  const home = mkdtempSync(join(tmpdir(), 'tollgate-agent-home-'));
+  try {
+    const r = await run(bin, args, { ...env, PATH: process.env.PATH, HOME: home }, 120000);
+    eq(r.status, 0, `exit status (stdout ${show(r.stdout.slice(0, 400))}, stderr ${show(r.stderr.slice(-800))})`);
+    return r.stdout.trim();
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+
 /** Thrown by a check that cannot run here (what it needs is not installed): counted as skipped, with the reason. */
 class Skipped extends Error {}
 function expect(cond, why) { if (!cond) throw new Failure(why); }
@@ -597,9 +613,9 @@ realtimeChecks({ check, expect, eq, show, Failure, requests, received, one, noth
 agentChecks({ check, expect, eq, show, Failure, received, one, nothingUpstream, refused, errorText, openai, BASE, KEY, OTHER_KEY });
 
 // ================================================================== the Responses API (sdk-responses.mjs)
-responsesChecks({ check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText, nothingUpstream, BASE, Skipped, run });
+responsesChecks({ check, expect, eq, show, one, openai, KEY, OTHER_KEY, refused, errorText, nothingUpstream, BASE, Skipped, runAgent });
 // ================================================================== Anthropic's Messages API (sdk-messages.mjs)
-messagesChecks({ check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped, run });
+messagesChecks({ check, expect, eq, show, refused, errorText, one, nothingUpstream, BASE, KEY, WRONG_KEY, Skipped, runAgent });
 // ================================================================== embeddings (sdk-embeddings.mjs)
 embeddingsChecks({ check, expect, eq, show, Failure, one, nothingUpstream, refused, errorText, openai });
 
