@@ -143,7 +143,8 @@ final class ResponsesTools {
                 throw invalidValue("tool_choice", "'none', 'auto', 'required' or {\"type\": \"function\", \"name\": ...}", v);
             }
             if (s.equals("required") && functions(tools).isEmpty()) {
-                throw GatewayException.invalid("tool_choice", "'tool_choice': \"required\" needs at least one tool in 'tools'.");
+                throw GatewayException.invalid("tool_choice",
+                        "'tool_choice': \"required\" needs at least one function in 'tools' (web_search is left out here).");
             }
             return;
         }
@@ -159,5 +160,4 @@ final class ResponsesTools {
         throw GatewayException.invalid("tool_choice.name", "Invalid value for 'tool_choice.name': no function named '"
                 + Validation.show(name).replace("'", "") + "' is declared in 'tools'.");
     }
-
 }

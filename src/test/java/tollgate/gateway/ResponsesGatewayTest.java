@@ -442,6 +442,8 @@ class ResponsesGatewayTest extends GatewayTestBase {
                 + "\"name\":\"patch\"}]}]}", "The tool type 'custom' is not supported on /responses: function tools ({\"type\": \"function\", "
                 + "\"name\": ..., \"parameters\": {...}}), namespaces of them, and web_search (left out: no upstream here can run it) are.",
                 "tools[0].tools[0].type");
+        bad("{\"model\":\"echo\",\"input\":\"x\",\"tools\":[{\"type\":\"web_search\"}],\"tool_choice\":\"required\"}",
+                "'tool_choice': \"required\" needs at least one function in 'tools' (web_search is left out here).", "tool_choice");
         bad("{\"model\":\"echo\",\"input\":\"x\",\"tools\":[{\"type\":\"function\",\"name\":\"f\"},{\"type\":\"namespace\",\"name\":\"crm\","
                 + "\"tools\":[{\"type\":\"function\",\"name\":\"f\"}]}]}", "Duplicate function name 'f' in 'tools'.", "tools[1].tools[0].name");
         bad("{\"model\":\"echo\",\"input\":[{\"type\":\"input_file\"}]}", "The input item type 'input_file' is not supported on /responses: "
