@@ -12,12 +12,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tollgate.json.Json;
-import tollgate.state.RedisServer;
 
 /**
  * Two in-process gateways (two replicas, each its own data directory) on one real redis-server
@@ -25,35 +21,13 @@ import tollgate.state.RedisServer;
  * gets the same 400/404 as on one replica; with Redis gone, the other replica simply does not know
  * the response (400 previous_response_not_found), never a 5xx.
  */
-class ResponsesSharedGatewayTest {
+class ResponsesSharedGatewayTest extends TwoReplicasTestBase {
     static final String OTHER_KEY = ResponsesGatewayTest.OTHER_KEY;
-    @TempDir Path dirA;
-    @TempDir Path dirB;
-    RedisServer redis;
-    FakeUpstream upstream;
-    GatewayHarness gwA, gwB;
 
-    @BeforeEach
-    void start() throws Exception {
-        redis = RedisServer.start();
-        upstream = new FakeUpstream().respondWith(FakeUpstream.json(200, ChatPassThroughTest.UPSTREAM_COMPLETION));
-        gwA = replica(dirA);
-        gwB = replica(dirB);
-    }
-
-    GatewayHarness replica(Path dir) throws Exception {
+    @Override
+    GatewayHarness.Builder replica(Path dir) {
         return GatewayHarness.builder(upstream.url(), dir)
-                .top("keys", "[{\"name\": \"t\", \"key\": \"" + GatewayHarness.CLIENT_KEY + "\"}, {\"name\": \"o\", \"key\": \"" + OTHER_KEY + "\"}]")
-                .top("state", "{\"redis_url\": \"" + redis.url() + "\"}")
-                .start();
-    }
-
-    @AfterEach
-    void stop() {
-        if (gwA != null) gwA.close();
-        if (gwB != null) gwB.close();
-        if (upstream != null) upstream.close();
-        if (redis != null) redis.close();
+                .top("keys", "[{\"name\": \"t\", \"key\": \"" + GatewayHarness.CLIENT_KEY + "\"}, {\"name\": \"o\", \"key\": \"" + OTHER_KEY + "\"}]");
     }
 
     static HttpResponse<String> as(GatewayHarness gw, String key, String method, String path) throws Exception {

@@ -16,13 +16,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tollgate.account.KeyStore;
 import tollgate.account.Ledger;
-import tollgate.state.RedisServer;
 
 /**
  * Two in-process gateways (two replicas, each its own data directory and journal) sharing one
@@ -30,32 +26,12 @@ import tollgate.state.RedisServer;
  * sent to both at once, a balance is not overspent across both, and Redis killed mid-load loses
  * no request and no ledger record, /readyz saying degraded until it is back.
  */
-class StateSharedGatewayTest {
+class StateSharedGatewayTest extends TwoReplicasTestBase {
     static final String ASK = AccountsGatewayTest.ASK;
-    @TempDir Path dirA;
-    @TempDir Path dirB;
-    RedisServer redis;
-    FakeUpstream upstream;
-    GatewayHarness gwA, gwB;
 
-    @BeforeEach
-    void start() throws Exception {
-        redis = RedisServer.start();
-        upstream = new FakeUpstream().respondWith(FakeUpstream.json(200, ChatPassThroughTest.UPSTREAM_COMPLETION));
-        gwA = replica(dirA);
-        gwB = replica(dirB);
-    }
-
-    GatewayHarness replica(Path dir) throws Exception {
-        return MetricsGatewayTest.configured(upstream, dir).top("state", "{\"redis_url\": \"" + redis.url() + "\"}").start();
-    }
-
-    @AfterEach
-    void stop() {
-        if (gwA != null) gwA.close();
-        if (gwB != null) gwB.close();
-        upstream.close();
-        redis.close();
+    @Override
+    GatewayHarness.Builder replica(Path dir) {
+        return MetricsGatewayTest.configured(upstream, dir);
     }
 
     /** One managed key in both replicas' keys files (as an operator copies it), once both accept it. */
