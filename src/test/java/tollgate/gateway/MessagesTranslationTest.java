@@ -143,6 +143,8 @@ class MessagesTranslationTest extends MessagesTestBase {
                 "anthropic-beta", "claude-code-20250219,mid-conversation-tool-changes-2026-07-01");
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(null));
+        assertTrue(r.headers().firstValue("request-id").orElse("").startsWith("req_"), r.headers().map().toString());
         String id = messageId((String) obj(r.body()).get("id"));
         assertEquals("{\"id\":\"" + id + "\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"gpt-4o-mini\",\"content\":["
                 + "{\"type\":\"text\",\"text\":\"Hello.\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"

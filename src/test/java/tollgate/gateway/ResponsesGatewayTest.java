@@ -283,6 +283,7 @@ class ResponsesGatewayTest extends GatewayTestBase {
         HttpResponse<String> r = create("{\"model\":\"echo\"," + input + "," + tools + "," + extra + "}");
 
         assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         List<?> output = (List<?>) obj(r.body()).get("output");
         assertEquals(1, output.size(), r.body());
         Map<String, Object> call = obj(output.get(0));
@@ -293,6 +294,8 @@ class ResponsesGatewayTest extends GatewayTestBase {
 
         HttpResponse<InputStream> s = gw.postStream("/v1/responses", "{\"model\":\"echo\",\"stream\":true," + input + "," + tools + ","
                 + extra + "}");
+        assertEquals(200, s.statusCode());
+        assertEquals("text/event-stream", s.headers().firstValue("content-type").orElseThrow());
         List<SseEvent> events = events(GatewayHarness.readAll(s.body()));
         Map<String, Object> added = obj(obj(Json.parse(events.get(2).text())).get("item"));
         assertEquals("response.output_item.added", events.get(2).event());
